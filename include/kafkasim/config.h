@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - Kafka configuration names, types and defaults.
+ *
+ * One table (sim/config.c) lists every Kafka config a scenario may set, under
+ * Kafka's own name, with Kafka's own default and the kinds of entity it
+ * configures (broker, topic, producer, consumer). A scenario sets a config on
+ * the line of the thing it configures (`topic t min.insync.replicas=2`) or as
+ * a cluster-wide default (`set min.insync.replicas=2`). The model reads a
+ * value with ks_config_resolve(): the entity's own setting, else the
+ * cluster-wide default, else Kafka's default.
+ *
+ * Values are int64: integers and byte sizes as they are, booleans as 0/1,
+ * enums as the value of the chosen name (acks=all is -1, as in Kafka), and
+ * durations as KsTime microseconds. A config whose name ends in ".ms" takes a
+ * plain number of milliseconds, as in Kafka, or a duration with its unit
+ * ("10s"); ".seconds" and ".minutes" configs likewise take plain numbers in
+ * their own unit.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "kafkasim/types.h"
+
+typedef enum {
+    /* Broker and topic configs. */
+    KS_CFG_REPLICA_LAG_TIME_MAX_MS,
+    KS_CFG_MIN_INSYNC_REPLICAS,
+    KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE,
+    KS_CFG_AUTO_LEADER_REBALANCE_ENABLE,
+    KS_CFG_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+    KS_CFG_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS,
+    KS_CFG_DEFAULT_REPLICATION_FACTOR,
+    KS_CFG_NUM_PARTITIONS,
+    KS_CFG_REPLICA_FETCH_WAIT_MAX_MS,
+    KS_CFG_REPLICA_FETCH_MIN_BYTES,
+    KS_CFG_REPLICA_FETCH_MAX_BYTES,
+    KS_CFG_REPLICA_FETCH_BACKOFF_MS,
+    KS_CFG_ZOOKEEPER_SESSION_TIMEOUT_MS,
+    KS_CFG_CONTROLLED_SHUTDOWN_ENABLE,
+    KS_CFG_RETENTION_MS,
+    KS_CFG_GROUP_INITIAL_REBALANCE_DELAY_MS,
+    KS_CFG_OFFSETS_TOPIC_NUM_PARTITIONS,
+    KS_CFG_GROUP_MIN_SESSION_TIMEOUT_MS,
+    KS_CFG_GROUP_MAX_SESSION_TIMEOUT_MS,
+    /* Producer configs. */
+    KS_CFG_ACKS,
+    KS_CFG_LINGER_MS,
+    KS_CFG_BATCH_SIZE,
+    KS_CFG_RETRIES,
+    KS_CFG_RETRY_BACKOFF_MS,
+    KS_CFG_REQUEST_TIMEOUT_MS,
+    KS_CFG_DELIVERY_TIMEOUT_MS,
+    KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+    KS_CFG_ENABLE_IDEMPOTENCE,
+    KS_CFG_BUFFER_MEMORY,
+    KS_CFG_MAX_BLOCK_MS,
+    KS_CFG_METADATA_MAX_AGE_MS,
+    KS_CFG_PARTITIONER_IGNORE_KEYS,
+    KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE,
+    KS_CFG_PARTITIONER_AVAILABILITY_TIMEOUT_MS,
+    /* Consumer configs. */
+    KS_CFG_AUTO_OFFSET_RESET,
+    KS_CFG_ENABLE_AUTO_COMMIT,
+    KS_CFG_AUTO_COMMIT_INTERVAL_MS,
+    KS_CFG_SESSION_TIMEOUT_MS,
+    KS_CFG_HEARTBEAT_INTERVAL_MS,
+    KS_CFG_MAX_POLL_INTERVAL_MS,
+    KS_CFG_MAX_POLL_RECORDS,
+    KS_CFG_FETCH_MIN_BYTES,
+    KS_CFG_FETCH_MAX_WAIT_MS,
+    KS_CFG_PARTITION_ASSIGNMENT_STRATEGY,
+    KS_CFG_COUNT
+} KsConfigKey;
+
+typedef enum {
+    KS_CONFIG_INT,     /* integer within [min, max] */
+    KS_CONFIG_BYTES,   /* byte count within [min, max] */
+    KS_CONFIG_BOOL,    /* true or false */
+    KS_CONFIG_MS,      /* duration; a plain number is milliseconds */
+    KS_CONFIG_SECONDS, /* duration; a plain number is seconds */
+    KS_CONFIG_MINUTES, /* duration; a plain number is minutes */
+    KS_CONFIG_ENUM,    /* one of the names in `choices` */
+} KsConfigType;
+
+/* Which entities a config may be set on (a bit set). `set` accepts all. */
+typedef enum {
+    KS_SCOPE_BROKER = 1 << 0,
+    KS_SCOPE_TOPIC = 1 << 1,
+    KS_SCOPE_PRODUCER = 1 << 2,
+    KS_SCOPE_CONSUMER = 1 << 3,
+} KsConfigScope;
+
+/* One accepted name of an enum config and the value it stands for. */
+typedef struct {
+    const char *name;
+    int64_t value;
+} KsConfigChoice;
+
+typedef struct {
+    KsConfigKey key;
+    const char *name;    /* Kafka's name, e.g. "min.insync.replicas" */
+    KsConfigType type;
+    unsigned scopes;     /* KsConfigScope bits */
+    int64_t def;         /* Kafka's default (durations in KsTime) */
+    int64_t min, max;    /* inclusive bounds for INT, BYTES and durations */
+    const KsConfigChoice *choices; /* ENUM only; ends with {NULL, 0} */
+    bool supported;      /* false: the model does not honour it yet */
+    const char *doc;     /* one line, for error messages and docs */
+} KsConfigInfo;
+
+/* The table row for @key. Never NULL for a valid key. */
+const KsConfigInfo *ks_config_info(KsConfigKey key);
+
+/* The row whose name is @name, or NULL. */
+const KsConfigInfo *ks_config_find(const char *name);
+
+/* The known config name closest to @name (edit distance), or NULL if none is
+ * close enough to be a likely typo. Borrowed, static. */
+const char *ks_config_suggest(const char *name);
+
+/* Formats @value of @key the way a scenario would write it ("10s", "all",
+ * "true", "2"). Returns a new string; free with g_free(). */
+char *ks_config_format_value(KsConfigKey key, int64_t value);
+
+/*
+ * A set of config values: which keys are set, and to what. Every entity of
+ * the plan (broker, topic, producer, consumer) and the cluster-wide `set`
+ * defaults have one.
+ */
+struct KsConfigSet {
+    uint64_t is_set; /* bit k set: values[k] holds a value */
+    int64_t values[KS_CFG_COUNT];
+};
+
+G_STATIC_ASSERT(KS_CFG_COUNT <= 64);
+
+/* Returns a new empty set; free with ks_config_set_free(). */
+KsConfigSet *ks_config_set_new(void);
+
+/* Frees @set; NULL is a no-op. */
+void ks_config_set_free(KsConfigSet *set);
+
+/* Whether @set has a value for @key (NULL @set has none). */
+bool ks_config_set_has(const KsConfigSet *set, KsConfigKey key);
+
+/* Stores @value for @key in @set. */
+void ks_config_set_put(KsConfigSet *set, KsConfigKey key, int64_t value);
+
+/* The value of @key for an entity: @entity's own setting if it has one, else
+ * the cluster-wide @defaults, else Kafka's default. Either set may be NULL. */
+int64_t ks_config_resolve(KsConfigKey key, const KsConfigSet *entity, const KsConfigSet *defaults);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsConfigSet, ks_config_set_free)

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.h - a parsed, validated scenario.
+ *
+ * The scenario parser (scenario.h) turns a file into a KsPlan; the simulator
+ * (sim.h) builds its model from the plan and runs its timeline. A plan that
+ * ks_scenario_parse() returned is valid: every name it references is
+ * declared, every number is in range, the timeline is in time order, and
+ * every declaration, action and condition in it is one the simulator
+ * supports. The simulator therefore never meets bad input.
+ *
+ * Everything is plain data owned by the plan: strings are g_strdup'd, arrays
+ * are GPtrArrays that own their elements. Free the whole with ks_plan_free().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "kafkasim/config.h"
+#include "kafkasim/types.h"
+
+/* Where something was written: 1-based line and column. */
+typedef struct {
+    int line;
+    int col;
+} KsLoc;
+
+/* A machine. Brokers (and later clients) run on nodes; a node's zone says
+ * which network latency applies between it and others. */
+typedef struct {
+    char *name;
+    char *zone; /* NULL: no zone */
+    KsLoc loc;
+} KsPlanNode;
+
+typedef struct {
+    KsBrokerId id;
+    char *node;
+    char *rack; /* broker.rack; NULL: none */
+    KsConfigSet *configs;
+    KsLoc loc;
+} KsPlanBroker;
+
+typedef struct {
+    char *name;
+    int32_t partitions;
+    int32_t replication_factor;
+    /* Kafka's fixed start index for replica placement: both the start index
+     * and the replica shift. -1: drawn from the run's seed, as Kafka draws
+     * them at random. */
+    int32_t placement_start;
+    KsConfigSet *configs;
+    KsLoc loc;
+} KsPlanTopic;
+
+typedef enum {
+    KS_PARTITIONER_DEFAULT,     /* Kafka's built-in: murmur2 for keys, sticky for null keys */
+    KS_PARTITIONER_KEY,         /* murmur2 of the key; requires keys */
+    KS_PARTITIONER_ROUND_ROBIN, /* RoundRobinPartitioner: ignores keys */
+    KS_PARTITIONER_STICKY,      /* KIP-794 sticky, keys ignored (partitioner.ignore.keys) */
+    KS_PARTITIONER_EXPLICIT,    /* every record names its partition */
+} KsPartitionerKind;
+
+typedef struct {
+    char *name;
+    char *topic;
+    char *node;          /* where it runs; NULL: a client node of its own */
+    int64_t rate_per_s;  /* records per second; 0: sends only on `produce` */
+    KsPartitionerKind partitioner;
+    int32_t partition;   /* KS_PARTITIONER_EXPLICIT only, else -1 */
+    int64_t keys;        /* number of distinct keys; 0: null keys */
+    char *key_prefix;    /* keys are key_prefix + "0" .. key_prefix + (keys-1) */
+    int64_t record_size; /* bytes per record (value plus key), default 100 */
+    int64_t count;       /* stop after this many records; -1: no limit */
+    KsConfigSet *configs;
+    KsLoc loc;
+} KsPlanProducer;
+
+typedef struct {
+    char *name;
+    char *topic;
+    char *node;
+    int64_t rate_per_s;      /* log lines per second arriving at the agent */
+    int64_t channel_capacity; /* events the channel holds before it refuses */
+    int64_t batch_size;      /* events per take from the channel */
+    KsConfigSet *configs;    /* of its embedded Kafka producer */
+    KsLoc loc;
+} KsPlanFlume;
+
+typedef enum {
+    KS_ASSIGNOR_RANGE,
+    KS_ASSIGNOR_ROUNDROBIN,
+    KS_ASSIGNOR_STICKY,
+    KS_ASSIGNOR_COOPERATIVE_STICKY,
+} KsAssignorKind;
+
+typedef enum {
+    KS_PROTOCOL_EAGER,
+    KS_PROTOCOL_COOPERATIVE,
+} KsRebalanceProtocol;
+
+typedef struct {
+    char *name;
+    KsAssignorKind assignor;
+    KsRebalanceProtocol protocol;
+    KsLoc loc;
+} KsPlanGroup;
+
+typedef struct {
+    char *name;
+    char *group;
+    GPtrArray *topics; /* of char*, in the order written */
+    char *node;
+    KsConfigSet *configs;
+    bool start_at_zero; /* declared before the timeline: starts at 0 s */
+    KsLoc loc;
+} KsPlanConsumer;
+
+typedef struct {
+    char *node;         /* NULL: a node of its own */
+    int32_t servers;    /* ensemble size, default 1 */
+    KsLoc loc;
+} KsPlanZookeeper;
+
+/* A partition named in a scenario ("orders-3"). */
+typedef struct {
+    char *topic;
+    int32_t partition;
+} KsPlanPartition;
+
+typedef enum {
+    KS_CMP_EQ,
+    KS_CMP_NE,
+    KS_CMP_LT,
+    KS_CMP_LE,
+    KS_CMP_GT,
+    KS_CMP_GE,
+} KsCmp;
+
+/* What an `expect` line checks. */
+typedef enum {
+    KS_EXPECT_LEADER,          /* leader P == ID|none */
+    KS_EXPECT_ISR,             /* isr P == {ids} */
+    KS_EXPECT_REPLICAS,        /* replicas P == {ids} (assignment order ignored) */
+    KS_EXPECT_LEADER_EPOCH,    /* leader-epoch P OP N */
+    KS_EXPECT_LOG_END_OFFSET,  /* log-end-offset P OP N (the leader's LEO) */
+    KS_EXPECT_HIGH_WATERMARK,  /* high-watermark P OP N */
+    KS_EXPECT_ALIVE,           /* alive broker ID [== true|false] */
+    KS_EXPECT_CONTROLLER,      /* controller == ID */
+    KS_EXPECT_LAG,             /* lag GROUP OP N (sum over partitions) */
+    KS_EXPECT_COMMITTED,       /* committed GROUP P OP N */
+    KS_EXPECT_GROUP_STATE,     /* group-state GROUP == Stable|... */
+    KS_EXPECT_ASSIGNMENT,      /* assignment CONSUMER == {P, ...} */
+    KS_EXPECT_NO_ACKED_DATA_LOSS,
+    KS_EXPECT_NO_DUPLICATES,
+    KS_EXPECT_STAT,            /* STAT OP N, e.g. records-acked >= 100 */
+} KsExpectKind;
+
+/* The counters KS_EXPECT_STAT can name; same names as the summary's stats,
+ * with '-' for '_' (records-acked is stats.records_acked). */
+typedef enum {
+    KS_STAT_RECORDS_PRODUCED,
+    KS_STAT_RECORDS_ACKED,
+    KS_STAT_RECORDS_REFUSED,
+    KS_STAT_RECORDS_LOST,
+    KS_STAT_RECORDS_CONSUMED,
+    KS_STAT_RECORDS_DUPLICATED,
+    KS_STAT_LEADER_ELECTIONS,
+    KS_STAT_REBALANCES,
+    KS_STAT_UNAVAILABLE_US,
+} KsStatKind;
+
+typedef struct {
+    KsExpectKind kind;
+    KsPlanPartition partition; /* partition conditions; topic NULL otherwise */
+    KsBrokerId broker;         /* alive */
+    char *name;                /* group (lag, committed, group-state), consumer (assignment) */
+    KsStatKind stat;           /* KS_EXPECT_STAT */
+    KsCmp cmp;
+    /* The expected value, in the field its kind uses: integers, broker ids
+     * and booleans (0/1) in `number` ("none" as a leader is KS_NO_BROKER);
+     * sets of broker ids in `set_ids`; sets of partition names in
+     * `set_names`; a state name in `word`. */
+    int64_t number;
+    GArray *set_ids;      /* of KsBrokerId, sorted ascending; isr, replicas */
+    GPtrArray *set_names; /* of char*, sorted; assignment ("orders-0") */
+    char *word;           /* group-state */
+    char *text;           /* the condition as written, for reports */
+    KsLoc loc;
+} KsPlanExpect;
+
+typedef enum {
+    KS_ACTION_CRASH_BROKER,    /* crash broker ID: process dies, no goodbye */
+    KS_ACTION_RESTART_BROKER,  /* restart broker ID */
+    KS_ACTION_STOP_BROKER,     /* stop broker ID: controlled shutdown */
+    KS_ACTION_ADD_BROKER,      /* add broker ID node=N [rack=R] */
+    KS_ACTION_CRASH_NODE,      /* crash node NAME: every broker on it */
+    KS_ACTION_RESTART_NODE,    /* restart node NAME */
+    KS_ACTION_START_CONSUMER,  /* start consumer NAME [group=G topics=T,...] */
+    KS_ACTION_STOP_CONSUMER,   /* stop consumer NAME: graceful LeaveGroup */
+    KS_ACTION_CRASH_CONSUMER,  /* crash consumer NAME: silent, session timeout */
+    KS_ACTION_START_PRODUCER,  /* start producer NAME */
+    KS_ACTION_STOP_PRODUCER,   /* stop producer NAME */
+    KS_ACTION_PRODUCE,         /* produce topic=T [key=K] [partition=N] [count=N] [producer=P] */
+    KS_ACTION_SAY,             /* say "text" */
+    KS_ACTION_SNAPSHOT,        /* snapshot [NAME] */
+    KS_ACTION_PARTITION_NETWORK, /* partition-network A,B | C */
+    KS_ACTION_HEAL_NETWORK,    /* heal-network */
+    KS_ACTION_ELECT_PREFERRED, /* elect-preferred [TOPIC | P] */
+    KS_ACTION_REASSIGN,        /* reassign P replicas={ids} */
+    KS_ACTION_SET_CONFIG,      /* set KEY=VALUE... at run time */
+    KS_ACTION_EXPECT,          /* expect CONDITION at this time */
+} KsActionKind;
+
+typedef struct {
+    KsActionKind kind;
+    KsTime at;    /* first time it runs */
+    KsTime every; /* > 0: runs again every `every` until the end of the run */
+    KsBrokerId broker;   /* broker actions */
+    char *name;   /* node, consumer, producer or snapshot name; NULL if none */
+    char *text;   /* say */
+    /* start consumer: overrides of the declared consumer (NULL: as declared) */
+    char *group;
+    GPtrArray *topics;
+    /* produce */
+    char *topic;
+    char *key;           /* NULL: null key */
+    int32_t partition;   /* -1: chosen by the partitioner */
+    int64_t count;       /* records, default 1 */
+    char *producer;      /* NULL: a console producer with default configs */
+    /* add broker */
+    char *node;
+    char *rack;
+    /* partition-network: node names on each side */
+    GPtrArray *side_a, *side_b;
+    /* elect-preferred (topic NULL: all), reassign */
+    KsPlanPartition target;
+    GArray *replicas;    /* of KsBrokerId, in the order given */
+    KsConfigSet *configs; /* set KEY=VALUE at run time; start consumer overrides */
+    KsPlanExpect *expect; /* KS_ACTION_EXPECT */
+    KsLoc loc;
+} KsPlanAction;
+
+struct KsPlan {
+    char *file;       /* path as given, for messages */
+    bool has_seed;
+    uint64_t seed;
+    KsConfigSet *defaults;   /* `set` lines */
+    GPtrArray *nodes;        /* of KsPlanNode, in declaration order */
+    GPtrArray *brokers;      /* of KsPlanBroker, sorted by id */
+    GPtrArray *topics;       /* of KsPlanTopic, in declaration order */
+    GPtrArray *producers;    /* of KsPlanProducer */
+    GPtrArray *flumes;       /* of KsPlanFlume */
+    GPtrArray *groups;       /* of KsPlanGroup */
+    GPtrArray *consumers;    /* of KsPlanConsumer */
+    KsPlanZookeeper *zookeeper; /* NULL: the default single server */
+    GPtrArray *actions;      /* of KsPlanAction, sorted by `at`, ties in file order */
+    GPtrArray *expects;      /* of KsPlanExpect: end-of-run `expect` lines */
+    bool has_run;
+    KsTime run_until;        /* end of the run */
+    KsLoc run_loc;
+};
+
+/* Returns a new, empty plan for @file (copied). Free with ks_plan_free(). */
+KsPlan *ks_plan_new(const char *file);
+
+/* Frees @plan and everything in it; NULL is a no-op. */
+void ks_plan_free(KsPlan *plan);
+
+/* Finders: borrowed pointers into @plan, or NULL. */
+const KsPlanNode *ks_plan_find_node(const KsPlan *plan, const char *name);
+const KsPlanBroker *ks_plan_find_broker(const KsPlan *plan, KsBrokerId id);
+const KsPlanTopic *ks_plan_find_topic(const KsPlan *plan, const char *name);
+const KsPlanProducer *ks_plan_find_producer(const KsPlan *plan, const char *name);
+const KsPlanConsumer *ks_plan_find_consumer(const KsPlan *plan, const char *name);
+const KsPlanGroup *ks_plan_find_group(const KsPlan *plan, const char *name);
+
+/* Free functions for the elements, usable as GDestroyNotify. */
+void ks_plan_node_free(gpointer p);
+void ks_plan_broker_free(gpointer p);
+void ks_plan_topic_free(gpointer p);
+void ks_plan_producer_free(gpointer p);
+void ks_plan_flume_free(gpointer p);
+void ks_plan_group_free(gpointer p);
+void ks_plan_consumer_free(gpointer p);
+void ks_plan_expect_free(gpointer p);
+void ks_plan_action_free(gpointer p);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlan, ks_plan_free)

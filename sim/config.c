@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - the table of Kafka configs a scenario may set.
+ *
+ * Names and defaults are Kafka's own, ZooKeeper era (3.x): see
+ * ReplicationConfigs.java, ServerLogConfigs.java, ZkConfigs.java,
+ * ProducerConfig.java and ConsumerConfig.java in Apache Kafka. A row with
+ * supported = false is a real Kafka config the model does not honour yet;
+ * the parser refuses it rather than accept a setting that changes nothing.
+ * The table is indexed by KsConfigKey and walked linearly by name: it has a
+ * few dozen rows and is read only while parsing.
+ */
+#include "kafkasim/config.h"
+
+#include <string.h>
+
+#define B KS_SCOPE_BROKER
+#define T KS_SCOPE_TOPIC
+#define P KS_SCOPE_PRODUCER
+#define C KS_SCOPE_CONSUMER
+#define MS KS_TIME_MS
+#define MAX_DURATION (365 * 24 * KS_TIME_H)
+
+static const KsConfigChoice acks_choices[] = {
+    {"all", -1}, {"-1", -1}, {"0", 0}, {"1", 1}, {NULL, 0},
+};
+
+static const KsConfigChoice offset_reset_choices[] = {
+    {"latest", 0}, {"earliest", 1}, {"none", 2}, {NULL, 0},
+};
+
+static const KsConfigChoice assignor_choices[] = {
+    {"range", 0}, {"roundrobin", 1}, {"sticky", 2}, {"cooperative-sticky", 3}, {NULL, 0},
+};
+
+#define ROW(k, n, ty, sc, d, lo, hi, ch, sup, dc)                                                  \
+    [k] = {.key = k,                                                                               \
+           .name = n,                                                                              \
+           .type = ty,                                                                             \
+           .scopes = sc,                                                                           \
+           .def = d,                                                                               \
+           .min = lo,                                                                              \
+           .max = hi,                                                                              \
+           .choices = ch,                                                                          \
+           .supported = sup,                                                                       \
+           .doc = dc}
+
+static const KsConfigInfo table[KS_CFG_COUNT] = {
+    ROW(KS_CFG_REPLICA_LAG_TIME_MAX_MS, "replica.lag.time.max.ms", KS_CONFIG_MS, B, 30000 * MS,
+        1 * MS, MAX_DURATION, NULL, false,
+        "a follower that has not caught up for this long leaves the ISR"),
+    ROW(KS_CFG_MIN_INSYNC_REPLICAS, "min.insync.replicas", KS_CONFIG_INT, B | T, 1, 1, 1000, NULL,
+        false, "acks=all writes need at least this many in-sync replicas"),
+    ROW(KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE, "unclean.leader.election.enable", KS_CONFIG_BOOL,
+        B | T, 0, 0, 1, NULL, false, "may an out-of-sync replica become leader"),
+    ROW(KS_CFG_AUTO_LEADER_REBALANCE_ENABLE, "auto.leader.rebalance.enable", KS_CONFIG_BOOL, B, 1,
+        0, 1, NULL, false, "the controller moves leadership back to preferred replicas"),
+    ROW(KS_CFG_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, "leader.imbalance.per.broker.percentage",
+        KS_CONFIG_INT, B, 10, 0, 100, NULL, false,
+        "imbalance above which the preferred leaders are restored"),
+    ROW(KS_CFG_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, "leader.imbalance.check.interval.seconds",
+        KS_CONFIG_SECONDS, B, 300 * KS_TIME_S, 1 * KS_TIME_S, MAX_DURATION, NULL, false,
+        "how often the controller checks leader imbalance"),
+    ROW(KS_CFG_DEFAULT_REPLICATION_FACTOR, "default.replication.factor", KS_CONFIG_INT, B, 1, 1,
+        1000, NULL, true, "replication factor of a topic that does not give one"),
+    ROW(KS_CFG_NUM_PARTITIONS, "num.partitions", KS_CONFIG_INT, B, 1, 1, 100000, NULL, true,
+        "partition count of a topic that does not give one"),
+    ROW(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, "replica.fetch.wait.max.ms", KS_CONFIG_MS, B, 500 * MS,
+        0, MAX_DURATION, NULL, false, "longest a follower's fetch waits at the leader for data"),
+    ROW(KS_CFG_REPLICA_FETCH_MIN_BYTES, "replica.fetch.min.bytes", KS_CONFIG_BYTES, B, 1, 1,
+        INT32_MAX, NULL, false, "bytes a follower's fetch waits for"),
+    ROW(KS_CFG_REPLICA_FETCH_MAX_BYTES, "replica.fetch.max.bytes", KS_CONFIG_BYTES, B, 1048576, 1,
+        INT32_MAX, NULL, false, "bytes a follower fetches per partition at most"),
+    ROW(KS_CFG_REPLICA_FETCH_BACKOFF_MS, "replica.fetch.backoff.ms", KS_CONFIG_MS, B, 1000 * MS, 0,
+        MAX_DURATION, NULL, false, "pause after a failed follower fetch"),
+    ROW(KS_CFG_ZOOKEEPER_SESSION_TIMEOUT_MS, "zookeeper.session.timeout.ms", KS_CONFIG_MS, B,
+        18000 * MS, 1 * MS, MAX_DURATION, NULL, false,
+        "a broker silent this long loses its ZooKeeper session"),
+    ROW(KS_CFG_CONTROLLED_SHUTDOWN_ENABLE, "controlled.shutdown.enable", KS_CONFIG_BOOL, B, 1, 0, 1,
+        NULL, false, "a stopping broker hands its leadership over first"),
+    ROW(KS_CFG_RETENTION_MS, "retention.ms", KS_CONFIG_MS, B | T, 604800000 * MS, -1 * MS,
+        MAX_DURATION, NULL, false, "how long records are kept"),
+    ROW(KS_CFG_GROUP_INITIAL_REBALANCE_DELAY_MS, "group.initial.rebalance.delay.ms", KS_CONFIG_MS,
+        B, 3000 * MS, 0, MAX_DURATION, NULL, false,
+        "how long a new group waits for more members before its first rebalance"),
+    ROW(KS_CFG_OFFSETS_TOPIC_NUM_PARTITIONS, "offsets.topic.num.partitions", KS_CONFIG_INT, B, 50,
+        1, 100000, NULL, false, "partitions of __consumer_offsets"),
+    ROW(KS_CFG_GROUP_MIN_SESSION_TIMEOUT_MS, "group.min.session.timeout.ms", KS_CONFIG_MS, B,
+        6000 * MS, 0, MAX_DURATION, NULL, false, "smallest session timeout a consumer may ask for"),
+    ROW(KS_CFG_GROUP_MAX_SESSION_TIMEOUT_MS, "group.max.session.timeout.ms", KS_CONFIG_MS, B,
+        1800000 * MS, 0, MAX_DURATION, NULL, false,
+        "largest session timeout a consumer may ask for"),
+    ROW(KS_CFG_ACKS, "acks", KS_CONFIG_ENUM, P, -1, 0, 0, acks_choices, true,
+        "how many replicas must have a write before it is acknowledged: 0, 1 or all"),
+    ROW(KS_CFG_LINGER_MS, "linger.ms", KS_CONFIG_MS, P, 0, 0, MAX_DURATION, NULL, true,
+        "how long the producer waits to fill a batch"),
+    ROW(KS_CFG_BATCH_SIZE, "batch.size", KS_CONFIG_BYTES, P, 16384, 1, INT32_MAX, NULL, true,
+        "bytes per partition batch"),
+    ROW(KS_CFG_RETRIES, "retries", KS_CONFIG_INT, P, INT32_MAX, 0, INT32_MAX, NULL, false,
+        "how often a failed send is retried"),
+    ROW(KS_CFG_RETRY_BACKOFF_MS, "retry.backoff.ms", KS_CONFIG_MS, P | C, 100 * MS, 0,
+        MAX_DURATION, NULL, false, "pause before a retry"),
+    ROW(KS_CFG_REQUEST_TIMEOUT_MS, "request.timeout.ms", KS_CONFIG_MS, P | C, 30000 * MS, 1 * MS,
+        MAX_DURATION, NULL, false, "how long a request waits for its response"),
+    ROW(KS_CFG_DELIVERY_TIMEOUT_MS, "delivery.timeout.ms", KS_CONFIG_MS, P, 120000 * MS, 1 * MS,
+        MAX_DURATION, NULL, false, "how long a record may take to be acknowledged, retries included"),
+    ROW(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "max.in.flight.requests.per.connection",
+        KS_CONFIG_INT, P, 5, 1, 1000, NULL, false, "unanswered requests per broker"),
+    ROW(KS_CFG_ENABLE_IDEMPOTENCE, "enable.idempotence", KS_CONFIG_BOOL, P, 1, 0, 1, NULL, false,
+        "retries never write a record twice"),
+    ROW(KS_CFG_BUFFER_MEMORY, "buffer.memory", KS_CONFIG_BYTES, P, 33554432, 1, INT64_MAX / 2,
+        NULL, false, "bytes of records the producer buffers"),
+    ROW(KS_CFG_MAX_BLOCK_MS, "max.block.ms", KS_CONFIG_MS, P, 60000 * MS, 0, MAX_DURATION, NULL,
+        false, "how long send() blocks when the buffer is full"),
+    ROW(KS_CFG_METADATA_MAX_AGE_MS, "metadata.max.age.ms", KS_CONFIG_MS, P | C, 300000 * MS, 0,
+        MAX_DURATION, NULL, false, "metadata older than this is refreshed"),
+    ROW(KS_CFG_PARTITIONER_IGNORE_KEYS, "partitioner.ignore.keys", KS_CONFIG_BOOL, P, 0, 0, 1, NULL,
+        true, "partition keyed records as if their key were null"),
+    ROW(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE,
+        "partitioner.adaptive.partitioning.enable", KS_CONFIG_BOOL, P, 1, 0, 1, NULL, true,
+        "sticky partitions favour brokers with shorter queues"),
+    ROW(KS_CFG_PARTITIONER_AVAILABILITY_TIMEOUT_MS, "partitioner.availability.timeout.ms",
+        KS_CONFIG_MS, P, 0, 0, MAX_DURATION, NULL, false,
+        "skip partitions whose broker has not answered for this long"),
+    ROW(KS_CFG_AUTO_OFFSET_RESET, "auto.offset.reset", KS_CONFIG_ENUM, C, 0, 0, 0,
+        offset_reset_choices, false, "where a consumer without a committed offset starts"),
+    ROW(KS_CFG_ENABLE_AUTO_COMMIT, "enable.auto.commit", KS_CONFIG_BOOL, C, 1, 0, 1, NULL, false,
+        "the consumer commits its positions periodically"),
+    ROW(KS_CFG_AUTO_COMMIT_INTERVAL_MS, "auto.commit.interval.ms", KS_CONFIG_MS, C, 5000 * MS, 0,
+        MAX_DURATION, NULL, false, "how often positions are auto-committed"),
+    ROW(KS_CFG_SESSION_TIMEOUT_MS, "session.timeout.ms", KS_CONFIG_MS, C, 45000 * MS, 1 * MS,
+        MAX_DURATION, NULL, false, "a consumer silent this long is removed from its group"),
+    ROW(KS_CFG_HEARTBEAT_INTERVAL_MS, "heartbeat.interval.ms", KS_CONFIG_MS, C, 3000 * MS, 1 * MS,
+        MAX_DURATION, NULL, false, "how often a consumer heartbeats to its coordinator"),
+    ROW(KS_CFG_MAX_POLL_INTERVAL_MS, "max.poll.interval.ms", KS_CONFIG_MS, C, 300000 * MS, 1 * MS,
+        MAX_DURATION, NULL, false, "a consumer that does not poll for this long leaves its group"),
+    ROW(KS_CFG_MAX_POLL_RECORDS, "max.poll.records", KS_CONFIG_INT, C, 500, 1, INT32_MAX, NULL,
+        false, "records one poll returns at most"),
+    ROW(KS_CFG_FETCH_MIN_BYTES, "fetch.min.bytes", KS_CONFIG_BYTES, C, 1, 0, INT32_MAX, NULL, false,
+        "bytes a consumer fetch waits for"),
+    ROW(KS_CFG_FETCH_MAX_WAIT_MS, "fetch.max.wait.ms", KS_CONFIG_MS, C, 500 * MS, 0, MAX_DURATION,
+        NULL, false, "longest a consumer fetch waits at the broker for data"),
+    ROW(KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, "partition.assignment.strategy", KS_CONFIG_ENUM, C, 0,
+        0, 0, assignor_choices, false, "the assignor the consumer proposes"),
+};
+
+const KsConfigInfo *ks_config_info(KsConfigKey key)
+{
+    g_return_val_if_fail(key < KS_CFG_COUNT, NULL);
+    return &table[key];
+}
+
+const KsConfigInfo *ks_config_find(const char *name)
+{
+    for (size_t i = 0; i < KS_CFG_COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+/* Levenshtein distance between @a and @b, capped at 255. Two rows of the
+ * matrix are enough; names are short. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 255;
+    unsigned prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = MIN(sub, MIN(del, ins));
+        }
+        memcpy(prev, cur, sizeof prev);
+    }
+    return prev[lb];
+}
+
+const char *ks_config_suggest(const char *name)
+{
+    const char *best = NULL;
+    unsigned best_d = 255;
+    for (size_t i = 0; i < KS_CFG_COUNT; i++) {
+        unsigned d = edit_distance(name, table[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = table[i].name;
+        }
+    }
+    /* A third of the name's length, at least 2, is a plausible typo. */
+    unsigned limit = MAX(2u, (unsigned)strlen(name) / 3);
+    return best_d <= limit ? best : NULL;
+}
+
+/* Formats @us with @unit_us as the plain-number unit of the config's name. */
+static char *format_plain(int64_t us, int64_t unit_us)
+{
+    if (us % unit_us == 0)
+        return g_strdup_printf("%" G_GINT64_FORMAT, us / unit_us);
+    return g_strdup_printf("%" G_GINT64_FORMAT "us", us);
+}
+
+char *ks_config_format_value(KsConfigKey key, int64_t value)
+{
+    const KsConfigInfo *info = ks_config_info(key);
+    switch (info->type) {
+    case KS_CONFIG_INT:
+    case KS_CONFIG_BYTES:
+        return g_strdup_printf("%" G_GINT64_FORMAT, value);
+    case KS_CONFIG_BOOL:
+        return g_strdup(value ? "true" : "false");
+    case KS_CONFIG_MS:
+        return format_plain(value, KS_TIME_MS);
+    case KS_CONFIG_SECONDS:
+        return format_plain(value, KS_TIME_S);
+    case KS_CONFIG_MINUTES:
+        return format_plain(value, KS_TIME_MIN);
+    case KS_CONFIG_ENUM:
+        for (const KsConfigChoice *c = info->choices; c->name; c++)
+            if (c->value == value)
+                return g_strdup(c->name);
+        return g_strdup_printf("%" G_GINT64_FORMAT, value);
+    }
+    g_assert_not_reached();
+}
+
+KsConfigSet *ks_config_set_new(void)
+{
+    return g_new0(KsConfigSet, 1);
+}
+
+void ks_config_set_free(KsConfigSet *set)
+{
+    g_free(set);
+}
+
+bool ks_config_set_has(const KsConfigSet *set, KsConfigKey key)
+{
+    return set && (set->is_set >> key & 1);
+}
+
+void ks_config_set_put(KsConfigSet *set, KsConfigKey key, int64_t value)
+{
+    g_return_if_fail(set && key < KS_CFG_COUNT);
+    set->is_set |= (uint64_t)1 << key;
+    set->values[key] = value;
+}
+
+int64_t ks_config_resolve(KsConfigKey key, const KsConfigSet *entity, const KsConfigSet *defaults)
+{
+    if (ks_config_set_has(entity, key))
+        return entity->values[key];
+    if (ks_config_set_has(defaults, key))
+        return defaults->values[key];
+    return table[key].def;
+}
