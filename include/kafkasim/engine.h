@@ -108,7 +108,8 @@ void ks_timer_arm(KsEngine *engine, KsTimer *timer, KsTime delay);
 /* Disarms @timer; a no-op if it is not armed. The owner may free the timer
  * only once no queue entry refers to it: call ks_timer_cancel() and keep the
  * owner alive until the engine is freed, or until the engine has run past
- * the timer's last queued time. */
+ * the latest deadline the timer was ever armed for (a re-arm to an earlier
+ * deadline leaves the old entry queued at the later one). */
 void ks_timer_cancel(KsEngine *engine, KsTimer *timer);
 
 /* Whether @timer is armed. */
