@@ -43,6 +43,19 @@ KsPlan *ks_scenario_parse_file(const char *path, GError **error);
  * ks_scenario_parse_file(). The text need not be NUL-terminated. */
 KsPlan *ks_scenario_parse(const char *file, const char *text, size_t len, GError **error);
 
+/* Flags of ks_scenario_parse_full(). */
+typedef enum {
+    /* Accept what the simulator cannot run yet instead of refusing it with
+     * KS_SCENARIO_ERROR_UNSUPPORTED. The plan is then fully validated but may
+     * hold things the simulator cannot run: for tests of the parser and for
+     * tools that only read the plan (describe, docs), never for `run`. */
+    KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED = 1 << 0,
+} KsScenarioParseFlags;
+
+/* ks_scenario_parse() with KsScenarioParseFlags @flags. */
+KsPlan *ks_scenario_parse_full(const char *file, const char *text, size_t len, unsigned flags,
+                               GError **error);
+
 /* Parses a duration written as in a scenario ("250us", "10ms", "1.5s", "2m",
  * "1h", or "0"). Returns true and sets *@out, or false and sets @error (a
  * message without location; the caller adds it). */
@@ -50,8 +63,10 @@ bool ks_scenario_parse_duration(const char *text, KsTime *out, GError **error);
 
 /* Formats @t (>= 0) as a duration the parser accepts back exactly, in the
  * largest unit among h, m, s, ms, us that needs at most three decimals:
- * "0s", "250us", "1.5ms", "1.5s", "2m", "90m", "1h". Returns a new string;
- * free with g_free(). */
+ * "0s", "250us", "1.5ms", "1.5s", "2m", "90m", "1h". Hours and minutes are
+ * used only when whole (90 minutes is "90m", not "1.5h"), and a unit only
+ * when the value is at least one of it (250us, not "0.25ms"). Returns a new
+ * string; free with g_free(). */
 char *ks_scenario_format_duration(KsTime t);
 
 /* Every keyword the language knows (declarations, actions and their object
