@@ -65,15 +65,15 @@ bool ks_support_expect(KsExpectKind kind)
     case KS_EXPECT_LOG_END_OFFSET:
     case KS_EXPECT_ALIVE:
     case KS_EXPECT_STAT:
-        return true;
     case KS_EXPECT_ISR:
     case KS_EXPECT_HIGH_WATERMARK:
     case KS_EXPECT_CONTROLLER:
+    case KS_EXPECT_NO_ACKED_DATA_LOSS:
+        return true;
     case KS_EXPECT_LAG:
     case KS_EXPECT_COMMITTED:
     case KS_EXPECT_GROUP_STATE:
     case KS_EXPECT_ASSIGNMENT:
-    case KS_EXPECT_NO_ACKED_DATA_LOSS:
     case KS_EXPECT_NO_DUPLICATES:
         return false;
     }
@@ -101,8 +101,8 @@ bool ks_support_stat(KsStatKind kind)
     case KS_STAT_RECORDS_REFUSED:
     case KS_STAT_LEADER_ELECTIONS:
     case KS_STAT_UNAVAILABLE_US:
-        return true;
     case KS_STAT_RECORDS_LOST:
+        return true;
     case KS_STAT_RECORDS_CONSUMED:
     case KS_STAT_RECORDS_DUPLICATED:
     case KS_STAT_REBALANCES:

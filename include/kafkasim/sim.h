@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim.h - one simulation run: a plan turned into a model, driven by the
+ * engine along the plan's timeline.
+ *
+ * ks_sim_new() builds the cluster the plan declares (nodes, brokers, topics
+ * placed as Kafka places them, producers) and schedules the timeline;
+ * ks_sim_run() advances simulated time, emitting KsEvents to every sink;
+ * ks_sim_finish() checks the end-of-run expectations. The run is a pure
+ * function of the plan and the seed: no wall clock, no global state, so two
+ * runs with the same inputs emit the same events byte for byte.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "kafkasim/event.h"
+#include "kafkasim/plan.h"
+#include "kafkasim/types.h"
+
+/* The counters of the summary's "stats" object. */
+typedef struct {
+    uint64_t events;          /* engine events run */
+    int64_t records_produced; /* records the applications handed to producers */
+    int64_t records_acked;    /* records acknowledged to the producer */
+    int64_t records_refused;  /* records the producer gave up on (an error it
+                                 could not retry, or delivery.timeout.ms) */
+    int64_t records_lost;     /* acknowledged records no longer in the log */
+    int64_t records_consumed;
+    int64_t records_duplicated;
+    int64_t leader_elections; /* leader changes made by the controller */
+    int64_t rebalances;
+    KsTime unavailable_us;    /* partition-time without a live leader */
+    int64_t produce_requests;
+    int64_t fetch_requests;
+} KsSimStats;
+
+/* The outcome of one expectation. */
+typedef struct {
+    int line;
+    char *text;   /* the condition as written */
+    KsTime t;     /* when it was checked */
+    bool held;
+    char *actual; /* what the model showed, e.g. "leader orders-0 is 3" */
+} KsExpectResult;
+
+/* Builds the model of @plan (borrowed: it must outlive the sim). @seed
+ * overrides the plan's seed when @has_seed (else the plan's `seed`, else 1).
+ * @end is when the run stops: the plan's end, or earlier (--until). Returns
+ * a new sim (free with ks_sim_free()), or NULL with @error set to a
+ * "FILE:LINE:COL: error: ..." message when Kafka itself would refuse the
+ * cluster (a topic whose brokers have racks only in part). */
+KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, GError **error);
+
+/* Frees @sim; NULL is a no-op. */
+void ks_sim_free(KsSim *sim);
+
+/* Adds a view: @fn(event, @ctx) receives every event from now on. */
+void ks_sim_add_sink(KsSim *sim, KsEventSinkFn fn, void *ctx);
+
+/* Starts the cluster (brokers register, a controller is elected, topics are
+ * created, producers start) at time 0, then runs the timeline until the
+ * end. */
+void ks_sim_run(KsSim *sim);
+
+/* Checks the end-of-run expectations, after ks_sim_run(). */
+void ks_sim_finish(KsSim *sim);
+
+/* The seed the run used. */
+uint64_t ks_sim_seed(const KsSim *sim);
+
+/* Current simulated time. */
+KsTime ks_sim_now(const KsSim *sim);
+
+/* The statistics so far (derived counters are brought up to date first).
+ * Borrowed. */
+const KsSimStats *ks_sim_stats(KsSim *sim);
+
+/* The expectation results so far, in the order they were checked: timed ones
+ * as their time came, then the end-of-run ones in file order. Borrowed; of
+ * KsExpectResult*. */
+const GPtrArray *ks_sim_expect_results(const KsSim *sim);
+
+/* Whether every expectation checked so far held. */
+bool ks_sim_all_held(const KsSim *sim);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsSim, ks_sim_free)

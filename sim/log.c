@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log.c - a partition replica's log and its leader-epoch cache.
+ *
+ * A log is an array of runs (see KsLogRun in model.h): appends extend the
+ * last run when epoch, producer and sequence continue it, so a log that only
+ * grows under one leader stays one run per producer and memory does not grow
+ * with traffic. Finding an offset is a binary search over runs, copying and
+ * truncating touch only the runs involved.
+ *
+ * The leader-epoch cache follows Kafka's LeaderEpochFileCache (KIP-101):
+ * a list of (epoch, start offset) in which both strictly increase. assign()
+ * and endOffsetFor() are Kafka's rules, checked against the cases of
+ * LeaderEpochFileCacheTest in tests/test-log.c.
+ */
+#include "model.h"
+
+void ks_log_init(KsLog *log)
+{
+    log->runs = g_array_new(FALSE, FALSE, sizeof(KsLogRun));
+    log->end = 0;
+}
+
+void ks_log_clear(KsLog *log)
+{
+    if (log->runs)
+        g_array_free(log->runs, TRUE);
+    log->runs = NULL;
+    log->end = 0;
+}
+
+/* Appends @count records after the last run, extending it when the new
+ * records continue it. */
+void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer, int64_t first_seq)
+{
+    if (count <= 0)
+        return;
+    if (log->runs->len > 0) {
+        KsLogRun *last = &g_array_index(log->runs, KsLogRun, log->runs->len - 1);
+        if (last->epoch == epoch && last->producer == producer &&
+            (producer < 0 || last->first_seq + last->count == first_seq)) {
+            last->count += count;
+            log->end += count;
+            return;
+        }
+    }
+    KsLogRun run = {
+        .base = log->end, .count = count, .epoch = epoch, .producer = producer,
+        .first_seq = first_seq};
+    g_array_append_val(log->runs, run);
+    log->end += count;
+}
+
+/* Index of the run holding @offset (0 <= offset < end). */
+static guint run_index(const KsLog *log, int64_t offset)
+{
+    guint lo = 0, hi = log->runs->len;
+    while (hi - lo > 1) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(log->runs, KsLogRun, mid).base <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Copies @src's records from @dst's end up to @upto (exclusive) onto @dst,
+ * keeping their epochs and identities: what a follower's fetch does. */
+void ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto)
+{
+    upto = MIN(upto, src->end);
+    if (dst->end >= upto)
+        return;
+    for (guint i = run_index(src, dst->end); i < src->runs->len && dst->end < upto; i++) {
+        const KsLogRun *r = &g_array_index(src->runs, KsLogRun, i);
+        int64_t from = MAX(dst->end, r->base);
+        int64_t to = MIN(upto, r->base + r->count);
+        if (to > from)
+            ks_log_append(dst, to - from, r->epoch, r->producer, r->first_seq + (from - r->base));
+    }
+}
+
+/* Removes every record at or after @offset. */
+void ks_log_truncate(KsLog *log, int64_t offset)
+{
+    if (offset >= log->end)
+        return;
+    offset = MAX(offset, 0);
+    guint keep = log->runs->len;
+    while (keep > 0 && g_array_index(log->runs, KsLogRun, keep - 1).base >= offset)
+        keep--;
+    g_array_set_size(log->runs, keep);
+    if (keep > 0) {
+        KsLogRun *last = &g_array_index(log->runs, KsLogRun, keep - 1);
+        last->count = MIN(last->count, offset - last->base);
+    }
+    log->end = offset;
+}
+
+/* Leader epoch of the record at @offset, or -1 outside the log. */
+int32_t ks_log_epoch_at(const KsLog *log, int64_t offset)
+{
+    if (offset < 0 || offset >= log->end)
+        return -1;
+    return g_array_index(log->runs, KsLogRun, run_index(log, offset)).epoch;
+}
+
+/* LeaderEpochFileCache.assign: ignored when the latest entry already has
+ * @epoch with a start at or before @start; otherwise every entry with a
+ * greater-or-equal epoch or start is removed and (epoch, start) added. */
+void ks_epochs_assign(GArray *epochs, int32_t epoch, int64_t start)
+{
+    if (epochs->len > 0) {
+        const KsEpochEntry *last = &g_array_index(epochs, KsEpochEntry, epochs->len - 1);
+        if (last->epoch == epoch && last->start <= start)
+            return;
+    }
+    while (epochs->len > 0) {
+        const KsEpochEntry *last = &g_array_index(epochs, KsEpochEntry, epochs->len - 1);
+        if (last->epoch < epoch && last->start < start)
+            break;
+        g_array_set_size(epochs, epochs->len - 1);
+    }
+    KsEpochEntry e = {.epoch = epoch, .start = start};
+    g_array_append_val(epochs, e);
+}
+
+/* LeaderEpochFileCache.truncateFromEnd: after the log was truncated to @end,
+ * entries starting at or after it are gone. */
+void ks_epochs_truncate_from_end(GArray *epochs, int64_t end)
+{
+    while (epochs->len > 0 && g_array_index(epochs, KsEpochEntry, epochs->len - 1).start >= end)
+        g_array_set_size(epochs, epochs->len - 1);
+}
+
+int32_t ks_epochs_latest(const GArray *epochs)
+{
+    return epochs->len ? g_array_index(epochs, KsEpochEntry, epochs->len - 1).epoch : -1;
+}
+
+/* LeaderEpochFileCache.endOffsetFor: the epoch and end offset a leader
+ * answers to OffsetsForLeaderEpoch(@requested), given its LEO @leo.
+ * (-1, -1) when it cannot tell. */
+void ks_epochs_end_offset_for(const GArray *epochs, int32_t requested, int64_t leo,
+                              int32_t *out_epoch, int64_t *out_end)
+{
+    *out_epoch = -1;
+    *out_end = -1;
+    if (requested < 0 || epochs->len == 0)
+        return;
+    if (requested == ks_epochs_latest(epochs)) {
+        *out_epoch = requested;
+        *out_end = leo;
+        return;
+    }
+    const KsEpochEntry *floor = NULL, *higher = NULL;
+    for (guint i = 0; i < epochs->len; i++) {
+        const KsEpochEntry *e = &g_array_index(epochs, KsEpochEntry, i);
+        if (e->epoch <= requested)
+            floor = e;
+        else if (!higher)
+            higher = e;
+    }
+    if (!higher)
+        return;
+    *out_epoch = floor ? floor->epoch : requested;
+    *out_end = higher->start;
+}

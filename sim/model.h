@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.h - the simulated cluster's state, shared by the model modules.
+ *
+ * Private to sim/. The model modules (net, registry, broker, controller,
+ * producer, ledger) change this state; the views (output-*.c, check.c) only
+ * read it. Everything lives as long as the KsSim that owns it: brokers,
+ * partitions, replicas and clients are never freed during a run, which is
+ * what lets them embed engine timers.
+ *
+ * Sizes in the large benchmark: 300 brokers, 30,000 partitions, 90,000
+ * replicas. Replicas are allocated per partition in one array; a log is a
+ * short array of runs (see KsLogRun), not of records, so memory does not
+ * grow with traffic.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "kafkasim/config.h"
+#include "kafkasim/engine.h"
+#include "kafkasim/event.h"
+#include "kafkasim/partitioner.h"
+#include "kafkasim/plan.h"
+#include "kafkasim/rng.h"
+#include "kafkasim/sim.h"
+#include "kafkasim/types.h"
+
+typedef struct KsNode KsNode;
+typedef struct KsBroker KsBroker;
+typedef struct KsTopic KsTopic;
+typedef struct KsPartition KsPartition;
+typedef struct KsReplica KsReplica;
+typedef struct KsFetcher KsFetcher;
+typedef struct KsProducer KsProducer;
+typedef struct KsProduceRequest KsProduceRequest;
+typedef struct KsProduceWait KsProduceWait;
+
+struct KsNode {
+    char *name;
+    char *zone; /* NULL: none */
+    int index;
+    bool up;
+};
+
+/*
+ * A run of consecutive records in one log, appended under one leader epoch
+ * by one producer with consecutive sequence numbers. Kafka stores batches;
+ * a run is what adjacent batches become when nothing distinguishes them, so
+ * a log that only grows stays one run per (epoch, producer). The identity of
+ * a record is (producer, partition, sequence): the ledger uses it to tell an
+ * acknowledged record that survived from one that was truncated away.
+ */
+typedef struct {
+    int64_t base;      /* offset of the first record */
+    int64_t count;
+    int32_t epoch;     /* leader epoch it was appended in */
+    int32_t producer;  /* index of the producer, -1 for none */
+    int64_t first_seq; /* producer's sequence number of the first record */
+} KsLogRun;
+
+typedef struct {
+    GArray *runs; /* of KsLogRun, by offset, contiguous from 0 */
+    int64_t end;  /* log end offset (LEO) */
+} KsLog;
+
+/* One entry of a replica's leader-epoch cache (KIP-101). */
+typedef struct {
+    int32_t epoch;
+    int64_t start;
+} KsEpochEntry;
+
+struct KsReplica {
+    KsPartition *part;
+    KsBroker *broker;
+    int slot; /* index in the partition's replica list (assignment order) */
+    KsLog log;
+    GArray *epochs; /* of KsEpochEntry: epochs and start offsets both increasing */
+    int64_t hw;     /* this replica's high watermark */
+    /* Kept by the leader about this replica as a follower (Replica.scala). */
+    int64_t fetch_leo;         /* follower's LEO as of its last fetch */
+    KsTime last_fetch;         /* time of its last fetch */
+    int64_t leader_leo_at_last_fetch;
+    KsTime last_caught_up;     /* lastCaughtUpTimeMs */
+    /* Kept by the follower. */
+    bool must_truncate; /* became follower: reconcile with the leader first */
+    KsFetcher *fetcher; /* the fetch session it is in, or NULL */
+    int fetcher_slot;   /* its index in that session */
+};
+
+struct KsPartition {
+    KsTopic *topic;
+    int32_t index;
+    int32_t n_replicas;
+    KsReplica *replicas; /* assignment order: replicas[0] is the preferred leader */
+    KsBrokerId leader;   /* KS_NO_BROKER: offline */
+    int32_t leader_epoch;
+    int32_t partition_epoch; /* version of the partition state znode */
+    GArray *isr;             /* of KsBrokerId, in stored order */
+    GQueue waits;            /* of KsProduceWait*: acks=all writes waiting for the HW */
+    KsTime unavailable_since; /* -1: available */
+    KsTime unavailable_us;
+};
+
+struct KsTopic {
+    char *name;
+    int index;
+    int32_t n_partitions;
+    int32_t replication_factor;
+    KsPartition *partitions;
+    int32_t min_insync;
+    bool unclean_election;
+    const KsPlanTopic *plan;
+};
+
+/*
+ * A follower broker's fetch session with one leader broker (Kafka's
+ * ReplicaFetcherThread with num.replica.fetchers=1): one request carries
+ * every partition the follower replicates from that leader. The leader
+ * answers at once when it has data, else parks the request for up to
+ * replica.fetch.wait.max.ms and answers as soon as data arrives.
+ */
+typedef enum {
+    KS_FETCH_IDLE,      /* nothing in flight */
+    KS_FETCH_REQUEST,   /* request on its way to the leader */
+    KS_FETCH_PARKED,    /* waiting at the leader for data */
+    KS_FETCH_RESPONSE,  /* response on its way back */
+    KS_FETCH_BACKOFF,   /* leader unreachable: waiting replica.fetch.backoff.ms */
+} KsFetchState;
+
+typedef struct {
+    KsReplica *replica; /* follower replica */
+    int32_t leader_epoch;
+    int64_t upto;        /* copy the leader's log up to here */
+    int64_t hw;          /* leader's HW when it answered */
+    int64_t truncate_to; /* >= 0: truncate to this first (epoch reconciliation) */
+} KsFetchAnswer;
+
+struct KsFetcher {
+    KsBroker *follower;
+    KsBroker *leader;
+    GPtrArray *replicas; /* of KsReplica*: the follower's replicas led by `leader` */
+    KsFetchState state;
+    uint64_t gen;        /* bumps when a request is abandoned */
+    KsTimer park_timer;
+    GArray *answers;     /* of KsFetchAnswer: the response in flight */
+};
+
+struct KsBroker {
+    KsSim *sim; /* owner, for engine callbacks */
+    KsBrokerId id;
+    int index; /* position in KsSim.brokers (sorted by id) */
+    KsNode *node;
+    char *rack;
+    const KsPlanBroker *plan;
+    bool alive;        /* process running */
+    uint64_t incarnation; /* +1 at every crash and restart */
+    /* ZooKeeper session (registry.c). */
+    bool registered;   /* its /brokers/ids node exists */
+    KsTimer session_timer; /* expiry of a dead broker's session */
+    int64_t broker_epoch;  /* czxid of its registration */
+    GPtrArray *replicas;   /* of KsReplica* hosted here */
+    KsFetcher **fetchers;  /* by leader broker index, created on demand */
+    KsTime lag_max;        /* replica.lag.time.max.ms */
+    KsTime fetch_wait_max; /* replica.fetch.wait.max.ms */
+    KsTime fetch_backoff;  /* replica.fetch.backoff.ms */
+    KsTime session_timeout; /* zookeeper.session.timeout.ms */
+};
+
+/* Per-partition accumulator state of one producer (RecordAccumulator). */
+typedef struct {
+    GQueue batches;         /* of KsProducerBatch*, oldest first */
+    KsBrokerId leader;      /* the producer's metadata: leader as last seen */
+    bool failing;           /* its last response was an error */
+    int64_t refused;        /* records given up since it started failing */
+    int64_t next_seq;       /* sequence number of its next record */
+    GArray *acked;          /* of KsSeqRange: acknowledged sequences (ledger) */
+} KsProducerPartition;
+
+typedef struct {
+    int64_t first;
+    int64_t count;
+} KsSeqRange;
+
+typedef struct {
+    int32_t partition;
+    int64_t first_seq;
+    int64_t count;
+    int64_t bytes;
+    KsTime created;     /* for linger.ms and delivery.timeout.ms */
+    KsTime retry_after; /* retry.backoff.ms after a failure */
+    int attempts;
+    bool in_flight;
+} KsProducerBatch;
+
+struct KsProducer {
+    KsSim *sim; /* owner, for engine callbacks */
+    char *name;
+    int index;
+    KsTopic *topic;
+    KsNode *node;
+    const KsPlanProducer *plan; /* NULL: the console producer of `produce` */
+    /* Configs, resolved. */
+    int32_t acks;
+    KsTime linger;
+    int64_t batch_size;
+    int64_t record_size;
+    int64_t max_in_flight;
+    int64_t retries;
+    KsTime retry_backoff;
+    KsTime request_timeout;
+    KsTime delivery_timeout;
+    bool idempotent;
+    bool ignore_keys;
+    bool adaptive;
+    /* Partitioning. */
+    KsPartitionerKind partitioner;
+    KsRoundRobin rr;
+    KsSticky sticky;
+    KsRng rng;
+    int32_t *key_partition; /* partition of key k, for k < plan->keys */
+    bool *available;        /* partitions with a leader in its metadata */
+    int32_t *queue_sizes;   /* batches queued per partition (adaptive sticky) */
+    /* Record arrivals at the configured rate: the k-th record (1-based) after
+     * rate_start arrives at rate_start + ceil(k * 1e6 / rate), so no event per
+     * record is needed to know how many have arrived. */
+    bool running;
+    KsTime rate_start;
+    int64_t rate_arrived; /* records that arrived since rate_start */
+    int64_t generated;    /* rate-driven records so far (the count= limit) */
+    KsProducerPartition *parts; /* by partition */
+    int *in_flight;             /* unanswered requests by broker index */
+    GPtrArray **drain_lists;    /* scratch, by broker index */
+    KsTimer wake;               /* next arrival, linger, retry or expiry */
+};
+
+/* One batch of a produce request, as the broker sees it. */
+typedef struct {
+    int32_t partition;
+    int64_t first_seq;
+    int64_t count;
+    KsProducerBatch *batch; /* the producer's batch; NULL once settled (acks=0) */
+    int error;              /* KsKafkaError */
+    KsProduceWait *wait;
+} KsRequestBatch;
+
+/* A produce request from one producer to one broker. */
+struct KsProduceRequest {
+    uint64_t id;
+    KsProducer *producer;
+    KsBroker *broker;
+    uint64_t broker_incarnation; /* the broker process it was sent to */
+    KsTime sent;
+    GArray *batches;             /* of KsRequestBatch */
+    int pending;                 /* batches waiting for the HW (acks=all) */
+    bool serving;                /* the broker is still going through it */
+};
+
+/* acks=all: one batch of a request waiting at the leader for its HW. */
+struct KsProduceWait {
+    KsProduceRequest *request;
+    KsPartition *part;
+    guint batch; /* index in request->batches */
+    int64_t required_hw;
+};
+
+/* Kafka's error codes as the model uses them (Errors.java). */
+typedef enum {
+    KS_ERR_NONE = 0,
+    KS_ERR_REQUEST_TIMED_OUT = 7,
+    KS_ERR_NOT_LEADER_OR_FOLLOWER = 6,
+    KS_ERR_LEADER_NOT_AVAILABLE = 5,
+    KS_ERR_NETWORK_EXCEPTION = 13,
+    KS_ERR_NOT_ENOUGH_REPLICAS = 19,
+    KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20,
+} KsKafkaError;
+
+const char *ks_kafka_error_name(KsKafkaError err);
+
+struct KsSim {
+    const KsPlan *plan;
+    uint64_t seed;
+    KsEngine *engine;
+    GPtrArray *nodes;    /* of KsNode*, declaration order */
+    GPtrArray *brokers;  /* of KsBroker*, sorted by id */
+    GPtrArray *topics;   /* of KsTopic*, declaration order */
+    GPtrArray *producers; /* of KsProducer*: declared ones, then consoles */
+    KsProducer **consoles; /* by topic index: the producer of `produce` actions
+                              that name none, created on first use */
+    KsConfigSet *defaults;
+    /* Registry and controller. */
+    KsBrokerId controller; /* KS_NO_BROKER: none */
+    int32_t controller_epoch;
+    int64_t next_zxid;
+    KsRng registry_rng;
+    /* Requests. */
+    uint64_t next_request_id;
+    GHashTable *requests; /* id -> KsProduceRequest*, owned */
+    /* Views. */
+    GArray *sinks; /* of KsSink */
+    KsSimStats stats;
+    GPtrArray *expect_results; /* of KsExpectResult*, in check order */
+    KsTime end;
+    bool started;
+};
+
+/* sim.c */
+void ks_sim_emit(KsSim *sim, const KsEvent *event);
+void ks_sim_update_stats(KsSim *sim);
+KsBroker *ks_sim_find_broker(const KsSim *sim, KsBrokerId id);
+KsNode *ks_sim_find_node(const KsSim *sim, const char *name);
+KsTopic *ks_sim_find_topic(const KsSim *sim, const char *name);
+KsProducer *ks_sim_find_producer(const KsSim *sim, const char *name);
+/* The topics sorted by name, in a new array that owns nothing. */
+GPtrArray *ks_sim_sorted_topics(const KsSim *sim);
+
+/* net.c: one-way latency between two nodes (NULL: a client's own node). */
+KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to);
+
+/* log.c: the log, its runs and the leader-epoch cache. */
+void ks_log_init(KsLog *log);
+void ks_log_clear(KsLog *log);
+void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer, int64_t first_seq);
+void ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto);
+void ks_log_truncate(KsLog *log, int64_t offset);
+int32_t ks_log_epoch_at(const KsLog *log, int64_t offset);
+void ks_epochs_assign(GArray *epochs, int32_t epoch, int64_t start);
+void ks_epochs_truncate_from_end(GArray *epochs, int64_t end);
+int32_t ks_epochs_latest(const GArray *epochs);
+void ks_epochs_end_offset_for(const GArray *epochs, int32_t requested, int64_t leo,
+                              int32_t *out_epoch, int64_t *out_end);
+
+/* broker.c: replica manager: appends, fetch sessions, ISR, high watermark. */
+KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id);
+bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id);
+KsReplica *ks_partition_leader_replica(KsPartition *part);
+void ks_broker_become_leader(KsSim *sim, KsPartition *part);
+void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
+void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
+int64_t ks_broker_append(KsSim *sim, KsPartition *part, int64_t count, int32_t producer,
+                         int64_t first_seq, KsProduceWait *wait);
+void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
+void ks_broker_start(KsSim *sim, KsBroker *broker);
+void ks_broker_crash(KsSim *sim, KsBroker *broker);
+void ks_partition_update_availability(KsSim *sim, KsPartition *part);
+bool ks_partition_available(const KsSim *sim, const KsPartition *part);
+
+/* registry.c: ZooKeeper sessions, broker registration, /controller. */
+void ks_registry_register_broker(KsSim *sim, KsBroker *broker);
+void ks_registry_broker_died(KsSim *sim, KsBroker *broker);
+
+/* controller.c: elections and ISR changes made by the controller. */
+void ks_controller_elect(KsSim *sim);
+void ks_controller_create_topic(KsSim *sim, KsTopic *topic);
+void ks_controller_on_broker_failure(KsSim *sim, KsBroker *broker);
+void ks_controller_on_broker_startup(KsSim *sim, KsBroker *broker);
+void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
+                              const char *reason);
+
+/* producer.c */
+KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *topic, int index);
+void ks_producer_free(KsProducer *producer);
+void ks_producer_start(KsSim *sim, KsProducer *producer);
+void ks_producer_stop(KsSim *sim, KsProducer *producer);
+void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
+                      int32_t partition);
+void ks_producer_on_wait_done(KsSim *sim, KsProduceWait *wait, KsKafkaError err);
+void ks_produce_request_free(gpointer request);
+
+/* ledger.c: what happened to every acknowledged record. */
+int64_t ks_ledger_records_lost(const KsSim *sim);
+
+/* check.c: evaluates @e now. Sets *@out_actual to a new string saying what
+ * the model shows. */
+bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual);
+
+typedef struct {
+    KsEventSinkFn fn;
+    void *ctx;
+} KsSink;
