@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * output.h - the views of a run: the timeline a person reads, the JSON-lines
+ * trace a program reads, the summary JSON, and kafka-topics style tables.
+ *
+ * Views read the event stream and the model's state; they never change
+ * either. None of them prints: text goes to a caller's line callback or into
+ * a GString, files are written whole (g_file_set_contents) or, for the
+ * trace, to PATH.tmp renamed into place only when the run completes, so a
+ * failed run never leaves a partial output file.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+#include "kafkasim/event.h"
+#include "kafkasim/types.h"
+
+/* Receives one line of text, without its newline. */
+typedef void (*KsLineFn)(const char *line, void *ctx);
+
+typedef struct KsTimeline KsTimeline;
+
+/* Returns a timeline view of @sim that writes through @write(@ctx), with
+ * ANSI colours when @color. Free with ks_timeline_free(). */
+KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx);
+
+/* Frees @tl; NULL is a no-op. */
+void ks_timeline_free(KsTimeline *tl);
+
+/* Event sink: pass to ks_sim_add_sink() with the timeline as context. */
+void ks_timeline_sink(const KsEvent *event, void *timeline);
+
+/* Writes the end-of-run summary (statistics and expectation verdicts).
+ * @checked_end: whether the end-of-run expectations were checked. */
+void ks_timeline_write_summary(KsTimeline *tl, bool checked_end);
+
+typedef struct KsTrace KsTrace;
+
+/* Opens a JSON-lines trace that will become @path: events are written to
+ * "@path.tmp" as they come. Returns NULL with @error set if the file cannot
+ * be created. */
+KsTrace *ks_trace_open(const char *path, GError **error);
+
+/* Event sink: one JSON object per line, with "t_us" and "type" first. */
+void ks_trace_sink(const KsEvent *event, void *trace);
+
+/* Closes @trace: renames the temporary file to its final path when @keep,
+ * deletes it otherwise. Returns false with @error set if writing failed. */
+bool ks_trace_close(KsTrace *trace, bool keep, GError **error);
+
+/* The summary JSON of the run (DESIGN's contract), pretty-printed. Returns a
+ * new string; free with g_free(). */
+char *ks_summary_json(KsSim *sim);
+
+/* Appends kafka-topics.sh --describe output for every topic (Kafka 2.4 to
+ * 3.7 layout: tab-separated, topics by name, partitions by number). */
+void ks_describe_topics(const KsSim *sim, GString *out);
+
+/* Formats @t as the timeline's time column, e.g. "5.000s" or "0.012500s". */
+char *ks_format_time(KsTime t);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsTimeline, ks_timeline_free)

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * output-describe.c - kafka-topics.sh --describe, byte for byte.
+ *
+ * The layout of TopicCommand (Kafka 2.4 to 3.7; tools/refs/cli_formats.md
+ * in the design notes): a topic line, then one line per partition starting
+ * with a tab, fields separated by tabs. "Leader: none" when there is no
+ * leader. Configs lists the topic's own overrides, not broker defaults.
+ * ZooKeeper clusters have no topic ids, so no TopicId column.
+ */
+#include "kafkasim/output.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "model.h"
+
+static void append_ids(GString *out, const KsBrokerId *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(out, "%s%" PRId32, i ? "," : "", ids[i]);
+}
+
+void ks_describe_topics(const KsSim *sim, GString *out)
+{
+    g_autoptr(GPtrArray) topics = ks_sim_sorted_topics(sim);
+    for (guint i = 0; i < topics->len; i++) {
+        const KsTopic *t = g_ptr_array_index(topics, i);
+        g_string_append_printf(out, "Topic: %s\tPartitionCount: %" PRId32
+                               "\tReplicationFactor: %" PRId32 "\tConfigs: ",
+                               t->name, t->n_partitions, t->replication_factor);
+        bool first = true;
+        for (int k = 0; k < KS_CFG_COUNT; k++) {
+            if (!ks_config_set_has(t->plan->configs, k))
+                continue;
+            g_autofree char *v = ks_config_format_value(k, t->plan->configs->values[k]);
+            g_string_append_printf(out, "%s%s=%s", first ? "" : ",", ks_config_info(k)->name, v);
+            first = false;
+        }
+        g_string_append_c(out, '\n');
+        for (int32_t p = 0; p < t->n_partitions; p++) {
+            const KsPartition *part = &t->partitions[p];
+            g_string_append_printf(out, "\tTopic: %s\tPartition: %" PRId32 "\tLeader: ", t->name,
+                                   p);
+            if (part->leader == KS_NO_BROKER)
+                g_string_append(out, "none");
+            else
+                g_string_append_printf(out, "%" PRId32, part->leader);
+            g_string_append(out, "\tReplicas: ");
+            for (int32_t r = 0; r < part->n_replicas; r++)
+                g_string_append_printf(out, "%s%" PRId32, r ? "," : "",
+                                       part->replicas[r].broker->id);
+            g_string_append(out, "\tIsr: ");
+            append_ids(out, (const KsBrokerId *)(void *)part->isr->data, part->isr->len);
+            g_string_append_c(out, '\n');
+        }
+    }
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * output-timeline.c - the timeline a person reads while a run goes on.
+ *
+ * One line per meaningful event: the time (seconds, aligned), a category
+ * word, and a sentence. A snapshot prints the cluster as kafka-topics
+ * --describe would, indented under its line. Colours only when asked (the
+ * tool asks when stdout is a terminal). Internal bookkeeping events (a
+ * broker registering in ZooKeeper, initial leaders of large topics) are left
+ * to the trace.
+ */
+#include "kafkasim/output.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "kafkasim/scenario.h"
+#include "model.h"
+
+/* Topics with more partitions than this get one creation line, not one line
+ * per partition. */
+#define MAX_PARTITION_LINES 12
+
+struct KsTimeline {
+    KsSim *sim;
+    bool color;
+    KsLineFn write;
+    void *ctx;
+    bool header_done;
+};
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BLUE "\033[34m"
+#define C_MAGENTA "\033[35m"
+#define C_CYAN "\033[36m"
+#define C_DIM "\033[2m"
+
+KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx)
+{
+    KsTimeline *tl = g_new0(KsTimeline, 1);
+    tl->sim = sim;
+    tl->color = color;
+    tl->write = write;
+    tl->ctx = ctx;
+    return tl;
+}
+
+void ks_timeline_free(KsTimeline *tl)
+{
+    g_free(tl);
+}
+
+char *ks_format_time(KsTime t)
+{
+    int64_t s = t / KS_TIME_S, us = t % KS_TIME_S;
+    if (us % KS_TIME_MS == 0)
+        return g_strdup_printf("%" PRId64 ".%03" PRId64 "s", s, us / KS_TIME_MS);
+    return g_strdup_printf("%" PRId64 ".%06" PRId64 "s", s, us);
+}
+
+/* Writes "TIME  CATEGORY  text" with the category in @color. */
+static void line(KsTimeline *tl, KsTime t, const char *category, const char *color,
+                 const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+static void line(KsTimeline *tl, KsTime t, const char *category, const char *color,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *time = ks_format_time(t);
+    g_autofree char *out = NULL;
+    if (tl->color)
+        out = g_strdup_printf(C_DIM "%11s" C_RESET "  %s%-10s" C_RESET "  %s", time, color,
+                              category, text);
+    else
+        out = g_strdup_printf("%11s  %-10s  %s", time, category, text);
+    tl->write(out, tl->ctx);
+}
+
+/* Writes an indented continuation line. */
+static void sub(KsTimeline *tl, const char *text)
+{
+    g_autofree char *out = g_strdup_printf("%25s%s", "", text);
+    tl->write(out, tl->ctx);
+}
+
+static char *ids_text(const KsBrokerId *ids, size_t n)
+{
+    GString *s = g_string_new("{");
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(s, "%s%" PRId32, i ? "," : "", ids[i]);
+    g_string_append_c(s, '}');
+    return g_string_free(s, FALSE);
+}
+
+static char *broker_text(KsBrokerId id)
+{
+    return id == KS_NO_BROKER ? g_strdup("none") : g_strdup_printf("%" PRId32, id);
+}
+
+static void header(KsTimeline *tl)
+{
+    KsSim *sim = tl->sim;
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%u broker%s (", sim->brokers->len,
+                           sim->brokers->len == 1 ? "" : "s");
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        const KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (i == 8 && sim->brokers->len > 10) {
+            g_string_append_printf(s, ", ... %u more", sim->brokers->len - 8);
+            break;
+        }
+        g_string_append_printf(s, "%s%" PRId32 " on %s", i ? ", " : "", b->id, b->node->name);
+        if (b->rack)
+            g_string_append_printf(s, " rack %s", b->rack);
+    }
+    g_string_append_printf(s, ") on %u node%s, seed %" G_GUINT64_FORMAT, sim->nodes->len,
+                           sim->nodes->len == 1 ? "" : "s", sim->seed);
+    line(tl, 0, "cluster", C_BOLD, "%s", s->str);
+    g_string_free(s, TRUE);
+}
+
+static const char *acks_text(int32_t acks)
+{
+    return acks == -1 ? "all" : acks == 0 ? "0" : "1";
+}
+
+static const char *partitioner_text(KsPartitionerKind k)
+{
+    switch (k) {
+    case KS_PARTITIONER_DEFAULT:
+        return "default";
+    case KS_PARTITIONER_KEY:
+        return "key";
+    case KS_PARTITIONER_ROUND_ROBIN:
+        return "round-robin";
+    case KS_PARTITIONER_STICKY:
+        return "sticky";
+    case KS_PARTITIONER_EXPLICIT:
+        return "explicit";
+    }
+    return "?";
+}
+
+static void producer_started(KsTimeline *tl, const KsEvent *ev)
+{
+    KsProducer *p = ks_sim_find_producer(tl->sim, ev->text);
+    if (!p)
+        return;
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%s started: ", p->name);
+    if (p->plan->rate_per_s > 0)
+        g_string_append_printf(s, "%" PRId64 "/s", p->plan->rate_per_s);
+    else
+        g_string_append(s, "on demand");
+    g_string_append_printf(s, " to %s, acks=%s, partitioner %s", p->topic->name,
+                           acks_text(p->acks), partitioner_text(p->partitioner));
+    if (p->partitioner == KS_PARTITIONER_EXPLICIT)
+        g_string_append_printf(s, " (partition %" PRId32 ")", p->plan->partition);
+    if (p->plan->keys > 0)
+        g_string_append_printf(s, ", %" PRId64 " keys", p->plan->keys);
+    line(tl, ev->t, "producer", C_CYAN, "%s", s->str);
+    g_string_free(s, TRUE);
+}
+
+static void snapshot(KsTimeline *tl, const KsEvent *ev)
+{
+    KsSim *sim = tl->sim;
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%s: controller %s", ev->text,
+                           sim->controller == KS_NO_BROKER ? "none" : "");
+    if (sim->controller != KS_NO_BROKER)
+        g_string_append_printf(s, "%" PRId32 " (epoch %" PRId32 ")", sim->controller,
+                               sim->controller_epoch);
+    g_string_append(s, ", brokers up:");
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        const KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (b->alive)
+            g_string_append_printf(s, " %" PRId32, b->id);
+    }
+    line(tl, ev->t, "snapshot", C_BOLD, "%s", s->str);
+    g_string_free(s, TRUE);
+
+    g_autoptr(GString) table = g_string_new(NULL);
+    ks_describe_topics(sim, table);
+    g_auto(GStrv) rows = g_strsplit(table->str, "\n", -1);
+    for (char **r = rows; *r && **r; r++) {
+        /* Tabs would not align under the time column: show them as two
+         * spaces, as a terminal with short tab stops roughly would. */
+        g_autofree char *spaced = g_strdelimit(g_strdup(*r), "\t", ' ');
+        sub(tl, spaced + (spaced[0] == ' ' ? 1 : 0));
+    }
+    /* Offsets, which kafka-topics does not show. */
+    for (guint i = 0; i < sim->topics->len; i++) {
+        const KsTopic *t = g_ptr_array_index(sim->topics, i);
+        if (t->n_partitions > MAX_PARTITION_LINES)
+            continue;
+        for (int32_t p = 0; p < t->n_partitions; p++) {
+            KsPartition *part = &t->partitions[p];
+            GString *o = g_string_new(NULL);
+            g_string_append_printf(o, "%s-%" PRId32 " offsets:", t->name, p);
+            for (int32_t r = 0; r < part->n_replicas; r++) {
+                const KsReplica *rep = &part->replicas[r];
+                g_string_append_printf(o, "  broker %" PRId32 " LEO %" PRId64 " HW %" PRId64,
+                                       rep->broker->id, rep->log.end, rep->hw);
+            }
+            sub(tl, o->str);
+            g_string_free(o, TRUE);
+        }
+    }
+}
+
+void ks_timeline_sink(const KsEvent *ev, void *timeline)
+{
+    KsTimeline *tl = timeline;
+    if (!tl->header_done) {
+        tl->header_done = true;
+        header(tl);
+    }
+    g_autofree char *a = NULL, *b = NULL, *c = NULL;
+    switch (ev->type) {
+    case KS_EV_SAY:
+        line(tl, ev->t, "say", C_BOLD, "%s%s%s", tl->color ? C_BOLD : "", ev->text,
+             tl->color ? C_RESET : "");
+        break;
+    case KS_EV_SNAPSHOT:
+        snapshot(tl, ev);
+        break;
+    case KS_EV_EXPECT:
+        if (ev->held)
+            line(tl, ev->t, "expect", C_GREEN, "held: %s (line %d)", ev->text, ev->line);
+        else
+            line(tl, ev->t, "expect", C_RED, "FAILED: %s (line %d): %s", ev->text, ev->line,
+                 ev->text2);
+        break;
+    case KS_EV_BROKER_STARTED:
+    case KS_EV_BROKER_REGISTERED:
+        break;
+    case KS_EV_BROKER_CRASHED:
+        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " crashed", ev->broker);
+        break;
+    case KS_EV_BROKER_RESTARTED:
+        line(tl, ev->t, "broker", C_GREEN, "broker %" PRId32 " restarted", ev->broker);
+        break;
+    case KS_EV_NODE_CRASHED:
+        line(tl, ev->t, "node", C_RED, "node %s crashed", ev->text);
+        break;
+    case KS_EV_NODE_RESTARTED:
+        line(tl, ev->t, "node", C_GREEN, "node %s restarted", ev->text);
+        break;
+    case KS_EV_SESSION_EXPIRED:
+        line(tl, ev->t, "zookeeper", C_MAGENTA,
+             "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone",
+             ev->broker, ev->broker);
+        break;
+    case KS_EV_CONTROLLER_ELECTED:
+        line(tl, ev->t, "controller", C_MAGENTA,
+             "broker %" PRId32 " is the controller (epoch %" PRId32 ")", ev->broker, ev->epoch);
+        break;
+    case KS_EV_TOPIC_CREATED:
+        line(tl, ev->t, "topic", C_BLUE,
+             "%s created: %" PRId64 " partition%s, replication factor %" PRId64, ev->topic, ev->n,
+             ev->n == 1 ? "" : "s", ev->n2);
+        break;
+    case KS_EV_LEADER_ELECTED: {
+        a = broker_text(ev->broker);
+        b = broker_text(ev->broker2);
+        c = ids_text(ev->ids, ev->n_ids);
+        if (g_strcmp0(ev->text, "initial") == 0) {
+            KsTopic *t = ks_sim_find_topic(tl->sim, ev->topic);
+            if (t->n_partitions > MAX_PARTITION_LINES)
+                break;
+            KsPartition *part = &t->partitions[ev->partition];
+            g_autofree KsBrokerId *ids = g_new(KsBrokerId, part->n_replicas);
+            for (int32_t i = 0; i < part->n_replicas; i++)
+                ids[i] = part->replicas[i].broker->id;
+            g_autofree char *reps = ids_text(ids, part->n_replicas);
+            g_autofree char *text = g_strdup_printf("%s-%" PRId32 ": leader %s, replicas %s, isr %s",
+                                                    ev->topic, ev->partition, a, reps, c);
+            sub(tl, text);
+        } else if (ev->broker == KS_NO_BROKER) {
+            line(tl, ev->t, "leader", C_RED,
+                 "%s-%" PRId32 " is offline: %s (was %s), leader epoch %" PRId32 ", isr %s",
+                 ev->topic, ev->partition, ev->text, b, ev->epoch, c);
+        } else {
+            line(tl, ev->t, "leader", C_YELLOW,
+                 "%s-%" PRId32 ": leader %s -> %s (%s election), leader epoch %" PRId32
+                 ", isr %s",
+                 ev->topic, ev->partition, b, a, ev->text, ev->epoch, c);
+        }
+        break;
+    }
+    case KS_EV_ISR_SHRUNK:
+        c = ids_text(ev->ids, ev->n_ids);
+        line(tl, ev->t, "isr", C_YELLOW,
+             "%s-%" PRId32 ": broker %" PRId32 " left the ISR (%s), isr %s", ev->topic,
+             ev->partition, ev->broker, ev->text, c);
+        break;
+    case KS_EV_ISR_EXPANDED:
+        c = ids_text(ev->ids, ev->n_ids);
+        line(tl, ev->t, "isr", C_GREEN, "%s-%" PRId32 ": broker %" PRId32 " rejoined the ISR, isr %s",
+             ev->topic, ev->partition, ev->broker, c);
+        break;
+    case KS_EV_TRUNCATED:
+        line(tl, ev->t, "log", C_RED,
+             "%s-%" PRId32 " on broker %" PRId32 " truncated from offset %" PRId64 " to %" PRId64
+             " (%" PRId64 " record%s dropped)",
+             ev->topic, ev->partition, ev->broker, ev->n, ev->n2, ev->n - ev->n2,
+             ev->n - ev->n2 == 1 ? "" : "s");
+        break;
+    case KS_EV_PRODUCER_STARTED:
+        producer_started(tl, ev);
+        break;
+    case KS_EV_PRODUCER_STOPPED:
+        line(tl, ev->t, "producer", C_CYAN, "%s stopped", ev->text);
+        break;
+    case KS_EV_PRODUCE:
+        if (ev->partition >= 0)
+            a = g_strdup_printf(" partition %" PRId32, ev->partition);
+        else if (ev->text2)
+            a = g_strdup_printf(" with key \"%s\"", ev->text2);
+        line(tl, ev->t, "produce", C_CYAN, "%s sends %" PRId64 " record%s to %s%s", ev->text,
+             ev->n, ev->n == 1 ? "" : "s", ev->topic, a ? a : "");
+        break;
+    case KS_EV_PRODUCE_FAILING:
+        line(tl, ev->t, "producer", C_RED, "%s: writes to %s-%" PRId32 " fail with %s, retrying",
+             ev->text, ev->topic, ev->partition, ev->text2);
+        break;
+    case KS_EV_PRODUCE_RECOVERED:
+        line(tl, ev->t, "producer", C_GREEN,
+             "%s: writes to %s-%" PRId32 " succeed again (%" PRId64 " record%s given up meanwhile)",
+             ev->text, ev->topic, ev->partition, ev->n, ev->n == 1 ? "" : "s");
+        break;
+    case KS_EV_RECORDS_EXPIRED:
+        line(tl, ev->t, "producer", C_RED,
+             "%s: gave up on %" PRId64 " record%s for %s-%" PRId32 " (%s)", ev->text, ev->n,
+             ev->n == 1 ? "" : "s", ev->topic, ev->partition, ev->text2);
+        break;
+    case KS_EV_COUNT:
+        break;
+    }
+}
+
+void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
+{
+    KsSim *sim = tl->sim;
+    const KsSimStats *st = ks_sim_stats(sim);
+    g_autofree char *now = ks_format_time(ks_sim_now(sim));
+    g_autofree char *unavail = ks_format_time(st->unavailable_us);
+    g_autofree char *l1 = g_strdup_printf("Run ended at %s (seed %" G_GUINT64_FORMAT
+                                          ", %" G_GUINT64_FORMAT " events)",
+                                          now, sim->seed, st->events);
+    g_autofree char *l2 = g_strdup_printf(
+        "  records: %" PRId64 " produced, %" PRId64 " acknowledged, %" PRId64 " refused, %" PRId64
+        " lost",
+        st->records_produced, st->records_acked, st->records_refused, st->records_lost);
+    g_autofree char *l3 = g_strdup_printf(
+        "  leader elections: %" PRId64 ", partition time without a live leader: %s",
+        st->leader_elections, unavail);
+    tl->write("", tl->ctx);
+    tl->write(l1, tl->ctx);
+    tl->write(l2, tl->ctx);
+    tl->write(l3, tl->ctx);
+
+    const GPtrArray *results = ks_sim_expect_results(sim);
+    guint held = 0;
+    for (guint i = 0; i < results->len; i++)
+        held += ((const KsExpectResult *)g_ptr_array_index(results, i))->held;
+    if (results->len == 0 && checked_end)
+        return;
+    g_autofree char *head = g_strdup_printf("Expectations: %u held, %u failed", held,
+                                            results->len - held);
+    tl->write(head, tl->ctx);
+    for (guint i = 0; i < results->len; i++) {
+        const KsExpectResult *r = g_ptr_array_index(results, i);
+        g_autofree char *row = NULL;
+        if (r->held)
+            row = g_strdup_printf("  %sheld%s    line %-4d %s", tl->color ? C_GREEN : "",
+                                  tl->color ? C_RESET : "", r->line, r->text);
+        else
+            row = g_strdup_printf("  %sFAILED%s  line %-4d %s: %s", tl->color ? C_RED : "",
+                                  tl->color ? C_RESET : "", r->line, r->text, r->actual);
+        tl->write(row, tl->ctx);
+    }
+    if (!checked_end && sim->plan->expects->len > 0) {
+        g_autofree char *note = g_strdup_printf(
+            "  (%u end-of-run expectation%s not checked: the run was stopped early by --until)",
+            sim->plan->expects->len, sim->plan->expects->len == 1 ? "" : "s");
+        tl->write(note, tl->ctx);
+    }
+}
