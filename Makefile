@@ -1,0 +1,59 @@
+# Two commands on a fresh Debian 12 machine:
+#   make demo   installs what is missing, builds, runs scenarios/quickstart.ks
+#   make test   installs what is missing, builds, runs every test
+# Meson does the building; this file only wraps it.
+
+BUILD     ?= build
+SAN_BUILD ?= build-san
+KAFKASIM  := $(BUILD)/tools/kafkasim
+
+# Debian 12 packages the build and the tests need.
+PACKAGES := gcc make meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev libcmocka-dev
+
+.PHONY: all demo test test-sanitize deps build bench clean
+
+all: build
+
+demo: build
+	$(KAFKASIM) run scenarios/quickstart.ks
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	@test -f $(SAN_BUILD)/build.ninja || meson setup $(SAN_BUILD) -Dtests=enabled \
+	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	ninja -C $(SAN_BUILD)
+	meson test -C $(SAN_BUILD) --print-errorlogs
+
+build: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) -Dtests=enabled
+	ninja -C $(BUILD)
+
+bench: build
+	meson test -C $(BUILD) --benchmark --verbose
+
+# Installs missing packages with apt-get, as root or through sudo; otherwise
+# prints the command to run and stops.
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	    elif command -v sudo >/dev/null 2>&1; then \
+	        sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	    else \
+	        echo "Cannot install packages (not root, no sudo). Run this as root, then try again:"; \
+	        echo "    apt-get install -y$$missing"; \
+	        exit 1; \
+	    fi; \
+	fi
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli-test.c - runs the kafkasim program the way a user does and checks what
+ * a user would see. One program, several modes, one Meson test per file:
+ *
+ *   cli-test KAFKASIM bad FILE
+ *       FILE is a malformed scenario whose first line is
+ *       "# error: LINE:COL: SUBSTRING". `run` and `check` must both exit 2
+ *       with exactly one line on stderr, "FILE:LINE:COL: error: ...",
+ *       containing SUBSTRING, print nothing on stdout, and leave no output
+ *       file behind.
+ *   cli-test KAFKASIM scenario FILE
+ *       `run FILE` must exit 0 (every expect held) and write a summary whose
+ *       expectations all held.
+ *   cli-test KAFKASIM deterministic FILE
+ *       two runs with the same --seed give byte-identical traces and
+ *       summaries.
+ *
+ * Exit status: 0 pass, 1 fail (with the reason on stderr), 77 skip.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+static const char *kafkasim;
+
+static G_GNUC_PRINTF(1, 2) int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "FAIL: %s\n", msg);
+    return 1;
+}
+
+/* Runs kafkasim with @args; returns its exit status (-1 if it did not exit
+ * normally, e.g. a crash). */
+static int run(const char *const *args, char **out, char **err)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (char *)kafkasim);
+    for (const char *const *a = args; *a; a++)
+        g_ptr_array_add(argv, (char *)*a);
+    g_ptr_array_add(argv, NULL);
+    int wait_status = 0;
+    g_autoptr(GError) error = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                      &wait_status, &error)) {
+        fprintf(stderr, "cannot run %s: %s\n", kafkasim, error->message);
+        return -1;
+    }
+    if (!WIFEXITED(wait_status))
+        return -1;
+    return WEXITSTATUS(wait_status);
+}
+
+static int count_files(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    int n = 0;
+    while (d && g_dir_read_name(d))
+        n++;
+    return n;
+}
+
+static int check_bad(const char *file)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(file, &text, NULL, NULL))
+        return fail("cannot read %s", file);
+    int line = 0, col = 0, used = 0;
+    if (sscanf(text, "# error: %d:%d: %n", &line, &col, &used) != 2 || used == 0)
+        return fail("%s: first line must be '# error: LINE:COL: SUBSTRING'", file);
+    g_autofree char *substring = g_strndup(text + used, strcspn(text + used, "\n"));
+    g_autofree char *prefix = g_strdup_printf("%s:%d:%d: error: ", file, line, col);
+
+    g_autofree char *dir = g_dir_make_tmp("kafkasim-bad-XXXXXX", NULL);
+    g_autofree char *summary = g_build_filename(dir, "summary.json", NULL);
+    g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
+    const char *run_args[] = {"run", file, "--summary-json", summary, "--trace", trace, NULL};
+    const char *check_args[] = {"check", file, NULL};
+    const char *const *cases[] = {run_args, check_args};
+    int result = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(cases) && result == 0; i++) {
+        g_autofree char *out = NULL, *err = NULL;
+        int status = run(cases[i], &out, &err);
+        if (status != 2)
+            result = fail("%s %s: exit status %d, expected 2; stderr: %s", cases[i][0], file,
+                          status, err);
+        else if (!g_str_has_prefix(err, prefix))
+            result = fail("%s: stderr is\n  %s\nexpected it to start with\n  %s", cases[i][0],
+                          err, prefix);
+        else if (!strstr(err, substring))
+            result = fail("%s: message\n  %s\ndoes not contain '%s'", cases[i][0], err, substring);
+        else if (strchr(err, '\n') != err + strlen(err) - 1)
+            result = fail("%s: the message must be exactly one line:\n%s", cases[i][0], err);
+        else if (*out)
+            result = fail("%s: printed on stdout for bad input:\n%s", cases[i][0], out);
+        else if (count_files(dir) != 0)
+            result = fail("%s: left an output file behind in %s", cases[i][0], dir);
+    }
+    g_remove(summary);
+    g_remove(trace);
+    g_rmdir(dir);
+    return result;
+}
+
+static int check_scenario(const char *file)
+{
+    g_autofree char *dir = g_dir_make_tmp("kafkasim-scn-XXXXXX", NULL);
+    g_autofree char *summary = g_build_filename(dir, "summary.json", NULL);
+    const char *args[] = {"run", file, "--quiet", "--summary-json", summary, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = run(args, &out, &err);
+    int result = 0;
+    if (status != 0)
+        result = fail("run %s: exit status %d, expected 0\n%s%s", file, status, out, err);
+    g_autofree char *json = NULL;
+    if (result == 0 && !g_file_get_contents(summary, &json, NULL, NULL))
+        result = fail("no summary written");
+    else if (result == 0 && strstr(json, "\"held\" : false"))
+        result = fail("summary has a failed expectation:\n%s", json);
+    else if (result == 0 && !strstr(json, "\"held\" : true"))
+        result = fail("%s checks nothing: a scenario needs expect lines", file);
+    g_remove(summary);
+    g_rmdir(dir);
+    return result;
+}
+
+/* Runs @file with @seed; returns its trace followed by its summary. */
+static char *run_trace(const char *file, const char *seed, const char *dir, const char *tag)
+{
+    g_autofree char *trace = g_build_filename(dir, tag, NULL);
+    g_autofree char *summary = g_strconcat(trace, ".json", NULL);
+    const char *args[] = {"run", file, "--quiet", "--trace", trace, "--summary-json", summary,
+                          "--seed", seed, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    if (run(args, &out, &err) < 0)
+        return NULL;
+    g_autofree char *a = NULL, *b = NULL;
+    g_file_get_contents(trace, &a, NULL, NULL);
+    g_file_get_contents(summary, &b, NULL, NULL);
+    g_remove(trace);
+    g_remove(summary);
+    return a && b ? g_strconcat(a, b, NULL) : NULL;
+}
+
+static int check_deterministic(const char *file)
+{
+    g_autofree char *dir = g_dir_make_tmp("kafkasim-det-XXXXXX", NULL);
+    g_autofree char *a = run_trace(file, "7", dir, "a.jsonl");
+    g_autofree char *b = run_trace(file, "7", dir, "b.jsonl");
+    g_rmdir(dir);
+    if (!a || !b)
+        return fail("no trace written");
+    if (strlen(a) < 100)
+        return fail("the trace is nearly empty:\n%s", a);
+    if (strcmp(a, b) != 0)
+        return fail("two runs with the same seed gave different traces or summaries");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4)
+        return fail("usage: cli-test KAFKASIM bad|scenario|deterministic FILE");
+    kafkasim = argv[1];
+    if (strcmp(argv[2], "bad") == 0)
+        return check_bad(argv[3]);
+    if (strcmp(argv[2], "scenario") == 0)
+        return check_scenario(argv[3]);
+    if (strcmp(argv[2], "deterministic") == 0)
+        return check_deterministic(argv[3]);
+    return fail("unknown mode %s", argv[2]);
+}
