@@ -13,6 +13,7 @@ static const char *const names[KS_EV_COUNT] = {
     [KS_EV_BROKER_STARTED] = "broker_started",
     [KS_EV_BROKER_CRASHED] = "broker_crashed",
     [KS_EV_BROKER_RESTARTED] = "broker_restarted",
+    [KS_EV_BROKER_START_FAILED] = "broker_start_failed",
     [KS_EV_NODE_CRASHED] = "node_crashed",
     [KS_EV_NODE_RESTARTED] = "node_restarted",
     [KS_EV_SESSION_EXPIRED] = "session_expired",

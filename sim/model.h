@@ -348,8 +348,11 @@ void ks_broker_crash(KsSim *sim, KsBroker *broker);
 void ks_partition_update_availability(KsSim *sim, KsPartition *part);
 bool ks_partition_available(const KsSim *sim, const KsPartition *part);
 
-/* registry.c: ZooKeeper sessions, broker registration, /controller. */
-void ks_registry_register_broker(KsSim *sim, KsBroker *broker);
+/* registry.c: ZooKeeper sessions, broker registration, /controller.
+ * Registering fails (false) while the broker's previous session lives. */
+bool ks_registry_register_broker(KsSim *sim, KsBroker *broker);
+/* When a dead broker's session will expire, or -1. */
+KsTime ks_registry_session_expiry(const KsBroker *broker);
 void ks_registry_broker_died(KsSim *sim, KsBroker *broker);
 
 /* controller.c: elections and ISR changes made by the controller. */

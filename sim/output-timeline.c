@@ -248,6 +248,13 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_BROKER_RESTARTED:
         line(tl, ev->t, "broker", C_GREEN, "broker %" PRId32 " restarted", ev->broker);
         break;
+    case KS_EV_BROKER_START_FAILED:
+        a = ks_format_time(ev->n);
+        line(tl, ev->t, "broker", C_RED,
+             "broker %" PRId32 " failed to start: /brokers/ids/%" PRId32
+             " still belongs to its old ZooKeeper session (NodeExists), which expires at %s",
+             ev->broker, ev->broker, a);
+        break;
     case KS_EV_NODE_CRASHED:
         line(tl, ev->t, "node", C_RED, "node %s crashed", ev->text);
         break;

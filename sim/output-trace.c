@@ -109,6 +109,11 @@ static void build(JsonBuilder *b, const KsEvent *ev)
     case KS_EV_BROKER_REGISTERED:
         add_broker(b, "broker", ev->broker);
         break;
+    case KS_EV_BROKER_START_FAILED:
+        add_broker(b, "broker", ev->broker);
+        add_str(b, "error", "NodeExists");
+        add_int(b, "old_session_expires_us", ev->n);
+        break;
     case KS_EV_NODE_CRASHED:
     case KS_EV_NODE_RESTARTED:
         add_str(b, "node", ev->text);

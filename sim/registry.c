@@ -14,10 +14,12 @@
  * the winner is drawn from the run's seed. Each new controller increments
  * /controller_epoch; the first has epoch 1.
  *
- * A broker restarted before its old session expired re-registers at once,
- * and the controller sees a new broker epoch: it treats the broker as
- * bounced (failure, then startup), as KafkaController does for
- * bouncedBrokerIds.
+ * A broker restarted before its old session expired cannot register: its
+ * /brokers/ids node still exists and belongs to the old session, so
+ * KafkaZkClient.checkedEphemeralCreate fails with NodeExists and the new
+ * process exits at startup ("Fatal error during KafkaServer startup"). The
+ * broker stays down until it is started again after the old session is
+ * gone; ks_registry_register_broker() reports that.
  *
  * Not modelled yet (the ZooKeeper issue): the znode tree itself, watches
  * with their latency, the ensemble, client-to-ZooKeeper network partitions.
@@ -58,22 +60,30 @@ static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
     unregister(b->sim, b);
 }
 
-void ks_registry_register_broker(KsSim *sim, KsBroker *b)
+bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
 {
     if (!b->session_timer.fn)
         ks_timer_init(&b->session_timer, session_expired, b);
     if (b->registered)
-        unregister(sim, b); /* bounced: the old session ends now */
+        return false; /* NodeExists: the old session still owns the node */
     b->registered = true;
     b->broker_epoch = ++sim->next_zxid;
     emit_broker(sim, KS_EV_BROKER_REGISTERED, b->id, -1);
     if (sim->controller == KS_NO_BROKER) {
         ks_controller_elect(sim);
-        return;
+        return true;
     }
     KsBroker *c = ks_sim_find_broker(sim, sim->controller);
     if (c && c->alive)
         ks_controller_on_broker_startup(sim, b);
+    return true;
+}
+
+KsTime ks_registry_session_expiry(const KsBroker *b)
+{
+    return b->registered && ks_timer_is_armed(&b->session_timer)
+               ? ks_timer_deadline(&b->session_timer)
+               : -1;
 }
 
 void ks_registry_broker_died(KsSim *sim, KsBroker *b)

@@ -327,13 +327,25 @@ static void emit_simple(KsSim *sim, KsEventType type, KsBrokerId broker, const c
     ks_sim_emit(sim, &ev);
 }
 
+/* Starts @b's process. Its startup ends by registering in ZooKeeper; if its
+ * previous session still owns /brokers/ids/<id>, that fails and the process
+ * exits, as a Kafka broker restarted too soon after a crash does. */
 static void start_broker(KsSim *sim, KsBroker *b, KsEventType type)
 {
+    KsTime expiry = ks_registry_session_expiry(b);
+    if (expiry >= 0) {
+        KsEvent ev = ks_event_init(KS_EV_BROKER_START_FAILED, ks_engine_now(sim->engine));
+        ev.broker = b->id;
+        ev.n = expiry;
+        ks_sim_emit(sim, &ev);
+        return;
+    }
     ks_broker_start(sim, b);
     emit_simple(sim, type, b->id, NULL);
     ks_registry_register_broker(sim, b);
     for (guint i = 0; i < b->replicas->len; i++)
-        ks_partition_update_availability(sim, ((KsReplica *)g_ptr_array_index(b->replicas, i))->part);
+        ks_partition_update_availability(sim,
+                                         ((KsReplica *)g_ptr_array_index(b->replicas, i))->part);
 }
 
 static void crash_broker(KsSim *sim, KsBroker *b)

@@ -34,6 +34,9 @@ typedef enum {
     KS_EV_BROKER_STARTED,   /* broker */
     KS_EV_BROKER_CRASHED,   /* broker */
     KS_EV_BROKER_RESTARTED, /* broker */
+    KS_EV_BROKER_START_FAILED, /* broker, n: when its old session expires: the
+                                  process exited at startup because
+                                  /brokers/ids/<id> still belongs to it */
     KS_EV_NODE_CRASHED,     /* text: node */
     KS_EV_NODE_RESTARTED,   /* text: node */
     /* ZooKeeper and the controller. */
