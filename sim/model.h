@@ -222,6 +222,7 @@ struct KsProducer {
     KsSticky sticky;
     KsRng rng;
     int32_t *key_partition; /* partition of key k, for k < plan->keys */
+    bool has_metadata;      /* it has fetched metadata at least once */
     bool *available;        /* partitions with a leader in its metadata */
     int32_t *queue_sizes;   /* batches queued per partition (adaptive sticky) */
     /* Record arrivals at the configured rate: the k-th record (1-based) after

@@ -134,6 +134,7 @@ void ks_producer_free(KsProducer *p)
 /* Reads every partition's current leader, as a Metadata response would. */
 static void refresh_metadata(KsSim *sim, KsProducer *p)
 {
+    p->has_metadata = true;
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         p->parts[i].leader = p->topic->partitions[i].leader;
         p->available[i] = p->parts[i].leader != KS_NO_BROKER;
@@ -225,7 +226,7 @@ void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
     if (partition < 0 && key && !p->ignore_keys &&
         p->partitioner != KS_PARTITIONER_ROUND_ROBIN)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
-    if (p->parts[0].leader == KS_NO_BROKER && !p->available[0])
+    if (!p->has_metadata)
         refresh_metadata(sim, p);
     if (partition >= 0) {
         send_records(sim, p, partition, count);

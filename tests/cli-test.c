@@ -12,6 +12,9 @@
  *   cli-test KAFKASIM scenario FILE
  *       `run FILE` must exit 0 (every expect held) and write a summary whose
  *       expectations all held.
+ *   cli-test KAFKASIM golden FILE EXPECTED.json
+ *       the summary JSON of `run FILE` equals EXPECTED.json byte for byte:
+ *       this pins the contract's key order and shapes.
  *   cli-test KAFKASIM deterministic FILE
  *       two runs with the same --seed give byte-identical traces and
  *       summaries.
@@ -163,8 +166,31 @@ static int check_deterministic(const char *file)
     return 0;
 }
 
+static int check_golden(const char *file, const char *expected_path)
+{
+    g_autofree char *dir = g_dir_make_tmp("kafkasim-gold-XXXXXX", NULL);
+    g_autofree char *summary = g_build_filename(dir, "summary.json", NULL);
+    const char *args[] = {"run", file, "--quiet", "--summary-json", summary, NULL};
+    g_autofree char *out = NULL, *err = NULL, *got = NULL, *want = NULL;
+    int status = run(args, &out, &err);
+    g_file_get_contents(summary, &got, NULL, NULL);
+    g_remove(summary);
+    g_rmdir(dir);
+    if (status != 0)
+        return fail("run %s: exit status %d\n%s", file, status, err);
+    if (!g_file_get_contents(expected_path, &want, NULL, NULL))
+        return fail("cannot read %s", expected_path);
+    if (!got || strcmp(got, want) != 0)
+        return fail("the summary of %s differs from %s; it is:\n%s", file, expected_path, got);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[2], "golden") == 0) {
+        kafkasim = argv[1];
+        return check_golden(argv[3], argv[4]);
+    }
     if (argc != 4)
         return fail("usage: cli-test KAFKASIM bad|scenario|deterministic FILE");
     kafkasim = argv[1];
