@@ -418,9 +418,10 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
         if (r == lr)
             continue;
         bool in_isr = ks_partition_in_isr(part, r->broker->id);
-        bool caught_up = r->fetch_leo >= 0 && r->broker->registered &&
-                         (r->fetch_leo >= lr->log.end ||
-                          (r->last_caught_up >= 0 && now - r->last_caught_up <= r->broker->lag_max));
+        bool caught_up =
+            r->fetch_leo >= 0 && r->broker->registered &&
+            (r->fetch_leo >= lr->log.end ||
+             (r->last_caught_up >= 0 && now - r->last_caught_up <= r->broker->lag_max));
         if (in_isr || caught_up)
             hw = MIN(hw, r->fetch_leo);
     }
@@ -447,8 +448,8 @@ static void maybe_shrink_isr(KsSim *sim, KsPartition *part, KsReplica *lr)
     for (guint i = 0; i < part->isr->len;) {
         KsBrokerId id = g_array_index(part->isr, KsBrokerId, i);
         KsReplica *r = ks_partition_replica(part, id);
-        bool stuck = r != lr && r->fetch_leo != lr->log.end &&
-                     now - r->last_caught_up > lr->broker->lag_max;
+        bool stuck =
+            r != lr && r->fetch_leo != lr->log.end && now - r->last_caught_up > lr->broker->lag_max;
         if (!stuck) {
             i++;
             continue;
@@ -527,8 +528,7 @@ void ks_broker_crash(KsSim *sim, KsBroker *b)
         if (part->leader != b->id)
             continue;
         while (!g_queue_is_empty(&part->waits))
-            ks_producer_on_wait_done(sim, g_queue_pop_head(&part->waits),
-                                     KS_ERR_NETWORK_EXCEPTION);
+            ks_producer_on_wait_done(sim, g_queue_pop_head(&part->waits), KS_ERR_NETWORK_EXCEPTION);
         ks_partition_update_availability(sim, part);
     }
 }

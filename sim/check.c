@@ -107,8 +107,8 @@ bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
         return compare(part->leader, e->cmp, e->number);
     }
     case KS_EXPECT_ISR: {
-        g_autofree char *ids = format_ids((const KsBrokerId *)(void *)part->isr->data,
-                                          part->isr->len);
+        g_autofree char *ids =
+            format_ids((const KsBrokerId *)(void *)part->isr->data, part->isr->len);
         *out_actual = g_strdup_printf("isr of %s-%d is %s", pname, pidx, ids);
         return compare_sets((const KsBrokerId *)(void *)part->isr->data, part->isr->len, e->cmp,
                             e->set_ids);
@@ -122,8 +122,8 @@ bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
         return compare_sets(ids, part->n_replicas, e->cmp, e->set_ids);
     }
     case KS_EXPECT_LEADER_EPOCH:
-        *out_actual = g_strdup_printf("leader epoch of %s-%d is %d", pname, pidx,
-                                      part->leader_epoch);
+        *out_actual =
+            g_strdup_printf("leader epoch of %s-%d is %d", pname, pidx, part->leader_epoch);
         return compare(part->leader_epoch, e->cmp, e->number);
     case KS_EXPECT_LOG_END_OFFSET: {
         int64_t v = lr ? lr->log.end : -1;
@@ -154,8 +154,8 @@ bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
     }
     case KS_EXPECT_NO_ACKED_DATA_LOSS: {
         int64_t lost = stat_value(sim, KS_STAT_RECORDS_LOST);
-        *out_actual = g_strdup_printf("%" PRId64 " acknowledged record%s lost", lost,
-                                      lost == 1 ? "" : "s");
+        *out_actual =
+            g_strdup_printf("%" PRId64 " acknowledged record%s lost", lost, lost == 1 ? "" : "s");
         return lost == 0;
     }
     case KS_EXPECT_LAG:

@@ -14,11 +14,11 @@
 
 #include <string.h>
 
-#define B KS_SCOPE_BROKER
-#define T KS_SCOPE_TOPIC
-#define P KS_SCOPE_PRODUCER
-#define C KS_SCOPE_CONSUMER
-#define MS KS_TIME_MS
+#define B            KS_SCOPE_BROKER
+#define T            KS_SCOPE_TOPIC
+#define P            KS_SCOPE_PRODUCER
+#define C            KS_SCOPE_CONSUMER
+#define MS           KS_TIME_MS
 #define MAX_DURATION (365 * 24 * KS_TIME_H)
 
 static const KsConfigChoice acks_choices[] = {
@@ -26,7 +26,10 @@ static const KsConfigChoice acks_choices[] = {
 };
 
 static const KsConfigChoice offset_reset_choices[] = {
-    {"latest", 0}, {"earliest", 1}, {"none", 2}, {NULL, 0},
+    {"latest", 0},
+    {"earliest", 1},
+    {"none", 2},
+    {NULL, 0},
 };
 
 static const KsConfigChoice assignor_choices[] = {
@@ -65,8 +68,8 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         1000, NULL, true, "replication factor of a topic that does not give one"),
     ROW(KS_CFG_NUM_PARTITIONS, "num.partitions", KS_CONFIG_INT, B, 1, 1, 100000, NULL, true,
         "partition count of a topic that does not give one"),
-    ROW(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, "replica.fetch.wait.max.ms", KS_CONFIG_MS, B, 500 * MS,
-        0, MAX_DURATION, NULL, true, "longest a follower's fetch waits at the leader for data"),
+    ROW(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, "replica.fetch.wait.max.ms", KS_CONFIG_MS, B, 500 * MS, 0,
+        MAX_DURATION, NULL, true, "longest a follower's fetch waits at the leader for data"),
     ROW(KS_CFG_REPLICA_FETCH_MIN_BYTES, "replica.fetch.min.bytes", KS_CONFIG_BYTES, B, 1, 1,
         INT32_MAX, NULL, false, "bytes a follower's fetch waits for"),
     ROW(KS_CFG_REPLICA_FETCH_MAX_BYTES, "replica.fetch.max.bytes", KS_CONFIG_BYTES, B, 1048576, 1,
@@ -98,26 +101,27 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         "bytes per partition batch"),
     ROW(KS_CFG_RETRIES, "retries", KS_CONFIG_INT, P, INT32_MAX, 0, INT32_MAX, NULL, true,
         "how often a failed send is retried"),
-    ROW(KS_CFG_RETRY_BACKOFF_MS, "retry.backoff.ms", KS_CONFIG_MS, P | C, 100 * MS, 0,
-        MAX_DURATION, NULL, true, "pause before a retry"),
+    ROW(KS_CFG_RETRY_BACKOFF_MS, "retry.backoff.ms", KS_CONFIG_MS, P | C, 100 * MS, 0, MAX_DURATION,
+        NULL, true, "pause before a retry"),
     ROW(KS_CFG_REQUEST_TIMEOUT_MS, "request.timeout.ms", KS_CONFIG_MS, P | C, 30000 * MS, 1 * MS,
         MAX_DURATION, NULL, true, "how long a request waits for its response"),
     ROW(KS_CFG_DELIVERY_TIMEOUT_MS, "delivery.timeout.ms", KS_CONFIG_MS, P, 120000 * MS, 1 * MS,
-        MAX_DURATION, NULL, true, "how long a record may take to be acknowledged, retries included"),
+        MAX_DURATION, NULL, true,
+        "how long a record may take to be acknowledged, retries included"),
     ROW(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "max.in.flight.requests.per.connection",
         KS_CONFIG_INT, P, 5, 1, 1000, NULL, true, "unanswered requests per broker"),
     ROW(KS_CFG_ENABLE_IDEMPOTENCE, "enable.idempotence", KS_CONFIG_BOOL, P, 1, 0, 1, NULL, true,
         "retries never write a record twice"),
-    ROW(KS_CFG_BUFFER_MEMORY, "buffer.memory", KS_CONFIG_BYTES, P, 33554432, 1, INT64_MAX / 2,
-        NULL, false, "bytes of records the producer buffers"),
+    ROW(KS_CFG_BUFFER_MEMORY, "buffer.memory", KS_CONFIG_BYTES, P, 33554432, 1, INT64_MAX / 2, NULL,
+        false, "bytes of records the producer buffers"),
     ROW(KS_CFG_MAX_BLOCK_MS, "max.block.ms", KS_CONFIG_MS, P, 60000 * MS, 0, MAX_DURATION, NULL,
         false, "how long send() blocks when the buffer is full"),
     ROW(KS_CFG_METADATA_MAX_AGE_MS, "metadata.max.age.ms", KS_CONFIG_MS, P | C, 300000 * MS, 0,
         MAX_DURATION, NULL, false, "metadata older than this is refreshed"),
     ROW(KS_CFG_PARTITIONER_IGNORE_KEYS, "partitioner.ignore.keys", KS_CONFIG_BOOL, P, 0, 0, 1, NULL,
         true, "partition keyed records as if their key were null"),
-    ROW(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE,
-        "partitioner.adaptive.partitioning.enable", KS_CONFIG_BOOL, P, 1, 0, 1, NULL, true,
+    ROW(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE, "partitioner.adaptive.partitioning.enable",
+        KS_CONFIG_BOOL, P, 1, 0, 1, NULL, true,
         "sticky partitions favour brokers with shorter queues"),
     ROW(KS_CFG_PARTITIONER_AVAILABILITY_TIMEOUT_MS, "partitioner.availability.timeout.ms",
         KS_CONFIG_MS, P, 0, 0, MAX_DURATION, NULL, false,

@@ -44,9 +44,11 @@ void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer, i
             return;
         }
     }
-    KsLogRun run = {
-        .base = log->end, .count = count, .epoch = epoch, .producer = producer,
-        .first_seq = first_seq};
+    KsLogRun run = {.base = log->end,
+                    .count = count,
+                    .epoch = epoch,
+                    .producer = producer,
+                    .first_seq = first_seq};
     g_array_append_val(log->runs, run);
     log->end += count;
 }

@@ -55,7 +55,7 @@ struct KsNode {
  * acknowledged record that survived from one that was truncated away.
  */
 typedef struct {
-    int64_t base;      /* offset of the first record */
+    int64_t base; /* offset of the first record */
     int64_t count;
     int32_t epoch;     /* leader epoch it was appended in */
     int32_t producer;  /* index of the producer, -1 for none */
@@ -81,10 +81,10 @@ struct KsReplica {
     GArray *epochs; /* of KsEpochEntry: epochs and start offsets both increasing */
     int64_t hw;     /* this replica's high watermark */
     /* Kept by the leader about this replica as a follower (Replica.scala). */
-    int64_t fetch_leo;         /* follower's LEO as of its last fetch */
-    KsTime last_fetch;         /* time of its last fetch */
+    int64_t fetch_leo; /* follower's LEO as of its last fetch */
+    KsTime last_fetch; /* time of its last fetch */
     int64_t leader_leo_at_last_fetch;
-    KsTime last_caught_up;     /* lastCaughtUpTimeMs */
+    KsTime last_caught_up; /* lastCaughtUpTimeMs */
     /* Kept by the follower. */
     bool must_truncate; /* became follower: reconcile with the leader first */
     KsFetcher *fetcher; /* the fetch session it is in, or NULL */
@@ -98,9 +98,9 @@ struct KsPartition {
     KsReplica *replicas; /* assignment order: replicas[0] is the preferred leader */
     KsBrokerId leader;   /* KS_NO_BROKER: offline */
     int32_t leader_epoch;
-    int32_t partition_epoch; /* version of the partition state znode */
-    GArray *isr;             /* of KsBrokerId, in stored order */
-    GQueue waits;            /* of KsProduceWait*: acks=all writes waiting for the HW */
+    int32_t partition_epoch;  /* version of the partition state znode */
+    GArray *isr;              /* of KsBrokerId, in stored order */
+    GQueue waits;             /* of KsProduceWait*: acks=all writes waiting for the HW */
     KsTime unavailable_since; /* -1: available */
     KsTime unavailable_us;
 };
@@ -124,11 +124,11 @@ struct KsTopic {
  * replica.fetch.wait.max.ms and answers as soon as data arrives.
  */
 typedef enum {
-    KS_FETCH_IDLE,      /* nothing in flight */
-    KS_FETCH_REQUEST,   /* request on its way to the leader */
-    KS_FETCH_PARKED,    /* waiting at the leader for data */
-    KS_FETCH_RESPONSE,  /* response on its way back */
-    KS_FETCH_BACKOFF,   /* leader unreachable: waiting replica.fetch.backoff.ms */
+    KS_FETCH_IDLE,     /* nothing in flight */
+    KS_FETCH_REQUEST,  /* request on its way to the leader */
+    KS_FETCH_PARKED,   /* waiting at the leader for data */
+    KS_FETCH_RESPONSE, /* response on its way back */
+    KS_FETCH_BACKOFF,  /* leader unreachable: waiting replica.fetch.backoff.ms */
 } KsFetchState;
 
 typedef struct {
@@ -144,9 +144,9 @@ struct KsFetcher {
     KsBroker *leader;
     GPtrArray *replicas; /* of KsReplica*: the follower's replicas led by `leader` */
     KsFetchState state;
-    uint64_t gen;        /* bumps when a request is abandoned */
+    uint64_t gen; /* bumps when a request is abandoned */
     KsTimer park_timer;
-    GArray *answers;     /* of KsFetchAnswer: the response in flight */
+    GArray *answers; /* of KsFetchAnswer: the response in flight */
 };
 
 struct KsBroker {
@@ -156,28 +156,28 @@ struct KsBroker {
     KsNode *node;
     char *rack;
     const KsPlanBroker *plan;
-    bool alive;        /* process running */
+    bool alive;           /* process running */
     uint64_t incarnation; /* +1 at every crash and restart */
     /* ZooKeeper session (registry.c). */
-    bool registered;   /* its /brokers/ids node exists */
-    KsTimer session_timer; /* expiry of a dead broker's session */
-    int64_t broker_epoch;  /* czxid of its registration */
-    GPtrArray *replicas;   /* of KsReplica* hosted here */
-    KsFetcher **fetchers;  /* by leader broker index, created on demand */
-    KsTime lag_max;        /* replica.lag.time.max.ms */
-    KsTime fetch_wait_max; /* replica.fetch.wait.max.ms */
-    KsTime fetch_backoff;  /* replica.fetch.backoff.ms */
+    bool registered;        /* its /brokers/ids node exists */
+    KsTimer session_timer;  /* expiry of a dead broker's session */
+    int64_t broker_epoch;   /* czxid of its registration */
+    GPtrArray *replicas;    /* of KsReplica* hosted here */
+    KsFetcher **fetchers;   /* by leader broker index, created on demand */
+    KsTime lag_max;         /* replica.lag.time.max.ms */
+    KsTime fetch_wait_max;  /* replica.fetch.wait.max.ms */
+    KsTime fetch_backoff;   /* replica.fetch.backoff.ms */
     KsTime session_timeout; /* zookeeper.session.timeout.ms */
 };
 
 /* Per-partition accumulator state of one producer (RecordAccumulator). */
 typedef struct {
-    GQueue batches;         /* of KsProducerBatch*, oldest first */
-    KsBrokerId leader;      /* the producer's metadata: leader as last seen */
-    bool failing;           /* its last response was an error */
-    int64_t refused;        /* records given up since it started failing */
-    int64_t next_seq;       /* sequence number of its next record */
-    GArray *acked;          /* of KsSeqRange: acknowledged sequences (ledger) */
+    GQueue batches;    /* of KsProducerBatch*, oldest first */
+    KsBrokerId leader; /* the producer's metadata: leader as last seen */
+    bool failing;      /* its last response was an error */
+    int64_t refused;   /* records given up since it started failing */
+    int64_t next_seq;  /* sequence number of its next record */
+    GArray *acked;     /* of KsSeqRange: acknowledged sequences (ledger) */
 } KsProducerPartition;
 
 typedef struct {
@@ -230,8 +230,8 @@ struct KsProducer {
      * record is needed to know how many have arrived. */
     bool running;
     KsTime rate_start;
-    int64_t rate_arrived; /* records that arrived since rate_start */
-    int64_t generated;    /* rate-driven records so far (the count= limit) */
+    int64_t rate_arrived;       /* records that arrived since rate_start */
+    int64_t generated;          /* rate-driven records so far (the count= limit) */
     KsProducerPartition *parts; /* by partition */
     int *in_flight;             /* unanswered requests by broker index */
     GPtrArray **drain_lists;    /* scratch, by broker index */
@@ -255,9 +255,9 @@ struct KsProduceRequest {
     KsBroker *broker;
     uint64_t broker_incarnation; /* the broker process it was sent to */
     KsTime sent;
-    GArray *batches;             /* of KsRequestBatch */
-    int pending;                 /* batches waiting for the HW (acks=all) */
-    bool serving;                /* the broker is still going through it */
+    GArray *batches; /* of KsRequestBatch */
+    int pending;     /* batches waiting for the HW (acks=all) */
+    bool serving;    /* the broker is still going through it */
 };
 
 /* acks=all: one batch of a request waiting at the leader for its HW. */
@@ -285,10 +285,10 @@ struct KsSim {
     const KsPlan *plan;
     uint64_t seed;
     KsEngine *engine;
-    GPtrArray *nodes;    /* of KsNode*, declaration order */
-    GPtrArray *brokers;  /* of KsBroker*, sorted by id */
-    GPtrArray *topics;   /* of KsTopic*, declaration order */
-    GPtrArray *producers; /* of KsProducer*: declared ones, then consoles */
+    GPtrArray *nodes;      /* of KsNode*, declaration order */
+    GPtrArray *brokers;    /* of KsBroker*, sorted by id */
+    GPtrArray *topics;     /* of KsTopic*, declaration order */
+    GPtrArray *producers;  /* of KsProducer*: declared ones, then consoles */
     KsProducer **consoles; /* by topic index: the producer of `produce` actions
                               that name none, created on first use */
     KsConfigSet *defaults;

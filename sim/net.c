@@ -11,8 +11,8 @@
  */
 #include "model.h"
 
-#define LOOPBACK_US 50
-#define SAME_ZONE_US 500
+#define LOOPBACK_US   50
+#define SAME_ZONE_US  500
 #define CROSS_ZONE_US 1000
 
 KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to)

@@ -26,8 +26,9 @@ void ks_describe_topics(const KsSim *sim, GString *out)
     g_autoptr(GPtrArray) topics = ks_sim_sorted_topics(sim);
     for (guint i = 0; i < topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(topics, i);
-        g_string_append_printf(out, "Topic: %s\tPartitionCount: %" PRId32
-                               "\tReplicationFactor: %" PRId32 "\tConfigs: ",
+        g_string_append_printf(out,
+                               "Topic: %s\tPartitionCount: %" PRId32 "\tReplicationFactor: %" PRId32
+                               "\tConfigs: ",
                                t->name, t->n_partitions, t->replication_factor);
         bool first = true;
         for (int k = 0; k < KS_CFG_COUNT; k++) {

@@ -29,15 +29,15 @@ struct KsTimeline {
     bool header_done;
 };
 
-#define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
-#define C_RED "\033[31m"
-#define C_GREEN "\033[32m"
-#define C_YELLOW "\033[33m"
-#define C_BLUE "\033[34m"
+#define C_RESET   "\033[0m"
+#define C_BOLD    "\033[1m"
+#define C_RED     "\033[31m"
+#define C_GREEN   "\033[32m"
+#define C_YELLOW  "\033[33m"
+#define C_BLUE    "\033[34m"
 #define C_MAGENTA "\033[35m"
-#define C_CYAN "\033[36m"
-#define C_DIM "\033[2m"
+#define C_CYAN    "\033[36m"
+#define C_DIM     "\033[2m"
 
 KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx)
 {
@@ -63,11 +63,11 @@ char *ks_format_time(KsTime t)
 }
 
 /* Writes "TIME  CATEGORY  text" with the category in @color. */
-static void line(KsTimeline *tl, KsTime t, const char *category, const char *color,
-                 const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+static void line(KsTimeline *tl, KsTime t, const char *category, const char *color, const char *fmt,
+                 ...) G_GNUC_PRINTF(5, 6);
 
-static void line(KsTimeline *tl, KsTime t, const char *category, const char *color,
-                 const char *fmt, ...)
+static void line(KsTimeline *tl, KsTime t, const char *category, const char *color, const char *fmt,
+                 ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -159,8 +159,8 @@ static void producer_started(KsTimeline *tl, const KsEvent *ev)
         g_string_append_printf(s, "%" PRId64 "/s", p->plan->rate_per_s);
     else
         g_string_append(s, "on demand");
-    g_string_append_printf(s, " to %s, acks=%s, partitioner %s", p->topic->name,
-                           acks_text(p->acks), partitioner_text(p->partitioner));
+    g_string_append_printf(s, " to %s, acks=%s, partitioner %s", p->topic->name, acks_text(p->acks),
+                           partitioner_text(p->partitioner));
     if (p->partitioner == KS_PARTITIONER_EXPLICIT)
         g_string_append_printf(s, " (partition %" PRId32 ")", p->plan->partition);
     if (p->plan->keys > 0)
@@ -263,8 +263,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     case KS_EV_SESSION_EXPIRED:
         line(tl, ev->t, "zookeeper", C_MAGENTA,
-             "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone",
-             ev->broker, ev->broker);
+             "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone", ev->broker,
+             ev->broker);
         break;
     case KS_EV_CONTROLLER_ELECTED:
         line(tl, ev->t, "controller", C_MAGENTA,
@@ -288,8 +288,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             for (int32_t i = 0; i < part->n_replicas; i++)
                 ids[i] = part->replicas[i].broker->id;
             g_autofree char *reps = ids_text(ids, part->n_replicas);
-            g_autofree char *text = g_strdup_printf("%s-%" PRId32 ": leader %s, replicas %s, isr %s",
-                                                    ev->topic, ev->partition, a, reps, c);
+            g_autofree char *text =
+                g_strdup_printf("%s-%" PRId32 ": leader %s, replicas %s, isr %s", ev->topic,
+                                ev->partition, a, reps, c);
             sub(tl, text);
         } else if (ev->broker == KS_NO_BROKER) {
             line(tl, ev->t, "leader", C_RED,
@@ -297,8 +298,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                  ev->topic, ev->partition, ev->text, b, ev->epoch, c);
         } else {
             line(tl, ev->t, "leader", C_YELLOW,
-                 "%s-%" PRId32 ": leader %s -> %s (%s election), leader epoch %" PRId32
-                 ", isr %s",
+                 "%s-%" PRId32 ": leader %s -> %s (%s election), leader epoch %" PRId32 ", isr %s",
                  ev->topic, ev->partition, b, a, ev->text, ev->epoch, c);
         }
         break;
@@ -311,8 +311,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     case KS_EV_ISR_EXPANDED:
         c = ids_text(ev->ids, ev->n_ids);
-        line(tl, ev->t, "isr", C_GREEN, "%s-%" PRId32 ": broker %" PRId32 " rejoined the ISR, isr %s",
-             ev->topic, ev->partition, ev->broker, c);
+        line(tl, ev->t, "isr", C_GREEN,
+             "%s-%" PRId32 ": broker %" PRId32 " rejoined the ISR, isr %s", ev->topic,
+             ev->partition, ev->broker, c);
         break;
     case KS_EV_TRUNCATED:
         line(tl, ev->t, "log", C_RED,
@@ -332,8 +333,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             a = g_strdup_printf(" partition %" PRId32, ev->partition);
         else if (ev->text2)
             a = g_strdup_printf(" with key \"%s\"", ev->text2);
-        line(tl, ev->t, "produce", C_CYAN, "%s sends %" PRId64 " record%s to %s%s", ev->text,
-             ev->n, ev->n == 1 ? "" : "s", ev->topic, a ? a : "");
+        line(tl, ev->t, "produce", C_CYAN, "%s sends %" PRId64 " record%s to %s%s", ev->text, ev->n,
+             ev->n == 1 ? "" : "s", ev->topic, a ? a : "");
         break;
     case KS_EV_PRODUCE_FAILING:
         line(tl, ev->t, "producer", C_RED, "%s: writes to %s-%" PRId32 " fail with %s, retrying",
@@ -363,13 +364,13 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
     g_autofree char *l1 = g_strdup_printf("Run ended at %s (seed %" G_GUINT64_FORMAT
                                           ", %" G_GUINT64_FORMAT " events)",
                                           now, sim->seed, st->events);
-    g_autofree char *l2 = g_strdup_printf(
-        "  records: %" PRId64 " produced, %" PRId64 " acknowledged, %" PRId64 " refused, %" PRId64
-        " lost",
-        st->records_produced, st->records_acked, st->records_refused, st->records_lost);
-    g_autofree char *l3 = g_strdup_printf(
-        "  leader elections: %" PRId64 ", partition time without a live leader: %s",
-        st->leader_elections, unavail);
+    g_autofree char *l2 = g_strdup_printf("  records: %" PRId64 " produced, %" PRId64
+                                          " acknowledged, %" PRId64 " refused, %" PRId64 " lost",
+                                          st->records_produced, st->records_acked,
+                                          st->records_refused, st->records_lost);
+    g_autofree char *l3 =
+        g_strdup_printf("  leader elections: %" PRId64 ", partition time without a live leader: %s",
+                        st->leader_elections, unavail);
     tl->write("", tl->ctx);
     tl->write(l1, tl->ctx);
     tl->write(l2, tl->ctx);
@@ -381,8 +382,8 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
         held += ((const KsExpectResult *)g_ptr_array_index(results, i))->held;
     if (results->len == 0 && checked_end)
         return;
-    g_autofree char *head = g_strdup_printf("Expectations: %u held, %u failed", held,
-                                            results->len - held);
+    g_autofree char *head =
+        g_strdup_printf("Expectations: %u held, %u failed", held, results->len - held);
     tl->write(head, tl->ctx);
     for (guint i = 0; i < results->len; i++) {
         const KsExpectResult *r = g_ptr_array_index(results, i);

@@ -207,12 +207,11 @@ bool ks_trace_close(KsTrace *t, bool keep, GError **error)
         ok = false;
     if (keep && ok && g_rename(t->tmp, t->path) != 0) {
         int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "cannot write %s: %s",
-                    t->path, g_strerror(e));
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "cannot write %s: %s", t->path,
+                    g_strerror(e));
         ok = false;
     } else if (keep && !ok) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot write %s: write failed",
-                    t->path);
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot write %s: write failed", t->path);
     }
     if (!keep || !ok)
         g_unlink(t->tmp);

@@ -220,11 +220,9 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
     }
 }
 
-void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
-                      int32_t partition)
+void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key, int32_t partition)
 {
-    if (partition < 0 && key && !p->ignore_keys &&
-        p->partitioner != KS_PARTITIONER_ROUND_ROBIN)
+    if (partition < 0 && key && !p->ignore_keys && p->partitioner != KS_PARTITIONER_ROUND_ROBIN)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
     if (!p->has_metadata)
         refresh_metadata(sim, p);
@@ -358,8 +356,7 @@ static void fail_all(KsProduceRequest *req, KsKafkaError err)
 /* Whether the leader's log already has these records of this producer
  * (an idempotent producer's retry): the broker acknowledges without
  * appending again. */
-static bool already_appended(const KsPartition *part, const KsProducer *p,
-                             const KsRequestBatch *rb)
+static bool already_appended(const KsPartition *part, const KsProducer *p, const KsRequestBatch *rb)
 {
     const KsReplica *lr = &part->replicas[0];
     for (int32_t i = 0; i < part->n_replicas; i++)
@@ -458,8 +455,8 @@ static void request_timeout(KsEngine *engine, void *ctx, uint64_t id)
     respond(sim, req);
 }
 
-static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t partition,
-                        int64_t n, const char *text2)
+static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t partition, int64_t n,
+                        const char *text2)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
     ev.text = p->name;

@@ -106,10 +106,10 @@ void ks_controller_elect(KsSim *sim)
     }
     if (candidates->len == 0)
         return;
-    KsBroker *winner = candidates->len == 1
-                           ? g_ptr_array_index(candidates, 0)
-                           : g_ptr_array_index(candidates, ks_rng_below(&sim->registry_rng,
-                                                                        candidates->len));
+    KsBroker *winner =
+        candidates->len == 1
+            ? g_ptr_array_index(candidates, 0)
+            : g_ptr_array_index(candidates, ks_rng_below(&sim->registry_rng, candidates->len));
     sim->controller = winner->id;
     sim->controller_epoch++;
     emit_broker(sim, KS_EV_CONTROLLER_ELECTED, winner->id, sim->controller_epoch);

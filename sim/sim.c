@@ -204,8 +204,8 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
     t->n_partitions = pt->partitions;
     t->replication_factor = rf;
     t->plan = pt;
-    t->min_insync = (int32_t)ks_config_resolve(KS_CFG_MIN_INSYNC_REPLICAS, pt->configs,
-                                               sim->defaults);
+    t->min_insync =
+        (int32_t)ks_config_resolve(KS_CFG_MIN_INSYNC_REPLICAS, pt->configs, sim->defaults);
     t->unclean_election =
         ks_config_resolve(KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE, pt->configs, sim->defaults) != 0;
     t->partitions = g_new0(KsPartition, pt->partitions);
@@ -259,8 +259,8 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
     sim->topics = g_ptr_array_new_with_free_func(topic_free);
     sim->producers = g_ptr_array_new_with_free_func(producer_free_cb);
     sim->sinks = g_array_new(FALSE, FALSE, sizeof(KsSink));
-    sim->requests = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                          ks_produce_request_free);
+    sim->requests =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, ks_produce_request_free);
     sim->expect_results = g_ptr_array_new_with_free_func(expect_result_free);
     sim->controller = KS_NO_BROKER;
     sim->end = end;

@@ -94,8 +94,8 @@ static int check_bad(const char *file)
             result = fail("%s %s: exit status %d, expected 2; stderr: %s", cases[i][0], file,
                           status, err);
         else if (!g_str_has_prefix(err, prefix))
-            result = fail("%s: stderr is\n  %s\nexpected it to start with\n  %s", cases[i][0],
-                          err, prefix);
+            result = fail("%s: stderr is\n  %s\nexpected it to start with\n  %s", cases[i][0], err,
+                          prefix);
         else if (!strstr(err, substring))
             result = fail("%s: message\n  %s\ndoes not contain '%s'", cases[i][0], err, substring);
         else if (strchr(err, '\n') != err + strlen(err) - 1)
@@ -138,8 +138,8 @@ static char *run_trace(const char *file, const char *seed, const char *dir, cons
 {
     g_autofree char *trace = g_build_filename(dir, tag, NULL);
     g_autofree char *summary = g_strconcat(trace, ".json", NULL);
-    const char *args[] = {"run", file, "--quiet", "--trace", trace, "--summary-json", summary,
-                          "--seed", seed, NULL};
+    const char *args[] = {"run",   file,     "--quiet", "--trace", trace, "--summary-json",
+                          summary, "--seed", seed,      NULL};
     g_autofree char *out = NULL, *err = NULL;
     if (run(args, &out, &err) < 0)
         return NULL;

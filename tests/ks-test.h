@@ -24,7 +24,7 @@
     do {                                                                                           \
         int64_t ks_a_ = (int64_t)(actual), ks_e_ = (int64_t)(expected);                            \
         if (ks_a_ != ks_e_)                                                                        \
-            fail_msg("%s == %" PRId64 ", expected %s == %" PRId64, #actual, ks_a_, #expected,     \
+            fail_msg("%s == %" PRId64 ", expected %s == %" PRId64, #actual, ks_a_, #expected,      \
                      ks_e_);                                                                       \
     } while (0)
 

@@ -25,8 +25,7 @@ static void assert_cache(GArray *c, const KsEpochEntry *want, guint n)
     }
 }
 
-static void assert_end_offset(GArray *c, int32_t requested, int64_t leo, int32_t epoch,
-                              int64_t end)
+static void assert_end_offset(GArray *c, int32_t requested, int64_t leo, int32_t epoch, int64_t end)
 {
     int32_t e;
     int64_t o;

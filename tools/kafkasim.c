@@ -46,8 +46,8 @@ static int bad_input(const char *fmt, ...)
 
 /* Parses @argv with @entries; the one positional argument (if @file_arg)
  * must be left. */
-static bool parse_options(const char *command, const char *params, GOptionEntry *entries,
-                          int *argc, char ***argv, int *status)
+static bool parse_options(const char *command, const char *params, GOptionEntry *entries, int *argc,
+                          char ***argv, int *status)
 {
     g_autofree char *title = g_strdup_printf("%s %s", command, params);
     g_autoptr(GOptionContext) ctx = g_option_context_new(title);
@@ -71,7 +71,10 @@ static void print_line(const char *line, void *ctx)
 static int refuse_unsupported(const char *metrics, const char *dot, gboolean svg, const char *html,
                               gboolean step)
 {
-    const char *what = metrics ? "--metrics" : dot ? "--dot" : svg ? "--svg" : html ? "--html"
+    const char *what = metrics ? "--metrics"
+                       : dot   ? "--dot"
+                       : svg   ? "--svg"
+                       : html  ? "--html"
                        : step  ? "--step"
                                : NULL;
     if (!what)
@@ -124,8 +127,7 @@ static int cmd_run(int argc, char **argv)
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
         {"until", 0, 0, G_OPTION_ARG_STRING, &until, "Stop the run at time T (e.g. 12s)", "T"},
-        {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write every event as JSON lines",
-         "FILE"},
+        {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write every event as JSON lines", "FILE"},
         {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &summary, "Write the final state as JSON",
          "FILE"},
         {"metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Write metrics as CSV (not yet)",
@@ -221,11 +223,10 @@ static int cmd_check(int argc, char **argv)
 static int cmd_describe(int argc, char **argv)
 {
     g_autofree char *at = NULL, *seed = NULL;
-    GOptionEntry entries[] = {
-        {"at", 0, 0, G_OPTION_ARG_STRING, &at, "Describe the cluster at time T (default: end)",
-         "T"},
-        {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run", "N"},
-        {NULL}};
+    GOptionEntry entries[] = {{"at", 0, 0, G_OPTION_ARG_STRING, &at,
+                               "Describe the cluster at time T (default: end)", "T"},
+                              {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run", "N"},
+                              {NULL}};
     int status = EXIT_HELD;
     if (!parse_options("describe", "FILE", entries, &argc, &argv, &status))
         return status;
@@ -258,8 +259,7 @@ static int cmd_partition(int argc, char **argv)
 {
     int partitions = 0;
     GOptionEntry entries[] = {
-        {"partitions", 'p', 0, G_OPTION_ARG_INT, &partitions, "Partition count of the topic",
-         "N"},
+        {"partitions", 'p', 0, G_OPTION_ARG_INT, &partitions, "Partition count of the topic", "N"},
         {NULL}};
     int status = EXIT_HELD;
     if (!parse_options("partition", "KEY...", entries, &argc, &argv, &status))
@@ -299,8 +299,7 @@ static void usage(FILE *out)
     fprintf(out, "Usage: kafkasim COMMAND ...\n\n"
                  "A deterministic simulator of an Apache Kafka cluster.\n\nCommands:\n");
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-10s %-24s %s\n", commands[i].name, commands[i].args,
-                commands[i].summary);
+        fprintf(out, "  %-10s %-24s %s\n", commands[i].name, commands[i].args, commands[i].summary);
     fprintf(out, "\n'kafkasim COMMAND --help' shows a command's options.\n"
                  "Exit status: 0 expectations held, 1 an expectation failed, 2 bad input.\n");
 }

@@ -103,14 +103,14 @@ typedef struct {
 
 typedef struct {
     KsConfigKey key;
-    const char *name;    /* Kafka's name, e.g. "min.insync.replicas" */
+    const char *name; /* Kafka's name, e.g. "min.insync.replicas" */
     KsConfigType type;
-    unsigned scopes;     /* KsConfigScope bits */
-    int64_t def;         /* Kafka's default (durations in KsTime) */
-    int64_t min, max;    /* inclusive bounds for INT, BYTES and durations */
+    unsigned scopes;               /* KsConfigScope bits */
+    int64_t def;                   /* Kafka's default (durations in KsTime) */
+    int64_t min, max;              /* inclusive bounds for INT, BYTES and durations */
     const KsConfigChoice *choices; /* ENUM only; ends with {NULL, 0} */
-    bool supported;      /* false: the model does not honour it yet */
-    const char *doc;     /* one line, for error messages and docs */
+    bool supported;                /* false: the model does not honour it yet */
+    const char *doc;               /* one line, for error messages and docs */
 } KsConfigInfo;
 
 /* The table row for @key. Never NULL for a valid key. */

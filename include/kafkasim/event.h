@@ -27,32 +27,32 @@
 
 typedef enum {
     /* Narration and checks. */
-    KS_EV_SAY,        /* text */
-    KS_EV_SNAPSHOT,   /* text: snapshot name */
-    KS_EV_EXPECT,     /* text: condition, held: result, line: source line */
+    KS_EV_SAY,      /* text */
+    KS_EV_SNAPSHOT, /* text: snapshot name */
+    KS_EV_EXPECT,   /* text: condition, held: result, line: source line */
     /* Machines and processes. */
-    KS_EV_BROKER_STARTED,   /* broker */
-    KS_EV_BROKER_CRASHED,   /* broker */
-    KS_EV_BROKER_RESTARTED, /* broker */
+    KS_EV_BROKER_STARTED,      /* broker */
+    KS_EV_BROKER_CRASHED,      /* broker */
+    KS_EV_BROKER_RESTARTED,    /* broker */
     KS_EV_BROKER_START_FAILED, /* broker, n: when its old session expires: the
                                   process exited at startup because
                                   /brokers/ids/<id> still belongs to it */
-    KS_EV_NODE_CRASHED,     /* text: node */
-    KS_EV_NODE_RESTARTED,   /* text: node */
+    KS_EV_NODE_CRASHED,        /* text: node */
+    KS_EV_NODE_RESTARTED,      /* text: node */
     /* ZooKeeper and the controller. */
-    KS_EV_SESSION_EXPIRED,   /* broker: whose ZooKeeper session expired */
-    KS_EV_BROKER_REGISTERED, /* broker: /brokers/ids/<id> created */
+    KS_EV_SESSION_EXPIRED,    /* broker: whose ZooKeeper session expired */
+    KS_EV_BROKER_REGISTERED,  /* broker: /brokers/ids/<id> created */
     KS_EV_CONTROLLER_ELECTED, /* broker: new controller, epoch: controller epoch */
     /* Topics and partitions. */
-    KS_EV_TOPIC_CREATED,     /* topic, n: partitions, n2: replication factor */
-    KS_EV_LEADER_ELECTED,    /* topic, partition, broker: new leader (-1: none),
-                                broker2: old leader, epoch: leader epoch, ids: ISR,
-                                text: reason ("initial", "offline", "unclean") */
-    KS_EV_ISR_SHRUNK,        /* topic, partition, broker: removed, ids: new ISR,
-                                epoch: leader epoch, text: reason */
-    KS_EV_ISR_EXPANDED,      /* topic, partition, broker: added, ids: new ISR */
-    KS_EV_TRUNCATED,         /* topic, partition, broker: truncated replica,
-                                n: old log end, n2: new log end */
+    KS_EV_TOPIC_CREATED,  /* topic, n: partitions, n2: replication factor */
+    KS_EV_LEADER_ELECTED, /* topic, partition, broker: new leader (-1: none),
+                             broker2: old leader, epoch: leader epoch, ids: ISR,
+                             text: reason ("initial", "offline", "unclean") */
+    KS_EV_ISR_SHRUNK,     /* topic, partition, broker: removed, ids: new ISR,
+                             epoch: leader epoch, text: reason */
+    KS_EV_ISR_EXPANDED,   /* topic, partition, broker: added, ids: new ISR */
+    KS_EV_TRUNCATED,      /* topic, partition, broker: truncated replica,
+                             n: old log end, n2: new log end */
     /* Clients. */
     KS_EV_PRODUCER_STARTED,  /* text: producer */
     KS_EV_PRODUCER_STOPPED,  /* text: producer */

@@ -47,7 +47,7 @@ int32_t ks_round_robin_next(KsRoundRobin *rr, const bool *available, int32_t n_p
 /* The KIP-794 sticky partitioner's per-topic state (BuiltInPartitioner).
  * Zero-initialise, then set current to -1. */
 typedef struct {
-    int32_t current;       /* sticky partition, -1 before the first record */
+    int32_t current;          /* sticky partition, -1 before the first record */
     int64_t bytes_in_current; /* bytes produced to it since it was chosen */
 } KsSticky;
 

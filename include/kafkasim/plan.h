@@ -67,8 +67,8 @@ typedef enum {
 typedef struct {
     char *name;
     char *topic;
-    char *node;          /* where it runs; NULL: a client node of its own */
-    int64_t rate_per_s;  /* records per second; 0: sends only on `produce` */
+    char *node;         /* where it runs; NULL: a client node of its own */
+    int64_t rate_per_s; /* records per second; 0: sends only on `produce` */
     KsPartitionerKind partitioner;
     int32_t partition;   /* KS_PARTITIONER_EXPLICIT only, else -1 */
     int64_t keys;        /* number of distinct keys; 0: null keys */
@@ -83,10 +83,10 @@ typedef struct {
     char *name;
     char *topic;
     char *node;
-    int64_t rate_per_s;      /* log lines per second arriving at the agent */
+    int64_t rate_per_s;       /* log lines per second arriving at the agent */
     int64_t channel_capacity; /* events the channel holds before it refuses */
-    int64_t batch_size;      /* events per take from the channel */
-    KsConfigSet *configs;    /* of its embedded Kafka producer */
+    int64_t batch_size;       /* events per take from the channel */
+    KsConfigSet *configs;     /* of its embedded Kafka producer */
     KsLoc loc;
 } KsPlanFlume;
 
@@ -120,8 +120,8 @@ typedef struct {
 } KsPlanConsumer;
 
 typedef struct {
-    char *node;         /* NULL: a node of its own */
-    int32_t servers;    /* ensemble size, default 1 */
+    char *node;      /* NULL: a node of its own */
+    int32_t servers; /* ensemble size, default 1 */
     KsLoc loc;
 } KsPlanZookeeper;
 
@@ -142,21 +142,21 @@ typedef enum {
 
 /* What an `expect` line checks. */
 typedef enum {
-    KS_EXPECT_LEADER,          /* leader P == ID|none */
-    KS_EXPECT_ISR,             /* isr P == {ids} */
-    KS_EXPECT_REPLICAS,        /* replicas P == {ids} (assignment order ignored) */
-    KS_EXPECT_LEADER_EPOCH,    /* leader-epoch P OP N */
-    KS_EXPECT_LOG_END_OFFSET,  /* log-end-offset P OP N (the leader's LEO) */
-    KS_EXPECT_HIGH_WATERMARK,  /* high-watermark P OP N */
-    KS_EXPECT_ALIVE,           /* alive broker ID [== true|false] */
-    KS_EXPECT_CONTROLLER,      /* controller == ID */
-    KS_EXPECT_LAG,             /* lag GROUP OP N (sum over partitions) */
-    KS_EXPECT_COMMITTED,       /* committed GROUP P OP N */
-    KS_EXPECT_GROUP_STATE,     /* group-state GROUP == Stable|... */
-    KS_EXPECT_ASSIGNMENT,      /* assignment CONSUMER == {P, ...} */
+    KS_EXPECT_LEADER,         /* leader P == ID|none */
+    KS_EXPECT_ISR,            /* isr P == {ids} */
+    KS_EXPECT_REPLICAS,       /* replicas P == {ids} (assignment order ignored) */
+    KS_EXPECT_LEADER_EPOCH,   /* leader-epoch P OP N */
+    KS_EXPECT_LOG_END_OFFSET, /* log-end-offset P OP N (the leader's LEO) */
+    KS_EXPECT_HIGH_WATERMARK, /* high-watermark P OP N */
+    KS_EXPECT_ALIVE,          /* alive broker ID [== true|false] */
+    KS_EXPECT_CONTROLLER,     /* controller == ID */
+    KS_EXPECT_LAG,            /* lag GROUP OP N (sum over partitions) */
+    KS_EXPECT_COMMITTED,      /* committed GROUP P OP N */
+    KS_EXPECT_GROUP_STATE,    /* group-state GROUP == Stable|... */
+    KS_EXPECT_ASSIGNMENT,     /* assignment CONSUMER == {P, ...} */
     KS_EXPECT_NO_ACKED_DATA_LOSS,
     KS_EXPECT_NO_DUPLICATES,
-    KS_EXPECT_STAT,            /* STAT OP N, e.g. records-acked >= 100 */
+    KS_EXPECT_STAT, /* STAT OP N, e.g. records-acked >= 100 */
 } KsExpectKind;
 
 /* The counters KS_EXPECT_STAT can name; same names as the summary's stats,
@@ -193,44 +193,44 @@ typedef struct {
 } KsPlanExpect;
 
 typedef enum {
-    KS_ACTION_CRASH_BROKER,    /* crash broker ID: process dies, no goodbye */
-    KS_ACTION_RESTART_BROKER,  /* restart broker ID */
-    KS_ACTION_STOP_BROKER,     /* stop broker ID: controlled shutdown */
-    KS_ACTION_ADD_BROKER,      /* add broker ID node=N [rack=R] */
-    KS_ACTION_CRASH_NODE,      /* crash node NAME: every broker on it */
-    KS_ACTION_RESTART_NODE,    /* restart node NAME */
-    KS_ACTION_START_CONSUMER,  /* start consumer NAME [group=G topics=T,...] */
-    KS_ACTION_STOP_CONSUMER,   /* stop consumer NAME: graceful LeaveGroup */
-    KS_ACTION_CRASH_CONSUMER,  /* crash consumer NAME: silent, session timeout */
-    KS_ACTION_START_PRODUCER,  /* start producer NAME */
-    KS_ACTION_STOP_PRODUCER,   /* stop producer NAME */
-    KS_ACTION_PRODUCE,         /* produce topic=T [key=K] [partition=N] [count=N] [producer=P] */
-    KS_ACTION_SAY,             /* say "text" */
-    KS_ACTION_SNAPSHOT,        /* snapshot [NAME] */
+    KS_ACTION_CRASH_BROKER,      /* crash broker ID: process dies, no goodbye */
+    KS_ACTION_RESTART_BROKER,    /* restart broker ID */
+    KS_ACTION_STOP_BROKER,       /* stop broker ID: controlled shutdown */
+    KS_ACTION_ADD_BROKER,        /* add broker ID node=N [rack=R] */
+    KS_ACTION_CRASH_NODE,        /* crash node NAME: every broker on it */
+    KS_ACTION_RESTART_NODE,      /* restart node NAME */
+    KS_ACTION_START_CONSUMER,    /* start consumer NAME [group=G topics=T,...] */
+    KS_ACTION_STOP_CONSUMER,     /* stop consumer NAME: graceful LeaveGroup */
+    KS_ACTION_CRASH_CONSUMER,    /* crash consumer NAME: silent, session timeout */
+    KS_ACTION_START_PRODUCER,    /* start producer NAME */
+    KS_ACTION_STOP_PRODUCER,     /* stop producer NAME */
+    KS_ACTION_PRODUCE,           /* produce topic=T [key=K] [partition=N] [count=N] [producer=P] */
+    KS_ACTION_SAY,               /* say "text" */
+    KS_ACTION_SNAPSHOT,          /* snapshot [NAME] */
     KS_ACTION_PARTITION_NETWORK, /* partition-network A,B | C */
-    KS_ACTION_HEAL_NETWORK,    /* heal-network */
-    KS_ACTION_ELECT_PREFERRED, /* elect-preferred [TOPIC | P] */
-    KS_ACTION_REASSIGN,        /* reassign P replicas={ids} */
-    KS_ACTION_SET_CONFIG,      /* set KEY=VALUE... at run time */
-    KS_ACTION_EXPECT,          /* expect CONDITION at this time */
+    KS_ACTION_HEAL_NETWORK,      /* heal-network */
+    KS_ACTION_ELECT_PREFERRED,   /* elect-preferred [TOPIC | P] */
+    KS_ACTION_REASSIGN,          /* reassign P replicas={ids} */
+    KS_ACTION_SET_CONFIG,        /* set KEY=VALUE... at run time */
+    KS_ACTION_EXPECT,            /* expect CONDITION at this time */
 } KsActionKind;
 
 typedef struct {
     KsActionKind kind;
-    KsTime at;    /* first time it runs */
-    KsTime every; /* > 0: runs again every `every` until the end of the run */
-    KsBrokerId broker;   /* broker actions */
-    char *name;   /* node, consumer, producer or snapshot name; NULL if none */
-    char *text;   /* say */
+    KsTime at;         /* first time it runs */
+    KsTime every;      /* > 0: runs again every `every` until the end of the run */
+    KsBrokerId broker; /* broker actions */
+    char *name;        /* node, consumer, producer or snapshot name; NULL if none */
+    char *text;        /* say */
     /* start consumer: overrides of the declared consumer (NULL: as declared) */
     char *group;
     GPtrArray *topics;
     /* produce */
     char *topic;
-    char *key;           /* NULL: null key */
-    int32_t partition;   /* -1: chosen by the partitioner */
-    int64_t count;       /* records, default 1 */
-    char *producer;      /* NULL: a console producer with default configs */
+    char *key;         /* NULL: null key */
+    int32_t partition; /* -1: chosen by the partitioner */
+    int64_t count;     /* records, default 1 */
+    char *producer;    /* NULL: a console producer with default configs */
     /* add broker */
     char *node;
     char *rack;
@@ -238,29 +238,29 @@ typedef struct {
     GPtrArray *side_a, *side_b;
     /* elect-preferred (topic NULL: all), reassign */
     KsPlanPartition target;
-    GArray *replicas;    /* of KsBrokerId, in the order given */
+    GArray *replicas;     /* of KsBrokerId, in the order given */
     KsConfigSet *configs; /* set KEY=VALUE at run time; start consumer overrides */
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
     KsLoc loc;
 } KsPlanAction;
 
 struct KsPlan {
-    char *file;       /* path as given, for messages */
+    char *file; /* path as given, for messages */
     bool has_seed;
     uint64_t seed;
-    KsConfigSet *defaults;   /* `set` lines */
-    GPtrArray *nodes;        /* of KsPlanNode, in declaration order */
-    GPtrArray *brokers;      /* of KsPlanBroker, sorted by id */
-    GPtrArray *topics;       /* of KsPlanTopic, in declaration order */
-    GPtrArray *producers;    /* of KsPlanProducer */
-    GPtrArray *flumes;       /* of KsPlanFlume */
-    GPtrArray *groups;       /* of KsPlanGroup */
-    GPtrArray *consumers;    /* of KsPlanConsumer */
+    KsConfigSet *defaults;      /* `set` lines */
+    GPtrArray *nodes;           /* of KsPlanNode, in declaration order */
+    GPtrArray *brokers;         /* of KsPlanBroker, sorted by id */
+    GPtrArray *topics;          /* of KsPlanTopic, in declaration order */
+    GPtrArray *producers;       /* of KsPlanProducer */
+    GPtrArray *flumes;          /* of KsPlanFlume */
+    GPtrArray *groups;          /* of KsPlanGroup */
+    GPtrArray *consumers;       /* of KsPlanConsumer */
     KsPlanZookeeper *zookeeper; /* NULL: the default single server */
-    GPtrArray *actions;      /* of KsPlanAction, sorted by `at`, ties in file order */
-    GPtrArray *expects;      /* of KsPlanExpect: end-of-run `expect` lines */
+    GPtrArray *actions;         /* of KsPlanAction, sorted by `at`, ties in file order */
+    GPtrArray *expects;         /* of KsPlanExpect: end-of-run `expect` lines */
     bool has_run;
-    KsTime run_until;        /* end of the run */
+    KsTime run_until; /* end of the run */
     KsLoc run_loc;
 };
 

@@ -33,7 +33,7 @@ typedef struct {
     int64_t records_duplicated;
     int64_t leader_elections; /* leader changes made by the controller */
     int64_t rebalances;
-    KsTime unavailable_us;    /* partition-time without a live leader */
+    KsTime unavailable_us; /* partition-time without a live leader */
     int64_t produce_requests;
     int64_t fetch_requests;
 } KsSimStats;
@@ -41,8 +41,8 @@ typedef struct {
 /* The outcome of one expectation. */
 typedef struct {
     int line;
-    char *text;   /* the condition as written */
-    KsTime t;     /* when it was checked */
+    char *text; /* the condition as written */
+    KsTime t;   /* when it was checked */
     bool held;
     char *actual; /* what the model showed, e.g. "leader orders-0 is 3" */
 } KsExpectResult;
