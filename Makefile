@@ -8,7 +8,8 @@ SAN_BUILD ?= build-san
 KAFKASIM  := $(BUILD)/tools/kafkasim
 
 # Debian 12 packages the build and the tests need.
-PACKAGES := gcc make meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev libcmocka-dev
+PACKAGES := gcc libc6-dev make python3 meson ninja-build pkg-config \
+            libglib2.0-dev libjson-glib-dev libcmocka-dev
 
 .PHONY: all demo test test-sanitize deps build bench format format-check clean
 
@@ -50,7 +51,7 @@ deps:
 	        sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	    else \
 	        echo "Cannot install packages (not root, no sudo). Run this as root, then try again:"; \
-	        echo "    apt-get install -y$$missing"; \
+	        echo "    apt-get update && apt-get install -y --no-install-recommends$$missing"; \
 	        exit 1; \
 	    fi; \
 	fi
