@@ -155,7 +155,7 @@ void ks_broker_become_follower(KsSim *sim, KsReplica *r)
     fetcher_kick(sim, f);
 }
 
-void ks_broker_become_leader(KsSim *sim, KsPartition *part)
+void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
     KsTime now = ks_engine_now(sim->engine);
@@ -163,17 +163,24 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part)
     lr->must_truncate = false;
     ks_epochs_assign(lr->epochs, part->leader_epoch, lr->log.end);
     lr->hw = MIN(lr->hw, lr->log.end);
-    /* Partition.makeLeader resets what the leader knows of its followers:
-     * their LEO is unknown until they fetch; ISR members count as caught up
-     * now, so they are not dropped before they had a chance to fetch. */
+    /* Replica.resetReplicaState, on every new leader epoch: ISR members
+     * count as caught up now, others as never, so a follower that left the
+     * ISR does not hold the HW back. A new leader knows nothing of its
+     * followers' logs until they fetch; a re-elected one keeps what it knew. */
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsReplica *r = &part->replicas[i];
         if (r == lr)
             continue;
-        r->fetch_leo = -1;
-        r->leader_leo_at_last_fetch = -1;
-        r->last_fetch = now;
-        r->last_caught_up = ks_partition_in_isr(part, r->broker->id) ? now : -1;
+        bool in_sync = ks_partition_in_isr(part, r->broker->id);
+        r->last_caught_up = in_sync ? now : -1;
+        if (new_leader) {
+            r->fetch_leo = -1;
+            r->leader_leo_at_last_fetch = -1;
+            r->last_fetch = -1;
+        } else {
+            r->leader_leo_at_last_fetch = lr->log.end;
+            r->last_fetch = in_sync ? now : -1;
+        }
     }
     for (int32_t i = 0; i < part->n_replicas; i++)
         if (&part->replicas[i] != lr)

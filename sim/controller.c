@@ -1,25 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * controller.c - the decisions of the ZooKeeper-era controller
- * (KafkaController.scala, PartitionStateMachine.scala,
- * ReplicaStateMachine.scala, Election.scala).
+ * (KafkaController.scala, ZkPartitionStateMachine, ZkReplicaStateMachine,
+ * Election.scala).
+ *
+ * The controller acts on its own view of which brokers are live
+ * (controllerContext.liveBrokers, KsBroker.ctrl_live here): it learns of
+ * registrations and expired sessions through ZooKeeper (registry.c), and a
+ * controller whose process is dead acts on nothing until its own session
+ * expires and a successor fails over.
  *
  *  - New partition: leader = first live replica in assignment order, ISR =
  *    every live replica in assignment order, leader epoch 0.
- *  - Broker failure (its ZooKeeper session expired), in Kafka's order:
- *    1. each partition it led gets the first replica, in ASSIGNMENT order,
- *       that is live and in the ISR; the ISR loses the dead brokers; the
- *       leader epoch goes up by one. With no live ISR member the partition
- *       stays offline, unless unclean.leader.election.enable lets the first
- *       live replica lead with an ISR of itself.
- *    2. the broker leaves the ISR of every other partition it replicates
- *       (epoch + 1), except that an ISR of one is left as it is; if that
- *       one was the leader, the partition has no leader ("Leader: none").
- *  - Broker startup: its replicas become followers of the current leaders;
- *    offline partitions are elected again by the same rules, so a broker
- *    that was the last ISR member comes back as leader.
- *  - "Live" is the controller's view: a registered broker. A crashed broker
- *    is still live until its session expires.
+ *  - Broker change (processBrokerChange): brokers that appeared are started
+ *    up first, then brokers that disappeared are failed, all of them in one
+ *    go, so two sessions expiring together never elect one of each other.
+ *  - Broker failure (onBrokerFailure -> onReplicasBecomeOffline):
+ *    1. every partition whose leader is dead goes offline and the offline
+ *       election runs: the first replica, in ASSIGNMENT order, that is live
+ *       and in the ISR leads; the ISR loses the dead brokers; the leader
+ *       epoch goes up by one. With no live ISR member the partition stays
+ *       offline, unless unclean.leader.election.enable lets the first live
+ *       replica lead with an ISR of itself.
+ *    2. each dead broker, in id order, leaves the ISR of every partition
+ *       that still lists it (doRemoveReplicasFromIsr): epoch + 1; an ISR of
+ *       one is left as it is, and if that one was the leader the partition
+ *       has no leader ("Leader: none, Isr: 2").
+ *  - Broker startup: its replicas follow the current leaders; every offline
+ *    partition is elected again, so the last ISR member leads on return.
+ *  - Failover (onControllerFailover): the replica state machine starts
+ *    first (dead replicas leave the ISRs, as in 2), then the partition state
+ *    machine elects every partition without a live leader (as in 1). A
+ *    partition the dead controller led therefore goes through two epochs.
+ *  - Auto leader rebalance (checkAndTriggerAutoLeaderRebalance): 5 s after
+ *    failover, then every leader.imbalance.check.interval.seconds, for each
+ *    broker, if more than leader.imbalance.per.broker.percentage of the
+ *    partitions it is preferred for are led by someone else, those whose
+ *    preferred replica is live and in the ISR get it back as leader.
  *
  * The controller's requests (LeaderAndIsr, UpdateMetadata) take effect at
  * once; their latency is left to the metadata issue.
@@ -29,11 +46,32 @@
 static bool is_live(KsSim *sim, KsBrokerId id)
 {
     const KsBroker *b = ks_sim_find_broker(sim, id);
-    return b && b->registered;
+    return b && b->ctrl_live;
+}
+
+static bool controller_active(KsSim *sim)
+{
+    const KsBroker *c = ks_sim_find_broker(sim, sim->controller);
+    return c && c->alive;
+}
+
+static void emit_leader(KsSim *sim, KsPartition *part, KsBrokerId old, const char *reason)
+{
+    KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
+    ev.topic = part->topic->name;
+    ev.partition = part->index;
+    ev.broker = part->leader;
+    ev.broker2 = old;
+    ev.epoch = part->leader_epoch;
+    ev.ids = (const KsBrokerId *)(void *)part->isr->data;
+    ev.n_ids = part->isr->len;
+    ev.text = reason;
+    ks_sim_emit(sim, &ev);
 }
 
 /* Makes @leader (KS_NO_BROKER: none) the leader of @part with ISR @isr
- * (taken), in a new leader epoch, and tells the replicas. */
+ * (taken), in a new leader epoch unless @reason is "initial", and tells the
+ * replicas. */
 void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
                               const char *reason)
 {
@@ -56,20 +94,10 @@ void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, 
     part->isr = isr;
     if (!initial && leader != KS_NO_BROKER && leader != old)
         sim->stats.leader_elections++;
-
-    KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
-    ev.topic = part->topic->name;
-    ev.partition = part->index;
-    ev.broker = leader;
-    ev.broker2 = old;
-    ev.epoch = part->leader_epoch;
-    ev.ids = (const KsBrokerId *)(void *)part->isr->data;
-    ev.n_ids = part->isr->len;
-    ev.text = reason;
-    ks_sim_emit(sim, &ev);
+    emit_leader(sim, part, old, reason);
 
     if (leader != KS_NO_BROKER)
-        ks_broker_become_leader(sim, part);
+        ks_broker_become_leader(sim, part, leader != old);
     else
         for (int32_t i = 0; i < part->n_replicas; i++)
             ks_broker_stop_following(sim, &part->replicas[i]);
@@ -91,12 +119,12 @@ static GArray *live_isr(KsSim *sim, const KsPartition *part)
 /* Offline-partition election (PartitionLeaderElectionAlgorithms): first
  * live ISR member in assignment order, or, if the topic allows unclean
  * election, first live replica. Returns false if nobody can lead. */
-static bool elect(KsSim *sim, KsPartition *part)
+static bool elect(KsSim *sim, KsPartition *part, const char *reason)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsBrokerId id = part->replicas[i].broker->id;
         if (is_live(sim, id) && ks_partition_in_isr(part, id)) {
-            ks_controller_set_leader(sim, part, id, live_isr(sim, part), "offline");
+            ks_controller_set_leader(sim, part, id, live_isr(sim, part), reason);
             return true;
         }
     }
@@ -114,8 +142,78 @@ static bool elect(KsSim *sim, KsPartition *part)
     return false;
 }
 
+/* triggerOnlinePartitionStateChange: elects every created partition that
+ * has no live leader. */
+static void elect_offline_partitions(KsSim *sim)
+{
+    for (guint t = 0; t < sim->topics->len; t++) {
+        KsTopic *topic = g_ptr_array_index(sim->topics, t);
+        if (!topic->created)
+            continue;
+        for (int32_t p = 0; p < topic->n_partitions; p++) {
+            KsPartition *part = &topic->partitions[p];
+            if (part->leader == KS_NO_BROKER || !is_live(sim, part->leader))
+                elect(sim, part, "offline");
+        }
+    }
+}
+
+/* OfflineReplica for every replica of dead broker @b
+ * (doRemoveReplicasFromIsr). */
+static void remove_from_isrs(KsSim *sim, KsBroker *b)
+{
+    for (guint i = 0; i < b->replicas->len; i++) {
+        KsReplica *r = g_ptr_array_index(b->replicas, i);
+        KsPartition *part = r->part;
+        if (!part->topic->created || !ks_partition_in_isr(part, b->id))
+            continue;
+        bool last = part->isr->len == 1;
+        GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+        for (guint k = 0; k < part->isr->len; k++) {
+            KsBrokerId id = g_array_index(part->isr, KsBrokerId, k);
+            if (id != b->id || last)
+                g_array_append_val(isr, id);
+        }
+        if (part->leader == b->id) {
+            ks_controller_set_leader(sim, part, KS_NO_BROKER, isr, "its leader's broker failed");
+            continue;
+        }
+        /* Same leader (or still none), new ISR, new leader epoch. */
+        g_array_free(part->isr, TRUE);
+        part->isr = isr;
+        part->leader_epoch++;
+        part->partition_epoch++;
+        KsEvent ev = ks_event_init(KS_EV_ISR_SHRUNK, ks_engine_now(sim->engine));
+        ev.topic = part->topic->name;
+        ev.partition = part->index;
+        ev.broker = b->id;
+        ev.epoch = part->leader_epoch;
+        ev.ids = (const KsBrokerId *)(void *)part->isr->data;
+        ev.n_ids = part->isr->len;
+        ev.text = "broker failed";
+        ks_sim_emit(sim, &ev);
+        if (part->leader != KS_NO_BROKER) {
+            ks_broker_become_leader(sim, part, false);
+            ks_broker_maybe_advance_hw(sim, part);
+        }
+    }
+}
+
+/* OnlineReplica for @b's replicas: each follows its partition's leader. */
+static void follow_leaders(KsSim *sim, KsBroker *b)
+{
+    for (guint i = 0; i < b->replicas->len; i++) {
+        KsReplica *r = g_ptr_array_index(b->replicas, i);
+        KsPartition *part = r->part;
+        if (part->topic->created && part->leader != KS_NO_BROKER && part->leader != b->id &&
+            (!r->fetcher || r->fetcher->leader->id != part->leader))
+            ks_broker_become_follower(sim, r);
+    }
+}
+
 void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
 {
+    topic->created = true;
     for (int32_t p = 0; p < topic->n_partitions; p++) {
         KsPartition *part = &topic->partitions[p];
         GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
@@ -132,64 +230,126 @@ void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
     }
 }
 
-void ks_controller_on_broker_failure(KsSim *sim, KsBroker *b)
+void ks_controller_broker_change(KsSim *sim)
 {
-    /* 1. Partitions it led. */
-    for (guint i = 0; i < b->replicas->len; i++) {
-        KsReplica *r = g_ptr_array_index(b->replicas, i);
-        if (r->part->leader == b->id)
-            elect(sim, r->part);
+    if (!controller_active(sim))
+        return;
+    g_autoptr(GPtrArray) appeared = g_ptr_array_new();
+    g_autoptr(GPtrArray) gone = g_ptr_array_new();
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (b->registered && !b->ctrl_live)
+            g_ptr_array_add(appeared, b);
+        else if (!b->registered && b->ctrl_live)
+            g_ptr_array_add(gone, b);
     }
-    /* 2. Its replicas leave the ISRs (ReplicaStateMachine.doRemoveReplicasFromIsr). */
-    for (guint i = 0; i < b->replicas->len; i++) {
-        KsReplica *r = g_ptr_array_index(b->replicas, i);
-        KsPartition *part = r->part;
-        if (!ks_partition_in_isr(part, b->id))
-            continue;
-        bool last = part->isr->len == 1;
-        if (last && part->leader != b->id)
-            continue;
-        GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
-        for (guint k = 0; k < part->isr->len; k++) {
-            KsBrokerId id = g_array_index(part->isr, KsBrokerId, k);
-            if (id != b->id || last)
-                g_array_append_val(isr, id);
-        }
-        if (part->leader == b->id) {
-            ks_controller_set_leader(sim, part, KS_NO_BROKER, isr, "no live in-sync replica");
-            continue;
-        }
-        /* Same leader, smaller ISR, new leader epoch. */
-        g_array_free(part->isr, TRUE);
-        part->isr = isr;
-        part->leader_epoch++;
-        part->partition_epoch++;
-        KsEvent ev = ks_event_init(KS_EV_ISR_SHRUNK, ks_engine_now(sim->engine));
-        ev.topic = part->topic->name;
-        ev.partition = part->index;
-        ev.broker = b->id;
-        ev.epoch = part->leader_epoch;
-        ev.ids = (const KsBrokerId *)(void *)part->isr->data;
-        ev.n_ids = part->isr->len;
-        ev.text = "broker failed";
-        ks_sim_emit(sim, &ev);
-        if (part->leader != KS_NO_BROKER) {
-            ks_broker_become_leader(sim, part);
-            ks_broker_maybe_advance_hw(sim, part);
-        }
+    if (appeared->len > 0) {
+        for (guint i = 0; i < appeared->len; i++)
+            ((KsBroker *)g_ptr_array_index(appeared, i))->ctrl_live = true;
+        for (guint i = 0; i < appeared->len; i++)
+            follow_leaders(sim, g_ptr_array_index(appeared, i));
+        elect_offline_partitions(sim);
+    }
+    if (gone->len > 0) {
+        for (guint i = 0; i < gone->len; i++)
+            ((KsBroker *)g_ptr_array_index(gone, i))->ctrl_live = false;
+        elect_offline_partitions(sim);
+        for (guint i = 0; i < gone->len; i++)
+            remove_from_isrs(sim, g_ptr_array_index(gone, i));
     }
 }
 
-void ks_controller_on_broker_startup(KsSim *sim, KsBroker *b)
+/* ---- preferred leaders ---- */
+
+/* Preferred-replica election for @part: its first replica leads again if it
+ * is live and in the ISR. */
+static bool elect_preferred(KsSim *sim, KsPartition *part)
 {
-    for (guint i = 0; i < b->replicas->len; i++) {
-        KsReplica *r = g_ptr_array_index(b->replicas, i);
-        KsPartition *part = r->part;
-        if (part->leader == KS_NO_BROKER) {
-            elect(sim, part);
-        } else if (part->leader != b->id &&
-                   (!r->fetcher || r->fetcher->leader->id != part->leader)) {
-            ks_broker_become_follower(sim, r);
+    KsBrokerId preferred = part->replicas[0].broker->id;
+    if (part->leader == preferred || !is_live(sim, preferred) ||
+        !ks_partition_in_isr(part, preferred))
+        return false;
+    GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+    g_array_append_vals(isr, part->isr->data, part->isr->len);
+    ks_controller_set_leader(sim, part, preferred, isr, "preferred");
+    return true;
+}
+
+static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch);
+
+/* A controller config: the controller broker's own setting, else the
+ * cluster-wide default, else Kafka's. */
+static int64_t controller_config(KsSim *sim, KsConfigKey key)
+{
+    const KsBroker *c = ks_sim_find_broker(sim, sim->controller);
+    return ks_config_resolve(key, c ? c->plan->configs : NULL, sim->defaults);
+}
+
+static void schedule_auto_rebalance(KsSim *sim, KsTime delay)
+{
+    if (controller_config(sim, KS_CFG_AUTO_LEADER_REBALANCE_ENABLE))
+        ks_engine_schedule(sim->engine, delay, auto_rebalance, sim,
+                           (uint64_t)sim->controller_epoch);
+}
+
+/* checkAndTriggerAutoLeaderRebalance, run by the controller of @epoch. */
+static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
+{
+    KsSim *sim = ctx;
+    if ((uint64_t)sim->controller_epoch != epoch || !controller_active(sim))
+        return;
+    int64_t percentage = controller_config(sim, KS_CFG_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        int64_t preferred = 0, imbalanced = 0;
+        for (guint t = 0; t < sim->topics->len; t++) {
+            KsTopic *topic = g_ptr_array_index(sim->topics, t);
+            if (!topic->created)
+                continue;
+            for (int32_t p = 0; p < topic->n_partitions; p++) {
+                KsPartition *part = &topic->partitions[p];
+                if (part->replicas[0].broker != b)
+                    continue;
+                preferred++;
+                imbalanced += part->leader != b->id;
+            }
+        }
+        /* Strictly greater than the percentage: 1 of 10 at 10% is fine. */
+        if (preferred == 0 || imbalanced * 100 <= preferred * percentage || !b->ctrl_live)
+            continue;
+        for (guint t = 0; t < sim->topics->len; t++) {
+            KsTopic *topic = g_ptr_array_index(sim->topics, t);
+            for (int32_t p = 0; topic->created && p < topic->n_partitions; p++)
+                if (topic->partitions[p].replicas[0].broker == b)
+                    elect_preferred(sim, &topic->partitions[p]);
         }
     }
+    schedule_auto_rebalance(sim,
+                            controller_config(sim, KS_CFG_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));
+}
+
+/* ---- failover ---- */
+
+/* KafkaController.onControllerFailover: the new controller reads the live
+ * brokers from ZooKeeper, then starts the replica state machine (dead
+ * replicas leave the ISRs) and the partition state machine (partitions
+ * without a live leader are elected). */
+void ks_controller_failover(KsSim *sim)
+{
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        b->ctrl_live = b->registered;
+    }
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (b->ctrl_live)
+            follow_leaders(sim, b);
+    }
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (!b->ctrl_live)
+            remove_from_isrs(sim, b);
+    }
+    elect_offline_partitions(sim);
+    schedule_auto_rebalance(sim, 5 * KS_TIME_S);
 }

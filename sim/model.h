@@ -113,6 +113,7 @@ struct KsTopic {
     KsPartition *partitions;
     int32_t min_insync;
     bool unclean_election;
+    bool created; /* the controller has created its partitions */
     const KsPlanTopic *plan;
 };
 
@@ -160,6 +161,7 @@ struct KsBroker {
     uint64_t incarnation; /* +1 at every crash and restart */
     /* ZooKeeper session (registry.c). */
     bool registered;        /* its /brokers/ids node exists */
+    bool ctrl_live;         /* live in the controller's view (controllerContext) */
     KsTimer session_timer;  /* expiry of a dead broker's session */
     int64_t broker_epoch;   /* czxid of its registration */
     GPtrArray *replicas;    /* of KsReplica* hosted here */
@@ -175,6 +177,7 @@ typedef struct {
     GQueue batches;    /* of KsProducerBatch*, oldest first */
     KsBrokerId leader; /* the producer's metadata: leader as last seen */
     bool failing;      /* its last response was an error */
+    int last_error;    /* KsKafkaError last reported while failing */
     int64_t refused;   /* records given up since it started failing */
     int64_t next_seq;  /* sequence number of its next record */
     GArray *acked;     /* of KsSeqRange: acknowledged sequences (ledger) */
@@ -234,6 +237,9 @@ struct KsProducer {
     int64_t generated;          /* rate-driven records so far (the count= limit) */
     KsProducerPartition *parts; /* by partition */
     int *in_flight;             /* unanswered requests by broker index */
+    int *connect_failures;      /* failed connection attempts in a row, by broker */
+    KsTime *reconnect_at;       /* no connection attempt before this, by broker */
+    KsTime reconnect_wake;      /* earliest reconnect a waiting batch needs */
     GPtrArray **drain_lists;    /* scratch, by broker index */
     KsTimer wake;               /* next arrival, linger, retry or expiry */
 };
@@ -293,7 +299,8 @@ struct KsSim {
                               that name none, created on first use */
     KsConfigSet *defaults;
     /* Registry and controller. */
-    KsBrokerId controller; /* KS_NO_BROKER: none */
+    KsBrokerId controller;      /* KS_NO_BROKER: none */
+    bool broker_change_pending; /* a /brokers/ids watch event is queued */
     int32_t controller_epoch;
     int64_t next_zxid;
     KsRng registry_rng;
@@ -338,7 +345,7 @@ void ks_epochs_end_offset_for(const GArray *epochs, int32_t requested, int64_t l
 KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id);
 bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id);
 KsReplica *ks_partition_leader_replica(KsPartition *part);
-void ks_broker_become_leader(KsSim *sim, KsPartition *part);
+void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader);
 void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
 void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
 int64_t ks_broker_append(KsSim *sim, KsPartition *part, int64_t count, int32_t producer,
@@ -358,9 +365,9 @@ void ks_registry_broker_died(KsSim *sim, KsBroker *broker);
 
 /* controller.c: elections and ISR changes made by the controller. */
 void ks_controller_elect(KsSim *sim);
+void ks_controller_failover(KsSim *sim);
 void ks_controller_create_topic(KsSim *sim, KsTopic *topic);
-void ks_controller_on_broker_failure(KsSim *sim, KsBroker *broker);
-void ks_controller_on_broker_startup(KsSim *sim, KsBroker *broker);
+void ks_controller_broker_change(KsSim *sim);
 void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
                               const char *reason);
 

@@ -8,21 +8,26 @@
  * its node until its session times out (zookeeper.session.timeout.ms, 18 s
  * by default): only then does the controller learn of the failure. That
  * delay is what makes a crashed leader's partitions unavailable for a while,
- * and it is modelled exactly. The first broker to register becomes the
- * controller (it creates /controller first); when the controller's own
- * session expires, the live brokers race to create /controller again, and
- * the winner is drawn from the run's seed. Each new controller increments
+ * and it is modelled exactly.
+ *
+ * The controller watches the children of /brokers/ids. Sessions that expire
+ * at the same instant delete their nodes before the controller reads the
+ * list again, so it sees them as one change (processBrokerChange); here one
+ * broker-change event is scheduled for the instant and coalesces them.
+ *
+ * The first broker to register becomes the controller (it creates
+ * /controller first). /controller is ephemeral too: when the controller's
+ * session expires, the live brokers race to create it again and the winner
+ * is drawn from the run's seed. Each new controller increments
  * /controller_epoch; the first has epoch 1.
  *
  * A broker restarted before its old session expired cannot register: its
  * /brokers/ids node still exists and belongs to the old session, so
  * KafkaZkClient.checkedEphemeralCreate fails with NodeExists and the new
- * process exits at startup ("Fatal error during KafkaServer startup"). The
- * broker stays down until it is started again after the old session is
- * gone; ks_registry_register_broker() reports that.
+ * process exits at startup ("Fatal error during KafkaServer startup").
  *
- * Not modelled yet (the ZooKeeper issue): the znode tree itself, watches
- * with their latency, the ensemble, client-to-ZooKeeper network partitions.
+ * Not modelled yet (the ZooKeeper issue): the znode tree itself, watch
+ * latency, the ensemble, network partitions between brokers and ZooKeeper.
  */
 #include "model.h"
 
@@ -34,30 +39,38 @@ static void emit_broker(KsSim *sim, KsEventType type, KsBrokerId id, int32_t epo
     ks_sim_emit(sim, &ev);
 }
 
-/* Removes @b's registration. The controller reacts if there is a live one;
- * if the controller itself is gone, a new one is elected, and its failover
- * handles every broker that died meanwhile. */
-static void unregister(KsSim *sim, KsBroker *b)
+static void broker_change(KsEngine *engine, void *ctx, uint64_t arg)
 {
+    KsSim *sim = ctx;
+    sim->broker_change_pending = false;
+    ks_controller_broker_change(sim);
+}
+
+/* The /brokers/ids watch fires: one controller event per instant. */
+static void schedule_broker_change(KsSim *sim)
+{
+    if (sim->broker_change_pending)
+        return;
+    sim->broker_change_pending = true;
+    ks_engine_schedule(sim->engine, 0, broker_change, sim, 0);
+}
+
+/* @b's session expired: ZooKeeper deletes its ephemeral nodes,
+ * /brokers/ids/<id> and, if it was the controller, /controller. */
+static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
+{
+    KsBroker *b = ctx;
+    KsSim *sim = b->sim;
     if (!b->registered)
         return;
     b->registered = false;
-    ks_timer_cancel(sim->engine, &b->session_timer);
     emit_broker(sim, KS_EV_SESSION_EXPIRED, b->id, -1);
     if (sim->controller == b->id) {
         sim->controller = KS_NO_BROKER;
         ks_controller_elect(sim);
         return;
     }
-    KsBroker *c = ks_sim_find_broker(sim, sim->controller);
-    if (c && c->alive)
-        ks_controller_on_broker_failure(sim, b);
-}
-
-static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
-{
-    KsBroker *b = ctx;
-    unregister(b->sim, b);
+    schedule_broker_change(sim);
 }
 
 bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
@@ -69,13 +82,10 @@ bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
     b->registered = true;
     b->broker_epoch = ++sim->next_zxid;
     emit_broker(sim, KS_EV_BROKER_REGISTERED, b->id, -1);
-    if (sim->controller == KS_NO_BROKER) {
+    if (sim->controller == KS_NO_BROKER)
         ks_controller_elect(sim);
-        return true;
-    }
-    KsBroker *c = ks_sim_find_broker(sim, sim->controller);
-    if (c && c->alive)
-        ks_controller_on_broker_startup(sim, b);
+    else
+        ks_controller_broker_change(sim);
     return true;
 }
 
@@ -92,8 +102,10 @@ void ks_registry_broker_died(KsSim *sim, KsBroker *b)
         ks_timer_arm(sim->engine, &b->session_timer, b->session_timeout);
 }
 
-/* Elects a controller among the registered live brokers, if there is
- * none. The winner of the race is drawn from the run's seed. */
+/* Elects a controller among the registered live brokers, if there is none:
+ * the first to create /controller wins. At start-up that is the first broker
+ * to register; after a controller's session expired, the race among the
+ * live brokers is drawn from the run's seed. */
 void ks_controller_elect(KsSim *sim)
 {
     if (sim->controller != KS_NO_BROKER)
@@ -113,17 +125,5 @@ void ks_controller_elect(KsSim *sim)
     sim->controller = winner->id;
     sim->controller_epoch++;
     emit_broker(sim, KS_EV_CONTROLLER_ELECTED, winner->id, sim->controller_epoch);
-    /* KafkaController.onControllerFailover: bring the cluster state in line
-     * with what ZooKeeper now says: brokers that died while there was no
-     * controller are failed, live ones are (re)started. */
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        if (!b->registered)
-            ks_controller_on_broker_failure(sim, b);
-    }
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        if (b->registered)
-            ks_controller_on_broker_startup(sim, b);
-    }
+    ks_controller_failover(sim);
 }
