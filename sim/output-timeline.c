@@ -305,9 +305,15 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     }
     case KS_EV_ISR_SHRUNK:
         c = ids_text(ev->ids, ev->n_ids);
-        line(tl, ev->t, "isr", C_YELLOW,
-             "%s-%" PRId32 ": broker %" PRId32 " left the ISR (%s), isr %s", ev->topic,
-             ev->partition, ev->broker, ev->text, c);
+        if (g_strcmp0(ev->text, "broker failed") == 0)
+            line(tl, ev->t, "isr", C_YELLOW,
+                 "%s-%" PRId32 ": broker %" PRId32
+                 " left the ISR (broker failed), leader epoch %" PRId32 ", isr %s",
+                 ev->topic, ev->partition, ev->broker, ev->epoch, c);
+        else
+            line(tl, ev->t, "isr", C_YELLOW,
+                 "%s-%" PRId32 ": broker %" PRId32 " left the ISR (%s), isr %s", ev->topic,
+                 ev->partition, ev->broker, ev->text, c);
         break;
     case KS_EV_ISR_EXPANDED:
         c = ids_text(ev->ids, ev->n_ids);
@@ -337,8 +343,13 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
              ev->n == 1 ? "" : "s", ev->topic, a ? a : "");
         break;
     case KS_EV_PRODUCE_FAILING:
-        line(tl, ev->t, "producer", C_RED, "%s: writes to %s-%" PRId32 " fail with %s, retrying",
-             ev->text, ev->topic, ev->partition, ev->text2);
+        if (ev->partition < 0)
+            line(tl, ev->t, "producer", C_RED, "%s: %s; its batches wait, metadata is refreshed",
+                 ev->text, ev->text2);
+        else
+            line(tl, ev->t, "producer", C_RED,
+                 "%s: writes to %s-%" PRId32 " fail with %s, retrying", ev->text, ev->topic,
+                 ev->partition, ev->text2);
         break;
     case KS_EV_PRODUCE_RECOVERED:
         line(tl, ev->t, "producer", C_GREEN,

@@ -81,6 +81,18 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->request_timeout = ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def);
     p->delivery_timeout = ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, cfg, def);
     p->idempotent = ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, cfg, def) != 0;
+    /* Kafka >= 3.2 turns idempotence off when it was not asked for and the
+     * other configs conflict with it; it raises a delivery timeout that was
+     * not set to linger.ms + request.timeout.ms. The parser does this for
+     * declared producers (and refuses explicit conflicts); the console
+     * producer of `produce` actions has only the `set` defaults. */
+    if (!ks_config_set_has(cfg, KS_CFG_ENABLE_IDEMPOTENCE) &&
+        !ks_config_set_has(def, KS_CFG_ENABLE_IDEMPOTENCE) &&
+        (p->acks != -1 || p->retries == 0 || p->max_in_flight > 5))
+        p->idempotent = false;
+    if (!ks_config_set_has(cfg, KS_CFG_DELIVERY_TIMEOUT_MS) &&
+        !ks_config_set_has(def, KS_CFG_DELIVERY_TIMEOUT_MS))
+        p->delivery_timeout = MAX(p->delivery_timeout, p->linger + p->request_timeout);
     p->ignore_keys = ks_config_resolve(KS_CFG_PARTITIONER_IGNORE_KEYS, cfg, def) != 0;
     p->adaptive = ks_config_resolve(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE, cfg, def) != 0;
     p->partitioner = plan ? plan->partitioner : KS_PARTITIONER_DEFAULT;
@@ -105,6 +117,8 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
         }
     }
     p->in_flight = g_new0(int, sim->brokers->len);
+    p->connect_failures = g_new0(int, sim->brokers->len);
+    p->reconnect_at = g_new0(KsTime, sim->brokers->len);
     p->drain_lists = g_new0(GPtrArray *, sim->brokers->len);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
@@ -123,6 +137,8 @@ void ks_producer_free(KsProducer *p)
             g_ptr_array_free(p->drain_lists[i], TRUE);
     g_free(p->drain_lists);
     g_free(p->in_flight);
+    g_free(p->connect_failures);
+    g_free(p->reconnect_at);
     g_free(p->queue_sizes);
     g_free(p->available);
     g_free(p->key_partition);
@@ -141,6 +157,15 @@ static void refresh_metadata(KsSim *sim, KsProducer *p)
     }
 }
 
+/* Whether one more record for @partition would need a new batch: its newest
+ * batch is gone, sent, a retry, or full. */
+static bool opens_new_batch(const KsProducer *p, int32_t partition)
+{
+    const KsProducerBatch *last = g_queue_peek_tail(&p->parts[partition].batches);
+    int64_t per_batch = MAX(1, p->batch_size / p->record_size);
+    return !last || last->in_flight || last->attempts > 0 || last->count >= per_batch;
+}
+
 /* Partition of a record without an explicit partition. @key_index is the
  * record's key among the producer's keys, -1 for a null key. */
 static int32_t choose_partition(KsProducer *p, int64_t key_index)
@@ -149,8 +174,13 @@ static int32_t choose_partition(KsProducer *p, int64_t key_index)
     switch (p->partitioner) {
     case KS_PARTITIONER_EXPLICIT:
         return p->plan->partition;
-    case KS_PARTITIONER_ROUND_ROBIN:
-        return ks_round_robin_next(&p->rr, p->available, n);
+    case KS_PARTITIONER_ROUND_ROBIN: {
+        /* KAFKA-9965 (Kafka 3.0 to 3.8): with a partitioner class, a record
+         * that would open a new batch is aborted and partition() is asked
+         * again, so the counter moves twice and a partition is skipped. */
+        int32_t first = ks_round_robin_next(&p->rr, p->available, n);
+        return opens_new_batch(p, first) ? ks_round_robin_next(&p->rr, p->available, n) : first;
+    }
     case KS_PARTITIONER_KEY:
     case KS_PARTITIONER_DEFAULT:
         if (key_index >= 0 && !p->ignore_keys)
@@ -172,7 +202,7 @@ static void accumulate(KsSim *sim, KsProducer *p, int32_t partition, int64_t n)
     int64_t per_batch = MAX(1, p->batch_size / p->record_size);
     while (n > 0) {
         KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
-        if (!last || last->in_flight || last->attempts > 0 || last->count >= per_batch) {
+        if (opens_new_batch(p, partition)) {
             last = g_new0(KsProducerBatch, 1);
             last->partition = partition;
             last->first_seq = pp->next_seq;
@@ -212,6 +242,9 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
         n = MIN(n, p->plan->count - p->generated);
     if (n <= 0)
         return;
+    /* The first send() fetches the topic's metadata (waitOnMetadata). */
+    if (!p->has_metadata)
+        refresh_metadata(sim, p);
     p->rate_arrived += n;
     p->generated += n;
     for (int64_t i = 0; i < n; i++) {
@@ -290,21 +323,61 @@ static void send_request(KsSim *sim, KsProducer *p, KsBroker *b, GPtrArray *batc
     }
 }
 
-/* Sends, to every broker that can take a request, the first ready batch of
- * each partition it leads. */
-static void drain(KsSim *sim, KsProducer *p)
+static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t partition, int64_t n,
+                        const char *text2);
+
+/* NetworkClient.ready: can a request go to @b now? A broker whose process
+ * is down refuses the connection at once; a machine that is down does not
+ * answer, and the attempt times out (socket.connection.setup.timeout.ms,
+ * 10 s). Either way no request is sent and no attempt is counted: batches
+ * wait, the producer asks for new metadata, and it tries again after
+ * reconnect.backoff.ms, doubling up to reconnect.backoff.max.ms (50 ms to
+ * 1 s). */
+static bool broker_ready(KsSim *sim, KsProducer *p, KsBroker *b)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    int i = b->index;
+    if (now < p->reconnect_at[i])
+        return false;
+    if (b->alive) {
+        p->connect_failures[i] = 0;
+        return true;
+    }
+    if (p->connect_failures[i]++ == 0) {
+        g_autofree char *why =
+            g_strdup_printf("cannot connect to broker %d (%s)", b->id,
+                            b->node->up ? "connection refused" : "connection setup timed out");
+        emit_client(sim, KS_EV_PRODUCE_FAILING, p, -1, 0, why);
+    }
+    KsTime backoff = MIN(KS_TIME_S, 50 * KS_TIME_MS << MIN(p->connect_failures[i] - 1, 5));
+    p->reconnect_at[i] = now + (b->node->up ? backoff : 10 * KS_TIME_S);
+    refresh_metadata(sim, p);
+    return false;
+}
+
+/* One pass of the Sender: for every broker that is ready and below
+ * max.in.flight.requests.per.connection, one request with the first ready
+ * batch of each partition it leads. Returns whether it sent anything. */
+static bool drain_once(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
     bool any = false;
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
-        if (g_queue_is_empty(&pp->batches))
-            continue;
-        if (pp->leader == KS_NO_BROKER)
+        if (g_queue_is_empty(&pp->batches) || pp->leader == KS_NO_BROKER)
             continue;
         KsBroker *b = ks_sim_find_broker(sim, pp->leader);
-        if (p->acks != 0 && p->in_flight[b->index] >= p->max_in_flight)
-            continue;
+        GPtrArray *list = p->drain_lists[b->index];
+        /* A broker that already gets a request in this pass takes more
+         * partitions into it; otherwise it must have room and be ready. */
+        if (!list || list->len == 0) {
+            if (p->acks != 0 && p->in_flight[b->index] >= p->max_in_flight)
+                continue;
+            if (!broker_ready(sim, p, b)) {
+                p->reconnect_wake = MIN(p->reconnect_wake, p->reconnect_at[b->index]);
+                continue;
+            }
+        }
         for (GList *l = pp->batches.head; l; l = l->next) {
             KsProducerBatch *batch = l->data;
             if (batch->in_flight)
@@ -322,7 +395,7 @@ static void drain(KsSim *sim, KsProducer *p)
         }
     }
     if (!any)
-        return;
+        return false;
     for (guint i = 0; i < sim->brokers->len; i++) {
         GPtrArray *list = p->drain_lists[i];
         if (list && list->len > 0) {
@@ -330,6 +403,22 @@ static void drain(KsSim *sim, KsProducer *p)
             g_ptr_array_set_size(list, 0);
         }
     }
+    return true;
+}
+
+/* Sends requests until every broker is at its in-flight limit or nothing
+ * is ready: the Sender loops without waiting while it has data to send. */
+static void drain(KsSim *sim, KsProducer *p)
+{
+    p->reconnect_wake = KS_TIME_NEVER;
+    while (drain_once(sim, p))
+        ;
+}
+
+static void fail_all(KsProduceRequest *req, KsKafkaError err)
+{
+    for (guint i = 0; i < req->batches->len; i++)
+        g_array_index(req->batches, KsRequestBatch, i).error = err;
 }
 
 /* The broker's answer leaves for the producer. A broker process that died
@@ -342,15 +431,12 @@ static void respond(KsSim *sim, KsProduceRequest *req)
     KsBroker *b = req->broker;
     KsTime now = ks_engine_now(sim->engine);
     KsTime at = now + ks_net_latency(sim, b->node, p->node);
-    if (!b->node->up)
+    if (!b->node->up) {
+        /* NetworkClient: "Disconnected from node N due to timeout". */
         at = MAX(now, req->sent + p->request_timeout);
+        fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
+    }
     ks_engine_schedule_at(sim->engine, at, response_arrives, sim, req->id);
-}
-
-static void fail_all(KsProduceRequest *req, KsKafkaError err)
-{
-    for (guint i = 0; i < req->batches->len; i++)
-        g_array_index(req->batches, KsRequestBatch, i).error = err;
 }
 
 /* Whether the leader's log already has these records of this producer
@@ -519,8 +605,9 @@ static void response_arrives(KsEngine *engine, void *ctx, uint64_t id)
             settle_batch(sim, p, batch, true);
             continue;
         }
-        if (!pp->failing) {
+        if (!pp->failing || pp->last_error != rb->error) {
             pp->failing = true;
+            pp->last_error = rb->error;
             emit_client(sim, KS_EV_PRODUCE_FAILING, p, rb->partition, 0,
                         ks_kafka_error_name(rb->error));
         }
@@ -543,7 +630,9 @@ static void response_arrives(KsEngine *engine, void *ctx, uint64_t id)
 
 /* ---- waking up ---- */
 
-/* Gives up on batches that waited delivery.timeout.ms without being sent. */
+/* Gives up on batches that waited delivery.timeout.ms without being sent.
+ * A partition's batches are in creation order (retries keep their place),
+ * so the walk stops at the first unsent batch that has time left. */
 static void expire_batches(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
@@ -553,10 +642,12 @@ static void expire_batches(KsSim *sim, KsProducer *p)
         for (GList *l = pp->batches.head; l;) {
             KsProducerBatch *batch = l->data;
             l = l->next;
-            if (!batch->in_flight && now - batch->created >= p->delivery_timeout) {
-                expired += batch->count;
-                settle_batch(sim, p, batch, false);
-            }
+            if (batch->in_flight)
+                continue;
+            if (now - batch->created < p->delivery_timeout)
+                break;
+            expired += batch->count;
+            settle_batch(sim, p, batch, false);
         }
         if (expired > 0) {
             if (!pp->failing) {
@@ -568,12 +659,33 @@ static void expire_batches(KsSim *sim, KsProducer *p)
     }
 }
 
+/* Whether the producer should ask for metadata: some partition with
+ * batches has no known leader, or its leader cannot be reached. Kafka
+ * requests an update then, at most every retry.backoff.ms. */
+static bool needs_metadata(KsSim *sim, const KsProducer *p)
+{
+    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
+        const KsProducerPartition *pp = &p->parts[i];
+        if (pp->batches.length == 0)
+            continue;
+        if (pp->leader == KS_NO_BROKER)
+            return true;
+        const KsBroker *b = ks_sim_find_broker(sim, pp->leader);
+        if (p->connect_failures[b->index] > 0)
+            return true;
+    }
+    return false;
+}
+
 /* Arms the wake timer for the earliest future moment something changes:
  * the next record arrival, a batch whose linger or retry backoff ends, a
- * batch that would expire, a metadata retry for batches whose partition has
- * no leader. A batch that is ready but held back by
- * max.in.flight.requests.per.connection needs no timer: the response that
- * frees the slot drains it. */
+ * batch that would expire, a reconnection attempt, a metadata refresh. A
+ * batch that is ready but held back by max.in.flight.requests.per.connection
+ * needs no timer: the response that frees the slot drains it.
+ *
+ * Batches are in creation order, so only two per partition matter: the
+ * first unsent one (the oldest: expiry, retry backoff) and the newest
+ * (linger). The cost is O(partitions), whatever the backlog. */
 static void schedule_wake(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
@@ -586,20 +698,23 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
     }
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
-        for (GList *l = pp->batches.head; l; l = l->next) {
-            KsProducerBatch *batch = l->data;
-            if (batch->in_flight)
-                continue;
-            KsTime when = batch->created + p->delivery_timeout;
-            if (pp->leader == KS_NO_BROKER)
-                when = MIN(when, now + p->retry_backoff);
-            else if (batch->attempts > 0 && batch->retry_after > now)
-                when = MIN(when, batch->retry_after);
-            else if (batch->attempts == 0 && !l->next && batch->created + p->linger > now)
-                when = MIN(when, batch->created + p->linger);
-            next = MIN(next, when);
-        }
+        const KsProducerBatch *first = NULL;
+        for (GList *l = pp->batches.head; l && !first; l = l->next)
+            if (!((KsProducerBatch *)l->data)->in_flight)
+                first = l->data;
+        if (!first)
+            continue;
+        next = MIN(next, first->created + p->delivery_timeout);
+        if (first->attempts > 0 && first->retry_after > now)
+            next = MIN(next, first->retry_after);
+        const KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
+        if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
+            next = MIN(next, last->created + p->linger);
     }
+    if (p->reconnect_wake > now)
+        next = MIN(next, p->reconnect_wake);
+    if (needs_metadata(sim, p))
+        next = MIN(next, now + p->retry_backoff);
     if (next == KS_TIME_NEVER)
         ks_timer_cancel(sim->engine, &p->wake);
     else
@@ -610,11 +725,8 @@ static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsProducer *p = ctx;
     KsSim *sim = p->sim;
-    for (int32_t i = 0; i < p->topic->n_partitions; i++)
-        if (p->parts[i].leader == KS_NO_BROKER && !g_queue_is_empty(&p->parts[i].batches)) {
-            refresh_metadata(sim, p);
-            break;
-        }
+    if (needs_metadata(sim, p))
+        refresh_metadata(sim, p);
     take_arrivals(sim, p);
     expire_batches(sim, p);
     drain(sim, p);
@@ -628,7 +740,6 @@ void ks_producer_start(KsSim *sim, KsProducer *p)
     p->running = true;
     p->rate_start = ks_engine_now(sim->engine);
     p->rate_arrived = 0;
-    refresh_metadata(sim, p);
     KsEvent ev = ks_event_init(KS_EV_PRODUCER_STARTED, p->rate_start);
     ev.text = p->name;
     ev.topic = p->topic->name;
