@@ -80,6 +80,27 @@ typedef struct {
     KsTime added_at; /* -1: declared; else when `add broker` adds it */
 } BrokerInfo;
 
+/* The configs Kafka's producer checks against each other when it is built
+ * (check_producer_configs). */
+static const KsConfigKey producer_checked[] = {
+    KS_CFG_ENABLE_IDEMPOTENCE,
+    KS_CFG_ACKS,
+    KS_CFG_RETRIES,
+    KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+    KS_CFG_DELIVERY_TIMEOUT_MS,
+    KS_CFG_LINGER_MS,
+    KS_CFG_REQUEST_TIMEOUT_MS,
+};
+
+/* A producer's or flume agent's configs, kept until the `set` lines are all
+ * known, with where its line gives each of producer_checked (line 0: not on
+ * the line). */
+typedef struct {
+    KsConfigSet *configs; /* the plan's */
+    KsLoc name;           /* the client's name */
+    KsLoc at[G_N_ELEMENTS(producer_checked)];
+} ProducerCheck;
+
 typedef enum {
     CLIENT_PRODUCER,
     CLIENT_FLUME,
@@ -119,6 +140,7 @@ typedef struct {
     GHashTable *topic_norm;      /* name with '.' as '_' -> KsPlanTopic (borrowed) */
     GArray *topic_aux;           /* TopicAux, parallel to plan->topics */
     GArray *producer_part;       /* KsLoc of partition=, parallel to plan->producers */
+    GArray *producer_checks;     /* ProducerCheck of producers and flume agents, in file order */
     GHashTable *clients;         /* name -> ClientInfo (owned) */
     GHashTable *groups;          /* name -> GroupInfo (owned) */
 
@@ -1514,6 +1536,101 @@ static bool arg_rate(Parser *p, const Arg *a, int64_t *out, GError **error)
     return true;
 }
 
+/* Keeps @configs of a producer or flume line for check_producer_configs(),
+ * with where the line gives the configs it checks. */
+static void add_producer_check(Parser *p, KsConfigSet *configs, const KsToken *name, const Args *a)
+{
+    ProducerCheck c = {.configs = configs, .name = loc_of(name)};
+    for (guint i = 0; i < a->uses->len; i++) {
+        const ConfigUse *u = &g_array_index(a->uses, ConfigUse, i);
+        for (size_t k = 0; k < G_N_ELEMENTS(producer_checked); k++)
+            if (producer_checked[k] == u->info->key)
+                c.at[k] = loc_of(u->key);
+    }
+    g_array_append_val(p->producer_checks, c);
+}
+
+/* Where @c's line gives the first of @keys (ended by KS_CFG_COUNT) it gives;
+ * else the client's name. */
+static KsLoc producer_blame(const ProducerCheck *c, const KsConfigKey *keys)
+{
+    for (; *keys != KS_CFG_COUNT; keys++)
+        for (size_t k = 0; k < G_N_ELEMENTS(producer_checked); k++)
+            if (producer_checked[k] == *keys && c->at[k].line)
+                return c->at[k];
+    return c->name;
+}
+
+/*
+ * Checks a producer's configs against each other as Kafka 3.2 to 3.9 does
+ * when the producer is built, in the same order and with Kafka's messages:
+ * ProducerConfig.postProcessAndValidateIdempotenceConfigs, then
+ * KafkaProducer.configureDeliveryTimeout. (Kafka 4.0 also refuses more than
+ * 5 requests in flight when idempotence is on by default.) It runs once every
+ * `set` line is known, since a config is explicit when the producer's line or
+ * a `set` line gives it. Where Kafka adjusts a config silently instead of
+ * refusing it, the adjustment is stored in the producer's configs, so the
+ * plan says what the model must do:
+ *  - idempotence, not set explicitly, is turned off when acks is not all,
+ *    retries is 0 or max.in.flight.requests.per.connection is above 5;
+ *  - delivery.timeout.ms, not set explicitly, is raised to linger.ms +
+ *    request.timeout.ms (capped at Integer.MAX_VALUE milliseconds).
+ * An error points at the offending config on the line, else at the name.
+ */
+static bool check_producer_configs(Parser *p, const ProducerCheck *c, GError **error)
+{
+    KsConfigSet *cfg = c->configs;
+    const KsConfigSet *def = p->plan->defaults;
+    const struct {
+        bool conflict;
+        KsConfigKey blame[3];
+        const char *message;
+    } idempotence_rules[] = {
+        {ks_config_resolve(KS_CFG_RETRIES, cfg, def) == 0,
+         {KS_CFG_RETRIES, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT},
+         "Must set retries to non-zero when using the idempotent producer."},
+        {ks_config_resolve(KS_CFG_ACKS, cfg, def) != -1,
+         {KS_CFG_ACKS, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT},
+         "Must set acks to all in order to use the idempotent producer. Otherwise we cannot "
+         "guarantee idempotence."},
+        {ks_config_resolve(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, cfg, def) > 5,
+         {KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT},
+         "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent "
+         "producer."},
+    };
+    bool explicit_idempotence = ks_config_set_has(cfg, KS_CFG_ENABLE_IDEMPOTENCE) ||
+                                ks_config_set_has(def, KS_CFG_ENABLE_IDEMPOTENCE);
+    if (ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, cfg, def)) {
+        for (size_t i = 0; i < G_N_ELEMENTS(idempotence_rules); i++) {
+            if (!idempotence_rules[i].conflict)
+                continue;
+            if (!explicit_idempotence) {
+                ks_config_set_put(cfg, KS_CFG_ENABLE_IDEMPOTENCE, 0);
+                break;
+            }
+            KsLoc at = producer_blame(c, idempotence_rules[i].blame);
+            return fail_at(p, at.line, at.col, VALUE, error, "%s", idempotence_rules[i].message);
+        }
+    }
+
+    KsTime least = MIN(ks_config_resolve(KS_CFG_LINGER_MS, cfg, def) +
+                           ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def),
+                       (KsTime)G_MAXINT32 * KS_TIME_MS);
+    if (ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, cfg, def) >= least)
+        return true;
+    if (!ks_config_set_has(cfg, KS_CFG_DELIVERY_TIMEOUT_MS) &&
+        !ks_config_set_has(def, KS_CFG_DELIVERY_TIMEOUT_MS)) {
+        ks_config_set_put(cfg, KS_CFG_DELIVERY_TIMEOUT_MS, least);
+        return true;
+    }
+    static const KsConfigKey delivery_blame[] = {KS_CFG_DELIVERY_TIMEOUT_MS, KS_CFG_LINGER_MS,
+                                                 KS_CFG_REQUEST_TIMEOUT_MS, KS_CFG_COUNT};
+    KsLoc at = producer_blame(c, delivery_blame);
+    return fail_at(p, at.line, at.col, VALUE, error,
+                   "delivery.timeout.ms should be equal to or larger than linger.ms + "
+                   "request.timeout.ms");
+}
+
 static bool decl_producer(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
                           GError **error)
 {
@@ -1588,6 +1705,7 @@ static bool decl_producer(Parser *p, const DeclRow *row, const KsToken *head, Ar
         return fail(p, apn->first, VALUE, error,
                     "partitioner=key needs keys to hash; add keys=N, e.g. keys=1000");
     pr->configs = g_steal_pointer(&a->configs);
+    add_producer_check(p, pr->configs, scalar(an), a);
 
     /* Everything is valid; can the simulator run this partitioner? */
     if (!p->allow_unsupported && ks_support_decl(row->kind) &&
@@ -1643,6 +1761,7 @@ static bool decl_flume(Parser *p, const DeclRow *row, const KsToken *head, Args 
     if (anode && !arg_node(p, anode, &f->node, error))
         return false;
     f->configs = g_steal_pointer(&a->configs);
+    add_producer_check(p, f->configs, scalar(an), a);
     return true;
 }
 
@@ -2711,6 +2830,9 @@ static bool finish_declarations(Parser *p, int line, GError **error)
             return no_such_partition(p, loc->line, loc->col, t, number, error);
         }
     }
+    for (guint i = 0; i < p->producer_checks->len; i++)
+        if (!check_producer_configs(p, &g_array_index(p->producer_checks, ProducerCheck, i), error))
+            return false;
     return true;
 }
 
@@ -2927,6 +3049,7 @@ static void parser_clear(Parser *p)
     g_clear_pointer(&p->topic_norm, g_hash_table_unref);
     g_clear_pointer(&p->topic_aux, g_array_unref);
     g_clear_pointer(&p->producer_part, g_array_unref);
+    g_clear_pointer(&p->producer_checks, g_array_unref);
     g_clear_pointer(&p->clients, g_hash_table_unref);
     g_clear_pointer(&p->groups, g_hash_table_unref);
 }
@@ -2957,6 +3080,7 @@ KsPlan *ks_scenario_parse_full(const char *file, const char *text, size_t len, u
         .topic_norm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .topic_aux = g_array_new(FALSE, FALSE, sizeof(TopicAux)),
         .producer_part = g_array_new(FALSE, FALSE, sizeof(KsLoc)),
+        .producer_checks = g_array_new(FALSE, FALSE, sizeof(ProducerCheck)),
         .clients = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free),
         .groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free),
     };

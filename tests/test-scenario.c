@@ -581,6 +581,125 @@ static void test_scenario_config_values_by_type(void **state)
     }
 }
 
+/* Kafka 3.2+ turns idempotence off, without a word, when the user did not ask
+ * for it and acks, retries or max.in.flight.requests.per.connection conflict
+ * with it; the plan says so, so the model does not de-duplicate retries. */
+static void test_scenario_producer_idempotence_as_kafka_decides(void **state)
+{
+    g_autoptr(KsPlan) plan = parse_ok(CLUSTER3 "topic t\n"
+                                               "producer acks1 topic=t acks=1\n"
+                                               "producer acks0 topic=t\n"
+                                               "producer noretry topic=t retries=0\n"
+                                               "producer inflight6 topic=t "
+                                               "max.in.flight.requests.per.connection=6\n"
+                                               "producer asked topic=t enable.idempotence=true "
+                                               "acks=all\n"
+                                               "producer plain topic=t acks=all "
+                                               "max.in.flight.requests.per.connection=5\n"
+                                               "producer off topic=t enable.idempotence=false "
+                                               "acks=1\n"
+                                               "flume agent topic=t rate=1/s acks=1\n"
+                                               /* set applies above it too */
+                                               "set acks=0\n");
+    const KsConfigSet *d = plan->defaults;
+    static const char *const disabled[] = {"acks1", "acks0", "noretry", "inflight6", "off"};
+    for (size_t i = 0; i < G_N_ELEMENTS(disabled); i++) {
+        const KsPlanProducer *pr = ks_plan_find_producer(plan, disabled[i]);
+        if (!ks_config_set_has(pr->configs, KS_CFG_ENABLE_IDEMPOTENCE))
+            fail_msg("producer %s: enable.idempotence is not in its configs", disabled[i]);
+        ks_assert_i64_eq(pr->configs->values[KS_CFG_ENABLE_IDEMPOTENCE], 0);
+    }
+    const KsPlanFlume *f = plan->flumes->pdata[0];
+    assert_true(ks_config_set_has(f->configs, KS_CFG_ENABLE_IDEMPOTENCE));
+    ks_assert_i64_eq(f->configs->values[KS_CFG_ENABLE_IDEMPOTENCE], 0);
+    /* Asked for, with acks=all: stays on. */
+    const KsPlanProducer *asked = ks_plan_find_producer(plan, "asked");
+    ks_assert_i64_eq(ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, asked->configs, d), 1);
+    /* No conflict: left unset, so Kafka's default (on) applies. */
+    const KsPlanProducer *plain = ks_plan_find_producer(plan, "plain");
+    assert_false(ks_config_set_has(plain->configs, KS_CFG_ENABLE_IDEMPOTENCE));
+    ks_assert_i64_eq(ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, plain->configs, d), 1);
+    assert_false(ks_config_set_has(d, KS_CFG_ENABLE_IDEMPOTENCE));
+
+    /* Kafka checks a producer, not the defaults: no producer, no error. */
+    g_autoptr(KsPlan) none = parse_ok(CLUSTER3 "set enable.idempotence=true acks=1\n");
+    assert_non_null(none);
+    /* A producer's own acks=all settles the conflict of `set`. */
+    g_autoptr(KsPlan) own =
+        parse_ok(CLUSTER3 "set enable.idempotence=true acks=1\ntopic t\nproducer p topic=t "
+                          "acks=all\n");
+    ks_assert_i64_eq(ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE,
+                                       ks_plan_find_producer(own, "p")->configs, own->defaults),
+                     1);
+}
+
+/* A delivery.timeout.ms that is not set explicitly is raised to linger.ms +
+ * request.timeout.ms, as KafkaProducer does; an explicit one is an error. */
+static void test_scenario_producer_delivery_timeout(void **state)
+{
+    g_autoptr(KsPlan) plan = parse_ok(CLUSTER3 "topic t\n"
+                                               "producer slow topic=t linger.ms=100s\n"
+                                               "producer fine topic=t linger.ms=5\n"
+                                               "producer edge topic=t delivery.timeout.ms=31s "
+                                               "linger.ms=1s\n");
+    const KsPlanProducer *slow = ks_plan_find_producer(plan, "slow");
+    assert_true(ks_config_set_has(slow->configs, KS_CFG_DELIVERY_TIMEOUT_MS));
+    ks_assert_i64_eq(slow->configs->values[KS_CFG_DELIVERY_TIMEOUT_MS], 130 * KS_TIME_S);
+    const KsPlanProducer *fine = ks_plan_find_producer(plan, "fine");
+    assert_false(ks_config_set_has(fine->configs, KS_CFG_DELIVERY_TIMEOUT_MS));
+    const KsPlanProducer *edge = ks_plan_find_producer(plan, "edge");
+    ks_assert_i64_eq(ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, edge->configs, plan->defaults),
+                     31 * KS_TIME_S);
+}
+
+/* The errors Kafka's producer raises when it is built, at the token to fix. */
+static void test_scenario_producer_config_conflicts(void **state)
+{
+    static const char acks[] = "Must set acks to all in order to use the idempotent producer. "
+                               "Otherwise we cannot guarantee idempotence.";
+    static const char retries[] = "Must set retries to non-zero when using the idempotent "
+                                  "producer.";
+    static const char inflight[] = "Must set max.in.flight.requests.per.connection to at most 5 "
+                                   "to use the idempotent producer.";
+    static const char delivery[] = "delivery.timeout.ms should be equal to or larger than "
+                                   "linger.ms + request.timeout.ms";
+    static const struct {
+        const char *text, *where, *message;
+    } cases[] = {
+        /* At the conflicting config when the line gives it. */
+        {"producer p topic=t enable.idempotence=true acks=0\n", "3:44", acks},
+        {"producer p topic=t acks=1 enable.idempotence=true\n", "3:20", acks},
+        {"set enable.idempotence=true\nproducer p topic=t retries=0\n", "4:20", retries},
+        /* Else at enable.idempotence on the line. */
+        {"set acks=1\nproducer p topic=t enable.idempotence=true\n", "4:20", acks},
+        /* Else at the producer's name. */
+        {"set max.in.flight.requests.per.connection=6 enable.idempotence=true\n"
+         "producer p topic=t\n",
+         "4:10", inflight},
+        /* Kafka checks retries, then acks, then in-flight requests. */
+        {"producer p topic=t acks=1 max.in.flight.requests.per.connection=9 retries=0 "
+         "enable.idempotence=true\n",
+         "3:67", retries},
+        /* Flume's embedded producer is a Kafka producer too. */
+        {"flume f topic=t rate=1/s enable.idempotence=true acks=1\n", "3:50", acks},
+        {"producer p topic=t delivery.timeout.ms=10s\n", "3:20", delivery},
+        {"set delivery.timeout.ms=10s\nproducer p topic=t linger.ms=0\n", "4:20", delivery},
+        {"set delivery.timeout.ms=10s\nproducer p topic=t\n", "4:10", delivery},
+        {"producer p topic=t request.timeout.ms=20s delivery.timeout.ms=20s linger.ms=1ms\n",
+         "3:43", delivery},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = g_strconcat(CLUSTER3 "topic t\n", cases[i].text, NULL);
+        int code = 0;
+        g_autofree char *msg = parse_err_flags(text, KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED, &code);
+        g_autofree char *want =
+            g_strdup_printf("test.ks:%s: error: %s", cases[i].where, cases[i].message);
+        if (strcmp(msg, want) != 0)
+            fail_msg("for:\n%s  got      %s\n  expected %s", text, msg, want);
+        ks_assert_i64_eq(code, KS_SCENARIO_ERROR_VALUE);
+    }
+}
+
 static void test_scenario_producer_defaults_and_partitioners(void **state)
 {
     g_autoptr(KsPlan) plan =
@@ -1588,6 +1707,9 @@ int main(void)
         cmocka_unit_test(test_scenario_topic_defaults),
         cmocka_unit_test(test_scenario_configs_resolve),
         cmocka_unit_test(test_scenario_config_values_by_type),
+        cmocka_unit_test(test_scenario_producer_idempotence_as_kafka_decides),
+        cmocka_unit_test(test_scenario_producer_delivery_timeout),
+        cmocka_unit_test(test_scenario_producer_config_conflicts),
         cmocka_unit_test(test_scenario_producer_defaults_and_partitioners),
         cmocka_unit_test(test_scenario_groups_and_consumers),
         cmocka_unit_test(test_scenario_zookeeper_and_flume),
