@@ -7,6 +7,7 @@
  * leader's log for offsets) and says, in words, what it saw, so a failed
  * expectation tells the user what happened instead.
  */
+#include "kafkasim/text.h"
 #include "model.h"
 
 #include <inttypes.h>
@@ -46,20 +47,6 @@ static bool compare_sets(const KsBrokerId *ids, size_t n, KsCmp cmp, const GArra
     bool equal = sorted->len == expected->len &&
                  memcmp(sorted->data, expected->data, sorted->len * sizeof(KsBrokerId)) == 0;
     return cmp == KS_CMP_NE ? !equal : equal;
-}
-
-static char *format_ids(const KsBrokerId *ids, size_t n)
-{
-    GString *s = g_string_new("{");
-    for (size_t i = 0; i < n; i++)
-        g_string_append_printf(s, "%s%" PRId32, i ? "," : "", ids[i]);
-    g_string_append_c(s, '}');
-    return g_string_free(s, FALSE);
-}
-
-static char *format_broker(KsBrokerId id)
-{
-    return id == KS_NO_BROKER ? g_strdup("none") : g_strdup_printf("%" PRId32, id);
 }
 
 static int64_t stat_value(KsSim *sim, KsStatKind kind)
@@ -102,13 +89,13 @@ bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
 
     switch (e->kind) {
     case KS_EXPECT_LEADER: {
-        g_autofree char *who = format_broker(part->leader);
+        g_autofree char *who = ks_text_broker(part->leader);
         *out_actual = g_strdup_printf("leader of %s-%d is %s", pname, pidx, who);
         return compare(part->leader, e->cmp, e->number);
     }
     case KS_EXPECT_ISR: {
         g_autofree char *ids =
-            format_ids((const KsBrokerId *)(void *)part->isr->data, part->isr->len);
+            ks_text_ids((const KsBrokerId *)(void *)part->isr->data, part->isr->len);
         *out_actual = g_strdup_printf("isr of %s-%d is %s", pname, pidx, ids);
         return compare_sets((const KsBrokerId *)(void *)part->isr->data, part->isr->len, e->cmp,
                             e->set_ids);
@@ -117,7 +104,7 @@ bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
         g_autofree KsBrokerId *ids = g_new(KsBrokerId, part->n_replicas);
         for (int32_t i = 0; i < part->n_replicas; i++)
             ids[i] = part->replicas[i].broker->id;
-        g_autofree char *s = format_ids(ids, part->n_replicas);
+        g_autofree char *s = ks_text_ids(ids, part->n_replicas);
         *out_actual = g_strdup_printf("replicas of %s-%d are %s", pname, pidx, s);
         return compare_sets(ids, part->n_replicas, e->cmp, e->set_ids);
     }
@@ -143,7 +130,7 @@ bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
         return compare(b->alive, e->cmp, e->number);
     }
     case KS_EXPECT_CONTROLLER: {
-        g_autofree char *who = format_broker(sim->controller);
+        g_autofree char *who = ks_text_broker(sim->controller);
         *out_actual = g_strdup_printf("controller is %s", who);
         return compare(sim->controller, e->cmp, e->number);
     }

@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "kafkasim/text.h"
+
 #define B            KS_SCOPE_BROKER
 #define T            KS_SCOPE_TOPIC
 #define P            KS_SCOPE_PRODUCER
@@ -162,42 +164,12 @@ const KsConfigInfo *ks_config_find(const char *name)
     return NULL;
 }
 
-/* Levenshtein distance between @a and @b, capped at 255. Two rows of the
- * matrix are enough; names are short. */
-static unsigned edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 255;
-    unsigned prev[65], cur[65];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = (unsigned)j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = (unsigned)i;
-        for (size_t j = 1; j <= lb; j++) {
-            unsigned sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = MIN(sub, MIN(del, ins));
-        }
-        memcpy(prev, cur, sizeof prev);
-    }
-    return prev[lb];
-}
-
 const char *ks_config_suggest(const char *name)
 {
-    const char *best = NULL;
-    unsigned best_d = 255;
-    for (size_t i = 0; i < KS_CFG_COUNT; i++) {
-        unsigned d = edit_distance(name, table[i].name);
-        if (d < best_d) {
-            best_d = d;
-            best = table[i].name;
-        }
-    }
-    /* A third of the name's length, at least 2, is a plausible typo. */
-    unsigned limit = MAX(2u, (unsigned)strlen(name) / 3);
-    return best_d <= limit ? best : NULL;
+    const char *names[KS_CFG_COUNT];
+    for (size_t i = 0; i < KS_CFG_COUNT; i++)
+        names[i] = table[i].name;
+    return ks_text_suggest(name, names, KS_CFG_COUNT);
 }
 
 /* Formats @us with @unit_us as the plain-number unit of the config's name. */

@@ -15,21 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "model.h"
-
-static void member_int(JsonBuilder *b, const char *key, int64_t v)
-{
-    json_builder_set_member_name(b, key);
-    json_builder_add_int_value(b, v);
-}
-
-static void member_ids(JsonBuilder *b, const char *key, const KsBrokerId *ids, size_t n)
-{
-    json_builder_set_member_name(b, key);
-    json_builder_begin_array(b);
-    for (size_t i = 0; i < n; i++)
-        json_builder_add_int_value(b, ids[i]);
-    json_builder_end_array(b);
-}
+#include "output-json.h"
 
 static void brokers(JsonBuilder *b, KsSim *sim)
 {
@@ -38,16 +24,10 @@ static void brokers(JsonBuilder *b, KsSim *sim)
     for (guint i = 0; i < sim->brokers->len; i++) {
         const KsBroker *br = g_ptr_array_index(sim->brokers, i);
         json_builder_begin_object(b);
-        member_int(b, "id", br->id);
-        json_builder_set_member_name(b, "node");
-        json_builder_add_string_value(b, br->node->name);
-        json_builder_set_member_name(b, "rack");
-        if (br->rack)
-            json_builder_add_string_value(b, br->rack);
-        else
-            json_builder_add_null_value(b);
-        json_builder_set_member_name(b, "alive");
-        json_builder_add_boolean_value(b, br->alive);
+        ks_json_int(b, "id", br->id);
+        ks_json_str(b, "node", br->node->name);
+        ks_json_str(b, "rack", br->rack);
+        ks_json_bool(b, "alive", br->alive);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -61,8 +41,7 @@ static void topics(JsonBuilder *b, KsSim *sim)
     for (guint i = 0; i < sorted->len; i++) {
         KsTopic *t = g_ptr_array_index(sorted, i);
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "name");
-        json_builder_add_string_value(b, t->name);
+        ks_json_str(b, "name", t->name);
         json_builder_set_member_name(b, "partitions");
         json_builder_begin_array(b);
         for (int32_t p = 0; p < t->n_partitions; p++) {
@@ -72,14 +51,14 @@ static void topics(JsonBuilder *b, KsSim *sim)
             for (int32_t r = 0; r < part->n_replicas; r++)
                 replicas[r] = part->replicas[r].broker->id;
             json_builder_begin_object(b);
-            member_int(b, "partition", p);
-            member_int(b, "leader", part->leader);
-            member_int(b, "leader_epoch", part->leader_epoch);
-            member_ids(b, "replicas", replicas, part->n_replicas);
-            member_ids(b, "isr", (const KsBrokerId *)(void *)part->isr->data, part->isr->len);
-            member_int(b, "log_start_offset", lr ? 0 : -1);
-            member_int(b, "log_end_offset", lr ? lr->log.end : -1);
-            member_int(b, "high_watermark", lr ? lr->hw : -1);
+            ks_json_int(b, "partition", p);
+            ks_json_int(b, "leader", part->leader);
+            ks_json_int(b, "leader_epoch", part->leader_epoch);
+            ks_json_ids(b, "replicas", replicas, part->n_replicas);
+            ks_json_ids(b, "isr", (const KsBrokerId *)(void *)part->isr->data, part->isr->len);
+            ks_json_int(b, "log_start_offset", lr ? 0 : -1);
+            ks_json_int(b, "log_end_offset", lr ? lr->log.end : -1);
+            ks_json_int(b, "high_watermark", lr ? lr->hw : -1);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -93,18 +72,18 @@ static void stats(JsonBuilder *b, KsSim *sim)
     const KsSimStats *s = ks_sim_stats(sim);
     json_builder_set_member_name(b, "stats");
     json_builder_begin_object(b);
-    member_int(b, "events", (int64_t)s->events);
-    member_int(b, "records_produced", s->records_produced);
-    member_int(b, "records_acked", s->records_acked);
-    member_int(b, "records_refused", s->records_refused);
-    member_int(b, "records_lost", s->records_lost);
-    member_int(b, "records_consumed", s->records_consumed);
-    member_int(b, "records_duplicated", s->records_duplicated);
-    member_int(b, "leader_elections", s->leader_elections);
-    member_int(b, "rebalances", s->rebalances);
-    member_int(b, "unavailable_us", s->unavailable_us);
-    member_int(b, "produce_requests", s->produce_requests);
-    member_int(b, "fetch_requests", s->fetch_requests);
+    ks_json_int(b, "events", (int64_t)s->events);
+    ks_json_int(b, "records_produced", s->records_produced);
+    ks_json_int(b, "records_acked", s->records_acked);
+    ks_json_int(b, "records_refused", s->records_refused);
+    ks_json_int(b, "records_lost", s->records_lost);
+    ks_json_int(b, "records_consumed", s->records_consumed);
+    ks_json_int(b, "records_duplicated", s->records_duplicated);
+    ks_json_int(b, "leader_elections", s->leader_elections);
+    ks_json_int(b, "rebalances", s->rebalances);
+    ks_json_int(b, "unavailable_us", s->unavailable_us);
+    ks_json_int(b, "produce_requests", s->produce_requests);
+    ks_json_int(b, "fetch_requests", s->fetch_requests);
     json_builder_end_object(b);
 }
 
@@ -116,14 +95,11 @@ static void expectations(JsonBuilder *b, KsSim *sim)
     for (guint i = 0; i < results->len; i++) {
         const KsExpectResult *r = g_ptr_array_index(results, i);
         json_builder_begin_object(b);
-        member_int(b, "line", r->line);
-        json_builder_set_member_name(b, "text");
-        json_builder_add_string_value(b, r->text);
-        json_builder_set_member_name(b, "held");
-        json_builder_add_boolean_value(b, r->held);
-        member_int(b, "t_us", r->t);
-        json_builder_set_member_name(b, "actual");
-        json_builder_add_string_value(b, r->actual);
+        ks_json_int(b, "line", r->line);
+        ks_json_str(b, "text", r->text);
+        ks_json_bool(b, "held", r->held);
+        ks_json_int(b, "t_us", r->t);
+        ks_json_str(b, "actual", r->actual);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -133,14 +109,10 @@ char *ks_summary_json(KsSim *sim)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    member_int(b, "time_us", ks_sim_now(sim));
-    member_int(b, "seed", (int64_t)sim->seed);
-    json_builder_set_member_name(b, "controller");
-    if (sim->controller == KS_NO_BROKER)
-        json_builder_add_null_value(b);
-    else
-        json_builder_add_int_value(b, sim->controller);
-    member_int(b, "controller_epoch", sim->controller_epoch);
+    ks_json_int(b, "time_us", ks_sim_now(sim));
+    ks_json_int(b, "seed", (int64_t)sim->seed);
+    ks_json_broker(b, "controller", sim->controller);
+    ks_json_int(b, "controller_epoch", sim->controller_epoch);
     brokers(b, sim);
     topics(b, sim);
     json_builder_set_member_name(b, "groups");

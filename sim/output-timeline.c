@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kafkasim/scenario.h"
+#include "kafkasim/text.h"
 #include "model.h"
 
 /* Topics with more partitions than this get one creation line, not one line
@@ -88,20 +89,6 @@ static void sub(KsTimeline *tl, const char *text)
 {
     g_autofree char *out = g_strdup_printf("%25s%s", "", text);
     tl->write(out, tl->ctx);
-}
-
-static char *ids_text(const KsBrokerId *ids, size_t n)
-{
-    GString *s = g_string_new("{");
-    for (size_t i = 0; i < n; i++)
-        g_string_append_printf(s, "%s%" PRId32, i ? "," : "", ids[i]);
-    g_string_append_c(s, '}');
-    return g_string_free(s, FALSE);
-}
-
-static char *broker_text(KsBrokerId id)
-{
-    return id == KS_NO_BROKER ? g_strdup("none") : g_strdup_printf("%" PRId32, id);
 }
 
 static void header(KsTimeline *tl)
@@ -276,9 +263,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
              ev->n == 1 ? "" : "s", ev->n2);
         break;
     case KS_EV_LEADER_ELECTED: {
-        a = broker_text(ev->broker);
-        b = broker_text(ev->broker2);
-        c = ids_text(ev->ids, ev->n_ids);
+        a = ks_text_broker(ev->broker);
+        b = ks_text_broker(ev->broker2);
+        c = ks_text_ids(ev->ids, ev->n_ids);
         if (g_strcmp0(ev->text, "initial") == 0) {
             KsTopic *t = ks_sim_find_topic(tl->sim, ev->topic);
             if (t->n_partitions > MAX_PARTITION_LINES)
@@ -287,7 +274,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             g_autofree KsBrokerId *ids = g_new(KsBrokerId, part->n_replicas);
             for (int32_t i = 0; i < part->n_replicas; i++)
                 ids[i] = part->replicas[i].broker->id;
-            g_autofree char *reps = ids_text(ids, part->n_replicas);
+            g_autofree char *reps = ks_text_ids(ids, part->n_replicas);
             g_autofree char *text =
                 g_strdup_printf("%s-%" PRId32 ": leader %s, replicas %s, isr %s", ev->topic,
                                 ev->partition, a, reps, c);
@@ -304,7 +291,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     }
     case KS_EV_ISR_SHRUNK:
-        c = ids_text(ev->ids, ev->n_ids);
+        c = ks_text_ids(ev->ids, ev->n_ids);
         if (g_strcmp0(ev->text, "broker failed") == 0)
             line(tl, ev->t, "isr", C_YELLOW,
                  "%s-%" PRId32 ": broker %" PRId32
@@ -316,7 +303,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                  ev->partition, ev->broker, ev->text, c);
         break;
     case KS_EV_ISR_EXPANDED:
-        c = ids_text(ev->ids, ev->n_ids);
+        c = ks_text_ids(ev->ids, ev->n_ids);
         line(tl, ev->t, "isr", C_GREEN,
              "%s-%" PRId32 ": broker %" PRId32 " rejoined the ISR, isr %s", ev->topic,
              ev->partition, ev->broker, c);

@@ -37,6 +37,7 @@
 
 #include "kafkasim/config.h"
 #include "kafkasim/support.h"
+#include "kafkasim/text.h"
 #include "lexer.h"
 
 G_DEFINE_QUARK(ks - scenario - error - quark, ks_scenario_error)
@@ -239,40 +240,10 @@ static const char *time_show(KsTime t, char *buf, size_t size)
     return buf;
 }
 
-/* Levenshtein distance, capped for long words. */
-static unsigned edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 255;
-    unsigned prev[65], row[65];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = (unsigned)j;
-    for (size_t i = 1; i <= la; i++) {
-        row[0] = (unsigned)i;
-        for (size_t j = 1; j <= lb; j++) {
-            unsigned sub = prev[j - 1] + (g_ascii_tolower(a[i - 1]) != g_ascii_tolower(b[j - 1]));
-            row[j] = MIN(sub, MIN(prev[j] + 1, row[j - 1] + 1));
-        }
-        memcpy(prev, row, sizeof prev);
-    }
-    return prev[lb];
-}
-
 /* The candidate closest to @word, if it is close enough to be a typo. */
 static const char *suggest(const char *word, GPtrArray *candidates)
 {
-    const char *best = NULL;
-    unsigned best_d = 255;
-    for (guint i = 0; i < candidates->len; i++) {
-        unsigned d = edit_distance(word, candidates->pdata[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = candidates->pdata[i];
-        }
-    }
-    unsigned limit = MAX(2u, (unsigned)strlen(word) / 3);
-    return best_d <= limit ? best : NULL;
+    return ks_text_suggest(word, (const char *const *)candidates->pdata, candidates->len);
 }
 
 /* "; did you mean 'x'?" or "". */
@@ -1150,30 +1121,45 @@ static bool find_group(Parser *p, const KsToken *t, const char *name, GError **e
     return fail(p, t, REFERENCE, error, "group '%s' is not declared; %s", name, known);
 }
 
-static bool find_consumer(Parser *p, const KsToken *t, const char *name, GError **error)
+static const char *client_kind_name(ClientKind kind)
+{
+    switch (kind) {
+    case CLIENT_PRODUCER:
+        return "producer";
+    case CLIENT_FLUME:
+        return "flume agent";
+    case CLIENT_CONSUMER:
+        return "consumer";
+    }
+    return "client";
+}
+
+/* Checks that @name is a declared client of @kind. */
+static bool find_client(Parser *p, const KsToken *t, const char *name, ClientKind kind,
+                        GError **error)
 {
     ClientInfo *c = g_hash_table_lookup(p->clients, name);
-    if (c && c->kind == CLIENT_CONSUMER)
+    if (c && c->kind == kind)
         return true;
     if (c)
-        return fail(p, t, REFERENCE, error, "'%s' is a %s (line %d), not a consumer", name,
-                    c->kind == CLIENT_PRODUCER ? "producer" : "flume agent", c->line);
-    g_autofree char *known =
-        describe_names(p->plan->consumers, "consumers are", "no consumer is declared");
-    return fail(p, t, REFERENCE, error, "consumer '%s' is not declared; %s", name, known);
+        return fail(p, t, REFERENCE, error, "'%s' is a %s (line %d), not a %s", name,
+                    client_kind_name(c->kind), c->line, client_kind_name(kind));
+    GPtrArray *declared = kind == CLIENT_CONSUMER ? p->plan->consumers : p->plan->producers;
+    g_autofree char *are = g_strdup_printf("%ss are", client_kind_name(kind));
+    g_autofree char *none = g_strdup_printf("no %s is declared", client_kind_name(kind));
+    g_autofree char *known = describe_names(declared, are, none);
+    return fail(p, t, REFERENCE, error, "%s '%s' is not declared; %s", client_kind_name(kind), name,
+                known);
+}
+
+static bool find_consumer(Parser *p, const KsToken *t, const char *name, GError **error)
+{
+    return find_client(p, t, name, CLIENT_CONSUMER, error);
 }
 
 static bool find_producer(Parser *p, const KsToken *t, const char *name, GError **error)
 {
-    ClientInfo *c = g_hash_table_lookup(p->clients, name);
-    if (c && c->kind == CLIENT_PRODUCER)
-        return true;
-    if (c)
-        return fail(p, t, REFERENCE, error, "'%s' is a %s (line %d), not a producer", name,
-                    c->kind == CLIENT_CONSUMER ? "consumer" : "flume agent", c->line);
-    g_autofree char *known =
-        describe_names(p->plan->producers, "producers are", "no producer is declared");
-    return fail(p, t, REFERENCE, error, "producer '%s' is not declared; %s", name, known);
+    return find_client(p, t, name, CLIENT_PRODUCER, error);
 }
 
 /* A list of declared topic names, without repeats. */
