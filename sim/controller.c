@@ -43,6 +43,8 @@
  */
 #include "model.h"
 
+#include <string.h>
+
 static bool is_live(KsSim *sim, KsBrokerId id)
 {
     const KsBroker *b = ks_sim_find_broker(sim, id);
@@ -276,6 +278,29 @@ static bool elect_preferred(KsSim *sim, KsPartition *part)
 }
 
 static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch);
+
+void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition)
+{
+    int64_t asked = 0, moved = 0;
+    bool active = controller_active(sim);
+    KsEvent ev = ks_event_init(KS_EV_PREFERRED_ELECTION, ks_engine_now(sim->engine));
+    for (guint t = 0; t < sim->topics->len; t++) {
+        KsTopic *tp = g_ptr_array_index(sim->topics, t);
+        if (!tp->created || (topic && strcmp(tp->name, topic) != 0))
+            continue;
+        for (int32_t p = 0; p < tp->n_partitions; p++) {
+            if (partition >= 0 && p != partition)
+                continue;
+            asked++;
+            moved += active && elect_preferred(sim, &tp->partitions[p]);
+        }
+    }
+    ev.topic = topic;
+    ev.partition = partition;
+    ev.n = moved;
+    ev.n2 = active ? asked : -1;
+    ks_sim_emit(sim, &ev);
+}
 
 /* A controller config: the controller broker's own setting, else the
  * cluster-wide default, else Kafka's. */

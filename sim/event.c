@@ -23,6 +23,7 @@ static const char *const names[KS_EV_COUNT] = {
     [KS_EV_LEADER_ELECTED] = "leader_elected",
     [KS_EV_ISR_SHRUNK] = "isr_shrunk",
     [KS_EV_ISR_EXPANDED] = "isr_expanded",
+    [KS_EV_PREFERRED_ELECTION] = "preferred_election",
     [KS_EV_TRUNCATED] = "truncated",
     [KS_EV_PRODUCER_STARTED] = "producer_started",
     [KS_EV_PRODUCER_STOPPED] = "producer_stopped",

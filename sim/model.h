@@ -368,6 +368,9 @@ void ks_controller_elect(KsSim *sim);
 void ks_controller_failover(KsSim *sim);
 void ks_controller_create_topic(KsSim *sim, KsTopic *topic);
 void ks_controller_broker_change(KsSim *sim);
+/* kafka-leader-election --election-type PREFERRED for @topic (NULL: all)
+ * and @partition (-1: all of the topic). */
+void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition);
 void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
                               const char *reason);
 

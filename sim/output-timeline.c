@@ -308,6 +308,21 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
              "%s-%" PRId32 ": broker %" PRId32 " rejoined the ISR, isr %s", ev->topic,
              ev->partition, ev->broker, c);
         break;
+    case KS_EV_PREFERRED_ELECTION:
+        if (ev->partition >= 0)
+            a = g_strdup_printf("%s-%" PRId32, ev->topic, ev->partition);
+        else
+            a = g_strdup(ev->topic ? ev->topic : "every partition");
+        if (ev->n2 < 0)
+            line(tl, ev->t, "leader", C_RED,
+                 "preferred-leader election for %s: no active controller, nothing done", a);
+        else
+            line(tl, ev->t, "leader", C_YELLOW,
+                 "preferred-leader election for %s: %" PRId64 " of %" PRId64
+                 " partition%s moved to the preferred replica (the others already had it, "
+                 "or it is not live and in sync)",
+                 a, ev->n, ev->n2, ev->n2 == 1 ? "" : "s");
+        break;
     case KS_EV_TRUNCATED:
         line(tl, ev->t, "log", C_RED,
              "%s-%" PRId32 " on broker %" PRId32 " truncated from offset %" PRId64 " to %" PRId64

@@ -109,6 +109,13 @@ static void build(JsonBuilder *b, const KsEvent *ev)
         if (ev->text)
             ks_json_str(b, "reason", ev->text);
         break;
+    case KS_EV_PREFERRED_ELECTION:
+        ks_json_str(b, "topic", ev->topic);
+        if (ev->partition >= 0)
+            ks_json_int(b, "partition", ev->partition);
+        ks_json_int(b, "moved", ev->n);
+        ks_json_int(b, "asked", ev->n2);
+        break;
     case KS_EV_TRUNCATED:
         add_partition(b, ev);
         ks_json_broker(b, "broker", ev->broker);

@@ -452,6 +452,9 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
     case KS_ACTION_EXPECT:
         check_now(sim, a->expect, true);
         break;
+    case KS_ACTION_ELECT_PREFERRED:
+        ks_controller_elect_preferred(sim, a->target.topic, a->target.partition);
+        break;
     case KS_ACTION_STOP_BROKER:
     case KS_ACTION_ADD_BROKER:
     case KS_ACTION_START_CONSUMER:
@@ -459,7 +462,6 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
     case KS_ACTION_CRASH_CONSUMER:
     case KS_ACTION_PARTITION_NETWORK:
     case KS_ACTION_HEAL_NETWORK:
-    case KS_ACTION_ELECT_PREFERRED:
     case KS_ACTION_REASSIGN:
     case KS_ACTION_SET_CONFIG:
         /* The parser refuses these (support.c); a plan cannot hold them. */

@@ -40,6 +40,7 @@ bool ks_support_action(KsActionKind kind)
     case KS_ACTION_SAY:
     case KS_ACTION_SNAPSHOT:
     case KS_ACTION_EXPECT:
+    case KS_ACTION_ELECT_PREFERRED:
         return true;
     case KS_ACTION_STOP_BROKER:
     case KS_ACTION_ADD_BROKER:
@@ -48,7 +49,6 @@ bool ks_support_action(KsActionKind kind)
     case KS_ACTION_CRASH_CONSUMER:
     case KS_ACTION_PARTITION_NETWORK:
     case KS_ACTION_HEAL_NETWORK:
-    case KS_ACTION_ELECT_PREFERRED:
     case KS_ACTION_REASSIGN:
     case KS_ACTION_SET_CONFIG:
         return false;

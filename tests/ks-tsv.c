@@ -17,7 +17,6 @@ void tsv_free(Tsv *t)
     g_free(t);
 }
 
-
 /* KS_REFS_DIR is set by tests/meson.build; G_TEST_SRCDIR/refs is the same
  * directory when the test runs some other way. */
 char *refs_path(const char *file)

@@ -44,15 +44,19 @@ typedef enum {
     KS_EV_BROKER_REGISTERED,  /* broker: /brokers/ids/<id> created */
     KS_EV_CONTROLLER_ELECTED, /* broker: new controller, epoch: controller epoch */
     /* Topics and partitions. */
-    KS_EV_TOPIC_CREATED,  /* topic, n: partitions, n2: replication factor */
-    KS_EV_LEADER_ELECTED, /* topic, partition, broker: new leader (-1: none),
-                             broker2: old leader, epoch: leader epoch, ids: ISR,
-                             text: reason ("initial", "offline", "unclean") */
-    KS_EV_ISR_SHRUNK,     /* topic, partition, broker: removed, ids: new ISR,
-                             epoch: leader epoch, text: reason */
-    KS_EV_ISR_EXPANDED,   /* topic, partition, broker: added, ids: new ISR */
-    KS_EV_TRUNCATED,      /* topic, partition, broker: truncated replica,
-                             n: old log end, n2: new log end */
+    KS_EV_TOPIC_CREATED,      /* topic, n: partitions, n2: replication factor */
+    KS_EV_LEADER_ELECTED,     /* topic, partition, broker: new leader (-1: none),
+                                 broker2: old leader, epoch: leader epoch, ids: ISR,
+                                 text: reason ("initial", "offline", "unclean") */
+    KS_EV_ISR_SHRUNK,         /* topic, partition, broker: removed, ids: new ISR,
+                                 epoch: leader epoch, text: reason */
+    KS_EV_ISR_EXPANDED,       /* topic, partition, broker: added, ids: new ISR */
+    KS_EV_PREFERRED_ELECTION, /* topic (NULL: all), partition (-1: all), n: partitions
+                                 that moved to their preferred replica, n2: partitions
+                                 asked about, -1 with no active controller
+                                 (kafka-leader-election --election-type PREFERRED) */
+    KS_EV_TRUNCATED,          /* topic, partition, broker: truncated replica,
+                                 n: old log end, n2: new log end */
     /* Clients. */
     KS_EV_PRODUCER_STARTED,  /* text: producer */
     KS_EV_PRODUCER_STOPPED,  /* text: producer */
