@@ -15,6 +15,14 @@
  *   cli-test KAFKASIM golden FILE EXPECTED.json
  *       the summary JSON of `run FILE` equals EXPECTED.json byte for byte:
  *       this pins the contract's key order and shapes.
+ *   cli-test KAFKASIM describe FILE T EXPECTED
+ *       `describe FILE --at T` prints EXPECTED byte for byte (the layout of
+ *       kafka-topics.sh --describe).
+ *   cli-test KAFKASIM until FILE T T_US
+ *       `run FILE --until T` stops at T: the summary's time is T_US and only
+ *       the expectations due by T were checked.
+ *   cli-test KAFKASIM partition N KEY EXPECTED
+ *       `partition --partitions N KEY` names partition EXPECTED.
  *   cli-test KAFKASIM deterministic FILE
  *       two runs with the same --seed give byte-identical traces and
  *       summaries.
@@ -185,12 +193,67 @@ static int check_golden(const char *file, const char *expected_path)
     return 0;
 }
 
+static int check_describe(const char *file, const char *at, const char *expected_path)
+{
+    const char *args[] = {"describe", file, "--at", at, NULL};
+    g_autofree char *out = NULL, *err = NULL, *want = NULL;
+    int status = run(args, &out, &err);
+    if (status != 0)
+        return fail("describe %s --at %s: exit status %d\n%s", file, at, status, err);
+    if (!g_file_get_contents(expected_path, &want, NULL, NULL))
+        return fail("cannot read %s", expected_path);
+    if (strcmp(out, want) != 0)
+        return fail("describe %s --at %s printed\n%s\nexpected (%s)\n%s", file, at, out,
+                    expected_path, want);
+    return 0;
+}
+
+static int check_until(const char *file, const char *at, const char *at_us)
+{
+    g_autofree char *dir = g_dir_make_tmp("kafkasim-until-XXXXXX", NULL);
+    g_autofree char *summary = g_build_filename(dir, "summary.json", NULL);
+    const char *args[] = {"run", file, "--quiet", "--until", at, "--summary-json", summary, NULL};
+    g_autofree char *out = NULL, *err = NULL, *json = NULL;
+    int status = run(args, &out, &err);
+    g_file_get_contents(summary, &json, NULL, NULL);
+    g_remove(summary);
+    g_rmdir(dir);
+    if (status != 0)
+        return fail("run %s --until %s: exit status %d\n%s%s", file, at, status, out, err);
+    g_autofree char *want_time = g_strdup_printf("\"time_us\" : %s,", at_us);
+    if (!json || !strstr(json, want_time))
+        return fail("the summary does not say %s:\n%s", want_time, json);
+    if (!strstr(out, "not checked: the run was stopped early by --until"))
+        return fail("the summary does not say the end-of-run expectations were not checked:\n%s",
+                    out);
+    return 0;
+}
+
+static int check_partition(const char *n, const char *key, const char *expected)
+{
+    const char *args[] = {"partition", "--partitions", n, key, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = run(args, &out, &err);
+    g_autofree char *want = g_strdup_printf("%s\t%s\t", key, expected);
+    if (status != 0 || !g_str_has_prefix(out, want))
+        return fail("partition --partitions %s %s printed (status %d)\n%s\nexpected it to "
+                    "start with '%s'",
+                    n, key, status, out, want);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc == 5 && strcmp(argv[2], "golden") == 0) {
+    if (argc >= 3)
         kafkasim = argv[1];
+    if (argc == 5 && strcmp(argv[2], "golden") == 0)
         return check_golden(argv[3], argv[4]);
-    }
+    if (argc == 6 && strcmp(argv[2], "describe") == 0)
+        return check_describe(argv[3], argv[4], argv[5]);
+    if (argc == 6 && strcmp(argv[2], "until") == 0)
+        return check_until(argv[3], argv[4], argv[5]);
+    if (argc == 6 && strcmp(argv[2], "partition") == 0)
+        return check_partition(argv[3], argv[4], argv[5]);
     if (argc != 4)
         return fail("usage: cli-test KAFKASIM bad|scenario|deterministic FILE");
     kafkasim = argv[1];
