@@ -10,6 +10,7 @@ static const char *const names[KS_EV_COUNT] = {
     [KS_EV_SAY] = "say",
     [KS_EV_SNAPSHOT] = "snapshot",
     [KS_EV_EXPECT] = "expect",
+    [KS_EV_NOTE] = "note",
     [KS_EV_BROKER_STARTED] = "broker_started",
     [KS_EV_BROKER_CRASHED] = "broker_crashed",
     [KS_EV_BROKER_RESTARTED] = "broker_restarted",

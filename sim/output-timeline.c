@@ -226,6 +226,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             line(tl, ev->t, "expect", C_RED, "FAILED: %s (line %d): %s", ev->text, ev->line,
                  ev->text2);
         break;
+    case KS_EV_NOTE:
+        line(tl, ev->t, "note", C_DIM, "line %d: %s", ev->line, ev->text);
+        break;
     case KS_EV_BROKER_STARTED:
     case KS_EV_BROKER_REGISTERED:
         break;

@@ -62,6 +62,10 @@ static void build(JsonBuilder *b, const KsEvent *ev)
     case KS_EV_SNAPSHOT:
         ks_json_str(b, "name", ev->text);
         break;
+    case KS_EV_NOTE:
+        ks_json_int(b, "line", ev->line);
+        ks_json_str(b, "text", ev->text);
+        break;
     case KS_EV_EXPECT:
         ks_json_int(b, "line", ev->line);
         ks_json_str(b, "condition", ev->text);

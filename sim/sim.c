@@ -11,6 +11,7 @@
  */
 #include "kafkasim/sim.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "kafkasim/placement.h"
@@ -239,6 +240,19 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
 
 static void run_action(KsEngine *engine, void *ctx, uint64_t index);
 
+/* Says that the action at @line changed nothing, and why. */
+static void G_GNUC_PRINTF(3, 4) note(KsSim *sim, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    KsEvent ev = ks_event_init(KS_EV_NOTE, ks_engine_now(sim->engine));
+    ev.text = text;
+    ev.line = line;
+    ks_sim_emit(sim, &ev);
+}
+
 static void expect_result_free(gpointer p)
 {
     KsExpectResult *r = p;
@@ -390,19 +404,29 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
 {
     KsSim *sim = ctx;
     const KsPlanAction *a = g_ptr_array_index(sim->plan->actions, index);
-    KsBroker *b = a->broker >= 0 ? ks_sim_find_broker(sim, a->broker) : NULL;
-    KsNode *node = a->name ? ks_sim_find_node(sim, a->name) : NULL;
+    KsBroker *b = NULL;
+    KsNode *node = NULL;
 
     switch (a->kind) {
     case KS_ACTION_CRASH_BROKER:
+        b = ks_sim_find_broker(sim, a->broker);
         if (b->alive)
             crash_broker(sim, b);
+        else
+            note(sim, a->loc.line, "broker %d is already down", b->id);
         break;
     case KS_ACTION_RESTART_BROKER:
-        if (!b->alive && b->node->up)
+        b = ks_sim_find_broker(sim, a->broker);
+        if (b->alive)
+            note(sim, a->loc.line, "broker %d is already running", b->id);
+        else if (!b->node->up)
+            note(sim, a->loc.line, "broker %d cannot start: its node %s is down", b->id,
+                 b->node->name);
+        else
             start_broker(sim, b, KS_EV_BROKER_RESTARTED);
         break;
     case KS_ACTION_CRASH_NODE:
+        node = ks_sim_find_node(sim, a->name);
         if (node->up) {
             node->up = false;
             emit_simple(sim, KS_EV_NODE_CRASHED, KS_NO_BROKER, node->name);
@@ -411,9 +435,12 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
                 if (nb->node == node && nb->alive)
                     crash_broker(sim, nb);
             }
+        } else {
+            note(sim, a->loc.line, "node %s is already down", node->name);
         }
         break;
     case KS_ACTION_RESTART_NODE:
+        node = ks_sim_find_node(sim, a->name);
         if (!node->up) {
             node->up = true;
             emit_simple(sim, KS_EV_NODE_RESTARTED, KS_NO_BROKER, node->name);
@@ -422,14 +449,26 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
                 if (nb->node == node && !nb->alive)
                     start_broker(sim, nb, KS_EV_BROKER_RESTARTED);
             }
+        } else {
+            note(sim, a->loc.line, "node %s is already up", node->name);
         }
         break;
-    case KS_ACTION_START_PRODUCER:
-        ks_producer_start(sim, ks_sim_find_producer(sim, a->name));
+    case KS_ACTION_START_PRODUCER: {
+        KsProducer *p = ks_sim_find_producer(sim, a->name);
+        if (p->running)
+            note(sim, a->loc.line, "producer %s is already running", p->name);
+        else
+            ks_producer_start(sim, p);
         break;
-    case KS_ACTION_STOP_PRODUCER:
-        ks_producer_stop(sim, ks_sim_find_producer(sim, a->name));
+    }
+    case KS_ACTION_STOP_PRODUCER: {
+        KsProducer *p = ks_sim_find_producer(sim, a->name);
+        if (!p->running)
+            note(sim, a->loc.line, "producer %s is already stopped", p->name);
+        else
+            ks_producer_stop(sim, p);
         break;
+    }
     case KS_ACTION_PRODUCE: {
         KsProducer *p = a->producer ? ks_sim_find_producer(sim, a->producer)
                                     : console_for(sim, ks_sim_find_topic(sim, a->topic));

@@ -30,6 +30,7 @@ typedef enum {
     KS_EV_SAY,      /* text */
     KS_EV_SNAPSHOT, /* text: snapshot name */
     KS_EV_EXPECT,   /* text: condition, held: result, line: source line */
+    KS_EV_NOTE,     /* text: why a timeline action changed nothing, line: its line */
     /* Machines and processes. */
     KS_EV_BROKER_STARTED,      /* broker */
     KS_EV_BROKER_CRASHED,      /* broker */
