@@ -8,6 +8,7 @@
  * stderr. Bad input never leaves an output file behind.
  */
 #include <inttypes.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,16 @@ static int bad_input(const char *fmt, ...)
     return EXIT_BAD_INPUT;
 }
 
-/* Parses @argv with @entries; the one positional argument (if @file_arg)
- * must be left. */
+static const char *command_summary(const char *name);
+
+/* Parses @argv with @entries, for `kafkasim @command @params`. */
 static bool parse_options(const char *command, const char *params, GOptionEntry *entries, int *argc,
                           char ***argv, int *status)
 {
-    g_autofree char *title = g_strdup_printf("%s %s", command, params);
-    g_autoptr(GOptionContext) ctx = g_option_context_new(title);
+    g_autofree char *prgname = g_strdup_printf("kafkasim %s", command);
+    g_set_prgname(prgname);
+    g_autoptr(GOptionContext) ctx = g_option_context_new(params);
+    g_option_context_set_summary(ctx, command_summary(command));
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) err = NULL;
     if (!g_option_context_parse(ctx, argc, argv, &err)) {
@@ -294,6 +298,14 @@ static const Command commands[] = {
     {"sweep", "FILE --seeds A..B", "Run many seeds (not supported yet)", cmd_not_yet},
 };
 
+static const char *command_summary(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].summary;
+    return NULL;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: kafkasim COMMAND ...\n\n"
@@ -306,6 +318,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Character handling only (help text with "…"); numbers and messages
+     * stay locale-independent, so output is the same on every machine. */
+    setlocale(LC_CTYPE, "");
     if (argc < 2) {
         usage(stderr);
         return EXIT_BAD_INPUT;
