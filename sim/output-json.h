@@ -22,3 +22,7 @@ void ks_json_str(JsonBuilder *b, const char *key, const char *value);
 void ks_json_broker(JsonBuilder *b, const char *key, KsBrokerId id);
 /* An array of broker ids, in the order given. */
 void ks_json_ids(JsonBuilder *b, const char *key, const KsBrokerId *ids, size_t n);
+
+/* "topics": every topic's partitions with leader, epoch, replicas, ISR and
+ * offsets, as the summary JSON has them (output-summary.c). */
+void ks_json_topics(JsonBuilder *b, KsSim *sim);

@@ -33,7 +33,7 @@ static void brokers(JsonBuilder *b, KsSim *sim)
     json_builder_end_array(b);
 }
 
-static void topics(JsonBuilder *b, KsSim *sim)
+void ks_json_topics(JsonBuilder *b, KsSim *sim)
 {
     g_autoptr(GPtrArray) sorted = ks_sim_sorted_topics(sim);
     json_builder_set_member_name(b, "topics");
@@ -114,7 +114,7 @@ char *ks_summary_json(KsSim *sim)
     ks_json_broker(b, "controller", sim->controller);
     ks_json_int(b, "controller_epoch", sim->controller_epoch);
     brokers(b, sim);
-    topics(b, sim);
+    ks_json_topics(b, sim);
     json_builder_set_member_name(b, "groups");
     json_builder_begin_array(b);
     json_builder_end_array(b);

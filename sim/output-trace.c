@@ -21,6 +21,7 @@
 #include "output-json.h"
 
 struct KsTrace {
+    KsSim *sim;
     char *path;
     char *tmp;
     FILE *f;
@@ -28,7 +29,7 @@ struct KsTrace {
     bool failed;
 };
 
-KsTrace *ks_trace_open(const char *path, GError **error)
+KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error)
 {
     g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
     FILE *f = g_fopen(tmp, "w");
@@ -39,6 +40,7 @@ KsTrace *ks_trace_open(const char *path, GError **error)
         return NULL;
     }
     KsTrace *t = g_new0(KsTrace, 1);
+    t->sim = sim;
     t->path = g_strdup(path);
     t->tmp = g_steal_pointer(&tmp);
     t->f = f;
@@ -53,7 +55,7 @@ static void add_partition(JsonBuilder *b, const KsEvent *ev)
         ks_json_int(b, "partition", ev->partition);
 }
 
-static void build(JsonBuilder *b, const KsEvent *ev)
+static void build(JsonBuilder *b, const KsEvent *ev, KsSim *sim)
 {
     switch (ev->type) {
     case KS_EV_SAY:
@@ -61,6 +63,7 @@ static void build(JsonBuilder *b, const KsEvent *ev)
         break;
     case KS_EV_SNAPSHOT:
         ks_json_str(b, "name", ev->text);
+        ks_json_topics(b, sim);
         break;
     case KS_EV_NOTE:
         ks_json_int(b, "line", ev->line);
@@ -167,7 +170,7 @@ void ks_trace_sink(const KsEvent *ev, void *trace)
     json_builder_begin_object(b);
     ks_json_int(b, "t_us", ev->t);
     ks_json_str(b, "type", ks_event_type_name(ev->type));
-    build(b, ev);
+    build(b, ev, t->sim);
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
     json_generator_set_root(t->gen, root);

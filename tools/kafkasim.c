@@ -178,7 +178,7 @@ static int cmd_run(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     KsTrace *tr = NULL;
-    if (trace && !(tr = ks_trace_open(trace, &err)))
+    if (trace && !(tr = ks_trace_open(sim, trace, &err)))
         return bad_input("%s", err->message);
     g_autoptr(KsTimeline) tl = ks_timeline_new(sim, use_color, print_line, NULL);
     if (!quiet)

@@ -39,10 +39,11 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end);
 
 typedef struct KsTrace KsTrace;
 
-/* Opens a JSON-lines trace that will become @path: events are written to
- * "@path.tmp" as they come. Returns NULL with @error set if the file cannot
+/* Opens a JSON-lines trace of @sim that will become @path: events are
+ * written to "@path.tmp" as they come; a snapshot's object carries the
+ * state of every partition. Returns NULL with @error set if the file cannot
  * be created. */
-KsTrace *ks_trace_open(const char *path, GError **error);
+KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error);
 
 /* Event sink: one JSON object per line, with "t_us" and "type" first. */
 void ks_trace_sink(const KsEvent *event, void *trace);
