@@ -9,6 +9,10 @@
  * the parser refuses it rather than accept a setting that changes nothing.
  * The table is indexed by KsConfigKey and walked linearly by name: it has a
  * few dozen rows and is read only while parsing.
+ *
+ * At the end, the rules by which Kafka's producer adjusts or refuses its
+ * configs when it is built (ks_config_producer_effective): the parser and
+ * the model both use them, so they cannot disagree.
  */
 #include "kafkasim/config.h"
 
@@ -233,4 +237,72 @@ int64_t ks_config_resolve(KsConfigKey key, const KsConfigSet *entity, const KsCo
     if (ks_config_set_has(defaults, key))
         return defaults->values[key];
     return table[key].def;
+}
+
+static bool given(KsConfigKey key, const KsConfigSet *own, const KsConfigSet *defaults)
+{
+    return ks_config_set_has(own, key) || ks_config_set_has(defaults, key);
+}
+
+KsProducerRefusal ks_config_producer_effective(const KsConfigSet *own, const KsConfigSet *defaults,
+                                               bool *out_idempotent, KsTime *out_delivery_timeout)
+{
+    KsProducerRefusal refusal = KS_PRODUCER_REFUSAL_NONE;
+
+    /* ProducerConfig.postProcessAndValidateIdempotenceConfigs. */
+    bool idempotent = ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, own, defaults) != 0;
+    if (idempotent) {
+        KsProducerRefusal conflict = KS_PRODUCER_REFUSAL_NONE;
+        if (ks_config_resolve(KS_CFG_RETRIES, own, defaults) == 0)
+            conflict = KS_PRODUCER_REFUSAL_RETRIES;
+        else if (ks_config_resolve(KS_CFG_ACKS, own, defaults) != -1)
+            conflict = KS_PRODUCER_REFUSAL_ACKS;
+        else if (ks_config_resolve(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, own, defaults) > 5)
+            conflict = KS_PRODUCER_REFUSAL_IN_FLIGHT;
+        if (conflict != KS_PRODUCER_REFUSAL_NONE) {
+            if (given(KS_CFG_ENABLE_IDEMPOTENCE, own, defaults))
+                refusal = conflict;
+            else
+                idempotent = false;
+        }
+    }
+
+    /* KafkaProducer.configureDeliveryTimeout: (int) Math.min((long) lingerMs +
+     * requestTimeoutMs, Integer.MAX_VALUE). */
+    KsTime delivery = ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, own, defaults);
+    KsTime least = MIN(ks_config_resolve(KS_CFG_LINGER_MS, own, defaults) +
+                           ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, own, defaults),
+                       (KsTime)INT32_MAX * KS_TIME_MS);
+    if (delivery < least) {
+        if (!given(KS_CFG_DELIVERY_TIMEOUT_MS, own, defaults))
+            delivery = least;
+        else if (refusal == KS_PRODUCER_REFUSAL_NONE)
+            refusal = KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT;
+    }
+
+    if (out_idempotent)
+        *out_idempotent = idempotent;
+    if (out_delivery_timeout)
+        *out_delivery_timeout = delivery;
+    return refusal;
+}
+
+const char *ks_config_producer_refusal_message(KsProducerRefusal refusal)
+{
+    switch (refusal) {
+    case KS_PRODUCER_REFUSAL_NONE:
+        return NULL;
+    case KS_PRODUCER_REFUSAL_RETRIES:
+        return "Must set retries to non-zero when using the idempotent producer.";
+    case KS_PRODUCER_REFUSAL_ACKS:
+        return "Must set acks to all in order to use the idempotent producer. Otherwise we cannot "
+               "guarantee idempotence.";
+    case KS_PRODUCER_REFUSAL_IN_FLIGHT:
+        return "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent "
+               "producer.";
+    case KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT:
+        return "delivery.timeout.ms should be equal to or larger than linger.ms + "
+               "request.timeout.ms";
+    }
+    g_assert_not_reached();
 }

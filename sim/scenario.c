@@ -133,17 +133,17 @@ typedef struct {
     int timeline_line; /* the first such line */
     int seed_line;
     int zookeeper_line;
-    int set_lines[KS_CFG_COUNT]; /* where `set` gave each config; 0: not set */
-    GHashTable *nodes;           /* name -> KsPlanNode (borrowed from the plan) */
-    GHashTable *brokers;         /* id -> BrokerInfo (owned) */
-    GArray *added;               /* KsBrokerId of brokers that `add broker` adds */
-    GHashTable *topics;          /* name -> KsPlanTopic (borrowed) */
-    GHashTable *topic_norm;      /* name with '.' as '_' -> KsPlanTopic (borrowed) */
-    GArray *topic_aux;           /* TopicAux, parallel to plan->topics */
-    GArray *producer_part;       /* KsLoc of partition=, parallel to plan->producers */
-    GArray *producer_checks;     /* ProducerCheck of producers and flume agents, in file order */
-    GHashTable *clients;         /* name -> ClientInfo (owned) */
-    GHashTable *groups;          /* name -> GroupInfo (owned) */
+    KsLoc set_at[KS_CFG_COUNT]; /* the key where `set` gave each config; line 0: not set */
+    GHashTable *nodes;          /* name -> KsPlanNode (borrowed from the plan) */
+    GHashTable *brokers;        /* id -> BrokerInfo (owned) */
+    GArray *added;              /* KsBrokerId of brokers that `add broker` adds */
+    GHashTable *topics;         /* name -> KsPlanTopic (borrowed) */
+    GHashTable *topic_norm;     /* name with '.' as '_' -> KsPlanTopic (borrowed) */
+    GArray *topic_aux;          /* TopicAux, parallel to plan->topics */
+    GArray *producer_part;      /* KsLoc of partition=, parallel to plan->producers */
+    GArray *producer_checks;    /* ProducerCheck of producers and flume agents, in file order */
+    GHashTable *clients;        /* name -> ClientInfo (owned) */
+    GHashTable *groups;         /* name -> GroupInfo (owned) */
 
     /* Timeline. */
     bool have_at;
@@ -153,7 +153,8 @@ typedef struct {
     int max_every_line;
     int first_every_line;
     int first_every_col;
-    KsTime now; /* time of the action being parsed */
+    KsTime now;           /* time of the action being parsed */
+    bool console_checked; /* check_console_producer() has run */
 } Parser;
 
 /* ------------------------------------------------------------------------ */
@@ -1249,10 +1250,10 @@ static bool decl_set(Parser *p, const DeclRow *row, const KsToken *head, Args *a
     for (guint i = 0; i < a->uses->len; i++) {
         const ConfigUse *u = &g_array_index(a->uses, ConfigUse, i);
         KsConfigKey k = u->info->key;
-        if (p->set_lines[k])
+        if (p->set_at[k].line)
             return fail(p, u->key, VALUE, error, "%s is already set on line %d", u->info->name,
-                        p->set_lines[k]);
-        p->set_lines[k] = head->line;
+                        p->set_at[k].line);
+        p->set_at[k] = loc_of(u->key);
         ks_config_set_put(p->plan->defaults, k, a->configs->values[k]);
     }
     return true;
@@ -1547,74 +1548,92 @@ static KsLoc producer_blame(const ProducerCheck *c, const KsConfigKey *keys)
     return c->name;
 }
 
+/* The configs behind @refusal, the likeliest fix first; ended by
+ * KS_CFG_COUNT. */
+static const KsConfigKey *refusal_blame(KsProducerRefusal refusal)
+{
+    static const KsConfigKey none[] = {KS_CFG_COUNT};
+    static const KsConfigKey retries[] = {KS_CFG_RETRIES, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT};
+    static const KsConfigKey acks[] = {KS_CFG_ACKS, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT};
+    static const KsConfigKey in_flight[] = {KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                                            KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT};
+    static const KsConfigKey delivery[] = {KS_CFG_DELIVERY_TIMEOUT_MS, KS_CFG_LINGER_MS,
+                                           KS_CFG_REQUEST_TIMEOUT_MS, KS_CFG_COUNT};
+    switch (refusal) {
+    case KS_PRODUCER_REFUSAL_NONE:
+        return none;
+    case KS_PRODUCER_REFUSAL_RETRIES:
+        return retries;
+    case KS_PRODUCER_REFUSAL_ACKS:
+        return acks;
+    case KS_PRODUCER_REFUSAL_IN_FLIGHT:
+        return in_flight;
+    case KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT:
+        return delivery;
+    }
+    g_assert_not_reached();
+}
+
 /*
  * Checks a producer's configs against each other as Kafka 3.2 to 3.9 does
- * when the producer is built, in the same order and with Kafka's messages:
- * ProducerConfig.postProcessAndValidateIdempotenceConfigs, then
- * KafkaProducer.configureDeliveryTimeout. (Kafka 4.0 also refuses more than
- * 5 requests in flight when idempotence is on by default.) It runs once every
- * `set` line is known, since a config is explicit when the producer's line or
- * a `set` line gives it. Where Kafka adjusts a config silently instead of
- * refusing it, the adjustment is stored in the producer's configs, so the
- * plan says what the model must do:
- *  - idempotence, not set explicitly, is turned off when acks is not all,
- *    retries is 0 or max.in.flight.requests.per.connection is above 5;
- *  - delivery.timeout.ms, not set explicitly, is raised to linger.ms +
- *    request.timeout.ms (capped at Integer.MAX_VALUE milliseconds).
- * An error points at the offending config on the line, else at the name.
+ * when the producer is built, with Kafka's messages; the rules are
+ * ks_config_producer_effective()'s. It runs once every `set` line is known,
+ * since a config is given when the producer's line or a `set` line gives it.
+ * Where Kafka adjusts a config silently instead of refusing it (idempotence
+ * turned off, delivery.timeout.ms raised), the adjusted value is stored in
+ * the producer's configs, so the plan says what the model must do. An error
+ * points at the offending config on the line, else at the name.
  */
 static bool check_producer_configs(Parser *p, const ProducerCheck *c, GError **error)
 {
     KsConfigSet *cfg = c->configs;
     const KsConfigSet *def = p->plan->defaults;
-    const struct {
-        bool conflict;
-        KsConfigKey blame[3];
-        const char *message;
-    } idempotence_rules[] = {
-        {ks_config_resolve(KS_CFG_RETRIES, cfg, def) == 0,
-         {KS_CFG_RETRIES, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT},
-         "Must set retries to non-zero when using the idempotent producer."},
-        {ks_config_resolve(KS_CFG_ACKS, cfg, def) != -1,
-         {KS_CFG_ACKS, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT},
-         "Must set acks to all in order to use the idempotent producer. Otherwise we cannot "
-         "guarantee idempotence."},
-        {ks_config_resolve(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, cfg, def) > 5,
-         {KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, KS_CFG_ENABLE_IDEMPOTENCE, KS_CFG_COUNT},
-         "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent "
-         "producer."},
-    };
-    bool explicit_idempotence = ks_config_set_has(cfg, KS_CFG_ENABLE_IDEMPOTENCE) ||
-                                ks_config_set_has(def, KS_CFG_ENABLE_IDEMPOTENCE);
-    if (ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, cfg, def)) {
-        for (size_t i = 0; i < G_N_ELEMENTS(idempotence_rules); i++) {
-            if (!idempotence_rules[i].conflict)
-                continue;
-            if (!explicit_idempotence) {
-                ks_config_set_put(cfg, KS_CFG_ENABLE_IDEMPOTENCE, 0);
-                break;
-            }
-            KsLoc at = producer_blame(c, idempotence_rules[i].blame);
-            return fail_at(p, at.line, at.col, VALUE, error, "%s", idempotence_rules[i].message);
+    bool idempotent;
+    KsTime delivery;
+    KsProducerRefusal refusal = ks_config_producer_effective(cfg, def, &idempotent, &delivery);
+    if (refusal != KS_PRODUCER_REFUSAL_NONE) {
+        KsLoc at = producer_blame(c, refusal_blame(refusal));
+        return fail_at(p, at.line, at.col, VALUE, error, "%s",
+                       ks_config_producer_refusal_message(refusal));
+    }
+    if (idempotent != (ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, cfg, def) != 0))
+        ks_config_set_put(cfg, KS_CFG_ENABLE_IDEMPOTENCE, idempotent);
+    if (delivery != ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, cfg, def))
+        ks_config_set_put(cfg, KS_CFG_DELIVERY_TIMEOUT_MS, delivery);
+    return true;
+}
+
+/*
+ * A `produce` action without producer= sends with a console producer built
+ * from the `set` defaults alone, so Kafka would refuse to build it when the
+ * defaults conflict: `set enable.idempotence=true` with `set acks=1`, for
+ * example. The same `set` lines are fine in a scenario without such an
+ * action, where they are only defaults for declared producers, each checked
+ * on its own by check_producer_configs(). Runs at the first such action, when
+ * every `set` line is known; the error points at the latest `set` token of
+ * the conflict, the one that made it one. `set` actions of the timeline are
+ * not counted.
+ */
+static bool check_console_producer(Parser *p, const KsToken *head, GError **error)
+{
+    if (p->console_checked)
+        return true;
+    p->console_checked = true;
+    KsProducerRefusal refusal = ks_config_producer_effective(NULL, p->plan->defaults, NULL, NULL);
+    if (refusal == KS_PRODUCER_REFUSAL_NONE)
+        return true;
+    KsLoc at = loc_of(head);
+    bool found = false;
+    for (const KsConfigKey *k = refusal_blame(refusal); *k != KS_CFG_COUNT; k++) {
+        KsLoc s = p->set_at[*k];
+        if (s.line && (!found || s.line > at.line || (s.line == at.line && s.col > at.col))) {
+            at = s;
+            found = true;
         }
     }
-
-    KsTime least = MIN(ks_config_resolve(KS_CFG_LINGER_MS, cfg, def) +
-                           ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def),
-                       (KsTime)G_MAXINT32 * KS_TIME_MS);
-    if (ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, cfg, def) >= least)
-        return true;
-    if (!ks_config_set_has(cfg, KS_CFG_DELIVERY_TIMEOUT_MS) &&
-        !ks_config_set_has(def, KS_CFG_DELIVERY_TIMEOUT_MS)) {
-        ks_config_set_put(cfg, KS_CFG_DELIVERY_TIMEOUT_MS, least);
-        return true;
-    }
-    static const KsConfigKey delivery_blame[] = {KS_CFG_DELIVERY_TIMEOUT_MS, KS_CFG_LINGER_MS,
-                                                 KS_CFG_REQUEST_TIMEOUT_MS, KS_CFG_COUNT};
-    KsLoc at = producer_blame(c, delivery_blame);
     return fail_at(p, at.line, at.col, VALUE, error,
-                   "delivery.timeout.ms should be equal to or larger than linger.ms + "
-                   "request.timeout.ms");
+                   "%s (`produce` without producer= on line %d sends with the `set` configs)",
+                   ks_config_producer_refusal_message(refusal), head->line);
 }
 
 static bool decl_producer(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
@@ -2430,11 +2449,13 @@ static bool act_produce(Parser *p, const ActionRow *row, const KsToken *head, Ar
     act->count = 1;
     act->partition = -1;
     const Arg *apr = get(a, "producer");
+    const KsPlanProducer *pr = NULL;
     if (apr) {
         if (!arg_name(p, apr, "a producer name", &act->producer, error))
             return false;
         if (!find_producer(p, scalar(apr), act->producer, error))
             return false;
+        pr = ks_plan_find_producer(p->plan, act->producer);
     }
     const Arg *at = get(a, "topic");
     KsPlanTopic *topic = NULL;
@@ -2442,9 +2463,14 @@ static bool act_produce(Parser *p, const ActionRow *row, const KsToken *head, Ar
         topic = arg_topic(p, at, error);
         if (!topic)
             return false;
-    } else if (act->producer) {
+        /* The model sends with the producer, to the producer's topic. */
+        if (pr && strcmp(topic->name, pr->topic) != 0)
+            return fail(p, scalar(at), VALUE, error,
+                        "producer '%s' writes to '%s'; 'produce producer=%s' cannot send to '%s' "
+                        "(leave out topic=, or leave out producer= to send with the `set` configs)",
+                        pr->name, pr->topic, pr->name, topic->name);
+    } else if (pr) {
         /* A producer's own topic is the natural default. */
-        const KsPlanProducer *pr = ks_plan_find_producer(p->plan, act->producer);
         topic = g_hash_table_lookup(p->topics, pr->topic);
     } else {
         return fail(p, head, SYNTAX, error, "produce needs topic=, e.g. topic=orders; usage: %s",
@@ -2468,7 +2494,7 @@ static bool act_produce(Parser *p, const ActionRow *row, const KsToken *head, Ar
     const Arg *ac = get(a, "count");
     if (ac && !arg_int(p, ac, 1, MAX_COUNT, &act->count, error))
         return false;
-    return true;
+    return pr || check_console_producer(p, head, error);
 }
 
 static bool act_say(Parser *p, const ActionRow *row, const KsToken *head, Args *a,

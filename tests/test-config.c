@@ -217,6 +217,184 @@ static void test_config_format_parse_round_trip(void **state)
     }
 }
 
+/* Configs of one producer, written as `set` would write them: "acks=1". */
+static KsConfigSet *configs_of(const char *const *pairs)
+{
+    KsConfigSet *set = ks_config_set_new();
+    for (; pairs && *pairs; pairs += 2) {
+        const KsConfigInfo *info = ks_config_find(pairs[0]);
+        if (!info)
+            fail_msg("unknown config %s", pairs[0]);
+        int64_t v;
+        if (info->type == KS_CONFIG_ENUM) {
+            const KsConfigChoice *c = info->choices;
+            while (c->name && strcmp(c->name, pairs[1]) != 0)
+                c++;
+            assert_non_null(c->name);
+            v = c->value;
+        } else if (info->type == KS_CONFIG_BOOL) {
+            v = strcmp(pairs[1], "true") == 0;
+        } else if (info->type == KS_CONFIG_MS && g_ascii_isdigit(pairs[1][strlen(pairs[1]) - 1])) {
+            v = g_ascii_strtoll(pairs[1], NULL, 10) * KS_TIME_MS; /* plain milliseconds */
+        } else if (info->type == KS_CONFIG_MS) {
+            g_autoptr(GError) error = NULL;
+            if (!ks_scenario_parse_duration(pairs[1], &v, &error))
+                fail_msg("%s=%s: %s", pairs[0], pairs[1], error->message);
+        } else {
+            v = g_ascii_strtoll(pairs[1], NULL, 10);
+        }
+        ks_config_set_put(set, info->key, v);
+    }
+    return set;
+}
+
+/* Kafka 3.2+'s producer: idempotence off when not asked for and acks,
+ * retries or in-flight requests conflict; refused when asked for. The
+ * delivery timeout raised to linger.ms + request.timeout.ms (capped at
+ * Integer.MAX_VALUE ms) when not given; refused when given. */
+static void test_config_producer_effective(void **state)
+{
+#define NONE_   KS_PRODUCER_REFUSAL_NONE
+#define KS_S(n) ((n)*KS_TIME_S)
+    static const struct {
+        const char *own[8], *defaults[8];
+        KsProducerRefusal refusal;
+        bool idempotent;
+        KsTime delivery;
+    } cases[] = {
+        /* Kafka's defaults: idempotent, 120 s. */
+        {{NULL}, {NULL}, NONE_, true, KS_S(120)},
+        /* Not asked for: turned off, whichever set holds the conflict. */
+        {{"acks", "1"}, {NULL}, NONE_, false, KS_S(120)},
+        {{NULL}, {"acks", "0"}, NONE_, false, KS_S(120)},
+        {{"retries", "0"}, {NULL}, NONE_, false, KS_S(120)},
+        {{"max.in.flight.requests.per.connection", "6"}, {NULL}, NONE_, false, KS_S(120)},
+        {{"max.in.flight.requests.per.connection", "5"}, {NULL}, NONE_, true, KS_S(120)},
+        /* Off when asked off, whatever else. */
+        {{"enable.idempotence", "false", "acks", "1"}, {NULL}, NONE_, false, KS_S(120)},
+        /* Asked for, in either set: refused, in Kafka's order. */
+        {{"enable.idempotence", "true", "acks", "1"},
+         {NULL},
+         KS_PRODUCER_REFUSAL_ACKS,
+         true,
+         KS_S(120)},
+        {{"acks", "0"}, {"enable.idempotence", "true"}, KS_PRODUCER_REFUSAL_ACKS, true, KS_S(120)},
+        {{NULL},
+         {"enable.idempotence", "true", "max.in.flight.requests.per.connection", "9"},
+         KS_PRODUCER_REFUSAL_IN_FLIGHT,
+         true,
+         KS_S(120)},
+        {{"acks", "1", "max.in.flight.requests.per.connection", "9", "retries", "0"},
+         {"enable.idempotence", "true"},
+         KS_PRODUCER_REFUSAL_RETRIES,
+         true,
+         KS_S(120)},
+        {{"acks", "1", "max.in.flight.requests.per.connection", "9"},
+         {"enable.idempotence", "true"},
+         KS_PRODUCER_REFUSAL_ACKS,
+         true,
+         KS_S(120)},
+        /* The entity's own acks=all settles the defaults' conflict. */
+        {{"acks", "all"}, {"enable.idempotence", "true", "acks", "1"}, NONE_, true, KS_S(120)},
+        /* Delivery timeout: raised when not given, kept when enough. */
+        {{"linger.ms", "100s"}, {NULL}, NONE_, true, KS_S(130)},
+        {{NULL}, {"request.timeout.ms", "200s"}, NONE_, true, KS_S(200)},
+        {{"linger.ms", "5"}, {NULL}, NONE_, true, KS_S(120)},
+        {{"delivery.timeout.ms", "31s", "linger.ms", "1s"}, {NULL}, NONE_, true, KS_S(31)},
+        {{"delivery.timeout.ms", "30s"}, {NULL}, NONE_, true, KS_S(30)}, /* equal is enough */
+        /* ...refused when given below the sum, from either set. */
+        {{"delivery.timeout.ms", "10s", "linger.ms", "21s"},
+         {NULL},
+         KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT,
+         true,
+         KS_S(10)},
+        {{"request.timeout.ms", "20s", "linger.ms", "1ms"},
+         {"delivery.timeout.ms", "20s"},
+         KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT,
+         true,
+         KS_S(20)},
+        /* Idempotence is checked first (ProducerConfig, before
+         * KafkaProducer's own check). */
+        {{"enable.idempotence", "true", "acks", "1", "delivery.timeout.ms", "1s"},
+         {NULL},
+         KS_PRODUCER_REFUSAL_ACKS,
+         true,
+         KS_S(1)},
+        /* (int) Math.min((long) linger + request, Integer.MAX_VALUE): 30 days
+         * of linger raise the timeout to 2147483647 ms, which is enough when
+         * given. */
+        {{"linger.ms", "720h"}, {NULL}, NONE_, true, (KsTime)INT32_MAX * KS_TIME_MS},
+        {{"linger.ms", "720h", "delivery.timeout.ms", "2147483647"},
+         {NULL},
+         NONE_,
+         true,
+         (KsTime)INT32_MAX * KS_TIME_MS},
+        {{"linger.ms", "720h", "delivery.timeout.ms", "2147483646"},
+         {NULL},
+         KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT,
+         true,
+         (KsTime)(INT32_MAX - 1) * KS_TIME_MS},
+    };
+#undef NONE_
+#undef KS_S
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(KsConfigSet) own = configs_of(cases[i].own);
+        g_autoptr(KsConfigSet) def = configs_of(cases[i].defaults);
+        bool idempotent = !cases[i].idempotent;
+        KsTime delivery = -1;
+        KsProducerRefusal r = ks_config_producer_effective(own, def, &idempotent, &delivery);
+        if (r != cases[i].refusal || idempotent != cases[i].idempotent ||
+            delivery != cases[i].delivery)
+            fail_msg("case %zu: refusal %d idempotent %d delivery %" PRId64
+                     "; expected %d, %d, %" PRId64,
+                     i, r, idempotent, delivery, cases[i].refusal, cases[i].idempotent,
+                     cases[i].delivery);
+        /* The outputs are optional. */
+        ks_assert_i64_eq(ks_config_producer_effective(own, def, NULL, NULL), r);
+        if (r != KS_PRODUCER_REFUSAL_NONE)
+            continue;
+        /* Storing the effective values, as the parser does, changes nothing
+         * when the model asks again. */
+        ks_config_set_put(own, KS_CFG_ENABLE_IDEMPOTENCE, idempotent);
+        ks_config_set_put(own, KS_CFG_DELIVERY_TIMEOUT_MS, delivery);
+        bool again_idempotent;
+        KsTime again_delivery;
+        ks_assert_i64_eq(ks_config_producer_effective(own, def, &again_idempotent, &again_delivery),
+                         KS_PRODUCER_REFUSAL_NONE);
+        ks_assert_i64_eq(again_idempotent, idempotent);
+        ks_assert_i64_eq(again_delivery, delivery);
+    }
+
+    /* The console producer of `produce` has no configs of its own. */
+    g_autoptr(KsConfigSet) def = configs_of((const char *const[]){"acks", "1", NULL});
+    bool idempotent = true;
+    KsTime delivery = 0;
+    ks_assert_i64_eq(ks_config_producer_effective(NULL, def, &idempotent, &delivery),
+                     KS_PRODUCER_REFUSAL_NONE);
+    assert_false(idempotent);
+    ks_assert_i64_eq(delivery, 120 * KS_TIME_S);
+    ks_assert_i64_eq(ks_config_producer_effective(NULL, NULL, &idempotent, &delivery),
+                     KS_PRODUCER_REFUSAL_NONE);
+    assert_true(idempotent);
+}
+
+/* Kafka's ConfigException messages, word for word. */
+static void test_config_producer_refusal_messages(void **state)
+{
+    assert_null(ks_config_producer_refusal_message(KS_PRODUCER_REFUSAL_NONE));
+    ks_assert_str_eq(ks_config_producer_refusal_message(KS_PRODUCER_REFUSAL_RETRIES),
+                     "Must set retries to non-zero when using the idempotent producer.");
+    ks_assert_str_eq(ks_config_producer_refusal_message(KS_PRODUCER_REFUSAL_ACKS),
+                     "Must set acks to all in order to use the idempotent producer. Otherwise we "
+                     "cannot guarantee idempotence.");
+    ks_assert_str_eq(ks_config_producer_refusal_message(KS_PRODUCER_REFUSAL_IN_FLIGHT),
+                     "Must set max.in.flight.requests.per.connection to at most 5 to use the "
+                     "idempotent producer.");
+    ks_assert_str_eq(ks_config_producer_refusal_message(KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT),
+                     "delivery.timeout.ms should be equal to or larger than linger.ms + "
+                     "request.timeout.ms");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +405,8 @@ int main(void)
         cmocka_unit_test(test_config_set_and_resolve_chain),
         cmocka_unit_test(test_config_format_value),
         cmocka_unit_test(test_config_format_parse_round_trip),
+        cmocka_unit_test(test_config_producer_effective),
+        cmocka_unit_test(test_config_producer_refusal_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

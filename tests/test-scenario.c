@@ -700,6 +700,173 @@ static void test_scenario_producer_config_conflicts(void **state)
     }
 }
 
+/* What the parser stores in a producer's configs is what the shared rule
+ * (ks_config_producer_effective) says, and asking the rule again about the
+ * stored configs, as the model does, changes nothing. */
+static void test_scenario_producer_configs_follow_the_shared_rule(void **state)
+{
+    g_autoptr(KsPlan) plan = parse_ok(CLUSTER3 "set linger.ms=10ms\ntopic t\n"
+                                               "producer acks1 topic=t acks=1\n"
+                                               "producer slow topic=t linger.ms=100s\n"
+                                               "producer both topic=t retries=0 "
+                                               "request.timeout.ms=150s\n"
+                                               "producer given topic=t enable.idempotence=true "
+                                               "delivery.timeout.ms=40s\n"
+                                               "producer plain topic=t\n"
+                                               "flume f topic=t rate=1/s acks=0\n");
+    const KsConfigSet *d = plan->defaults;
+    for (guint i = 0; i <= plan->producers->len; i++) {
+        const KsConfigSet *own = i < plan->producers->len
+                                     ? ((KsPlanProducer *)plan->producers->pdata[i])->configs
+                                     : ((KsPlanFlume *)plan->flumes->pdata[0])->configs;
+        bool idempotent;
+        KsTime delivery;
+        ks_assert_i64_eq(ks_config_producer_effective(own, d, &idempotent, &delivery),
+                         KS_PRODUCER_REFUSAL_NONE);
+        ks_assert_i64_eq(idempotent, ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, own, d));
+        ks_assert_i64_eq(delivery, ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, own, d));
+    }
+    const KsConfigSet *both = ks_plan_find_producer(plan, "both")->configs;
+    ks_assert_i64_eq(ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, both, d), 0);
+    ks_assert_i64_eq(ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, both, d),
+                     150 * KS_TIME_S + 10 * KS_TIME_MS);
+    const KsConfigSet *plain = ks_plan_find_producer(plan, "plain")->configs;
+    assert_false(ks_config_set_has(plain, KS_CFG_ENABLE_IDEMPOTENCE));
+    assert_false(ks_config_set_has(plain, KS_CFG_DELIVERY_TIMEOUT_MS));
+}
+
+/* `produce producer=P` sends with P, to P's topic: topic= may only repeat
+ * it, and partition= is checked against it. */
+static void test_scenario_produce_with_producer_keeps_its_topic(void **state)
+{
+    static const char decls[] = CLUSTER3 "topic orders partitions=3\ntopic big partitions=12\n"
+                                         "producer web topic=orders\n";
+    g_autofree char *same = g_strconcat(decls,
+                                        "at 1s produce producer=web topic=orders "
+                                        "partition=2\n",
+                                        NULL);
+    g_autoptr(KsPlan) plan = parse_ok(same);
+    const KsPlanAction *a = plan->actions->pdata[0];
+    ks_assert_str_eq(a->topic, "orders");
+    ks_assert_str_eq(a->producer, "web");
+    ks_assert_i64_eq(a->partition, 2);
+
+    static const struct {
+        const char *line, *where, *message;
+    } cases[] = {
+        {"at 1s produce producer=web topic=big\n", "5:34",
+         "producer 'web' writes to 'orders'; 'produce producer=web' cannot send to 'big' (leave "
+         "out topic=, or leave out producer= to send with the `set` configs)"},
+        /* The topic is wrong before the partition is. */
+        {"at 1s produce topic=big partition=7 producer=web\n", "5:21",
+         "producer 'web' writes to 'orders'; 'produce producer=web' cannot send to 'big'"},
+        /* partition=7 exists in big, not in the producer's topic. */
+        {"at 1s produce producer=web partition=7\n", "5:38",
+         "orders has 3 partitions (0-2); there is no orders-7"},
+        {"at 1s produce producer=web topic=orders partition=3\n", "5:51",
+         "orders has 3 partitions (0-2); there is no orders-3"},
+        /* Without producer=, any topic. */
+        {"at 1s produce topic=big partition=12\n", "5:35",
+         "big has 12 partitions (0-11); there is no big-12"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = g_strconcat(decls, cases[i].line, NULL);
+        int code = 0;
+        g_autofree char *msg = parse_err_flags(text, KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED, &code);
+        g_autofree char *want =
+            g_strdup_printf("test.ks:%s: error: %s", cases[i].where, cases[i].message);
+        if (!g_str_has_prefix(msg, want))
+            fail_msg("for:\n%s  got      %s\n  expected %s...", text, msg, want);
+    }
+    g_autofree char *other = g_strconcat(decls, "at 1s produce topic=big partition=11\n", NULL);
+    g_autoptr(KsPlan) console = parse_ok(other);
+    assert_null(((KsPlanAction *)console->actions->pdata[0])->producer);
+}
+
+/* `produce` without producer= sends with a producer built from the `set`
+ * lines alone, so `set` lines that Kafka's producer would refuse are an
+ * error then, at the later token of the conflict; without such an action
+ * they are only defaults for declared producers. */
+static void test_scenario_set_conflicts_with_console_produce(void **state)
+{
+    static const char acks[] = "Must set acks to all in order to use the idempotent producer. "
+                               "Otherwise we cannot guarantee idempotence.";
+    static const char retries[] = "Must set retries to non-zero when using the idempotent "
+                                  "producer.";
+    static const char inflight[] = "Must set max.in.flight.requests.per.connection to at most 5 "
+                                   "to use the idempotent producer.";
+    static const char delivery[] = "delivery.timeout.ms should be equal to or larger than "
+                                   "linger.ms + request.timeout.ms";
+    static const struct {
+        const char *sets, *where, *message;
+    } cases[] = {
+        /* The later of the two `set` tokens, across lines or on one. */
+        {"set enable.idempotence=true\nset retries=3 acks=1\n", "4:15", acks},
+        {"set acks=1\nset retries=3 enable.idempotence=true\n", "4:15", acks},
+        {"set acks=1 enable.idempotence=true\n", "3:12", acks},
+        {"set enable.idempotence=true acks=0\n", "3:29", acks},
+        {"set retries=0 enable.idempotence=true\n", "3:15", retries},
+        {"set enable.idempotence=true max.in.flight.requests.per.connection=6\n", "3:29", inflight},
+        /* Kafka's order: retries before acks. */
+        {"set enable.idempotence=true retries=0 acks=1\n", "3:29", retries},
+        {"set delivery.timeout.ms=10s\n", "3:5", delivery},
+        {"set delivery.timeout.ms=40s\nset linger.ms=15s\n", "4:5", delivery},
+        {"set linger.ms=15s\nset delivery.timeout.ms=40s\n", "4:5", delivery},
+        {"set request.timeout.ms=5s linger.ms=1s delivery.timeout.ms=5s\n", "3:40", delivery},
+        /* `set` lines below the topic count as well. */
+        {"topic u\nset enable.idempotence=true\nset acks=1\n", "5:5", acks},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text =
+            g_strconcat(CLUSTER3 "topic t\n", cases[i].sets, "at 1s produce topic=t\n", NULL);
+        int produce_line = 1;
+        for (const char *c = text; *c; c++)
+            produce_line += *c == '\n';
+        produce_line--;
+        int code = 0;
+        g_autofree char *msg = parse_err_flags(text, KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED, &code);
+        g_autofree char *want = g_strdup_printf(
+            "test.ks:%s: error: %s (`produce` without producer= on line %d sends with the `set` "
+            "configs)",
+            cases[i].where, cases[i].message, produce_line);
+        if (strcmp(msg, want) != 0)
+            fail_msg("for:\n%s  got      %s\n  expected %s", text, msg, want);
+        ks_assert_i64_eq(code, KS_SCENARIO_ERROR_VALUE);
+    }
+
+    /* Not errors: Kafka turns idempotence off when it was not asked for,
+     * raises a delivery timeout that was not given, and builds no console
+     * producer for a scenario whose `produce` lines all name a producer. */
+    static const char *const fine[] = {
+        "set acks=1\nat 1s produce topic=t\n",
+        "set enable.idempotence=false acks=1\nat 1s produce topic=t\n",
+        "set linger.ms=200s\nat 1s produce topic=t\n",
+        "set enable.idempotence=true acks=1\n",
+        "set enable.idempotence=true acks=1\nproducer p topic=t acks=all\n"
+        "at 1s produce producer=p\n",
+        /* A `set` action changes configs at run time, after the console
+         * producer is built. */
+        "set enable.idempotence=true\nat 1s set acks=1\nat 2s produce topic=t\n",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(fine); i++) {
+        g_autofree char *text = g_strconcat(CLUSTER3 "topic t\n", fine[i], NULL);
+        g_autoptr(KsPlan) plan = parse_ok(text);
+        assert_non_null(plan);
+    }
+
+    /* The same `set` lines with a console `produce` further down: refused. */
+    g_autofree char *msg = parse_err_flags(CLUSTER3 "topic t\n"
+                                                    "set enable.idempotence=true acks=1\n"
+                                                    "producer p topic=t acks=all\n"
+                                                    "at 1s produce producer=p\n"
+                                                    "every 1s produce topic=t\n"
+                                                    "run until 5s\n",
+                                           KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED, NULL);
+    if (!g_str_has_prefix(msg, "test.ks:3:29: error: Must set acks to all") ||
+        !strstr(msg, "on line 6"))
+        fail_msg("got %s", msg);
+}
+
 static void test_scenario_producer_defaults_and_partitioners(void **state)
 {
     g_autoptr(KsPlan) plan =
@@ -1710,6 +1877,9 @@ int main(void)
         cmocka_unit_test(test_scenario_producer_idempotence_as_kafka_decides),
         cmocka_unit_test(test_scenario_producer_delivery_timeout),
         cmocka_unit_test(test_scenario_producer_config_conflicts),
+        cmocka_unit_test(test_scenario_producer_configs_follow_the_shared_rule),
+        cmocka_unit_test(test_scenario_produce_with_producer_keeps_its_topic),
+        cmocka_unit_test(test_scenario_set_conflicts_with_console_produce),
         cmocka_unit_test(test_scenario_producer_defaults_and_partitioners),
         cmocka_unit_test(test_scenario_groups_and_consumers),
         cmocka_unit_test(test_scenario_zookeeper_and_flume),

@@ -155,4 +155,52 @@ void ks_config_set_put(KsConfigSet *set, KsConfigKey key, int64_t value);
  * the cluster-wide @defaults, else Kafka's default. Either set may be NULL. */
 int64_t ks_config_resolve(KsConfigKey key, const KsConfigSet *entity, const KsConfigSet *defaults);
 
+/* Why Kafka's producer refuses its configs when it is built (a
+ * ConfigException from the KafkaProducer constructor), in the order Kafka
+ * checks; see ks_config_producer_effective(). */
+typedef enum {
+    KS_PRODUCER_REFUSAL_NONE,             /* Kafka builds the producer */
+    KS_PRODUCER_REFUSAL_RETRIES,          /* enable.idempotence given true, retries=0 */
+    KS_PRODUCER_REFUSAL_ACKS,             /* enable.idempotence given true, acks not all */
+    KS_PRODUCER_REFUSAL_IN_FLIGHT,        /* enable.idempotence given true, more than 5 in flight */
+    KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT, /* delivery.timeout.ms given, below the sum */
+} KsProducerRefusal;
+
+/*
+ * The settings Kafka's producer (3.2 to 3.9) actually runs with, from its
+ * own configs @own (NULL: none, as for the console producer of a `produce`
+ * action) and the cluster-wide @defaults (may be NULL). A config is "given"
+ * when @own or @defaults has it, as Kafka counts a config the user passed in.
+ * This is the one place kafkasim states these rules:
+ *
+ *  - ProducerConfig.postProcessAndValidateIdempotenceConfigs: when
+ *    enable.idempotence resolves to true and retries is 0, acks is not all
+ *    or max.in.flight.requests.per.connection is above 5, idempotence is
+ *    turned off if enable.idempotence was not given; if it was given, Kafka
+ *    refuses (retries checked first, then acks, then in-flight requests).
+ *  - KafkaProducer.configureDeliveryTimeout: the least delivery timeout is
+ *    linger.ms + request.timeout.ms, capped at Integer.MAX_VALUE ms. A
+ *    delivery.timeout.ms below it is raised to it if it was not given; if it
+ *    was given, Kafka refuses.
+ *
+ * (Kafka 4.0 differs: it also refuses more than 5 requests in flight when
+ * idempotence is on by default.)
+ *
+ * Stores the effective idempotence in *@out_idempotent and the effective
+ * delivery timeout (KsTime) in *@out_delivery_timeout; either pointer may be
+ * NULL. Returns the first refusal in Kafka's order, else
+ * KS_PRODUCER_REFUSAL_NONE; on a refusal the outputs hold the values as given
+ * (a refused producer never runs). The parser refuses every producer that
+ * Kafka would refuse, and stores the adjusted values in a declared
+ * producer's configs; since a stored value counts as given and never
+ * conflicts, calling this again on the plan's configs gives the same values.
+ * This function can't fail.
+ */
+KsProducerRefusal ks_config_producer_effective(const KsConfigSet *own, const KsConfigSet *defaults,
+                                               bool *out_idempotent, KsTime *out_delivery_timeout);
+
+/* Kafka's exception message for @refusal, word for word; NULL for
+ * KS_PRODUCER_REFUSAL_NONE. Borrowed, static. */
+const char *ks_config_producer_refusal_message(KsProducerRefusal refusal);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsConfigSet, ks_config_set_free)
