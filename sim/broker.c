@@ -1,18 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * broker.c - the replica manager of every broker: appends on the leader,
- * follower fetch sessions, the ISR and the high watermark.
+ * broker.c - the replica manager of every broker: produce requests on the
+ * leader, follower fetch sessions, the ISR and the high watermark.
  *
- * Kafka's rules, from Partition.scala, Replica.scala, ReplicaManager.scala
- * and AbstractFetcherThread.scala (see docs and tests/refs):
+ * Kafka's rules, from Partition.scala, Replica.scala, ReplicaManager.scala,
+ * DelayedProduce.scala and AbstractFetcherThread.scala (see docs and
+ * tests/refs):
  *
+ *  - Produce (Partition.appendRecordsToLeader): a broker that does not lead
+ *    the partition answers NOT_LEADER_OR_FOLLOWER; an acks=all write while
+ *    the ISR is smaller than the effective min.insync.replicas (at most the
+ *    replication factor) is refused with NOT_ENOUGH_REPLICAS and not
+ *    written. Otherwise the leader appends; acks=1 is answered at once,
+ *    acks=all is parked in the purgatory until the high watermark covers it
+ *    (then NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below
+ *    the minimum meanwhile) or until request.timeout.ms (REQUEST_TIMED_OUT).
+ *    An idempotent producer's retry of records already in the log is
+ *    acknowledged without appending them twice.
  *  - A follower broker keeps one fetch session per leader broker (one
  *    replica fetcher thread); one request carries all the partitions it
  *    follows there, with its log end offset (LEO) for each. The leader
- *    answers at once if it has records the follower lacks, else parks the
- *    request for up to replica.fetch.wait.max.ms and answers as soon as a
- *    record arrives. The follower appends what it got and fetches again at
- *    once. So replication costs two events per round trip, however many
+ *    records the follower's position when the request arrives, answers at
+ *    once if it has records the follower lacks, else parks the request for
+ *    up to replica.fetch.wait.max.ms and answers as soon as a record
+ *    arrives. The follower appends what it got and fetches again at once.
+ *    So replication costs two events per round trip, however many
  *    partitions the session covers (DESIGN principle 2).
  *  - The leader tracks, per follower, lastCaughtUpTime: on a fetch at offset
  *    f, if f >= its LEO now, the follower is caught up now; else if f >= the
@@ -25,13 +37,15 @@
  *    caught up enough to join), only ever moving forward. ZooKeeper-era
  *    Kafka (<= 3.6) has no min.insync.replicas rule on HW advancement.
  *  - A replica that becomes a follower first reconciles its log with the
- *    leader's by leader epoch (KIP-101, KIP-279): it asks the leader for the
- *    end offset of its latest epoch and truncates what the leader never
- *    had, possibly over several rounds.
+ *    leader's by leader epoch (KIP-101, KIP-279): the leader tells it where
+ *    its latest epoch ends and it truncates what the leader never had; when
+ *    it never saw that epoch it falls back epoch by epoch (the rounds of
+ *    KIP-279, computed here in one answer since both caches are at hand).
  *
  * Simplifications, each the job of a later issue: the controller's
  * LeaderAndIsr reaches brokers instantly; leader-made ISR changes take effect
- * at once (AlterIsr is not modelled); the HW checkpoint is the in-memory HW.
+ * at once (AlterIsr is not modelled); the HW checkpoint is the in-memory HW;
+ * fetch sizes (replica.fetch.max.bytes) and bandwidth are not limited.
  */
 #include "model.h"
 
@@ -47,15 +61,26 @@ KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id)
 
 bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id)
 {
-    for (guint i = 0; i < part->isr->len; i++)
-        if (g_array_index(part->isr, KsBrokerId, i) == id)
-            return true;
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        if (part->replicas[i].broker->id == id)
+            return part->replicas[i].in_isr;
     return false;
 }
 
 KsReplica *ks_partition_leader_replica(KsPartition *part)
 {
-    return part->leader == KS_NO_BROKER ? NULL : ks_partition_replica(part, part->leader);
+    return part->leader_replica;
+}
+
+void ks_partition_set_isr(KsPartition *part, GArray *isr)
+{
+    if (part->isr)
+        g_array_free(part->isr, TRUE);
+    part->isr = isr;
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        part->replicas[i].in_isr = false;
+    for (guint k = 0; k < isr->len; k++)
+        ks_partition_replica(part, g_array_index(isr, KsBrokerId, k))->in_isr = true;
 }
 
 bool ks_partition_available(const KsSim *sim, const KsPartition *part)
@@ -80,24 +105,205 @@ void ks_partition_update_availability(KsSim *sim, KsPartition *part)
 }
 
 static void emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
-                            const char *reason)
+                            KsReason reason)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
     ev.topic = part->topic->name;
     ev.partition = part->index;
     ev.broker = who;
     ev.epoch = part->leader_epoch;
-    ev.ids = (const KsBrokerId *)(void *)part->isr->data;
+    ev.ids = ks_partition_isr_ids(part);
     ev.n_ids = part->isr->len;
-    ev.text = reason;
+    ev.reason = reason;
     ks_sim_emit(sim, &ev);
+}
+
+/* ---- incremental fetch sessions: what changed ---- */
+
+/* Whether the lazy rule holds for @r: it is clean in its session and was
+ * caught up at the session's latest fetch (its position then equalled the
+ * leader's log end, and no append has marked it since). */
+static bool clean_and_caught_up(const KsReplica *r)
+{
+    const KsReplica *lr = r->part->leader_replica;
+    return r->fetcher && !r->dirty && lr && r->fetch_leo >= 0 && r->fetch_leo >= lr->log.end;
+}
+
+/* lastCaughtUpTime as the leader sees it. */
+static KsTime last_caught_up(const KsReplica *r)
+{
+    if (clean_and_caught_up(r))
+        return MAX(r->last_caught_up, r->fetcher->last_arrival);
+    return r->last_caught_up;
+}
+
+/* Writes the lazy fetch state into the replica before it stops being clean,
+ * as if each of the session's fetches had recorded it. */
+static void materialize(KsReplica *r)
+{
+    if (clean_and_caught_up(r) && r->fetcher->last_arrival > r->last_fetch) {
+        r->last_caught_up = MAX(r->last_caught_up, r->fetcher->last_arrival);
+        r->last_fetch = r->fetcher->last_arrival;
+        r->leader_leo_at_last_fetch = r->fetch_leo;
+    }
+}
+
+/* @r goes into its session's next fetch (see KsFetcher in model.h). */
+static void mark_dirty(KsReplica *r)
+{
+    if (!r->fetcher || r->dirty)
+        return;
+    materialize(r);
+    r->dirty = true;
+    g_ptr_array_add(r->fetcher->dirty, r);
+}
+
+/* The leader's log or HW of @part changed: every follower hears of it. */
+static void mark_followers_dirty(KsPartition *part)
+{
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        if (&part->replicas[i] != part->leader_replica)
+            mark_dirty(&part->replicas[i]);
+}
+
+/* ---- produce: the leader's side ---- */
+
+static void purgatory_expired(KsEngine *engine, void *ctx, uint64_t arg);
+
+/* The request leaves the purgatory; the timer follows the next oldest. */
+static void unpark(KsSim *sim, KsProduceRequest *req)
+{
+    KsConnection *c = req->conn;
+    bool was_head = g_queue_peek_head(&c->parked) == req;
+    g_queue_remove(&c->parked, req);
+    if (!was_head)
+        return;
+    KsProduceRequest *next = g_queue_peek_head(&c->parked);
+    if (next)
+        ks_timer_arm_at(sim->engine, &c->purgatory, next->deadline);
+    else
+        ks_timer_cancel(sim->engine, &c->purgatory);
+}
+
+/* One acks=all batch is settled with @err; the request is answered when its
+ * last batch is. */
+static void complete_wait(KsSim *sim, KsProduceWait *w, KsKafkaError err)
+{
+    KsProduceRequest *req = w->request;
+    KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, w->batch);
+    rb->error = err;
+    rb->wait = NULL;
+    g_free(w);
+    if (--req->pending > 0 || req->serving)
+        return;
+    unpark(sim, req);
+    ks_producer_respond(sim, req);
+}
+
+void ks_broker_fail_waits(KsSim *sim, KsPartition *part, KsKafkaError err)
+{
+    while (!g_queue_is_empty(&part->waits))
+        complete_wait(sim, g_queue_pop_head(&part->waits), err);
+}
+
+/* DelayedProduce expiry: the oldest parked requests of a connection that
+ * waited request.timeout.ms are answered with REQUEST_TIMED_OUT for the
+ * batches still waiting. */
+static void purgatory_expired(KsEngine *engine, void *ctx, uint64_t arg)
+{
+    KsConnection *c = ctx;
+    KsSim *sim = c->broker->sim;
+    KsTime now = ks_engine_now(engine);
+    for (KsProduceRequest *req; (req = g_queue_peek_head(&c->parked)) && req->deadline <= now;) {
+        for (guint i = 0; i < req->batches->len && req->pending > 0; i++) {
+            KsProduceWait *w = g_array_index(req->batches, KsRequestBatch, i).wait;
+            if (w) {
+                g_queue_remove(&w->part->waits, w);
+                complete_wait(sim, w, KS_ERR_REQUEST_TIMED_OUT);
+            }
+        }
+    }
+}
+
+/* Whether the leader's log already has these records of this producer:
+ * an idempotent producer's retry, acknowledged without appending again. */
+static bool already_appended(const KsReplica *lr, int32_t producer, const KsRequestBatch *rb)
+{
+    const GArray *runs = lr->log.runs;
+    for (guint i = runs->len; i-- > 0;) {
+        const KsLogRun *run = &g_array_index(runs, KsLogRun, i);
+        if (run->producer == producer && run->first_seq <= rb->first_seq &&
+            rb->first_seq + rb->count <= run->first_seq + run->count)
+            return true;
+    }
+    return false;
+}
+
+static void wake_parked_followers(KsSim *sim, KsPartition *part);
+
+void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
+{
+    KsConnection *c = req->conn;
+    KsProducer *p = c->producer;
+    KsBroker *b = c->broker;
+    req->serving = true;
+    for (guint i = 0; i < req->batches->len; i++) {
+        KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
+        KsPartition *part = &p->topic->partitions[rb->partition];
+        if (part->leader != b->id) {
+            rb->error = KS_ERR_NOT_LEADER_OR_FOLLOWER;
+            continue;
+        }
+        KsReplica *lr = ks_partition_leader_replica(part);
+        /* Partition.effectiveMinIsr: min.insync.replicas, at most the
+         * replication factor. */
+        int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
+        if (p->acks == -1 && (int32_t)part->isr->len < min_isr) {
+            rb->error = KS_ERR_NOT_ENOUGH_REPLICAS;
+            continue;
+        }
+        if (p->idempotent && rb->batch && rb->batch->attempts > 1 &&
+            already_appended(lr, p->index, rb)) {
+            rb->error = KS_ERR_NONE;
+            continue;
+        }
+        ks_log_append(&lr->log, rb->count, part->leader_epoch, p->index, rb->first_seq);
+        mark_followers_dirty(part);
+        if (p->acks == -1) {
+            KsProduceWait *w = g_new0(KsProduceWait, 1);
+            w->request = req;
+            w->part = part;
+            w->batch = i;
+            w->required_hw = lr->log.end;
+            rb->wait = w;
+            req->pending++;
+            g_queue_push_tail(&part->waits, w);
+        }
+        ks_broker_maybe_advance_hw(sim, part);
+        wake_parked_followers(sim, part);
+    }
+    req->serving = false;
+    if (req->pending == 0) {
+        ks_producer_respond(sim, req);
+        return;
+    }
+    req->deadline = ks_engine_now(sim->engine) + p->request_timeout;
+    if (g_queue_is_empty(&c->parked))
+        ks_timer_arm_at(sim->engine, &c->purgatory, req->deadline);
+    g_queue_push_tail(&c->parked, req);
+}
+
+void ks_broker_init_connection(KsConnection *c)
+{
+    ks_timer_init(&c->purgatory, purgatory_expired, c);
 }
 
 /* ---- fetch sessions ---- */
 
 static void fetcher_kick(KsSim *sim, KsFetcher *f);
+static void fetch_park_expired(KsEngine *engine, void *ctx, uint64_t arg);
 
-static KsFetcher *fetcher_get(KsSim *sim, KsBroker *follower, KsBroker *leader)
+static KsFetcher *fetcher_get(KsBroker *follower, KsBroker *leader)
 {
     KsFetcher *f = follower->fetchers[leader->index];
     if (!f) {
@@ -105,7 +311,9 @@ static KsFetcher *fetcher_get(KsSim *sim, KsBroker *follower, KsBroker *leader)
         f->follower = follower;
         f->leader = leader;
         f->replicas = g_ptr_array_new();
+        f->dirty = g_ptr_array_new();
         f->answers = g_array_new(FALSE, FALSE, sizeof(KsFetchAnswer));
+        ks_timer_init(&f->park_timer, fetch_park_expired, f);
         follower->fetchers[leader->index] = f;
     }
     return f;
@@ -116,6 +324,7 @@ static void fetcher_remove(KsReplica *r)
     KsFetcher *f = r->fetcher;
     if (!f)
         return;
+    materialize(r);
     /* Swap-remove: O(1), and the order inside a session never shows. */
     KsReplica *last = g_ptr_array_index(f->replicas, f->replicas->len - 1);
     f->replicas->pdata[r->fetcher_slot] = last;
@@ -123,6 +332,7 @@ static void fetcher_remove(KsReplica *r)
     g_ptr_array_set_size(f->replicas, f->replicas->len - 1);
     r->fetcher = NULL;
     r->fetcher_slot = -1;
+    r->dirty = false; /* its entry in f->dirty, if any, is skipped */
 }
 
 /* Forgets whatever request the session had outstanding; its events will find
@@ -146,12 +356,12 @@ void ks_broker_become_follower(KsSim *sim, KsReplica *r)
     fetcher_remove(r);
     if (!r->broker->alive || part->leader == KS_NO_BROKER || part->leader == r->broker->id)
         return;
-    KsBroker *leader = ks_sim_find_broker(sim, part->leader);
+    KsFetcher *f = fetcher_get(r->broker, ks_sim_find_broker(sim, part->leader));
     r->must_truncate = true;
-    KsFetcher *f = fetcher_get(sim, r->broker, leader);
     r->fetcher = f;
     r->fetcher_slot = (int)f->replicas->len;
     g_ptr_array_add(f->replicas, r);
+    mark_dirty(r);
     fetcher_kick(sim, f);
 }
 
@@ -163,6 +373,11 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader)
     lr->must_truncate = false;
     ks_epochs_assign(lr->epochs, part->leader_epoch, lr->log.end);
     lr->hw = MIN(lr->hw, lr->log.end);
+    /* The followers (re)join their sessions first, so the reset below is
+     * what the leader knows of them. */
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        if (&part->replicas[i] != lr)
+            ks_broker_become_follower(sim, &part->replicas[i]);
     /* Replica.resetReplicaState, on every new leader epoch: ISR members
      * count as caught up now, others as never, so a follower that left the
      * ISR does not hold the HW back. A new leader knows nothing of its
@@ -171,20 +386,16 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader)
         KsReplica *r = &part->replicas[i];
         if (r == lr)
             continue;
-        bool in_sync = ks_partition_in_isr(part, r->broker->id);
-        r->last_caught_up = in_sync ? now : -1;
+        r->last_caught_up = r->in_isr ? now : -1;
         if (new_leader) {
             r->fetch_leo = -1;
             r->leader_leo_at_last_fetch = -1;
             r->last_fetch = -1;
         } else {
             r->leader_leo_at_last_fetch = lr->log.end;
-            r->last_fetch = in_sync ? now : -1;
+            r->last_fetch = r->in_isr ? now : -1;
         }
     }
-    for (int32_t i = 0; i < part->n_replicas; i++)
-        if (&part->replicas[i] != lr)
-            ks_broker_become_follower(sim, &part->replicas[i]);
 }
 
 /* The truncation offset of follower @r against leader @lr, after Kafka's
@@ -224,9 +435,9 @@ static int64_t truncation_offset(const KsReplica *r, const KsReplica *lr)
     return leo;
 }
 
-/* The leader's side of a fetch by follower @r at its LEO (Replica.scala
- * updateFetchState, Partition.maybeExpandIsr). */
-static void track_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, KsReplica *r)
+/* Records the follower's fetch at its LEO, at the leader, when the request
+ * arrives (Replica.updateFetchState, Partition.maybeExpandIsr). */
+static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, KsReplica *r)
 {
     KsTime now = ks_engine_now(sim->engine);
     int64_t fo = r->log.end;
@@ -238,49 +449,70 @@ static void track_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, K
     r->last_fetch = now;
     r->fetch_leo = fo;
 
-    if (!ks_partition_in_isr(part, r->broker->id) && r->broker->registered && fo >= lr->hw) {
+    if (!r->in_isr && r->broker->registered && fo >= lr->hw) {
         const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
         if (fo >= cur->start) {
             KsBrokerId id = r->broker->id;
             g_array_append_val(part->isr, id);
-            part->partition_epoch++;
-            emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, "caught up");
+            r->in_isr = true;
+            emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
         }
     }
 }
 
-/* Serves the session's request at the leader: updates what the leader knows
- * of each follower, then fills the answers. Returns whether the answer
- * carries anything (records or a truncation), i.e. whether to answer now. */
-static bool fetcher_serve(KsSim *sim, KsFetcher *f)
+/* The leader's side of a fetch when it arrives: records the position of
+ * each follower replica that changed (and so may move the ISR and the HW);
+ * the others were caught up and still are. Returns whether there is
+ * something to answer with now: records a follower lacks, or a log to
+ * reconcile. */
+static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
 {
     bool has_data = false;
-    g_array_set_size(f->answers, 0);
-    for (guint i = 0; i < f->replicas->len; i++) {
-        KsReplica *r = g_ptr_array_index(f->replicas, i);
+    f->last_arrival = ks_engine_now(sim->engine);
+    for (guint i = 0; i < f->dirty->len; i++) {
+        KsReplica *r = g_ptr_array_index(f->dirty, i);
+        if (r->fetcher != f || !r->dirty)
+            continue;
         KsPartition *part = r->part;
-        KsReplica *lr = ks_partition_leader_replica(part);
-        KsFetchAnswer a = {.replica = r, .leader_epoch = part->leader_epoch, .truncate_to = -1};
+        KsReplica *lr = part->leader_replica;
         if (r->must_truncate) {
-            a.truncate_to = truncation_offset(r, lr);
             has_data = true;
-        } else {
-            track_follower_fetch(sim, part, lr, r);
-            ks_broker_maybe_advance_hw(sim, part);
-            if (lr->log.end > r->log.end)
-                has_data = true;
+            continue;
         }
-        a.upto = lr->log.end;
-        a.hw = lr->hw;
-        g_array_append_val(f->answers, a);
+        record_follower_fetch(sim, part, lr, r);
+        ks_broker_maybe_advance_hw(sim, part);
+        has_data |= lr->log.end > r->log.end;
     }
     return has_data;
+}
+
+/* Reads the answer from the leader's logs, as they are now, for the
+ * replicas that changed; they are clean again once answered. */
+static void fill_answers(KsFetcher *f)
+{
+    g_array_set_size(f->answers, 0);
+    for (guint i = 0; i < f->dirty->len; i++) {
+        KsReplica *r = g_ptr_array_index(f->dirty, i);
+        if (r->fetcher != f || !r->dirty)
+            continue;
+        KsPartition *part = r->part;
+        KsReplica *lr = part->leader_replica;
+        KsFetchAnswer a = {.replica = r,
+                           .leader_epoch = part->leader_epoch,
+                           .upto = lr->log.end,
+                           .hw = lr->hw,
+                           .truncate_to = r->must_truncate ? truncation_offset(r, lr) : -1};
+        g_array_append_val(f->answers, a);
+        r->dirty = false;
+    }
+    g_ptr_array_set_size(f->dirty, 0);
 }
 
 static void fetch_response_arrives(KsEngine *engine, void *ctx, uint64_t gen);
 
 static void fetcher_respond(KsSim *sim, KsFetcher *f)
 {
+    fill_answers(f);
     f->state = KS_FETCH_RESPONSE;
     ks_timer_cancel(sim->engine, &f->park_timer);
     KsTime lat = ks_net_latency(sim, f->leader->node, f->follower->node);
@@ -314,7 +546,7 @@ static void fetch_request_arrives(KsEngine *engine, void *ctx, uint64_t gen)
         fetcher_fail(sim, f);
         return;
     }
-    if (fetcher_serve(sim, f)) {
+    if (fetch_arrives_at_leader(sim, f)) {
         fetcher_respond(sim, f);
     } else {
         f->state = KS_FETCH_PARKED;
@@ -323,15 +555,12 @@ static void fetch_request_arrives(KsEngine *engine, void *ctx, uint64_t gen)
 }
 
 /* replica.fetch.wait.max.ms passed with nothing new: answer anyway, so the
- * follower learns the high watermark and the leader learns it is alive. */
+ * follower learns the high watermark. */
 static void fetch_park_expired(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsFetcher *f = ctx;
-    KsSim *sim = f->follower->sim;
-    if (f->state != KS_FETCH_PARKED)
-        return;
-    fetcher_serve(sim, f);
-    fetcher_respond(sim, f);
+    if (f->state == KS_FETCH_PARKED)
+        fetcher_respond(f->follower->sim, f);
 }
 
 /* Applies the leader's answer to the follower's replicas. */
@@ -363,19 +592,21 @@ static void fetch_response_arrives(KsEngine *engine, void *ctx, uint64_t gen)
                 ev.n2 = r->log.end;
                 ks_sim_emit(sim, &ev);
             }
+            mark_dirty(r); /* the leader must learn where it stands now */
             continue;
         }
         KsReplica *lr = ks_partition_leader_replica(part);
         int64_t from = r->log.end;
-        ks_log_copy(&r->log, &lr->log, a->upto);
         /* A follower adds a cache entry when it appends the first batch of a
-         * new epoch. */
-        for (guint k = 0; k < r->log.runs->len; k++) {
+         * new epoch; only the runs this copy touched can hold one. */
+        for (guint k = ks_log_copy(&r->log, &lr->log, a->upto); k < r->log.runs->len; k++) {
             const KsLogRun *run = &g_array_index(r->log.runs, KsLogRun, k);
-            if (run->base + run->count > from && run->epoch > ks_epochs_latest(r->epochs))
+            if (run->epoch > ks_epochs_latest(r->epochs))
                 ks_epochs_assign(r->epochs, run->epoch, MAX(run->base, from));
         }
         r->hw = MIN(a->hw, r->log.end);
+        if (r->log.end != from)
+            mark_dirty(r); /* its next fetch carries the new position */
     }
     g_array_set_size(f->answers, 0);
     f->state = KS_FETCH_IDLE;
@@ -388,8 +619,6 @@ static void fetcher_kick(KsSim *sim, KsFetcher *f)
 {
     if (f->state != KS_FETCH_IDLE || f->replicas->len == 0 || !f->follower->alive)
         return;
-    if (!f->park_timer.fn)
-        ks_timer_init(&f->park_timer, fetch_park_expired, f);
     f->state = KS_FETCH_REQUEST;
     sim->stats.fetch_requests++;
     KsTime lat = ks_net_latency(sim, f->follower->node, f->leader->node);
@@ -402,49 +631,47 @@ static void wake_parked_followers(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsFetcher *f = part->replicas[i].fetcher;
-        if (f && f->state == KS_FETCH_PARKED && f->leader->id == part->leader) {
-            fetcher_serve(sim, f);
+        if (f && f->state == KS_FETCH_PARKED && f->leader->id == part->leader)
             fetcher_respond(sim, f);
-        }
     }
 }
 
 /* ---- high watermark and ISR ---- */
 
 /* Partition.maybeIncrementLeaderHW, then completes the acks=all writes the
- * new HW covers. */
+ * new HW covers. Whether a follower outside the ISR is caught up is judged
+ * with the leader's replica.lag.time.max.ms. */
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
     if (!lr)
         return;
     KsTime now = ks_engine_now(sim->engine);
+    KsTime lag_max = lr->broker->lag_max;
     int64_t hw = lr->log.end;
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsReplica *r = &part->replicas[i];
         if (r == lr)
             continue;
-        bool in_isr = ks_partition_in_isr(part, r->broker->id);
-        bool caught_up =
-            r->fetch_leo >= 0 && r->broker->registered &&
-            (r->fetch_leo >= lr->log.end ||
-             (r->last_caught_up >= 0 && now - r->last_caught_up <= r->broker->lag_max));
-        if (in_isr || caught_up)
+        bool caught_up = r->fetch_leo >= 0 && r->broker->registered &&
+                         (r->fetch_leo >= lr->log.end ||
+                          (last_caught_up(r) >= 0 && now - last_caught_up(r) <= lag_max));
+        if (r->in_isr || caught_up)
             hw = MIN(hw, r->fetch_leo);
     }
     if (hw <= lr->hw)
         return;
     lr->hw = hw;
-    int32_t effective_min = MIN(part->topic->min_insync, part->n_replicas);
+    mark_followers_dirty(part);
+    int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
     while (!g_queue_is_empty(&part->waits)) {
         KsProduceWait *w = g_queue_peek_head(&part->waits);
         if (w->required_hw > lr->hw)
             break;
         g_queue_pop_head(&part->waits);
-        KsKafkaError err = (int32_t)part->isr->len < effective_min
-                               ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
-                               : KS_ERR_NONE;
-        ks_producer_on_wait_done(sim, w, err);
+        complete_wait(sim, w,
+                      (int32_t)part->isr->len < min_isr ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
+                                                        : KS_ERR_NONE);
     }
 }
 
@@ -456,14 +683,14 @@ static void maybe_shrink_isr(KsSim *sim, KsPartition *part, KsReplica *lr)
         KsBrokerId id = g_array_index(part->isr, KsBrokerId, i);
         KsReplica *r = ks_partition_replica(part, id);
         bool stuck =
-            r != lr && r->fetch_leo != lr->log.end && now - r->last_caught_up > lr->broker->lag_max;
+            r != lr && r->fetch_leo != lr->log.end && now - last_caught_up(r) > lr->broker->lag_max;
         if (!stuck) {
             i++;
             continue;
         }
         g_array_remove_index(part->isr, i);
-        part->partition_epoch++;
-        emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, id, "lagging");
+        r->in_isr = false;
+        emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, id, KS_REASON_LAGGING);
     }
     ks_broker_maybe_advance_hw(sim, part);
 }
@@ -483,25 +710,7 @@ static void isr_expiration(KsEngine *engine, void *ctx, uint64_t incarnation)
     ks_engine_schedule(engine, b->lag_max / 2, isr_expiration, b, incarnation);
 }
 
-/* ---- appends, start and crash ---- */
-
-/* Appends @count records to @part's leader log under its current epoch.
- * When @wait is not NULL (acks=all) it is queued until the HW covers the
- * records. Returns the first record's offset. */
-int64_t ks_broker_append(KsSim *sim, KsPartition *part, int64_t count, int32_t producer,
-                         int64_t first_seq, KsProduceWait *wait)
-{
-    KsReplica *lr = ks_partition_leader_replica(part);
-    int64_t base = lr->log.end;
-    ks_log_append(&lr->log, count, part->leader_epoch, producer, first_seq);
-    if (wait) {
-        wait->required_hw = lr->log.end;
-        g_queue_push_tail(&part->waits, wait);
-    }
-    ks_broker_maybe_advance_hw(sim, part);
-    wake_parked_followers(sim, part);
-    return base;
-}
+/* ---- start and crash ---- */
 
 void ks_broker_start(KsSim *sim, KsBroker *b)
 {
@@ -510,19 +719,21 @@ void ks_broker_start(KsSim *sim, KsBroker *b)
     ks_engine_schedule(sim->engine, b->lag_max / 2, isr_expiration, b, b->incarnation);
 }
 
-/* The broker process dies: every session it follows with is gone, every
- * follower fetching from it gets a broken connection, and every acks=all
- * write parked on it is answered with a network error by the producer's
- * side of the connection. Its logs stay on disk. */
+/* The broker process dies: its fetcher threads are gone (its replicas
+ * belong to no session until the controller tells it whom to follow
+ * again), every follower fetching from it gets a broken connection, and
+ * every acks=all write parked on it is answered with a network error by the
+ * producer's side of the connection. Its logs stay on disk. */
 void ks_broker_crash(KsSim *sim, KsBroker *b)
 {
     b->alive = false;
     b->incarnation++;
+    for (guint i = 0; i < b->replicas->len; i++)
+        fetcher_remove(g_ptr_array_index(b->replicas, i));
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *other = g_ptr_array_index(sim->brokers, i);
-        KsFetcher *own = b->fetchers[i];
-        if (own)
-            fetcher_abandon(sim, own);
+        if (b->fetchers[i])
+            fetcher_abandon(sim, b->fetchers[i]);
         KsFetcher *to_me = other->fetchers[b->index];
         if (to_me && (to_me->state == KS_FETCH_REQUEST || to_me->state == KS_FETCH_PARKED)) {
             fetcher_abandon(sim, to_me);
@@ -530,12 +741,10 @@ void ks_broker_crash(KsSim *sim, KsBroker *b)
         }
     }
     for (guint i = 0; i < b->replicas->len; i++) {
-        KsReplica *r = g_ptr_array_index(b->replicas, i);
-        KsPartition *part = r->part;
+        KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
         if (part->leader != b->id)
             continue;
-        while (!g_queue_is_empty(&part->waits))
-            ks_producer_on_wait_done(sim, g_queue_pop_head(&part->waits), KS_ERR_NETWORK_EXCEPTION);
+        ks_broker_fail_waits(sim, part, KS_ERR_NETWORK_EXCEPTION);
         ks_partition_update_availability(sim, part);
     }
 }

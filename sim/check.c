@@ -49,10 +49,11 @@ static bool compare_sets(const KsBrokerId *ids, size_t n, KsCmp cmp, const GArra
     return cmp == KS_CMP_NE ? !equal : equal;
 }
 
-static int64_t stat_value(KsSim *sim, KsStatKind kind)
+static int64_t stat_value(const KsSim *sim, KsStatKind kind)
 {
-    ks_sim_update_stats(sim);
-    const KsSimStats *s = &sim->stats;
+    KsSimStats stats;
+    ks_sim_get_stats(sim, &stats);
+    const KsSimStats *s = &stats;
     switch (kind) {
     case KS_STAT_RECORDS_PRODUCED:
         return s->records_produced;
@@ -76,7 +77,7 @@ static int64_t stat_value(KsSim *sim, KsStatKind kind)
     return 0;
 }
 
-bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
+bool ks_check_expect(const KsSim *sim, const KsPlanExpect *e, char **out_actual)
 {
     KsPartition *part = NULL;
     if (e->partition.topic) {
@@ -94,11 +95,9 @@ bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual)
         return compare(part->leader, e->cmp, e->number);
     }
     case KS_EXPECT_ISR: {
-        g_autofree char *ids =
-            ks_text_ids((const KsBrokerId *)(void *)part->isr->data, part->isr->len);
+        g_autofree char *ids = ks_text_ids(ks_partition_isr_ids(part), part->isr->len);
         *out_actual = g_strdup_printf("isr of %s-%d is %s", pname, pidx, ids);
-        return compare_sets((const KsBrokerId *)(void *)part->isr->data, part->isr->len, e->cmp,
-                            e->set_ids);
+        return compare_sets(ks_partition_isr_ids(part), part->isr->len, e->cmp, e->set_ids);
     }
     case KS_EXPECT_REPLICAS: {
         g_autofree KsBrokerId *ids = g_new(KsBrokerId, part->n_replicas);

@@ -57,53 +57,64 @@ static bool controller_active(KsSim *sim)
     return c && c->alive;
 }
 
-static void emit_leader(KsSim *sim, KsPartition *part, KsBrokerId old, const char *reason)
-{
-    KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
-    ev.topic = part->topic->name;
-    ev.partition = part->index;
-    ev.broker = part->leader;
-    ev.broker2 = old;
-    ev.epoch = part->leader_epoch;
-    ev.ids = (const KsBrokerId *)(void *)part->isr->data;
-    ev.n_ids = part->isr->len;
-    ev.text = reason;
-    ks_sim_emit(sim, &ev);
-}
-
-/* Makes @leader (KS_NO_BROKER: none) the leader of @part with ISR @isr
- * (taken), in a new leader epoch unless @reason is "initial", and tells the
- * replicas. */
-void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
-                              const char *reason)
+/* Writes a new leader and ISR for @part (the partition state znode and
+ * LeaderAndIsr to the replicas): the leader epoch goes up by one, except at
+ * creation. @leader may be KS_NO_BROKER (offline) and may be the current
+ * leader (an ISR change made by the controller); @isr is taken. @removed
+ * names the broker an ISR change removes, for the event. */
+static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
+                                 KsReason reason, KsBrokerId removed)
 {
     KsBrokerId old = part->leader;
-    bool initial = g_strcmp0(reason, "initial") == 0;
     KsBroker *old_broker = old == KS_NO_BROKER ? NULL : ks_sim_find_broker(sim, old);
+    guint old_isr_len = part->isr->len;
 
     /* A leader that loses leadership answers its parked acks=all writes with
      * NOT_LEADER_OR_FOLLOWER (the DelayedProduce completes with an error). */
     if (old != leader && old_broker && old_broker->alive)
-        while (!g_queue_is_empty(&part->waits))
-            ks_producer_on_wait_done(sim, g_queue_pop_head(&part->waits),
-                                     KS_ERR_NOT_LEADER_OR_FOLLOWER);
+        ks_broker_fail_waits(sim, part, KS_ERR_NOT_LEADER_OR_FOLLOWER);
 
     part->leader = leader;
-    if (!initial)
+    part->leader_replica = ks_partition_replica(part, leader);
+    if (reason != KS_REASON_INITIAL)
         part->leader_epoch++;
-    part->partition_epoch++;
-    g_array_free(part->isr, TRUE);
-    part->isr = isr;
-    if (!initial && leader != KS_NO_BROKER && leader != old)
+    ks_partition_set_isr(part, isr);
+    if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old)
         sim->stats.leader_elections++;
-    emit_leader(sim, part, old, reason);
 
-    if (leader != KS_NO_BROKER)
+    KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
+    ev.topic = part->topic->name;
+    ev.partition = part->index;
+    ev.epoch = part->leader_epoch;
+    ev.ids = ks_partition_isr_ids(part);
+    ev.n_ids = part->isr->len;
+    ev.reason = reason;
+    if (leader != old || reason == KS_REASON_INITIAL) {
+        ev.broker = leader;
+        ev.broker2 = old;
+        ks_sim_emit(sim, &ev);
+    } else if (part->isr->len < old_isr_len) {
+        ev.type = KS_EV_ISR_SHRUNK;
+        ev.broker = removed;
+        ks_sim_emit(sim, &ev);
+    }
+    /* An ISR of one that stays (its member died, the partition was already
+     * offline) still takes a new epoch, as in Kafka, but nothing shows. */
+
+    if (leader != KS_NO_BROKER) {
         ks_broker_become_leader(sim, part, leader != old);
-    else
+        ks_broker_maybe_advance_hw(sim, part);
+    } else {
         for (int32_t i = 0; i < part->n_replicas; i++)
             ks_broker_stop_following(sim, &part->replicas[i]);
+    }
     ks_partition_update_availability(sim, part);
+}
+
+void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
+                              KsReason reason)
+{
+    write_leader_and_isr(sim, part, leader, isr, reason, KS_NO_BROKER);
 }
 
 /* The ISR of @part without the brokers the controller considers dead. */
@@ -121,12 +132,12 @@ static GArray *live_isr(KsSim *sim, const KsPartition *part)
 /* Offline-partition election (PartitionLeaderElectionAlgorithms): first
  * live ISR member in assignment order, or, if the topic allows unclean
  * election, first live replica. Returns false if nobody can lead. */
-static bool elect(KsSim *sim, KsPartition *part, const char *reason)
+static bool elect(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsBrokerId id = part->replicas[i].broker->id;
         if (is_live(sim, id) && ks_partition_in_isr(part, id)) {
-            ks_controller_set_leader(sim, part, id, live_isr(sim, part), reason);
+            ks_controller_set_leader(sim, part, id, live_isr(sim, part), KS_REASON_OFFLINE);
             return true;
         }
     }
@@ -137,7 +148,7 @@ static bool elect(KsSim *sim, KsPartition *part, const char *reason)
         if (is_live(sim, id)) {
             GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
             g_array_append_val(isr, id);
-            ks_controller_set_leader(sim, part, id, isr, "unclean");
+            ks_controller_set_leader(sim, part, id, isr, KS_REASON_UNCLEAN);
             return true;
         }
     }
@@ -155,7 +166,7 @@ static void elect_offline_partitions(KsSim *sim)
         for (int32_t p = 0; p < topic->n_partitions; p++) {
             KsPartition *part = &topic->partitions[p];
             if (part->leader == KS_NO_BROKER || !is_live(sim, part->leader))
-                elect(sim, part, "offline");
+                elect(sim, part);
         }
     }
 }
@@ -176,28 +187,10 @@ static void remove_from_isrs(KsSim *sim, KsBroker *b)
             if (id != b->id || last)
                 g_array_append_val(isr, id);
         }
-        if (part->leader == b->id) {
-            ks_controller_set_leader(sim, part, KS_NO_BROKER, isr, "its leader's broker failed");
-            continue;
-        }
-        /* Same leader (or still none), new ISR, new leader epoch. */
-        g_array_free(part->isr, TRUE);
-        part->isr = isr;
-        part->leader_epoch++;
-        part->partition_epoch++;
-        KsEvent ev = ks_event_init(KS_EV_ISR_SHRUNK, ks_engine_now(sim->engine));
-        ev.topic = part->topic->name;
-        ev.partition = part->index;
-        ev.broker = b->id;
-        ev.epoch = part->leader_epoch;
-        ev.ids = (const KsBrokerId *)(void *)part->isr->data;
-        ev.n_ids = part->isr->len;
-        ev.text = "broker failed";
-        ks_sim_emit(sim, &ev);
-        if (part->leader != KS_NO_BROKER) {
-            ks_broker_become_leader(sim, part, false);
-            ks_broker_maybe_advance_hw(sim, part);
-        }
+        if (part->leader == b->id)
+            write_leader_and_isr(sim, part, KS_NO_BROKER, isr, KS_REASON_LEADER_FAILED, b->id);
+        else
+            write_leader_and_isr(sim, part, part->leader, isr, KS_REASON_BROKER_FAILED, b->id);
     }
 }
 
@@ -228,7 +221,7 @@ void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
             if (leader == KS_NO_BROKER)
                 leader = id;
         }
-        ks_controller_set_leader(sim, part, leader, isr, "initial");
+        ks_controller_set_leader(sim, part, leader, isr, KS_REASON_INITIAL);
     }
 }
 
@@ -273,7 +266,7 @@ static bool elect_preferred(KsSim *sim, KsPartition *part)
         return false;
     GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
     g_array_append_vals(isr, part->isr->data, part->isr->len);
-    ks_controller_set_leader(sim, part, preferred, isr, "preferred");
+    ks_controller_set_leader(sim, part, preferred, isr, KS_REASON_PREFERRED);
     return true;
 }
 

@@ -26,8 +26,9 @@
  *     stale.
  *
  * Timers. The workload re-arms timers much more often than they fire: a
- * consumer's session timeout moves later on every heartbeat, a request
- * timeout is armed per request and usually cancelled by the response. So a
+ * consumer's session timeout moves later on every heartbeat, a connection's
+ * produce purgatory timer moves to the next parked request each time one is
+ * answered. So a
  * timer is not removed from the heap when it moves (there is no index per
  * entry to find it by); instead:
  *  - Re-arming to a later deadline than the live entry's time touches no

@@ -34,6 +34,20 @@ static const char *const names[KS_EV_COUNT] = {
     [KS_EV_RECORDS_EXPIRED] = "records_expired",
 };
 
+static const char *const reasons[] = {
+    [KS_REASON_NONE] = "none",           [KS_REASON_INITIAL] = "initial",
+    [KS_REASON_OFFLINE] = "offline",     [KS_REASON_UNCLEAN] = "unclean",
+    [KS_REASON_PREFERRED] = "preferred", [KS_REASON_LEADER_FAILED] = "leader_failed",
+    [KS_REASON_LAGGING] = "lagging",     [KS_REASON_BROKER_FAILED] = "broker_failed",
+    [KS_REASON_CAUGHT_UP] = "caught_up",
+};
+
+const char *ks_reason_name(KsReason reason)
+{
+    g_return_val_if_fail(reason < G_N_ELEMENTS(reasons), "unknown");
+    return reasons[reason];
+}
+
 KsEvent ks_event_init(KsEventType type, KsTime t)
 {
     return (KsEvent){.t = t,

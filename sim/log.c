@@ -68,12 +68,15 @@ static guint run_index(const KsLog *log, int64_t offset)
 }
 
 /* Copies @src's records from @dst's end up to @upto (exclusive) onto @dst,
- * keeping their epochs and identities: what a follower's fetch does. */
-void ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto)
+ * keeping their epochs and identities: what a follower's fetch does.
+ * Returns the index of the first run of @dst that the copy extended or
+ * added, so the caller can look at what arrived without walking the log. */
+guint ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto)
 {
+    guint first = dst->runs->len > 0 ? dst->runs->len - 1 : 0;
     upto = MIN(upto, src->end);
     if (dst->end >= upto)
-        return;
+        return dst->runs->len;
     for (guint i = run_index(src, dst->end); i < src->runs->len && dst->end < upto; i++) {
         const KsLogRun *r = &g_array_index(src->runs, KsLogRun, i);
         int64_t from = MAX(dst->end, r->base);
@@ -81,6 +84,7 @@ void ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto)
         if (to > from)
             ks_log_append(dst, to - from, r->epoch, r->producer, r->first_seq + (from - r->base));
     }
+    return first;
 }
 
 /* Removes every record at or after @offset. */
@@ -98,14 +102,6 @@ void ks_log_truncate(KsLog *log, int64_t offset)
         last->count = MIN(last->count, offset - last->base);
     }
     log->end = offset;
-}
-
-/* Leader epoch of the record at @offset, or -1 outside the log. */
-int32_t ks_log_epoch_at(const KsLog *log, int64_t offset)
-{
-    if (offset < 0 || offset >= log->end)
-        return -1;
-    return g_array_index(log->runs, KsLogRun, run_index(log, offset)).epoch;
 }
 
 /* LeaderEpochFileCache.assign: ignored when the latest entry already has

@@ -38,11 +38,11 @@ typedef struct KsFetcher KsFetcher;
 typedef struct KsProducer KsProducer;
 typedef struct KsProduceRequest KsProduceRequest;
 typedef struct KsProduceWait KsProduceWait;
+typedef struct KsConnection KsConnection;
 
 struct KsNode {
     char *name;
     char *zone; /* NULL: none */
-    int index;
     bool up;
 };
 
@@ -50,9 +50,11 @@ struct KsNode {
  * A run of consecutive records in one log, appended under one leader epoch
  * by one producer with consecutive sequence numbers. Kafka stores batches;
  * a run is what adjacent batches become when nothing distinguishes them, so
- * a log that only grows stays one run per (epoch, producer). The identity of
- * a record is (producer, partition, sequence): the ledger uses it to tell an
- * acknowledged record that survived from one that was truncated away.
+ * a log written by one producer under one leader is one run, however long.
+ * Producers writing the same partition interleave their batches, and then
+ * there is a run per batch. The identity of a record is (producer,
+ * partition, sequence): the ledger uses it to tell an acknowledged record
+ * that survived from one that was truncated away.
  */
 typedef struct {
     int64_t base; /* offset of the first record */
@@ -76,7 +78,7 @@ typedef struct {
 struct KsReplica {
     KsPartition *part;
     KsBroker *broker;
-    int slot; /* index in the partition's replica list (assignment order) */
+    bool in_isr; /* its broker is in the partition's ISR */
     KsLog log;
     GArray *epochs; /* of KsEpochEntry: epochs and start offsets both increasing */
     int64_t hw;     /* this replica's high watermark */
@@ -89,17 +91,19 @@ struct KsReplica {
     bool must_truncate; /* became follower: reconcile with the leader first */
     KsFetcher *fetcher; /* the fetch session it is in, or NULL */
     int fetcher_slot;   /* its index in that session */
+    bool dirty;         /* in its session's incremental fetch (see KsFetcher) */
 };
 
 struct KsPartition {
     KsTopic *topic;
     int32_t index;
     int32_t n_replicas;
-    KsReplica *replicas; /* assignment order: replicas[0] is the preferred leader */
-    KsBrokerId leader;   /* KS_NO_BROKER: offline */
+    KsReplica *replicas;       /* assignment order: replicas[0] is the preferred leader */
+    KsBrokerId leader;         /* KS_NO_BROKER: offline */
+    KsReplica *leader_replica; /* the leader's replica, NULL when offline */
     int32_t leader_epoch;
-    int32_t partition_epoch;  /* version of the partition state znode */
-    GArray *isr;              /* of KsBrokerId, in stored order */
+    GArray *isr;              /* of KsBrokerId, in stored order; change it only with
+                                 ks_partition_set_isr() and friends */
     GQueue waits;             /* of KsProduceWait*: acks=all writes waiting for the HW */
     KsTime unavailable_since; /* -1: available */
     KsTime unavailable_us;
@@ -140,10 +144,23 @@ typedef struct {
     int64_t truncate_to; /* >= 0: truncate to this first (epoch reconciliation) */
 } KsFetchAnswer;
 
+/*
+ * Fetch sessions are incremental (KIP-227): a request names only partitions
+ * whose fetch position changed, a response carries only partitions with new
+ * records or a new high watermark. Here a replica is "dirty" from the moment
+ * its leader appends or moves the HW, or its own log changes, until the
+ * next response that carries it. A clean replica's position at the leader
+ * has not changed: it was caught up at the session's latest fetch
+ * (last_arrival), which the leader reads when it needs lastCaughtUpTime. So
+ * a round trip costs the partitions that changed, not the whole session.
+ */
 struct KsFetcher {
     KsBroker *follower;
     KsBroker *leader;
     GPtrArray *replicas; /* of KsReplica*: the follower's replicas led by `leader` */
+    GPtrArray *dirty;    /* of KsReplica*: the changed ones (entries of replicas that
+                            left the session are skipped) */
+    KsTime last_arrival; /* when the latest request reached the leader */
     KsFetchState state;
     uint64_t gen; /* bumps when a request is abandoned */
     KsTimer park_timer;
@@ -163,7 +180,6 @@ struct KsBroker {
     bool registered;        /* its /brokers/ids node exists */
     bool ctrl_live;         /* live in the controller's view (controllerContext) */
     KsTimer session_timer;  /* expiry of a dead broker's session */
-    int64_t broker_epoch;   /* czxid of its registration */
     GPtrArray *replicas;    /* of KsReplica* hosted here */
     KsFetcher **fetchers;   /* by leader broker index, created on demand */
     KsTime lag_max;         /* replica.lag.time.max.ms */
@@ -174,13 +190,15 @@ struct KsBroker {
 
 /* Per-partition accumulator state of one producer (RecordAccumulator). */
 typedef struct {
-    GQueue batches;    /* of KsProducerBatch*, oldest first */
-    KsBrokerId leader; /* the producer's metadata: leader as last seen */
-    bool failing;      /* its last response was an error */
-    int last_error;    /* KsKafkaError last reported while failing */
-    int64_t refused;   /* records given up since it started failing */
-    int64_t next_seq;  /* sequence number of its next record */
-    GArray *acked;     /* of KsSeqRange: acknowledged sequences (ledger) */
+    GQueue batches;     /* of KsProducerBatch*, in creation order */
+    int active_slot;    /* its index in KsProducer.active, -1 with no batch */
+    KsBrokerId leader;  /* the producer's metadata: leader as last seen */
+    KsConnection *conn; /* the connection to that leader, NULL with none */
+    bool failing;       /* its last attempt failed */
+    int last_error;     /* KsKafkaError last reported while failing */
+    int64_t refused;    /* records given up since it started failing */
+    int64_t next_seq;   /* sequence number of its next record */
+    GArray *acked;      /* of KsSeqRange: acknowledged sequences (ledger) */
 } KsProducerPartition;
 
 typedef struct {
@@ -192,12 +210,32 @@ typedef struct {
     int32_t partition;
     int64_t first_seq;
     int64_t count;
-    int64_t bytes;
-    KsTime created;     /* for linger.ms and delivery.timeout.ms */
+    KsTime created;     /* arrival of its first record: linger.ms, delivery.timeout.ms */
     KsTime retry_after; /* retry.backoff.ms after a failure */
     int attempts;
     bool in_flight;
 } KsProducerBatch;
+
+/*
+ * A producer's connection to one broker, both ends of it: what the client
+ * knows (requests in flight, failed connection attempts) and what the
+ * broker holds for it (acks=all requests parked in its DelayedProduce
+ * purgatory until the high watermark covers them or request.timeout.ms
+ * passes). Parked requests are in arrival order, which is deadline order,
+ * so one timer per connection covers them all.
+ */
+struct KsConnection {
+    KsProducer *producer;
+    KsBroker *broker;
+    int in_flight;       /* requests sent and not answered (acks 1 and all) */
+    int failures;        /* connection attempts that failed in a row */
+    KsTime reconnect_at; /* no attempt before this (reconnect.backoff.ms) */
+    GQueue requests;     /* every live KsProduceRequest sent on it (owned) */
+    GQueue parked;       /* acks=all requests waiting at the broker, oldest first */
+    KsTimer purgatory;   /* fires at the oldest parked request's deadline */
+    int32_t leads;       /* partitions its broker leads, in the producer's metadata */
+    GPtrArray *drain;    /* scratch: batches of the request being built */
+};
 
 struct KsProducer {
     KsSim *sim; /* owner, for engine callbacks */
@@ -209,7 +247,7 @@ struct KsProducer {
     /* Configs, resolved. */
     int32_t acks;
     KsTime linger;
-    int64_t batch_size;
+    int64_t batch_records; /* records per batch: batch.size / record size, at least 1 */
     int64_t record_size;
     int64_t max_in_flight;
     int64_t retries;
@@ -224,23 +262,20 @@ struct KsProducer {
     KsRoundRobin rr;
     KsSticky sticky;
     KsRng rng;
-    int32_t *key_partition; /* partition of key k, for k < plan->keys */
-    bool has_metadata;      /* it has fetched metadata at least once */
-    bool *available;        /* partitions with a leader in its metadata */
-    int32_t *queue_sizes;   /* batches queued per partition (adaptive sticky) */
+    bool has_metadata;    /* it has fetched metadata at least once */
+    bool *available;      /* partitions with a leader in its metadata */
+    int32_t *queue_sizes; /* batches queued per partition (adaptive sticky) */
     /* Record arrivals at the configured rate: the k-th record (1-based) after
-     * rate_start arrives at rate_start + ceil(k * 1e6 / rate), so no event per
-     * record is needed to know how many have arrived. */
+     * rate_start arrives at rate_start + ceil(k * 1e6 / rate). Records are
+     * taken into batches when the producer wakes, each with its own arrival
+     * time, so no event per record is needed. */
     bool running;
     KsTime rate_start;
-    int64_t rate_arrived;       /* records that arrived since rate_start */
+    int64_t rate_arrived;       /* records taken since rate_start */
     int64_t generated;          /* rate-driven records so far (the count= limit) */
     KsProducerPartition *parts; /* by partition */
-    int *in_flight;             /* unanswered requests by broker index */
-    int *connect_failures;      /* failed connection attempts in a row, by broker */
-    KsTime *reconnect_at;       /* no connection attempt before this, by broker */
-    KsTime reconnect_wake;      /* earliest reconnect a waiting batch needs */
-    GPtrArray **drain_lists;    /* scratch, by broker index */
+    GArray *active;             /* of int32_t: partitions with batches */
+    KsConnection *conns;        /* by broker index */
     KsTimer wake;               /* next arrival, linger, retry or expiry */
 };
 
@@ -249,18 +284,19 @@ typedef struct {
     int32_t partition;
     int64_t first_seq;
     int64_t count;
-    KsProducerBatch *batch; /* the producer's batch; NULL once settled (acks=0) */
+    KsProducerBatch *batch; /* the producer's batch; NULL for acks=0 (settled at send) */
     int error;              /* KsKafkaError */
-    KsProduceWait *wait;
+    KsProduceWait *wait;    /* acks=all: its wait at the leader, while waiting */
 } KsRequestBatch;
 
-/* A produce request from one producer to one broker. */
+/* A produce request from one producer to one broker. Engine events carry
+ * it by pointer: it lives, in its connection's list, until its response is
+ * handled (acks=0: until it reaches the broker). */
 struct KsProduceRequest {
-    uint64_t id;
-    KsProducer *producer;
-    KsBroker *broker;
+    KsConnection *conn;
     uint64_t broker_incarnation; /* the broker process it was sent to */
     KsTime sent;
+    KsTime deadline; /* parked: when the broker gives up (request.timeout.ms) */
     GArray *batches; /* of KsRequestBatch */
     int pending;     /* batches waiting for the HW (acks=all) */
     bool serving;    /* the broker is still going through it */
@@ -302,11 +338,7 @@ struct KsSim {
     KsBrokerId controller;      /* KS_NO_BROKER: none */
     bool broker_change_pending; /* a /brokers/ids watch event is queued */
     int32_t controller_epoch;
-    int64_t next_zxid;
     KsRng registry_rng;
-    /* Requests. */
-    uint64_t next_request_id;
-    GHashTable *requests; /* id -> KsProduceRequest*, owned */
     /* Views. */
     GArray *sinks; /* of KsSink */
     KsSimStats stats;
@@ -317,7 +349,6 @@ struct KsSim {
 
 /* sim.c */
 void ks_sim_emit(KsSim *sim, const KsEvent *event);
-void ks_sim_update_stats(KsSim *sim);
 KsBroker *ks_sim_find_broker(const KsSim *sim, KsBrokerId id);
 KsNode *ks_sim_find_node(const KsSim *sim, const char *name);
 KsTopic *ks_sim_find_topic(const KsSim *sim, const char *name);
@@ -332,9 +363,8 @@ KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to);
 void ks_log_init(KsLog *log);
 void ks_log_clear(KsLog *log);
 void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer, int64_t first_seq);
-void ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto);
+guint ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto);
 void ks_log_truncate(KsLog *log, int64_t offset);
-int32_t ks_log_epoch_at(const KsLog *log, int64_t offset);
 void ks_epochs_assign(GArray *epochs, int32_t epoch, int64_t start);
 void ks_epochs_truncate_from_end(GArray *epochs, int64_t end);
 int32_t ks_epochs_latest(const GArray *epochs);
@@ -345,12 +375,24 @@ void ks_epochs_end_offset_for(const GArray *epochs, int32_t requested, int64_t l
 KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id);
 bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id);
 KsReplica *ks_partition_leader_replica(KsPartition *part);
+/* The ISR as an array of ids, in stored order (part->isr->len of them). */
+static inline const KsBrokerId *ks_partition_isr_ids(const KsPartition *part)
+{
+    return (const KsBrokerId *)(const void *)part->isr->data;
+}
+/* Replaces @part's ISR with @isr (taken) and keeps the replicas' in_isr
+ * flags in step. */
+void ks_partition_set_isr(KsPartition *part, GArray *isr);
 void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader);
 void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
 void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
-int64_t ks_broker_append(KsSim *sim, KsPartition *part, int64_t count, int32_t producer,
-                         int64_t first_seq, KsProduceWait *wait);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
+/* Sets up the broker's end of a producer connection (its purgatory timer). */
+void ks_broker_init_connection(KsConnection *conn);
+/* A produce request reaches its broker (KafkaApis.handleProduceRequest). */
+void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req);
+/* Answers every acks=all write parked at @part's leader with @err. */
+void ks_broker_fail_waits(KsSim *sim, KsPartition *part, KsKafkaError err);
 void ks_broker_start(KsSim *sim, KsBroker *broker);
 void ks_broker_crash(KsSim *sim, KsBroker *broker);
 void ks_partition_update_availability(KsSim *sim, KsPartition *part);
@@ -358,6 +400,7 @@ bool ks_partition_available(const KsSim *sim, const KsPartition *part);
 
 /* registry.c: ZooKeeper sessions, broker registration, /controller.
  * Registering fails (false) while the broker's previous session lives. */
+void ks_registry_init_broker(KsBroker *broker);
 bool ks_registry_register_broker(KsSim *sim, KsBroker *broker);
 /* When a dead broker's session will expire, or -1. */
 KsTime ks_registry_session_expiry(const KsBroker *broker);
@@ -372,7 +415,7 @@ void ks_controller_broker_change(KsSim *sim);
  * and @partition (-1: all of the topic). */
 void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition);
 void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
-                              const char *reason);
+                              KsReason reason);
 
 /* producer.c */
 KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *topic, int index);
@@ -381,15 +424,16 @@ void ks_producer_start(KsSim *sim, KsProducer *producer);
 void ks_producer_stop(KsSim *sim, KsProducer *producer);
 void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
                       int32_t partition);
-void ks_producer_on_wait_done(KsSim *sim, KsProduceWait *wait, KsKafkaError err);
-void ks_produce_request_free(gpointer request);
+/* The broker is done with @req: its answer leaves for the producer (acks=0:
+ * it is dropped). */
+void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
 
 /* ledger.c: what happened to every acknowledged record. */
 int64_t ks_ledger_records_lost(const KsSim *sim);
 
 /* check.c: evaluates @e now. Sets *@out_actual to a new string saying what
  * the model shows. */
-bool ks_check_expect(KsSim *sim, const KsPlanExpect *e, char **out_actual);
+bool ks_check_expect(const KsSim *sim, const KsPlanExpect *e, char **out_actual);
 
 typedef struct {
     KsEventSinkFn fn;

@@ -69,7 +69,9 @@ void ks_json_topics(JsonBuilder *b, KsSim *sim)
 
 static void stats(JsonBuilder *b, KsSim *sim)
 {
-    const KsSimStats *s = ks_sim_stats(sim);
+    KsSimStats stats;
+    ks_sim_get_stats(sim, &stats);
+    const KsSimStats *s = &stats;
     json_builder_set_member_name(b, "stats");
     json_builder_begin_object(b);
     ks_json_int(b, "events", (int64_t)s->events);

@@ -269,7 +269,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         a = ks_text_broker(ev->broker);
         b = ks_text_broker(ev->broker2);
         c = ks_text_ids(ev->ids, ev->n_ids);
-        if (g_strcmp0(ev->text, "initial") == 0) {
+        if (ev->reason == KS_REASON_INITIAL) {
             KsTopic *t = ks_sim_find_topic(tl->sim, ev->topic);
             if (t->n_partitions > MAX_PARTITION_LINES)
                 break;
@@ -284,26 +284,25 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             sub(tl, text);
         } else if (ev->broker == KS_NO_BROKER) {
             line(tl, ev->t, "leader", C_RED,
-                 "%s-%" PRId32 " is offline: %s (was %s), leader epoch %" PRId32 ", isr %s",
-                 ev->topic, ev->partition, ev->text, b, ev->epoch, c);
+                 "%s-%" PRId32 " is offline: leader %s's broker failed and no other live "
+                 "replica is in sync, leader epoch %" PRId32 ", isr %s",
+                 ev->topic, ev->partition, b, ev->epoch, c);
         } else {
             line(tl, ev->t, "leader", C_YELLOW,
                  "%s-%" PRId32 ": leader %s -> %s (%s election), leader epoch %" PRId32 ", isr %s",
-                 ev->topic, ev->partition, b, a, ev->text, ev->epoch, c);
+                 ev->topic, ev->partition, b, a, ks_reason_name(ev->reason), ev->epoch, c);
         }
         break;
     }
     case KS_EV_ISR_SHRUNK:
         c = ks_text_ids(ev->ids, ev->n_ids);
-        if (g_strcmp0(ev->text, "broker failed") == 0)
-            line(tl, ev->t, "isr", C_YELLOW,
-                 "%s-%" PRId32 ": broker %" PRId32
-                 " left the ISR (broker failed), leader epoch %" PRId32 ", isr %s",
-                 ev->topic, ev->partition, ev->broker, ev->epoch, c);
-        else
-            line(tl, ev->t, "isr", C_YELLOW,
-                 "%s-%" PRId32 ": broker %" PRId32 " left the ISR (%s), isr %s", ev->topic,
-                 ev->partition, ev->broker, ev->text, c);
+        line(tl, ev->t, "isr", C_YELLOW,
+             "%s-%" PRId32 ": broker %" PRId32 " left the ISR (%s), leader epoch %" PRId32
+             ", isr %s",
+             ev->topic, ev->partition, ev->broker,
+             ev->reason == KS_REASON_LAGGING ? "lagging: replica.lag.time.max.ms"
+                                             : "its broker failed",
+             ev->epoch, c);
         break;
     case KS_EV_ISR_EXPANDED:
         c = ks_text_ids(ev->ids, ev->n_ids);
@@ -349,7 +348,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     case KS_EV_PRODUCE_FAILING:
         if (ev->partition < 0)
-            line(tl, ev->t, "producer", C_RED, "%s: %s; its batches wait, metadata is refreshed",
+            line(tl, ev->t, "producer", C_RED, "%s: \"%s\" Its batches wait; it refreshes metadata",
                  ev->text, ev->text2);
         else
             line(tl, ev->t, "producer", C_RED,
@@ -362,9 +361,15 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
              ev->text, ev->topic, ev->partition, ev->n, ev->n == 1 ? "" : "s");
         break;
     case KS_EV_RECORDS_EXPIRED:
-        line(tl, ev->t, "producer", C_RED,
-             "%s: gave up on %" PRId64 " record%s for %s-%" PRId32 " (%s)", ev->text, ev->n,
-             ev->n == 1 ? "" : "s", ev->topic, ev->partition, ev->text2);
+        if (ev->n2 >= 0)
+            line(tl, ev->t, "producer", C_RED,
+                 "%s: Expiring %" PRId64 " record(s) for %s-%" PRId32 ": %" PRId64
+                 " ms has passed since batch creation",
+                 ev->text, ev->n, ev->topic, ev->partition, ev->n2);
+        else
+            line(tl, ev->t, "producer", C_RED,
+                 "%s: gave up on %" PRId64 " record%s for %s-%" PRId32 " (%s, retries exhausted)",
+                 ev->text, ev->n, ev->n == 1 ? "" : "s", ev->topic, ev->partition, ev->text2);
         break;
     case KS_EV_COUNT:
         break;
@@ -374,7 +379,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
 void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
 {
     KsSim *sim = tl->sim;
-    const KsSimStats *st = ks_sim_stats(sim);
+    KsSimStats stats;
+    ks_sim_get_stats(sim, &stats);
+    const KsSimStats *st = &stats;
     g_autofree char *now = ks_format_time(ks_sim_now(sim));
     g_autofree char *unavail = ks_format_time(st->unavailable_us);
     g_autofree char *l1 = g_strdup_printf("Run ended at %s (seed %" G_GUINT64_FORMAT

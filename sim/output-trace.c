@@ -106,15 +106,16 @@ static void build(JsonBuilder *b, const KsEvent *ev, KsSim *sim)
         ks_json_broker(b, "previous_leader", ev->broker2);
         ks_json_int(b, "leader_epoch", ev->epoch);
         ks_json_ids(b, "isr", ev->ids, ev->n_ids);
-        ks_json_str(b, "reason", ev->text);
+        ks_json_str(b, "reason", ks_reason_name(ev->reason));
         break;
     case KS_EV_ISR_SHRUNK:
     case KS_EV_ISR_EXPANDED:
         add_partition(b, ev);
         ks_json_broker(b, "broker", ev->broker);
+        if (ev->type == KS_EV_ISR_SHRUNK)
+            ks_json_int(b, "leader_epoch", ev->epoch);
         ks_json_ids(b, "isr", ev->ids, ev->n_ids);
-        if (ev->text)
-            ks_json_str(b, "reason", ev->text);
+        ks_json_str(b, "reason", ks_reason_name(ev->reason));
         break;
     case KS_EV_PREFERRED_ELECTION:
         ks_json_str(b, "topic", ev->topic);
@@ -143,7 +144,12 @@ static void build(JsonBuilder *b, const KsEvent *ev, KsSim *sim)
     case KS_EV_PRODUCE_FAILING:
         ks_json_str(b, "producer", ev->text);
         add_partition(b, ev);
-        ks_json_str(b, "error", ev->text2);
+        if (ev->partition < 0) {
+            ks_json_broker(b, "broker", ev->broker);
+            ks_json_str(b, "message", ev->text2);
+        } else {
+            ks_json_str(b, "error", ev->text2);
+        }
         break;
     case KS_EV_PRODUCE_RECOVERED:
         ks_json_str(b, "producer", ev->text);
@@ -155,6 +161,8 @@ static void build(JsonBuilder *b, const KsEvent *ev, KsSim *sim)
         add_partition(b, ev);
         ks_json_int(b, "records", ev->n);
         ks_json_str(b, "reason", ev->text2);
+        if (ev->n2 >= 0)
+            ks_json_int(b, "delivery_timeout_ms", ev->n2);
         break;
     case KS_EV_COUNT:
         break;

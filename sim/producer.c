@@ -1,33 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * producer.c - Kafka producers: partitioning, the record accumulator, the
- * sender, acks and retries (KafkaProducer, RecordAccumulator, Sender).
+ * sender, acks and retries (KafkaProducer, RecordAccumulator, Sender,
+ * NetworkClient).
  *
  * Records arrive at the producer's rate (or all at once from a `produce`
- * action) and are appended to a batch of their partition; a batch holds up to
- * batch.size bytes. The sender drains, for each broker, the first ready batch
- * of every partition that broker leads into one produce request (DESIGN
- * principle 2), with at most max.in.flight.requests.per.connection (5)
+ * action) and are appended to a batch of their partition; a batch holds
+ * batch.size bytes of records. The sender drains, for each broker, the first
+ * ready batch of every partition that broker leads into one produce request
+ * (DESIGN principle 2), and keeps up to max.in.flight.requests.per.connection
  * requests unanswered per broker. A batch is ready when it is full, when a
  * newer batch exists behind it, when it has waited linger.ms, or when it is
- * a retry whose retry.backoff.ms has passed.
+ * a retry whose retry.backoff.ms has passed. A broker that cannot be reached
+ * gets no request at all: its batches wait, the producer refreshes its
+ * metadata every retry.backoff.ms and retries the connection with
+ * reconnect.backoff.ms (50 ms doubling to 1 s), as NetworkClient does.
  *
- * The broker answers acks=1 after the leader's append and acks=all once the
- * high watermark covers the batch (broker.c), refusing acks=all writes with
- * NOT_ENOUGH_REPLICAS while the ISR is smaller than min.insync.replicas.
- * acks=0 gets no answer: the producer counts the batch as sent-and-done.
- * Every error is retried after retry.backoff.ms with fresh metadata, until
+ * The broker's side of a request is in broker.c. Every error is retried
+ * after retry.backoff.ms with fresh metadata, until retries run out or
  * delivery.timeout.ms since the batch was created; then its records are
- * refused. With enable.idempotence (the default) a retry of a batch that is
- * already in the leader's log is not appended twice.
+ * refused. acks=0 gets no answer: the producer counts a batch as sent and
+ * done when it leaves.
  *
- * Cost: no event per record. Arrivals are counted from the rate when the
- * producer wakes; there is one event per request, per response, and per
- * wake-up (the next arrival, linger or retry deadline).
+ * Cost: arrivals at the rate are not events. When the producer wakes it
+ * takes every record that arrived since, each with its own arrival time, and
+ * it sleeps until a batch could become ready: the next record when linger.ms
+ * is 0 and a broker has room for a request, else the end of a linger or the
+ * arrival that could fill a batch. Per wake and per response the work is
+ * proportional to the partitions that have batches, not to the topic.
  *
  * Simplified for now: metadata is read from the controller's state the
- * moment it is refreshed (no Metadata request); batches are not split;
- * max.request.size and buffer.memory are not enforced.
+ * moment it is refreshed (no Metadata request); a broker's death is known
+ * at the next connection attempt without the round trip; batches are not
+ * split; max.request.size and buffer.memory are not enforced.
  */
 #include "model.h"
 
@@ -36,8 +41,7 @@
 #include "kafkasim/partitioner.h"
 
 static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg);
-static void drain(KsSim *sim, KsProducer *p);
-static void schedule_wake(KsSim *sim, KsProducer *p);
+static void process(KsSim *sim, KsProducer *p);
 
 const char *ks_kafka_error_name(KsKafkaError err)
 {
@@ -73,79 +77,80 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->plan = plan;
     p->acks = (int32_t)ks_config_resolve(KS_CFG_ACKS, cfg, def);
     p->linger = ks_config_resolve(KS_CFG_LINGER_MS, cfg, def);
-    p->batch_size = ks_config_resolve(KS_CFG_BATCH_SIZE, cfg, def);
-    p->record_size = plan ? plan->record_size : 100;
+    p->record_size = plan ? plan->record_size : KS_DEFAULT_RECORD_SIZE;
+    p->batch_records = MAX(1, ks_config_resolve(KS_CFG_BATCH_SIZE, cfg, def) / p->record_size);
     p->max_in_flight = ks_config_resolve(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, cfg, def);
     p->retries = ks_config_resolve(KS_CFG_RETRIES, cfg, def);
     p->retry_backoff = ks_config_resolve(KS_CFG_RETRY_BACKOFF_MS, cfg, def);
     p->request_timeout = ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def);
-    p->delivery_timeout = ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, cfg, def);
-    p->idempotent = ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, cfg, def) != 0;
-    /* Kafka >= 3.2 turns idempotence off when it was not asked for and the
-     * other configs conflict with it; it raises a delivery timeout that was
-     * not set to linger.ms + request.timeout.ms. The parser does this for
-     * declared producers (and refuses explicit conflicts); the console
-     * producer of `produce` actions has only the `set` defaults. */
-    if (!ks_config_set_has(cfg, KS_CFG_ENABLE_IDEMPOTENCE) &&
-        !ks_config_set_has(def, KS_CFG_ENABLE_IDEMPOTENCE) &&
-        (p->acks != -1 || p->retries == 0 || p->max_in_flight > 5))
-        p->idempotent = false;
-    if (!ks_config_set_has(cfg, KS_CFG_DELIVERY_TIMEOUT_MS) &&
-        !ks_config_set_has(def, KS_CFG_DELIVERY_TIMEOUT_MS))
-        p->delivery_timeout = MAX(p->delivery_timeout, p->linger + p->request_timeout);
+    (void)ks_config_producer_effective(cfg, def, &p->idempotent, &p->delivery_timeout);
     p->ignore_keys = ks_config_resolve(KS_CFG_PARTITIONER_IGNORE_KEYS, cfg, def) != 0;
     p->adaptive = ks_config_resolve(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE, cfg, def) != 0;
     p->partitioner = plan ? plan->partitioner : KS_PARTITIONER_DEFAULT;
     p->sticky.current = -1;
-    g_autofree char *stream = g_strconcat("producer:", p->name, NULL);
+    /* Its own random stream: "producer:NAME", or "console:TOPIC". */
+    g_autofree char *stream = plan ? g_strconcat("producer:", plan->name, NULL)
+                                   : g_strconcat("console:", topic->name, NULL);
     ks_rng_init_stream(&p->rng, sim->seed, ks_rng_stream_id(stream));
 
     int32_t n = topic->n_partitions;
     p->parts = g_new0(KsProducerPartition, n);
     p->available = g_new0(bool, n);
     p->queue_sizes = g_new0(int32_t, n);
+    p->active = g_array_new(FALSE, FALSE, sizeof(int32_t));
     for (int32_t i = 0; i < n; i++) {
         g_queue_init(&p->parts[i].batches);
+        p->parts[i].active_slot = -1;
         p->parts[i].leader = KS_NO_BROKER;
         p->parts[i].acked = g_array_new(FALSE, FALSE, sizeof(KsSeqRange));
     }
-    if (plan && plan->keys > 0) {
-        p->key_partition = g_new(int32_t, plan->keys);
-        for (int64_t k = 0; k < plan->keys; k++) {
-            g_autofree char *key = g_strdup_printf("%s%" G_GINT64_FORMAT, plan->key_prefix, k);
-            p->key_partition[k] = ks_partition_for_key(key, strlen(key), n);
-        }
+    p->conns = g_new0(KsConnection, sim->brokers->len);
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsConnection *c = &p->conns[i];
+        c->producer = p;
+        c->broker = g_ptr_array_index(sim->brokers, i);
+        g_queue_init(&c->requests);
+        g_queue_init(&c->parked);
+        c->drain = g_ptr_array_new();
+        ks_broker_init_connection(c);
     }
-    p->in_flight = g_new0(int, sim->brokers->len);
-    p->connect_failures = g_new0(int, sim->brokers->len);
-    p->reconnect_at = g_new0(KsTime, sim->brokers->len);
-    p->drain_lists = g_new0(GPtrArray *, sim->brokers->len);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
+}
+
+/* Frees @data, a request. Its batches' waits belong to their partitions'
+ * queues, which free them. */
+static void request_free(gpointer data)
+{
+    KsProduceRequest *req = data;
+    g_array_free(req->batches, TRUE);
+    g_free(req);
 }
 
 void ks_producer_free(KsProducer *p)
 {
     if (!p)
         return;
+    for (guint i = 0; i < p->sim->brokers->len; i++) {
+        KsConnection *c = &p->conns[i];
+        g_queue_clear(&c->parked);
+        g_queue_clear_full(&c->requests, request_free);
+        g_ptr_array_free(c->drain, TRUE);
+    }
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         g_queue_clear_full(&p->parts[i].batches, g_free);
         g_array_free(p->parts[i].acked, TRUE);
     }
-    for (guint i = 0; i < p->sim->brokers->len; i++)
-        if (p->drain_lists[i])
-            g_ptr_array_free(p->drain_lists[i], TRUE);
-    g_free(p->drain_lists);
-    g_free(p->in_flight);
-    g_free(p->connect_failures);
-    g_free(p->reconnect_at);
+    g_free(p->conns);
+    g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
     g_free(p->available);
-    g_free(p->key_partition);
     g_free(p->parts);
     g_free(p->name);
     g_free(p);
 }
+
+/* ---- metadata and partitioning ---- */
 
 /* Reads every partition's current leader, as a Metadata response would. */
 static void refresh_metadata(KsSim *sim, KsProducer *p)
@@ -157,18 +162,34 @@ static void refresh_metadata(KsSim *sim, KsProducer *p)
     }
 }
 
+/* The connection to @pp's leader as the producer knows it, or NULL. */
+static KsConnection *leader_conn(KsSim *sim, KsProducer *p, const KsProducerPartition *pp)
+{
+    if (pp->leader == KS_NO_BROKER)
+        return NULL;
+    return &p->conns[ks_sim_find_broker(sim, pp->leader)->index];
+}
+
+/* Whether keys choose the partition: with Kafka's default partitioner and
+ * the key partitioner, unless partitioner.ignore.keys. */
+static bool uses_keys(const KsProducer *p)
+{
+    return (p->partitioner == KS_PARTITIONER_DEFAULT || p->partitioner == KS_PARTITIONER_KEY) &&
+           !p->ignore_keys;
+}
+
 /* Whether one more record for @partition would need a new batch: its newest
  * batch is gone, sent, a retry, or full. */
 static bool opens_new_batch(const KsProducer *p, int32_t partition)
 {
     const KsProducerBatch *last = g_queue_peek_tail(&p->parts[partition].batches);
-    int64_t per_batch = MAX(1, p->batch_size / p->record_size);
-    return !last || last->in_flight || last->attempts > 0 || last->count >= per_batch;
+    return !last || last->in_flight || last->attempts > 0 || last->count >= p->batch_records;
 }
 
-/* Partition of a record without an explicit partition. @key_index is the
- * record's key among the producer's keys, -1 for a null key. */
-static int32_t choose_partition(KsProducer *p, int64_t key_index)
+/* Partition of one record that names none; @key is NULL for a null key.
+ * Only records the sticky partitioner places count towards its switch
+ * (BuiltInPartitioner.updatePartitionInfo). */
+static int32_t choose_partition(KsProducer *p, const char *key)
 {
     int32_t n = p->topic->n_partitions;
     switch (p->partitioner) {
@@ -183,363 +204,126 @@ static int32_t choose_partition(KsProducer *p, int64_t key_index)
     }
     case KS_PARTITIONER_KEY:
     case KS_PARTITIONER_DEFAULT:
-        if (key_index >= 0 && !p->ignore_keys)
-            return p->key_partition[key_index];
-        break;
     case KS_PARTITIONER_STICKY:
         break;
     }
-    return ks_sticky_partition(&p->sticky, &p->rng, p->available,
-                               p->adaptive ? p->queue_sizes : NULL, n, p->batch_size);
+    if (key && uses_keys(p))
+        return ks_partition_for_key(key, strlen(key), n);
+    int32_t chosen =
+        ks_sticky_partition(&p->sticky, &p->rng, p->available, p->adaptive ? p->queue_sizes : NULL,
+                            n, p->batch_records * p->record_size);
+    ks_sticky_on_append(&p->sticky, p->record_size);
+    return chosen;
 }
 
-/* Appends @n records to @partition's accumulator: to its newest batch while
- * that batch has room and has not been sent, then to new batches. */
-static void accumulate(KsSim *sim, KsProducer *p, int32_t partition, int64_t n)
+/* ---- the accumulator ---- */
+
+static void activate(KsProducer *p, int32_t partition)
 {
     KsProducerPartition *pp = &p->parts[partition];
-    KsTime now = ks_engine_now(sim->engine);
-    int64_t per_batch = MAX(1, p->batch_size / p->record_size);
+    if (pp->active_slot >= 0)
+        return;
+    pp->active_slot = (int)p->active->len;
+    g_array_append_val(p->active, partition);
+}
+
+/* Swap-remove from the active set; the order is deterministic either way. */
+static void deactivate(KsProducer *p, int32_t partition)
+{
+    KsProducerPartition *pp = &p->parts[partition];
+    int32_t last = g_array_index(p->active, int32_t, p->active->len - 1);
+    g_array_index(p->active, int32_t, pp->active_slot) = last;
+    p->parts[last].active_slot = pp->active_slot;
+    g_array_set_size(p->active, p->active->len - 1);
+    pp->active_slot = -1;
+}
+
+/* Appends @n records that arrived at @when to @partition's accumulator: to
+ * its newest batch while that batch has room and has not been sent, then
+ * to new batches. */
+static void accumulate(KsSim *sim, KsProducer *p, int32_t partition, int64_t n, KsTime when)
+{
+    KsProducerPartition *pp = &p->parts[partition];
+    sim->stats.records_produced += n;
+    activate(p, partition);
     while (n > 0) {
         KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
         if (opens_new_batch(p, partition)) {
             last = g_new0(KsProducerBatch, 1);
             last->partition = partition;
             last->first_seq = pp->next_seq;
-            last->created = now;
+            last->created = when;
             g_queue_push_tail(&pp->batches, last);
             p->queue_sizes[partition]++;
         }
-        int64_t take = MIN(n, per_batch - last->count);
+        int64_t take = MIN(n, p->batch_records - last->count);
         last->count += take;
-        last->bytes += take * p->record_size;
         pp->next_seq += take;
         n -= take;
     }
 }
 
-/* Hands one record (or @n records that share a partition choice) to the
- * accumulator, the way KafkaProducer.send does. */
-static void send_records(KsSim *sim, KsProducer *p, int32_t partition, int64_t n)
+/* Time the k-th record after rate_start arrives (k >= 1). */
+static KsTime arrival_time(const KsProducer *p, int64_t k)
 {
-    accumulate(sim, p, partition, n);
-    if (p->partitioner == KS_PARTITIONER_STICKY || p->partitioner == KS_PARTITIONER_DEFAULT)
-        ks_sticky_on_append(&p->sticky, n * p->record_size);
-    sim->stats.records_produced += n;
+    int64_t rate = p->plan->rate_per_s;
+    return p->rate_start + (k / rate) * KS_TIME_S + ((k % rate) * KS_TIME_S + rate - 1) / rate;
 }
 
-/* Records that arrived at the rate since the last wake. */
-static void take_arrivals(KsSim *sim, KsProducer *p)
+/* How many rate records may still come (the count= limit), or INT64_MAX. */
+static int64_t rate_remaining(const KsProducer *p)
 {
     if (!p->running || !p->plan || p->plan->rate_per_s <= 0)
+        return 0;
+    return p->plan->count < 0 ? INT64_MAX : p->plan->count - p->generated;
+}
+
+/* Takes the records that arrived at the rate since the last time, each with
+ * its arrival time. The first send() fetches the topic's metadata. */
+static void take_arrivals(KsSim *sim, KsProducer *p)
+{
+    int64_t remaining = rate_remaining(p);
+    if (remaining <= 0)
         return;
     KsTime d = ks_engine_now(sim->engine) - p->rate_start;
     int64_t rate = p->plan->rate_per_s;
     /* d * rate / 1e6 without overflow for long runs and high rates. */
     int64_t arrived = (d / KS_TIME_S) * rate + (d % KS_TIME_S) * rate / KS_TIME_S;
-    int64_t n = arrived - p->rate_arrived;
-    if (p->plan->count >= 0)
-        n = MIN(n, p->plan->count - p->generated);
+    int64_t n = MIN(arrived - p->rate_arrived, remaining);
     if (n <= 0)
         return;
-    /* The first send() fetches the topic's metadata (waitOnMetadata). */
     if (!p->has_metadata)
         refresh_metadata(sim, p);
-    p->rate_arrived += n;
-    p->generated += n;
+    char key[300];
     for (int64_t i = 0; i < n; i++) {
-        int64_t key = p->plan->keys > 0 ? (int64_t)ks_rng_below(&p->rng, p->plan->keys) : -1;
-        send_records(sim, p, choose_partition(p, key), 1);
+        KsTime when = arrival_time(p, ++p->rate_arrived);
+        const char *k = NULL;
+        if (p->plan->keys > 0) {
+            g_snprintf(key, sizeof key, "%s%" G_GINT64_FORMAT, p->plan->key_prefix,
+                       (int64_t)ks_rng_below(&p->rng, (uint64_t)p->plan->keys));
+            k = key;
+        }
+        accumulate(sim, p, choose_partition(p, k), 1, when);
     }
+    p->generated += n;
 }
 
 void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key, int32_t partition)
 {
-    if (partition < 0 && key && !p->ignore_keys && p->partitioner != KS_PARTITIONER_ROUND_ROBIN)
-        partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
+    KsTime now = ks_engine_now(sim->engine);
     if (!p->has_metadata)
         refresh_metadata(sim, p);
-    if (partition >= 0) {
-        send_records(sim, p, partition, count);
-    } else {
+    if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
+        partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
+    if (partition >= 0)
+        accumulate(sim, p, partition, count, now);
+    else
         for (int64_t i = 0; i < count; i++)
-            send_records(sim, p, choose_partition(p, -1), 1);
-    }
-    drain(sim, p);
-    schedule_wake(sim, p);
+            accumulate(sim, p, choose_partition(p, key), 1, now);
+    process(sim, p);
 }
 
 /* ---- requests ---- */
-
-static void request_arrives(KsEngine *engine, void *ctx, uint64_t id);
-static void response_arrives(KsEngine *engine, void *ctx, uint64_t id);
-static void request_timeout(KsEngine *engine, void *ctx, uint64_t id);
-
-void ks_produce_request_free(gpointer p)
-{
-    KsProduceRequest *req = p;
-    g_array_free(req->batches, TRUE);
-    g_free(req);
-}
-
-static void send_request(KsSim *sim, KsProducer *p, KsBroker *b, GPtrArray *batches)
-{
-    KsProduceRequest *req = g_new0(KsProduceRequest, 1);
-    req->id = ++sim->next_request_id;
-    req->producer = p;
-    req->broker = b;
-    req->broker_incarnation = b->incarnation;
-    req->sent = ks_engine_now(sim->engine);
-    req->batches = g_array_sized_new(FALSE, TRUE, sizeof(KsRequestBatch), batches->len);
-    for (guint i = 0; i < batches->len; i++) {
-        KsProducerBatch *batch = g_ptr_array_index(batches, i);
-        batch->in_flight = true;
-        batch->attempts++;
-        KsRequestBatch rb = {.partition = batch->partition,
-                             .first_seq = batch->first_seq,
-                             .count = batch->count,
-                             .batch = batch};
-        g_array_append_val(req->batches, rb);
-    }
-    sim->stats.produce_requests++;
-    g_hash_table_insert(sim->requests, &req->id, req);
-    if (p->acks != 0)
-        p->in_flight[b->index]++;
-    KsTime lat = ks_net_latency(sim, p->node, b->node);
-    ks_engine_schedule(sim->engine, lat, request_arrives, sim, req->id);
-    if (p->acks == 0) {
-        /* Nothing will answer: the batch is done once it is on the wire. */
-        for (guint i = 0; i < req->batches->len; i++) {
-            KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
-            KsProducerPartition *pp = &p->parts[rb->partition];
-            KsSeqRange r = {.first = rb->first_seq, .count = rb->count};
-            g_array_append_val(pp->acked, r);
-            sim->stats.records_acked += rb->count;
-            g_queue_remove(&pp->batches, rb->batch);
-            p->queue_sizes[rb->partition]--;
-            g_free(rb->batch);
-            rb->batch = NULL;
-        }
-    }
-}
-
-static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t partition, int64_t n,
-                        const char *text2);
-
-/* NetworkClient.ready: can a request go to @b now? A broker whose process
- * is down refuses the connection at once; a machine that is down does not
- * answer, and the attempt times out (socket.connection.setup.timeout.ms,
- * 10 s). Either way no request is sent and no attempt is counted: batches
- * wait, the producer asks for new metadata, and it tries again after
- * reconnect.backoff.ms, doubling up to reconnect.backoff.max.ms (50 ms to
- * 1 s). */
-static bool broker_ready(KsSim *sim, KsProducer *p, KsBroker *b)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    int i = b->index;
-    if (now < p->reconnect_at[i])
-        return false;
-    if (b->alive) {
-        p->connect_failures[i] = 0;
-        return true;
-    }
-    if (p->connect_failures[i]++ == 0) {
-        g_autofree char *why =
-            g_strdup_printf("cannot connect to broker %d (%s)", b->id,
-                            b->node->up ? "connection refused" : "connection setup timed out");
-        emit_client(sim, KS_EV_PRODUCE_FAILING, p, -1, 0, why);
-    }
-    KsTime backoff = MIN(KS_TIME_S, 50 * KS_TIME_MS << MIN(p->connect_failures[i] - 1, 5));
-    p->reconnect_at[i] = now + (b->node->up ? backoff : 10 * KS_TIME_S);
-    refresh_metadata(sim, p);
-    return false;
-}
-
-/* One pass of the Sender: for every broker that is ready and below
- * max.in.flight.requests.per.connection, one request with the first ready
- * batch of each partition it leads. Returns whether it sent anything. */
-static bool drain_once(KsSim *sim, KsProducer *p)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    bool any = false;
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        KsProducerPartition *pp = &p->parts[i];
-        if (g_queue_is_empty(&pp->batches) || pp->leader == KS_NO_BROKER)
-            continue;
-        KsBroker *b = ks_sim_find_broker(sim, pp->leader);
-        GPtrArray *list = p->drain_lists[b->index];
-        /* A broker that already gets a request in this pass takes more
-         * partitions into it; otherwise it must have room and be ready. */
-        if (!list || list->len == 0) {
-            if (p->acks != 0 && p->in_flight[b->index] >= p->max_in_flight)
-                continue;
-            if (!broker_ready(sim, p, b)) {
-                p->reconnect_wake = MIN(p->reconnect_wake, p->reconnect_at[b->index]);
-                continue;
-            }
-        }
-        for (GList *l = pp->batches.head; l; l = l->next) {
-            KsProducerBatch *batch = l->data;
-            if (batch->in_flight)
-                continue;
-            bool full = batch->count * p->record_size + p->record_size > p->batch_size;
-            bool ready = full || l->next || batch->attempts > 0 || !p->running ||
-                         now - batch->created >= p->linger;
-            if (ready && batch->retry_after <= now) {
-                if (!p->drain_lists[b->index])
-                    p->drain_lists[b->index] = g_ptr_array_new();
-                g_ptr_array_add(p->drain_lists[b->index], batch);
-                any = true;
-            }
-            break;
-        }
-    }
-    if (!any)
-        return false;
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        GPtrArray *list = p->drain_lists[i];
-        if (list && list->len > 0) {
-            send_request(sim, p, g_ptr_array_index(sim->brokers, i), list);
-            g_ptr_array_set_size(list, 0);
-        }
-    }
-    return true;
-}
-
-/* Sends requests until every broker is at its in-flight limit or nothing
- * is ready: the Sender loops without waiting while it has data to send. */
-static void drain(KsSim *sim, KsProducer *p)
-{
-    p->reconnect_wake = KS_TIME_NEVER;
-    while (drain_once(sim, p))
-        ;
-}
-
-static void fail_all(KsProduceRequest *req, KsKafkaError err)
-{
-    for (guint i = 0; i < req->batches->len; i++)
-        g_array_index(req->batches, KsRequestBatch, i).error = err;
-}
-
-/* The broker's answer leaves for the producer. A broker process that died
- * closed its connections, so the producer hears of it after one trip; a
- * machine that is down says nothing, and the producer waits for
- * request.timeout.ms. */
-static void respond(KsSim *sim, KsProduceRequest *req)
-{
-    KsProducer *p = req->producer;
-    KsBroker *b = req->broker;
-    KsTime now = ks_engine_now(sim->engine);
-    KsTime at = now + ks_net_latency(sim, b->node, p->node);
-    if (!b->node->up) {
-        /* NetworkClient: "Disconnected from node N due to timeout". */
-        at = MAX(now, req->sent + p->request_timeout);
-        fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
-    }
-    ks_engine_schedule_at(sim->engine, at, response_arrives, sim, req->id);
-}
-
-/* Whether the leader's log already has these records of this producer
- * (an idempotent producer's retry): the broker acknowledges without
- * appending again. */
-static bool already_appended(const KsPartition *part, const KsProducer *p, const KsRequestBatch *rb)
-{
-    const KsReplica *lr = &part->replicas[0];
-    for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == part->leader)
-            lr = &part->replicas[i];
-    const GArray *runs = lr->log.runs;
-    for (guint i = runs->len; i-- > 0;) {
-        const KsLogRun *run = &g_array_index(runs, KsLogRun, i);
-        if (run->producer == p->index && run->first_seq <= rb->first_seq &&
-            rb->first_seq + rb->count <= run->first_seq + run->count)
-            return true;
-    }
-    return false;
-}
-
-/* The request reaches the broker: the partition leader appends, or says why
- * not (KafkaApis.handleProduceRequest, Partition.appendRecordsToLeader). */
-static void request_arrives(KsEngine *engine, void *ctx, uint64_t id)
-{
-    KsSim *sim = ctx;
-    KsProduceRequest *req = g_hash_table_lookup(sim->requests, &id);
-    KsProducer *p = req->producer;
-    KsBroker *b = req->broker;
-    if (!b->alive || b->incarnation != req->broker_incarnation) {
-        if (p->acks == 0) {
-            g_hash_table_remove(sim->requests, &id);
-            return;
-        }
-        fail_all(req, KS_ERR_NETWORK_EXCEPTION);
-        respond(sim, req);
-        return;
-    }
-    req->serving = true;
-    for (guint i = 0; i < req->batches->len; i++) {
-        KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
-        KsPartition *part = &p->topic->partitions[rb->partition];
-        if (part->leader != b->id) {
-            rb->error = KS_ERR_NOT_LEADER_OR_FOLLOWER;
-        } else if (p->acks == -1 &&
-                   (int32_t)part->isr->len < MIN(part->topic->min_insync, part->n_replicas)) {
-            rb->error = KS_ERR_NOT_ENOUGH_REPLICAS;
-        } else if (p->idempotent && rb->batch && rb->batch->attempts > 1 &&
-                   already_appended(part, p, rb)) {
-            rb->error = KS_ERR_NONE;
-        } else if (p->acks == -1) {
-            KsProduceWait *w = g_new0(KsProduceWait, 1);
-            w->request = req;
-            w->part = part;
-            w->batch = i;
-            rb->wait = w;
-            req->pending++;
-            ks_broker_append(sim, part, rb->count, p->index, rb->first_seq, w);
-        } else {
-            ks_broker_append(sim, part, rb->count, p->index, rb->first_seq, NULL);
-        }
-    }
-    req->serving = false;
-    if (p->acks == 0) {
-        g_hash_table_remove(sim->requests, &id);
-        return;
-    }
-    if (req->pending == 0)
-        respond(sim, req);
-    else
-        ks_engine_schedule(sim->engine, p->request_timeout, request_timeout, sim, req->id);
-}
-
-void ks_producer_on_wait_done(KsSim *sim, KsProduceWait *w, KsKafkaError err)
-{
-    KsProduceRequest *req = w->request;
-    KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, w->batch);
-    rb->error = err;
-    rb->wait = NULL;
-    g_free(w);
-    if (--req->pending == 0 && !req->serving)
-        respond(sim, req);
-}
-
-/* The DelayedProduce expired (request.timeout.ms at the broker). */
-static void request_timeout(KsEngine *engine, void *ctx, uint64_t id)
-{
-    KsSim *sim = ctx;
-    KsProduceRequest *req = g_hash_table_lookup(sim->requests, &id);
-    if (!req || req->pending == 0)
-        return;
-    for (guint i = 0; i < req->batches->len; i++) {
-        KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
-        if (!rb->wait)
-            continue;
-        g_queue_remove(&rb->wait->part->waits, rb->wait);
-        g_free(rb->wait);
-        rb->wait = NULL;
-        rb->error = KS_ERR_REQUEST_TIMED_OUT;
-        req->pending--;
-    }
-    respond(sim, req);
-}
 
 static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t partition, int64_t n,
                         const char *text2)
@@ -567,42 +351,238 @@ static void ledger_add(KsProducerPartition *pp, int64_t first, int64_t count)
     g_array_append_val(pp->acked, r);
 }
 
-static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool acked)
+/* The batch is done: acknowledged (into the ledger now when @ledger) or
+ * refused. */
+static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool acked, bool ledger)
 {
     KsProducerPartition *pp = &p->parts[batch->partition];
-    if (acked) {
+    if (acked)
         sim->stats.records_acked += batch->count;
-        ledger_add(pp, batch->first_seq, batch->count);
-    } else {
+    else
         sim->stats.records_refused += batch->count;
+    if (acked && ledger)
+        ledger_add(pp, batch->first_seq, batch->count);
+    if (!acked)
         pp->refused += batch->count;
-    }
     g_queue_remove(&pp->batches, batch);
     p->queue_sizes[batch->partition]--;
+    if (g_queue_is_empty(&pp->batches))
+        deactivate(p, batch->partition);
     g_free(batch);
 }
 
-static void response_arrives(KsEngine *engine, void *ctx, uint64_t id)
+static void request_arrives(KsEngine *engine, void *ctx, uint64_t arg);
+static void response_arrives(KsEngine *engine, void *ctx, uint64_t arg);
+
+static void send_request(KsSim *sim, KsConnection *c)
 {
-    KsSim *sim = ctx;
-    KsProduceRequest *req = g_hash_table_lookup(sim->requests, &id);
-    KsProducer *p = req->producer;
+    KsProducer *p = c->producer;
+    KsProduceRequest *req = g_new0(KsProduceRequest, 1);
+    req->conn = c;
+    req->broker_incarnation = c->broker->incarnation;
+    req->sent = ks_engine_now(sim->engine);
+    req->batches = g_array_sized_new(FALSE, TRUE, sizeof(KsRequestBatch), c->drain->len);
+    for (guint i = 0; i < c->drain->len; i++) {
+        KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
+        batch->in_flight = true;
+        batch->attempts++;
+        KsRequestBatch rb = {.partition = batch->partition,
+                             .first_seq = batch->first_seq,
+                             .count = batch->count,
+                             .batch = batch};
+        /* acks=0: nothing will answer; the batch is done once it leaves,
+         * and its fate reaches the ledger when the request arrives. */
+        if (p->acks == 0) {
+            settle_batch(sim, p, batch, true, false);
+            rb.batch = NULL;
+        }
+        g_array_append_val(req->batches, rb);
+    }
+    g_ptr_array_set_size(c->drain, 0);
+    g_queue_push_tail(&c->requests, req);
+    sim->stats.produce_requests++;
+    if (p->acks != 0)
+        c->in_flight++;
+    KsTime lat = ks_net_latency(sim, p->node, c->broker->node);
+    ks_engine_schedule(sim->engine, lat, request_arrives, req, 0);
+}
+
+/* Marks the partitions led by @c's broker as failing, for the "succeed
+ * again" line when they recover. */
+static void mark_failing(KsSim *sim, KsConnection *c, KsKafkaError err)
+{
+    KsProducer *p = c->producer;
+    for (guint i = 0; i < p->active->len; i++) {
+        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
+        if (pp->leader == c->broker->id && !pp->failing) {
+            pp->failing = true;
+            pp->last_error = err;
+        }
+    }
+}
+
+/* NetworkClient.ready: can a request go to the connection's broker now? A
+ * broker whose process is down refuses the connection; a machine that is
+ * down does not answer, and the attempt times out
+ * (socket.connection.setup.timeout.ms, 10 s). Either way no request is sent
+ * and no attempt is counted: batches wait, metadata is refreshed, and the
+ * connection is tried again after reconnect.backoff.ms, doubling up to
+ * reconnect.backoff.max.ms (50 ms to 1 s). */
+static bool connection_ready(KsSim *sim, KsConnection *c)
+{
     KsTime now = ks_engine_now(sim->engine);
+    if (now < c->reconnect_at)
+        return false;
+    if (c->broker->alive) {
+        c->failures = 0;
+        return true;
+    }
+    if (c->failures++ == 0) {
+        g_autofree char *why = g_strdup_printf(
+            "Connection to node %d (%s) could not be established. Broker may not be available.",
+            c->broker->id, c->broker->node->name);
+        KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, now);
+        ev.text = c->producer->name;
+        ev.topic = c->producer->topic->name;
+        ev.broker = c->broker->id;
+        ev.text2 = why;
+        ks_sim_emit(sim, &ev);
+        mark_failing(sim, c, KS_ERR_NETWORK_EXCEPTION);
+    }
+    KsTime backoff = MIN(KS_TIME_S, 50 * KS_TIME_MS << MIN(c->failures - 1, 5));
+    c->reconnect_at = now + (c->broker->node->up ? backoff : 10 * KS_TIME_S);
+    refresh_metadata(sim, c->producer);
+    return false;
+}
+
+/* Whether @batch, the first unsent one of its partition, may go now. */
+static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool newer, KsTime now)
+{
+    if (batch->retry_after > now)
+        return false;
+    return newer || batch->count >= p->batch_records || batch->attempts > 0 || !p->running ||
+           now - batch->created >= p->linger;
+}
+
+/* One pass of the Sender: for every broker that is ready and below
+ * max.in.flight.requests.per.connection, one request with the first ready
+ * batch of each partition it leads. Returns whether it sent anything. */
+static bool drain_once(KsSim *sim, KsProducer *p)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    bool any = false;
+    for (guint i = 0; i < p->active->len; i++) {
+        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
+        KsConnection *c = leader_conn(sim, p, pp);
+        if (!c)
+            continue;
+        /* A broker that already gets a request in this pass takes more
+         * partitions into it; otherwise it must have room and be ready. */
+        if (c->drain->len == 0 &&
+            ((p->acks != 0 && c->in_flight >= p->max_in_flight) || !connection_ready(sim, c)))
+            continue;
+        for (GList *l = pp->batches.head; l; l = l->next) {
+            KsProducerBatch *batch = l->data;
+            if (batch->in_flight)
+                continue;
+            if (batch_ready(p, batch, l->next != NULL, now)) {
+                g_ptr_array_add(c->drain, batch);
+                any = true;
+            }
+            break;
+        }
+    }
+    for (guint i = 0; any && i < sim->brokers->len; i++)
+        if (p->conns[i].drain->len > 0)
+            send_request(sim, &p->conns[i]);
+    return any;
+}
+
+/* Sends requests until every broker is at its in-flight limit or nothing
+ * is ready: the Sender loops without waiting while it has data to send. */
+static void drain(KsSim *sim, KsProducer *p)
+{
+    while (drain_once(sim, p))
+        ;
+}
+
+static void fail_all(KsProduceRequest *req, KsKafkaError err)
+{
+    for (guint i = 0; i < req->batches->len; i++)
+        g_array_index(req->batches, KsRequestBatch, i).error = err;
+}
+
+static void request_done(KsProduceRequest *req)
+{
+    g_queue_remove(&req->conn->requests, req);
+    request_free(req);
+}
+
+/* The broker's answer leaves for the producer. A broker process that died
+ * closed its connections, so the producer hears of it after one trip; a
+ * machine that is down says nothing, and the producer gives up after
+ * request.timeout.ms ("Disconnected from node N due to timeout"). acks=0
+ * requests get no answer. */
+void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
+{
+    KsConnection *c = req->conn;
+    KsProducer *p = c->producer;
+    if (p->acks == 0) {
+        request_done(req);
+        return;
+    }
+    KsTime now = ks_engine_now(sim->engine);
+    KsTime at = now + ks_net_latency(sim, c->broker->node, p->node);
+    if (!c->broker->node->up) {
+        at = MAX(now, req->sent + p->request_timeout);
+        fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
+    }
+    ks_engine_schedule_at(sim->engine, at, response_arrives, req, 0);
+}
+
+/* The request reaches the broker, or the place where it was. */
+static void request_arrives(KsEngine *engine, void *ctx, uint64_t arg)
+{
+    KsProduceRequest *req = ctx;
+    KsConnection *c = req->conn;
+    KsProducer *p = c->producer;
+    KsSim *sim = p->sim;
+    if (p->acks == 0) {
+        /* The producer took these as written when they left: from now on
+         * they count in the ledger, whatever the broker does with them. */
+        for (guint i = 0; i < req->batches->len; i++) {
+            const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
+            ledger_add(&p->parts[rb->partition], rb->first_seq, rb->count);
+        }
+    }
+    if (!c->broker->alive || c->broker->incarnation != req->broker_incarnation) {
+        fail_all(req, KS_ERR_NETWORK_EXCEPTION);
+        ks_producer_respond(sim, req);
+        return;
+    }
+    ks_broker_handle_produce(sim, req);
+}
+
+static void response_arrives(KsEngine *engine, void *ctx, uint64_t arg)
+{
+    KsProduceRequest *req = ctx;
+    KsConnection *c = req->conn;
+    KsProducer *p = c->producer;
+    KsSim *sim = p->sim;
+    KsTime now = ks_engine_now(engine);
     bool refresh = false;
-    p->in_flight[req->broker->index]--;
+    c->in_flight--;
     for (guint i = 0; i < req->batches->len; i++) {
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         KsProducerBatch *batch = rb->batch;
         KsProducerPartition *pp = &p->parts[rb->partition];
-        if (!batch)
-            continue;
         if (rb->error == KS_ERR_NONE) {
             if (pp->failing) {
                 pp->failing = false;
                 emit_client(sim, KS_EV_PRODUCE_RECOVERED, p, rb->partition, pp->refused, NULL);
                 pp->refused = 0;
             }
-            settle_batch(sim, p, batch, true);
+            settle_batch(sim, p, batch, true, true);
             continue;
         }
         if (!pp->failing || pp->last_error != rb->error) {
@@ -616,16 +596,15 @@ static void response_arrives(KsEngine *engine, void *ctx, uint64_t id)
         if (batch->attempts > p->retries || now - batch->created >= p->delivery_timeout) {
             emit_client(sim, KS_EV_RECORDS_EXPIRED, p, rb->partition, batch->count,
                         ks_kafka_error_name(rb->error));
-            settle_batch(sim, p, batch, false);
+            settle_batch(sim, p, batch, false, false);
         } else {
             batch->retry_after = now + p->retry_backoff;
         }
     }
-    g_hash_table_remove(sim->requests, &id);
+    request_done(req);
     if (refresh)
         refresh_metadata(sim, p);
-    drain(sim, p);
-    schedule_wake(sim, p);
+    process(sim, p);
 }
 
 /* ---- waking up ---- */
@@ -636,8 +615,9 @@ static void response_arrives(KsEngine *engine, void *ctx, uint64_t id)
 static void expire_batches(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        KsProducerPartition *pp = &p->parts[i];
+    for (guint i = 0; i < p->active->len;) {
+        int32_t partition = g_array_index(p->active, int32_t, i);
+        KsProducerPartition *pp = &p->parts[partition];
         int64_t expired = 0;
         for (GList *l = pp->batches.head; l;) {
             KsProducerBatch *batch = l->data;
@@ -647,57 +627,89 @@ static void expire_batches(KsSim *sim, KsProducer *p)
             if (now - batch->created < p->delivery_timeout)
                 break;
             expired += batch->count;
-            settle_batch(sim, p, batch, false);
+            settle_batch(sim, p, batch, false, false);
         }
         if (expired > 0) {
-            if (!pp->failing) {
-                pp->failing = true;
-                emit_client(sim, KS_EV_PRODUCE_FAILING, p, i, 0, "LEADER_NOT_AVAILABLE");
-            }
-            emit_client(sim, KS_EV_RECORDS_EXPIRED, p, i, expired, "delivery.timeout.ms");
+            pp->failing = true;
+            KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
+            ev.text = p->name;
+            ev.topic = p->topic->name;
+            ev.partition = partition;
+            ev.n = expired;
+            ev.n2 = p->delivery_timeout / KS_TIME_MS;
+            ev.text2 = "delivery.timeout.ms";
+            ks_sim_emit(sim, &ev);
         }
+        /* settle_batch may have swapped another partition into slot i. */
+        if (pp->active_slot == (int)i)
+            i++;
     }
 }
 
-/* Whether the producer should ask for metadata: some partition with
- * batches has no known leader, or its leader cannot be reached. Kafka
- * requests an update then, at most every retry.backoff.ms. */
-static bool needs_metadata(KsSim *sim, const KsProducer *p)
+/* Whether the producer should ask for metadata: a partition with batches
+ * has no known leader, or its leader cannot be reached. Kafka requests an
+ * update then, at most every retry.backoff.ms. */
+static bool needs_metadata(KsSim *sim, KsProducer *p)
 {
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        const KsProducerPartition *pp = &p->parts[i];
-        if (pp->batches.length == 0)
-            continue;
-        if (pp->leader == KS_NO_BROKER)
-            return true;
-        const KsBroker *b = ks_sim_find_broker(sim, pp->leader);
-        if (p->connect_failures[b->index] > 0)
+    for (guint i = 0; i < p->active->len; i++) {
+        const KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
+        const KsConnection *c = leader_conn(sim, p, pp);
+        if (!c || c->failures > 0)
             return true;
     }
     return false;
 }
 
+/* Whether some partition's leader could take a request now (before the
+ * first send, which fetches metadata, the answer is yes). */
+static bool any_room(KsSim *sim, KsProducer *p)
+{
+    if (p->acks == 0 || !p->has_metadata)
+        return true;
+    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
+        const KsConnection *c = leader_conn(sim, p, &p->parts[i]);
+        if (c && c->in_flight < p->max_in_flight && c->failures == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The earliest moment a record that has not arrived yet could make a batch
+ * ready: the next arrival plus linger.ms (it may open a batch), or the
+ * arrival that would fill the fullest open batch. */
+static KsTime arrival_deadline(KsSim *sim, KsProducer *p)
+{
+    int64_t remaining = rate_remaining(p);
+    if (remaining <= 0)
+        return KS_TIME_NEVER;
+    if (p->linger == 0 && !any_room(sim, p))
+        return KS_TIME_NEVER; /* a response will come first and drain */
+    KsTime t = arrival_time(p, p->rate_arrived + 1) + p->linger;
+    int64_t need = p->batch_records;
+    for (guint i = 0; i < p->active->len; i++) {
+        int32_t partition = g_array_index(p->active, int32_t, i);
+        const KsProducerBatch *last = g_queue_peek_tail(&p->parts[partition].batches);
+        if (!opens_new_batch(p, partition))
+            need = MIN(need, p->batch_records - last->count);
+    }
+    if (need <= remaining)
+        t = MIN(t, arrival_time(p, p->rate_arrived + need));
+    return t;
+}
+
 /* Arms the wake timer for the earliest future moment something changes:
- * the next record arrival, a batch whose linger or retry backoff ends, a
- * batch that would expire, a reconnection attempt, a metadata refresh. A
- * batch that is ready but held back by max.in.flight.requests.per.connection
- * needs no timer: the response that frees the slot drains it.
- *
- * Batches are in creation order, so only two per partition matter: the
- * first unsent one (the oldest: expiry, retry backoff) and the newest
- * (linger). The cost is O(partitions), whatever the backlog. */
+ * a record arrival that matters (above), a batch whose linger or retry
+ * backoff ends, a batch that would expire, a reconnection attempt, a
+ * metadata refresh. A batch that is ready but held back by the in-flight
+ * limit needs no timer: the response that frees the slot drains it. Only
+ * two batches per partition matter, the first unsent one (oldest: expiry,
+ * retry) and the newest (linger). */
 static void schedule_wake(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
-    KsTime next = KS_TIME_NEVER;
-    if (p->running && p->plan && p->plan->rate_per_s > 0 &&
-        (p->plan->count < 0 || p->generated < p->plan->count)) {
-        int64_t k = p->rate_arrived + 1, rate = p->plan->rate_per_s;
-        KsTime offset = (k / rate) * KS_TIME_S + ((k % rate) * KS_TIME_S + rate - 1) / rate;
-        next = MIN(next, MAX(p->rate_start + offset, now + 1));
-    }
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        KsProducerPartition *pp = &p->parts[i];
+    KsTime next = arrival_deadline(sim, p);
+    for (guint i = 0; i < p->active->len; i++) {
+        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
         const KsProducerBatch *first = NULL;
         for (GList *l = pp->batches.head; l && !first; l = l->next)
             if (!((KsProducerBatch *)l->data)->in_flight)
@@ -711,8 +723,9 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
             next = MIN(next, last->created + p->linger);
     }
-    if (p->reconnect_wake > now)
-        next = MIN(next, p->reconnect_wake);
+    for (guint i = 0; i < sim->brokers->len; i++)
+        if (p->conns[i].failures > 0 && p->conns[i].reconnect_at > now)
+            next = MIN(next, p->conns[i].reconnect_at);
     if (needs_metadata(sim, p))
         next = MIN(next, now + p->retry_backoff);
     if (next == KS_TIME_NEVER)
@@ -721,22 +734,27 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
         ks_timer_arm_at(sim->engine, &p->wake, MAX(next, now + 1));
 }
 
-static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg)
+/* What the producer does whenever something happened: takes the records
+ * that arrived, gives up on expired ones, sends what is ready, and sleeps
+ * until the next thing that can matter. */
+static void process(KsSim *sim, KsProducer *p)
 {
-    KsProducer *p = ctx;
-    KsSim *sim = p->sim;
-    if (needs_metadata(sim, p))
-        refresh_metadata(sim, p);
     take_arrivals(sim, p);
     expire_batches(sim, p);
     drain(sim, p);
     schedule_wake(sim, p);
 }
 
+static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg)
+{
+    KsProducer *p = ctx;
+    if (needs_metadata(p->sim, p))
+        refresh_metadata(p->sim, p);
+    process(p->sim, p);
+}
+
 void ks_producer_start(KsSim *sim, KsProducer *p)
 {
-    if (p->running)
-        return;
     p->running = true;
     p->rate_start = ks_engine_now(sim->engine);
     p->rate_arrived = 0;
@@ -744,21 +762,18 @@ void ks_producer_start(KsSim *sim, KsProducer *p)
     ev.text = p->name;
     ev.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
-    schedule_wake(sim, p);
+    process(sim, p);
 }
 
 /* Stops the application's sends; what is buffered is still sent (close()
  * flushes). */
 void ks_producer_stop(KsSim *sim, KsProducer *p)
 {
-    if (!p->running)
-        return;
     take_arrivals(sim, p);
     p->running = false;
     KsEvent ev = ks_event_init(KS_EV_PRODUCER_STOPPED, ks_engine_now(sim->engine));
     ev.text = p->name;
     ev.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
-    drain(sim, p);
-    schedule_wake(sim, p);
+    process(sim, p);
 }

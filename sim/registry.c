@@ -3,8 +3,8 @@
  * registry.c - the part of ZooKeeper the controller depends on: broker
  * sessions, /brokers/ids registration and the /controller election.
  *
- * A broker registers an ephemeral /brokers/ids/<id> node when it starts;
- * its creation zxid is the broker epoch. A broker that dies silently keeps
+ * A broker registers an ephemeral /brokers/ids/<id> node when it starts.
+ * A broker that dies silently keeps
  * its node until its session times out (zookeeper.session.timeout.ms, 18 s
  * by default): only then does the controller learn of the failure. That
  * delay is what makes a crashed leader's partitions unavailable for a while,
@@ -73,14 +73,16 @@ static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
     schedule_broker_change(sim);
 }
 
+void ks_registry_init_broker(KsBroker *b)
+{
+    ks_timer_init(&b->session_timer, session_expired, b);
+}
+
 bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
 {
-    if (!b->session_timer.fn)
-        ks_timer_init(&b->session_timer, session_expired, b);
     if (b->registered)
         return false; /* NodeExists: the old session still owns the node */
     b->registered = true;
-    b->broker_epoch = ++sim->next_zxid;
     emit_broker(sim, KS_EV_BROKER_REGISTERED, b->id, -1);
     if (sim->controller == KS_NO_BROKER)
         ks_controller_elect(sim);

@@ -112,6 +112,7 @@ static void broker_free_fetchers(KsBroker *b, guint n_brokers)
         if (!f)
             continue;
         g_ptr_array_free(f->replicas, TRUE);
+        g_ptr_array_free(f->dirty, TRUE);
         g_array_free(f->answers, TRUE);
         g_free(f);
     }
@@ -161,6 +162,7 @@ static void add_broker(KsSim *sim, const KsPlanBroker *pb)
     b->rack = g_strdup(pb->rack);
     b->plan = pb;
     b->replicas = g_ptr_array_new();
+    ks_registry_init_broker(b);
     b->lag_max = ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, pb->configs, def);
     b->fetch_wait_max = ks_config_resolve(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, pb->configs, def);
     b->fetch_backoff = ks_config_resolve(KS_CFG_REPLICA_FETCH_BACKOFF_MS, pb->configs, def);
@@ -217,14 +219,12 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
         part->n_replicas = rf;
         part->replicas = g_new0(KsReplica, rf);
         part->leader = KS_NO_BROKER;
-        part->isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
         g_queue_init(&part->waits);
         part->unavailable_since = 0;
         for (int32_t r = 0; r < rf; r++) {
             KsReplica *rep = &part->replicas[r];
             rep->part = part;
             rep->broker = ks_sim_find_broker(sim, ids[(size_t)p * rf + r]);
-            rep->slot = r;
             ks_log_init(&rep->log);
             rep->epochs = g_array_new(FALSE, FALSE, sizeof(KsEpochEntry));
             rep->fetch_leo = -1;
@@ -233,6 +233,7 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
             rep->fetcher_slot = -1;
             g_ptr_array_add(rep->broker->replicas, rep);
         }
+        ks_partition_set_isr(part, g_array_new(FALSE, FALSE, sizeof(KsBrokerId)));
     }
     g_ptr_array_add(sim->topics, t);
     return true;
@@ -273,8 +274,7 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
     sim->topics = g_ptr_array_new_with_free_func(topic_free);
     sim->producers = g_ptr_array_new_with_free_func(producer_free_cb);
     sim->sinks = g_array_new(FALSE, FALSE, sizeof(KsSink));
-    sim->requests =
-        g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, ks_produce_request_free);
+
     sim->expect_results = g_ptr_array_new_with_free_func(expect_result_free);
     sim->controller = KS_NO_BROKER;
     sim->end = end;
@@ -285,7 +285,7 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
         KsNode *n = g_new0(KsNode, 1);
         n->name = g_strdup(pn->name);
         n->zone = g_strdup(pn->zone);
-        n->index = (int)i;
+
         n->up = true;
         g_ptr_array_add(sim->nodes, n);
     }
@@ -321,7 +321,7 @@ void ks_sim_free(KsSim *sim)
     for (guint i = 0; i < sim->brokers->len; i++)
         broker_free_fetchers(g_ptr_array_index(sim->brokers, i), sim->brokers->len);
     g_free(sim->consoles);
-    g_hash_table_destroy(sim->requests);
+
     g_ptr_array_free(sim->topics, TRUE);
     g_ptr_array_free(sim->brokers, TRUE);
     g_ptr_array_free(sim->nodes, TRUE);
@@ -541,39 +541,27 @@ void ks_sim_finish(KsSim *sim)
         check_now(sim, g_ptr_array_index(sim->plan->expects, i), false);
 }
 
-uint64_t ks_sim_seed(const KsSim *sim)
-{
-    return sim->seed;
-}
-
 KsTime ks_sim_now(const KsSim *sim)
 {
     return ks_engine_now(sim->engine);
 }
 
-/* Refreshes the counters that are derived from the model's state. */
-void ks_sim_update_stats(KsSim *sim)
+void ks_sim_get_stats(const KsSim *sim, KsSimStats *out)
 {
     KsTime now = ks_engine_now(sim->engine);
-    KsTime unavailable = 0;
+    *out = sim->stats;
+    out->unavailable_us = 0;
     for (guint i = 0; i < sim->topics->len; i++) {
-        KsTopic *t = g_ptr_array_index(sim->topics, i);
+        const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++) {
             const KsPartition *part = &t->partitions[p];
-            unavailable += part->unavailable_us;
+            out->unavailable_us += part->unavailable_us;
             if (part->unavailable_since >= 0)
-                unavailable += now - part->unavailable_since;
+                out->unavailable_us += now - part->unavailable_since;
         }
     }
-    sim->stats.unavailable_us = unavailable;
-    sim->stats.records_lost = ks_ledger_records_lost(sim);
-    sim->stats.events = ks_engine_events_run(sim->engine);
-}
-
-const KsSimStats *ks_sim_stats(KsSim *sim)
-{
-    ks_sim_update_stats(sim);
-    return &sim->stats;
+    out->records_lost = ks_ledger_records_lost(sim);
+    out->events = ks_engine_events_run(sim->engine);
 }
 
 const GPtrArray *ks_sim_expect_results(const KsSim *sim)

@@ -19,8 +19,8 @@
  *       `describe FILE --at T` prints EXPECTED byte for byte (the layout of
  *       kafka-topics.sh --describe).
  *   cli-test KAFKASIM until FILE T T_US
- *       `run FILE --until T` stops at T: the summary's time is T_US and only
- *       the expectations due by T were checked.
+ *       `run FILE --until T` stops at T: the summary's time is T_US, and
+ *       the summary says the end-of-run expectations were not checked.
  *   cli-test KAFKASIM partition N KEY EXPECTED
  *       `partition --partitions N KEY` names partition EXPECTED.
  *   cli-test KAFKASIM deterministic FILE

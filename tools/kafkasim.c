@@ -122,6 +122,17 @@ static bool parse_time_option(const char *option, const char *text, KsTime *out,
     return true;
 }
 
+/* --until and --at can stop a run early, not make it longer: the scenario's
+ * end is where its expectations belong. */
+static int check_within_run(const char *option, const char *text, KsTime t, const KsPlan *plan)
+{
+    if (t <= plan->run_until)
+        return EXIT_HELD;
+    g_autofree char *end = ks_scenario_format_duration(plan->run_until);
+    return bad_input("%s %s is after the end of the run (%s): it can only stop a run earlier",
+                     option, text, end);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
@@ -168,8 +179,10 @@ static int cmd_run(int argc, char **argv)
     g_autoptr(KsPlan) plan = load_plan(argv[1], &status);
     if (!plan)
         return status;
+    if (until && (status = check_within_run("--until", until, until_value, plan)) != EXIT_HELD)
+        return status;
     KsTime end = until ? until_value : plan->run_until;
-    bool checked_end = !until || until_value >= plan->run_until;
+    bool checked_end = !until || until_value == plan->run_until;
 
     g_autoptr(GError) err = NULL;
     g_autoptr(KsSim) sim = ks_sim_new(plan, seed != NULL, seed_value, end, &err);
@@ -244,6 +257,8 @@ static int cmd_describe(int argc, char **argv)
         return status;
     g_autoptr(KsPlan) plan = load_plan(argv[1], &status);
     if (!plan)
+        return status;
+    if (at && (status = check_within_run("--at", at, at_value, plan)) != EXIT_HELD)
         return status;
     g_autoptr(GError) err = NULL;
     g_autoptr(KsSim) sim =

@@ -48,10 +48,10 @@ typedef enum {
     KS_EV_TOPIC_CREATED,      /* topic, n: partitions, n2: replication factor */
     KS_EV_LEADER_ELECTED,     /* topic, partition, broker: new leader (-1: none),
                                  broker2: old leader, epoch: leader epoch, ids: ISR,
-                                 text: reason ("initial", "offline", "unclean") */
+                                 reason */
     KS_EV_ISR_SHRUNK,         /* topic, partition, broker: removed, ids: new ISR,
-                                 epoch: leader epoch, text: reason */
-    KS_EV_ISR_EXPANDED,       /* topic, partition, broker: added, ids: new ISR */
+                                 epoch: leader epoch, reason */
+    KS_EV_ISR_EXPANDED,       /* topic, partition, broker: added, ids: new ISR, reason */
     KS_EV_PREFERRED_ELECTION, /* topic (NULL: all), partition (-1: all), n: partitions
                                  that moved to their preferred replica, n2: partitions
                                  asked about, -1 with no active controller
@@ -61,13 +61,34 @@ typedef enum {
     /* Clients. */
     KS_EV_PRODUCER_STARTED,  /* text: producer */
     KS_EV_PRODUCER_STOPPED,  /* text: producer */
-    KS_EV_PRODUCE,           /* text: producer, topic, partition (-1: partitioner), n: records */
-    KS_EV_PRODUCE_FAILING,   /* text: producer, topic, partition, text2: Kafka error name */
-    KS_EV_PRODUCE_RECOVERED, /* text: producer, topic, partition, n: records refused meanwhile */
+    KS_EV_PRODUCE,           /* text: producer, topic, partition (-1: partitioner),
+                                n: records, text2: key (NULL: none) */
+    KS_EV_PRODUCE_FAILING,   /* text: producer, topic, partition, text2: Kafka error name;
+                                or partition -1, broker: a broker it cannot connect to,
+                                text2: Kafka's log message */
+    KS_EV_PRODUCE_RECOVERED, /* text: producer, topic, partition, n: records given up
+                                meanwhile */
     KS_EV_RECORDS_EXPIRED,   /* text: producer, topic, partition, n: records given up
-                                (delivery.timeout.ms) */
+                                (delivery.timeout.ms), n2: that timeout in ms */
     KS_EV_COUNT
 } KsEventType;
+
+/* Why a leader or an ISR changed. */
+typedef enum {
+    KS_REASON_NONE,
+    KS_REASON_INITIAL,       /* leader_elected: the topic was created */
+    KS_REASON_OFFLINE,       /* leader_elected: first live ISR member in assignment order */
+    KS_REASON_UNCLEAN,       /* leader_elected: first live replica, possibly out of sync */
+    KS_REASON_PREFERRED,     /* leader_elected: the preferred replica is back */
+    KS_REASON_LEADER_FAILED, /* leader_elected (none): the leader's broker failed and
+                                no other live ISR member exists */
+    KS_REASON_LAGGING,       /* isr_shrunk by the leader: replica.lag.time.max.ms */
+    KS_REASON_BROKER_FAILED, /* isr_shrunk by the controller: the broker's session expired */
+    KS_REASON_CAUGHT_UP,     /* isr_expanded: the follower reached the high watermark */
+} KsReason;
+
+/* The trace name of @reason, e.g. "offline". Static. */
+const char *ks_reason_name(KsReason reason);
 
 struct KsEvent {
     KsTime t;
@@ -83,6 +104,7 @@ struct KsEvent {
     size_t n_ids;
     const char *text;
     const char *text2;
+    KsReason reason;
     bool held;
     int line;
 };

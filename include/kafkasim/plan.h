@@ -64,6 +64,9 @@ typedef enum {
     KS_PARTITIONER_EXPLICIT,    /* every record names its partition */
 } KsPartitionerKind;
 
+/* Bytes per record (key and value) when a producer does not say. */
+#define KS_DEFAULT_RECORD_SIZE 100
+
 typedef struct {
     char *name;
     char *topic;

@@ -69,15 +69,12 @@ void ks_sim_run(KsSim *sim);
 /* Checks the end-of-run expectations, after ks_sim_run(). */
 void ks_sim_finish(KsSim *sim);
 
-/* The seed the run used. */
-uint64_t ks_sim_seed(const KsSim *sim);
-
 /* Current simulated time. */
 KsTime ks_sim_now(const KsSim *sim);
 
-/* The statistics so far (derived counters are brought up to date first).
- * Borrowed. */
-const KsSimStats *ks_sim_stats(KsSim *sim);
+/* Copies the statistics so far into *@out, with the derived counters
+ * (unavailability, lost records, events) computed for this moment. */
+void ks_sim_get_stats(const KsSim *sim, KsSimStats *out);
 
 /* The expectation results so far, in the order they were checked: timed ones
  * as their time came, then the end-of-run ones in file order. Borrowed; of
