@@ -2,11 +2,12 @@
 /*
  * output-describe.c - kafka-topics.sh --describe, byte for byte.
  *
- * The layout of TopicCommand (Kafka 2.4 to 3.7; tools/refs/cli_formats.md
- * in the design notes): a topic line, then one line per partition starting
- * with a tab, fields separated by tabs. "Leader: none" when there is no
- * leader. Configs lists the topic's own overrides, not broker defaults.
- * ZooKeeper clusters have no topic ids, so no TopicId column.
+ * The layout of TopicCommand in Kafka 2.4 to 2.7: a topic line, then one
+ * line per partition starting with a tab, fields separated by tabs.
+ * "Leader: none" when there is no leader. Configs lists the topic's own
+ * overrides, not broker defaults. Kafka 2.8 added a TopicId column (KIP-516)
+ * and 3.8 the ELR columns; the simulator keeps the earlier layout, which
+ * tests compare byte for byte with the reference outputs in tests/refs.
  */
 #include "kafkasim/output.h"
 
