@@ -34,9 +34,7 @@ static const KsReplica *reference_replica(KsPartition *part)
     return &part->replicas[0];
 }
 
-/* Records of @acked (sorted, disjoint) that are in none of @present's
- * ranges (sorted, possibly overlapping). */
-static int64_t missing(const GArray *acked, const GArray *present)
+int64_t ks_ledger_missing(const GArray *acked, const GArray *present)
 {
     int64_t lost = 0;
     guint j = 0;
@@ -91,7 +89,7 @@ int64_t ks_ledger_records_lost(const KsSim *sim)
                 g_array_append_val(present, s);
             }
             g_array_sort(present, cmp_range);
-            lost += missing(acked, present);
+            lost += ks_ledger_missing(acked, present);
         }
     }
     return lost;

@@ -430,6 +430,9 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
 
 /* ledger.c: what happened to every acknowledged record. */
 int64_t ks_ledger_records_lost(const KsSim *sim);
+/* Records of @acked (KsSeqRange, sorted by first, disjoint) that are in none
+ * of @present's ranges (sorted by first, possibly overlapping). */
+int64_t ks_ledger_missing(const GArray *acked, const GArray *present);
 
 /* check.c: evaluates @e now. Sets *@out_actual to a new string saying what
  * the model shows. */

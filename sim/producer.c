@@ -156,18 +156,18 @@ void ks_producer_free(KsProducer *p)
 static void refresh_metadata(KsSim *sim, KsProducer *p)
 {
     p->has_metadata = true;
+    for (guint i = 0; i < sim->brokers->len; i++)
+        p->conns[i].leads = 0;
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        p->parts[i].leader = p->topic->partitions[i].leader;
-        p->available[i] = p->parts[i].leader != KS_NO_BROKER;
+        KsProducerPartition *pp = &p->parts[i];
+        pp->leader = p->topic->partitions[i].leader;
+        p->available[i] = pp->leader != KS_NO_BROKER;
+        pp->conn = NULL;
+        if (pp->leader != KS_NO_BROKER) {
+            pp->conn = &p->conns[ks_sim_find_broker(sim, pp->leader)->index];
+            pp->conn->leads++;
+        }
     }
-}
-
-/* The connection to @pp's leader as the producer knows it, or NULL. */
-static KsConnection *leader_conn(KsSim *sim, KsProducer *p, const KsProducerPartition *pp)
-{
-    if (pp->leader == KS_NO_BROKER)
-        return NULL;
-    return &p->conns[ks_sim_find_broker(sim, pp->leader)->index];
 }
 
 /* Whether keys choose the partition: with Kafka's default partitioner and
@@ -473,7 +473,7 @@ static bool drain_once(KsSim *sim, KsProducer *p)
     bool any = false;
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        KsConnection *c = leader_conn(sim, p, pp);
+        KsConnection *c = pp->conn;
         if (!c)
             continue;
         /* A broker that already gets a request in this pass takes more
@@ -653,7 +653,7 @@ static bool needs_metadata(KsSim *sim, KsProducer *p)
 {
     for (guint i = 0; i < p->active->len; i++) {
         const KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        const KsConnection *c = leader_conn(sim, p, pp);
+        const KsConnection *c = pp->conn;
         if (!c || c->failures > 0)
             return true;
     }
@@ -666,9 +666,9 @@ static bool any_room(KsSim *sim, KsProducer *p)
 {
     if (p->acks == 0 || !p->has_metadata)
         return true;
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        const KsConnection *c = leader_conn(sim, p, &p->parts[i]);
-        if (c && c->in_flight < p->max_in_flight && c->failures == 0)
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        const KsConnection *c = &p->conns[i];
+        if (c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0)
             return true;
     }
     return false;
