@@ -365,7 +365,7 @@ void ks_broker_become_follower(KsSim *sim, KsReplica *r)
     fetcher_kick(sim, f);
 }
 
-void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader)
+void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
     KsTime now = ks_engine_now(sim->engine);
@@ -376,7 +376,7 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader)
     /* The followers (re)join their sessions first, so the reset below is
      * what the leader knows of them. */
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (&part->replicas[i] != lr)
+        if (&part->replicas[i] != lr && part->replicas[i].broker->id != skip)
             ks_broker_become_follower(sim, &part->replicas[i]);
     /* Replica.resetReplicaState, on every new leader epoch: ISR members
      * count as caught up now, others as never, so a follower that left the

@@ -45,10 +45,11 @@
 
 #include <string.h>
 
+/* controllerContext.isReplicaOnline: live, and not shutting down. */
 static bool is_live(KsSim *sim, KsBrokerId id)
 {
     const KsBroker *b = ks_sim_find_broker(sim, id);
-    return b && b->ctrl_live;
+    return b && b->ctrl_live && !b->shutting_down;
 }
 
 static bool controller_active(KsSim *sim)
@@ -101,8 +102,10 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     /* An ISR of one that stays (its member died, the partition was already
      * offline) still takes a new epoch, as in Kafka, but nothing shows. */
 
+    /* LeaderAndIsr goes to the replicas, except the one an ISR change
+     * removes (ReplicaStateMachine: OfflineReplica). */
     if (leader != KS_NO_BROKER) {
-        ks_broker_become_leader(sim, part, leader != old);
+        ks_broker_become_leader(sim, part, leader != old, leader == old ? removed : KS_NO_BROKER);
         ks_broker_maybe_advance_hw(sim, part);
     } else {
         for (int32_t i = 0; i < part->n_replicas; i++)
@@ -171,26 +174,32 @@ static void elect_offline_partitions(KsSim *sim)
     }
 }
 
-/* OfflineReplica for every replica of dead broker @b
- * (doRemoveReplicasFromIsr). */
+/* OfflineReplica (doRemoveReplicasFromIsr): @r's broker leaves its
+ * partition's ISR, with @reason. */
+static void remove_replica_from_isr(KsSim *sim, KsReplica *r, KsReason reason)
+{
+    KsBroker *b = r->broker;
+    KsPartition *part = r->part;
+    bool last = part->isr->len == 1;
+    GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+    for (guint k = 0; k < part->isr->len; k++) {
+        KsBrokerId id = g_array_index(part->isr, KsBrokerId, k);
+        if (id != b->id || last)
+            g_array_append_val(isr, id);
+    }
+    if (part->leader == b->id)
+        write_leader_and_isr(sim, part, KS_NO_BROKER, isr, KS_REASON_LEADER_FAILED, b->id);
+    else
+        write_leader_and_isr(sim, part, part->leader, isr, reason, b->id);
+}
+
+/* OfflineReplica for every replica of dead broker @b. */
 static void remove_from_isrs(KsSim *sim, KsBroker *b)
 {
     for (guint i = 0; i < b->replicas->len; i++) {
         KsReplica *r = g_ptr_array_index(b->replicas, i);
-        KsPartition *part = r->part;
-        if (!part->topic->created || !ks_partition_in_isr(part, b->id))
-            continue;
-        bool last = part->isr->len == 1;
-        GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
-        for (guint k = 0; k < part->isr->len; k++) {
-            KsBrokerId id = g_array_index(part->isr, KsBrokerId, k);
-            if (id != b->id || last)
-                g_array_append_val(isr, id);
-        }
-        if (part->leader == b->id)
-            write_leader_and_isr(sim, part, KS_NO_BROKER, isr, KS_REASON_LEADER_FAILED, b->id);
-        else
-            write_leader_and_isr(sim, part, part->leader, isr, KS_REASON_BROKER_FAILED, b->id);
+        if (r->part->topic->created && r->in_isr)
+            remove_replica_from_isr(sim, r, KS_REASON_BROKER_FAILED);
     }
 }
 
@@ -239,19 +248,70 @@ void ks_controller_broker_change(KsSim *sim)
             g_ptr_array_add(gone, b);
     }
     if (appeared->len > 0) {
-        for (guint i = 0; i < appeared->len; i++)
-            ((KsBroker *)g_ptr_array_index(appeared, i))->ctrl_live = true;
+        for (guint i = 0; i < appeared->len; i++) {
+            KsBroker *b = g_ptr_array_index(appeared, i);
+            b->ctrl_live = true;
+            b->shutting_down = false;
+        }
         for (guint i = 0; i < appeared->len; i++)
             follow_leaders(sim, g_ptr_array_index(appeared, i));
         elect_offline_partitions(sim);
     }
     if (gone->len > 0) {
-        for (guint i = 0; i < gone->len; i++)
-            ((KsBroker *)g_ptr_array_index(gone, i))->ctrl_live = false;
+        for (guint i = 0; i < gone->len; i++) {
+            KsBroker *b = g_ptr_array_index(gone, i);
+            b->ctrl_live = false;
+            b->shutting_down = false;
+        }
         elect_offline_partitions(sim);
         for (guint i = 0; i < gone->len; i++)
             remove_from_isrs(sim, g_ptr_array_index(gone, i));
     }
+}
+
+/* ---- controlled shutdown ---- */
+
+int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
+{
+    if (!controller_active(sim) || !b->ctrl_live)
+        return -1;
+    b->shutting_down = true;
+    for (guint i = 0; i < b->replicas->len; i++) {
+        KsReplica *r = g_ptr_array_index(b->replicas, i);
+        KsPartition *part = r->part;
+        if (!part->topic->created || part->n_replicas < 2 || part->leader == KS_NO_BROKER)
+            continue;
+        if (part->leader == b->id) {
+            /* ControlledShutdownPartitionLeaderElectionStrategy: first
+             * replica in assignment order that is live, not shutting down
+             * and in the ISR; the ISR loses the shutting-down brokers. */
+            for (int32_t k = 0; k < part->n_replicas; k++) {
+                KsReplica *cand = &part->replicas[k];
+                if (!cand->in_isr || !is_live(sim, cand->broker->id))
+                    continue;
+                GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+                for (guint j = 0; j < part->isr->len; j++) {
+                    KsBrokerId id = g_array_index(part->isr, KsBrokerId, j);
+                    const KsBroker *m = ks_sim_find_broker(sim, id);
+                    if (!m->shutting_down)
+                        g_array_append_val(isr, id);
+                }
+                ks_controller_set_leader(sim, part, cand->broker->id, isr,
+                                         KS_REASON_CONTROLLED_SHUTDOWN);
+                break;
+            }
+        } else {
+            /* StopReplica (its fetcher stops), then OfflineReplica: it
+             * leaves the ISR. */
+            ks_broker_stop_following(sim, r);
+            if (r->in_isr)
+                remove_replica_from_isr(sim, r, KS_REASON_CONTROLLED_SHUTDOWN);
+        }
+    }
+    int64_t still_led = 0;
+    for (guint i = 0; i < b->replicas->len; i++)
+        still_led += ((KsReplica *)g_ptr_array_index(b->replicas, i))->part->leader == b->id;
+    return still_led;
 }
 
 /* ---- preferred leaders ---- */
@@ -357,6 +417,7 @@ void ks_controller_failover(KsSim *sim)
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         b->ctrl_live = b->registered;
+        b->shutting_down = false; /* a new controller's context starts empty */
     }
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);

@@ -14,10 +14,13 @@ static const char *const names[KS_EV_COUNT] = {
     [KS_EV_BROKER_STARTED] = "broker_started",
     [KS_EV_BROKER_CRASHED] = "broker_crashed",
     [KS_EV_BROKER_RESTARTED] = "broker_restarted",
+    [KS_EV_BROKER_STOPPING] = "broker_stopping",
+    [KS_EV_BROKER_STOPPED] = "broker_stopped",
     [KS_EV_BROKER_START_FAILED] = "broker_start_failed",
     [KS_EV_NODE_CRASHED] = "node_crashed",
     [KS_EV_NODE_RESTARTED] = "node_restarted",
     [KS_EV_SESSION_EXPIRED] = "session_expired",
+    [KS_EV_SESSION_CLOSED] = "session_closed",
     [KS_EV_BROKER_REGISTERED] = "broker_registered",
     [KS_EV_CONTROLLER_ELECTED] = "controller_elected",
     [KS_EV_TOPIC_CREATED] = "topic_created",
@@ -39,7 +42,7 @@ static const char *const reasons[] = {
     [KS_REASON_OFFLINE] = "offline",     [KS_REASON_UNCLEAN] = "unclean",
     [KS_REASON_PREFERRED] = "preferred", [KS_REASON_LEADER_FAILED] = "leader_failed",
     [KS_REASON_LAGGING] = "lagging",     [KS_REASON_BROKER_FAILED] = "broker_failed",
-    [KS_REASON_CAUGHT_UP] = "caught_up",
+    [KS_REASON_CAUGHT_UP] = "caught_up", [KS_REASON_CONTROLLED_SHUTDOWN] = "controlled_shutdown",
 };
 
 const char *ks_reason_name(KsReason reason)

@@ -177,15 +177,18 @@ struct KsBroker {
     bool alive;           /* process running */
     uint64_t incarnation; /* +1 at every crash and restart */
     /* ZooKeeper session (registry.c). */
-    bool registered;        /* its /brokers/ids node exists */
-    bool ctrl_live;         /* live in the controller's view (controllerContext) */
-    KsTimer session_timer;  /* expiry of a dead broker's session */
-    GPtrArray *replicas;    /* of KsReplica* hosted here */
-    KsFetcher **fetchers;   /* by leader broker index, created on demand */
-    KsTime lag_max;         /* replica.lag.time.max.ms */
-    KsTime fetch_wait_max;  /* replica.fetch.wait.max.ms */
-    KsTime fetch_backoff;   /* replica.fetch.backoff.ms */
-    KsTime session_timeout; /* zookeeper.session.timeout.ms */
+    bool registered;            /* its /brokers/ids node exists */
+    bool ctrl_live;             /* live in the controller's view (controllerContext) */
+    bool shutting_down;         /* in the controller's shuttingDownBrokerIds */
+    int shutdown_attempts;      /* controlled shutdown requests left, while stopping */
+    KsTime shutting_down_since; /* its controlled shutdown began; -1: not stopping */
+    KsTimer session_timer;      /* expiry of a dead broker's session */
+    GPtrArray *replicas;        /* of KsReplica* hosted here */
+    KsFetcher **fetchers;       /* by leader broker index, created on demand */
+    KsTime lag_max;             /* replica.lag.time.max.ms */
+    KsTime fetch_wait_max;      /* replica.fetch.wait.max.ms */
+    KsTime fetch_backoff;       /* replica.fetch.backoff.ms */
+    KsTime session_timeout;     /* zookeeper.session.timeout.ms */
 };
 
 /* Per-partition accumulator state of one producer (RecordAccumulator). */
@@ -383,7 +386,9 @@ static inline const KsBrokerId *ks_partition_isr_ids(const KsPartition *part)
 /* Replaces @part's ISR with @isr (taken) and keeps the replicas' in_isr
  * flags in step. */
 void ks_partition_set_isr(KsPartition *part, GArray *isr);
-void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader);
+/* @part's leader takes the current epoch; the other replicas on live
+ * brokers, except @skip (KS_NO_BROKER: none), are told to follow it. */
+void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip);
 void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
 void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
@@ -405,12 +410,17 @@ bool ks_registry_register_broker(KsSim *sim, KsBroker *broker);
 /* When a dead broker's session will expire, or -1. */
 KsTime ks_registry_session_expiry(const KsBroker *broker);
 void ks_registry_broker_died(KsSim *sim, KsBroker *broker);
+/* The broker closes its session on a clean shutdown: its nodes go at once. */
+void ks_registry_close_session(KsSim *sim, KsBroker *broker);
 
 /* controller.c: elections and ISR changes made by the controller. */
 void ks_controller_elect(KsSim *sim);
 void ks_controller_failover(KsSim *sim);
 void ks_controller_create_topic(KsSim *sim, KsTopic *topic);
 void ks_controller_broker_change(KsSim *sim);
+/* KafkaController.doControlledShutdown for @broker: returns how many
+ * partitions it still leads, or -1 if there is no active controller. */
+int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *broker);
 /* kafka-leader-election --election-type PREFERRED for @topic (NULL: all)
  * and @partition (-1: all of the topic). */
 void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition);

@@ -91,6 +91,29 @@ static void sub(KsTimeline *tl, const char *text)
     tl->write(out, tl->ctx);
 }
 
+/* How a leader was chosen, in words. */
+static const char *election_text(KsReason reason)
+{
+    switch (reason) {
+    case KS_REASON_OFFLINE:
+        return "offline election: first live in-sync replica";
+    case KS_REASON_UNCLEAN:
+        return "unclean election: first live replica, not in sync";
+    case KS_REASON_PREFERRED:
+        return "preferred election";
+    case KS_REASON_CONTROLLED_SHUTDOWN:
+        return "controlled shutdown";
+    case KS_REASON_NONE:
+    case KS_REASON_INITIAL:
+    case KS_REASON_LEADER_FAILED:
+    case KS_REASON_LAGGING:
+    case KS_REASON_BROKER_FAILED:
+    case KS_REASON_CAUGHT_UP:
+        break;
+    }
+    return ks_reason_name(reason);
+}
+
 static void header(KsTimeline *tl)
 {
     KsSim *sim = tl->sim;
@@ -238,6 +261,30 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_BROKER_RESTARTED:
         line(tl, ev->t, "broker", C_GREEN, "broker %" PRId32 " restarted", ev->broker);
         break;
+    case KS_EV_BROKER_STOPPING:
+        if (ev->n2 < 0)
+            line(tl, ev->t, "broker", C_YELLOW,
+                 "broker %" PRId32 " shuts down without handing its leadership over%s", ev->broker,
+                 ev->n < 0 ? " (controlled.shutdown.enable=false)" : "");
+        else if (ev->n < 0)
+            line(tl, ev->t, "broker", C_YELLOW,
+                 "broker %" PRId32 " asks for a controlled shutdown: no active controller%s",
+                 ev->broker, ev->n2 > 0 ? ", it will ask again" : ", it stops anyway");
+        else if (ev->n == 0)
+            line(tl, ev->t, "broker", C_YELLOW,
+                 "broker %" PRId32 " controlled shutdown: it leads no partition any more",
+                 ev->broker);
+        else
+            line(tl, ev->t, "broker", C_YELLOW,
+                 "broker %" PRId32 " controlled shutdown: it still leads %" PRId64
+                 " partition%s with no other in-sync replica; %s",
+                 ev->broker, ev->n, ev->n == 1 ? "" : "s",
+                 ev->n2 > 0 ? "it will ask again after controlled.shutdown.retry.backoff.ms"
+                            : "after controlled.shutdown.retry.backoff.ms it stops anyway");
+        break;
+    case KS_EV_BROKER_STOPPED:
+        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " stopped", ev->broker);
+        break;
     case KS_EV_BROKER_START_FAILED:
         a = ks_format_time(ev->n);
         line(tl, ev->t, "broker", C_RED,
@@ -255,6 +302,11 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         line(tl, ev->t, "zookeeper", C_MAGENTA,
              "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone", ev->broker,
              ev->broker);
+        break;
+    case KS_EV_SESSION_CLOSED:
+        line(tl, ev->t, "zookeeper", C_MAGENTA,
+             "broker %" PRId32 " closed its session: /brokers/ids/%" PRId32 " is gone at once",
+             ev->broker, ev->broker);
         break;
     case KS_EV_CONTROLLER_ELECTED:
         line(tl, ev->t, "controller", C_MAGENTA,
@@ -289,8 +341,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                  ev->topic, ev->partition, b, ev->epoch, c);
         } else {
             line(tl, ev->t, "leader", C_YELLOW,
-                 "%s-%" PRId32 ": leader %s -> %s (%s election), leader epoch %" PRId32 ", isr %s",
-                 ev->topic, ev->partition, b, a, ks_reason_name(ev->reason), ev->epoch, c);
+                 "%s-%" PRId32 ": leader %s -> %s (%s), leader epoch %" PRId32 ", isr %s",
+                 ev->topic, ev->partition, b, a, election_text(ev->reason), ev->epoch, c);
         }
         break;
     }
@@ -300,8 +352,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
              "%s-%" PRId32 ": broker %" PRId32 " left the ISR (%s), leader epoch %" PRId32
              ", isr %s",
              ev->topic, ev->partition, ev->broker,
-             ev->reason == KS_REASON_LAGGING ? "lagging: replica.lag.time.max.ms"
-                                             : "its broker failed",
+             ev->reason == KS_REASON_LAGGING               ? "lagging: replica.lag.time.max.ms"
+             : ev->reason == KS_REASON_CONTROLLED_SHUTDOWN ? "its broker is shutting down"
+                                                           : "its broker failed",
              ev->epoch, c);
         break;
     case KS_EV_ISR_EXPANDED:

@@ -82,6 +82,15 @@ static void build(JsonBuilder *b, const KsEvent *ev, KsSim *sim)
     case KS_EV_BROKER_REGISTERED:
         ks_json_broker(b, "broker", ev->broker);
         break;
+    case KS_EV_BROKER_STOPPING:
+        ks_json_broker(b, "broker", ev->broker);
+        ks_json_int(b, "still_leads", ev->n);
+        ks_json_int(b, "attempts_left", ev->n2);
+        break;
+    case KS_EV_BROKER_STOPPED:
+    case KS_EV_SESSION_CLOSED:
+        ks_json_broker(b, "broker", ev->broker);
+        break;
     case KS_EV_BROKER_START_FAILED:
         ks_json_broker(b, "broker", ev->broker);
         ks_json_str(b, "error", "NodeExists");

@@ -55,22 +55,33 @@ static void schedule_broker_change(KsSim *sim)
     ks_engine_schedule(sim->engine, 0, broker_change, sim, 0);
 }
 
-/* @b's session expired: ZooKeeper deletes its ephemeral nodes,
- * /brokers/ids/<id> and, if it was the controller, /controller. */
-static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
+/* @b's session ends (expired, or closed by the broker): ZooKeeper deletes
+ * its ephemeral nodes, /brokers/ids/<id> and, if it was the controller,
+ * /controller. */
+static void session_ends(KsSim *sim, KsBroker *b, KsEventType how)
 {
-    KsBroker *b = ctx;
-    KsSim *sim = b->sim;
     if (!b->registered)
         return;
     b->registered = false;
-    emit_broker(sim, KS_EV_SESSION_EXPIRED, b->id, -1);
+    ks_timer_cancel(sim->engine, &b->session_timer);
+    emit_broker(sim, how, b->id, -1);
     if (sim->controller == b->id) {
         sim->controller = KS_NO_BROKER;
         ks_controller_elect(sim);
         return;
     }
     schedule_broker_change(sim);
+}
+
+static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
+{
+    KsBroker *b = ctx;
+    session_ends(b->sim, b, KS_EV_SESSION_EXPIRED);
+}
+
+void ks_registry_close_session(KsSim *sim, KsBroker *b)
+{
+    session_ends(sim, b, KS_EV_SESSION_CLOSED);
 }
 
 void ks_registry_init_broker(KsBroker *b)

@@ -163,6 +163,7 @@ static void add_broker(KsSim *sim, const KsPlanBroker *pb)
     b->plan = pb;
     b->replicas = g_ptr_array_new();
     ks_registry_init_broker(b);
+    b->shutting_down_since = -1;
     b->lag_max = ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, pb->configs, def);
     b->fetch_wait_max = ks_config_resolve(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, pb->configs, def);
     b->fetch_backoff = ks_config_resolve(KS_CFG_REPLICA_FETCH_BACKOFF_MS, pb->configs, def);
@@ -362,6 +363,78 @@ static void start_broker(KsSim *sim, KsBroker *b, KsEventType type)
                                          ((KsReplica *)g_ptr_array_index(b->replicas, i))->part);
 }
 
+/* The broker's process stops after a shutdown: connections close, and it
+ * closes its ZooKeeper session, so the controller learns at once. */
+static void finish_stop(KsSim *sim, KsBroker *b)
+{
+    b->shutdown_attempts = 0;
+    b->shutting_down_since = -1;
+    ks_broker_crash(sim, b);
+    emit_simple(sim, KS_EV_BROKER_STOPPED, b->id, NULL);
+    ks_registry_close_session(sim, b);
+}
+
+static void emit_stopping(KsSim *sim, KsBroker *b, int64_t still_led, int64_t attempts_left)
+{
+    KsEvent ev = ks_event_init(KS_EV_BROKER_STOPPING, ks_engine_now(sim->engine));
+    ev.broker = b->id;
+    ev.n = still_led;
+    ev.n2 = attempts_left;
+    ks_sim_emit(sim, &ev);
+}
+
+static void shutdown_attempt(KsEngine *engine, void *ctx, uint64_t incarnation);
+
+/* One ControlledShutdown request (KafkaServer.controlledShutdown): the
+ * controller moves what it can. While the broker still leads partitions
+ * (a partition with one replica always stays) it waits
+ * controlled.shutdown.retry.backoff.ms and asks again, up to
+ * controlled.shutdown.max.retries requests; after the last it waits once
+ * more and stops anyway. */
+static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
+{
+    int64_t still_led = ks_controller_controlled_shutdown(sim, b);
+    b->shutdown_attempts--;
+    emit_stopping(sim, b, still_led, b->shutdown_attempts);
+    if (still_led == 0) {
+        finish_stop(sim, b);
+        return;
+    }
+    KsTime backoff = ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS,
+                                       b->plan->configs, sim->defaults);
+    ks_engine_schedule(sim->engine, backoff, shutdown_attempt, b, b->incarnation);
+}
+
+static void shutdown_attempt(KsEngine *engine, void *ctx, uint64_t incarnation)
+{
+    KsBroker *b = ctx;
+    if (!b->alive || b->incarnation != incarnation)
+        return;
+    if (b->shutdown_attempts > 0)
+        request_controlled_shutdown(b->sim, b);
+    else
+        finish_stop(b->sim, b);
+}
+
+static void stop_broker(KsSim *sim, KsBroker *b)
+{
+    const KsConfigSet *cfg = b->plan->configs;
+    if (!ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_ENABLE, cfg, sim->defaults)) {
+        emit_stopping(sim, b, -1, -1);
+        finish_stop(sim, b);
+        return;
+    }
+    int64_t retries = ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_MAX_RETRIES, cfg, sim->defaults);
+    if (retries <= 0) {
+        emit_stopping(sim, b, -1, -1);
+        finish_stop(sim, b);
+        return;
+    }
+    b->shutdown_attempts = (int)retries;
+    b->shutting_down_since = ks_engine_now(sim->engine);
+    request_controlled_shutdown(sim, b);
+}
+
 static void crash_broker(KsSim *sim, KsBroker *b)
 {
     ks_broker_crash(sim, b);
@@ -424,6 +497,15 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
                  b->node->name);
         else
             start_broker(sim, b, KS_EV_BROKER_RESTARTED);
+        break;
+    case KS_ACTION_STOP_BROKER:
+        b = ks_sim_find_broker(sim, a->broker);
+        if (!b->alive)
+            note(sim, a->loc.line, "broker %d is already down", b->id);
+        else if (b->shutting_down_since >= 0)
+            note(sim, a->loc.line, "broker %d is already shutting down", b->id);
+        else
+            stop_broker(sim, b);
         break;
     case KS_ACTION_CRASH_NODE:
         node = ks_sim_find_node(sim, a->name);
@@ -494,7 +576,6 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
     case KS_ACTION_ELECT_PREFERRED:
         ks_controller_elect_preferred(sim, a->target.topic, a->target.partition);
         break;
-    case KS_ACTION_STOP_BROKER:
     case KS_ACTION_ADD_BROKER:
     case KS_ACTION_START_CONSUMER:
     case KS_ACTION_STOP_CONSUMER:

@@ -32,6 +32,7 @@ bool ks_support_action(KsActionKind kind)
     switch (kind) {
     case KS_ACTION_CRASH_BROKER:
     case KS_ACTION_RESTART_BROKER:
+    case KS_ACTION_STOP_BROKER:
     case KS_ACTION_CRASH_NODE:
     case KS_ACTION_RESTART_NODE:
     case KS_ACTION_START_PRODUCER:
@@ -42,7 +43,6 @@ bool ks_support_action(KsActionKind kind)
     case KS_ACTION_EXPECT:
     case KS_ACTION_ELECT_PREFERRED:
         return true;
-    case KS_ACTION_STOP_BROKER:
     case KS_ACTION_ADD_BROKER:
     case KS_ACTION_START_CONSUMER:
     case KS_ACTION_STOP_CONSUMER:

@@ -35,6 +35,10 @@ typedef enum {
     KS_EV_BROKER_STARTED,      /* broker */
     KS_EV_BROKER_CRASHED,      /* broker */
     KS_EV_BROKER_RESTARTED,    /* broker */
+    KS_EV_BROKER_STOPPING,     /* broker, n: partitions it still leads after the controlled
+                                  shutdown request, n2: attempts left (-1: none asked, the
+                                  controller is unavailable or controlled shutdown is off) */
+    KS_EV_BROKER_STOPPED,      /* broker: its process stopped cleanly */
     KS_EV_BROKER_START_FAILED, /* broker, n: when its old session expires: the
                                   process exited at startup because
                                   /brokers/ids/<id> still belongs to it */
@@ -42,6 +46,7 @@ typedef enum {
     KS_EV_NODE_RESTARTED,      /* text: node */
     /* ZooKeeper and the controller. */
     KS_EV_SESSION_EXPIRED,    /* broker: whose ZooKeeper session expired */
+    KS_EV_SESSION_CLOSED,     /* broker: it closed its ZooKeeper session on shutdown */
     KS_EV_BROKER_REGISTERED,  /* broker: /brokers/ids/<id> created */
     KS_EV_CONTROLLER_ELECTED, /* broker: new controller, epoch: controller epoch */
     /* Topics and partitions. */
@@ -76,15 +81,16 @@ typedef enum {
 /* Why a leader or an ISR changed. */
 typedef enum {
     KS_REASON_NONE,
-    KS_REASON_INITIAL,       /* leader_elected: the topic was created */
-    KS_REASON_OFFLINE,       /* leader_elected: first live ISR member in assignment order */
-    KS_REASON_UNCLEAN,       /* leader_elected: first live replica, possibly out of sync */
-    KS_REASON_PREFERRED,     /* leader_elected: the preferred replica is back */
-    KS_REASON_LEADER_FAILED, /* leader_elected (none): the leader's broker failed and
-                                no other live ISR member exists */
-    KS_REASON_LAGGING,       /* isr_shrunk by the leader: replica.lag.time.max.ms */
-    KS_REASON_BROKER_FAILED, /* isr_shrunk by the controller: the broker's session expired */
-    KS_REASON_CAUGHT_UP,     /* isr_expanded: the follower reached the high watermark */
+    KS_REASON_INITIAL,             /* leader_elected: the topic was created */
+    KS_REASON_OFFLINE,             /* leader_elected: first live ISR member in assignment order */
+    KS_REASON_UNCLEAN,             /* leader_elected: first live replica, possibly out of sync */
+    KS_REASON_PREFERRED,           /* leader_elected: the preferred replica is back */
+    KS_REASON_LEADER_FAILED,       /* leader_elected (none): the leader's broker failed and
+                                      no other live ISR member exists */
+    KS_REASON_LAGGING,             /* isr_shrunk by the leader: replica.lag.time.max.ms */
+    KS_REASON_BROKER_FAILED,       /* isr_shrunk by the controller: the broker's session expired */
+    KS_REASON_CAUGHT_UP,           /* isr_expanded: the follower reached the high watermark */
+    KS_REASON_CONTROLLED_SHUTDOWN, /* leader_elected, isr_shrunk: the broker is stopping */
 } KsReason;
 
 /* The trace name of @reason, e.g. "offline". Static. */
