@@ -15,8 +15,11 @@
  *    acks=all is parked in the purgatory until the high watermark covers it
  *    (then NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below
  *    the minimum meanwhile) or until request.timeout.ms (REQUEST_TIMED_OUT).
- *    An idempotent producer's retry of records already in the log is
- *    acknowledged without appending them twice.
+ *    An idempotent producer's batches carry sequence numbers: a retry of
+ *    records already in the log is not appended again (and acks=all still
+ *    waits for the HW to cover the original offsets); a batch that does
+ *    not follow the last one is refused with OUT_OF_ORDER_SEQUENCE_NUMBER,
+ *    so retries keep the producer's order.
  *  - A follower broker keeps one fetch session per leader broker (one
  *    replica fetcher thread); one request carries all the partitions it
  *    follows there, with its log end offset (LEO) for each. The leader
@@ -225,18 +228,53 @@ static void purgatory_expired(KsEngine *engine, void *ctx, uint64_t arg)
     }
 }
 
-/* Whether the leader's log already has these records of this producer:
- * an idempotent producer's retry, acknowledged without appending again. */
-static bool already_appended(const KsReplica *lr, int32_t producer, const KsRequestBatch *rb)
+/* What the leader knows of an idempotent producer (ProducerStateManager),
+ * read from its log: whether @rb is a duplicate of records already there
+ * (then *@out_dup_end is where they end), the next batch in sequence, or
+ * out of sequence. Like Kafka, which keeps the producer's last five
+ * batches, only the producer's five latest runs are looked at. */
+typedef enum { SEQ_APPEND, SEQ_DUPLICATE, SEQ_OUT_OF_ORDER } SeqCheck;
+
+static SeqCheck check_sequence(const KsReplica *lr, int32_t producer, const KsRequestBatch *rb,
+                               int64_t *out_dup_end)
 {
     const GArray *runs = lr->log.runs;
-    for (guint i = runs->len; i-- > 0;) {
+    const KsLogRun *latest = NULL;
+    int seen = 0;
+    for (guint i = runs->len; i-- > 0 && seen < 5;) {
         const KsLogRun *run = &g_array_index(runs, KsLogRun, i);
-        if (run->producer == producer && run->first_seq <= rb->first_seq &&
-            rb->first_seq + rb->count <= run->first_seq + run->count)
-            return true;
+        if (run->producer != producer)
+            continue;
+        seen++;
+        if (!latest)
+            latest = run;
+        if (run->producer_epoch == rb->producer_epoch && run->first_seq <= rb->first_seq &&
+            rb->first_seq + rb->count <= run->first_seq + run->count) {
+            *out_dup_end = run->base + (rb->first_seq + rb->count - run->first_seq);
+            return SEQ_DUPLICATE;
+        }
     }
-    return false;
+    /* An unknown producer (its records are gone, or it never wrote here)
+     * may start anywhere. A new producer epoch starts where the producer
+     * re-sequenced its batches: the first one it had not seen
+     * acknowledged (Kafka renumbers them from 0; here they keep their
+     * numbers and the epoch remembers where it starts). */
+    if (!latest)
+        return SEQ_APPEND;
+    if (rb->producer_epoch > latest->producer_epoch)
+        return rb->first_seq == rb->epoch_base_seq ? SEQ_APPEND : SEQ_OUT_OF_ORDER;
+    if (rb->producer_epoch == latest->producer_epoch &&
+        rb->first_seq == latest->first_seq + latest->count)
+        return SEQ_APPEND;
+    return SEQ_OUT_OF_ORDER;
+}
+
+/* Queues @w in @part's waits, which stay in order of required HW (a
+ * duplicate's records are older than what is already waiting). */
+static gint cmp_wait(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    const KsProduceWait *x = a, *y = b;
+    return (x->required_hw > y->required_hw) - (x->required_hw < y->required_hw);
 }
 
 static void wake_parked_followers(KsSim *sim, KsPartition *part);
@@ -262,25 +300,35 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
             rb->error = KS_ERR_NOT_ENOUGH_REPLICAS;
             continue;
         }
-        if (p->idempotent && rb->batch && rb->batch->attempts > 1 &&
-            already_appended(lr, p->index, rb)) {
-            rb->error = KS_ERR_NONE;
+        /* The idempotent producer's sequence (ProducerAppendInfo): a
+         * duplicate is acknowledged once the HW covers its original
+         * offsets, a gap is refused so the producer keeps its order. */
+        int64_t dup_end = -1;
+        SeqCheck seq = p->idempotent ? check_sequence(lr, p->index, rb, &dup_end) : SEQ_APPEND;
+        if (seq == SEQ_OUT_OF_ORDER) {
+            rb->error = KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
             continue;
         }
-        ks_log_append(&lr->log, rb->count, part->leader_epoch, p->index, rb->first_seq);
-        mark_followers_dirty(part);
-        if (p->acks == -1) {
+        if (seq == SEQ_APPEND) {
+            ks_log_append(&lr->log, rb->count, part->leader_epoch, p->index, rb->producer_epoch,
+                          rb->first_seq);
+            mark_followers_dirty(part);
+        }
+        int64_t required = seq == SEQ_APPEND ? lr->log.end : dup_end;
+        if (p->acks == -1 && required > lr->hw) {
             KsProduceWait *w = g_new0(KsProduceWait, 1);
             w->request = req;
             w->part = part;
             w->batch = i;
-            w->required_hw = lr->log.end;
+            w->required_hw = required;
             rb->wait = w;
             req->pending++;
-            g_queue_push_tail(&part->waits, w);
+            g_queue_insert_sorted(&part->waits, w, cmp_wait, NULL);
         }
-        ks_broker_maybe_advance_hw(sim, part);
-        wake_parked_followers(sim, part);
+        if (seq == SEQ_APPEND) {
+            ks_broker_maybe_advance_hw(sim, part);
+            wake_parked_followers(sim, part);
+        }
     }
     req->serving = false;
     if (req->pending == 0) {
@@ -399,38 +447,31 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsB
 }
 
 /* The truncation offset of follower @r against leader @lr, after Kafka's
- * AbstractFetcherThread.getOffsetTruncationState with KIP-279: ask the
- * leader for the end of the follower's latest epoch; if the follower knows
- * that epoch, truncate to the smaller end; if it knows only an earlier one,
- * truncate to that epoch's end and ask again. */
+ * AbstractFetcherThread.getOffsetTruncationState (KIP-279): the leader
+ * answers endOffsetFor(the follower's latest epoch) = (E, O); the follower
+ * looks E up in its own cache the same way. If it finds E, it truncates to
+ * the smaller of the two ends; if it finds an earlier epoch E', it cuts to
+ * E''s end and asks again about E'; if its cache cannot tell, it truncates
+ * to O. A leader that cannot tell either means falling back to the HW. */
 static int64_t truncation_offset(const KsReplica *r, const KsReplica *lr)
 {
     int64_t leo = r->log.end;
     int32_t ask = ks_epochs_latest(r->epochs);
     for (int round = 0; round < 64; round++) {
-        int32_t epoch;
-        int64_t end;
+        int32_t epoch, own_epoch;
+        int64_t end, own_end;
         ks_epochs_end_offset_for(lr->epochs, ask, lr->log.end, &epoch, &end);
         if (epoch < 0)
-            return MIN(r->hw, leo); /* the leader cannot tell: fall back to the HW */
-        int32_t own_epoch;
-        int64_t own_end;
+            return MIN(r->hw, leo);
         ks_epochs_end_offset_for(r->epochs, epoch, leo, &own_epoch, &own_end);
-        const KsEpochEntry *floor = NULL;
-        for (guint i = 0; i < r->epochs->len; i++)
-            if (g_array_index(r->epochs, KsEpochEntry, i).epoch <= epoch)
-                floor = &g_array_index(r->epochs, KsEpochEntry, i);
-        if (!floor)
+        if (own_end < 0)
             return MIN(end, leo);
-        if (floor->epoch == epoch)
-            return MIN(MIN(end, own_end >= 0 ? own_end : leo), leo);
-        /* It never saw `epoch`: cut back to the end of the epoch it knows
-         * below it, and ask again about that one. */
-        int32_t e2;
-        int64_t end2;
-        ks_epochs_end_offset_for(r->epochs, floor->epoch, leo, &e2, &end2);
-        leo = MIN(end2 >= 0 ? end2 : leo, leo);
-        ask = floor->epoch;
+        if (own_epoch == epoch)
+            return MIN(MIN(own_end, end), leo);
+        /* It never saw `epoch`: cut back to where its own earlier epoch
+         * ends, and ask again about that one. */
+        leo = MIN(own_end, leo);
+        ask = own_epoch;
     }
     return leo;
 }
@@ -580,9 +621,12 @@ static void fetch_response_arrives(KsEngine *engine, void *ctx, uint64_t gen)
         if (a->truncate_to >= 0) {
             int64_t old_end = r->log.end;
             r->must_truncate = false;
+            /* UnifiedLog.truncateTo always truncates the epoch cache, even
+             * when no record goes: a replica that led without appending has
+             * an entry at its log end that must not survive. */
+            ks_epochs_truncate_from_end(r->epochs, MIN(a->truncate_to, old_end));
             if (a->truncate_to < old_end) {
                 ks_log_truncate(&r->log, a->truncate_to);
-                ks_epochs_truncate_from_end(r->epochs, a->truncate_to);
                 r->hw = MIN(r->hw, r->log.end);
                 KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
                 ev.topic = part->topic->name;

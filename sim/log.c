@@ -31,13 +31,15 @@ void ks_log_clear(KsLog *log)
 
 /* Appends @count records after the last run, extending it when the new
  * records continue it. */
-void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer, int64_t first_seq)
+void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer,
+                   int32_t producer_epoch, int64_t first_seq)
 {
     if (count <= 0)
         return;
     if (log->runs->len > 0) {
         KsLogRun *last = &g_array_index(log->runs, KsLogRun, log->runs->len - 1);
         if (last->epoch == epoch && last->producer == producer &&
+            last->producer_epoch == producer_epoch &&
             (producer < 0 || last->first_seq + last->count == first_seq)) {
             last->count += count;
             log->end += count;
@@ -48,6 +50,7 @@ void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer, i
                     .count = count,
                     .epoch = epoch,
                     .producer = producer,
+                    .producer_epoch = producer_epoch,
                     .first_seq = first_seq};
     g_array_append_val(log->runs, run);
     log->end += count;
@@ -82,7 +85,8 @@ guint ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto)
         int64_t from = MAX(dst->end, r->base);
         int64_t to = MIN(upto, r->base + r->count);
         if (to > from)
-            ks_log_append(dst, to - from, r->epoch, r->producer, r->first_seq + (from - r->base));
+            ks_log_append(dst, to - from, r->epoch, r->producer, r->producer_epoch,
+                          r->first_seq + (from - r->base));
     }
     return first;
 }

@@ -59,9 +59,10 @@ struct KsNode {
 typedef struct {
     int64_t base; /* offset of the first record */
     int64_t count;
-    int32_t epoch;     /* leader epoch it was appended in */
-    int32_t producer;  /* index of the producer, -1 for none */
-    int64_t first_seq; /* producer's sequence number of the first record */
+    int32_t epoch;          /* leader epoch it was appended in */
+    int32_t producer;       /* index of the producer, -1 for none */
+    int32_t producer_epoch; /* the idempotent producer's epoch (KIP-360) */
+    int64_t first_seq;      /* producer's sequence number of the first record */
 } KsLogRun;
 
 typedef struct {
@@ -193,15 +194,18 @@ struct KsBroker {
 
 /* Per-partition accumulator state of one producer (RecordAccumulator). */
 typedef struct {
-    GQueue batches;     /* of KsProducerBatch*, in creation order */
-    int active_slot;    /* its index in KsProducer.active, -1 with no batch */
-    KsBrokerId leader;  /* the producer's metadata: leader as last seen */
-    KsConnection *conn; /* the connection to that leader, NULL with none */
-    bool failing;       /* its last attempt failed */
-    int last_error;     /* KsKafkaError last reported while failing */
-    int64_t refused;    /* records given up since it started failing */
-    int64_t next_seq;   /* sequence number of its next record */
-    GArray *acked;      /* of KsSeqRange: acknowledged sequences (ledger) */
+    GQueue batches;         /* of KsProducerBatch*, in creation order */
+    int active_slot;        /* its index in KsProducer.active, -1 with no batch */
+    KsBrokerId leader;      /* the producer's metadata: leader as last seen */
+    KsConnection *conn;     /* the connection to that leader, NULL with none */
+    bool failing;           /* its last attempt failed */
+    int last_error;         /* KsKafkaError last reported while failing */
+    int64_t refused;        /* records given up since it started failing */
+    int64_t next_seq;       /* sequence number of its next record */
+    int32_t producer_epoch; /* bumped when a gap in sequences can never be filled */
+    int64_t epoch_base_seq; /* the sequence the current producer epoch starts at */
+    int64_t acked_upto;     /* one past the highest acknowledged sequence */
+    GArray *acked;          /* of KsSeqRange: acknowledged sequences (ledger) */
 } KsProducerPartition;
 
 typedef struct {
@@ -285,6 +289,8 @@ struct KsProducer {
 /* One batch of a produce request, as the broker sees it. */
 typedef struct {
     int32_t partition;
+    int32_t producer_epoch;
+    int64_t epoch_base_seq; /* where that producer epoch starts (KIP-360) */
     int64_t first_seq;
     int64_t count;
     KsProducerBatch *batch; /* the producer's batch; NULL for acks=0 (settled at send) */
@@ -322,6 +328,7 @@ typedef enum {
     KS_ERR_NETWORK_EXCEPTION = 13,
     KS_ERR_NOT_ENOUGH_REPLICAS = 19,
     KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20,
+    KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER = 45,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);
@@ -365,7 +372,8 @@ KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to);
 /* log.c: the log, its runs and the leader-epoch cache. */
 void ks_log_init(KsLog *log);
 void ks_log_clear(KsLog *log);
-void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer, int64_t first_seq);
+void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer,
+                   int32_t producer_epoch, int64_t first_seq);
 guint ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto);
 void ks_log_truncate(KsLog *log, int64_t offset);
 void ks_epochs_assign(GArray *epochs, int32_t epoch, int64_t start);

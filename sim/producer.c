@@ -60,6 +60,8 @@ const char *ks_kafka_error_name(KsKafkaError err)
         return "NOT_ENOUGH_REPLICAS";
     case KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
         return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    case KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+        return "OUT_OF_ORDER_SEQUENCE_NUMBER";
     }
     return "UNKNOWN";
 }
@@ -311,6 +313,8 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
 void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key, int32_t partition)
 {
     KsTime now = ks_engine_now(sim->engine);
+    /* Records that arrived at the rate before this send come first. */
+    take_arrivals(sim, p);
     if (!p->has_metadata)
         refresh_metadata(sim, p);
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
@@ -351,6 +355,16 @@ static void ledger_add(KsProducerPartition *pp, int64_t first, int64_t count)
     g_array_append_val(pp->acked, r);
 }
 
+/* KIP-360: the idempotent producer bumps its epoch for @pp and
+ * re-sequences what it still holds, so the new epoch starts at its oldest
+ * unacknowledged batch (or at the next record, if it holds none). */
+static void bump_epoch(KsProducerPartition *pp)
+{
+    const KsProducerBatch *head = g_queue_peek_head(&pp->batches);
+    pp->producer_epoch++;
+    pp->epoch_base_seq = head ? head->first_seq : pp->next_seq;
+}
+
 /* The batch is done: acknowledged (into the ledger now when @ledger) or
  * refused. */
 static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool acked, bool ledger)
@@ -362,9 +376,15 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
         sim->stats.records_refused += batch->count;
     if (acked && ledger)
         ledger_add(pp, batch->first_seq, batch->count);
+    if (acked)
+        pp->acked_upto = MAX(pp->acked_upto, batch->first_seq + batch->count);
     if (!acked)
         pp->refused += batch->count;
     g_queue_remove(&pp->batches, batch);
+    /* An idempotent producer that gives up on a batch leaves a gap in its
+     * sequence: it bumps its epoch so later batches are accepted. */
+    if (!acked && p->idempotent)
+        bump_epoch(pp);
     p->queue_sizes[batch->partition]--;
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
@@ -387,6 +407,8 @@ static void send_request(KsSim *sim, KsConnection *c)
         batch->in_flight = true;
         batch->attempts++;
         KsRequestBatch rb = {.partition = batch->partition,
+                             .producer_epoch = p->parts[batch->partition].producer_epoch,
+                             .epoch_base_seq = p->parts[batch->partition].epoch_base_seq,
                              .first_seq = batch->first_seq,
                              .count = batch->count,
                              .batch = batch};
@@ -593,6 +615,14 @@ static void response_arrives(KsEngine *engine, void *ctx, uint64_t arg)
         }
         refresh = true;
         batch->in_flight = false;
+        /* TransactionManager.canRetry: out of sequence although the batch
+         * is the next one after the last acknowledged sequence means a
+         * real gap (the leader lost records): the producer bumps its epoch
+         * and the retry starts afresh (KIP-360). Otherwise an earlier batch
+         * is still unresolved, or this one was written and only its answer
+         * was lost: it just retries. */
+        if (rb->error == KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && batch->first_seq == pp->acked_upto)
+            bump_epoch(pp);
         if (batch->attempts > p->retries || now - batch->created >= p->delivery_timeout) {
             emit_client(sim, KS_EV_RECORDS_EXPIRED, p, rb->partition, batch->count,
                         ks_kafka_error_name(rb->error));

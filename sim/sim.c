@@ -437,6 +437,9 @@ static void stop_broker(KsSim *sim, KsBroker *b)
 
 static void crash_broker(KsSim *sim, KsBroker *b)
 {
+    /* A crash ends a controlled shutdown in progress. */
+    b->shutdown_attempts = 0;
+    b->shutting_down_since = -1;
     ks_broker_crash(sim, b);
     emit_simple(sim, KS_EV_BROKER_CRASHED, b->id, NULL);
     ks_registry_broker_died(sim, b);

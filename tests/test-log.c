@@ -112,13 +112,13 @@ static void test_log_appends_coalesce(void **state)
     KsLog log;
     ks_log_init(&log);
     for (int i = 0; i < 1000; i++)
-        ks_log_append(&log, 100, 0, 3, (int64_t)i * 100);
+        ks_log_append(&log, 100, 0, 3, 0, (int64_t)i * 100);
     ks_assert_i64_eq(log.end, 100000);
     ks_assert_i64_eq(log.runs->len, 1);
     /* A new epoch, another producer, or a gap in sequences starts a run. */
-    ks_log_append(&log, 1, 1, 3, 100000);
-    ks_log_append(&log, 1, 1, 4, 0);
-    ks_log_append(&log, 1, 1, 4, 5);
+    ks_log_append(&log, 1, 1, 3, 0, 100000);
+    ks_log_append(&log, 1, 1, 4, 0, 0);
+    ks_log_append(&log, 1, 1, 4, 0, 5);
     ks_assert_i64_eq(log.runs->len, 4);
     ks_assert_i64_eq(g_array_index(log.runs, KsLogRun, 0).epoch, 0);
     ks_assert_i64_eq(g_array_index(log.runs, KsLogRun, 1).base, 100000);
@@ -133,9 +133,9 @@ static void test_log_copy_and_truncate(void **state)
     KsLog leader, follower;
     ks_log_init(&leader);
     ks_log_init(&follower);
-    ks_log_append(&leader, 10, 0, 1, 0);
-    ks_log_append(&leader, 5, 1, 1, 10);
-    ks_log_append(&leader, 5, 2, 2, 0);
+    ks_log_append(&leader, 10, 0, 1, 0, 0);
+    ks_log_append(&leader, 5, 1, 1, 0, 10);
+    ks_log_append(&leader, 5, 2, 2, 0, 0);
     ks_assert_i64_eq(ks_log_copy(&follower, &leader, 12), 0);
     ks_assert_i64_eq(follower.end, 12);
     ks_assert_i64_eq(follower.runs->len, 2);
