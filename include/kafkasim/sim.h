@@ -84,4 +84,21 @@ const GPtrArray *ks_sim_expect_results(const KsSim *sim);
 /* Whether every expectation checked so far held. */
 bool ks_sim_all_held(const KsSim *sim);
 
+#define KS_SIM_ERROR (ks_sim_error_quark())
+GQuark ks_sim_error_quark(void);
+
+typedef enum {
+    KS_SIM_ERROR_INVARIANT, /* the model's state broke one of its invariants */
+} KsSimError;
+
+/* Checks the model's invariants (sim/invariants.c lists them: ISR and
+ * leader, logs and leader-epoch caches, the committed prefix, fetch
+ * sessions, the controller's view, producers' accumulators, requests and
+ * purgatories, the record counts). They hold between engine events, so call
+ * it from outside the engine, or after the event that is running returns.
+ * Returns true, or false with @error (KS_SIM_ERROR_INVARIANT) saying in
+ * words, with the time, the first one broken. Costs one pass over the
+ * state. */
+bool ks_sim_check_invariants(const KsSim *sim, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsSim, ks_sim_free)

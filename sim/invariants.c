@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * invariants.c - what must hold of the model's state between two engine
+ * events, checked in one place (STYLE 9.5, item 3).
+ *
+ * Each rule below is either one of Kafka's (the ISR is a subset of the
+ * replicas and holds the leader; a high watermark never passes its log end;
+ * the committed prefix is the same on every in-sync replica; the leader-epoch
+ * cache is monotonic, as LeaderEpochFileCache keeps it) or one of the
+ * model's own bookkeeping rules that the code relies on without saying so at
+ * each use (a replica's fetch session slot, a producer's active set, the
+ * purgatory timer following the oldest parked request). The first broken rule
+ * is reported in words, with the time and what it is about, so a property
+ * test can print it as is.
+ *
+ * The rules hold between engine events, not inside one: a controller
+ * decision, for example, announces the new leader before the replicas have
+ * switched fetch sessions. Callers check after an event has run.
+ *
+ * Rules about the controller's view (ctrl_live, offline partitions) hold once
+ * an active controller has handled every /brokers/ids change; while its
+ * process is dead, or a change is queued, it lags by design and those rules
+ * are skipped.
+ *
+ * Cost: one pass over the state, O(brokers + partitions * replicas + log runs
+ * + epoch entries + producer batches and requests), with a hash set for the
+ * few rules that need membership. Nothing is sorted. The committed-prefix rule
+ * walks each in-sync follower's runs beside the leader's, so a log of many
+ * runs (producers interleaving on one partition) costs its runs again per
+ * follower.
+ */
+#include "kafkasim/sim.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+
+#include "model.h"
+
+G_DEFINE_QUARK(ks - sim - error - quark, ks_sim_error)
+
+typedef struct {
+    const KsSim *sim;
+    KsTime now;
+    GError **error;
+} Check;
+
+/* Sets the error to "at T: MESSAGE" and returns false. */
+static bool G_GNUC_PRINTF(2, 3) fail(Check *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(c->error, KS_SIM_ERROR, KS_SIM_ERROR_INVARIANT, "at %" PRId64 ".%06" PRId64 "s: %s",
+                c->now / KS_TIME_S, c->now % KS_TIME_S, msg);
+    return false;
+}
+
+#define REQUIRE(c, cond, ...)                                                                      \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            return fail((c), __VA_ARGS__);                                                         \
+    } while (0)
+
+/* Whether the controller is active and has seen every registration change:
+ * its view of the brokers is then ZooKeeper's. */
+static bool controller_settled(const KsSim *sim)
+{
+    const KsBroker *ctl = ks_sim_find_broker(sim, sim->controller);
+    return ctl && ctl->alive && !sim->broker_change_pending;
+}
+
+/* controllerContext.isReplicaOnline, as controller.c judges it. */
+static bool eligible(const KsSim *sim, KsBrokerId id)
+{
+    const KsBroker *b = ks_sim_find_broker(sim, id);
+    return b && b->ctrl_live && !b->shutting_down;
+}
+
+static const KsReplica *find_replica(const KsPartition *part, KsBrokerId id)
+{
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        if (part->replicas[i].broker->id == id)
+            return &part->replicas[i];
+    return NULL;
+}
+
+/* ---- brokers, ZooKeeper and the controller ---- */
+
+static bool check_fetcher(Check *c, const KsBroker *b, guint leader_index, const KsFetcher *f)
+{
+    const KsSim *sim = c->sim;
+    REQUIRE(c, f->follower == b && f->leader == g_ptr_array_index(sim->brokers, leader_index),
+            "broker %d: its fetch session in slot %u names follower %d and leader %d", b->id,
+            leader_index, f->follower->id, f->leader->id);
+    REQUIRE(c, f->state >= KS_FETCH_IDLE && f->state <= KS_FETCH_BACKOFF,
+            "broker %d: fetch session to %d has state %d", b->id, f->leader->id, (int)f->state);
+    if (!b->alive)
+        REQUIRE(c, f->replicas->len == 0 && f->state == KS_FETCH_IDLE,
+                "broker %d is down but its fetch session to %d has %u partitions, state %d", b->id,
+                f->leader->id, f->replicas->len, (int)f->state);
+    REQUIRE(c, (f->state == KS_FETCH_PARKED) == ks_timer_is_armed(&f->park_timer),
+            "broker %d: fetch session to %d is %s but its park timer is %s", b->id, f->leader->id,
+            f->state == KS_FETCH_PARKED ? "parked" : "not parked",
+            ks_timer_is_armed(&f->park_timer) ? "armed" : "not armed");
+    if (!f->leader->alive)
+        REQUIRE(c, f->state != KS_FETCH_PARKED,
+                "broker %d: fetch session is parked at broker %d, which is down", b->id,
+                f->leader->id);
+    guint n_dirty = 0;
+    for (guint k = 0; k < f->replicas->len; k++) {
+        const KsReplica *r = g_ptr_array_index(f->replicas, k);
+        const KsPartition *part = r->part;
+        REQUIRE(c, r->fetcher == f && r->fetcher_slot == (int)k,
+                "%s-%d: replica on broker %d is in slot %u of the session to %d, but says "
+                "slot %d of %s",
+                part->topic->name, part->index, r->broker->id, k, f->leader->id, r->fetcher_slot,
+                r->fetcher == f ? "that session" : "another");
+        REQUIRE(c, r->broker == b,
+                "%s-%d: replica of broker %d is in the fetch session of broker %d",
+                part->topic->name, part->index, r->broker->id, b->id);
+        REQUIRE(c, part->leader == f->leader->id,
+                "%s-%d: broker %d fetches it from broker %d, but the leader is %d",
+                part->topic->name, part->index, b->id, f->leader->id, part->leader);
+        n_dirty += r->dirty;
+    }
+    /* Every dirty replica must be listed, or its next fetch would never
+     * carry it; the list may also hold stale entries, which are skipped. */
+    if (n_dirty > 0) {
+        g_autoptr(GHashTable) listed = g_hash_table_new(g_direct_hash, g_direct_equal);
+        for (guint k = 0; k < f->dirty->len; k++) {
+            const KsReplica *r = g_ptr_array_index(f->dirty, k);
+            if (r->fetcher == f && r->dirty)
+                g_hash_table_add(listed, (gpointer)r);
+        }
+        REQUIRE(c, g_hash_table_size(listed) == n_dirty,
+                "broker %d: fetch session to %d has %u dirty partitions but lists %u", b->id,
+                f->leader->id, n_dirty, g_hash_table_size(listed));
+    }
+    return true;
+}
+
+static bool check_brokers(Check *c)
+{
+    const KsSim *sim = c->sim;
+    guint n = sim->brokers->len;
+    for (guint i = 0; i < n; i++) {
+        const KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        REQUIRE(c, b->index == (int)i && b->sim == sim, "broker %d: index %d at position %u", b->id,
+                b->index, i);
+        if (i > 0) {
+            const KsBroker *prev = g_ptr_array_index(sim->brokers, i - 1);
+            REQUIRE(c, prev->id < b->id, "brokers %d and %d are out of id order", prev->id, b->id);
+        }
+        if (b->alive)
+            REQUIRE(c, b->node->up, "broker %d runs on node %s, which is down", b->id,
+                    b->node->name);
+        /* A live broker registered at startup, and only its own death lets
+         * the session expire. */
+        if (b->alive)
+            REQUIRE(c, b->registered, "broker %d is running but not registered in ZooKeeper",
+                    b->id);
+        if (b->registered && !b->alive) {
+            REQUIRE(c, ks_timer_is_armed(&b->session_timer),
+                    "broker %d is down and still registered, but its session never expires", b->id);
+            REQUIRE(c, ks_timer_deadline(&b->session_timer) >= c->now,
+                    "broker %d: its session expiry is in the past", b->id);
+        }
+        if (!b->registered)
+            REQUIRE(c, !ks_timer_is_armed(&b->session_timer),
+                    "broker %d is not registered but has a session timer armed", b->id);
+        REQUIRE(c, !b->shutting_down || b->ctrl_live,
+                "broker %d is shutting down in the controller's view but not live in it", b->id);
+        REQUIRE(c, b->shutting_down_since < 0 || b->alive,
+                "broker %d is down but still in a controlled shutdown begun at %" PRId64 "us",
+                b->id, b->shutting_down_since);
+        REQUIRE(c, b->shutdown_attempts >= 0, "broker %d has %d shutdown attempts left", b->id,
+                b->shutdown_attempts);
+        for (guint k = 0; k < b->replicas->len; k++) {
+            const KsReplica *r = g_ptr_array_index(b->replicas, k);
+            REQUIRE(c, r->broker == b, "broker %d lists a replica of %s-%d hosted by broker %d",
+                    b->id, r->part->topic->name, r->part->index, r->broker->id);
+        }
+        for (guint k = 0; k < n; k++)
+            if (b->fetchers[k] && !check_fetcher(c, b, k, b->fetchers[k]))
+                return false;
+    }
+
+    if (sim->controller == KS_NO_BROKER) {
+        for (guint i = 0; i < n; i++) {
+            const KsBroker *b = g_ptr_array_index(sim->brokers, i);
+            REQUIRE(c, !b->alive, "there is no controller, yet broker %d is running", b->id);
+        }
+    } else {
+        const KsBroker *ctl = ks_sim_find_broker(sim, sim->controller);
+        REQUIRE(c, ctl != NULL, "the controller is broker %d, which does not exist",
+                sim->controller);
+        REQUIRE(c, ctl->registered, "the controller, broker %d, is not registered", ctl->id);
+        REQUIRE(c, sim->controller_epoch >= 1, "controller %d has epoch %d", ctl->id,
+                sim->controller_epoch);
+    }
+    if (controller_settled(sim)) {
+        for (guint i = 0; i < n; i++) {
+            const KsBroker *b = g_ptr_array_index(sim->brokers, i);
+            REQUIRE(c, b->ctrl_live == b->registered,
+                    "broker %d is %s in ZooKeeper but %s to the active controller", b->id,
+                    b->registered ? "registered" : "not registered",
+                    b->ctrl_live ? "live" : "dead");
+        }
+    }
+    return true;
+}
+
+/* ---- logs and leader-epoch caches ---- */
+
+static bool check_log(Check *c, const KsPartition *part, const KsReplica *r)
+{
+    const KsSim *sim = c->sim;
+    const char *tn = part->topic->name;
+    const GArray *runs = r->log.runs;
+    const GArray *epochs = r->epochs;
+    int64_t next = 0;
+    int32_t prev_epoch = -1;
+    guint e = 0; /* the cache entry that covers the current run */
+    for (guint i = 0; i < runs->len; i++) {
+        const KsLogRun *run = &g_array_index(runs, KsLogRun, i);
+        REQUIRE(c, run->base == next && run->count > 0,
+                "%s-%d on broker %d: run %u covers [%" PRId64 ", %" PRId64
+                ") after offset %" PRId64,
+                tn, part->index, r->broker->id, i, run->base, run->base + run->count, next);
+        next += run->count;
+        REQUIRE(c, run->epoch >= prev_epoch && run->epoch <= part->leader_epoch,
+                "%s-%d on broker %d: offset %" PRId64 " has leader epoch %d after %d "
+                "(partition epoch %d)",
+                tn, part->index, r->broker->id, run->base, run->epoch, prev_epoch,
+                part->leader_epoch);
+        prev_epoch = run->epoch;
+        REQUIRE(c, run->producer >= -1 && run->producer < (int32_t)sim->producers->len,
+                "%s-%d on broker %d: run at %" PRId64 " names producer %d", tn, part->index,
+                r->broker->id, run->base, run->producer);
+        if (run->producer >= 0) {
+            const KsProducer *p = g_ptr_array_index(sim->producers, run->producer);
+            REQUIRE(c,
+                    p->topic == part->topic && run->first_seq >= 0 &&
+                        run->first_seq + run->count <= p->parts[part->index].next_seq,
+                    "%s-%d on broker %d: offset %" PRId64 " holds sequences [%" PRId64 ", %" PRId64
+                    ") of producer %s, which never sent them",
+                    tn, part->index, r->broker->id, run->base, run->first_seq,
+                    run->first_seq + run->count, p->name);
+        }
+        /* The cache says which epoch each offset was written in: the entry
+         * at or below the run's first offset has the run's epoch, and the
+         * next entry starts at or after its end. */
+        while (e + 1 < epochs->len && g_array_index(epochs, KsEpochEntry, e + 1).start <= run->base)
+            e++;
+        const KsEpochEntry *ent = epochs->len ? &g_array_index(epochs, KsEpochEntry, e) : NULL;
+        REQUIRE(c, ent && ent->start <= run->base && ent->epoch == run->epoch,
+                "%s-%d on broker %d: offset %" PRId64 " was written in leader epoch %d, but its "
+                "epoch cache says %d",
+                tn, part->index, r->broker->id, run->base, run->epoch,
+                ent && ent->start <= run->base ? ent->epoch : -1);
+        if (e + 1 < epochs->len) {
+            const KsEpochEntry *after = &g_array_index(epochs, KsEpochEntry, e + 1);
+            REQUIRE(c, after->start >= run->base + run->count,
+                    "%s-%d on broker %d: epoch cache starts epoch %d at %" PRId64
+                    ", inside the records [%" PRId64 ", %" PRId64 ") of epoch %d",
+                    tn, part->index, r->broker->id, after->epoch, after->start, run->base,
+                    run->base + run->count, run->epoch);
+        }
+    }
+    REQUIRE(c, r->log.end == next, "%s-%d on broker %d: log end %" PRId64 ", runs sum to %" PRId64,
+            tn, part->index, r->broker->id, r->log.end, next);
+    REQUIRE(c, r->hw >= 0 && r->hw <= r->log.end,
+            "%s-%d on broker %d: high watermark %" PRId64 " beyond log end %" PRId64, tn,
+            part->index, r->broker->id, r->hw, r->log.end);
+    for (guint i = 0; i < epochs->len; i++) {
+        const KsEpochEntry *ent = &g_array_index(epochs, KsEpochEntry, i);
+        REQUIRE(c, ent->epoch >= 0 && ent->epoch <= part->leader_epoch,
+                "%s-%d on broker %d: epoch cache has epoch %d, partition epoch is %d", tn,
+                part->index, r->broker->id, ent->epoch, part->leader_epoch);
+        REQUIRE(c, ent->start >= 0 && ent->start <= r->log.end,
+                "%s-%d on broker %d: epoch %d starts at %" PRId64 ", beyond log end %" PRId64, tn,
+                part->index, r->broker->id, ent->epoch, ent->start, r->log.end);
+        if (i > 0) {
+            const KsEpochEntry *prev = &g_array_index(epochs, KsEpochEntry, i - 1);
+            REQUIRE(
+                c, prev->epoch < ent->epoch && prev->start < ent->start,
+                "%s-%d on broker %d: epoch cache goes from (%d, %" PRId64 ") to (%d, %" PRId64 ")",
+                tn, part->index, r->broker->id, prev->epoch, prev->start, ent->epoch, ent->start);
+        }
+    }
+    return true;
+}
+
+/* The run of @log holding @offset, from index *@i on (a forward walk). */
+static const KsLogRun *run_at(const KsLog *log, guint *i, int64_t offset)
+{
+    while (*i < log->runs->len) {
+        const KsLogRun *run = &g_array_index(log->runs, KsLogRun, *i);
+        if (offset < run->base + run->count)
+            return run;
+        (*i)++;
+    }
+    return NULL;
+}
+
+/* Whether @a and @b hold the same records (epoch, producer, sequence) on
+ * [0, @limit); sets *@out_at to the first offset where they differ. */
+static bool same_prefix(const KsLog *a, const KsLog *b, int64_t limit, int64_t *out_at)
+{
+    guint ia = 0, ib = 0;
+    for (int64_t o = 0; o < limit;) {
+        const KsLogRun *ra = run_at(a, &ia, o), *rb = run_at(b, &ib, o);
+        if (!ra || !rb || ra->epoch != rb->epoch || ra->producer != rb->producer ||
+            (ra->producer >= 0 &&
+             ra->first_seq + (o - ra->base) != rb->first_seq + (o - rb->base))) {
+            *out_at = o;
+            return false;
+        }
+        o = MIN(limit, MIN(ra->base + ra->count, rb->base + rb->count));
+    }
+    return true;
+}
+
+/* ---- partitions ---- */
+
+static bool check_replication(Check *c, const KsPartition *part)
+{
+    const char *tn = part->topic->name;
+    const KsReplica *lr = part->leader_replica;
+    if (!lr)
+        return true;
+    REQUIRE(c, lr->fetcher == NULL && !lr->must_truncate, "%s-%d: leader %d is still %s", tn,
+            part->index, part->leader,
+            lr->fetcher ? "in a fetch session as a follower" : "waiting to truncate");
+    REQUIRE(c, ks_epochs_latest(lr->epochs) == part->leader_epoch,
+            "%s-%d: leader %d's epoch cache ends at epoch %d, the partition is at %d", tn,
+            part->index, part->leader, ks_epochs_latest(lr->epochs), part->leader_epoch);
+    /* The committed prefix: every in-sync replica has the leader's records
+     * below its high watermark (what acks=all promises). */
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        const KsReplica *r = &part->replicas[i];
+        if (r == lr || !r->in_isr)
+            continue;
+        REQUIRE(c, r->log.end >= lr->hw,
+                "%s-%d: broker %d is in the ISR with log end %" PRId64
+                ", below the leader's high watermark %" PRId64,
+                tn, part->index, r->broker->id, r->log.end, lr->hw);
+        int64_t at;
+        REQUIRE(c, same_prefix(&lr->log, &r->log, lr->hw, &at),
+                "%s-%d: in-sync broker %d differs from leader %d at offset %" PRId64
+                ", below the high watermark %" PRId64,
+                tn, part->index, r->broker->id, part->leader, at, lr->hw);
+    }
+    /* acks=all writes wait at the leader, in the order of the offsets they
+     * wait for, for a high watermark it has not reached. */
+    const KsBroker *leader = lr->broker;
+    int64_t prev = -1;
+    for (GList *l = part->waits.head; l; l = l->next) {
+        const KsProduceWait *w = l->data;
+        const KsProduceRequest *req = w->request;
+        REQUIRE(c, w->part == part && req->conn->broker == leader && leader->alive,
+                "%s-%d: an acks=all write waits at broker %d, the leader is %d (%s)", tn,
+                part->index, req->conn->broker->id, leader->id, leader->alive ? "up" : "down");
+        REQUIRE(c,
+                w->required_hw > lr->hw && w->required_hw <= lr->log.end && w->required_hw >= prev,
+                "%s-%d: an acks=all write waits for high watermark %" PRId64
+                " (leader's is %" PRId64 ", log end %" PRId64 ", previous wait %" PRId64 ")",
+                tn, part->index, w->required_hw, lr->hw, lr->log.end, prev);
+        prev = w->required_hw;
+        REQUIRE(c, w->batch < req->batches->len, "%s-%d: a wait names batch %u of %u", tn,
+                part->index, w->batch, req->batches->len);
+        const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, w->batch);
+        REQUIRE(c,
+                rb->wait == w && rb->partition == part->index &&
+                    req->conn->producer->topic == part->topic,
+                "%s-%d: a wait is not its request batch's", tn, part->index);
+    }
+    return true;
+}
+
+/* Rules about the controller's decisions, once it has seen every change. */
+static bool check_controller_view(Check *c, const KsPartition *part)
+{
+    const KsSim *sim = c->sim;
+    const char *tn = part->topic->name;
+    if (part->leader != KS_NO_BROKER)
+        REQUIRE(c, ks_sim_find_broker(sim, part->leader)->ctrl_live,
+                "%s-%d: led by broker %d, which the controller knows is dead", tn, part->index,
+                part->leader);
+    if (part->isr->len > 1) {
+        for (guint k = 0; k < part->isr->len; k++) {
+            KsBrokerId id = g_array_index(part->isr, KsBrokerId, k);
+            REQUIRE(c, ks_sim_find_broker(sim, id)->ctrl_live,
+                    "%s-%d: ISR of %u keeps broker %d, which the controller knows is dead", tn,
+                    part->index, part->isr->len, id);
+        }
+    }
+    if (part->leader == KS_NO_BROKER) {
+        for (int32_t i = 0; i < part->n_replicas; i++) {
+            const KsReplica *r = &part->replicas[i];
+            bool could =
+                eligible(sim, r->broker->id) && (r->in_isr || part->topic->unclean_election);
+            REQUIRE(c, !could, "%s-%d: offline although broker %d, %s, could lead", tn, part->index,
+                    r->broker->id, r->in_isr ? "in the ISR" : "an unclean choice");
+        }
+    }
+    /* OnlineReplica: a live replica follows its partition's leader. */
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        const KsReplica *r = &part->replicas[i];
+        const KsBroker *b = r->broker;
+        if (!b->alive || b->shutting_down || part->leader == KS_NO_BROKER || part->leader == b->id)
+            continue;
+        REQUIRE(c, r->fetcher != NULL, "%s-%d: broker %d is up but does not fetch from leader %d",
+                tn, part->index, b->id, part->leader);
+    }
+    return true;
+}
+
+static bool check_partition(Check *c, const KsTopic *t, int32_t p)
+{
+    const KsSim *sim = c->sim;
+    const KsPartition *part = &t->partitions[p];
+    const char *tn = t->name;
+    REQUIRE(c, part->topic == t && part->index == p && part->n_replicas == t->replication_factor,
+            "%s-%d: wrong topic, index or replica count", tn, p);
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        const KsReplica *r = &part->replicas[i];
+        REQUIRE(c, r->part == part && r->broker == ks_sim_find_broker(sim, r->broker->id),
+                "%s-%d: replica %d is not this partition's", tn, p, i);
+        for (int32_t j = 0; j < i; j++)
+            REQUIRE(c, part->replicas[j].broker != r->broker,
+                    "%s-%d: broker %d holds two of its replicas", tn, p, r->broker->id);
+        if (r->fetcher) {
+            const KsFetcher *f = r->fetcher;
+            REQUIRE(c,
+                    r->fetcher_slot >= 0 && (guint)r->fetcher_slot < f->replicas->len &&
+                        g_ptr_array_index(f->replicas, r->fetcher_slot) == r,
+                    "%s-%d: broker %d's replica says slot %d of its session to %d, which holds "
+                    "something else",
+                    tn, p, r->broker->id, r->fetcher_slot, f->leader->id);
+        } else {
+            REQUIRE(c, !r->dirty, "%s-%d: broker %d's replica is dirty outside any session", tn, p,
+                    r->broker->id);
+        }
+        if (!check_log(c, part, r))
+            return false;
+    }
+    if (!t->created) {
+        REQUIRE(c, part->leader == KS_NO_BROKER && part->isr->len == 0,
+                "%s-%d has a leader or an ISR before its topic exists", tn, p);
+        return true;
+    }
+
+    /* The ISR: a non-empty subset of the replicas, without repeats, and the
+     * replicas' flags say the same. */
+    REQUIRE(c, part->isr->len >= 1, "%s-%d: the ISR is empty", tn, p);
+    guint flagged = 0;
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        flagged += part->replicas[i].in_isr;
+    REQUIRE(c, flagged == part->isr->len, "%s-%d: the ISR has %u members, %u replicas say so", tn,
+            p, part->isr->len, flagged);
+    for (guint k = 0; k < part->isr->len; k++) {
+        KsBrokerId id = g_array_index(part->isr, KsBrokerId, k);
+        const KsReplica *r = find_replica(part, id);
+        REQUIRE(c, r != NULL, "%s-%d: ISR member %d is not a replica", tn, p, id);
+        REQUIRE(c, r->in_isr, "%s-%d: ISR member %d's replica says it is not in the ISR", tn, p,
+                id);
+        for (guint j = 0; j < k; j++)
+            REQUIRE(c, g_array_index(part->isr, KsBrokerId, j) != id,
+                    "%s-%d: broker %d is in the ISR twice", tn, p, id);
+    }
+
+    /* The leader. */
+    REQUIRE(c, part->leader_epoch >= 0, "%s-%d: leader epoch %d", tn, p, part->leader_epoch);
+    if (part->leader == KS_NO_BROKER) {
+        REQUIRE(c, part->leader_replica == NULL, "%s-%d: no leader, yet a leader replica", tn, p);
+        REQUIRE(c, g_queue_is_empty((GQueue *)&part->waits),
+                "%s-%d: no leader, yet writes wait on it", tn, p);
+    } else {
+        const KsReplica *lr = find_replica(part, part->leader);
+        REQUIRE(c, lr != NULL, "%s-%d: leader %d is not a replica", tn, p, part->leader);
+        REQUIRE(c, part->leader_replica == lr, "%s-%d: leader_replica is not leader %d's replica",
+                tn, p, part->leader);
+        REQUIRE(c, lr->in_isr, "%s-%d: leader %d is not in the ISR", tn, p, part->leader);
+    }
+    if (!check_replication(c, part))
+        return false;
+    if (controller_settled(sim) && !check_controller_view(c, part))
+        return false;
+
+    /* Unavailability accounting follows the leader's state. */
+    bool available = ks_partition_available(sim, part);
+    REQUIRE(c, (part->unavailable_since < 0) == available,
+            "%s-%d is %s but its unavailability interval is %s", tn, p,
+            available ? "available" : "unavailable",
+            part->unavailable_since < 0 ? "closed" : "open");
+    REQUIRE(c, part->unavailable_since <= c->now && part->unavailable_us >= 0,
+            "%s-%d: unavailable since %" PRId64 "us, %" PRId64 "us so far", tn, p,
+            part->unavailable_since, part->unavailable_us);
+    return true;
+}
+
+static bool check_topics(Check *c)
+{
+    const KsSim *sim = c->sim;
+    guint hosted = 0, replicas = 0;
+    for (guint i = 0; i < sim->brokers->len; i++)
+        hosted += ((const KsBroker *)g_ptr_array_index(sim->brokers, i))->replicas->len;
+    for (guint i = 0; i < sim->topics->len; i++) {
+        const KsTopic *t = g_ptr_array_index(sim->topics, i);
+        REQUIRE(c, t->index == (int)i, "topic %s has index %d at position %u", t->name, t->index,
+                i);
+        for (int32_t p = 0; p < t->n_partitions; p++) {
+            if (!check_partition(c, t, p))
+                return false;
+            replicas += (guint)t->partitions[p].n_replicas;
+        }
+    }
+    REQUIRE(c, hosted == replicas, "brokers host %u replicas, partitions have %u", hosted,
+            replicas);
+    return true;
+}
+
+/* ---- producers ---- */
+
+static bool check_requests(Check *c, const KsProducer *p, const KsConnection *conn,
+                           GHashTable *queued, GHashTable *sent, guint *n_waits)
+{
+    const char *pn = p->name;
+    guint n_requests = g_queue_get_length((GQueue *)&conn->requests);
+    if (p->acks != 0)
+        REQUIRE(c, conn->in_flight == (int)n_requests,
+                "producer %s: %d requests in flight to broker %d, %u outstanding", pn,
+                conn->in_flight, conn->broker->id, n_requests);
+    else
+        REQUIRE(c, conn->in_flight == 0, "producer %s (acks=0) counts %d requests in flight", pn,
+                conn->in_flight);
+    REQUIRE(c, conn->drain->len == 0, "producer %s: a request to broker %d is half built", pn,
+            conn->broker->id);
+    guint n_parked = 0;
+    for (GList *l = conn->requests.head; l; l = l->next) {
+        const KsProduceRequest *req = l->data;
+        REQUIRE(c, req->conn == conn && !req->serving,
+                "producer %s: a request on the connection to %d is not its own, or still served",
+                pn, conn->broker->id);
+        int pending = 0;
+        for (guint i = 0; i < req->batches->len; i++) {
+            const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
+            REQUIRE(c,
+                    rb->partition >= 0 && rb->partition < p->topic->n_partitions && rb->count > 0,
+                    "producer %s: a request holds %" PRId64 " records for partition %d", pn,
+                    rb->count, rb->partition);
+            if (rb->wait) {
+                pending++;
+                REQUIRE(c, rb->wait->request == req && rb->wait->batch == i,
+                        "producer %s: a request batch's wait points elsewhere", pn);
+            }
+            if (p->acks == 0) {
+                REQUIRE(c, rb->batch == NULL, "producer %s: an acks=0 request keeps its batch", pn);
+                continue;
+            }
+            const KsProducerBatch *batch = rb->batch;
+            REQUIRE(c, batch && g_hash_table_contains(queued, batch) && batch->in_flight,
+                    "producer %s: a request to %d carries a batch of %s-%d that is %s", pn,
+                    conn->broker->id, p->topic->name, rb->partition,
+                    !batch                                  ? "missing"
+                    : !g_hash_table_contains(queued, batch) ? "no longer queued"
+                                                            : "not in flight");
+            REQUIRE(c, g_hash_table_add(sent, (gpointer)batch),
+                    "producer %s: one batch of %s-%d is in two requests", pn, p->topic->name,
+                    rb->partition);
+            REQUIRE(c,
+                    batch->partition == rb->partition && batch->first_seq == rb->first_seq &&
+                        batch->count == rb->count,
+                    "producer %s: a request's copy of a batch of %s-%d differs from the batch", pn,
+                    p->topic->name, rb->partition);
+        }
+        *n_waits += (guint)pending;
+        REQUIRE(c, req->pending == pending,
+                "producer %s: a request counts %d waiting batches, %d wait", pn, req->pending,
+                pending);
+        n_parked += pending > 0;
+    }
+    REQUIRE(c, g_queue_get_length((GQueue *)&conn->parked) == n_parked,
+            "producer %s: %u requests wait at broker %d, %u are parked", pn, n_parked,
+            conn->broker->id, g_queue_get_length((GQueue *)&conn->parked));
+    KsTime prev = -1;
+    for (GList *l = conn->parked.head; l; l = l->next) {
+        const KsProduceRequest *req = l->data;
+        REQUIRE(c, req->pending > 0 && req->conn == conn && req->deadline >= prev,
+                "producer %s: the purgatory of broker %d is out of order", pn, conn->broker->id);
+        prev = req->deadline;
+    }
+    const KsProduceRequest *head = g_queue_peek_head((GQueue *)&conn->parked);
+    REQUIRE(c, ks_timer_is_armed(&conn->purgatory) == (head != NULL),
+            "producer %s: the purgatory timer at broker %d is %s with %u parked requests", pn,
+            conn->broker->id, ks_timer_is_armed(&conn->purgatory) ? "armed" : "idle", n_parked);
+    if (head)
+        REQUIRE(c, ks_timer_deadline(&conn->purgatory) == head->deadline,
+                "producer %s: the purgatory timer at broker %d is not the oldest request's "
+                "deadline",
+                pn, conn->broker->id);
+    return true;
+}
+
+static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *buffered,
+                           guint *n_waits)
+{
+    const KsSim *sim = c->sim;
+    const char *pn = p->name;
+    int32_t np = p->topic->n_partitions;
+    REQUIRE(c, p->index == (int)index && p->sim == sim, "producer %s: index %d at position %u", pn,
+            p->index, index);
+    g_autoptr(GHashTable) queued = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_autoptr(GHashTable) sent = g_hash_table_new(g_direct_hash, g_direct_equal);
+    guint active = 0, in_flight = 0;
+    g_autofree int32_t *leads = g_new0(int32_t, sim->brokers->len);
+    for (int32_t i = 0; i < np; i++) {
+        const KsProducerPartition *pp = &p->parts[i];
+        guint len = g_queue_get_length((GQueue *)&pp->batches);
+        REQUIRE(c, p->queue_sizes[i] == (int32_t)len,
+                "producer %s: queue size of %s-%d is %d, it holds %u batches", pn, p->topic->name,
+                i, p->queue_sizes[i], len);
+        if (len == 0) {
+            REQUIRE(c, pp->active_slot == -1, "producer %s: %s-%d is active with no batch", pn,
+                    p->topic->name, i);
+        } else {
+            active++;
+            REQUIRE(c,
+                    pp->active_slot >= 0 && (guint)pp->active_slot < p->active->len &&
+                        g_array_index(p->active, int32_t, pp->active_slot) == i,
+                    "producer %s: %s-%d has batches but is not in the active set", pn,
+                    p->topic->name, i);
+        }
+        /* Batches in creation order: sequences increase without overlap,
+         * and so do the arrival times of their first records (retries keep
+         * their place; expire_batches relies on the order). */
+        int64_t seq_end = 0;
+        KsTime created = 0;
+        for (GList *l = pp->batches.head; l; l = l->next) {
+            const KsProducerBatch *b = l->data;
+            REQUIRE(c, b->partition == i && b->count > 0 && b->count <= p->batch_records,
+                    "producer %s: a batch of %" PRId64 " records for %d is queued on %s-%d", pn,
+                    b->count, b->partition, p->topic->name, i);
+            REQUIRE(c, b->first_seq >= seq_end,
+                    "producer %s: %s-%d's batches are out of order (sequence %" PRId64
+                    " after %" PRId64 ")",
+                    pn, p->topic->name, i, b->first_seq, seq_end);
+            seq_end = b->first_seq + b->count;
+            REQUIRE(c, b->created >= created,
+                    "producer %s: %s-%d's batch of sequence %" PRId64 " was created at %" PRId64
+                    "us, before the batch ahead of it (%" PRId64 "us)",
+                    pn, p->topic->name, i, b->first_seq, b->created, created);
+            created = b->created;
+            REQUIRE(c, !b->in_flight || b->attempts >= 1,
+                    "producer %s: a batch of %s-%d is in flight without an attempt", pn,
+                    p->topic->name, i);
+            in_flight += b->in_flight;
+            *buffered += b->count;
+            g_hash_table_add(queued, l->data);
+        }
+        REQUIRE(c, seq_end <= pp->next_seq,
+                "producer %s: %s-%d has a batch beyond its next sequence %" PRId64, pn,
+                p->topic->name, i, pp->next_seq);
+        for (guint k = 0; k < pp->acked->len; k++) {
+            const KsSeqRange *a = &g_array_index(pp->acked, KsSeqRange, k);
+            REQUIRE(c, a->first >= 0 && a->count > 0 && a->first + a->count <= pp->next_seq,
+                    "producer %s: %s-%d acknowledged [%" PRId64 ", %" PRId64 "), never sent", pn,
+                    p->topic->name, i, a->first, a->first + a->count);
+        }
+        /* Metadata: leader, connection and availability agree. */
+        if (pp->leader == KS_NO_BROKER) {
+            REQUIRE(c, pp->conn == NULL && !p->available[i],
+                    "producer %s: %s-%d has no leader but a connection or availability", pn,
+                    p->topic->name, i);
+        } else {
+            const KsBroker *lb = ks_sim_find_broker(sim, pp->leader);
+            REQUIRE(c, lb && pp->conn == &p->conns[lb->index] && p->available[i],
+                    "producer %s: %s-%d's connection is not to its leader %d", pn, p->topic->name,
+                    i, pp->leader);
+            leads[lb->index]++;
+        }
+    }
+    REQUIRE(c, active == p->active->len, "producer %s: %u partitions have batches, %u are active",
+            pn, active, p->active->len);
+    guint n_sent = 0;
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        const KsConnection *conn = &p->conns[i];
+        REQUIRE(c, conn->producer == p && conn->broker == g_ptr_array_index(sim->brokers, i),
+                "producer %s: connection %u is not to broker %u", pn, i, i);
+        REQUIRE(c, conn->in_flight >= 0 && conn->failures >= 0,
+                "producer %s: connection to %d has %d in flight, %d failures", pn, conn->broker->id,
+                conn->in_flight, conn->failures);
+        if (p->acks != 0)
+            REQUIRE(c, conn->in_flight <= p->max_in_flight,
+                    "producer %s: %d requests in flight to broker %d, the limit is %" PRId64, pn,
+                    conn->in_flight, conn->broker->id, p->max_in_flight);
+        REQUIRE(c, conn->leads == leads[i],
+                "producer %s: connection to %d leads %d partitions, metadata says %d", pn,
+                conn->broker->id, conn->leads, leads[i]);
+        if (!check_requests(c, p, conn, queued, sent, n_waits))
+            return false;
+    }
+    n_sent = g_hash_table_size(sent);
+    REQUIRE(c, p->acks == 0 || n_sent == in_flight,
+            "producer %s: %u batches are in flight, requests carry %u", pn, in_flight, n_sent);
+    return true;
+}
+
+static bool check_producers(Check *c)
+{
+    const KsSim *sim = c->sim;
+    int64_t buffered = 0;
+    guint n_waits = 0, partition_waits = 0;
+    for (guint i = 0; i < sim->producers->len; i++)
+        if (!check_producer(c, g_ptr_array_index(sim->producers, i), i, &buffered, &n_waits))
+            return false;
+    for (guint i = 0; i < sim->topics->len; i++) {
+        const KsTopic *t = g_ptr_array_index(sim->topics, i);
+        for (int32_t p = 0; p < t->n_partitions; p++)
+            partition_waits += g_queue_get_length((GQueue *)&t->partitions[p].waits);
+    }
+    REQUIRE(c, n_waits == partition_waits, "requests hold %u acks=all waits, partitions %u",
+            n_waits, partition_waits);
+    const KsSimStats *s = &sim->stats;
+    REQUIRE(c, s->records_produced == s->records_acked + s->records_refused + buffered,
+            "%" PRId64 " records produced, but %" PRId64 " acknowledged + %" PRId64
+            " refused + %" PRId64 " buffered",
+            s->records_produced, s->records_acked, s->records_refused, buffered);
+    return true;
+}
+
+bool ks_sim_check_invariants(const KsSim *sim, GError **error)
+{
+    g_return_val_if_fail(sim != NULL, false);
+    g_return_val_if_fail(error == NULL || *error == NULL, false);
+    Check c = {.sim = sim, .now = ks_engine_now(sim->engine), .error = error};
+    return check_brokers(&c) && check_topics(&c) && check_producers(&c);
+}
