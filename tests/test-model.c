@@ -359,7 +359,8 @@ static void assert_nothing_lost(const Run *r, bool one_failure_at_a_time)
     if (r->stats.records_lost == 0)
         return;
     fail_scenario(r->text, "%" PRId64 " acknowledged records lost with acks=all%s",
-                  r->stats.records_lost, one_failure_at_a_time ? ", one broker down at a time" : "");
+                  r->stats.records_lost,
+                  one_failure_at_a_time ? ", one broker down at a time" : "");
 }
 
 /* Within one producer epoch, an idempotent producer's records are in each
