@@ -1155,6 +1155,16 @@ static void test_model_checker_catches_broken_state(void **state)
 
 /* ---- regressions: the smallest scenario of each bug these tests found ---- */
 
+/* Runs @text with the invariants checked after every instant; any
+ * violation, and any expect line that does not hold, fails the test. */
+static void run_regression(Run *r, const char *name, const char *text)
+{
+    run_scenario(r, name, text, DENSE, true);
+    if (r->violation)
+        fail_scenario(text, "%s", r->violation);
+    assert_expectations(r);
+}
+
 /* Bug 1. The controller makes broker 1 leader (epoch 2) while it is dead
  * but still registered; its epoch cache gets (2, its log end). Broker 2
  * leads again from 23 s with epoch-1 records broker 1 lacks. Back at 30 s,
@@ -1197,10 +1207,7 @@ static void test_model_regression_2_stop_after_crash_during_shutdown(void **stat
                        "run until 60s\n"
                        "expect alive broker 1 == false\n";
     Run r;
-    run_scenario(&r, "bug-2.ks", text, DENSE, true);
-    if (r.violation)
-        fail_scenario(text, "%s", r.violation);
-    assert_expectations(&r);
+    run_regression(&r, "bug-2.ks", text);
     run_clear(&r);
 }
 
@@ -1230,10 +1237,7 @@ static void test_model_regression_3_duplicate_acked_before_hw(void **state)
         "expect leader t-0 == 3\n"
         "expect records-lost == 0\n";
     Run r;
-    run_scenario(&r, "bug-3.ks", text, DENSE, true);
-    if (r.violation)
-        fail_scenario(text, "%s", r.violation);
-    assert_expectations(&r);
+    run_regression(&r, "bug-3.ks", text);
     run_clear(&r);
 }
 
@@ -1254,10 +1258,7 @@ static void test_model_regression_4_idempotent_reorder(void **state)
                        "run until 40s\n"
                        "expect no-acked-data-loss\n";
     Run r;
-    run_scenario(&r, "bug-4.ks", text, DENSE, true);
-    if (r.violation)
-        fail_scenario(text, "%s", r.violation);
-    assert_expectations(&r);
+    run_regression(&r, "bug-4.ks", text);
     char *disorder = idempotent_order_violation(&r);
     if (disorder)
         printf("# %s\n", disorder);
@@ -1286,10 +1287,7 @@ static void test_model_regression_5_produce_overtakes_arrivals(void **state)
                        "run until 30s\n"
                        "expect no-acked-data-loss\n";
     Run r;
-    run_scenario(&r, "bug-5.ks", text, DENSE, true);
-    if (r.violation)
-        fail_scenario(text, "%s", r.violation);
-    assert_expectations(&r);
+    run_regression(&r, "bug-5.ks", text);
     run_clear(&r);
 }
 
