@@ -7,7 +7,7 @@
  * 16-byte events and a switch for handlers. This program runs exactly the
  * same events through the real engine (ks_engine_schedule and callbacks),
  * so the ratio of the two wall times is what the engine's generality costs
- * per event. The pattern, from shared/bench/WORKLOAD.md without the fault:
+ * per event. The pattern, from bench/README.md without the fault:
  * per partition a produce tick every 10 ms, two follower fetches every 50 ms
  * and a consumer poll every 100 ms; per consumer a commit every 1000 ms. Each
  * activity first fires at t = its period and last at t <= until; entities are

@@ -57,7 +57,7 @@
  * misses. heap_limit.c measured the 4-ary layout 13% faster than the binary
  * one at the large size, where the heap no longer fits in the L2 cache.
  *
- * Workload (the standard benchmark, shared/bench/WORKLOAD.md): about one event
+ * Workload (the standard benchmark, bench/README.md): about one event
  * per request, each callback scheduling that entity's next request, so the
  * queue holds roughly one entry per active entity: 4P + C, i.e. about 121,000
  * entries (4.8 MB) at the large size; timers are re-armed once per heartbeat

@@ -3,7 +3,7 @@
  * partitioner.c - Kafka's producer partitioners and the hashes behind them.
  *
  * Every function here follows one Kafka class line by line; paths are inside
- * apache/kafka (trunk, Oct 2024, the snapshot shared/refs describes).
+ * apache/kafka (trunk, Oct 2024).
  *
  * ks_murmur2 is Utils.murmur2
  * (clients/src/main/java/org/apache/kafka/common/utils/Utils.java): the

@@ -3,9 +3,8 @@
  * test-log.c - the replica log and the leader-epoch cache.
  *
  * The epoch cache cases are Kafka's LeaderEpochFileCacheTest
- * (core/src/test/scala/unit/kafka/server/epoch/), as summarised in the
- * design notes' replication reference; the log cases check what a follower
- * and a truncation do to runs of records.
+ * (core/src/test/scala/unit/kafka/server/epoch/); the log cases check what
+ * a follower and a truncation do to runs of records.
  */
 #include "ks-test.h"
 

@@ -985,7 +985,7 @@ static void test_model_same_scenario_same_run(void **state)
  * crashes, the records of its last round trip exist nowhere else, and the
  * follower elected 18 s later (the session timeout) never had them. With
  * acks=all the leader answers only once the ISR has them, so the same timing
- * loses nothing (refs/replication.md sections 5 and 6). */
+ * loses nothing (Kafka's produce purgatory and HW rules). */
 static char *acks_scenario(const char *acks)
 {
     return g_strdup_printf("seed 7\n"

@@ -76,7 +76,7 @@ static void test_partitioner_murmur2_vectors(void **state)
     report_rows(t);
 }
 
-/* UtilsTest#testMurmur2 and the facts in refs/partitioner.md. */
+/* UtilsTest#testMurmur2 and the vectors in tests/refs/murmur2_vectors.tsv. */
 static void test_partitioner_murmur2_kafka_examples(void **state)
 {
     ks_assert_i64_eq(murmur2_of("21"), -973932308);
@@ -123,7 +123,7 @@ static void test_partitioner_key_partition_vectors(void **state)
     }
     report_rows(t);
 
-    /* The one (key, n) value refs/partitioner.md states. */
+    /* A (key, n) value worked out from Utils.toPositive(murmur2(key)) % n. */
     ks_assert_i64_eq(ks_partition_for_key("key", 3, 3), 1);
     /* Empty keys all go to toPositive(275646681) % n. */
     for (int32_t n = 1; n <= 100; n++)

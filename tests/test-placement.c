@@ -274,7 +274,7 @@ static void test_placement_skip_broker_with_replica(void **state)
 /* AddPartitionsTest#testReplicaPlacementAllServers: 4 brokers, partition 0
  * is [2,3,0,1]; growing to 7 partitions gives leaders 3,0,1,2,3,0 for
  * p1..p6, each with all four brokers (the order within the lists is what
- * refs/replica_assignment.md derives). */
+ * AdminUtils.assignReplicasToBrokers derives). */
 static void test_placement_add_partitions_all_servers(void **state)
 {
     const KsBrokerId ids[4] = {0, 1, 2, 3};
