@@ -26,6 +26,13 @@
  *   cli-test KAFKASIM deterministic FILE
  *       two runs with the same --seed give byte-identical traces and
  *       summaries.
+ *   cli-test KAFKASIM trace-golden FILE DIR
+ *       the timeline `run FILE` prints, its `--trace` and its
+ *       `--summary-json` equal DIR/NAME.timeline, DIR/NAME.trace.jsonl and
+ *       DIR/NAME.summary.json byte for byte, where NAME
+ *       is FILE's name without ".ks". With KS_UPDATE_GOLDEN=1 in the
+ *       environment it writes those files instead (and passes), so a change
+ *       of behaviour updates them in the same commit and the diff shows it.
  *
  * Exit status: 0 pass, 1 fail (with the reason on stderr), 77 skip.
  */
@@ -193,6 +200,56 @@ static int check_golden(const char *file, const char *expected_path)
     return 0;
 }
 
+/* Compares @got with the file at @path, or writes it there when updating. */
+static int compare_golden(const char *what, const char *got, const char *path)
+{
+    if (g_getenv("KS_UPDATE_GOLDEN")) {
+        g_autoptr(GError) error = NULL;
+        if (!g_file_set_contents(path, got, -1, &error))
+            return fail("cannot write %s: %s", path, error->message);
+        return 0;
+    }
+    g_autofree char *want = NULL;
+    if (!g_file_get_contents(path, &want, NULL, NULL))
+        return fail("cannot read %s (KS_UPDATE_GOLDEN=1 writes it)", path);
+    if (strcmp(got, want) == 0)
+        return 0;
+    size_t at = 0, line = 1;
+    while (got[at] && got[at] == want[at])
+        line += got[at++] == '\n';
+    return fail("the %s differs from %s from line %zu on (KS_UPDATE_GOLDEN=1 rewrites it after "
+                "a deliberate change); it is now:\n%s",
+                what, path, line, got);
+}
+
+static int check_trace_golden(const char *file, const char *golden_dir)
+{
+    g_autofree char *base = g_path_get_basename(file);
+    g_autofree char *name = g_strndup(base, strlen(base) - (g_str_has_suffix(base, ".ks") ? 3 : 0));
+    g_autofree char *tmp = g_dir_make_tmp("kafkasim-trace-XXXXXX", NULL);
+    g_autofree char *trace = g_build_filename(tmp, "trace.jsonl", NULL);
+    g_autofree char *summary = g_build_filename(tmp, "summary.json", NULL);
+    const char *args[] = {"run", file, "--trace", trace, "--summary-json", summary, NULL};
+    g_autofree char *out = NULL, *err = NULL, *got_trace = NULL, *got_summary = NULL;
+    int status = run(args, &out, &err);
+    g_file_get_contents(trace, &got_trace, NULL, NULL);
+    g_file_get_contents(summary, &got_summary, NULL, NULL);
+    g_remove(trace);
+    g_remove(summary);
+    g_rmdir(tmp);
+    if (status != 0 && status != 1)
+        return fail("run %s: exit status %d\n%s", file, status, err);
+    if (!got_trace || !got_summary)
+        return fail("run %s wrote no trace or no summary", file);
+    g_autofree char *timeline_path = g_strconcat(golden_dir, "/", name, ".timeline", NULL);
+    g_autofree char *trace_path = g_strconcat(golden_dir, "/", name, ".trace.jsonl", NULL);
+    g_autofree char *summary_path = g_strconcat(golden_dir, "/", name, ".summary.json", NULL);
+    int result = compare_golden("timeline", out, timeline_path);
+    if (result == 0)
+        result = compare_golden("trace", got_trace, trace_path);
+    return result ? result : compare_golden("summary", got_summary, summary_path);
+}
+
 static int check_describe(const char *file, const char *at, const char *expected_path)
 {
     const char *args[] = {"describe", file, "--at", at, NULL};
@@ -252,6 +309,8 @@ int main(int argc, char **argv)
         return check_describe(argv[3], argv[4], argv[5]);
     if (argc == 6 && strcmp(argv[2], "until") == 0)
         return check_until(argv[3], argv[4], argv[5]);
+    if (argc == 5 && strcmp(argv[2], "trace-golden") == 0)
+        return check_trace_golden(argv[3], argv[4]);
     if (argc == 6 && strcmp(argv[2], "partition") == 0)
         return check_partition(argv[3], argv[4], argv[5]);
     if (argc != 4)
