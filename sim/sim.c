@@ -250,8 +250,8 @@ static void G_GNUC_PRINTF(3, 4) note(KsSim *sim, int line, const char *fmt, ...)
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     KsEvent ev = ks_event_init(KS_EV_NOTE, ks_engine_now(sim->engine));
-    ev.text = text;
-    ev.line = line;
+    ev.note.text = text;
+    ev.note.line = line;
     ks_sim_emit(sim, &ev);
 }
 
@@ -337,8 +337,16 @@ void ks_sim_free(KsSim *sim)
 static void emit_simple(KsSim *sim, KsEventType type, KsBrokerId broker, const char *text)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.broker = broker;
-    ev.text = text;
+    if (type == KS_EV_SAY) {
+        ev.say.text = text;
+    } else if (type == KS_EV_SNAPSHOT) {
+        ev.snapshot.name = text;
+        ev.snapshot.topics = sim;
+    } else if (type == KS_EV_NODE_CRASHED || type == KS_EV_NODE_RESTARTED) {
+        ev.node_event.node = text;
+    } else {
+        ev.broker_event.broker = broker;
+    }
     ks_sim_emit(sim, &ev);
 }
 
@@ -350,8 +358,9 @@ static void start_broker(KsSim *sim, KsBroker *b, KsEventType type)
     KsTime expiry = ks_registry_session_expiry(b);
     if (expiry >= 0) {
         KsEvent ev = ks_event_init(KS_EV_BROKER_START_FAILED, ks_engine_now(sim->engine));
-        ev.broker = b->id;
-        ev.n = expiry;
+        ev.broker_start_failed.broker = b->id;
+        ev.broker_start_failed.error = "NodeExists";
+        ev.broker_start_failed.old_session_expires_us = expiry;
         ks_sim_emit(sim, &ev);
         return;
     }
@@ -377,9 +386,9 @@ static void finish_stop(KsSim *sim, KsBroker *b)
 static void emit_stopping(KsSim *sim, KsBroker *b, int64_t still_led, int64_t attempts_left)
 {
     KsEvent ev = ks_event_init(KS_EV_BROKER_STOPPING, ks_engine_now(sim->engine));
-    ev.broker = b->id;
-    ev.n = still_led;
-    ev.n2 = attempts_left;
+    ev.broker_stopping.broker = b->id;
+    ev.broker_stopping.still_leads = still_led;
+    ev.broker_stopping.attempts_left = attempts_left;
     ks_sim_emit(sim, &ev);
 }
 
@@ -468,10 +477,10 @@ static void check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
     g_ptr_array_add(sim->expect_results, r);
     if (emit) {
         KsEvent ev = ks_event_init(KS_EV_EXPECT, r->t);
-        ev.text = r->text;
-        ev.text2 = r->actual;
-        ev.held = r->held;
-        ev.line = r->line;
+        ev.expect.line = r->line;
+        ev.expect.condition = r->text;
+        ev.expect.held = r->held;
+        ev.expect.actual = r->actual;
         ks_sim_emit(sim, &ev);
     }
 }
@@ -558,11 +567,11 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
         KsProducer *p = a->producer ? ks_sim_find_producer(sim, a->producer)
                                     : console_for(sim, ks_sim_find_topic(sim, a->topic));
         KsEvent ev = ks_event_init(KS_EV_PRODUCE, ks_engine_now(engine));
-        ev.text = p->name;
-        ev.topic = p->topic->name;
-        ev.partition = a->partition;
-        ev.n = a->count;
-        ev.text2 = a->key;
+        ev.produce.producer = p->name;
+        ev.produce.topic = p->topic->name;
+        ev.produce.partition = a->partition;
+        ev.produce.records = a->count;
+        ev.produce.key = a->key;
         ks_sim_emit(sim, &ev);
         ks_producer_send(sim, p, a->count, a->key, a->partition);
         break;
@@ -607,9 +616,9 @@ void ks_sim_run(KsSim *sim)
         for (guint i = 0; i < sim->topics->len; i++) {
             KsTopic *t = g_ptr_array_index(sim->topics, i);
             KsEvent ev = ks_event_init(KS_EV_TOPIC_CREATED, 0);
-            ev.topic = t->name;
-            ev.n = t->n_partitions;
-            ev.n2 = t->replication_factor;
+            ev.topic_created.topic = t->name;
+            ev.topic_created.partitions = t->n_partitions;
+            ev.topic_created.replication_factor = t->replication_factor;
             ks_sim_emit(sim, &ev);
             ks_controller_create_topic(sim, t);
         }
