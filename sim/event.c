@@ -45,9 +45,9 @@ const KsEventTypeInfo *ks_event_type_info(KsEventType type)
     return &types[type];
 }
 
-bool ks_event_field_unset(const KsEvent *event, const KsEventField *field)
+bool ks_event_field_unset(const void *base, const KsEventField *field)
 {
-    const void *v = ks_event_field_value(event, field);
+    const void *v = ks_event_field_value(base, field);
     switch (field->kind) {
     case KS_FIELD_INT:
         return *(const KS_CTYPE_INT *)v == -1;

@@ -50,10 +50,10 @@ KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error)
     return t;
 }
 
-/* Writes @f's value in @ev under its name. */
-static void add_field(JsonBuilder *b, const KsEvent *ev, const KsEventField *f)
+/* Writes @f's value in @base under its name. */
+static void add_field(JsonBuilder *b, const void *base, const KsEventField *f)
 {
-    const void *v = ks_event_field_value(ev, f);
+    const void *v = ks_event_field_value(base, f);
     switch (f->kind) {
     case KS_FIELD_INT:
         ks_json_int(b, f->name, *(const KS_CTYPE_INT *)v);
@@ -107,30 +107,45 @@ static void add_field(JsonBuilder *b, const KsEvent *ev, const KsEventField *f)
     }
 }
 
-/* Every field of @ev's type, in the table's order, leaving out the unset
- * ones the table says to omit. */
-static void build(JsonBuilder *b, const KsEvent *ev)
+/* Every one of @fields, in order, leaving out the unset ones flagged
+ * KS_FIELD_OMIT. */
+static void add_fields(JsonBuilder *b, const void *base, const KsEventField *fields, size_t n)
 {
-    const KsEventTypeInfo *info = ks_event_type_info(ev->type);
-    for (size_t i = 0; i < info->n_fields; i++) {
-        const KsEventField *f = &info->fields[i];
-        if (!((f->flags & KS_FIELD_OMIT) && ks_event_field_unset(ev, f)))
-            add_field(b, ev, f);
+    for (size_t i = 0; i < n; i++) {
+        const KsEventField *f = &fields[i];
+        if (!((f->flags & KS_FIELD_OMIT) && ks_event_field_unset(base, f)))
+            add_field(b, base, f);
     }
+}
+
+/* @b's object as text, without a newline. */
+static char *finish(JsonBuilder *b, JsonGenerator *gen, gsize *len)
+{
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, len);
+}
+
+char *ks_event_fields_to_json(const void *base, const KsEventField *fields, size_t n_fields)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_builder_begin_object(b);
+    add_fields(b, base, fields, n_fields);
+    return finish(b, gen, NULL);
 }
 
 /* @ev as one JSON object, without a newline. */
 static char *to_json(JsonGenerator *gen, const KsEvent *ev, gsize *len)
 {
+    const KsEventTypeInfo *info = ks_event_type_info(ev->type);
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     ks_json_int(b, "t_us", ev->t);
-    ks_json_str(b, "type", ks_event_type_name(ev->type));
-    build(b, ev);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    return json_generator_to_data(gen, len);
+    ks_json_str(b, "type", info->name);
+    add_fields(b, ev, info->fields, info->n_fields);
+    return finish(b, gen, len);
 }
 
 char *ks_event_to_json(const KsEvent *event)

@@ -145,7 +145,7 @@ typedef enum {
     E(broker_stopping) \
     S(broker_start_failed) \
         F(broker_start_failed, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the broker whose process exited at startup") \
-        F(broker_start_failed, error, STRING, KS_FIELD_ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (/brokers/ids/<id> still belongs to its old session)") \
+        F(broker_start_failed, error, STRING, KS_FIELD_ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session)") \
         F(broker_start_failed, old_session_expires_us, TIME, KS_FIELD_ALWAYS, "us", "when the old ZooKeeper session expires") \
     E(broker_start_failed) \
     S(node_event) \
@@ -243,13 +243,13 @@ typedef enum {
     T(BROKER_RESTARTED, broker_restarted, broker_event, "a broker's process started again") \
     T(BROKER_STOPPING, broker_stopping, broker_stopping, "a broker was asked to stop and asked the controller for a controlled shutdown (or could not)") \
     T(BROKER_STOPPED, broker_stopped, broker_event, "a broker's process stopped cleanly") \
-    T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: /brokers/ids/<id> still belonged to its old session") \
+    T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session") \
     T(NODE_CRASHED, node_crashed, node_event, "a machine crashed, with every process on it") \
     T(NODE_RESTARTED, node_restarted, node_event, "a machine came back") \
     /* ZooKeeper and the controller. */ \
     T(SESSION_EXPIRED, session_expired, broker_event, "a broker's ZooKeeper session expired") \
     T(SESSION_CLOSED, session_closed, broker_event, "a broker closed its ZooKeeper session on shutdown") \
-    T(BROKER_REGISTERED, broker_registered, broker_event, "a broker created /brokers/ids/<id>") \
+    T(BROKER_REGISTERED, broker_registered, broker_event, "a broker created `/brokers/ids/<id>`") \
     T(CONTROLLER_ELECTED, controller_elected, controller_elected, "a broker became the controller") \
     /* Topics and partitions. */ \
     T(TOPIC_CREATED, topic_created, topic_created, "a topic was created") \
@@ -292,7 +292,7 @@ typedef struct {
     const char *name; /* C member and trace key */
     KsEventFieldKind kind;
     unsigned flags;   /* KS_FIELD_OMIT, KS_FIELD_NULL */
-    size_t offset;    /* of the value in KsEvent */
+    size_t offset;    /* of the value in KsEvent (or in what a descriptor describes) */
     const char *unit; /* "" for none */
     const char *doc;
 } KsEventField;
@@ -309,16 +309,17 @@ typedef struct {
 /* What the table says about @type. Static. */
 const KsEventTypeInfo *ks_event_type_info(KsEventType type);
 
-/* Where @field's value is in @event (cast to the KS_CTYPE_ of its kind). */
-static inline const void *ks_event_field_value(const KsEvent *event, const KsEventField *field)
+/* Where @field's value is in @base, a KsEvent for the table's fields (cast
+ * it to the KS_CTYPE_ of the field's kind). */
+static inline const void *ks_event_field_value(const void *base, const KsEventField *field)
 {
-    return (const char *)event + field->offset;
+    return (const char *)base + field->offset;
 }
 
-/* Whether @field is unset in @event: -1 for integers, times and brokers,
+/* Whether @field is unset in @base: -1 for integers, times and brokers,
  * NULL for strings and topics, empty for lists; never for bools and
  * reasons. */
-bool ks_event_field_unset(const KsEvent *event, const KsEventField *field);
+bool ks_event_field_unset(const void *base, const KsEventField *field);
 
 /* Returns an event of @type at @t with every field of its payload unset. */
 KsEvent ks_event_init(KsEventType type, KsTime t);
@@ -326,6 +327,11 @@ KsEvent ks_event_init(KsEventType type, KsTime t);
 /* @event as its line of the JSON-lines trace, without the newline
  * (output-trace.c). Free with g_free(). */
 char *ks_event_to_json(const KsEvent *event);
+
+/* The JSON object of @n_fields @fields read from @base, as the trace writes
+ * an event's payload: in order, the unset KS_FIELD_OMIT ones left out. For
+ * descriptors beyond the table (tests). Free with g_free(). */
+char *ks_event_fields_to_json(const void *base, const KsEventField *fields, size_t n_fields);
 
 /* The trace name of @type, e.g. "leader_elected". Static. */
 const char *ks_event_type_name(KsEventType type);
