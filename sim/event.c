@@ -11,7 +11,7 @@
 
 #define OPEN_(shape) static const KsEventField fields_##shape[] = {
 #define FIELD_(shape, name, kind, flags, unit, doc)                                                \
-    {#name, KS_FIELD_##kind, flags, offsetof(KsEvent, shape.name), unit, doc},
+    {#name, KS_EVENT_KIND_##kind, KS_EVENT_FLAG_##flags, offsetof(KsEvent, shape.name), unit, doc},
 #define CLOSE_(shape)                                                                              \
     }                                                                                              \
     ;
@@ -49,24 +49,24 @@ bool ks_event_field_unset(const void *base, const KsEventField *field)
 {
     const void *v = ks_event_field_value(base, field);
     switch (field->kind) {
-    case KS_FIELD_INT:
-        return *(const KS_CTYPE_INT *)v == -1;
-    case KS_FIELD_TIME:
-        return *(const KS_CTYPE_TIME *)v == -1;
-    case KS_FIELD_BROKER:
-        return *(const KS_CTYPE_BROKER *)v == KS_NO_BROKER;
-    case KS_FIELD_STRING:
-        return *(const KS_CTYPE_STRING *)v == NULL;
-    case KS_FIELD_TOPICS:
-        return *(KS_CTYPE_TOPICS const *)v == NULL;
-    case KS_FIELD_INT_LIST:
-        return ((const KS_CTYPE_INT_LIST *)v)->len == 0;
-    case KS_FIELD_STRING_LIST:
-        return ((const KS_CTYPE_STRING_LIST *)v)->len == 0;
-    case KS_FIELD_PARTITION_LIST:
-        return ((const KS_CTYPE_PARTITION_LIST *)v)->len == 0;
-    case KS_FIELD_BOOL:
-    case KS_FIELD_REASON:
+    case KS_EVENT_KIND_INT:
+        return *(const KS_EVENT_CTYPE_INT *)v == -1;
+    case KS_EVENT_KIND_TIME:
+        return *(const KS_EVENT_CTYPE_TIME *)v == -1;
+    case KS_EVENT_KIND_BROKER:
+        return *(const KS_EVENT_CTYPE_BROKER *)v == KS_NO_BROKER;
+    case KS_EVENT_KIND_STRING:
+        return *(const KS_EVENT_CTYPE_STRING *)v == NULL;
+    case KS_EVENT_KIND_TOPICS:
+        return *(KS_EVENT_CTYPE_TOPICS const *)v == NULL;
+    case KS_EVENT_KIND_INT_LIST:
+        return ((const KS_EVENT_CTYPE_INT_LIST *)v)->len == 0;
+    case KS_EVENT_KIND_STRING_LIST:
+        return ((const KS_EVENT_CTYPE_STRING_LIST *)v)->len == 0;
+    case KS_EVENT_KIND_PARTITION_LIST:
+        return ((const KS_EVENT_CTYPE_PARTITION_LIST *)v)->len == 0;
+    case KS_EVENT_KIND_BOOL:
+    case KS_EVENT_KIND_REASON:
         break;
     }
     return false;
@@ -83,12 +83,12 @@ KsEvent ks_event_init(KsEventType type, KsTime t)
     for (size_t i = 0; info && i < info->n_fields; i++) {
         const KsEventField *f = &info->fields[i];
         void *v = (char *)&ev + f->offset;
-        if (f->kind == KS_FIELD_INT)
-            *(KS_CTYPE_INT *)v = -1;
-        else if (f->kind == KS_FIELD_TIME)
-            *(KS_CTYPE_TIME *)v = -1;
-        else if (f->kind == KS_FIELD_BROKER)
-            *(KS_CTYPE_BROKER *)v = KS_NO_BROKER;
+        if (f->kind == KS_EVENT_KIND_INT)
+            *(KS_EVENT_CTYPE_INT *)v = -1;
+        else if (f->kind == KS_EVENT_KIND_TIME)
+            *(KS_EVENT_CTYPE_TIME *)v = -1;
+        else if (f->kind == KS_EVENT_KIND_BROKER)
+            *(KS_EVENT_CTYPE_BROKER *)v = KS_NO_BROKER;
     }
     return ev;
 }

@@ -55,30 +55,30 @@ static void add_field(JsonBuilder *b, const void *base, const KsEventField *f)
 {
     const void *v = ks_event_field_value(base, f);
     switch (f->kind) {
-    case KS_FIELD_INT:
-        ks_json_int(b, f->name, *(const KS_CTYPE_INT *)v);
+    case KS_EVENT_KIND_INT:
+        ks_json_int(b, f->name, *(const KS_EVENT_CTYPE_INT *)v);
         break;
-    case KS_FIELD_TIME:
-        ks_json_int(b, f->name, *(const KS_CTYPE_TIME *)v);
+    case KS_EVENT_KIND_TIME:
+        ks_json_int(b, f->name, *(const KS_EVENT_CTYPE_TIME *)v);
         break;
-    case KS_FIELD_BOOL:
-        ks_json_bool(b, f->name, *(const KS_CTYPE_BOOL *)v);
+    case KS_EVENT_KIND_BOOL:
+        ks_json_bool(b, f->name, *(const KS_EVENT_CTYPE_BOOL *)v);
         break;
-    case KS_FIELD_BROKER:
-        ks_json_broker(b, f->name, *(const KS_CTYPE_BROKER *)v);
+    case KS_EVENT_KIND_BROKER:
+        ks_json_broker(b, f->name, *(const KS_EVENT_CTYPE_BROKER *)v);
         break;
-    case KS_FIELD_STRING:
-        ks_json_str(b, f->name, *(const KS_CTYPE_STRING *)v);
+    case KS_EVENT_KIND_STRING:
+        ks_json_str(b, f->name, *(const KS_EVENT_CTYPE_STRING *)v);
         break;
-    case KS_FIELD_REASON:
-        ks_json_str(b, f->name, ks_reason_name(*(const KS_CTYPE_REASON *)v));
+    case KS_EVENT_KIND_REASON:
+        ks_json_str(b, f->name, ks_reason_name(*(const KS_EVENT_CTYPE_REASON *)v));
         break;
-    case KS_FIELD_INT_LIST: {
+    case KS_EVENT_KIND_INT_LIST: {
         const KsIntList *l = v;
         ks_json_ids(b, f->name, l->items, l->len);
         break;
     }
-    case KS_FIELD_STRING_LIST: {
+    case KS_EVENT_KIND_STRING_LIST: {
         const KsStringList *l = v;
         json_builder_set_member_name(b, f->name);
         json_builder_begin_array(b);
@@ -87,7 +87,7 @@ static void add_field(JsonBuilder *b, const void *base, const KsEventField *f)
         json_builder_end_array(b);
         break;
     }
-    case KS_FIELD_PARTITION_LIST: {
+    case KS_EVENT_KIND_PARTITION_LIST: {
         const KsPartitionList *l = v;
         json_builder_set_member_name(b, f->name);
         json_builder_begin_array(b);
@@ -100,20 +100,20 @@ static void add_field(JsonBuilder *b, const void *base, const KsEventField *f)
         json_builder_end_array(b);
         break;
     }
-    case KS_FIELD_TOPICS:
+    case KS_EVENT_KIND_TOPICS:
         /* Written under "topics", the one name the table gives this kind. */
-        ks_json_topics(b, *(KS_CTYPE_TOPICS const *)v);
+        ks_json_topics(b, *(KS_EVENT_CTYPE_TOPICS const *)v);
         break;
     }
 }
 
 /* Every one of @fields, in order, leaving out the unset ones flagged
- * KS_FIELD_OMIT. */
+ * KS_EVENT_FLAG_OMIT. */
 static void add_fields(JsonBuilder *b, const void *base, const KsEventField *fields, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const KsEventField *f = &fields[i];
-        if (!((f->flags & KS_FIELD_OMIT) && ks_event_field_unset(base, f)))
+        if (!((f->flags & KS_EVENT_FLAG_OMIT) && ks_event_field_unset(base, f)))
             add_field(b, base, f);
     }
 }
@@ -127,7 +127,7 @@ static char *finish(JsonBuilder *b, JsonGenerator *gen, gsize *len)
     return json_generator_to_data(gen, len);
 }
 
-char *ks_event_fields_to_json(const void *base, const KsEventField *fields, size_t n_fields)
+char *ks_event_format_fields_json(const void *base, const KsEventField *fields, size_t n_fields)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -148,7 +148,7 @@ static char *to_json(JsonGenerator *gen, const KsEvent *ev, gsize *len)
     return finish(b, gen, len);
 }
 
-char *ks_event_to_json(const KsEvent *event)
+char *ks_event_format_json(const KsEvent *event)
 {
     g_autoptr(JsonGenerator) gen = json_generator_new();
     return to_json(gen, event, NULL);

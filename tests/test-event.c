@@ -42,25 +42,25 @@ typedef struct {
 
 #define FIELD(name, kind, flags)                                                                   \
     {                                                                                              \
-#name, KS_FIELD_##kind, flags, offsetof(AllKinds, name), "", ""                            \
+#name, KS_EVENT_KIND_##kind, flags, offsetof(AllKinds, name), "", ""                       \
     }
 
 static const KsEventField all_kinds[] = {
-    FIELD(i, INT, KS_FIELD_ALWAYS),
-    FIELD(t, TIME, KS_FIELD_ALWAYS),
-    FIELD(b, BOOL, KS_FIELD_ALWAYS),
-    FIELD(broker, BROKER, KS_FIELD_ALWAYS),
-    FIELD(no_broker, BROKER, KS_FIELD_NULL),
-    FIELD(s, STRING, KS_FIELD_ALWAYS),
-    FIELD(no_s, STRING, KS_FIELD_NULL),
-    FIELD(reason, REASON, KS_FIELD_ALWAYS),
-    FIELD(ints, INT_LIST, KS_FIELD_ALWAYS),
-    FIELD(strings, STRING_LIST, KS_FIELD_ALWAYS),
-    FIELD(partitions, PARTITION_LIST, KS_FIELD_ALWAYS),
-    FIELD(no_ints, INT_LIST, KS_FIELD_ALWAYS),
+    FIELD(i, INT, KS_EVENT_FLAG_ALWAYS),
+    FIELD(t, TIME, KS_EVENT_FLAG_ALWAYS),
+    FIELD(b, BOOL, KS_EVENT_FLAG_ALWAYS),
+    FIELD(broker, BROKER, KS_EVENT_FLAG_ALWAYS),
+    FIELD(no_broker, BROKER, KS_EVENT_FLAG_NULLABLE),
+    FIELD(s, STRING, KS_EVENT_FLAG_ALWAYS),
+    FIELD(no_s, STRING, KS_EVENT_FLAG_NULLABLE),
+    FIELD(reason, REASON, KS_EVENT_FLAG_ALWAYS),
+    FIELD(ints, INT_LIST, KS_EVENT_FLAG_ALWAYS),
+    FIELD(strings, STRING_LIST, KS_EVENT_FLAG_ALWAYS),
+    FIELD(partitions, PARTITION_LIST, KS_EVENT_FLAG_ALWAYS),
+    FIELD(no_ints, INT_LIST, KS_EVENT_FLAG_ALWAYS),
 };
 
-static void test_every_kind_written(void **state)
+static void test_event_every_kind_written(void **state)
 {
     const int32_t generations[] = {3, -1, 2147483647};
     const char *const members[] = {"consumer-1-a", "say \"hi\""};
@@ -78,7 +78,7 @@ static void test_every_kind_written(void **state)
         .strings = {members, 2},
         .partitions = {parts, 2},
     };
-    g_autofree char *json = ks_event_fields_to_json(&v, all_kinds, G_N_ELEMENTS(all_kinds));
+    g_autofree char *json = ks_event_format_fields_json(&v, all_kinds, G_N_ELEMENTS(all_kinds));
     ks_assert_str_eq(json, "{\"i\":-42,\"t\":1500000,\"b\":true,\"broker\":7,\"no_broker\":null,"
                            "\"s\":\"x\",\"no_s\":null,\"reason\":\"caught_up\","
                            "\"ints\":[3,-1,2147483647],"
@@ -88,33 +88,33 @@ static void test_every_kind_written(void **state)
                            "\"no_ints\":[]}");
 }
 
-static void test_omit_when_unset(void **state)
+static void test_event_omit_when_unset(void **state)
 {
     static const KsEventField omitted[] = {
-        {"broker", KS_FIELD_BROKER, KS_FIELD_OMIT, offsetof(AllKinds, no_broker), "", ""},
-        {"s", KS_FIELD_STRING, KS_FIELD_OMIT, offsetof(AllKinds, no_s), "", ""},
-        {"ints", KS_FIELD_INT_LIST, KS_FIELD_OMIT, offsetof(AllKinds, no_ints), "", ""},
-        {"i", KS_FIELD_INT, KS_FIELD_OMIT, offsetof(AllKinds, i), "", ""},
+        {"broker", KS_EVENT_KIND_BROKER, KS_EVENT_FLAG_OMIT, offsetof(AllKinds, no_broker), "", ""},
+        {"s", KS_EVENT_KIND_STRING, KS_EVENT_FLAG_OMIT, offsetof(AllKinds, no_s), "", ""},
+        {"ints", KS_EVENT_KIND_INT_LIST, KS_EVENT_FLAG_OMIT, offsetof(AllKinds, no_ints), "", ""},
+        {"i", KS_EVENT_KIND_INT, KS_EVENT_FLAG_OMIT, offsetof(AllKinds, i), "", ""},
     };
     AllKinds v = {.no_broker = KS_NO_BROKER, .i = -1};
-    g_autofree char *none = ks_event_fields_to_json(&v, omitted, G_N_ELEMENTS(omitted));
+    g_autofree char *none = ks_event_format_fields_json(&v, omitted, G_N_ELEMENTS(omitted));
     ks_assert_str_eq(none, "{}");
     v.i = 0;
     v.no_s = "";
-    g_autofree char *some = ks_event_fields_to_json(&v, omitted, G_N_ELEMENTS(omitted));
+    g_autofree char *some = ks_event_format_fields_json(&v, omitted, G_N_ELEMENTS(omitted));
     ks_assert_str_eq(some, "{\"s\":\"\",\"i\":0}");
 }
 
 /* A producer's failure has a partition and an error, or a broker and a
  * message: the trace shows the pair it has. */
-static void test_event_lines(void **state)
+static void test_event_lines_of_real_types(void **state)
 {
     KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, 2000050);
     ev.produce_failing.producer = "safe";
     ev.produce_failing.topic = "payments";
     ev.produce_failing.partition = 0;
     ev.produce_failing.error = "NETWORK_EXCEPTION";
-    g_autofree char *by_partition = ks_event_to_json(&ev);
+    g_autofree char *by_partition = ks_event_format_json(&ev);
     ks_assert_str_eq(by_partition,
                      "{\"t_us\":2000050,\"type\":\"produce_failing\",\"producer\":\"safe\","
                      "\"topic\":\"payments\",\"partition\":0,\"error\":\"NETWORK_EXCEPTION\"}");
@@ -124,7 +124,7 @@ static void test_event_lines(void **state)
     ev.produce_failing.topic = "payments";
     ev.produce_failing.broker = 2;
     ev.produce_failing.message = "no";
-    g_autofree char *by_broker = ks_event_to_json(&ev);
+    g_autofree char *by_broker = ks_event_format_json(&ev);
     ks_assert_str_eq(by_broker, "{\"t_us\":7,\"type\":\"produce_failing\",\"producer\":\"safe\","
                                 "\"topic\":\"payments\",\"broker\":2,\"message\":\"no\"}");
 
@@ -136,13 +136,13 @@ static void test_event_lines(void **state)
     ev.leader_elected.leader_epoch = 4;
     ev.leader_elected.isr = (KsIntList){isr, 2};
     ev.leader_elected.reason = KS_REASON_OFFLINE;
-    g_autofree char *elected = ks_event_to_json(&ev);
+    g_autofree char *elected = ks_event_format_json(&ev);
     ks_assert_str_eq(elected, "{\"t_us\":5,\"type\":\"leader_elected\",\"topic\":\"t\","
                               "\"partition\":1,\"leader\":null,\"previous_leader\":2,"
                               "\"leader_epoch\":4,\"isr\":[1,3],\"reason\":\"offline\"}");
 }
 
-static void test_init_leaves_fields_unset(void **state)
+static void test_event_init_leaves_fields_unset(void **state)
 {
     for (int type = 0; type < KS_EV_COUNT; type++) {
         KsEvent ev = ks_event_init((KsEventType)type, 9);
@@ -151,7 +151,7 @@ static void test_init_leaves_fields_unset(void **state)
         ks_assert_i64_eq(ev.type, type);
         for (size_t i = 0; i < info->n_fields; i++) {
             const KsEventField *f = &info->fields[i];
-            bool settable = f->kind != KS_FIELD_BOOL && f->kind != KS_FIELD_REASON;
+            bool settable = f->kind != KS_EVENT_KIND_BOOL && f->kind != KS_EVENT_KIND_REASON;
             if (settable && !ks_event_field_unset(&ev, f))
                 fail_msg("%s.%s is set by ks_event_init()", info->name, f->name);
         }
@@ -160,7 +160,7 @@ static void test_init_leaves_fields_unset(void **state)
 
 /* ---- 3. the table ---- */
 
-static void test_table_well_formed(void **state)
+static void test_event_table_well_formed(void **state)
 {
     g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
     for (int type = 0; type < KS_EV_COUNT; type++) {
@@ -194,26 +194,26 @@ static void test_table_well_formed(void **state)
 
 static const char *json_type(const KsEventField *f)
 {
-    bool null = f->flags & KS_FIELD_NULL;
+    bool null = f->flags & KS_EVENT_FLAG_NULLABLE;
     switch (f->kind) {
-    case KS_FIELD_INT:
-    case KS_FIELD_TIME:
+    case KS_EVENT_KIND_INT:
+    case KS_EVENT_KIND_TIME:
         return "integer";
-    case KS_FIELD_BOOL:
+    case KS_EVENT_KIND_BOOL:
         return "boolean";
-    case KS_FIELD_BROKER:
+    case KS_EVENT_KIND_BROKER:
         return null ? "integer or null" : "integer";
-    case KS_FIELD_STRING:
+    case KS_EVENT_KIND_STRING:
         return null ? "string or null" : "string";
-    case KS_FIELD_REASON:
+    case KS_EVENT_KIND_REASON:
         return "string";
-    case KS_FIELD_INT_LIST:
+    case KS_EVENT_KIND_INT_LIST:
         return "array of integers";
-    case KS_FIELD_STRING_LIST:
+    case KS_EVENT_KIND_STRING_LIST:
         return "array of strings";
-    case KS_FIELD_PARTITION_LIST:
+    case KS_EVENT_KIND_PARTITION_LIST:
         return "array of {\"topic\", \"partition\"}";
-    case KS_FIELD_TOPICS:
+    case KS_EVENT_KIND_TOPICS:
         return "array of topics (as the summary's)";
     }
     return "?";
@@ -228,7 +228,8 @@ static char *type_heading(const KsEventTypeInfo *info)
 static char *field_row(const KsEventField *f)
 {
     return g_strdup_printf("| `%s` | %s | %s | %s | %s |\n", f->name, json_type(f),
-                           (f->flags & KS_FIELD_OMIT) ? "when set" : "always", f->unit, f->doc);
+                           (f->flags & KS_EVENT_FLAG_OMIT) ? "when set" : "always", f->unit,
+                           f->doc);
 }
 
 /* The generated part of docs/trace.md, markers included. */
@@ -251,7 +252,7 @@ static char *render_doc(void)
     return g_string_free(s, FALSE);
 }
 
-static void test_doc_in_step(void **state)
+static void test_event_doc_in_step(void **state)
 {
     const char *root = g_getenv("KS_SOURCE_ROOT");
     if (!root) {
@@ -305,9 +306,12 @@ static void test_doc_in_step(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_kind_written), cmocka_unit_test(test_omit_when_unset),
-        cmocka_unit_test(test_event_lines),        cmocka_unit_test(test_init_leaves_fields_unset),
-        cmocka_unit_test(test_table_well_formed),  cmocka_unit_test(test_doc_in_step),
+        cmocka_unit_test(test_event_every_kind_written),
+        cmocka_unit_test(test_event_omit_when_unset),
+        cmocka_unit_test(test_event_lines_of_real_types),
+        cmocka_unit_test(test_event_init_leaves_fields_unset),
+        cmocka_unit_test(test_event_table_well_formed),
+        cmocka_unit_test(test_event_doc_in_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

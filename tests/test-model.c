@@ -95,7 +95,7 @@ static void watch_sink(const KsEvent *ev, void *ctx)
     Watch *w = ctx;
     uint64_t *h = &w->hash;
     /* Its trace line has every field the event's type carries. */
-    g_autofree char *json = ks_event_to_json(ev);
+    g_autofree char *json = ks_event_format_json(ev);
     hash_str(h, json);
     w->n_events++;
     if (ev->type == KS_EV_TRUNCATED) {

@@ -78,157 +78,160 @@ typedef struct {
 
 /* What a field holds, which says its C type and its JSON type. */
 typedef enum {
-    KS_FIELD_INT,            /* int64_t; JSON integer */
-    KS_FIELD_TIME,           /* KsTime, simulated microseconds; JSON integer */
-    KS_FIELD_BOOL,           /* bool; JSON true or false */
-    KS_FIELD_BROKER,         /* KsBrokerId; JSON integer, null for KS_NO_BROKER */
-    KS_FIELD_STRING,         /* const char *; JSON string, null for NULL */
-    KS_FIELD_REASON,         /* KsReason; JSON string (ks_reason_name()) */
-    KS_FIELD_INT_LIST,       /* KsIntList; JSON array of integers */
-    KS_FIELD_STRING_LIST,    /* KsStringList; JSON array of strings */
-    KS_FIELD_PARTITION_LIST, /* KsPartitionList; JSON array of {"topic", "partition"} */
-    KS_FIELD_TOPICS,         /* KsSim *: the cluster whose topics the trace shows, as the
-                                summary's "topics" array (a snapshot) */
+    KS_EVENT_KIND_INT,            /* int64_t; JSON integer */
+    KS_EVENT_KIND_TIME,           /* KsTime, simulated microseconds; JSON integer */
+    KS_EVENT_KIND_BOOL,           /* bool; JSON true or false */
+    KS_EVENT_KIND_BROKER,         /* KsBrokerId; JSON integer, null for KS_NO_BROKER */
+    KS_EVENT_KIND_STRING,         /* const char *; JSON string, null for NULL */
+    KS_EVENT_KIND_REASON,         /* KsReason; JSON string (ks_reason_name()) */
+    KS_EVENT_KIND_INT_LIST,       /* KsIntList; JSON array of integers */
+    KS_EVENT_KIND_STRING_LIST,    /* KsStringList; JSON array of strings */
+    KS_EVENT_KIND_PARTITION_LIST, /* KsPartitionList; JSON array of {"topic", "partition"} */
+    KS_EVENT_KIND_TOPICS,         /* KsSim *: the cluster whose topics the trace shows, as
+                                     the summary's "topics" array (a snapshot) */
 } KsEventFieldKind;
 
-#define KS_CTYPE_INT            int64_t
-#define KS_CTYPE_TIME           KsTime
-#define KS_CTYPE_BOOL           bool
-#define KS_CTYPE_BROKER         KsBrokerId
-#define KS_CTYPE_STRING         const char *
-#define KS_CTYPE_REASON         KsReason
-#define KS_CTYPE_INT_LIST       KsIntList
-#define KS_CTYPE_STRING_LIST    KsStringList
-#define KS_CTYPE_PARTITION_LIST KsPartitionList
-#define KS_CTYPE_TOPICS         KsSim *
+#define KS_EVENT_CTYPE_INT            int64_t
+#define KS_EVENT_CTYPE_TIME           KsTime
+#define KS_EVENT_CTYPE_BOOL           bool
+#define KS_EVENT_CTYPE_BROKER         KsBrokerId
+#define KS_EVENT_CTYPE_STRING         const char *
+#define KS_EVENT_CTYPE_REASON         KsReason
+#define KS_EVENT_CTYPE_INT_LIST       KsIntList
+#define KS_EVENT_CTYPE_STRING_LIST    KsStringList
+#define KS_EVENT_CTYPE_PARTITION_LIST KsPartitionList
+#define KS_EVENT_CTYPE_TOPICS         KsSim *
 
 /* Field flags. */
-#define KS_FIELD_ALWAYS 0u
+#define KS_EVENT_FLAG_ALWAYS 0u
 /* Left out of the trace when unset (-1, KS_NO_BROKER or NULL). */
-#define KS_FIELD_OMIT 1u
+#define KS_EVENT_FLAG_OMIT 1u
 /* May be null in the trace (documentation; the writer writes null for any
  * unset broker or string it does not omit). */
-#define KS_FIELD_NULL 2u
+#define KS_EVENT_FLAG_NULLABLE 2u
 
 /*
  * The table. S(shape) opens a payload shape (the union member's name),
- * F(shape, name, KIND, flags, unit, meaning) is one of its fields, in trace
- * order (the C member and the trace key are both `name`), E(shape) closes
- * it. T(ENUM, trace_name, shape, meaning) is one event type, in enum order.
+ * F(shape, name, KIND, FLAG, unit, meaning) is one of its fields, in trace
+ * order (the C member and the trace key are both `name`; KIND is a
+ * KS_EVENT_KIND_ and FLAG a KS_EVENT_FLAG_ without its prefix), E(shape)
+ * closes it. T(ENUM, trace_name, shape, meaning) is one event type, in enum
+ * order. Adding a field or a type here is all the trace needs; the timeline
+ * needs a sentence, docs/trace.md a rerun of its test (see there).
  */
 // clang-format off
 #define KS_EVENT_SHAPES(S, F, E) \
     S(say) \
-        F(say, text, STRING, KS_FIELD_ALWAYS, "", "the text, as the scenario wrote it") \
+        F(say, text, STRING, ALWAYS, "", "the text, as the scenario wrote it") \
     E(say) \
     S(snapshot) \
-        F(snapshot, name, STRING, KS_FIELD_ALWAYS, "", "the snapshot's name (\"snapshot\" when unnamed)") \
-        F(snapshot, topics, TOPICS, KS_FIELD_ALWAYS, "", "every topic's partitions with leader, leader epoch, replicas, ISR and offsets, as the summary's \"topics\"") \
+        F(snapshot, name, STRING, ALWAYS, "", "the snapshot's name (\"snapshot\" when unnamed)") \
+        F(snapshot, topics, TOPICS, ALWAYS, "", "every topic's partitions with leader, leader epoch, replicas, ISR and offsets, as the summary's \"topics\"") \
     E(snapshot) \
     S(expect) \
-        F(expect, line, INT, KS_FIELD_ALWAYS, "line", "the expect line in the scenario") \
-        F(expect, condition, STRING, KS_FIELD_ALWAYS, "", "the condition, as written") \
-        F(expect, held, BOOL, KS_FIELD_ALWAYS, "", "whether it held") \
-        F(expect, actual, STRING, KS_FIELD_ALWAYS, "", "what the run had, in words") \
+        F(expect, line, INT, ALWAYS, "line", "the expect line in the scenario") \
+        F(expect, condition, STRING, ALWAYS, "", "the condition, as written") \
+        F(expect, held, BOOL, ALWAYS, "", "whether it held") \
+        F(expect, actual, STRING, ALWAYS, "", "what the run had, in words") \
     E(expect) \
     S(note) \
-        F(note, line, INT, KS_FIELD_ALWAYS, "line", "the timeline action's line in the scenario") \
-        F(note, text, STRING, KS_FIELD_ALWAYS, "", "why the action changed nothing") \
+        F(note, line, INT, ALWAYS, "line", "the timeline action's line in the scenario") \
+        F(note, text, STRING, ALWAYS, "", "why the action changed nothing") \
     E(note) \
     S(broker_event) \
-        F(broker_event, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the broker") \
+        F(broker_event, broker, BROKER, ALWAYS, "broker id", "the broker") \
     E(broker_event) \
     S(broker_stopping) \
-        F(broker_stopping, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the broker") \
-        F(broker_stopping, still_leads, INT, KS_FIELD_ALWAYS, "partitions", "partitions it still leads after its controlled shutdown request; -1 when it asked nothing (no active controller, or controlled.shutdown.enable=false)") \
-        F(broker_stopping, attempts_left, INT, KS_FIELD_ALWAYS, "attempts", "controlled shutdown attempts left; -1 when it asked nothing (controlled.shutdown.enable=false)") \
+        F(broker_stopping, broker, BROKER, ALWAYS, "broker id", "the broker") \
+        F(broker_stopping, still_leads, INT, ALWAYS, "partitions", "partitions it still leads after its controlled shutdown request; -1 when it asked nothing (no active controller, or controlled.shutdown.enable=false)") \
+        F(broker_stopping, attempts_left, INT, ALWAYS, "attempts", "controlled shutdown attempts left; -1 when it asked nothing (controlled.shutdown.enable=false)") \
     E(broker_stopping) \
     S(broker_start_failed) \
-        F(broker_start_failed, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the broker whose process exited at startup") \
-        F(broker_start_failed, error, STRING, KS_FIELD_ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session)") \
-        F(broker_start_failed, old_session_expires_us, TIME, KS_FIELD_ALWAYS, "us", "when the old ZooKeeper session expires") \
+        F(broker_start_failed, broker, BROKER, ALWAYS, "broker id", "the broker whose process exited at startup") \
+        F(broker_start_failed, error, STRING, ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session)") \
+        F(broker_start_failed, old_session_expires_us, TIME, ALWAYS, "us", "when the old ZooKeeper session expires") \
     E(broker_start_failed) \
     S(node_event) \
-        F(node_event, node, STRING, KS_FIELD_ALWAYS, "", "the node (machine) name") \
+        F(node_event, node, STRING, ALWAYS, "", "the node (machine) name") \
     E(node_event) \
     S(controller_elected) \
-        F(controller_elected, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the new controller") \
-        F(controller_elected, controller_epoch, INT, KS_FIELD_ALWAYS, "epoch", "the controller epoch") \
+        F(controller_elected, broker, BROKER, ALWAYS, "broker id", "the new controller") \
+        F(controller_elected, controller_epoch, INT, ALWAYS, "epoch", "the controller epoch") \
     E(controller_elected) \
     S(topic_created) \
-        F(topic_created, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(topic_created, partitions, INT, KS_FIELD_ALWAYS, "partitions", "its partition count") \
-        F(topic_created, replication_factor, INT, KS_FIELD_ALWAYS, "replicas", "its replication factor") \
+        F(topic_created, topic, STRING, ALWAYS, "", "the topic") \
+        F(topic_created, partitions, INT, ALWAYS, "partitions", "its partition count") \
+        F(topic_created, replication_factor, INT, ALWAYS, "replicas", "its replication factor") \
     E(topic_created) \
     S(leader_elected) \
-        F(leader_elected, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(leader_elected, partition, INT, KS_FIELD_OMIT, "partition", "the partition") \
-        F(leader_elected, leader, BROKER, KS_FIELD_NULL, "broker id", "the new leader; null when none is live and in sync (offline)") \
-        F(leader_elected, previous_leader, BROKER, KS_FIELD_NULL, "broker id", "the leader before; null when there was none") \
-        F(leader_elected, leader_epoch, INT, KS_FIELD_ALWAYS, "epoch", "the partition's leader epoch after the change") \
-        F(leader_elected, isr, INT_LIST, KS_FIELD_ALWAYS, "broker ids", "the in-sync replicas after the change") \
-        F(leader_elected, reason, REASON, KS_FIELD_ALWAYS, "", "how the leader was chosen: initial, offline, unclean, preferred, leader_failed or controlled_shutdown") \
+        F(leader_elected, topic, STRING, ALWAYS, "", "the topic") \
+        F(leader_elected, partition, INT, OMIT, "partition", "the partition") \
+        F(leader_elected, leader, BROKER, NULLABLE, "broker id", "the new leader; null when none is live and in sync (offline)") \
+        F(leader_elected, previous_leader, BROKER, NULLABLE, "broker id", "the leader before; null when there was none") \
+        F(leader_elected, leader_epoch, INT, ALWAYS, "epoch", "the partition's leader epoch after the change") \
+        F(leader_elected, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
+        F(leader_elected, reason, REASON, ALWAYS, "", "how the leader was chosen: initial, offline, unclean, preferred, leader_failed or controlled_shutdown") \
     E(leader_elected) \
     S(isr_shrunk) \
-        F(isr_shrunk, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(isr_shrunk, partition, INT, KS_FIELD_OMIT, "partition", "the partition") \
-        F(isr_shrunk, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the replica removed from the ISR") \
-        F(isr_shrunk, leader_epoch, INT, KS_FIELD_ALWAYS, "epoch", "the partition's leader epoch") \
-        F(isr_shrunk, isr, INT_LIST, KS_FIELD_ALWAYS, "broker ids", "the in-sync replicas after the change") \
-        F(isr_shrunk, reason, REASON, KS_FIELD_ALWAYS, "", "lagging (replica.lag.time.max.ms, by the leader), broker_failed (session expired, by the controller) or controlled_shutdown") \
+        F(isr_shrunk, topic, STRING, ALWAYS, "", "the topic") \
+        F(isr_shrunk, partition, INT, OMIT, "partition", "the partition") \
+        F(isr_shrunk, broker, BROKER, ALWAYS, "broker id", "the replica removed from the ISR") \
+        F(isr_shrunk, leader_epoch, INT, ALWAYS, "epoch", "the partition's leader epoch") \
+        F(isr_shrunk, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
+        F(isr_shrunk, reason, REASON, ALWAYS, "", "lagging (replica.lag.time.max.ms, by the leader), broker_failed (session expired, by the controller) or controlled_shutdown") \
     E(isr_shrunk) \
     S(isr_expanded) \
-        F(isr_expanded, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(isr_expanded, partition, INT, KS_FIELD_OMIT, "partition", "the partition") \
-        F(isr_expanded, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the replica added to the ISR") \
-        F(isr_expanded, isr, INT_LIST, KS_FIELD_ALWAYS, "broker ids", "the in-sync replicas after the change") \
-        F(isr_expanded, reason, REASON, KS_FIELD_ALWAYS, "", "caught_up: the follower reached the high watermark") \
+        F(isr_expanded, topic, STRING, ALWAYS, "", "the topic") \
+        F(isr_expanded, partition, INT, OMIT, "partition", "the partition") \
+        F(isr_expanded, broker, BROKER, ALWAYS, "broker id", "the replica added to the ISR") \
+        F(isr_expanded, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
+        F(isr_expanded, reason, REASON, ALWAYS, "", "caught_up: the follower reached the high watermark") \
     E(isr_expanded) \
     S(preferred_election) \
-        F(preferred_election, topic, STRING, KS_FIELD_NULL, "", "the topic asked about; null for every topic") \
-        F(preferred_election, partition, INT, KS_FIELD_OMIT, "partition", "the partition asked about; absent for every partition") \
-        F(preferred_election, moved, INT, KS_FIELD_ALWAYS, "partitions", "partitions that moved to their preferred replica") \
-        F(preferred_election, asked, INT, KS_FIELD_ALWAYS, "partitions", "partitions asked about; -1 with no active controller (nothing done)") \
+        F(preferred_election, topic, STRING, NULLABLE, "", "the topic asked about; null for every topic") \
+        F(preferred_election, partition, INT, OMIT, "partition", "the partition asked about; absent for every partition") \
+        F(preferred_election, moved, INT, ALWAYS, "partitions", "partitions that moved to their preferred replica") \
+        F(preferred_election, asked, INT, ALWAYS, "partitions", "partitions asked about; -1 with no active controller (nothing done)") \
     E(preferred_election) \
     S(truncated) \
-        F(truncated, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(truncated, partition, INT, KS_FIELD_OMIT, "partition", "the partition") \
-        F(truncated, broker, BROKER, KS_FIELD_ALWAYS, "broker id", "the broker whose replica was truncated") \
-        F(truncated, from_offset, INT, KS_FIELD_ALWAYS, "offset", "its log end before") \
-        F(truncated, to_offset, INT, KS_FIELD_ALWAYS, "offset", "its log end after") \
+        F(truncated, topic, STRING, ALWAYS, "", "the topic") \
+        F(truncated, partition, INT, OMIT, "partition", "the partition") \
+        F(truncated, broker, BROKER, ALWAYS, "broker id", "the broker whose replica was truncated") \
+        F(truncated, from_offset, INT, ALWAYS, "offset", "its log end before") \
+        F(truncated, to_offset, INT, ALWAYS, "offset", "its log end after") \
     E(truncated) \
     S(producer_event) \
-        F(producer_event, producer, STRING, KS_FIELD_ALWAYS, "", "the producer") \
-        F(producer_event, topic, STRING, KS_FIELD_ALWAYS, "", "the topic it writes to") \
+        F(producer_event, producer, STRING, ALWAYS, "", "the producer") \
+        F(producer_event, topic, STRING, ALWAYS, "", "the topic it writes to") \
     E(producer_event) \
     S(produce) \
-        F(produce, producer, STRING, KS_FIELD_ALWAYS, "", "the producer") \
-        F(produce, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(produce, partition, INT, KS_FIELD_OMIT, "partition", "the partition asked for; absent when the partitioner chooses") \
-        F(produce, records, INT, KS_FIELD_ALWAYS, "records", "records sent") \
-        F(produce, key, STRING, KS_FIELD_NULL, "", "their key; null for none") \
+        F(produce, producer, STRING, ALWAYS, "", "the producer") \
+        F(produce, topic, STRING, ALWAYS, "", "the topic") \
+        F(produce, partition, INT, OMIT, "partition", "the partition asked for; absent when the partitioner chooses") \
+        F(produce, records, INT, ALWAYS, "records", "records sent") \
+        F(produce, key, STRING, NULLABLE, "", "their key; null for none") \
     E(produce) \
     S(produce_failing) \
-        F(produce_failing, producer, STRING, KS_FIELD_ALWAYS, "", "the producer") \
-        F(produce_failing, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(produce_failing, partition, INT, KS_FIELD_OMIT, "partition", "the partition whose writes fail; absent when a broker cannot be reached") \
-        F(produce_failing, broker, BROKER, KS_FIELD_OMIT, "broker id", "the broker it cannot connect to; absent when a partition's writes fail") \
-        F(produce_failing, message, STRING, KS_FIELD_OMIT, "", "Kafka's log message for the failed connection; absent with error") \
-        F(produce_failing, error, STRING, KS_FIELD_OMIT, "", "the Kafka error name the writes fail with; absent with broker") \
+        F(produce_failing, producer, STRING, ALWAYS, "", "the producer") \
+        F(produce_failing, topic, STRING, ALWAYS, "", "the topic") \
+        F(produce_failing, partition, INT, OMIT, "partition", "the partition whose writes fail; absent when a broker cannot be reached") \
+        F(produce_failing, broker, BROKER, OMIT, "broker id", "the broker it cannot connect to; absent when a partition's writes fail") \
+        F(produce_failing, message, STRING, OMIT, "", "Kafka's log message for the failed connection; absent with error") \
+        F(produce_failing, error, STRING, OMIT, "", "the Kafka error name the writes fail with; absent with broker") \
     E(produce_failing) \
     S(produce_recovered) \
-        F(produce_recovered, producer, STRING, KS_FIELD_ALWAYS, "", "the producer") \
-        F(produce_recovered, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(produce_recovered, partition, INT, KS_FIELD_OMIT, "partition", "the partition") \
-        F(produce_recovered, records_given_up, INT, KS_FIELD_ALWAYS, "records", "records given up while it failed") \
+        F(produce_recovered, producer, STRING, ALWAYS, "", "the producer") \
+        F(produce_recovered, topic, STRING, ALWAYS, "", "the topic") \
+        F(produce_recovered, partition, INT, OMIT, "partition", "the partition") \
+        F(produce_recovered, records_given_up, INT, ALWAYS, "records", "records given up while it failed") \
     E(produce_recovered) \
     S(records_expired) \
-        F(records_expired, producer, STRING, KS_FIELD_ALWAYS, "", "the producer") \
-        F(records_expired, topic, STRING, KS_FIELD_ALWAYS, "", "the topic") \
-        F(records_expired, partition, INT, KS_FIELD_OMIT, "partition", "the partition") \
-        F(records_expired, records, INT, KS_FIELD_ALWAYS, "records", "records given up") \
-        F(records_expired, reason, STRING, KS_FIELD_ALWAYS, "", "\"delivery.timeout.ms\", or the Kafka error name of the last attempt when retries ran out") \
-        F(records_expired, delivery_timeout_ms, INT, KS_FIELD_OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out") \
+        F(records_expired, producer, STRING, ALWAYS, "", "the producer") \
+        F(records_expired, topic, STRING, ALWAYS, "", "the topic") \
+        F(records_expired, partition, INT, OMIT, "partition", "the partition") \
+        F(records_expired, records, INT, ALWAYS, "records", "records given up") \
+        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", or the Kafka error name of the last attempt when retries ran out") \
+        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out") \
     E(records_expired)
 
 #define KS_EVENT_TYPES(T) \
@@ -272,7 +275,7 @@ typedef enum { KS_EVENT_TYPES(KS_EVENT_ENUM_) KS_EV_COUNT } KsEventType;
 #undef KS_EVENT_ENUM_
 
 #define KS_EVENT_OPEN_(shape)                                struct KsEvent_##shape {
-#define KS_EVENT_FIELD_(shape, name, kind, flags, unit, doc) KS_CTYPE_##kind name;
+#define KS_EVENT_FIELD_(shape, name, kind, flags, unit, doc) KS_EVENT_CTYPE_##kind name;
 #define KS_EVENT_CLOSE_(shape)                                                                     \
     }                                                                                              \
     shape;
@@ -291,7 +294,7 @@ struct KsEvent {
 typedef struct {
     const char *name; /* C member and trace key */
     KsEventFieldKind kind;
-    unsigned flags;   /* KS_FIELD_OMIT, KS_FIELD_NULL */
+    unsigned flags;   /* KS_EVENT_FLAG_OMIT, KS_EVENT_FLAG_NULLABLE */
     size_t offset;    /* of the value in KsEvent (or in what a descriptor describes) */
     const char *unit; /* "" for none */
     const char *doc;
@@ -310,7 +313,7 @@ typedef struct {
 const KsEventTypeInfo *ks_event_type_info(KsEventType type);
 
 /* Where @field's value is in @base, a KsEvent for the table's fields (cast
- * it to the KS_CTYPE_ of the field's kind). */
+ * it to the KS_EVENT_CTYPE_ of the field's kind). */
 static inline const void *ks_event_field_value(const void *base, const KsEventField *field)
 {
     return (const char *)base + field->offset;
@@ -326,12 +329,12 @@ KsEvent ks_event_init(KsEventType type, KsTime t);
 
 /* @event as its line of the JSON-lines trace, without the newline
  * (output-trace.c). Free with g_free(). */
-char *ks_event_to_json(const KsEvent *event);
+char *ks_event_format_json(const KsEvent *event);
 
-/* The JSON object of @n_fields @fields read from @base, as the trace writes
- * an event's payload: in order, the unset KS_FIELD_OMIT ones left out. For
- * descriptors beyond the table (tests). Free with g_free(). */
-char *ks_event_fields_to_json(const void *base, const KsEventField *fields, size_t n_fields);
+/* The JSON object of @n_fields @fields read from @base, as the trace
+ * writes an event's payload: in order, the unset KS_EVENT_FLAG_OMIT ones
+ * left out. For descriptors beyond the table (tests). Free with g_free(). */
+char *ks_event_format_fields_json(const void *base, const KsEventField *fields, size_t n_fields);
 
 /* The trace name of @type, e.g. "leader_elected". Static. */
 const char *ks_event_type_name(KsEventType type);
