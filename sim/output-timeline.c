@@ -91,26 +91,18 @@ static void sub(KsTimeline *tl, const char *text)
     tl->write(out, tl->ctx);
 }
 
-/* How a leader was chosen, in words. */
+/* How a leader was chosen, in words (the trace's reason name when the
+ * timeline has no words of its own for it). */
 static const char *election_text(KsReason reason)
 {
-    switch (reason) {
-    case KS_REASON_OFFLINE:
-        return "offline election: first live in-sync replica";
-    case KS_REASON_UNCLEAN:
-        return "unclean election: first live replica, not in sync";
-    case KS_REASON_PREFERRED:
-        return "preferred election";
-    case KS_REASON_CONTROLLED_SHUTDOWN:
-        return "controlled shutdown";
-    case KS_REASON_NONE:
-    case KS_REASON_INITIAL:
-    case KS_REASON_LEADER_FAILED:
-    case KS_REASON_LAGGING:
-    case KS_REASON_BROKER_FAILED:
-    case KS_REASON_CAUGHT_UP:
-        break;
-    }
+    static const char *const texts[] = {
+        [KS_REASON_OFFLINE] = "offline election: first live in-sync replica",
+        [KS_REASON_UNCLEAN] = "unclean election: first live replica, not in sync",
+        [KS_REASON_PREFERRED] = "preferred election",
+        [KS_REASON_CONTROLLED_SHUTDOWN] = "controlled shutdown",
+    };
+    if (reason < G_N_ELEMENTS(texts) && texts[reason])
+        return texts[reason];
     return ks_reason_name(reason);
 }
 
