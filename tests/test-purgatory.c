@@ -80,10 +80,12 @@ static void park(Fixture *f, Op *o, int id, KsTime deadline, int64_t need)
     ks_purgatory_watch(&f->key, &o->watch);
 }
 
-static int order_at(const Fixture *f, guint i)
+/* The ops completed or expired so far are @ids, in that order. */
+static void expect_order(const Fixture *f, const int *ids, guint n)
 {
-    assert_true(i < f->order->len);
-    return g_array_index(f->order, int, i);
+    ks_assert_i64_eq(f->order->len, n);
+    for (guint i = 0; i < n; i++)
+        ks_assert_i64_eq(g_array_index(f->order, int, i), ids[i]);
 }
 
 static void test_purgatory_completes_before_deadline(void **state)
@@ -97,9 +99,7 @@ static void test_purgatory_completes_before_deadline(void **state)
     /* The key reaches 25: the ops needing 10 and 20 complete, in order of
      * need; the one needing 30 waits. */
     ks_purgatory_check(&f->key, 25, completed, f, 7);
-    ks_assert_i64_eq(f->order->len, 2);
-    ks_assert_i64_eq(order_at(f, 0), 1);
-    ks_assert_i64_eq(order_at(f, 1), 3);
+    expect_order(f, (const int[]){1, 3}, 2);
     ks_assert_i64_eq(a.completed, 8);
     assert_false(ks_purgatory_parked(&a.op));
     assert_true(ks_purgatory_parked(&b.op));
@@ -107,7 +107,7 @@ static void test_purgatory_completes_before_deadline(void **state)
     ks_assert_i64_eq(b.completed, 1);
     /* Nothing expires later, and the timer fired for no one. */
     ks_engine_run_until(f->engine, 1000);
-    ks_assert_i64_eq(f->order->len, 3);
+    expect_order(f, (const int[]){1, 3, 2}, 3);
     ks_assert_i64_eq(a.expired_at, -1);
     ks_assert_i64_eq(ks_engine_events_run(f->engine), 0);
 }
@@ -115,23 +115,21 @@ static void test_purgatory_completes_before_deadline(void **state)
 static void test_purgatory_expires_at_deadline(void **state)
 {
     Fixture *f = *state;
-    Op a, b, c;
-    park(f, &a, 1, 100, 10);
-    park(f, &b, 2, 100, 10);
-    park(f, &c, 3, 150, 10);
+    Op ops[3];
+    for (int i = 0; i < 3; i++)
+        park(f, &ops[i], i + 1, i < 2 ? 100 : 150, 10);
+    Op *a = &ops[0], *b = &ops[1], *c = &ops[2];
     ks_engine_run_until(f->engine, 99);
-    ks_assert_i64_eq(f->order->len, 0);
+    expect_order(f, NULL, 0);
     ks_engine_run_until(f->engine, 100);
     /* Both ops due at 100 expire then, oldest first, in one event. */
-    ks_assert_i64_eq(f->order->len, 2);
-    ks_assert_i64_eq(order_at(f, 0), 1);
-    ks_assert_i64_eq(order_at(f, 1), 2);
-    ks_assert_i64_eq(a.expired_at, 100);
-    ks_assert_i64_eq(b.expired_at, 100);
+    expect_order(f, (const int[]){1, 2}, 2);
+    ks_assert_i64_eq(a->expired_at, 100);
+    ks_assert_i64_eq(b->expired_at, 100);
     ks_assert_i64_eq(ks_engine_events_run(f->engine), 1);
     ks_engine_run_until(f->engine, 1000);
-    ks_assert_i64_eq(c.expired_at, 150);
-    ks_assert_i64_eq(c.completed, 0);
+    ks_assert_i64_eq(c->expired_at, 150);
+    ks_assert_i64_eq(c->completed, 0);
     ks_assert_i64_eq(ks_engine_events_run(f->engine), 2);
     assert_true(ks_purgatory_key_empty(&f->key));
 }
@@ -161,7 +159,7 @@ static void test_purgatory_cancel(void **state)
     ks_engine_run_until(f->engine, 2000);
     ks_assert_i64_eq(c.completed, 0);
     ks_assert_i64_eq(c.expired_at, -1);
-    ks_assert_i64_eq(f->order->len, 1);
+    expect_order(f, (const int[]){2}, 1);
 }
 
 /* A watch for a need already waited for goes before the equal ones: the
@@ -175,11 +173,7 @@ static void test_purgatory_watch_order(void **state)
     park(f, &c, 3, 100, 30);
     park(f, &d, 4, 100, 5);
     ks_purgatory_complete_all(&f->key, completed, f, 1);
-    ks_assert_i64_eq(f->order->len, 4);
-    ks_assert_i64_eq(order_at(f, 0), 4);
-    ks_assert_i64_eq(order_at(f, 1), 1);
-    ks_assert_i64_eq(order_at(f, 2), 3);
-    ks_assert_i64_eq(order_at(f, 3), 2);
+    expect_order(f, (const int[]){4, 1, 3, 2}, 4);
     assert_false(ks_timer_is_armed(&f->timeouts.timer));
 }
 
