@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * broker.c - the replica manager of every broker: produce requests on the
- * leader, follower fetch sessions, the ISR and the high watermark.
+ * broker.c - every broker: its process (start, controlled shutdown, crash)
+ * and its replica manager: produce requests on the leader, follower fetch
+ * sessions, the ISR and the high watermark.
  *
  * Kafka's rules, from Partition.scala, Replica.scala, ReplicaManager.scala,
  * DelayedProduce.scala and AbstractFetcherThread.scala (see docs and
@@ -44,6 +45,26 @@
  *    its latest epoch ends and it truncates what the leader never had; when
  *    it never saw that epoch it falls back epoch by epoch (the rounds of
  *    KIP-279, computed here in one answer since both caches are at hand).
+ *  - The process (KafkaServer): a start registers in ZooKeeper and fails
+ *    while the previous session still owns the broker's node; a stop is a
+ *    controlled shutdown (controlled.shutdown.enable, .max.retries,
+ *    .retry.backoff.ms) that asks the controller to move leadership away
+ *    and retries while the broker still leads; a crash stops at once and
+ *    leaves the session to expire.
+ *
+ * Messages (produce, fetch and their answers) travel through net.c, which
+ * decides whether they reach a process that crashed or restarted; parked
+ * produce requests and fetches wait in the purgatory (purgatory.c). Brokers
+ * are addressed by id through the sim's id index and own a stable slot
+ * (creation order), which indexes a follower's fetch sessions and a
+ * producer's connections, so a broker added later changes no one's index.
+ * Invariants (checked by invariants.c): a dead broker has no replica in a
+ * fetch session and nothing parked; a session is parked exactly when its
+ * park timer is armed; waits at a leader are in order of the HW they need.
+ *
+ * How often: per produce request one append per batch and at most one wait;
+ * per fetch round trip two messages, however many partitions; the ISR task
+ * every replica.lag.time.max.ms / 2 per live broker.
  *
  * Simplifications, each the job of a later issue: the controller's
  * LeaderAndIsr reaches brokers instantly; leader-made ISR changes take effect
@@ -743,10 +764,10 @@ static void maybe_shrink_isr(KsSim *sim, KsPartition *part, KsReplica *lr)
 
 /* The "isr-expiration" task ReplicaManager runs every
  * replica.lag.time.max.ms / 2 on each broker; it dies with the process. */
-static void isr_expiration(KsSim *sim, void *ctx, uint64_t arg, bool alive)
+static void isr_expiration(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsBroker *b = ctx;
-    if (!alive)
+    if (!delivered)
         return;
     for (guint i = 0; i < b->replicas->len; i++) {
         KsReplica *r = g_ptr_array_index(b->replicas, i);
@@ -874,7 +895,7 @@ static void finish_stop(KsSim *sim, KsBroker *b)
     ks_registry_close_session(sim, b);
 }
 
-static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool alive);
+static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 
 /* One ControlledShutdown request (KafkaServer.controlledShutdown): the
  * controller moves what it can. While the broker still leads partitions
@@ -898,10 +919,10 @@ static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
 }
 
 /* The retry backoff passed; a process that crashed meanwhile is gone. */
-static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool alive)
+static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsBroker *b = ctx;
-    if (!alive)
+    if (!delivered)
         return;
     if (b->shutdown_attempts > 0)
         request_controlled_shutdown(sim, b);

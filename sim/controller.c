@@ -38,8 +38,10 @@
  *    partitions it is preferred for are led by someone else, those whose
  *    preferred replica is live and in the ISR get it back as leader.
  *
- * The controller's requests (LeaderAndIsr, UpdateMetadata) take effect at
- * once; their latency is left to the metadata issue.
+ * The controller's requests (LeaderAndIsr, UpdateMetadata, StopReplica)
+ * take effect at once and do not travel through net.c; a request reaches
+ * a broker whose process runs (ks_net_reaches). Their latency is left to
+ * the metadata issue.
  */
 #include "model.h"
 

@@ -2,8 +2,8 @@
 /*
  * model.h - the simulated cluster's state, shared by the model modules.
  *
- * Private to sim/. The model modules (net, registry, broker, controller,
- * producer, ledger) change this state; the views (output-*.c, check.c) only
+ * Private to sim/. The model modules (net, purgatory, registry, broker,
+ * controller, producer, ledger) change this state; the views (output-*.c, check.c) only
  * read it. Everything lives as long as the KsSim that owns it: brokers,
  * partitions, replicas and clients are never freed during a run, which is
  * what lets them embed engine timers.

@@ -16,7 +16,12 @@
  * metadata every retry.backoff.ms and retries the connection with
  * reconnect.backoff.ms (50 ms doubling to 1 s), as NetworkClient does.
  *
- * The broker's side of a request is in broker.c. Every error is retried
+ * Requests and responses travel through net.c (a request that finds its
+ * broker process gone comes back as NETWORK_EXCEPTION; connection attempts
+ * are refused or time out there); the broker's side of a request is in
+ * broker.c. Requests name their partitions by KsPartition (a sim-wide id),
+ * so the per-partition state is found through one function, producer_part,
+ * the one place that assumes a producer writes a single topic. Every error is retried
  * after retry.backoff.ms with fresh metadata, until retries run out or
  * delivery.timeout.ms since the batch was created; then its records are
  * refused. acks=0 gets no answer: the producer counts a batch as sent and
