@@ -66,7 +66,9 @@
 #define SAME_ZONE_US  500
 #define CROSS_ZONE_US 1000
 
-typedef struct {
+typedef struct KsNetMessage KsNetMessage;
+struct KsNetMessage {
+    KsNetMessage *next_spare; /* in KsNet.spare, while not in flight */
     KsSim *sim;
     const KsNetEndpoint *from;
     const KsNetEndpoint *to;
@@ -75,15 +77,14 @@ typedef struct {
     KsNetHandler handler;
     void *ctx;
     uint64_t arg;
-} KsNetMessage;
+};
 
 void ks_net_clear(KsNet *net)
 {
     if (net->messages)
         g_ptr_array_free(net->messages, TRUE);
-    if (net->spare)
-        g_ptr_array_free(net->spare, TRUE);
-    net->messages = net->spare = NULL;
+    net->messages = NULL;
+    net->spare = NULL;
 }
 
 void ks_net_endpoint_init(KsNetEndpoint *ep, KsNode *node, bool up)
@@ -105,7 +106,9 @@ void ks_net_endpoint_stop(KsNetEndpoint *ep)
     ep->incarnation++;
 }
 
-KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to)
+/* The rules as static functions, which the sends below can inline; the
+ * public names answer the same. */
+static KsTime latency(const KsNode *from, const KsNode *to)
 {
     if (from && from == to)
         return LOOPBACK_US;
@@ -114,21 +117,32 @@ KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to)
     return SAME_ZONE_US;
 }
 
-bool ks_net_link_up(const KsSim *sim, const KsNode *from, const KsNode *to)
+static bool link_up(const KsSim *sim, const KsNode *from, const KsNode *to)
 {
     return true;
+}
+
+KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to)
+{
+    return latency(from, to);
+}
+
+bool ks_net_link_up(const KsSim *sim, const KsNode *from, const KsNode *to)
+{
+    return link_up(sim, from, to);
 }
 
 static KsNetMessage *message_new(KsSim *sim)
 {
     KsNet *net = &sim->net;
-    if (net->spare && net->spare->len > 0)
-        return g_ptr_array_steal_index_fast(net->spare, net->spare->len - 1);
-    if (!net->messages) {
-        net->messages = g_ptr_array_new_with_free_func(g_free);
-        net->spare = g_ptr_array_new();
+    KsNetMessage *m = net->spare;
+    if (m) {
+        net->spare = m->next_spare;
+        return m;
     }
-    KsNetMessage *m = g_new0(KsNetMessage, 1);
+    if (!net->messages)
+        net->messages = g_ptr_array_new_with_free_func(g_free);
+    m = g_new0(KsNetMessage, 1);
     g_ptr_array_add(net->messages, m);
     return m;
 }
@@ -136,10 +150,12 @@ static KsNetMessage *message_new(KsSim *sim)
 /* The message arrives: the layer decides whether its receiver gets it. */
 static void arrive(KsEngine *engine, void *ctx, uint64_t unused)
 {
-    KsNetMessage m = *(KsNetMessage *)ctx;
-    g_ptr_array_add(m.sim->net.spare, ctx);
-    bool delivered = m.to->up && m.to->incarnation == m.incarnation &&
-                     ks_net_link_up(m.sim, m.from->node, m.to->node);
+    KsNetMessage *in = ctx;
+    KsNetMessage m = *in;
+    in->next_spare = m.sim->net.spare;
+    m.sim->net.spare = in;
+    bool delivered =
+        m.to->up && m.to->incarnation == m.incarnation && link_up(m.sim, m.from->node, m.to->node);
     if (!delivered)
         m.sim->net.dropped[m.kind]++;
     m.handler(m.sim, m.ctx, m.arg, delivered);
@@ -149,7 +165,8 @@ static void post(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to,
                  KsNetKind kind, KsNetHandler handler, void *ctx, uint64_t arg)
 {
     KsNetMessage *m = message_new(sim);
-    *m = (KsNetMessage){.sim = sim,
+    *m = (KsNetMessage){.next_spare = NULL,
+                        .sim = sim,
                         .from = from,
                         .to = to,
                         .incarnation = to->incarnation,
@@ -166,7 +183,7 @@ bool ks_net_send(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to,
 {
     if (!from->up && from->node && !from->node->up)
         return false;
-    post(sim, from, to, ks_net_latency(sim, from->node, to->node), kind, handler, ctx, arg);
+    post(sim, from, to, latency(from->node, to->node), kind, handler, ctx, arg);
     return true;
 }
 
@@ -189,7 +206,7 @@ void ks_net_conn_init(KsNetConn *conn, const KsNetEndpoint *client, const KsNetE
 KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn)
 {
     const KsNetEndpoint *s = conn->server;
-    if ((s->node && !s->node->up) || !ks_net_link_up(sim, conn->client->node, s->node)) {
+    if ((s->node && !s->node->up) || !link_up(sim, conn->client->node, s->node)) {
         conn->opened = false;
         return KS_NET_CONN_UNREACHABLE;
     }
@@ -197,7 +214,7 @@ KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn)
         conn->opened = false;
         return KS_NET_CONN_REFUSED;
     }
-    if (!ks_net_conn_is_open(conn)) {
+    if (!conn->opened || conn->server_incarnation != s->incarnation) {
         conn->opened = true;
         conn->server_incarnation = s->incarnation;
     }

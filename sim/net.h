@@ -61,8 +61,8 @@ typedef enum {
 
 /* The layer's state, embedded in KsSim; all zero is an empty layer. */
 typedef struct {
-    GPtrArray *messages; /* every message ever allocated (owned) */
-    GPtrArray *spare;    /* messages free for reuse */
+    GPtrArray *messages;        /* every message ever allocated (owned) */
+    struct KsNetMessage *spare; /* messages free for reuse, a linked list */
     uint64_t sent[KS_NET_N_KINDS];
     uint64_t dropped[KS_NET_N_KINDS];
 } KsNet;
