@@ -37,7 +37,8 @@
  *    brokers only).
  *  - Connections (KsNetConn): a client's connection to a server, opened
  *    against one incarnation of the server; both ends can ask whether it is
- *    open. Opening fails as refused (process down, machine up) or
+ *    open (inline, from the endpoint's incarnation and a links generation
+ *    that a cut or healed link will bump). Opening fails as refused (process down, machine up) or
  *    unreachable (machine down, link cut), which NetworkClient tells apart
  *    by the time a failed attempt takes.
  *
@@ -150,31 +151,31 @@ static KsNetMessage *message_new(KsSim *sim)
 /* The message arrives: the layer decides whether its receiver gets it. */
 static void arrive(KsEngine *engine, void *ctx, uint64_t unused)
 {
-    KsNetMessage *in = ctx;
-    KsNetMessage m = *in;
-    in->next_spare = m.sim->net.spare;
-    m.sim->net.spare = in;
-    bool delivered =
-        m.to->up && m.to->incarnation == m.incarnation && link_up(m.sim, m.from->node, m.to->node);
-    if (!delivered)
-        m.sim->net.dropped[m.kind]++;
-    m.handler(m.sim, m.ctx, m.arg, delivered);
+    KsNetMessage *m = ctx;
+    KsSim *sim = m->sim;
+    bool delivered = m->to->up && m->to->incarnation == m->incarnation &&
+                     link_up(sim, m->from->node, m->to->node);
+    KsNetHandler handler = m->handler;
+    void *hctx = m->ctx;
+    uint64_t arg = m->arg;
+    /* Free for reuse before the handler runs: it may send. */
+    m->next_spare = sim->net.spare;
+    sim->net.spare = m;
+    handler(sim, hctx, arg, delivered);
 }
 
 static void post(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to, KsTime delay,
                  KsNetKind kind, KsNetHandler handler, void *ctx, uint64_t arg)
 {
     KsNetMessage *m = message_new(sim);
-    *m = (KsNetMessage){.next_spare = NULL,
-                        .sim = sim,
-                        .from = from,
-                        .to = to,
-                        .incarnation = to->incarnation,
-                        .kind = kind,
-                        .handler = handler,
-                        .ctx = ctx,
-                        .arg = arg};
-    sim->net.sent[kind]++;
+    m->sim = sim;
+    m->from = from;
+    m->to = to;
+    m->incarnation = to->incarnation;
+    m->kind = kind;
+    m->handler = handler;
+    m->ctx = ctx;
+    m->arg = arg;
     ks_engine_schedule(sim->engine, delay, arrive, m, 0);
 }
 
@@ -198,31 +199,22 @@ bool ks_net_reaches(const KsSim *sim, const KsNetEndpoint *to)
     return to->up;
 }
 
-void ks_net_conn_init(KsNetConn *conn, const KsNetEndpoint *client, const KsNetEndpoint *server)
+void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,
+                      const KsNetEndpoint *server)
 {
-    *conn = (KsNetConn){.client = client, .server = server};
+    *conn = (KsNetConn){.client = client, .server = server, .links_gen = &net->links_gen};
 }
 
-KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn)
+KsNetConnResult ks_net_conn_reopen(KsSim *sim, KsNetConn *conn)
 {
     const KsNetEndpoint *s = conn->server;
-    if ((s->node && !s->node->up) || !link_up(sim, conn->client->node, s->node)) {
-        conn->opened = false;
+    conn->opened = false;
+    if ((s->node && !s->node->up) || !link_up(sim, conn->client->node, s->node))
         return KS_NET_CONN_UNREACHABLE;
-    }
-    if (!s->up) {
-        conn->opened = false;
+    if (!s->up)
         return KS_NET_CONN_REFUSED;
-    }
-    if (!conn->opened || conn->server_incarnation != s->incarnation) {
-        conn->opened = true;
-        conn->server_incarnation = s->incarnation;
-    }
+    conn->opened = true;
+    conn->server_incarnation = s->incarnation;
+    conn->opened_links_gen = *conn->links_gen;
     return KS_NET_CONN_OPEN;
-}
-
-bool ks_net_conn_is_open(const KsNetConn *conn)
-{
-    return conn->opened && conn->server->up &&
-           conn->server->incarnation == conn->server_incarnation;
 }

@@ -26,8 +26,9 @@ typedef struct {
     bool up;              /* the process runs */
 } KsNetEndpoint;
 
-/* What a message is, for the layer's bookkeeping (not for delivery rules,
- * which are the same for every kind). */
+/* What a message is. The delivery rules are the same for every kind; the
+ * kind is kept with the message for what will differ (sizes, per-kind
+ * latency) and for debugging. */
 typedef enum {
     KS_NET_PRODUCE_REQUEST,
     KS_NET_PRODUCE_RESPONSE,
@@ -50,6 +51,8 @@ typedef struct {
     const KsNetEndpoint *client;
     const KsNetEndpoint *server;
     uint64_t server_incarnation; /* the process it was opened to */
+    const uint64_t *links_gen;   /* KsNet.links_gen: bumps when any link changes */
+    uint64_t opened_links_gen;   /* its value when the connection opened */
     bool opened;
 } KsNetConn;
 
@@ -61,10 +64,9 @@ typedef enum {
 
 /* The layer's state, embedded in KsSim; all zero is an empty layer. */
 typedef struct {
+    uint64_t links_gen;         /* +1 whenever a link goes down or up (none do yet) */
     GPtrArray *messages;        /* every message ever allocated (owned) */
     struct KsNetMessage *spare; /* messages free for reuse, a linked list */
-    uint64_t sent[KS_NET_N_KINDS];
-    uint64_t dropped[KS_NET_N_KINDS];
 } KsNet;
 
 /* Frees the layer's messages, including those still in flight. */
@@ -97,8 +99,23 @@ void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandle
  * for now) reaches @to: its process is up. */
 bool ks_net_reaches(const KsSim *sim, const KsNetEndpoint *to);
 
-void ks_net_conn_init(KsNetConn *conn, const KsNetEndpoint *client, const KsNetEndpoint *server);
-/* Tries to (re)connect: open when the server process is up and reachable. */
-KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn);
-/* Whether @conn is open now (its server has not stopped since it opened). */
-bool ks_net_conn_is_open(const KsNetConn *conn);
+void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,
+                      const KsNetEndpoint *server);
+/* Connects anew: open when the server process is up and reachable. */
+KsNetConnResult ks_net_conn_reopen(KsSim *sim, KsNetConn *conn);
+
+/* Whether @conn is open now: its server has not stopped and no link has
+ * changed since it opened (then it must be opened again to tell). Inline:
+ * a client asks before every request. */
+static inline bool ks_net_conn_is_open(const KsNetConn *conn)
+{
+    return conn->opened && conn->server->up &&
+           conn->server->incarnation == conn->server_incarnation &&
+           conn->opened_links_gen == *conn->links_gen;
+}
+
+/* Makes sure @conn is open: at once if it is, else by ks_net_conn_reopen. */
+static inline KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn)
+{
+    return ks_net_conn_is_open(conn) ? KS_NET_CONN_OPEN : ks_net_conn_reopen(sim, conn);
+}

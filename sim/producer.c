@@ -130,7 +130,7 @@ static KsConnection *conn_for(KsProducer *p, KsBroker *b)
         c = g_new0(KsConnection, 1);
         c->producer = p;
         c->broker = b;
-        ks_net_conn_init(&c->net, &p->ep, &b->ep);
+        ks_net_conn_init(&p->sim->net, &c->net, &p->ep, &b->ep);
         g_queue_init(&c->requests);
         c->drain = g_ptr_array_new();
         ks_broker_init_connection(p->sim, c);
@@ -625,23 +625,19 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
     ks_broker_handle_produce(sim, req);
 }
 
-static void handle_response(KsSim *sim, KsProduceRequest *req);
-
-/* The client process never stops, so its responses are always delivered. */
-static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
-{
-    handle_response(sim, ctx);
-}
-
-/* request.timeout.ms passed without an answer. */
+/* request.timeout.ms passed without an answer: the request comes back with
+ * the error it was given. */
 static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsProduceRequest *req = ctx;
-    handle_response(req->conn->producer->sim, req);
+    response_arrives(req->conn->producer->sim, req, 0, true);
 }
 
-static void handle_response(KsSim *sim, KsProduceRequest *req)
+/* The answer reaches the producer (the client process never stops, so it
+ * is always delivered). */
+static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
+    KsProduceRequest *req = ctx;
     KsConnection *c = req->conn;
     KsProducer *p = c->producer;
     KsTime now = ks_engine_now(sim->engine);

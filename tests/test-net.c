@@ -189,7 +189,7 @@ static void test_net_connection_state(void **state)
     KsNetConn conn;
     ks_net_endpoint_init(&client, NULL, true);
     ks_net_endpoint_init(&server, &f->b, false);
-    ks_net_conn_init(&conn, &client, &server);
+    ks_net_conn_init(&f->sim.net, &conn, &client, &server);
     assert_false(ks_net_conn_is_open(&conn));
     assert_int_equal(ks_net_conn_open(&f->sim, &conn), KS_NET_CONN_REFUSED);
     ks_net_endpoint_start(&server);
@@ -201,6 +201,11 @@ static void test_net_connection_state(void **state)
     f->b.up = false;
     assert_int_equal(ks_net_conn_open(&f->sim, &conn), KS_NET_CONN_UNREACHABLE);
     f->b.up = true;
+    assert_int_equal(ks_net_conn_open(&f->sim, &conn), KS_NET_CONN_OPEN);
+    assert_true(ks_net_conn_is_open(&conn));
+    /* A link that changes makes every connection check again. */
+    f->sim.net.links_gen++;
+    assert_false(ks_net_conn_is_open(&conn));
     assert_int_equal(ks_net_conn_open(&f->sim, &conn), KS_NET_CONN_OPEN);
     assert_true(ks_net_conn_is_open(&conn));
 }
