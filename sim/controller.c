@@ -41,6 +41,7 @@
  * The controller's requests (LeaderAndIsr, UpdateMetadata) take effect at
  * once; their latency is left to the metadata issue.
  */
+#include "actions-private.h"
 #include "model.h"
 
 #include <string.h>
@@ -353,6 +354,11 @@ void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partit
     ev.n = moved;
     ev.n2 = active ? asked : -1;
     ks_sim_emit(sim, &ev);
+}
+
+void ks_controller_action_elect_preferred(KsSim *sim, const KsPlanAction *action)
+{
+    ks_controller_elect_preferred(sim, action->target.topic, action->target.partition);
 }
 
 /* A controller config: the controller broker's own setting, else the

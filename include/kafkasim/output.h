@@ -54,7 +54,7 @@ bool ks_trace_close(KsTrace *trace, bool keep, GError **error);
 
 /* The summary JSON of the run (DESIGN's contract), pretty-printed. Returns a
  * new string; free with g_free(). */
-char *ks_summary_json(KsSim *sim);
+char *ks_summary_json(const KsSim *sim);
 
 /* Appends kafka-topics.sh --describe output for every topic (Kafka 2.4 to
  * 3.7 layout: tab-separated, topics by name, partitions by number). */
