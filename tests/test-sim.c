@@ -344,7 +344,7 @@ static void ask_everything(const KsSim *sim)
     }
     KsSimStats stats;
     ks_sim_get_stats(sim, &stats);
-    g_autofree char *json = ks_summary_json(sim);
+    g_free(ks_summary_json(sim));
     g_autoptr(GString) table = g_string_new(NULL);
     ks_describe_topics(sim, table);
     (void)ks_sim_next_event_time(sim);
