@@ -19,6 +19,10 @@
  * producers in declaration order (console producers of `produce` last, in
  * order of first use), brokers sorted by id. An index out of range is a
  * programmer error (g_return_if_fail).
+ *
+ * The clock, the statistics and the expectation results are read-only
+ * queries of sim.h too: ks_sim_now(), ks_sim_end(), ks_sim_next_event_time(),
+ * ks_sim_get_stats(), ks_sim_expect_results(), ks_sim_all_held().
  */
 #pragma once
 
