@@ -42,7 +42,13 @@ void ks_query_node(const KsSim *sim, size_t index, KsNodeInfo *out)
 
 static void broker_info(const KsBroker *b, KsBrokerInfo *out)
 {
-    *out = (KsBrokerInfo){.id = b->id, .node = b->node->name, .rack = b->rack, .alive = b->alive};
+    *out = (KsBrokerInfo){
+        .id = b->id,
+        .node = b->node->name,
+        .rack = b->rack,
+        .alive = b->alive,
+        .registered = b->registered,
+    };
 }
 
 size_t ks_query_n_brokers(const KsSim *sim)
@@ -179,6 +185,21 @@ void ks_query_replica(const KsSim *sim, size_t topic, int32_t partition, int32_t
         .log_end_offset = rep->log.end,
         .high_watermark = rep->hw,
     };
+}
+
+GArray *ks_query_replica_epochs(const KsSim *sim, size_t topic, int32_t partition, int32_t replica)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(KsEpochStart));
+    g_return_val_if_fail(sim != NULL, out);
+    const KsPartition *part = partition_at(sim, topic, partition);
+    g_return_val_if_fail(part && replica >= 0 && replica < part->n_replicas, out);
+    const GArray *epochs = part->replicas[replica].epochs;
+    for (guint i = 0; i < epochs->len; i++) {
+        const KsEpochEntry *e = &g_array_index(epochs, KsEpochEntry, i);
+        KsEpochStart es = {.epoch = e->epoch, .start_offset = e->start};
+        g_array_append_val(out, es);
+    }
+    return out;
 }
 
 static void producer_info(const KsProducer *p, KsProducerInfo *out)

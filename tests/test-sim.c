@@ -284,6 +284,19 @@ static void test_sim_added_actions_run_at_their_time(void **state)
     p1 = partition_of(sim, "orders", 1);
     ks_assert_i64_eq(p1.log_end_offset, 40);
     ks_assert_i64_eq(p1.high_watermark, 40);
+    /* Broker 3's replica of orders-1 (its second in assignment order) wrote
+     * them in leader epoch 1, the epoch it took over in. */
+    KsReplicaInfo rep;
+    ks_query_replica(sim, 0, 1, 1, &rep);
+    ks_assert_i64_eq(rep.broker, 3);
+    assert_true(rep.is_leader);
+    g_autoptr(GArray) epochs = ks_query_replica_epochs(sim, 0, 1, 1);
+    ks_assert_i64_eq(epochs->len, 1);
+    ks_assert_i64_eq(g_array_index(epochs, KsEpochStart, 0).epoch, 1);
+    ks_assert_i64_eq(g_array_index(epochs, KsEpochStart, 0).start_offset, 0);
+    KsBrokerInfo b2;
+    assert_true(ks_query_find_broker(sim, 2, &b2));
+    assert_false(b2.registered); /* its session expired at 23 s */
 
     /* A REPL's `expect`, checked now and recorded. */
     KsPlanExpect e = {.kind = KS_EXPECT_ALIVE, .broker = 2, .cmp = KS_CMP_EQ, .number = 0};

@@ -47,6 +47,7 @@ typedef struct {
     const char *node;
     const char *rack; /* broker.rack; NULL: none */
     bool alive;       /* its process runs */
+    bool registered;  /* /brokers/ids/<id> exists (its ZooKeeper session lives) */
 } KsBrokerInfo;
 
 typedef struct {
@@ -133,6 +134,18 @@ void ks_query_partition(const KsSim *sim, size_t topic, int32_t partition, KsPar
  * preferred leader) of that partition. */
 void ks_query_replica(const KsSim *sim, size_t topic, int32_t partition, int32_t replica,
                       KsReplicaInfo *out);
+
+/* One entry of a replica's leader-epoch cache (KIP-101): records from
+ * start_offset on were appended under epoch, up to the next entry's start
+ * or the log end. */
+typedef struct {
+    int32_t epoch;
+    int64_t start_offset;
+} KsEpochStart;
+
+/* That replica's leader-epoch cache, oldest first. Returns a new array of
+ * KsEpochStart; free with g_array_unref(). */
+GArray *ks_query_replica_epochs(const KsSim *sim, size_t topic, int32_t partition, int32_t replica);
 
 /* Producers: the declared ones, then console producers. */
 size_t ks_query_n_producers(const KsSim *sim);
