@@ -4,7 +4,7 @@
  *
  * Private to sim/. Every KsActionKind has one entry in sim.c's dispatch
  * table: its name and its handler, a function of the module that owns the
- * behaviour (broker and node lifecycle in the broker module, producers in
+ * behaviour (broker and node lifecycle in broker.c, producers in
  * producer.c, elect-preferred in controller.c, narration and expectations in
  * sim.c). A kind whose handler is NULL is one the model cannot run yet, and
  * ks_support_action() says so to the parser: the table is the only list.
@@ -30,7 +30,7 @@ typedef void (*KsActionFn)(KsSim *sim, const KsPlanAction *action);
 /* Emits a KS_EV_NOTE: the action of line @line changed nothing, and why. */
 void ks_sim_note(KsSim *sim, int line, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
-/* Broker and node lifecycle. */
+/* broker.c: broker and node lifecycle. */
 void ks_broker_action_crash(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_restart(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_stop(KsSim *sim, const KsPlanAction *action);

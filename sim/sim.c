@@ -44,19 +44,9 @@ void ks_sim_add_sink(KsSim *sim, KsEventSinkFn fn, void *ctx)
 
 KsBroker *ks_sim_find_broker(const KsSim *sim, KsBrokerId id)
 {
-    /* Brokers are sorted by id: binary search. */
-    guint lo = 0, hi = sim->brokers->len;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        KsBroker *b = g_ptr_array_index(sim->brokers, mid);
-        if (b->id == id)
-            return b;
-        if (b->id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    /* The id index ks_broker_add keeps: a broker added later is found the
+     * same way. */
+    return sim->broker_ids ? g_hash_table_lookup(sim->broker_ids, GINT_TO_POINTER(id)) : NULL;
 }
 
 KsNode *ks_sim_find_node(const KsSim *sim, const char *name)
@@ -114,28 +104,9 @@ static void node_free(gpointer p)
     g_free(n);
 }
 
-/* Frees @b's fetch sessions; @n_brokers is the size of its fetcher array. */
-static void broker_free_fetchers(KsBroker *b, guint n_brokers)
-{
-    for (guint i = 0; i < n_brokers; i++) {
-        KsFetcher *f = b->fetchers[i];
-        if (!f)
-            continue;
-        g_ptr_array_free(f->replicas, TRUE);
-        g_ptr_array_free(f->dirty, TRUE);
-        g_array_free(f->answers, TRUE);
-        g_free(f);
-    }
-    g_free(b->fetchers);
-    b->fetchers = NULL;
-}
-
 static void broker_free(gpointer p)
 {
-    KsBroker *b = p;
-    g_ptr_array_free(b->replicas, TRUE);
-    g_free(b->rack);
-    g_free(b);
+    ks_broker_free(p);
 }
 
 static void topic_free(gpointer p)
@@ -159,26 +130,6 @@ static void topic_free(gpointer p)
 static void producer_free_cb(gpointer p)
 {
     ks_producer_free(p);
-}
-
-static void add_broker(KsSim *sim, const KsPlanBroker *pb)
-{
-    KsBroker *b = g_new0(KsBroker, 1);
-    const KsConfigSet *def = sim->defaults;
-    b->sim = sim;
-    b->id = pb->id;
-    b->index = (int)sim->brokers->len;
-    b->node = ks_sim_find_node(sim, pb->node);
-    b->rack = g_strdup(pb->rack);
-    b->plan = pb;
-    b->replicas = g_ptr_array_new();
-    ks_registry_init_broker(b);
-    b->shutting_down_since = -1;
-    b->lag_max = ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, pb->configs, def);
-    b->fetch_wait_max = ks_config_resolve(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, pb->configs, def);
-    b->fetch_backoff = ks_config_resolve(KS_CFG_REPLICA_FETCH_BACKOFF_MS, pb->configs, def);
-    b->session_timeout = ks_config_resolve(KS_CFG_ZOOKEEPER_SESSION_TIMEOUT_MS, pb->configs, def);
-    g_ptr_array_add(sim->brokers, b);
 }
 
 /* Places @pt's replicas with Kafka's AdminUtils algorithm and builds its
@@ -227,6 +178,7 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
         KsPartition *part = &t->partitions[p];
         part->topic = t;
         part->index = p;
+        part->id = sim->n_partitions++;
         part->n_replicas = rf;
         part->replicas = g_new0(KsReplica, rf);
         part->leader = KS_NO_BROKER;
@@ -299,11 +251,7 @@ static bool build_nodes(KsSim *sim, GError **error)
 static bool build_brokers(KsSim *sim, GError **error)
 {
     for (guint i = 0; i < sim->plan->brokers->len; i++)
-        add_broker(sim, g_ptr_array_index(sim->plan->brokers, i));
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        b->fetchers = g_new0(KsFetcher *, sim->brokers->len);
-    }
+        ks_broker_add(sim, g_ptr_array_index(sim->plan->brokers, i));
     return true;
 }
 
@@ -385,9 +333,12 @@ void ks_sim_free(KsSim *sim)
         return;
     /* Producers first: freeing them reads the broker list. */
     g_ptr_array_free(sim->producers, TRUE);
-    for (guint i = 0; i < sim->brokers->len; i++)
-        broker_free_fetchers(g_ptr_array_index(sim->brokers, i), sim->brokers->len);
     g_free(sim->consoles);
+    if (sim->broker_ids) {
+        g_hash_table_destroy(sim->broker_ids);
+        g_ptr_array_free(sim->broker_slots, TRUE);
+    }
+    ks_net_clear(&sim->net);
 
     g_ptr_array_free(sim->topics, TRUE);
     g_ptr_array_free(sim->brokers, TRUE);
@@ -402,181 +353,11 @@ void ks_sim_free(KsSim *sim)
 
 /* ---- the run ---- */
 
-static void emit_simple(KsSim *sim, KsEventType type, KsBrokerId broker, const char *text)
+static void emit_text(KsSim *sim, KsEventType type, const char *text)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.broker = broker;
     ev.text = text;
     ks_sim_emit(sim, &ev);
-}
-
-/* Starts @b's process. Its startup ends by registering in ZooKeeper; if its
- * previous session still owns /brokers/ids/<id>, that fails and the process
- * exits, as a Kafka broker restarted too soon after a crash does. */
-static void start_broker(KsSim *sim, KsBroker *b, KsEventType type)
-{
-    KsTime expiry = ks_registry_session_expiry(b);
-    if (expiry >= 0) {
-        KsEvent ev = ks_event_init(KS_EV_BROKER_START_FAILED, ks_engine_now(sim->engine));
-        ev.broker = b->id;
-        ev.n = expiry;
-        ks_sim_emit(sim, &ev);
-        return;
-    }
-    ks_broker_start(sim, b);
-    emit_simple(sim, type, b->id, NULL);
-    ks_registry_register_broker(sim, b);
-    for (guint i = 0; i < b->replicas->len; i++)
-        ks_partition_update_availability(sim,
-                                         ((KsReplica *)g_ptr_array_index(b->replicas, i))->part);
-}
-
-/* The broker's process stops after a shutdown: connections close, and it
- * closes its ZooKeeper session, so the controller learns at once. */
-static void finish_stop(KsSim *sim, KsBroker *b)
-{
-    b->shutdown_attempts = 0;
-    b->shutting_down_since = -1;
-    ks_broker_crash(sim, b);
-    emit_simple(sim, KS_EV_BROKER_STOPPED, b->id, NULL);
-    ks_registry_close_session(sim, b);
-}
-
-static void emit_stopping(KsSim *sim, KsBroker *b, int64_t still_led, int64_t attempts_left)
-{
-    KsEvent ev = ks_event_init(KS_EV_BROKER_STOPPING, ks_engine_now(sim->engine));
-    ev.broker = b->id;
-    ev.n = still_led;
-    ev.n2 = attempts_left;
-    ks_sim_emit(sim, &ev);
-}
-
-static void shutdown_attempt(KsEngine *engine, void *ctx, uint64_t incarnation);
-
-/* One ControlledShutdown request (KafkaServer.controlledShutdown): the
- * controller moves what it can. While the broker still leads partitions
- * (a partition with one replica always stays) it waits
- * controlled.shutdown.retry.backoff.ms and asks again, up to
- * controlled.shutdown.max.retries requests; after the last it waits once
- * more and stops anyway. */
-static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
-{
-    int64_t still_led = ks_controller_controlled_shutdown(sim, b);
-    b->shutdown_attempts--;
-    emit_stopping(sim, b, still_led, b->shutdown_attempts);
-    if (still_led == 0) {
-        finish_stop(sim, b);
-        return;
-    }
-    KsTime backoff = ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS,
-                                       b->plan->configs, sim->defaults);
-    ks_engine_schedule(sim->engine, backoff, shutdown_attempt, b, b->incarnation);
-}
-
-static void shutdown_attempt(KsEngine *engine, void *ctx, uint64_t incarnation)
-{
-    KsBroker *b = ctx;
-    if (!b->alive || b->incarnation != incarnation)
-        return;
-    if (b->shutdown_attempts > 0)
-        request_controlled_shutdown(b->sim, b);
-    else
-        finish_stop(b->sim, b);
-}
-
-static void stop_broker(KsSim *sim, KsBroker *b)
-{
-    const KsConfigSet *cfg = b->plan->configs;
-    if (!ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_ENABLE, cfg, sim->defaults)) {
-        emit_stopping(sim, b, -1, -1);
-        finish_stop(sim, b);
-        return;
-    }
-    int64_t retries = ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_MAX_RETRIES, cfg, sim->defaults);
-    if (retries <= 0) {
-        emit_stopping(sim, b, -1, -1);
-        finish_stop(sim, b);
-        return;
-    }
-    b->shutdown_attempts = (int)retries;
-    b->shutting_down_since = ks_engine_now(sim->engine);
-    request_controlled_shutdown(sim, b);
-}
-
-static void crash_broker(KsSim *sim, KsBroker *b)
-{
-    /* A crash ends a controlled shutdown in progress. */
-    b->shutdown_attempts = 0;
-    b->shutting_down_since = -1;
-    ks_broker_crash(sim, b);
-    emit_simple(sim, KS_EV_BROKER_CRASHED, b->id, NULL);
-    ks_registry_broker_died(sim, b);
-}
-
-/* ---- timeline actions: broker and node lifecycle ---- */
-
-void ks_broker_action_crash(KsSim *sim, const KsPlanAction *a)
-{
-    KsBroker *b = ks_sim_find_broker(sim, a->broker);
-    if (b->alive)
-        crash_broker(sim, b);
-    else
-        ks_sim_note(sim, a->loc.line, "broker %d is already down", b->id);
-}
-
-void ks_broker_action_restart(KsSim *sim, const KsPlanAction *a)
-{
-    KsBroker *b = ks_sim_find_broker(sim, a->broker);
-    if (b->alive)
-        ks_sim_note(sim, a->loc.line, "broker %d is already running", b->id);
-    else if (!b->node->up)
-        ks_sim_note(sim, a->loc.line, "broker %d cannot start: its node %s is down", b->id,
-                    b->node->name);
-    else
-        start_broker(sim, b, KS_EV_BROKER_RESTARTED);
-}
-
-void ks_broker_action_stop(KsSim *sim, const KsPlanAction *a)
-{
-    KsBroker *b = ks_sim_find_broker(sim, a->broker);
-    if (!b->alive)
-        ks_sim_note(sim, a->loc.line, "broker %d is already down", b->id);
-    else if (b->shutting_down_since >= 0)
-        ks_sim_note(sim, a->loc.line, "broker %d is already shutting down", b->id);
-    else
-        stop_broker(sim, b);
-}
-
-void ks_broker_action_crash_node(KsSim *sim, const KsPlanAction *a)
-{
-    KsNode *node = ks_sim_find_node(sim, a->name);
-    if (!node->up) {
-        ks_sim_note(sim, a->loc.line, "node %s is already down", node->name);
-        return;
-    }
-    node->up = false;
-    emit_simple(sim, KS_EV_NODE_CRASHED, KS_NO_BROKER, node->name);
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *nb = g_ptr_array_index(sim->brokers, i);
-        if (nb->node == node && nb->alive)
-            crash_broker(sim, nb);
-    }
-}
-
-void ks_broker_action_restart_node(KsSim *sim, const KsPlanAction *a)
-{
-    KsNode *node = ks_sim_find_node(sim, a->name);
-    if (node->up) {
-        ks_sim_note(sim, a->loc.line, "node %s is already up", node->name);
-        return;
-    }
-    node->up = true;
-    emit_simple(sim, KS_EV_NODE_RESTARTED, KS_NO_BROKER, node->name);
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *nb = g_ptr_array_index(sim->brokers, i);
-        if (nb->node == node && !nb->alive)
-            start_broker(sim, nb, KS_EV_BROKER_RESTARTED);
-    }
 }
 
 /* ---- timeline actions: narration and expectations ---- */
@@ -602,12 +383,12 @@ static KsExpectResult *check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
 
 static void action_say(KsSim *sim, const KsPlanAction *a)
 {
-    emit_simple(sim, KS_EV_SAY, KS_NO_BROKER, a->text);
+    emit_text(sim, KS_EV_SAY, a->text);
 }
 
 static void action_snapshot(KsSim *sim, const KsPlanAction *a)
 {
-    emit_simple(sim, KS_EV_SNAPSHOT, KS_NO_BROKER, a->name ? a->name : "snapshot");
+    emit_text(sim, KS_EV_SNAPSHOT, a->name ? a->name : "snapshot");
 }
 
 static void action_expect(KsSim *sim, const KsPlanAction *a)
@@ -684,7 +465,7 @@ static void start_cluster(KsSim *sim)
         return;
     sim->started = true;
     for (guint i = 0; i < sim->brokers->len; i++)
-        start_broker(sim, g_ptr_array_index(sim->brokers, i), KS_EV_BROKER_STARTED);
+        ks_broker_restart(sim, g_ptr_array_index(sim->brokers, i), KS_EV_BROKER_STARTED);
     for (guint i = 0; i < sim->topics->len; i++) {
         KsTopic *t = g_ptr_array_index(sim->topics, i);
         KsEvent ev = ks_event_init(KS_EV_TOPIC_CREATED, 0);
