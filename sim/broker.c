@@ -992,43 +992,37 @@ void ks_broker_action_stop(KsSim *sim, const KsPlanAction *a)
         ks_broker_stop_controlled(sim, b);
 }
 
-static void emit_node(KsSim *sim, KsEventType type, const KsNode *node)
-{
-    KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.text = node->name;
-    ks_sim_emit(sim, &ev);
-}
-
-/* A machine dies: every broker process on it crashes, in id order. */
-void ks_broker_action_crash_node(KsSim *sim, const KsPlanAction *a)
+/* A machine dies (@up false: every broker process on it crashes) or comes
+ * back (@up true: its brokers start again), brokers in id order. */
+static void set_node_up(KsSim *sim, const KsPlanAction *a, bool up)
 {
     KsNode *node = ks_sim_find_node(sim, a->name);
-    if (!node->up) {
-        ks_sim_note(sim, a->loc.line, "node %s is already down", node->name);
+    if (node->up == up) {
+        ks_sim_note(sim, a->loc.line, "node %s is already %s", node->name, up ? "up" : "down");
         return;
     }
-    node->up = false;
-    emit_node(sim, KS_EV_NODE_CRASHED, node);
+    node->up = up;
+    KsEvent ev =
+        ks_event_init(up ? KS_EV_NODE_RESTARTED : KS_EV_NODE_CRASHED, ks_engine_now(sim->engine));
+    ev.text = node->name;
+    ks_sim_emit(sim, &ev);
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *nb = g_ptr_array_index(sim->brokers, i);
-        if (nb->node == node && nb->alive)
+        if (nb->node != node || nb->alive == up)
+            continue;
+        if (up)
+            ks_broker_restart(sim, nb, KS_EV_BROKER_RESTARTED);
+        else
             ks_broker_crash_process(sim, nb);
     }
 }
 
-/* The machine is back: its brokers start again, in id order. */
+void ks_broker_action_crash_node(KsSim *sim, const KsPlanAction *a)
+{
+    set_node_up(sim, a, false);
+}
+
 void ks_broker_action_restart_node(KsSim *sim, const KsPlanAction *a)
 {
-    KsNode *node = ks_sim_find_node(sim, a->name);
-    if (node->up) {
-        ks_sim_note(sim, a->loc.line, "node %s is already up", node->name);
-        return;
-    }
-    node->up = true;
-    emit_node(sim, KS_EV_NODE_RESTARTED, node);
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *nb = g_ptr_array_index(sim->brokers, i);
-        if (nb->node == node && !nb->alive)
-            ks_broker_restart(sim, nb, KS_EV_BROKER_RESTARTED);
-    }
+    set_node_up(sim, a, true);
 }
