@@ -351,7 +351,7 @@ void ks_sim_free(KsSim *sim)
     g_free(sim);
 }
 
-/* ---- the run ---- */
+/* ---- timeline actions: narration and expectations ---- */
 
 static void emit_text(KsSim *sim, KsEventType type, const char *text)
 {
@@ -359,8 +359,6 @@ static void emit_text(KsSim *sim, KsEventType type, const char *text)
     ev.text = text;
     ks_sim_emit(sim, &ev);
 }
-
-/* ---- timeline actions: narration and expectations ---- */
 
 static KsExpectResult *check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
 {
