@@ -21,6 +21,8 @@
  * a run is cut up (one ks_sim_run(), ks_sim_run_until() in slices, one
  * ks_sim_step() at a time, or a mix) the events and their order are the
  * same, so a REPL or a --step mode sees exactly what a plain run prints.
+ * The run functions are driven from outside: a sink must not call them (it
+ * runs inside an event), though it may add actions.
  *
  * A running sim takes new timeline actions (ks_sim_add_action()): they run
  * at their time, after whatever was already scheduled for that instant.
