@@ -129,17 +129,25 @@ void ks_partition_update_availability(KsSim *sim, KsPartition *part)
     }
 }
 
-static void emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
-                            KsReason reason)
+void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
+                                  KsReason reason)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.topic = part->topic->name;
-    ev.partition = part->index;
-    ev.broker = who;
-    ev.epoch = part->leader_epoch;
-    ev.ids = ks_partition_isr_ids(part);
-    ev.n_ids = part->isr->len;
-    ev.reason = reason;
+    KsIntList isr = {ks_partition_isr_ids(part), part->isr->len};
+    if (type == KS_EV_ISR_SHRUNK) {
+        ev.isr_shrunk.topic = part->topic->name;
+        ev.isr_shrunk.partition = part->index;
+        ev.isr_shrunk.broker = who;
+        ev.isr_shrunk.leader_epoch = part->leader_epoch;
+        ev.isr_shrunk.isr = isr;
+        ev.isr_shrunk.reason = reason;
+    } else {
+        ev.isr_expanded.topic = part->topic->name;
+        ev.isr_expanded.partition = part->index;
+        ev.isr_expanded.broker = who;
+        ev.isr_expanded.isr = isr;
+        ev.isr_expanded.reason = reason;
+    }
     ks_sim_emit(sim, &ev);
 }
 
@@ -516,7 +524,7 @@ static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, 
             KsBrokerId id = r->broker->id;
             g_array_append_val(part->isr, id);
             r->in_isr = true;
-            emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
+            ks_partition_emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
         }
     }
 }
@@ -658,11 +666,11 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
                 ks_log_truncate(&r->log, a->truncate_to);
                 r->hw = MIN(r->hw, r->log.end);
                 KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
-                ev.topic = part->topic->name;
-                ev.partition = part->index;
-                ev.broker = r->broker->id;
-                ev.n = old_end;
-                ev.n2 = r->log.end;
+                ev.truncated.topic = part->topic->name;
+                ev.truncated.partition = part->index;
+                ev.truncated.broker = r->broker->id;
+                ev.truncated.from_offset = old_end;
+                ev.truncated.to_offset = r->log.end;
                 ks_sim_emit(sim, &ev);
             }
             mark_dirty(r); /* the leader must learn where it stands now */
@@ -758,7 +766,7 @@ static void maybe_shrink_isr(KsSim *sim, KsPartition *part, KsReplica *lr)
         }
         g_array_remove_index(part->isr, i);
         r->in_isr = false;
-        emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, id, KS_REASON_LAGGING);
+        ks_partition_emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, id, KS_REASON_LAGGING);
     }
     ks_broker_maybe_advance_hw(sim, part);
 }
@@ -825,12 +833,23 @@ void ks_broker_free(KsBroker *b)
 
 /* ---- the process: start, stop, crash ---- */
 
+/* Emits @type about @b: broker_start_failed with @n the old session's
+ * expiry, broker_stopping with @n the partitions it still leads and @n2 its
+ * attempts left, or a broker_event (@n, @n2 unused). */
 static void emit_lifecycle(KsSim *sim, KsEventType type, const KsBroker *b, int64_t n, int64_t n2)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.broker = b->id;
-    ev.n = n;
-    ev.n2 = n2;
+    if (type == KS_EV_BROKER_START_FAILED) {
+        ev.broker_start_failed.broker = b->id;
+        ev.broker_start_failed.error = "NodeExists";
+        ev.broker_start_failed.old_session_expires_us = n;
+    } else if (type == KS_EV_BROKER_STOPPING) {
+        ev.broker_stopping.broker = b->id;
+        ev.broker_stopping.still_leads = n;
+        ev.broker_stopping.attempts_left = n2;
+    } else {
+        ev.broker_event.broker = b->id;
+    }
     ks_sim_emit(sim, &ev);
 }
 
@@ -1004,7 +1023,7 @@ static void set_node_up(KsSim *sim, const KsPlanAction *a, bool up)
     node->up = up;
     KsEvent ev =
         ks_event_init(up ? KS_EV_NODE_RESTARTED : KS_EV_NODE_CRASHED, ks_engine_now(sim->engine));
-    ev.text = node->name;
+    ev.node_event.node = node->name;
     ks_sim_emit(sim, &ev);
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *nb = g_ptr_array_index(sim->brokers, i);

@@ -86,21 +86,18 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old)
         sim->stats.leader_elections++;
 
-    KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
-    ev.topic = part->topic->name;
-    ev.partition = part->index;
-    ev.epoch = part->leader_epoch;
-    ev.ids = ks_partition_isr_ids(part);
-    ev.n_ids = part->isr->len;
-    ev.reason = reason;
     if (leader != old || reason == KS_REASON_INITIAL) {
-        ev.broker = leader;
-        ev.broker2 = old;
+        KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
+        ev.leader_elected.topic = part->topic->name;
+        ev.leader_elected.partition = part->index;
+        ev.leader_elected.leader = leader;
+        ev.leader_elected.previous_leader = old;
+        ev.leader_elected.leader_epoch = part->leader_epoch;
+        ev.leader_elected.isr = (KsIntList){ks_partition_isr_ids(part), part->isr->len};
+        ev.leader_elected.reason = reason;
         ks_sim_emit(sim, &ev);
     } else if (part->isr->len < old_isr_len) {
-        ev.type = KS_EV_ISR_SHRUNK;
-        ev.broker = removed;
-        ks_sim_emit(sim, &ev);
+        ks_partition_emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, removed, reason);
     }
     /* An ISR of one that stays (its member died, the partition was already
      * offline) still takes a new epoch, as in Kafka, but nothing shows. */
@@ -359,10 +356,10 @@ void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partit
             moved += active && elect_preferred(sim, &tp->partitions[p]);
         }
     }
-    ev.topic = topic;
-    ev.partition = partition;
-    ev.n = moved;
-    ev.n2 = active ? asked : -1;
+    ev.preferred_election.topic = topic;
+    ev.preferred_election.partition = partition;
+    ev.preferred_election.moved = moved;
+    ev.preferred_election.asked = active ? asked : -1;
     ks_sim_emit(sim, &ev);
 }
 

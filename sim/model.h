@@ -406,6 +406,10 @@ static inline const KsBrokerId *ks_partition_isr_ids(const KsPartition *part)
 /* Replaces @part's ISR with @isr (taken) and keeps the replicas' in_isr
  * flags in step. */
 void ks_partition_set_isr(KsPartition *part, GArray *isr);
+/* Emits isr_shrunk or isr_expanded (@type) for @part's current ISR: @who
+ * left or joined it, for @reason. */
+void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
+                                  KsReason reason);
 /* @part's leader takes the current epoch; the other replicas on live
  * brokers, except @skip (KS_NO_BROKER: none), are told to follow it. */
 void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip);

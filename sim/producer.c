@@ -367,14 +367,26 @@ void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
 /* ---- requests ---- */
 
 static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t partition, int64_t n,
-                        const char *text2)
+                        const char *error)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.text = p->name;
-    ev.topic = p->topic->name;
-    ev.partition = partition;
-    ev.n = n;
-    ev.text2 = text2;
+    if (type == KS_EV_PRODUCE_RECOVERED) {
+        ev.produce_recovered.producer = p->name;
+        ev.produce_recovered.topic = p->topic->name;
+        ev.produce_recovered.partition = partition;
+        ev.produce_recovered.records_given_up = n;
+    } else if (type == KS_EV_PRODUCE_FAILING) {
+        ev.produce_failing.producer = p->name;
+        ev.produce_failing.topic = p->topic->name;
+        ev.produce_failing.partition = partition;
+        ev.produce_failing.error = error;
+    } else {
+        ev.records_expired.producer = p->name;
+        ev.records_expired.topic = p->topic->name;
+        ev.records_expired.partition = partition;
+        ev.records_expired.records = n;
+        ev.records_expired.reason = error;
+    }
     ks_sim_emit(sim, &ev);
 }
 
@@ -500,10 +512,10 @@ static bool connection_ready(KsSim *sim, KsConnection *c)
             "Connection to node %d (%s) could not be established. Broker may not be available.",
             c->broker->id, c->broker->node->name);
         KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, now);
-        ev.text = c->producer->name;
-        ev.topic = c->producer->topic->name;
-        ev.broker = c->broker->id;
-        ev.text2 = why;
+        ev.produce_failing.producer = c->producer->name;
+        ev.produce_failing.topic = c->producer->topic->name;
+        ev.produce_failing.broker = c->broker->id;
+        ev.produce_failing.message = why;
         ks_sim_emit(sim, &ev);
         mark_failing(sim, c, KS_ERR_NETWORK_EXCEPTION);
     }
@@ -712,12 +724,12 @@ static void expire_batches(KsSim *sim, KsProducer *p)
         if (expired > 0) {
             pp->failing = true;
             KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
-            ev.text = p->name;
-            ev.topic = p->topic->name;
-            ev.partition = partition;
-            ev.n = expired;
-            ev.n2 = p->delivery_timeout / KS_TIME_MS;
-            ev.text2 = "delivery.timeout.ms";
+            ev.records_expired.producer = p->name;
+            ev.records_expired.topic = p->topic->name;
+            ev.records_expired.partition = partition;
+            ev.records_expired.records = expired;
+            ev.records_expired.delivery_timeout_ms = p->delivery_timeout / KS_TIME_MS;
+            ev.records_expired.reason = "delivery.timeout.ms";
             ks_sim_emit(sim, &ev);
         }
         /* settle_batch may have swapped another partition into slot i. */
@@ -841,8 +853,8 @@ void ks_producer_start(KsSim *sim, KsProducer *p)
     p->rate_start = ks_engine_now(sim->engine);
     p->rate_arrived = 0;
     KsEvent ev = ks_event_init(KS_EV_PRODUCER_STARTED, p->rate_start);
-    ev.text = p->name;
-    ev.topic = p->topic->name;
+    ev.producer_event.producer = p->name;
+    ev.producer_event.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
     process(sim, p);
 }
@@ -854,8 +866,8 @@ void ks_producer_stop(KsSim *sim, KsProducer *p)
     take_arrivals(sim, p);
     p->running = false;
     KsEvent ev = ks_event_init(KS_EV_PRODUCER_STOPPED, ks_engine_now(sim->engine));
-    ev.text = p->name;
-    ev.topic = p->topic->name;
+    ev.producer_event.producer = p->name;
+    ev.producer_event.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
     process(sim, p);
 }
@@ -898,11 +910,11 @@ void ks_producer_action_produce(KsSim *sim, const KsPlanAction *a)
     KsProducer *p = a->producer ? ks_sim_find_producer(sim, a->producer)
                                 : console_for(sim, ks_sim_find_topic(sim, a->topic));
     KsEvent ev = ks_event_init(KS_EV_PRODUCE, ks_engine_now(sim->engine));
-    ev.text = p->name;
-    ev.topic = p->topic->name;
-    ev.partition = a->partition;
-    ev.n = a->count;
-    ev.text2 = a->key;
+    ev.produce.producer = p->name;
+    ev.produce.topic = p->topic->name;
+    ev.produce.partition = a->partition;
+    ev.produce.records = a->count;
+    ev.produce.key = a->key;
     ks_sim_emit(sim, &ev);
     ks_producer_send(sim, p, a->count, a->key, a->partition);
 }

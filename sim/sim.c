@@ -211,8 +211,8 @@ void ks_sim_note(KsSim *sim, int line, const char *fmt, ...)
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     KsEvent ev = ks_event_init(KS_EV_NOTE, ks_engine_now(sim->engine));
-    ev.text = text;
-    ev.line = line;
+    ev.note.text = text;
+    ev.note.line = line;
     ks_sim_emit(sim, &ev);
 }
 
@@ -353,13 +353,6 @@ void ks_sim_free(KsSim *sim)
 
 /* ---- timeline actions: narration and expectations ---- */
 
-static void emit_text(KsSim *sim, KsEventType type, const char *text)
-{
-    KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.text = text;
-    ks_sim_emit(sim, &ev);
-}
-
 static KsExpectResult *check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
 {
     KsExpectResult *r = g_new0(KsExpectResult, 1);
@@ -370,10 +363,10 @@ static KsExpectResult *check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
     g_ptr_array_add(sim->expect_results, r);
     if (emit) {
         KsEvent ev = ks_event_init(KS_EV_EXPECT, r->t);
-        ev.text = r->text;
-        ev.text2 = r->actual;
-        ev.held = r->held;
-        ev.line = r->line;
+        ev.expect.line = r->line;
+        ev.expect.condition = r->text;
+        ev.expect.held = r->held;
+        ev.expect.actual = r->actual;
         ks_sim_emit(sim, &ev);
     }
     return r;
@@ -381,12 +374,17 @@ static KsExpectResult *check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
 
 static void action_say(KsSim *sim, const KsPlanAction *a)
 {
-    emit_text(sim, KS_EV_SAY, a->text);
+    KsEvent ev = ks_event_init(KS_EV_SAY, ks_engine_now(sim->engine));
+    ev.say.text = a->text;
+    ks_sim_emit(sim, &ev);
 }
 
 static void action_snapshot(KsSim *sim, const KsPlanAction *a)
 {
-    emit_text(sim, KS_EV_SNAPSHOT, a->name ? a->name : "snapshot");
+    KsEvent ev = ks_event_init(KS_EV_SNAPSHOT, ks_engine_now(sim->engine));
+    ev.snapshot.name = a->name ? a->name : "snapshot";
+    ev.snapshot.topics = sim;
+    ks_sim_emit(sim, &ev);
 }
 
 static void action_expect(KsSim *sim, const KsPlanAction *a)
@@ -467,9 +465,9 @@ static void start_cluster(KsSim *sim)
     for (guint i = 0; i < sim->topics->len; i++) {
         KsTopic *t = g_ptr_array_index(sim->topics, i);
         KsEvent ev = ks_event_init(KS_EV_TOPIC_CREATED, 0);
-        ev.topic = t->name;
-        ev.n = t->n_partitions;
-        ev.n2 = t->replication_factor;
+        ev.topic_created.topic = t->name;
+        ev.topic_created.partitions = t->n_partitions;
+        ev.topic_created.replication_factor = t->replication_factor;
         ks_sim_emit(sim, &ev);
         ks_controller_create_topic(sim, t);
     }
