@@ -5,13 +5,19 @@
 
 BUILD     ?= build
 SAN_BUILD ?= build-san
+REL_BUILD ?= build-release
+CLANG_BUILD ?= build-clang
 KAFKASIM  := $(BUILD)/tools/kafkasim
 
 # Debian 12 packages the build and the tests need.
 PACKAGES := gcc libc6-dev make python3 meson ninja-build pkg-config \
             libglib2.0-dev libjson-glib-dev libcmocka-dev
 
-.PHONY: all demo test test-sanitize deps build bench format format-check clean
+# Warnings are errors here and in CI, though not in a plain `meson setup`.
+SETUP := meson setup -Dtests=enabled -Dwerror=true
+
+.PHONY: all demo test test-sanitize test-release test-clang deps build bench format \
+        format-check clean
 
 all: build
 
@@ -23,13 +29,26 @@ test: build
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
-	@test -f $(SAN_BUILD)/build.ninja || meson setup $(SAN_BUILD) -Dtests=enabled \
+	@test -f $(SAN_BUILD)/build.ninja || $(SETUP) $(SAN_BUILD) \
 	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ninja -C $(SAN_BUILD)
 	meson test -C $(SAN_BUILD) --print-errorlogs
 
+# What a packager builds: -O3, no debug assertions; the suite runs on it.
+test-release: deps
+	@test -f $(REL_BUILD)/build.ninja || $(SETUP) $(REL_BUILD) -Dbuildtype=release
+	ninja -C $(REL_BUILD)
+	meson test -C $(REL_BUILD) --print-errorlogs
+
+# A second compiler finds what the first lets through (CI installs clang).
+test-clang:
+	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) clang"
+	@test -f $(CLANG_BUILD)/build.ninja || CC=clang $(SETUP) $(CLANG_BUILD)
+	ninja -C $(CLANG_BUILD)
+	meson test -C $(CLANG_BUILD) --print-errorlogs
+
 build: deps
-	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) -Dtests=enabled
+	@test -f $(BUILD)/build.ninja || $(SETUP) $(BUILD)
 	ninja -C $(BUILD)
 
 bench: build
@@ -65,4 +84,4 @@ format-check:
 	clang-format --dry-run -Werror $(FORMATTED)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(REL_BUILD) $(CLANG_BUILD)
