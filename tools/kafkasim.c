@@ -69,6 +69,19 @@ static bool parse_options(const char *command, const char *params, GOptionEntry 
     return true;
 }
 
+/* Parses the options of @command, which takes one scenario file; returns
+ * the file, or NULL with the exit status in @status. */
+static const char *parse_file_command(const char *command, GOptionEntry *entries, int argc,
+                                      char **argv, int *status)
+{
+    if (!parse_options(command, "FILE", entries, &argc, &argv, status))
+        return NULL;
+    if (argc == 2)
+        return argv[1];
+    *status = bad_input("%s takes one scenario file (see 'kafkasim %s --help')", command, command);
+    return NULL;
+}
+
 /* Prints a line of the timeline on the stream @ctx. */
 static void print_line(const char *line, void *ctx)
 {
@@ -293,10 +306,9 @@ static int cmd_run(int argc, char **argv)
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
         {NULL}};
     int status = EXIT_HELD;
-    if (!parse_options("run", "FILE", entries, &argc, &argv, &status))
+    const char *file = parse_file_command("run", entries, argc, argv, &status);
+    if (!file)
         return status;
-    if (argc != 2)
-        return bad_input("run takes one scenario file (see 'kafkasim run --help')");
     KsOutFile outs[N_OUTS] = {
         [OUT_TRACE] = {.option = "--trace", .path = trace, .kind = KS_OUTFILE_FILE},
         [OUT_SUMMARY] = {.option = "--summary-json", .path = summary, .kind = KS_OUTFILE_FILE},
@@ -306,7 +318,7 @@ static int cmd_run(int argc, char **argv)
     };
     RunOptions opt = {
         .seed = seed, .until = until, .color = color, .quiet = quiet, .svg = svg, .step = step};
-    status = run_to_outputs(argv[1], &opt, outs);
+    status = run_to_outputs(file, &opt, outs);
     for (size_t i = 0; i < N_OUTS; i++)
         ks_outfile_discard(&outs[i]);
     return status;
@@ -316,11 +328,10 @@ static int cmd_check(int argc, char **argv)
 {
     GOptionEntry entries[] = {{NULL}};
     int status = EXIT_HELD;
-    if (!parse_options("check", "FILE", entries, &argc, &argv, &status))
+    const char *file = parse_file_command("check", entries, argc, argv, &status);
+    if (!file)
         return status;
-    if (argc != 2)
-        return bad_input("check takes one scenario file (see 'kafkasim check --help')");
-    g_autoptr(KsPlan) plan = load_plan(argv[1], &status);
+    g_autoptr(KsPlan) plan = load_plan(file, &status);
     if (!plan)
         return status;
     g_autofree char *end = ks_scenario_format_duration(plan->run_until);
@@ -342,12 +353,11 @@ static int cmd_describe(int argc, char **argv)
                               {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run", "N"},
                               {NULL}};
     int status = EXIT_HELD;
-    if (!parse_options("describe", "FILE", entries, &argc, &argv, &status))
+    const char *file = parse_file_command("describe", entries, argc, argv, &status);
+    if (!file)
         return status;
-    if (argc != 2)
-        return bad_input("describe takes one scenario file (see 'kafkasim describe --help')");
     g_auto(Prepared) p = {0};
-    if (!prepare(argv[1], seed, "--at", at, &p, &status))
+    if (!prepare(file, seed, "--at", at, &p, &status))
         return status;
     ks_sim_run(p.sim);
     g_autoptr(GString) out = g_string_new(NULL);
