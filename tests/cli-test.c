@@ -47,7 +47,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -628,6 +630,37 @@ static int out_fifo(OutCase *c)
     return expect_count(c, 1);
 }
 
+/* Ended by a signal while its outputs are open (kafkasim waits to open a
+ * FIFO nobody reads, after the trace's temporary file is made): nothing is
+ * left behind. */
+static int out_interrupted(OutCase *c)
+{
+    g_autofree char *fifo = in_dir(c, "fifo"), *trace = in_dir(c, "trace.jsonl");
+    if (mkfifo(fifo, 0600) != 0)
+        return fail("cannot make a FIFO in %s", c->dir);
+    const char *argv[] = {kafkasim,         "run", c->scenario, "--trace", trace,
+                          "--summary-json", fifo,  NULL};
+    GPid pid;
+    g_autoptr(GError) error = NULL;
+    if (!g_spawn_async(NULL, (char **)argv, NULL,
+                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                           G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, &pid, &error))
+        return fail("cannot run %s: %s", kafkasim, error->message);
+    int waited = 0;
+    while (count_files(c->dir) < 2 && waited++ < 1000)
+        g_usleep(10000);
+    kill(pid, SIGTERM);
+    int wait_status = 0;
+    waitpid(pid, &wait_status, 0);
+    g_spawn_close_pid(pid);
+    if (waited > 1000)
+        return fail("kafkasim never made the trace's temporary file");
+    if (!WIFSIGNALED(wait_status) || WTERMSIG(wait_status) != SIGTERM)
+        return fail("kafkasim was not ended by SIGTERM (status %d)", wait_status);
+    return expect_count(c, 1);
+}
+
 /* "-" is standard output: it gets the data alone, the timeline goes to
  * standard error. */
 static int out_stdout(OutCase *c)
@@ -686,7 +719,7 @@ static const struct {
     {"bad-input", out_bad_input}, {"failed-expectation", out_failed_expectation},
     {"replace", out_replace},     {"symlink", out_symlink},
     {"fifo", out_fifo},           {"stdout", out_stdout},
-    {"stdin", out_stdin},
+    {"stdin", out_stdin},         {"interrupted", out_interrupted},
 };
 
 /* Deletes @dir and everything in it (one level of folders). */

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,46 @@
 
 /* Symlinks followed before giving up, as the kernel does (ELOOP). */
 enum { MAX_LINKS = 40 };
+
+/* Temporary files being written, deleted if a signal (Ctrl-C, a closed
+ * pipe) ends the program first: program state, not the library's. */
+enum { MAX_PENDING = 8 };
+static const char *volatile pending[MAX_PENDING];
+
+static void remove_pending(int sig)
+{
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (pending[i])
+            unlink(pending[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void track(const char *tmp)
+{
+    static bool installed;
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs) && !installed; i++) {
+        struct sigaction sa = {.sa_handler = remove_pending}, old;
+        sigemptyset(&sa.sa_mask);
+        /* A signal the caller ignores stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            sigaction(sigs[i], &sa, NULL);
+    }
+    installed = true;
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (!pending[i]) {
+            pending[i] = tmp;
+            return;
+        }
+}
+
+static void untrack(const char *tmp)
+{
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (pending[i] == tmp)
+            pending[i] = NULL;
+}
 
 static bool is_stdout_path(const char *path)
 {
@@ -82,6 +123,9 @@ static bool check_one(KsOutFile *o, GError **error)
 {
     GStatBuf st;
     int e = 0;
+    if (!*o->path)
+        return fail(error, o, "an empty name; expected a %s",
+                    o->kind == KS_OUTFILE_FILE ? "file" : "folder");
     if (is_stdout_path(o->path)) {
         if (o->kind != KS_OUTFILE_FILE)
             return fail(error, o, "standard output is not a folder");
@@ -202,6 +246,7 @@ bool ks_outfile_open(KsOutFile *o, GError **error)
         g_clear_pointer(&o->tmp, g_free);
         return fail_errno(error, o, e);
     }
+    track(o->tmp);
     /* An existing file keeps its permissions (a new one gets the umask's). */
     if ((o->exists && fchmod(fd, o->mode) != 0) || !(o->f = fdopen(fd, "w"))) {
         int e = errno;
@@ -231,6 +276,8 @@ bool ks_outfile_commit(KsOutFile *o, GError **error)
         ks_outfile_discard(o);
         return fail_errno(error, o, e);
     }
+    if (o->tmp)
+        untrack(o->tmp);
     g_clear_pointer(&o->tmp, g_free);
     return true;
 }
@@ -240,8 +287,10 @@ void ks_outfile_discard(KsOutFile *o)
     if (o->f && o->f != stdout)
         fclose(o->f);
     o->f = NULL;
-    if (o->tmp)
+    if (o->tmp) {
         g_unlink(o->tmp);
+        untrack(o->tmp);
+    }
     g_clear_pointer(&o->tmp, g_free);
     g_clear_pointer(&o->target, g_free);
     g_clear_pointer(&o->canon, g_free);

@@ -10,7 +10,9 @@
  * reader never sees half a file and a failed run leaves the old one. A
  * symlink is followed and its target replaced that way; the link stays.
  * Anything else that exists (a FIFO, a terminal, /dev/null, /dev/stdout) is
- * written through as is. "-" is standard output.
+ * written through as is. "-" is standard output. A temporary file is also
+ * deleted when SIGINT, SIGTERM, SIGHUP or SIGPIPE ends the program (a crash
+ * can leave one behind, never a partial file under the final name).
  */
 #pragma once
 
