@@ -662,7 +662,8 @@ static int out_interrupted(OutCase *c)
 }
 
 /* "-" is standard output: it gets the data alone, the timeline goes to
- * standard error. */
+ * standard error. /dev/stdout (here a pipe) is written through, and is the
+ * same file as "-". */
 static int out_stdout(OutCase *c)
 {
     g_autofree char *want_trace = NULL, *want_summary = NULL;
@@ -675,6 +676,17 @@ static int out_stdout(OutCase *c)
         return fail("--trace -: exit status %d; stdout is not the trace:\n%s", status, out);
     if (!strstr(err, "Expectations:"))
         return fail("--trace -: the timeline and its summary are not on stderr:\n%s", err);
+    const char *dev[] = {"run", c->scenario, "-q", "--trace", "/dev/stdout", NULL};
+    g_autofree char *out1 = NULL, *err1 = NULL;
+    status = run(dev, &out1, &err1);
+    if (status != 0 || strcmp(out1, want_trace) != 0)
+        return fail("--trace /dev/stdout: exit status %d; stdout is not the trace:\n%s", status,
+                    out1);
+    const char *twice[] = {"run", c->scenario, "--trace", "/dev/stdout", "--summary-json",
+                           "-",   NULL};
+    int r = expect_refused(twice, "name the same file");
+    if (r)
+        return r;
     const char *summary[] = {"run", c->scenario, "-q", "--summary-json", "-", NULL};
     g_autofree char *out2 = NULL, *err2 = NULL;
     status = run(summary, &out2, &err2);
