@@ -103,7 +103,11 @@ static char *follow_links(const char *path)
 /* Resolves an output that does not exist yet: its folder must. */
 static bool check_new(KsOutFile *o, GError **error)
 {
-    g_autofree char *target = follow_links(o->path);
+    /* A folder to be made may be named with a trailing slash. */
+    g_autofree char *path = g_strdup(o->path);
+    for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+        path[n - 1] = '\0';
+    g_autofree char *target = follow_links(path);
     if (!target)
         return fail(error, o, "%s", g_strerror(ELOOP));
     g_autofree char *dir = g_path_get_dirname(target);
