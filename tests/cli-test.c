@@ -443,6 +443,21 @@ static bool reference(const OutCase *c, char **trace, char **summary)
     return out && *trace && *summary;
 }
 
+/* Runs kafkasim with @args: it must exit 0 and print @want on stdout.
+ * Its stderr goes to @err unless NULL. */
+static int expect_stdout(const char *const *args, const char *want, char **err)
+{
+    g_autofree char *out = NULL, *err_text = NULL;
+    int status = run(args, &out, &err_text);
+    if (status != 0 || strcmp(out, want) != 0) {
+        g_autofree char *cmd = g_strjoinv(" ", (char **)args);
+        return fail("%s: exit status %d, and stdout is not\n%s\nbut\n%s", cmd, status, want, out);
+    }
+    if (err)
+        *err = g_steal_pointer(&err_text);
+    return 0;
+}
+
 /* A folder where a file is expected: refused, nothing written. */
 static int out_folder(OutCase *c)
 {
@@ -670,29 +685,18 @@ static int out_stdout(OutCase *c)
     if (!reference(c, &want_trace, &want_summary))
         return 1;
     const char *trace[] = {"run", c->scenario, "--trace", "-", NULL};
-    g_autofree char *out = NULL, *err = NULL;
-    int status = run(trace, &out, &err);
-    if (status != 0 || strcmp(out, want_trace) != 0)
-        return fail("--trace -: exit status %d; stdout is not the trace:\n%s", status, out);
-    if (!strstr(err, "Expectations:"))
-        return fail("--trace -: the timeline and its summary are not on stderr:\n%s", err);
     const char *dev[] = {"run", c->scenario, "-q", "--trace", "/dev/stdout", NULL};
-    g_autofree char *out1 = NULL, *err1 = NULL;
-    status = run(dev, &out1, &err1);
-    if (status != 0 || strcmp(out1, want_trace) != 0)
-        return fail("--trace /dev/stdout: exit status %d; stdout is not the trace:\n%s", status,
-                    out1);
+    const char *summary[] = {"run", c->scenario, "-q", "--summary-json", "-", NULL};
     const char *twice[] = {"run", c->scenario, "--trace", "/dev/stdout", "--summary-json",
                            "-",   NULL};
-    int r = expect_refused(twice, "name the same file");
-    if (r)
+    g_autofree char *err = NULL;
+    int r = expect_stdout(trace, want_trace, &err);
+    if (!r && !strstr(err, "Expectations:"))
+        r = fail("--trace -: the timeline and its summary are not on stderr:\n%s", err);
+    if (r || (r = expect_stdout(dev, want_trace, NULL)) ||
+        (r = expect_stdout(summary, want_summary, NULL)) ||
+        (r = expect_refused(twice, "name the same file")))
         return r;
-    const char *summary[] = {"run", c->scenario, "-q", "--summary-json", "-", NULL};
-    g_autofree char *out2 = NULL, *err2 = NULL;
-    status = run(summary, &out2, &err2);
-    if (status != 0 || strcmp(out2, want_summary) != 0)
-        return fail("--summary-json -: exit status %d; stdout is not the summary:\n%s", status,
-                    out2);
     return expect_count(c, 0);
 }
 
