@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <glib.h>
 
@@ -44,6 +45,11 @@ typedef struct KsTrace KsTrace;
  * state of every partition. Returns NULL with @error set if the file cannot
  * be created. */
 KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error);
+
+/* Returns a trace of @sim written to @f as events come, for a caller that
+ * owns the file (and decides where it ends up); ks_trace_close() then only
+ * flushes @f and reports whether every write succeeded. */
+KsTrace *ks_trace_new_stream(KsSim *sim, FILE *f);
 
 /* Event sink: one JSON object per line, with "t_us" and "type" first. */
 void ks_trace_sink(const KsEvent *event, void *trace);
