@@ -79,7 +79,7 @@ static void add_field(JsonBuilder *b, const void *base, const KsEventField *f)
         ks_json_broker(b, f->name, *(const KS_EVENT_CTYPE_BROKER *)v);
         break;
     case KS_EVENT_KIND_STRING:
-        ks_json_str(b, f->name, *(const KS_EVENT_CTYPE_STRING *)v);
+        ks_json_str(b, f->name, *(KS_EVENT_CTYPE_STRING const *)v);
         break;
     case KS_EVENT_KIND_REASON:
         ks_json_str(b, f->name, ks_reason_name(*(const KS_EVENT_CTYPE_REASON *)v));
