@@ -76,30 +76,22 @@ void ks_sim_test_free(KsSimTest *t)
     g_free(t);
 }
 
-static void stop(KsEngine *engine, void *ctx, uint64_t arg)
-{
-    (void)ctx;
-    (void)arg;
-    ks_engine_stop(engine);
-}
-
 void ks_sim_test_run_until(KsSimTest *t, KsTime until)
 {
-    KsEngine *engine = t->sim->engine;
-    if (!t->started) {
-        /* ks_sim_run() starts the cluster and runs to the end: a stop
-         * scheduled first halts it at @until, before the rest of that
-         * instant, which the engine then runs. */
-        t->started = true;
-        ks_engine_schedule_at(engine, until, stop, NULL, 0);
-        ks_sim_run(t->sim);
-    }
-    ks_engine_run_until(engine, until);
+    ks_sim_run_until(t->sim, until);
+}
+
+bool ks_sim_test_next_instant(KsSimTest *t)
+{
+    KsTime next = ks_sim_next_event_time(t->sim);
+    if (next == KS_TIME_NEVER)
+        return false;
+    ks_sim_run_until(t->sim, next);
+    return true;
 }
 
 void ks_sim_test_run(KsSimTest *t)
 {
-    t->started = true;
     ks_sim_run(t->sim);
 }
 
@@ -124,27 +116,79 @@ int ks_sim_test_count(const KsSimTest *t, KsTime from, KsTime to, const char *ma
     return n;
 }
 
-KsPartition *ks_sim_test_partition(const KsSimTest *t, const char *topic, int32_t index)
+static size_t topic_index(const KsSimTest *t, const char *topic)
 {
-    KsTopic *tp = ks_sim_find_topic(t->sim, topic);
-    if (!tp || index < 0 || index >= tp->n_partitions)
-        fail_msg("no partition %s-%d", topic, index);
-    return &tp->partitions[index];
+    size_t index;
+    if (!ks_query_find_topic(t->sim, topic, &index))
+        fail_msg("no topic %s", topic);
+    return index;
 }
 
-KsReplica *ks_sim_test_replica(const KsSimTest *t, const char *topic, int32_t index, KsBrokerId id)
+KsPartitionInfo ks_sim_test_partition(const KsSimTest *t, const char *topic, int32_t index)
 {
-    KsReplica *r = ks_partition_replica(ks_sim_test_partition(t, topic, index), id);
-    if (!r)
-        fail_msg("broker %d has no replica of %s-%d", id, topic, index);
-    return r;
+    size_t ti = topic_index(t, topic);
+    KsTopicInfo info;
+    ks_query_topic(t->sim, ti, &info);
+    if (index < 0 || index >= info.n_partitions)
+        fail_msg("no partition %s-%d", topic, index);
+    KsPartitionInfo out;
+    ks_query_partition(t->sim, ti, index, &out);
+    return out;
+}
+
+/* The position of broker @id among the partition's replicas. */
+static int32_t replica_index(const KsSimTest *t, const char *topic, int32_t index, KsBrokerId id)
+{
+    KsPartitionInfo p = ks_sim_test_partition(t, topic, index);
+    for (int32_t i = 0; i < p.n_replicas; i++)
+        if (ks_sim_test_assigned(t, topic, index, i) == id)
+            return i;
+    fail_msg("broker %d has no replica of %s-%d", id, topic, index);
+    return -1;
+}
+
+KsReplicaInfo ks_sim_test_replica(const KsSimTest *t, const char *topic, int32_t index,
+                                  KsBrokerId id)
+{
+    KsReplicaInfo out;
+    ks_query_replica(t->sim, topic_index(t, topic), index, replica_index(t, topic, index, id),
+                     &out);
+    return out;
+}
+
+KsBrokerId ks_sim_test_assigned(const KsSimTest *t, const char *topic, int32_t index, int32_t i)
+{
+    KsReplicaInfo out;
+    ks_query_replica(t->sim, topic_index(t, topic), index, i, &out);
+    return out.broker;
 }
 
 char *ks_sim_test_isr(const KsSimTest *t, const char *topic, int32_t index)
 {
-    const KsPartition *p = ks_sim_test_partition(t, topic, index);
+    KsPartitionInfo p = ks_sim_test_partition(t, topic, index);
     GString *s = g_string_new(NULL);
-    for (guint i = 0; i < p->isr->len; i++)
-        g_string_append_printf(s, "%s%d", i ? "," : "", ks_partition_isr_ids(p)[i]);
+    for (size_t i = 0; i < p.n_isr; i++)
+        g_string_append_printf(s, "%s%d", i ? "," : "", p.isr[i]);
     return g_string_free(s, FALSE);
+}
+
+KsBrokerInfo ks_sim_test_broker(const KsSimTest *t, KsBrokerId id)
+{
+    KsBrokerInfo out;
+    if (!ks_query_find_broker(t->sim, id, &out))
+        fail_msg("no broker %d", id);
+    return out;
+}
+
+int64_t ks_sim_test_epoch_start(const KsSimTest *t, const char *topic, int32_t index, KsBrokerId id,
+                                int32_t epoch)
+{
+    g_autoptr(GArray) epochs = ks_query_replica_epochs(t->sim, topic_index(t, topic), index,
+                                                       replica_index(t, topic, index, id));
+    for (guint i = 0; i < epochs->len; i++) {
+        const KsEpochStart *e = &g_array_index(epochs, KsEpochStart, i);
+        if (e->epoch == epoch)
+            return e->start_offset;
+    }
+    return -1;
 }

@@ -12,9 +12,11 @@
  * line, which the finders match by substring, e.g.
  * "\"type\":\"isr_shrunk\",\"topic\":\"t\",\"partition\":0,\"broker\":3".
  *
- * The tests read the model's state through sim/model.h for what events do
- * not show (a replica's log end, the HW); ks_sim_test_partition() and
- * ks_sim_test_replica() are the only lookups they need.
+ * The state at an instant is read through the query API (kafkasim/query.h),
+ * as the views read it; the helpers below name partitions by topic name and
+ * replicas by broker id. A test that needs what no query shows (the
+ * leader's record of a follower's fetch, a producer's requests in flight)
+ * includes sim/model.h itself and says why.
  */
 #pragma once
 
@@ -22,8 +24,8 @@
 
 #include "kafkasim/event.h"
 #include "kafkasim/plan.h"
+#include "kafkasim/query.h"
 #include "kafkasim/sim.h"
-#include "sim/model.h"
 
 typedef struct {
     KsEvent ev; /* the integer, time, broker and reason fields; no pointers */
@@ -34,7 +36,6 @@ typedef struct {
     KsPlan *plan;
     KsSim *sim;
     GPtrArray *events; /* of KsSimTestEvent*, in emit order */
-    bool started;
 } KsSimTest;
 
 /* Parses @text and builds its sim; fails the test if either refuses. */
@@ -43,6 +44,8 @@ void ks_sim_test_free(KsSimTest *t);
 
 /* Runs every engine event up to and including @until. */
 void ks_sim_test_run_until(KsSimTest *t, KsTime until);
+/* Runs the events of the next instant that has any; false at the end. */
+bool ks_sim_test_next_instant(KsSimTest *t);
 /* Runs to the scenario's end. */
 void ks_sim_test_run(KsSimTest *t);
 
@@ -52,11 +55,21 @@ const KsSimTestEvent *ks_sim_test_find(const KsSimTest *t, KsTime from, const ch
 /* How many events in [@from, @to] have @match in their trace line. */
 int ks_sim_test_count(const KsSimTest *t, KsTime from, KsTime to, const char *match);
 
-/* Partition @index of @topic; fails the test if there is none. */
-KsPartition *ks_sim_test_partition(const KsSimTest *t, const char *topic, int32_t index);
-/* Broker @id's replica of partition @index of @topic. */
-KsReplica *ks_sim_test_replica(const KsSimTest *t, const char *topic, int32_t index, KsBrokerId id);
-/* The ISR of partition @index of @topic, in stored order, e.g. "2,3,1". */
+/* Partition @index of @topic now (its isr is valid until the sim runs
+ * again); fails the test if there is none. */
+KsPartitionInfo ks_sim_test_partition(const KsSimTest *t, const char *topic, int32_t index);
+/* Broker @id's replica of that partition now. */
+KsReplicaInfo ks_sim_test_replica(const KsSimTest *t, const char *topic, int32_t index,
+                                  KsBrokerId id);
+/* The broker of replica @i (assignment order) of that partition. */
+KsBrokerId ks_sim_test_assigned(const KsSimTest *t, const char *topic, int32_t index, int32_t i);
+/* The ISR of that partition, in stored order, e.g. "2,3,1" (free it). */
 char *ks_sim_test_isr(const KsSimTest *t, const char *topic, int32_t index);
+/* Broker @id now. */
+KsBrokerInfo ks_sim_test_broker(const KsSimTest *t, KsBrokerId id);
+/* The start offset of @epoch in broker @id's leader-epoch cache of that
+ * partition, or -1 if the cache has no such epoch. */
+int64_t ks_sim_test_epoch_start(const KsSimTest *t, const char *topic, int32_t index, KsBrokerId id,
+                                int32_t epoch);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsSimTest, ks_sim_test_free)

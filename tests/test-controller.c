@@ -44,10 +44,9 @@ static void offline_election_takes_assignment_order(void **state)
     ks_sim_test_run_until(t, 29 * S);
     g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
     ks_assert_str_eq(isr, "2,1,4");
-    KsPartition *p = ks_sim_test_partition(t, "t", 0);
-    ks_assert_i64_eq(p->replicas[1].broker->id, 4);
-    ks_assert_i64_eq(p->replicas[2].broker->id, 1);
-    int32_t epoch = p->leader_epoch;
+    ks_assert_i64_eq(ks_sim_test_assigned(t, "t", 0, 1), 4);
+    ks_assert_i64_eq(ks_sim_test_assigned(t, "t", 0, 2), 1);
+    int32_t epoch = ks_sim_test_partition(t, "t", 0).leader_epoch;
 
     ks_sim_test_run(t);
     const KsSimTestEvent *e = ks_sim_test_find(t, 30 * S, "\"reason\":\"offline\"");
@@ -56,7 +55,7 @@ static void offline_election_takes_assignment_order(void **state)
     ks_assert_i64_eq(e->ev.leader_elected.leader, 4);
     ks_assert_i64_eq(e->ev.leader_elected.previous_leader, 2);
     ks_assert_i64_eq(e->ev.leader_elected.leader_epoch, epoch + 1);
-    ks_assert_i64_eq(p->leader, 4);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 4);
     g_autofree char *after = ks_sim_test_isr(t, "t", 0);
     ks_assert_str_eq(after, "1,4");
 }
@@ -81,14 +80,12 @@ static void no_live_isr_member_offline_unless_unclean(void **state)
                                              "at 50s restart broker 2\n"
                                              "run until 60s\n");
     ks_sim_test_run_until(t, 49 * S);
-    KsPartition *strict = ks_sim_test_partition(t, "strict", 0);
-    KsPartition *loose = ks_sim_test_partition(t, "loose", 0);
-    ks_assert_i64_eq(strict->replicas[0].broker->id, 3);
-    ks_assert_i64_eq(strict->leader, KS_NO_BROKER);
-    ks_assert_i64_eq(loose->leader, KS_NO_BROKER);
+    ks_assert_i64_eq(ks_sim_test_assigned(t, "strict", 0, 0), 3);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "strict", 0).leader, KS_NO_BROKER);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "loose", 0).leader, KS_NO_BROKER);
 
     ks_sim_test_run(t);
-    ks_assert_i64_eq(strict->leader, KS_NO_BROKER);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "strict", 0).leader, KS_NO_BROKER);
     g_autofree char *strict_isr = ks_sim_test_isr(t, "strict", 0);
     ks_assert_str_eq(strict_isr, "3");
     const KsSimTestEvent *e =
@@ -96,7 +93,7 @@ static void no_live_isr_member_offline_unless_unclean(void **state)
     assert_non_null(e);
     ks_assert_i64_eq(e->ev.t, 50 * S);
     ks_assert_i64_eq(e->ev.leader_elected.reason, KS_REASON_UNCLEAN);
-    ks_assert_i64_eq(loose->leader, 2);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "loose", 0).leader, 2);
     g_autofree char *loose_isr = ks_sim_test_isr(t, "loose", 0);
     ks_assert_str_eq(loose_isr, "2");
     assert_null(ks_sim_test_find(t, 0, "\"topic\":\"strict\",\"partition\":0,\"leader\":2"));
@@ -157,14 +154,13 @@ static void preferred_election_needs_preferred_in_isr(void **state)
                                              "at 35s elect-preferred t-0\n"
                                              "run until 36s\n");
     ks_sim_test_run_until(t, 34 * S);
-    KsPartition *p = ks_sim_test_partition(t, "t", 0);
-    ks_assert_i64_eq(p->leader, 2);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 2);
     const KsSimTestEvent *first = ks_sim_test_find(t, 30 * S, "\"type\":\"preferred_election\"");
     assert_non_null(first);
     ks_assert_i64_eq(first->ev.preferred_election.asked, 1);
     ks_assert_i64_eq(first->ev.preferred_election.moved, 0);
-    assert_true(ks_partition_in_isr(p, 1));
-    int32_t epoch = p->leader_epoch;
+    assert_true(ks_sim_test_replica(t, "t", 0, 1).in_isr);
+    int32_t epoch = ks_sim_test_partition(t, "t", 0).leader_epoch;
 
     ks_sim_test_run(t);
     const KsSimTestEvent *second = ks_sim_test_find(t, 35 * S, "\"type\":\"preferred_election\"");
@@ -174,7 +170,7 @@ static void preferred_election_needs_preferred_in_isr(void **state)
     assert_non_null(e);
     ks_assert_i64_eq(e->ev.leader_elected.leader, 1);
     ks_assert_i64_eq(e->ev.leader_elected.leader_epoch, epoch + 1);
-    ks_assert_i64_eq(p->leader, 1);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 1);
 }
 
 /* KafkaController.doControlledShutdown: the partitions the stopping broker
@@ -201,7 +197,7 @@ static void controlled_shutdown_moves_leadership_first(void **state)
     /* t-0 was the one partition broker 1 led. */
     assert_non_null(strstr(moved->json, "\"topic\":\"t\",\"partition\":0"));
     for (int32_t i = 0; i < 3; i++)
-        assert_true(ks_sim_test_partition(t, "t", i)->leader != 1);
+        assert_true(ks_sim_test_partition(t, "t", i).leader != 1);
     KsSimStats stats;
     ks_sim_get_stats(t->sim, &stats);
     ks_assert_i64_eq(stats.unavailable_us, 0);

@@ -39,9 +39,8 @@ static void crashed_broker_node_stays_until_session_timeout(void **state)
                                              "at 2s crash broker 3\n"
                                              "run until 12s\n");
     ks_sim_test_run_until(t, 8 * S - 1);
-    KsBroker *b3 = ks_sim_find_broker(t->sim, 3);
-    assert_false(b3->alive);
-    assert_true(b3->registered);
+    assert_false(ks_sim_test_broker(t, 3).alive);
+    assert_true(ks_sim_test_broker(t, 3).registered);
     assert_null(ks_sim_test_find(t, 0, "\"type\":\"session_expired\""));
     g_autofree char *isr_before = ks_sim_test_isr(t, "t", 0);
     ks_assert_str_eq(isr_before, "1,2,3");
@@ -51,7 +50,7 @@ static void crashed_broker_node_stays_until_session_timeout(void **state)
     assert_non_null(e);
     ks_assert_i64_eq(e->ev.broker_event.broker, 3);
     ks_assert_i64_eq(e->ev.t, 8 * S);
-    assert_false(b3->registered);
+    assert_false(ks_sim_test_broker(t, 3).registered);
     /* The controller learns of it then, and only then. */
     const KsSimTestEvent *shrunk = ks_sim_test_find(t, 0, "\"type\":\"isr_shrunk\"");
     assert_non_null(shrunk);
@@ -75,7 +74,7 @@ static void clean_shutdown_removes_node_at_once(void **state)
     assert_non_null(closed);
     ks_assert_i64_eq(closed->ev.broker_event.broker, 3);
     assert_true(closed->ev.t >= 2 * S && closed->ev.t < 2 * S + KS_TIME_MS);
-    assert_false(ks_sim_find_broker(t->sim, 3)->registered);
+    assert_false(ks_sim_test_broker(t, 3).registered);
     g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
     ks_assert_str_eq(isr, "1,2");
 
@@ -105,14 +104,14 @@ static void restart_before_expiry_fails_with_node_exists(void **state)
     /* 18 s, the default, after the crash. */
     ks_assert_i64_eq(failed->ev.broker_start_failed.old_session_expires_us, 20 * S);
     assert_non_null(strstr(failed->json, "\"error\":\"NodeExists\""));
-    assert_false(ks_sim_find_broker(t->sim, 3)->alive);
+    assert_false(ks_sim_test_broker(t, 3).alive);
 
     ks_sim_test_run(t);
     const KsSimTestEvent *reg =
         ks_sim_test_find(t, 6 * S, "\"type\":\"broker_registered\",\"broker\":3");
     assert_non_null(reg);
     ks_assert_i64_eq(reg->ev.t, 21 * S);
-    assert_true(ks_sim_find_broker(t->sim, 3)->alive);
+    assert_true(ks_sim_test_broker(t, 3).alive);
     ks_assert_i64_eq(ks_sim_test_count(t, 0, 25 * S, "\"type\":\"broker_start_failed\""), 1);
 }
 
@@ -129,7 +128,7 @@ static void controller_moves_when_its_session_expires(void **state)
                                              "at 5s crash broker 1\n"
                                              "run until 30s\n");
     ks_sim_test_run_until(t, 23 * S - 1);
-    ks_assert_i64_eq(t->sim->controller, 1);
+    ks_assert_i64_eq(ks_query_controller(t->sim), 1);
     ks_assert_i64_eq(ks_sim_test_count(t, 0, 23 * S, "\"type\":\"controller_elected\""), 1);
     const KsSimTestEvent *first = ks_sim_test_find(t, 0, "\"type\":\"controller_elected\"");
     ks_assert_i64_eq(first->ev.controller_elected.broker, 1);
@@ -141,7 +140,7 @@ static void controller_moves_when_its_session_expires(void **state)
     ks_assert_i64_eq(next->ev.t, 23 * S);
     assert_true(next->ev.controller_elected.broker == 2 || next->ev.controller_elected.broker == 3);
     ks_assert_i64_eq(next->ev.controller_elected.controller_epoch, 2);
-    ks_assert_i64_eq(t->sim->controller, next->ev.controller_elected.broker);
+    ks_assert_i64_eq(ks_query_controller(t->sim), next->ev.controller_elected.broker);
 }
 
 /* Only the controller's own session owns /controller: another broker's
@@ -157,8 +156,8 @@ static void other_brokers_expiry_keeps_the_controller(void **state)
     ks_sim_test_run(t);
     assert_non_null(ks_sim_test_find(t, 0, "\"type\":\"session_expired\",\"broker\":2"));
     ks_assert_i64_eq(ks_sim_test_count(t, 0, 30 * S, "\"type\":\"controller_elected\""), 1);
-    ks_assert_i64_eq(t->sim->controller, 1);
-    ks_assert_i64_eq(t->sim->controller_epoch, 1);
+    ks_assert_i64_eq(ks_query_controller(t->sim), 1);
+    ks_assert_i64_eq(ks_query_controller_epoch(t->sim), 1);
 }
 
 int main(void)
