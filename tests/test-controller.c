@@ -99,6 +99,35 @@ static void no_live_isr_member_offline_unless_unclean(void **state)
     assert_null(ks_sim_test_find(t, 0, "\"topic\":\"strict\",\"partition\":0,\"leader\":2"));
 }
 
+/* KafkaController.onBrokerStartup -> triggerOnlinePartitionStateChange:
+ * a partition without a leader is elected again when a broker registers,
+ * so the last ISR member leads as soon as it is back (reason offline),
+ * one epoch on. */
+static void last_isr_member_leads_on_return(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic t partitions=1 replication-factor=2 "
+                                             "replica-placement-start=0\n"
+                                             "at 1s crash broker 2\n"
+                                             "at 25s crash broker 1\n"
+                                             "at 50s restart broker 1\n"
+                                             "run until 51s\n");
+    ks_sim_test_run_until(t, 49 * S);
+    KsPartitionInfo before = ks_sim_test_partition(t, "t", 0);
+    ks_assert_i64_eq(before.leader, KS_NO_BROKER);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "1");
+
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 50 * S, "\"type\":\"leader_elected\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 50 * S);
+    ks_assert_i64_eq(e->ev.leader_elected.leader, 1);
+    ks_assert_i64_eq(e->ev.leader_elected.reason, KS_REASON_OFFLINE);
+    ks_assert_i64_eq(e->ev.leader_elected.leader_epoch, before.leader_epoch + 1);
+}
+
 /* KafkaController.onControllerFailover: the new controller first starts
  * its replica state machine (dead replicas leave the ISRs: t-0 is left
  * without a leader, epoch 1), then its partition state machine elects every
@@ -209,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(offline_election_takes_assignment_order),
         cmocka_unit_test(no_live_isr_member_offline_unless_unclean),
+        cmocka_unit_test(last_isr_member_leads_on_return),
         cmocka_unit_test(failover_elects_the_dead_controllers_partitions),
         cmocka_unit_test(preferred_election_needs_preferred_in_isr),
         cmocka_unit_test(controlled_shutdown_moves_leadership_first),
