@@ -482,6 +482,7 @@ static bool range_error(Parser *p, const Arg *a, const KsToken *t, int64_t min, 
 
 static bool arg_int(Parser *p, const Arg *a, int64_t min, int64_t max, int64_t *out, GError **error)
 {
+    *out = 0; /* defined on failure too, so no caller reads an unset value */
     if (!want_scalar(p, a, "a whole number", error))
         return false;
     const KsToken *t = scalar(a);
