@@ -612,8 +612,28 @@ static char *scope_text(unsigned scopes)
     return g_string_free(s, FALSE);
 }
 
-/* Reads the value of config @info from @a, in its type. */
-static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, int64_t *out, GError **error)
+/* Reads the text of the string config @info from @a: a name or a quoted
+ * string, at most MAX_NAME bytes (Kafka's limit on group.instance.id). */
+static bool config_text(Parser *p, const KsConfigInfo *info, const Arg *a, KsConfigSet *into,
+                        GError **error)
+{
+    const KsToken *t = scalar(a);
+    if (t->kind != KS_TOK_STRING && !tok_is_name(t)) {
+        g_autofree char *s = arg_show(a);
+        return fail(p, t, VALUE, error, "%s: expected a name or a quoted string, e.g. %s=%s", s,
+                    info->name, info->example);
+    }
+    g_autofree char *text = t->kind == KS_TOK_STRING ? g_strdup(t->str) : tok_text(t);
+    if (strlen(text) > MAX_NAME)
+        return fail(p, t, VALUE, error, "%s is %zu bytes long; it may have at most %d", info->name,
+                    strlen(text), MAX_NAME);
+    ks_config_set_put_string(into, info->key, text);
+    return true;
+}
+
+/* Reads the value of config @info from @a, in its type, into @into. */
+static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, KsConfigSet *into,
+                         GError **error)
 {
     g_autofree char *example_val = ks_config_format_value(info->key, info->def);
     g_autofree char *example = g_strdup_printf("%s=%s", info->name, example_val);
@@ -622,6 +642,8 @@ static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, int64_t *o
     a->example = NULL;
     if (!ok)
         return false;
+    if (info->type == KS_CONFIG_STRING)
+        return config_text(p, info, a, into, error);
     const KsToken *t = scalar(a);
     g_autofree char *s = arg_show(a);
     int64_t v = 0;
@@ -665,7 +687,7 @@ static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, int64_t *o
             return fail(p, t, VALUE, error, "%s is out of range: it must be between %s and %s (%s)",
                         s, lo, hi, unit_name);
         }
-        *out = v;
+        ks_config_set_put(into, info->key, v);
         return true;
     }
     case KS_CONFIG_ENUM: {
@@ -673,7 +695,7 @@ static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, int64_t *o
         for (const KsConfigChoice *c = info->choices; c->name; c++) {
             if (is_scalar(t) && t->kind != KS_TOK_STRING && strlen(c->name) == t->len &&
                 memcmp(c->name, t->src, t->len) == 0) {
-                *out = c->value;
+                ks_config_set_put(into, info->key, c->value);
                 return true;
             }
             g_ptr_array_add(names, (gpointer)c->name);
@@ -681,10 +703,12 @@ static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, int64_t *o
         g_autofree char *list = join_strs(names, 20);
         return fail(p, t, VALUE, error, "%s: expected one of %s", s, list);
     }
+    case KS_CONFIG_STRING:
+        g_assert_not_reached(); /* config_text() above */
     }
     if (v < info->min || v > info->max)
         return range_error(p, a, t, info->min, info->max, error);
-    *out = v;
+    ks_config_set_put(into, info->key, v);
     return true;
 }
 
@@ -835,12 +859,10 @@ static Args *collect_args(Parser *p, const LineSpec *spec, const KsToken *head, 
         Arg *v = parse_value(p, key, error);
         if (!v)
             return NULL;
-        int64_t value = 0;
-        bool ok = config_value(p, info, v, &value, error);
+        bool ok = config_value(p, info, v, a->configs, error);
         arg_free(v);
         if (!ok)
             return NULL;
-        ks_config_set_put(a->configs, info->key, value);
         ConfigUse use = {.key = key, .info = info};
         g_array_append_val(a->uses, use);
     }
@@ -1255,7 +1277,7 @@ static bool decl_set(Parser *p, const DeclRow *row, const KsToken *head, Args *a
             return fail(p, u->key, VALUE, error, "%s is already set on line %d", u->info->name,
                         p->set_at[k].line);
         p->set_at[k] = loc_of(u->key);
-        ks_config_set_put(p->plan->defaults, k, a->configs->values[k]);
+        ks_config_set_put_from(p->plan->defaults, a->configs, k);
     }
     return true;
 }
@@ -2421,7 +2443,7 @@ static bool act_start_consumer(Parser *p, const ActionRow *row, const KsToken *h
         return fail(
             p, get(a, "node")->key, VALUE, error,
             "node= is part of a consumer's declaration; a declared consumer keeps its node");
-    if (a->configs->is_set)
+    if (!ks_config_set_is_empty(a->configs))
         act->configs = g_steal_pointer(&a->configs);
     return true;
 }

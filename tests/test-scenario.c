@@ -541,7 +541,7 @@ static void test_scenario_config_values_by_type(void **state)
         g_autofree char *text = g_strdup_printf(CLUSTER3 "%s\n", ok[i].line);
         g_autoptr(KsPlan) plan = parse_ok(text);
         assert_true(ks_config_set_has(plan->defaults, ok[i].key));
-        ks_assert_i64_eq(plan->defaults->values[ok[i].key], ok[i].value);
+        ks_assert_i64_eq(ks_config_set_get(plan->defaults, ok[i].key), ok[i].value);
     }
     static const struct {
         const char *line, *message;
@@ -607,11 +607,11 @@ static void test_scenario_producer_idempotence_as_kafka_decides(void **state)
         const KsPlanProducer *pr = ks_plan_find_producer(plan, disabled[i]);
         if (!ks_config_set_has(pr->configs, KS_CFG_ENABLE_IDEMPOTENCE))
             fail_msg("producer %s: enable.idempotence is not in its configs", disabled[i]);
-        ks_assert_i64_eq(pr->configs->values[KS_CFG_ENABLE_IDEMPOTENCE], 0);
+        ks_assert_i64_eq(ks_config_set_get(pr->configs, KS_CFG_ENABLE_IDEMPOTENCE), 0);
     }
     const KsPlanFlume *f = plan->flumes->pdata[0];
     assert_true(ks_config_set_has(f->configs, KS_CFG_ENABLE_IDEMPOTENCE));
-    ks_assert_i64_eq(f->configs->values[KS_CFG_ENABLE_IDEMPOTENCE], 0);
+    ks_assert_i64_eq(ks_config_set_get(f->configs, KS_CFG_ENABLE_IDEMPOTENCE), 0);
     /* Asked for, with acks=all: stays on. */
     const KsPlanProducer *asked = ks_plan_find_producer(plan, "asked");
     ks_assert_i64_eq(ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, asked->configs, d), 1);
@@ -644,7 +644,7 @@ static void test_scenario_producer_delivery_timeout(void **state)
                                                "linger.ms=1s\n");
     const KsPlanProducer *slow = ks_plan_find_producer(plan, "slow");
     assert_true(ks_config_set_has(slow->configs, KS_CFG_DELIVERY_TIMEOUT_MS));
-    ks_assert_i64_eq(slow->configs->values[KS_CFG_DELIVERY_TIMEOUT_MS], 130 * KS_TIME_S);
+    ks_assert_i64_eq(ks_config_set_get(slow->configs, KS_CFG_DELIVERY_TIMEOUT_MS), 130 * KS_TIME_S);
     const KsPlanProducer *fine = ks_plan_find_producer(plan, "fine");
     assert_false(ks_config_set_has(fine->configs, KS_CFG_DELIVERY_TIMEOUT_MS));
     const KsPlanProducer *edge = ks_plan_find_producer(plan, "edge");
