@@ -69,7 +69,7 @@ static bool act_add_broker(Parser *p, const ActionRow *row, const KsToken *head,
     if (!ks_scn_add_broker(p, ks_scn_scalar(ai), id, error))
         return false;
     BrokerInfo *b = g_hash_table_lookup(p->brokers, GINT_TO_POINTER((int)id));
-    b->added_at = p->now;
+    b->added_at = p->now == KS_SCENARIO_NOW ? 0 : p->now;
     KsBrokerId bid = (KsBrokerId)id;
     g_array_append_val(p->added, bid);
     act->broker = bid;
@@ -183,8 +183,8 @@ static bool act_produce(Parser *p, const ActionRow *row, const KsToken *head, Ar
             return false;
         if (part >= topic->partitions) {
             g_autofree char *number = g_strdup_printf("%" PRId64, part);
-            return ks_scn_no_such_partition(p, ap->first->line, ap->first->col, topic, number,
-                                            error);
+            return ks_scn_no_such_partition(p, ap->first->line, ap->first->col, topic->name,
+                                            topic->partitions, number, error);
         }
         act->partition = (int32_t)part;
     }
@@ -437,31 +437,11 @@ static const ActionRow *find_action(Parser *p, GError **error)
     return NULL;
 }
 
-bool ks_scn_parse_action(Parser *p, KsTime at, KsTime every, GError **error)
+/* Reads the rest of the line into @act: its values, checked, then whether
+ * the simulator can run it. */
+static bool fill_action(Parser *p, const ActionRow *row, const KsToken *head, KsPlanAction *act,
+                        GError **error)
 {
-    const ActionRow *row = find_action(p, error);
-    if (!row)
-        return false;
-    const KsToken *head = ks_scn_cur(p);
-    ks_scn_advance(p);
-    if (row->object)
-        ks_scn_advance(p);
-    if (every && row->once)
-        return ks_scn_fail(p, head, VALUE, error, "'%s' happens once; it cannot be used with every",
-                           row->spec.name);
-    if (p->plan->actions->len >= MAX_ACTIONS)
-        return ks_scn_fail(p, head, VALUE, error, "too many actions (at most %d)", MAX_ACTIONS);
-    p->now = at;
-    KsPlanAction *act = g_new0(KsPlanAction, 1);
-    act->kind = row->kind;
-    act->at = at;
-    act->every = every;
-    act->broker = KS_NO_BROKER;
-    act->partition = -1;
-    act->target.partition = -1;
-    act->loc = ks_scn_loc_of(head);
-    g_ptr_array_add(p->plan->actions, act);
-
     if (row->kind == KS_ACTION_EXPECT) {
         const CondRow *cond = NULL;
         const KsToken *ct = NULL;
@@ -480,6 +460,39 @@ bool ks_scn_parse_action(Parser *p, KsTime at, KsTime every, GError **error)
     if (!p->allow_unsupported && !ks_support_action(row->kind))
         return ks_scn_unsupported(p, head, row->spec.name, row->why, error);
     return ks_scn_check_config_support(p, a, error);
+}
+
+KsPlanAction *ks_scn_parse_action(Parser *p, KsTime at, KsTime every, GError **error)
+{
+    const ActionRow *row = find_action(p, error);
+    if (!row)
+        return NULL;
+    const KsToken *head = ks_scn_cur(p);
+    ks_scn_advance(p);
+    if (row->object)
+        ks_scn_advance(p);
+    if (every && row->once) {
+        ks_scn_fail(p, head, VALUE, error, "'%s' happens once; it cannot be used with every",
+                    row->spec.name);
+        return NULL;
+    }
+    if (p->tl.n_actions >= MAX_ACTIONS) {
+        ks_scn_fail(p, head, VALUE, error, "too many actions (at most %d)", MAX_ACTIONS);
+        return NULL;
+    }
+    p->now = at;
+    g_autoptr(KsPlanAction) act = g_new0(KsPlanAction, 1);
+    act->kind = row->kind;
+    act->at = at;
+    act->every = every;
+    act->broker = KS_NO_BROKER;
+    act->partition = -1;
+    act->target.partition = -1;
+    act->loc = ks_scn_loc_of(head);
+    if (!fill_action(p, row, head, act, error))
+        return NULL;
+    p->tl.n_actions++;
+    return g_steal_pointer(&act);
 }
 
 bool ks_scn_is_action_verb(const KsToken *kw)

@@ -404,28 +404,34 @@ static const KsConfigKey *refusal_blame(KsProducerRefusal refusal)
  */
 static bool check_producer_configs(Parser *p, const ProducerCheck *c, GError **error)
 {
+    KsProducerRefusal refusal =
+        ks_config_producer_effective(c->configs, p->plan->defaults, NULL, NULL);
+    if (refusal == KS_PRODUCER_REFUSAL_NONE)
+        return true;
+    KsLoc at = producer_blame(c, refusal_blame(refusal));
+    return ks_scn_fail_at(p, at.line, at.col, VALUE, error, "%s",
+                          ks_config_producer_refusal_message(refusal));
+}
+
+/* Stores in a checked producer's configs the values Kafka adjusts. */
+static void adjust_producer_configs(Parser *p, const ProducerCheck *c)
+{
     KsConfigSet *cfg = c->configs;
     const KsConfigSet *def = p->plan->defaults;
     bool idempotent;
     KsTime delivery;
-    KsProducerRefusal refusal = ks_config_producer_effective(cfg, def, &idempotent, &delivery);
-    if (refusal != KS_PRODUCER_REFUSAL_NONE) {
-        KsLoc at = producer_blame(c, refusal_blame(refusal));
-        return ks_scn_fail_at(p, at.line, at.col, VALUE, error, "%s",
-                              ks_config_producer_refusal_message(refusal));
-    }
+    ks_config_producer_effective(cfg, def, &idempotent, &delivery);
     if (idempotent != (ks_config_resolve(KS_CFG_ENABLE_IDEMPOTENCE, cfg, def) != 0))
         ks_config_set_put(cfg, KS_CFG_ENABLE_IDEMPOTENCE, idempotent);
     if (delivery != ks_config_resolve(KS_CFG_DELIVERY_TIMEOUT_MS, cfg, def))
         ks_config_set_put(cfg, KS_CFG_DELIVERY_TIMEOUT_MS, delivery);
-    return true;
 }
 
 bool ks_scn_check_console_producer(Parser *p, const KsToken *head, GError **error)
 {
-    if (p->console_checked)
+    if (p->tl.console_checked)
         return true;
-    p->console_checked = true;
+    p->tl.console_checked = true;
     KsProducerRefusal refusal = ks_config_producer_effective(NULL, p->plan->defaults, NULL, NULL);
     if (refusal == KS_PRODUCER_REFUSAL_NONE)
         return true;
@@ -777,7 +783,7 @@ bool ks_scn_parse_declaration(Parser *p, const KsToken *kw, GError **error)
         if (ks_scn_is_action_verb(kw))
             return ks_scn_fail(p, kw, SYNTAX, error,
                                "'%s' is an action; actions need a time: at 5s %s ...", word, word);
-        const char *what = p->decls_done ? "keyword" : "declaration";
+        const char *what = p->tl.decls_done ? "keyword" : "declaration";
         const char *s = kw->kind == KS_TOK_WORD ? ks_scn_suggest(word, names) : NULL;
         if (s)
             return ks_scn_fail(p, kw, SYNTAX, error, "unknown %s '%s'; did you mean '%s'?", what,
@@ -786,10 +792,10 @@ bool ks_scn_parse_declaration(Parser *p, const KsToken *kw, GError **error)
         return ks_scn_fail(p, kw, SYNTAX, error, "unknown %s '%s'; a line starts with one of %s",
                            what, word, list);
     }
-    if (p->decls_done)
+    if (p->tl.decls_done)
         return ks_scn_fail(p, kw, SYNTAX, error,
                            "declarations come before the timeline; move it above line %d",
-                           p->timeline_line);
+                           p->tl.timeline_line);
     ks_scn_advance(p);
     g_autoptr(Args) a = ks_scn_collect_args(p, &row->spec, kw, error);
     if (!a)
@@ -801,12 +807,26 @@ bool ks_scn_parse_declaration(Parser *p, const KsToken *kw, GError **error)
     return ks_scn_check_config_support(p, a, error);
 }
 
-bool ks_scn_finish_declarations(Parser *p, int line, GError **error)
+/* A topic's partition count and replication factor, Kafka's defaults
+ * resolved. */
+static int32_t topic_partitions(const KsPlan *plan, const KsPlanTopic *t)
 {
-    if (p->decls_done)
-        return true;
-    p->decls_done = true;
-    p->timeline_line = line;
+    return t->partitions >= 0
+               ? t->partitions
+               : (int32_t)ks_config_resolve(KS_CFG_NUM_PARTITIONS, NULL, plan->defaults);
+}
+
+static int32_t topic_replication(const KsPlan *plan, const KsPlanTopic *t)
+{
+    return t->replication_factor >= 0
+               ? t->replication_factor
+               : (int32_t)ks_config_resolve(KS_CFG_DEFAULT_REPLICATION_FACTOR, NULL,
+                                            plan->defaults);
+}
+
+/* The checks of ks_scn_finish_declarations(), which change nothing. */
+static bool check_declarations(Parser *p, GError **error)
+{
     KsPlan *plan = p->plan;
     int n_brokers = (int)plan->brokers->len;
     if (n_brokers == 0)
@@ -815,24 +835,20 @@ bool ks_scn_finish_declarations(Parser *p, int line, GError **error)
             "no brokers: add `cluster nodes=3 brokers-per-node=1` or broker lines");
     int64_t total = 0;
     for (guint i = 0; i < plan->topics->len; i++) {
-        KsPlanTopic *t = plan->topics->pdata[i];
+        const KsPlanTopic *t = plan->topics->pdata[i];
         const TopicAux *aux = &g_array_index(p->topic_aux, TopicAux, i);
-        if (t->partitions < 0)
-            t->partitions = (int32_t)ks_config_resolve(KS_CFG_NUM_PARTITIONS, NULL, plan->defaults);
-        if (t->replication_factor < 0)
-            t->replication_factor =
-                (int32_t)ks_config_resolve(KS_CFG_DEFAULT_REPLICATION_FACTOR, NULL, plan->defaults);
-        if (t->replication_factor > n_brokers)
+        int32_t rf = topic_replication(plan, t);
+        if (rf > n_brokers)
             return ks_scn_fail_at(p, aux->rf_loc.line, aux->rf_loc.col, VALUE, error,
-                                  "Replication factor: %d larger than available brokers: %d.",
-                                  t->replication_factor, n_brokers);
+                                  "Replication factor: %d larger than available brokers: %d.", rf,
+                                  n_brokers);
         if (t->placement_start >= n_brokers)
             return ks_scn_fail_at(
                 p, aux->start_loc.line, aux->start_loc.col, VALUE, error,
                 "replica-placement-start=%d is out of range: with %d broker%s it must "
                 "be between 0 and %d",
                 t->placement_start, n_brokers, n_brokers == 1 ? "" : "s", n_brokers - 1);
-        total += t->partitions;
+        total += topic_partitions(plan, t);
         if (total > MAX_TOTAL_PARTITIONS)
             return ks_scn_fail_at(p, t->loc.line, t->loc.col, VALUE, error,
                                   "too many partitions: the topics have more than %d together",
@@ -844,14 +860,34 @@ bool ks_scn_finish_declarations(Parser *p, int line, GError **error)
         if (pr->partitioner != KS_PARTITIONER_EXPLICIT)
             continue;
         const KsPlanTopic *t = g_hash_table_lookup(p->topics, pr->topic);
-        if (pr->partition >= t->partitions) {
+        int32_t n = topic_partitions(plan, t);
+        if (pr->partition >= n) {
             g_autofree char *number = g_strdup_printf("%d", pr->partition);
-            return ks_scn_no_such_partition(p, loc->line, loc->col, t, number, error);
+            return ks_scn_no_such_partition(p, loc->line, loc->col, t->name, n, number, error);
         }
     }
     for (guint i = 0; i < p->producer_checks->len; i++)
         if (!check_producer_configs(p, &g_array_index(p->producer_checks, ProducerCheck, i), error))
             return false;
+    return true;
+}
+
+bool ks_scn_finish_declarations(Parser *p, int line, GError **error)
+{
+    if (p->tl.decls_done)
+        return true;
+    if (!check_declarations(p, error))
+        return false;
+    KsPlan *plan = p->plan;
+    for (guint i = 0; i < plan->topics->len; i++) {
+        KsPlanTopic *t = plan->topics->pdata[i];
+        t->partitions = topic_partitions(plan, t);
+        t->replication_factor = topic_replication(plan, t);
+    }
+    for (guint i = 0; i < p->producer_checks->len; i++)
+        adjust_producer_configs(p, &g_array_index(p->producer_checks, ProducerCheck, i));
+    p->tl.decls_done = true;
+    p->tl.timeline_line = line;
     return true;
 }
 

@@ -123,7 +123,7 @@ static bool find_broker(Parser *p, const KsToken *t, int64_t id, GError **error)
         return ks_scn_fail(p, t, REFERENCE, error, "broker %" PRId64 " is not declared; %s", id,
                            known);
     }
-    if (b->added_at > p->now) {
+    if (p->now != KS_SCENARIO_NOW && b->added_at > p->now) {
         char b1[32], b2[32];
         return ks_scn_fail(p, t, REFERENCE, error,
                            "broker %" PRId64 " is added at %s (line %d); it does not exist at %s",
@@ -148,16 +148,15 @@ bool ks_scn_tok_broker(Parser *p, const KsToken *t, const char *example, KsBroke
     return true;
 }
 
-bool ks_scn_no_such_partition(Parser *p, int line, int col, const KsPlanTopic *topic,
+bool ks_scn_no_such_partition(Parser *p, int line, int col, const char *topic, int32_t n_partitions,
                               const char *number, GError **error)
 {
-    if (topic->partitions == 1)
+    if (n_partitions == 1)
         return ks_scn_fail_at(p, line, col, REFERENCE, error,
-                              "%s has 1 partition (0); there is no %s-%s", topic->name, topic->name,
-                              number);
+                              "%s has 1 partition (0); there is no %s-%s", topic, topic, number);
     return ks_scn_fail_at(p, line, col, REFERENCE, error,
-                          "%s has %d partitions (0-%d); there is no %s-%s", topic->name,
-                          topic->partitions, topic->partitions - 1, topic->name, number);
+                          "%s has %d partitions (0-%d); there is no %s-%s", topic, n_partitions,
+                          n_partitions - 1, topic, number);
 }
 
 bool ks_scn_tok_partition(Parser *p, const KsToken *t, KsPlanPartition *out, GError **error)
@@ -191,7 +190,8 @@ bool ks_scn_tok_partition(Parser *p, const KsToken *t, KsPlanPartition *out, GEr
     for (size_t i = dash + 1; i < n && part <= INT32_MAX; i++)
         part = part * 10 + (text[i] - '0');
     if (part >= topic->partitions)
-        return ks_scn_no_such_partition(p, t->line, t->col, topic, text + dash + 1, error);
+        return ks_scn_no_such_partition(p, t->line, t->col, topic->name, topic->partitions,
+                                        text + dash + 1, error);
     out->topic = g_strdup(topic->name);
     out->partition = (int32_t)part;
     return true;

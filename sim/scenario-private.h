@@ -99,10 +99,31 @@ typedef struct {
     int explicit_line;  /* line of its `group` declaration; 0: implicit */
 } GroupInfo;
 
+/* What a line may change of the timeline; saved before each line and put
+ * back if the line fails, so a failed timeline line changes nothing. */
 typedef struct {
-    const char *file;
+    bool decls_done;   /* a timeline, run or expect line was seen */
+    int timeline_line; /* the first such line */
+    bool have_at;
+    KsTime last_at;
+    int last_at_line;
+    KsTime max_every; /* latest first time of an `every` line */
+    int max_every_line;
+    int first_every_line;
+    int first_every_col;
+    bool console_checked; /* check_console_producer() has run */
+    guint n_added;        /* length of Parser.added */
+    guint n_actions;      /* actions parsed, of at most MAX_ACTIONS */
+} Timeline;
+
+/* The parser's state: indexes of the plan's names and what the lines so far
+ * have said. Owned by the plan it builds (KsPlan.parser), so that more lines
+ * can be parsed against it later (ks_scenario_parse_line()). */
+typedef struct {
+    const char *file; /* the plan's */
     KsPlan *plan;
     bool allow_unsupported;
+    bool allow_now; /* an action line may leave out `at TIME` */
 
     /* The current line. */
     const KsToken *toks;
@@ -110,8 +131,6 @@ typedef struct {
     guint pos;
 
     /* Declarations. */
-    bool decls_done;   /* a timeline, run or expect line was seen */
-    int timeline_line; /* the first such line */
     int seed_line;
     int zookeeper_line;
     KsLoc set_at[KS_CFG_COUNT]; /* the key where `set` gave each config; line 0: not set */
@@ -127,15 +146,8 @@ typedef struct {
     GHashTable *groups;         /* name -> GroupInfo (owned) */
 
     /* Timeline. */
-    bool have_at;
-    KsTime last_at;
-    int last_at_line;
-    KsTime max_every; /* latest first time of an `every` line */
-    int max_every_line;
-    int first_every_line;
-    int first_every_col;
-    KsTime now;           /* time of the action being parsed */
-    bool console_checked; /* check_console_producer() has run */
+    Timeline tl;
+    KsTime now; /* time of the action being parsed; KS_SCENARIO_NOW: now */
 } Parser;
 
 #define SYNTAX      KS_SCENARIO_ERROR_SYNTAX
@@ -149,14 +161,10 @@ typedef struct {
 } KeySpec;
 
 /* A KeySpec row: KEY("partitions", "6") is {"partitions", "partitions=6"}. */
-#define KEY(name, value)                                                                           \
-    {                                                                                              \
-        name, name "=" value                                                                       \
-    }
-#define KEYS_END                                                                                   \
-    {                                                                                              \
-        NULL, NULL                                                                                 \
-    }
+/* clang-format off */
+#define KEY(name, value) {name, name "=" value}
+#define KEYS_END         {NULL, NULL}
+/* clang-format on */
 
 typedef struct {
     const KsToken *key;   /* NULL: positional */
@@ -319,7 +327,7 @@ bool ks_scn_find_node(Parser *p, const KsToken *t, const char *name, GError **er
 bool ks_scn_find_producer(Parser *p, const KsToken *t, const char *name, GError **error);
 
 /* "orders has 6 partitions (0-5); there is no orders-9". */
-bool ks_scn_no_such_partition(Parser *p, int line, int col, const KsPlanTopic *topic,
+bool ks_scn_no_such_partition(Parser *p, int line, int col, const char *topic, int32_t n_partitions,
                               const char *number, GError **error);
 
 bool ks_scn_tok_broker(Parser *p, const KsToken *t, const char *example, KsBrokerId *out,
@@ -385,9 +393,10 @@ void ks_scn_add_cond_value_keywords(GPtrArray *words);
 
 /* scenario-action.c */
 
-/* Parses the action at the cursor, to run first at @at and then every
- * @every (0: once). */
-bool ks_scn_parse_action(Parser *p, KsTime at, KsTime every, GError **error);
+/* Parses the action at the cursor, to run first at @at (KS_SCENARIO_NOW:
+ * when the caller adds it) and then every @every (0: once). Returns a new
+ * action, not added to the plan, or NULL with @error set. */
+KsPlanAction *ks_scn_parse_action(Parser *p, KsTime at, KsTime every, GError **error);
 
 /* Whether @kw is the verb of an action other than `set` (which is also a
  * declaration). */

@@ -1,30 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * scenario.c - parser and validator of the scenario language.
+ * scenario.c - parser and validator of the scenario language: lines,
+ * files and the public API.
  *
- * The lexer (lexer.c) hands over one line of tokens at a time; this file
+ * The lexer (lexer.c) hands over one line of tokens at a time; the parser
  * decides what the line means. Everything the language knows is a row of a
- * table (tmux style): declarations (decl_rows), timeline actions
- * (action_rows) and expect conditions (cond_rows). A row names the keyword,
- * its usage line, the key=value arguments it takes with an example of each,
- * which Kafka configs may be set on it, why the simulator may not run it yet,
- * and the handler that builds the plan from it. Usage text, error messages,
- * the keyword list and docs/scenario-language.md therefore cannot drift apart.
+ * table (tmux style): declarations (decl_rows, scenario-decl.c), timeline
+ * actions (action_rows, scenario-action.c) and expect conditions
+ * (cond_rows, scenario-expect.c). A row names the keyword, its usage line,
+ * the key=value arguments it takes with an example of each, which Kafka
+ * configs may be set on it, why the simulator may not run it yet, and the
+ * handler that builds the plan from it. Usage text, error messages, the
+ * keyword list and docs/scenario-language.md therefore cannot drift apart.
  *
  * A line goes through the same steps whatever it is:
  *  1. its arguments are collected (KEY=value pairs, positional values, lists
  *     "a,b" and sets "{1,2}"), and every key is checked: the row's own keys,
- *     else a Kafka config from the config table, checked for scope and value;
- *  2. the row's handler checks the meaning (names declared, numbers in
- *     range) and builds the plan's element;
+ *     else a Kafka config from the config table, checked for scope and value
+ *     (scenario-args.c);
+ *  2. the row's handler checks the meaning (names declared, scenario-lookup.c;
+ *     numbers in range) and builds the plan's element;
  *  3. only then, if the simulator cannot run it (support.h), the line is
  *     refused with a "not supported yet" error: a user always learns about a
  *     real mistake before learning about a missing feature.
  *
- * Parsing stops at the first error, whose message is the final one-line
- * "FILE:LINE:COL: error: ..." text. Names are looked up in hash tables that
- * only index the plan's arrays (never iterated, so no hash order leaks into
- * the plan). Everything a user can make us allocate has a limit.
+ * This file owns the lines: `at`, `every`, `run` and `expect`, and the one
+ * function that parses a line of tokens (parse_tokens). A file is a loop
+ * over it; ks_scenario_parse_line() is the same function over one line of
+ * text, against a plan that keeps the parser's state (Parser, owned by the
+ * plan), for the REPL and for actions added to a running simulation. A
+ * timeline line that fails puts the timeline state back as it was, so a bad
+ * line typed at a prompt changes nothing. Parsing a file stops at the first
+ * error, whose message is the final one-line "FILE:LINE:COL: error: ..."
+ * text. Names are looked up in hash tables that only index the plan's
+ * arrays (never iterated, so no hash order leaks into the plan). Everything
+ * a user can make us allocate has a limit.
  */
 #include "kafkasim/scenario.h"
 
@@ -55,29 +65,38 @@ static bool want_time(Parser *p, const char *example, KsTime *out, GError **erro
     return true;
 }
 
-static bool line_at(Parser *p, const KsToken *kw, GError **error)
+/* Parses the action of an `at` or `every` line, or of a line without
+ * either that runs it now, into @out. */
+static bool line_action(Parser *p, KsTime at, KsTime every, KsScenarioLine *out, GError **error)
+{
+    out->action = ks_scn_parse_action(p, at, every, error);
+    out->kind = out->action ? KS_SCENARIO_LINE_ACTION : KS_SCENARIO_LINE_NONE;
+    return out->action != NULL;
+}
+
+static bool line_at(Parser *p, const KsToken *kw, KsScenarioLine *out, GError **error)
 {
     const KsToken *tt = ks_scn_cur(p);
     KsTime at;
     if (!want_time(p, "at 5s crash broker 2", &at, error))
         return false;
     char b1[32], b2[32];
-    if (p->have_at && at < p->last_at)
+    if (p->tl.have_at && at < p->tl.last_at)
         return ks_scn_fail(p, tt, VALUE, error, "time goes backwards: %s is before %s (line %d)",
                            ks_scn_time_show(at, b1, sizeof b1),
-                           ks_scn_time_show(p->last_at, b2, sizeof b2), p->last_at_line);
+                           ks_scn_time_show(p->tl.last_at, b2, sizeof b2), p->tl.last_at_line);
     if (p->plan->has_run && at > p->plan->run_until)
         return ks_scn_fail(p, tt, VALUE, error, "%s is after the end of the run at %s (line %d)",
                            ks_scn_time_show(at, b1, sizeof b1),
                            ks_scn_time_show(p->plan->run_until, b2, sizeof b2),
                            p->plan->run_loc.line);
-    p->have_at = true;
-    p->last_at = at;
-    p->last_at_line = kw->line;
-    return ks_scn_parse_action(p, at, 0, error);
+    p->tl.have_at = true;
+    p->tl.last_at = at;
+    p->tl.last_at_line = kw->line;
+    return line_action(p, at, 0, out, error);
 }
 
-static bool line_every(Parser *p, const KsToken *kw, GError **error)
+static bool line_every(Parser *p, const KsToken *kw, KsScenarioLine *out, GError **error)
 {
     const KsToken *tt = ks_scn_cur(p);
     KsTime every;
@@ -92,15 +111,15 @@ static bool line_every(Parser *p, const KsToken *kw, GError **error)
                            ks_scn_time_show(every, b1, sizeof b1),
                            ks_scn_time_show(p->plan->run_until, b2, sizeof b2),
                            p->plan->run_loc.line);
-    if (!p->first_every_line) {
-        p->first_every_line = kw->line;
-        p->first_every_col = kw->col;
+    if (!p->tl.first_every_line) {
+        p->tl.first_every_line = kw->line;
+        p->tl.first_every_col = kw->col;
     }
-    if (every > p->max_every || !p->max_every_line) {
-        p->max_every = MAX(p->max_every, every);
-        p->max_every_line = kw->line;
+    if (every > p->tl.max_every || !p->tl.max_every_line) {
+        p->tl.max_every = MAX(p->tl.max_every, every);
+        p->tl.max_every_line = kw->line;
     }
-    return ks_scn_parse_action(p, every, every, error);
+    return line_action(p, every, every, out, error);
 }
 
 static bool line_run(Parser *p, const KsToken *kw, GError **error)
@@ -126,40 +145,50 @@ static bool line_run(Parser *p, const KsToken *kw, GError **error)
                            s);
     }
     /* `run for` counts from the latest `at` line above it. */
-    KsTime base = until || !p->have_at ? 0 : p->last_at;
+    KsTime base = until || !p->tl.have_at ? 0 : p->tl.last_at;
     char b1[32], b2[32];
     if (t > MAX_TIME - base)
         return ks_scn_fail(p, tt, VALUE, error, "the run would end after %s (365 days)",
                            ks_scn_time_show(MAX_TIME, b1, sizeof b1));
     KsTime end = base + t;
-    if (p->have_at && end < p->last_at)
+    if (p->tl.have_at && end < p->tl.last_at)
         return ks_scn_fail(p, tt, VALUE, error,
                            "the run ends at %s, before the action at %s on line %d",
                            ks_scn_time_show(end, b1, sizeof b1),
-                           ks_scn_time_show(p->last_at, b2, sizeof b2), p->last_at_line);
-    if (p->max_every_line && p->max_every > end)
+                           ks_scn_time_show(p->tl.last_at, b2, sizeof b2), p->tl.last_at_line);
+    if (p->tl.max_every_line && p->tl.max_every > end)
         return ks_scn_fail(p, tt, VALUE, error,
                            "the run ends at %s, before the `every` line %d first runs (at %s)",
-                           ks_scn_time_show(end, b1, sizeof b1), p->max_every_line,
-                           ks_scn_time_show(p->max_every, b2, sizeof b2));
+                           ks_scn_time_show(end, b1, sizeof b1), p->tl.max_every_line,
+                           ks_scn_time_show(p->tl.max_every, b2, sizeof b2));
     plan->has_run = true;
     plan->run_until = end;
     plan->run_loc = ks_scn_loc_of(kw);
     return true;
 }
 
-static bool line_expect(Parser *p, const KsToken *kw, GError **error)
+static bool line_expect(Parser *p, const KsToken *kw, KsScenarioLine *out, GError **error)
 {
     const CondRow *row = NULL;
     const KsToken *ct = NULL;
-    KsPlanExpect *e = ks_scn_parse_condition(p, kw, &row, &ct, error);
-    if (!e)
+    g_autoptr(KsPlanExpect) e = ks_scn_parse_condition(p, kw, &row, &ct, error);
+    if (!e || !ks_scn_check_cond_support(p, row, ct, error))
         return false;
-    g_ptr_array_add(p->plan->expects, e);
-    return ks_scn_check_cond_support(p, row, ct, error);
+    out->kind = KS_SCENARIO_LINE_EXPECT;
+    out->expect = g_steal_pointer(&e);
+    return true;
 }
 
-static bool parse_line(Parser *p, GError **error)
+/* Whether the line at @kw is an action without a time, to run now. */
+static bool is_now_action(Parser *p, const KsToken *kw)
+{
+    if (!p->allow_now)
+        return false;
+    /* `set` is a declaration until the timeline begins, then an action. */
+    return ks_scn_is_action_verb(kw) || (p->tl.decls_done && ks_scn_tok_is(kw, "set"));
+}
+
+static bool parse_line(Parser *p, KsScenarioLine *out, GError **error)
 {
     const KsToken *kw = ks_scn_cur(p);
     if (kw->kind != KS_TOK_WORD) {
@@ -169,18 +198,49 @@ static bool parse_line(Parser *p, GError **error)
     }
     bool at = ks_scn_tok_is(kw, "at"), every = ks_scn_tok_is(kw, "every"),
          run = ks_scn_tok_is(kw, "run"), expect = ks_scn_tok_is(kw, "expect");
-    if (!(at || every || run || expect))
+    bool now = !(at || every || run || expect) && is_now_action(p, kw);
+    if (!(at || every || run || expect || now)) {
+        out->kind = KS_SCENARIO_LINE_DECLARATION;
         return ks_scn_parse_declaration(p, kw, error);
+    }
     if (!ks_scn_finish_declarations(p, kw->line, error))
         return false;
+    if (now)
+        return line_action(p, KS_SCENARIO_NOW, 0, out, error);
     ks_scn_advance(p);
     if (at)
-        return line_at(p, kw, error);
+        return line_at(p, kw, out, error);
     if (every)
-        return line_every(p, kw, error);
-    if (run)
-        return line_run(p, kw, error);
-    return line_expect(p, kw, error);
+        return line_every(p, kw, out, error);
+    if (expect)
+        return line_expect(p, kw, out, error);
+    out->kind = KS_SCENARIO_LINE_RUN;
+    return line_run(p, kw, error);
+}
+
+/* Parses the line of tokens @toks (@n of them, the last KS_TOK_EOL) into
+ * @out: the one implementation of a line, for files and single lines alike.
+ * A line that fails leaves the timeline as it was, except that declarations
+ * a timeline line closed stay closed (their defaults are resolved). */
+static bool parse_tokens(Parser *p, const KsToken *toks, guint n, KsScenarioLine *out,
+                         GError **error)
+{
+    *out = (KsScenarioLine){0};
+    p->toks = toks;
+    p->n = n;
+    p->pos = 0;
+    Timeline mark = p->tl;
+    if (parse_line(p, out, error))
+        return true;
+    ks_scenario_line_clear(out);
+    for (guint i = mark.n_added; i < p->added->len; i++)
+        g_hash_table_remove(p->brokers,
+                            GINT_TO_POINTER((int)g_array_index(p->added, KsBrokerId, i)));
+    g_array_set_size(p->added, mark.n_added);
+    mark.decls_done = p->tl.decls_done;
+    mark.timeline_line = p->tl.timeline_line;
+    p->tl = mark;
+    return false;
 }
 
 static gint cmp_action(gconstpointer a, gconstpointer b)
@@ -202,49 +262,42 @@ static bool finish(Parser *p, GError **error)
     if (!ks_scn_finish_declarations(p, 0, error))
         return false;
     KsPlan *plan = p->plan;
-    if (p->first_every_line && !plan->has_run)
+    if (p->tl.first_every_line && !plan->has_run)
         return ks_scn_fail_at(
-            p, p->first_every_line, p->first_every_col, VALUE, error,
+            p, p->tl.first_every_line, p->tl.first_every_col, VALUE, error,
             "every repeats until the end of the run, but there is no run line; add "
             "`run until TIME` or `run for DURATION`");
     if (!plan->has_run)
-        plan->run_until = p->have_at ? p->last_at : 0;
+        plan->run_until = p->tl.have_at ? p->tl.last_at : 0;
     g_ptr_array_sort(plan->actions, cmp_action);
     g_ptr_array_sort(plan->brokers, cmp_broker);
     return true;
 }
 
-static void parser_clear(Parser *p)
+static void parser_free(gpointer data)
 {
-    g_clear_pointer(&p->nodes, g_hash_table_unref);
-    g_clear_pointer(&p->brokers, g_hash_table_unref);
-    g_clear_pointer(&p->added, g_array_unref);
-    g_clear_pointer(&p->topics, g_hash_table_unref);
-    g_clear_pointer(&p->topic_norm, g_hash_table_unref);
-    g_clear_pointer(&p->topic_aux, g_array_unref);
-    g_clear_pointer(&p->producer_part, g_array_unref);
-    g_clear_pointer(&p->producer_checks, g_array_unref);
-    g_clear_pointer(&p->clients, g_hash_table_unref);
-    g_clear_pointer(&p->groups, g_hash_table_unref);
+    Parser *p = data;
+    g_hash_table_unref(p->nodes);
+    g_hash_table_unref(p->brokers);
+    g_array_unref(p->added);
+    g_hash_table_unref(p->topics);
+    g_hash_table_unref(p->topic_norm);
+    g_array_unref(p->topic_aux);
+    g_array_unref(p->producer_part);
+    g_array_unref(p->producer_checks);
+    g_hash_table_unref(p->clients);
+    g_hash_table_unref(p->groups);
+    g_free(p);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Public API                                                                 */
-
-KsPlan *ks_scenario_parse_full(const char *file, const char *text, size_t len, unsigned flags,
-                               GError **error)
+/* The parser state of @plan, new (and owned by @plan) if it has none. */
+static Parser *plan_parser(KsPlan *plan, unsigned flags)
 {
-    g_return_val_if_fail(file, NULL);
-    g_return_val_if_fail(text || len == 0, NULL);
-    g_return_val_if_fail(!error || !*error, NULL);
-    if (len > MAX_FILE_BYTES) {
-        ks_lex_set_error(error, KS_SCENARIO_ERROR_IO, file, 1, 1,
-                         "the file is larger than 16 MiB; scenarios are limited to that");
-        return NULL;
-    }
-    g_autoptr(KsPlan) plan = ks_plan_new(file);
-    Parser p = {
-        .file = file,
+    if (plan->parser)
+        return plan->parser;
+    Parser *p = g_new0(Parser, 1);
+    *p = (Parser){
+        .file = plan->file,
         .plan = plan,
         .allow_unsupported = flags & KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED,
         .nodes = g_hash_table_new(g_str_hash, g_str_equal),
@@ -258,32 +311,91 @@ KsPlan *ks_scenario_parse_full(const char *file, const char *text, size_t len, u
         .clients = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free),
         .groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free),
     };
+    plan->parser = p;
+    plan->parser_free = parser_free;
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public API                                                                 */
+
+void ks_scenario_line_clear(KsScenarioLine *line)
+{
+    g_return_if_fail(line);
+    g_clear_pointer(&line->action, ks_plan_action_free);
+    g_clear_pointer(&line->expect, ks_plan_expect_free);
+    line->kind = KS_SCENARIO_LINE_NONE;
+}
+
+bool ks_scenario_parse_line(KsPlan *plan, const char *text, int line_no, KsScenarioLine *out,
+                            GError **error)
+{
+    g_return_val_if_fail(plan && text && out && line_no >= 1, false);
+    g_return_val_if_fail(!error || !*error, false);
+    *out = (KsScenarioLine){0};
+    Parser *p = plan_parser(plan, 0);
+    size_t len = strlen(text);
+    const char *nl = memchr(text, '\n', len);
+    if (nl && nl + 1 != text + len) {
+        ks_lex_set_error(error, SYNTAX, p->file, line_no, (int)(nl - text) + 1,
+                         "one line at a time: the text goes on after its end of line");
+        return false;
+    }
+    g_autoptr(KsLexer) lx = ks_lexer_new(p->file, text, len);
+    ks_lexer_set_next_line(lx, line_no);
+    const KsToken *toks;
+    guint n;
+    KsLexResult r = ks_lexer_next_line(lx, &toks, &n, error);
+    if (r == KS_LEX_ERROR)
+        return false;
+    if (r == KS_LEX_END || n == 1)
+        return true; /* blank or comment */
+    bool allow_now = p->allow_now;
+    p->allow_now = true;
+    bool ok = parse_tokens(p, toks, n, out, error);
+    p->allow_now = allow_now;
+    return ok;
+}
+
+bool ks_scenario_finish(KsPlan *plan, GError **error)
+{
+    g_return_val_if_fail(plan, false);
+    return finish(plan_parser(plan, 0), error);
+}
+
+KsPlan *ks_scenario_parse_full(const char *file, const char *text, size_t len, unsigned flags,
+                               GError **error)
+{
+    g_return_val_if_fail(file, NULL);
+    g_return_val_if_fail(text || len == 0, NULL);
+    g_return_val_if_fail(!error || !*error, NULL);
+    if (len > MAX_FILE_BYTES) {
+        ks_lex_set_error(error, KS_SCENARIO_ERROR_IO, file, 1, 1,
+                         "the file is larger than 16 MiB; scenarios are limited to that");
+        return NULL;
+    }
+    g_autoptr(KsPlan) plan = ks_plan_new(file);
+    Parser *p = plan_parser(plan, flags);
     g_autoptr(KsLexer) lx = ks_lexer_new(file, text ? text : "", len);
-    bool ok = true;
     for (;;) {
         const KsToken *toks;
         guint n;
         KsLexResult r = ks_lexer_next_line(lx, &toks, &n, error);
         if (r == KS_LEX_END)
             break;
-        if (r == KS_LEX_ERROR) {
-            ok = false;
-            break;
-        }
+        if (r == KS_LEX_ERROR)
+            return NULL;
         if (n == 1)
             continue; /* blank or comment */
-        p.toks = toks;
-        p.n = n;
-        p.pos = 0;
-        if (!parse_line(&p, error)) {
-            ok = false;
-            break;
-        }
+        KsScenarioLine line;
+        if (!parse_tokens(p, toks, n, &line, error))
+            return NULL;
+        if (line.action)
+            g_ptr_array_add(plan->actions, g_steal_pointer(&line.action));
+        if (line.expect)
+            g_ptr_array_add(plan->expects, g_steal_pointer(&line.expect));
     }
-    if (ok)
-        ok = finish(&p, error);
-    parser_clear(&p);
-    if (!ok)
+    if (!finish(p, error))
         return NULL;
     return g_steal_pointer(&plan);
 }
