@@ -60,11 +60,7 @@ static bool act_add_broker(Parser *p, const ActionRow *row, const KsToken *head,
     int64_t id;
     if (!ks_scn_arg_int(p, ai, 0, INT32_MAX, &id, error))
         return false;
-    const Arg *an = ks_scn_need(p, a, &row->spec, head, "node", error);
-    if (!an || !ks_scn_arg_node(p, an, &act->node, error))
-        return false;
-    const Arg *ar = ks_scn_get(a, "rack");
-    if (ar && !ks_scn_arg_name(p, ar, "a rack name", &act->rack, error))
+    if (!ks_scn_broker_place(p, &row->spec, head, a, &act->node, &act->rack, error))
         return false;
     if (!ks_scn_add_broker(p, ks_scn_scalar(ai), id, error))
         return false;
@@ -120,22 +116,29 @@ static bool act_start_consumer(Parser *p, const ActionRow *row, const KsToken *h
     return true;
 }
 
+/* The action's client, the line's first value, declared by a line of
+ * @kind. */
+static bool act_client(Parser *p, Args *a, ClientKind kind, KsPlanAction *act, GError **error)
+{
+    const Arg *an = a->pos->pdata[0];
+    const char *what = kind == CLIENT_CONSUMER ? "a consumer name" : "a producer name";
+    if (!ks_scn_arg_name(p, an, what, &act->name, error))
+        return false;
+    if (kind == CLIENT_CONSUMER)
+        return ks_scn_find_consumer(p, ks_scn_scalar(an), act->name, error);
+    return ks_scn_find_producer(p, ks_scn_scalar(an), act->name, error);
+}
+
 static bool act_consumer(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                          KsPlanAction *act, GError **error)
 {
-    const Arg *an = a->pos->pdata[0];
-    if (!ks_scn_arg_name(p, an, "a consumer name", &act->name, error))
-        return false;
-    return ks_scn_find_consumer(p, ks_scn_scalar(an), act->name, error);
+    return act_client(p, a, CLIENT_CONSUMER, act, error);
 }
 
 static bool act_producer(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                          KsPlanAction *act, GError **error)
 {
-    const Arg *an = a->pos->pdata[0];
-    if (!ks_scn_arg_name(p, an, "a producer name", &act->name, error))
-        return false;
-    return ks_scn_find_producer(p, ks_scn_scalar(an), act->name, error);
+    return act_client(p, a, CLIENT_PRODUCER, act, error);
 }
 
 static bool act_produce(Parser *p, const ActionRow *row, const KsToken *head, Args *a,

@@ -190,6 +190,16 @@ static bool decl_node(Parser *p, const DeclRow *row, const KsToken *head, Args *
     return add_node(p, ks_scn_scalar(an), name, zone, ks_scn_loc_of(head), error);
 }
 
+bool ks_scn_broker_place(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, char **node,
+                         char **rack, GError **error)
+{
+    const Arg *an = ks_scn_need(p, a, spec, head, "node", error);
+    if (!an || !ks_scn_arg_node(p, an, node, error))
+        return false;
+    const Arg *ar = ks_scn_get(a, "rack");
+    return !ar || ks_scn_arg_name(p, ar, "a rack name", rack, error);
+}
+
 static bool decl_broker(Parser *p, const DeclRow *row, const KsToken *head, Args *a, GError **error)
 {
     const Arg *ai = a->pos->pdata[0];
@@ -202,11 +212,7 @@ static bool decl_broker(Parser *p, const DeclRow *row, const KsToken *head, Args
     b->id = (KsBrokerId)id;
     b->loc = ks_scn_loc_of(head);
     g_ptr_array_add(p->plan->brokers, b);
-    const Arg *an = ks_scn_need(p, a, &row->spec, head, "node", error);
-    if (!an || !ks_scn_arg_node(p, an, &b->node, error))
-        return false;
-    const Arg *ar = ks_scn_get(a, "rack");
-    if (ar && !ks_scn_arg_name(p, ar, "a rack name", &b->rack, error))
+    if (!ks_scn_broker_place(p, &row->spec, head, a, &b->node, &b->rack, error))
         return false;
     b->configs = g_steal_pointer(&a->configs);
     return true;

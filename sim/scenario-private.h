@@ -366,6 +366,11 @@ bool ks_scn_define_consumer(Parser *p, const KsToken *nt, const char *name, cons
 /* Once the declarations are over: defaults resolved, counts checked. */
 bool ks_scn_finish_declarations(Parser *p, int line, GError **error);
 
+/* A broker's node= (required, a declared node) and rack= (optional) of a
+ * `broker` declaration or an `add broker` action. */
+bool ks_scn_broker_place(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, char **node,
+                         char **rack, GError **error);
+
 /* Parses a declaration line whose keyword @kw is at the cursor; refuses it
  * once the timeline has begun. */
 bool ks_scn_parse_declaration(Parser *p, const KsToken *kw, GError **error);
