@@ -99,6 +99,12 @@ typedef struct {
     int explicit_line;  /* line of its `group` declaration; 0: implicit */
 } GroupInfo;
 
+/* A declaration line given to ks_scenario_parse_line(). */
+typedef struct {
+    char *text;
+    int line_no;
+} DeclLine;
+
 /* What a line may change of the timeline; saved before each line and put
  * back if the line fails, so a failed timeline line changes nothing. */
 typedef struct {
@@ -124,6 +130,9 @@ typedef struct {
     KsPlan *plan;
     bool allow_unsupported;
     bool allow_now; /* an action line may leave out `at TIME` */
+    /* Declarations parsed one line at a time, as DeclLine, so the plan can
+     * be rebuilt as it was when a line fails; NULL until the first. */
+    GPtrArray *decl_lines;
 
     /* The current line. */
     const KsToken *toks;

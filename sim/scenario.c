@@ -220,8 +220,7 @@ static bool parse_line(Parser *p, KsScenarioLine *out, GError **error)
 
 /* Parses the line of tokens @toks (@n of them, the last KS_TOK_EOL) into
  * @out: the one implementation of a line, for files and single lines alike.
- * A line that fails leaves the timeline as it was, except that declarations
- * a timeline line closed stay closed (their defaults are resolved). */
+ * A line that fails leaves the timeline state as it was. */
 static bool parse_tokens(Parser *p, const KsToken *toks, guint n, KsScenarioLine *out,
                          GError **error)
 {
@@ -237,8 +236,6 @@ static bool parse_tokens(Parser *p, const KsToken *toks, guint n, KsScenarioLine
         g_hash_table_remove(p->brokers,
                             GINT_TO_POINTER((int)g_array_index(p->added, KsBrokerId, i)));
     g_array_set_size(p->added, mark.n_added);
-    mark.decls_done = p->tl.decls_done;
-    mark.timeline_line = p->tl.timeline_line;
     p->tl = mark;
     return false;
 }
@@ -287,6 +284,8 @@ static void parser_free(gpointer data)
     g_array_unref(p->producer_checks);
     g_hash_table_unref(p->clients);
     g_hash_table_unref(p->groups);
+    if (p->decl_lines)
+        g_ptr_array_unref(p->decl_lines);
     g_free(p);
 }
 
@@ -327,13 +326,12 @@ void ks_scenario_line_clear(KsScenarioLine *line)
     line->kind = KS_SCENARIO_LINE_NONE;
 }
 
-bool ks_scenario_parse_line(KsPlan *plan, const char *text, int line_no, KsScenarioLine *out,
-                            GError **error)
+/* Parses @text, one line numbered @line_no, with ks_scenario_parse_line()'s
+ * rules. */
+static bool parse_text(Parser *p, const char *text, int line_no, KsScenarioLine *out,
+                       GError **error)
 {
-    g_return_val_if_fail(plan && text && out && line_no >= 1, false);
-    g_return_val_if_fail(!error || !*error, false);
     *out = (KsScenarioLine){0};
-    Parser *p = plan_parser(plan, 0);
     size_t len = strlen(text);
     const char *nl = memchr(text, '\n', len);
     if (nl && nl + 1 != text + len) {
@@ -355,6 +353,68 @@ bool ks_scenario_parse_line(KsPlan *plan, const char *text, int line_no, KsScena
     bool ok = parse_tokens(p, toks, n, out, error);
     p->allow_now = allow_now;
     return ok;
+}
+
+static void decl_line_free(gpointer data)
+{
+    DeclLine *d = data;
+    g_free(d->text);
+    g_free(d);
+}
+
+/* Puts @plan back as its recorded declaration lines made it, after a line
+ * that failed while the declarations were open (a declaration can fail
+ * half made). The lines are parsed again into a new plan, whose contents
+ * then replace @plan's: the same lines give the same plan. */
+static void rebuild_declarations(KsPlan *plan)
+{
+    Parser *old = plan->parser;
+    g_autoptr(KsPlan) fresh = ks_plan_new(plan->file);
+    Parser *p =
+        plan_parser(fresh, old->allow_unsupported ? KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED : 0);
+    for (guint i = 0; old->decl_lines && i < old->decl_lines->len; i++) {
+        const DeclLine *d = old->decl_lines->pdata[i];
+        KsScenarioLine out;
+        bool ok = parse_text(p, d->text, d->line_no, &out, NULL);
+        g_assert(ok && out.kind == KS_SCENARIO_LINE_DECLARATION); /* it parsed before */
+    }
+    p->decl_lines = g_steal_pointer(&old->decl_lines);
+    KsPlan swap = *plan;
+    *plan = *fresh;
+    *fresh = swap;
+    /* The caller's actions and expects stay where they were. */
+    GPtrArray *actions = plan->actions, *expects = plan->expects;
+    plan->actions = fresh->actions;
+    plan->expects = fresh->expects;
+    fresh->actions = actions;
+    fresh->expects = expects;
+    p->plan = plan;
+    p->file = plan->file;
+    old->plan = fresh;
+    old->file = fresh->file;
+}
+
+bool ks_scenario_parse_line(KsPlan *plan, const char *text, int line_no, KsScenarioLine *out,
+                            GError **error)
+{
+    g_return_val_if_fail(plan && text && out && line_no >= 1, false);
+    g_return_val_if_fail(!error || !*error, false);
+    Parser *p = plan_parser(plan, 0);
+    bool decls_open = !p->tl.decls_done;
+    if (!parse_text(p, text, line_no, out, error)) {
+        if (decls_open)
+            rebuild_declarations(plan);
+        return false;
+    }
+    if (out->kind == KS_SCENARIO_LINE_DECLARATION) {
+        if (!p->decl_lines)
+            p->decl_lines = g_ptr_array_new_with_free_func(decl_line_free);
+        DeclLine *d = g_new0(DeclLine, 1);
+        d->text = g_strdup(text);
+        d->line_no = line_no;
+        g_ptr_array_add(p->decl_lines, d);
+    }
+    return true;
 }
 
 bool ks_scenario_finish(KsPlan *plan, GError **error)

@@ -2086,6 +2086,50 @@ static void test_scenario_bad_line_leaves_the_plan_unchanged(void **state)
     assert_non_null(m2);
 }
 
+/* While a plan built line by line still takes declarations, a line that
+ * fails, half made or not, leaves nothing of itself behind. */
+static void test_scenario_bad_declaration_line_leaves_nothing(void **state)
+{
+    g_autoptr(KsPlan) plan = ks_plan_new("test.ks");
+    KsScenarioLine l = line_ok(plan, "cluster nodes=3 brokers-per-node=1", 1);
+    ks_assert_i64_eq(l.kind, KS_SCENARIO_LINE_DECLARATION);
+    line_ok(plan, "topic t", 2);
+    /* Refused after it was built: the consumer, its implicit group and its
+     * name are all gone again. */
+    if (!ks_support_decl(KS_DECL_CONSUMER)) {
+        g_autofree char *m1 = line_err(plan, "consumer c group=g topics=t", 3);
+        ks_assert_str_eq(m1, "test.ks:3:1: error: 'consumer' is not supported yet: consumers "
+                             "arrive with consumer groups");
+        ks_assert_i64_eq(plan->consumers->len, 0);
+        ks_assert_i64_eq(plan->groups->len, 0);
+    }
+    line_ok(plan, "producer c topic=t", 3);
+    ks_assert_i64_eq(plan->producers->len, 1);
+    /* A broker declared by a line that then fails is not declared. */
+    g_autofree char *m2 = line_err(plan, "broker 7 node=nowhere", 4);
+    assert_non_null(strstr(m2, "node 'nowhere' is not declared"));
+    g_autofree char *m3 = line_err(plan, "broker 7 node=nowhere", 4);
+    ks_assert_str_eq(m3, m2);
+    /* A timeline line that fails leaves the declarations open... */
+    g_autofree char *m4 = line_err(plan, "at 1s crash broker 9", 4);
+    assert_non_null(strstr(m4, "broker 9 is not declared"));
+    KsScenarioLine d = line_ok(plan, "set num.partitions=4", 4);
+    ks_assert_i64_eq(d.kind, KS_SCENARIO_LINE_DECLARATION);
+    /* ... and the plan ends as the same lines in a file end. */
+    KsScenarioLine a = line_ok(plan, "at 1s crash broker 1", 5);
+    g_ptr_array_add(plan->actions, g_steal_pointer(&a.action));
+    g_autoptr(GError) error = NULL;
+    assert_true(ks_scenario_finish(plan, &error));
+    static const char file[] = "cluster nodes=3 brokers-per-node=1\ntopic t\nproducer c topic=t\n"
+                               "set num.partitions=4\nat 1s crash broker 1\n";
+    g_autoptr(KsPlan) whole = ks_scenario_parse("test.ks", file, strlen(file), NULL);
+    assert_non_null(whole);
+    g_autofree char *x = describe_plan(whole);
+    g_autofree char *y = describe_plan(plan);
+    ks_assert_str_eq(y, x);
+    ks_assert_i64_eq(((const KsPlanTopic *)plan->topics->pdata[0])->partitions, 4);
+}
+
 /* A line without `at TIME` runs now; expect and run lines keep their
  * meaning; blank lines and comments are nothing. */
 static void test_scenario_line_now_and_kinds(void **state)
@@ -2176,6 +2220,7 @@ int main(void)
         cmocka_unit_test(test_scenario_lines_one_by_one_equal_the_file),
         cmocka_unit_test(test_scenario_bad_line_leaves_the_plan_unchanged),
         cmocka_unit_test(test_scenario_line_now_and_kinds),
+        cmocka_unit_test(test_scenario_bad_declaration_line_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

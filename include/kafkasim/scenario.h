@@ -104,9 +104,9 @@ void ks_scenario_line_clear(KsScenarioLine *line);
  * run or expect line has been parsed. A `run` line is applied to @plan.
  *
  * Returns true and fills @out, or false with @error set and @out zeroed.
- * A timeline, run or expect line that fails leaves @plan and its parser
- * state as they were; a declaration that fails may have declared part of
- * itself (as in a file, where the first error ends the parse).
+ * A line that fails leaves @plan and its parser state as they were; a plan
+ * still taking declarations is rebuilt from its earlier lines for that, so
+ * pointers to its nodes, brokers, topics, ... do not survive a failed line.
  */
 bool ks_scenario_parse_line(KsPlan *plan, const char *text, int line_no, KsScenarioLine *out,
                             GError **error);
