@@ -435,6 +435,22 @@ void ks_broker_crash_process(KsSim *sim, KsBroker *broker);
 void ks_partition_update_availability(KsSim *sim, KsPartition *part);
 bool ks_partition_available(const KsSim *sim, const KsPartition *part);
 
+/* fetcher.c: follower fetch sessions (ReplicaFetcherThread). */
+/* lastCaughtUpTime of follower @r as its leader sees it. */
+KsTime ks_fetcher_last_caught_up(const KsReplica *r);
+/* The leader's log or HW of @part changed: every follower hears of it. */
+void ks_fetcher_mark_followers_dirty(KsPartition *part);
+/* Answers every follower session parked at @part's leader that covers it. */
+void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part);
+/* @r joins its broker's session with @leader and is fetched for. */
+void ks_fetcher_join(KsSim *sim, KsReplica *r, KsBroker *leader);
+/* @r leaves its session, if it is in one. */
+void ks_fetcher_remove(KsReplica *r);
+/* @b's process died: its sessions and those fetching from it break. */
+void ks_fetcher_broker_died(KsSim *sim, KsBroker *b);
+/* Frees one entry of KsBroker.fetchers (NULL: none). */
+void ks_fetcher_free(gpointer data);
+
 /* registry.c: ZooKeeper sessions, broker registration, /controller.
  * Registering fails (false) while the broker's previous session lives. */
 void ks_registry_init_broker(KsBroker *broker);
