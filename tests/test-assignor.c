@@ -369,9 +369,9 @@ static void test_assignor_sticky_reference_cases(void **state)
 
 /* ------------------------------------------ naive range and roundrobin */
 
-/* The naive versions work on text: a member's assignment is a sorted list
- * of "topic-p" strings built straight from the rules in assignors.md, with
- * byte-order comparisons (every name in the random groups is ASCII). */
+/* The naive versions build each member's list straight from the rules in
+ * assignors.md, with byte-order comparisons (every name in the random
+ * groups is ASCII), then sort it for the comparison. */
 
 static bool naive_subscribes(const KsAssignorMember *m, const char *topic)
 {
@@ -414,25 +414,28 @@ static int32_t naive_partitions(const Group *g, const char *topic)
     return 0;
 }
 
-/* The position of member @m in the group, to store its list. */
-static size_t naive_index(const Group *g, const KsAssignorMember *m)
+/* Gives @topic's partition @p to member @m of @g, in @lists. */
+static void naive_give(const Group *g, GArray **lists, const KsAssignorMember *m, const char *topic,
+                       int32_t p)
 {
-    return (size_t)(m - &g_array_index(g->members, KsAssignorMember, 0));
+    KsTopicPartition tp = {topic, p};
+    g_array_append_val(lists[m - &g_array_index(g->members, KsAssignorMember, 0)], tp);
 }
 
-static void naive_give(GPtrArray **lists, size_t member, const char *topic, int32_t p)
+static GArray **naive_lists(size_t n)
 {
-    g_ptr_array_add(lists[member], g_strdup_printf("%s-%d", topic, p));
+    GArray **lists = g_new0(GArray *, n + 1);
+    for (size_t i = 0; i < n; i++)
+        lists[i] = g_array_new(FALSE, FALSE, sizeof(KsTopicPartition));
+    return lists;
 }
 
 /* Section 1: per topic, member i of C gets P / C partitions, one more if
  * i < P % C, starting at i * (P / C) + min(i, P % C). */
-static GPtrArray **naive_range(const Group *g)
+static GArray **naive_range(const Group *g)
 {
     size_t n = g->members->len;
-    GPtrArray **lists = g_new0(GPtrArray *, n + 1);
-    for (size_t i = 0; i < n; i++)
-        lists[i] = g_ptr_array_new_with_free_func(g_free);
+    GArray **lists = naive_lists(n);
     for (guint t = 0; t < g->topics->len; t++) {
         const char *topic = g_array_index(g->topics, KsAssignorTopic, t).name;
         int32_t p = naive_partitions(g, topic);
@@ -450,7 +453,7 @@ static GPtrArray **naive_range(const Group *g)
         for (int32_t i = 0; i < (int32_t)c; i++) {
             int32_t start = i * q + MIN(i, e), len = q + (i < e ? 1 : 0);
             for (int32_t k = start; k < start + len; k++)
-                naive_give(lists, naive_index(g, subs[i]), topic, k);
+                naive_give(g, lists, subs[i], topic, k);
         }
     }
     return lists;
@@ -464,14 +467,13 @@ static int compare_strings(gconstpointer a, gconstpointer b)
 /* Section 2: every subscribed, existing topic by name, partitions in order,
  * dealt by a cursor on the circle of sorted members that skips members not
  * subscribed to the topic and is never reset. */
-static GPtrArray **naive_roundrobin(const Group *g)
+static GArray **naive_roundrobin(const Group *g)
 {
     size_t n = g->members->len;
-    GPtrArray **lists = g_new0(GPtrArray *, n + 1);
+    GArray **lists = naive_lists(n);
     g_autofree const KsAssignorMember **order = g_new0(const KsAssignorMember *, n + 1);
     g_autoptr(GPtrArray) topics = g_ptr_array_new();
     for (size_t i = 0; i < n; i++) {
-        lists[i] = g_ptr_array_new_with_free_func(g_free);
         order[i] = &g_array_index(g->members, KsAssignorMember, i);
         for (size_t k = 0; k < order[i]->n_topics; k++) {
             const char *topic = order[i]->topics[k];
@@ -490,36 +492,11 @@ static GPtrArray **naive_roundrobin(const Group *g)
         for (int32_t p = 0; p < naive_partitions(g, topic); p++) {
             while (!naive_subscribes(order[cursor], topic))
                 cursor = (cursor + 1) % n;
-            naive_give(lists, naive_index(g, order[cursor]), topic, p);
+            naive_give(g, lists, order[cursor], topic, p);
             cursor = (cursor + 1) % n;
         }
     }
     return lists;
-}
-
-/* "t-10" after "t-9": topic by bytes, then partition by number. */
-static int compare_tp_names(gconstpointer a, gconstpointer b)
-{
-    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    const char *dx = strrchr(x, '-'), *dy = strrchr(y, '-');
-    size_t lx = (size_t)(dx - x), ly = (size_t)(dy - y);
-    int c = strncmp(x, y, MIN(lx, ly));
-    if (c != 0)
-        return c;
-    if (lx != ly)
-        return lx < ly ? -1 : 1;
-    int px = atoi(dx + 1), py = atoi(dy + 1);
-    return (px > py) - (px < py);
-}
-
-static char *naive_format(GPtrArray *list)
-{
-    g_ptr_array_sort(list, compare_tp_names);
-    GString *s = g_string_new("[");
-    for (guint i = 0; i < list->len; i++)
-        g_string_append_printf(s, "%s%s", i > 0 ? ", " : "", (const char *)list->pdata[i]);
-    g_string_append_c(s, ']');
-    return g_string_free(s, FALSE);
 }
 
 static char *describe_group(const Group *g)
@@ -580,9 +557,6 @@ static Group *random_group(GRand *rand)
     pick_distinct(rand, G_N_ELEMENTS(instance_pool), G_N_ELEMENTS(instance_pool), instances);
     size_t next_instance = 0;
     bool uniform = g_rand_boolean(rand);
-    const char *shared[G_N_ELEMENTS(topic_pool) + 1] = {NULL};
-    for (size_t i = 0; i < n_topics; i++)
-        shared[i] = topic_pool[topics[i]];
     for (size_t i = 0; i < n_members; i++) {
         const char *subs[G_N_ELEMENTS(topic_pool) + 1] = {NULL};
         size_t n_subs = 0;
@@ -593,27 +567,29 @@ static Group *random_group(GRand *rand)
         const char *instance = NULL;
         if (next_instance < G_N_ELEMENTS(instance_pool) && g_rand_int_range(rand, 0, 3) == 0)
             instance = instance_pool[instances[next_instance++]];
-        group_add_member(g, member_pool[members[i]], instance, uniform ? shared : subs);
+        group_add_member(g, member_pool[members[i]], instance, subs);
     }
     return g;
 }
 
-static void compare_with_naive(KsAssignorKind kind, GPtrArray **(*naive)(const Group *))
+static void compare_with_naive(KsAssignorKind kind, GArray **(*naive)(const Group *))
 {
     g_autoptr(GRand) rand = g_rand_new_with_seed(20241025);
     for (int round = 0; round < 400; round++) {
         g_autoptr(Group) g = random_group(rand);
         g_autoptr(KsAssignment) a = group_assign(g, kind);
-        GPtrArray **want = naive(g);
+        GArray **want = naive(g);
         for (guint i = 0; i < g->members->len; i++) {
-            g_autofree char *expected = naive_format(want[i]);
+            g_array_sort(want[i], compare_tp);
+            g_autofree char *expected =
+                format_tps((const KsTopicPartition *)(void *)want[i]->data, want[i]->len);
             g_autofree char *got = format_member(a, i);
             if (strcmp(expected, got) != 0) {
                 g_autofree char *desc = describe_group(g);
                 fail_msg("%s, round %d, %s: got %s, expected %s\n  %s", ks_assignor_name(kind),
                          round, ks_assignment_member_id(a, i), got, expected, desc);
             }
-            g_ptr_array_unref(want[i]);
+            g_array_unref(want[i]);
         }
         g_free(want);
     }
@@ -781,12 +757,6 @@ static void check_cooperative_two_steps(const Group *g, int32_t generation, bool
     ks_assert_i64_eq(ks_assignment_n_withheld(second), 0);
     ks_assert_i64_eq(count_moved(again, second), 0);
     check_uniform_balance(again, second);
-    for (size_t w = 0; w < ks_assignment_n_withheld(first); w++) {
-        size_t to = 0;
-        KsTopicPartition tp = ks_assignment_withheld(first, w, &to);
-        (void)tp;
-        assert_true(to < ks_assignment_n_members(second));
-    }
 }
 
 /* Different subscriptions: every partition of a subscribed topic goes to
@@ -1002,6 +972,35 @@ static void test_assignor_sticky_double_claim_goes_elsewhere(void **state)
     }
 }
 
+/* Which members keep maxQuota follows Kafka's HashMap of members: ten
+ * members own 3 of topic t's 30 partitions, four join; 14 members need 2
+ * each and two may keep 3. In a HashMap of 14 member ids (capacity 32) the
+ * first owners of 3 are consumer-6 and consumer-5, and they keep theirs.
+ * Expected lists from Kafka 3.9's StickyAssignor on this input. */
+static void test_assignor_sticky_follows_java_hashmap_order(void **state)
+{
+    (void)state;
+    const char *const topics[] = {"t", NULL};
+    const char *const want[] = {
+        "[t-0, t-1]",         "[t-3, t-4]",         "[t-6, t-7]",   "[t-9, t-10]",  "[t-12, t-13]",
+        "[t-15, t-16, t-17]", "[t-18, t-19, t-20]", "[t-21, t-22]", "[t-24, t-25]", "[t-27, t-28]",
+        "[t-2, t-14]",        "[t-5, t-23]",        "[t-8, t-26]",  "[t-11, t-29]"};
+    g_autoptr(Group) g = group_new();
+    group_add_topic(g, "t", 30);
+    for (int i = 0; i < 14; i++) {
+        g_autofree char *id = g_strdup_printf("consumer-%d", i);
+        KsAssignorMember *m = group_add_member(g, id, NULL, topics);
+        KsTopicPartition owned[3] = {{"t", 3 * i}, {"t", 3 * i + 1}, {"t", 3 * i + 2}};
+        if (i < 10)
+            member_set_owned(g, m, owned, 3, 1);
+    }
+    g_autoptr(KsAssignment) a = group_assign(g, KS_ASSIGNOR_STICKY);
+    for (size_t i = 0; i < 14; i++) {
+        g_autofree char *got = format_member(a, i);
+        ks_assert_str_eq(got, want[i]);
+    }
+}
+
 /* More members than partitions: the extra members get nothing and every
  * member still appears. */
 static void test_assignor_extra_members_idle(void **state)
@@ -1057,6 +1056,7 @@ int main(void)
         cmocka_unit_test(test_assignor_sticky_balances_mixed_subscriptions),
         cmocka_unit_test(test_assignor_sticky_stale_generation_loses_its_claims),
         cmocka_unit_test(test_assignor_sticky_double_claim_goes_elsewhere),
+        cmocka_unit_test(test_assignor_sticky_follows_java_hashmap_order),
         cmocka_unit_test(test_assignor_extra_members_idle),
         cmocka_unit_test(test_assignor_names_and_protocols),
     };
