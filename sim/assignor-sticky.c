@@ -34,6 +34,12 @@
  * difference) improved. Kafka's guarantee is the one
  * AbstractStickyAssignorTest.verifyValidityAndBalance checks: no member
  * with 2+ fewer partitions than another could take one of the other's.
+ * One input makes Kafka's code throw a NullPointerException (in
+ * performReassignments): a partition whose owner of an older generation is
+ * a member that cannot take part in reassignment (it already has every
+ * partition it could get, all of topics only it subscribes to). There the
+ * leader's assignment fails in Kafka; here the give-it-back step is skipped
+ * for that partition and balancing goes on.
  *
  * cooperative-sticky then withholds every partition that moves between two
  * members in this rebalance (CooperativeStickyAssignor.adjustAssignment):

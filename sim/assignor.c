@@ -292,8 +292,9 @@ static void ctx_init(KsAssignorCtx *ctx, const KsAssignorTopic *topics, size_t n
     g_autofree int32_t *np = g_new0(int32_t, n_topics + 1);
     for (size_t i = 0; i < n_topics; i++) {
         const char *name = topics[i].name;
-        if (topics[i].n_partitions <= 0 || bsearch(&name, all_names->pdata, all_names->len,
-                                                   sizeof(gpointer), compare_strcmp) == NULL)
+        if (topics[i].n_partitions <= 0 || all_names->len == 0 ||
+            bsearch(&name, all_names->pdata, all_names->len, sizeof(gpointer), compare_strcmp) ==
+                NULL)
             continue;
         bool seen = false;
         for (size_t t = 0; t < ctx->n_topics && !seen; t++)
