@@ -464,6 +464,13 @@ KsAssignment *ks_assignor_assign(KsAssignorKind kind, const KsAssignorTopic *top
 {
     g_return_val_if_fail(topics != NULL || n_topics == 0, NULL);
     g_return_val_if_fail(members != NULL || n_members == 0, NULL);
+    for (size_t m = 0; m < n_members; m++) {
+        g_return_val_if_fail(members[m].member_id != NULL, NULL);
+        g_return_val_if_fail(members[m].topics != NULL || members[m].n_topics == 0, NULL);
+        g_return_val_if_fail(members[m].owned != NULL || members[m].n_owned == 0, NULL);
+    }
+    for (size_t t = 0; t < n_topics; t++)
+        g_return_val_if_fail(topics[t].name != NULL, NULL);
 
     KsAssignorCtx ctx;
     ctx_init(&ctx, topics, n_topics, members, n_members);

@@ -82,9 +82,15 @@ KsRebalanceProtocol ks_assignor_protocol(KsAssignorKind kind);
  *
  * The result borrows the member ids and topic names of @members and
  * @topics: they must outlive it. Returns a new assignment; free with
- * ks_assignment_free(). Never fails: input Kafka would ignore (owned
- * partitions of topics no one subscribes to, or beyond a topic's partition
- * count) is ignored. */
+ * ks_assignment_free(). Input Kafka would ignore (owned partitions of
+ * topics no one subscribes to, or beyond a topic's partition count) is
+ * ignored. NULL member ids, topic names, or arrays with a non-zero count
+ * are programmer errors (g_return_val_if_fail, returns NULL).
+ *
+ * Pass @members in the order the leader received them (the JoinGroup
+ * response order): the sticky assignors visit members in the order of
+ * Kafka's HashMap of member ids, and insertion order decides among ids that
+ * share a bucket. */
 KsAssignment *ks_assignor_assign(KsAssignorKind kind, const KsAssignorTopic *topics,
                                  size_t n_topics, const KsAssignorMember *members,
                                  size_t n_members);
