@@ -37,7 +37,7 @@ void ks_describe_topics(const KsSim *sim, GString *out)
         for (int k = 0; k < KS_CFG_COUNT; k++) {
             if (!ks_config_set_has(t.overrides, k))
                 continue;
-            g_autofree char *v = ks_config_format_value(k, t.overrides->values[k]);
+            g_autofree char *v = ks_config_set_format(t.overrides, k);
             g_string_append_printf(out, "%s%s=%s", first ? "" : ",", ks_config_info(k)->name, v);
             first = false;
         }
