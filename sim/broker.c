@@ -61,7 +61,11 @@
  * at once (AlterIsr is not modelled); the HW checkpoint is the in-memory HW;
  * fetch sizes (replica.fetch.max.bytes) and bandwidth are not limited.
  */
+#include "broker-private.h"
 #include "actions-private.h"
+#include "controller-private.h"
+#include "producer-private.h"
+#include "registry-private.h"
 #include "model.h"
 
 /* ---- partitions and replicas ---- */

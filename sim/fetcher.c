@@ -42,6 +42,7 @@
  * How often: per round trip two messages and work proportional to the
  * partitions that changed, not to the session's size.
  */
+#include "broker-private.h"
 #include "model.h"
 
 /* ---- incremental sessions: what changed ---- */

@@ -14,6 +14,7 @@
  * replica that a clean election would pick (the first ISR member in
  * assignment order), since that is the data that comes back with it.
  */
+#include "producer-private.h"
 #include "model.h"
 
 static int cmp_range(gconstpointer a, gconstpointer b)

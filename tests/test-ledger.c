@@ -9,6 +9,7 @@
 #include "ks-test.h"
 
 #include "kafkasim/rng.h"
+#include "sim/producer-private.h"
 #include "sim/model.h"
 
 static GArray *ranges(const int64_t (*pairs)[2], size_t n)
