@@ -57,7 +57,6 @@
 #include "kafkasim/rng.h"
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
-#include "sim/broker-private.h"
 #include "sim/producer-private.h"
 #include "sim/registry-private.h"
 #include "sim/model.h"
