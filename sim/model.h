@@ -108,6 +108,7 @@ struct KsPartition {
     GQueue waits;             /* of KsProduceWait*: acks=all writes waiting for the HW */
     KsTime unavailable_since; /* -1: available */
     KsTime unavailable_us;
+    struct KsLedgerPartition *ledger; /* ledger.c's accounts of it, NULL until used */
 };
 
 struct KsTopic {
@@ -205,7 +206,6 @@ typedef struct {
     int32_t producer_epoch; /* bumped when a gap in sequences can never be filled */
     int64_t epoch_base_seq; /* the sequence the current producer epoch starts at */
     int64_t acked_upto;     /* one past the highest acknowledged sequence */
-    GArray *acked;          /* of KsSeqRange: acknowledged sequences (ledger) */
 } KsProducerPartition;
 
 typedef struct {
@@ -344,6 +344,7 @@ struct KsSim {
     KsProducer **consoles; /* by topic index: the producer of `produce` actions
                               that name none, created on first use */
     KsConfigSet *defaults;
+    struct KsLedger *ledger; /* what became of every record (ledger.c) */
     /* Registry and controller. */
     KsBrokerId controller;      /* KS_NO_BROKER: none */
     bool broker_change_pending; /* a /brokers/ids watch event is queued */
@@ -445,12 +446,6 @@ void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const cha
 /* The broker is done with @req: its answer leaves for the producer (acks=0:
  * it is dropped). */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
-
-/* ledger.c: what happened to every acknowledged record. */
-int64_t ks_ledger_records_lost(const KsSim *sim);
-/* Records of @acked (KsSeqRange, sorted by first, disjoint) that are in none
- * of @present's ranges (sorted by first, possibly overlapping). */
-int64_t ks_ledger_missing(const GArray *acked, const GArray *present);
 
 /* check.c: evaluates @e now. Sets *@out_actual to a new string saying what
  * the model shows. */

@@ -21,10 +21,12 @@
 #include "kafkasim/plan.h"
 #include "kafkasim/types.h"
 
-/* The counters of the summary's "stats" object. */
+/* The counters of the summary's "stats" object. The records_* ones come
+ * from the ledger (sim/ledger.c): produced = pending + acked + refused. */
 typedef struct {
     uint64_t events;          /* engine events run */
     int64_t records_produced; /* records the applications handed to producers */
+    int64_t records_pending;  /* handed to a producer, not yet acknowledged or refused */
     int64_t records_acked;    /* records acknowledged to the producer */
     int64_t records_refused;  /* records the producer gave up on (an error it
                                  could not retry, or delivery.timeout.ms) */
