@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * broker.c - the replica manager of every broker: produce requests on the
- * leader, follower fetch sessions, the ISR and the high watermark.
+ * broker.c - every broker: its process (start, controlled shutdown, crash)
+ * and its replica manager: produce requests on the leader, follower fetch
+ * sessions, the ISR and the high watermark.
  *
  * Kafka's rules, from Partition.scala, Replica.scala, ReplicaManager.scala,
  * DelayedProduce.scala and AbstractFetcherThread.scala (see docs and
@@ -44,6 +45,26 @@
  *    its latest epoch ends and it truncates what the leader never had; when
  *    it never saw that epoch it falls back epoch by epoch (the rounds of
  *    KIP-279, computed here in one answer since both caches are at hand).
+ *  - The process (KafkaServer): a start registers in ZooKeeper and fails
+ *    while the previous session still owns the broker's node; a stop is a
+ *    controlled shutdown (controlled.shutdown.enable, .max.retries,
+ *    .retry.backoff.ms) that asks the controller to move leadership away
+ *    and retries while the broker still leads; a crash stops at once and
+ *    leaves the session to expire.
+ *
+ * Messages (produce, fetch and their answers) travel through net.c, which
+ * decides whether they reach a process that crashed or restarted; parked
+ * produce requests and fetches wait in the purgatory (purgatory.c). Brokers
+ * are addressed by id through the sim's id index and own a stable slot
+ * (creation order), which indexes a follower's fetch sessions and a
+ * producer's connections, so a broker added later changes no one's index.
+ * Invariants (checked by invariants.c): a dead broker has no replica in a
+ * fetch session and nothing parked; a session is parked exactly when its
+ * park timer is armed; waits at a leader are in order of the HW they need.
+ *
+ * How often: per produce request one append per batch and at most one wait;
+ * per fetch round trip two messages, however many partitions; the ISR task
+ * every replica.lag.time.max.ms / 2 per live broker.
  *
  * Simplifications, each the job of a later issue: the controller's
  * LeaderAndIsr reaches brokers instantly; leader-made ISR changes take effect
@@ -108,17 +129,25 @@ void ks_partition_update_availability(KsSim *sim, KsPartition *part)
     }
 }
 
-static void emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
-                            KsReason reason)
+void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
+                                  KsReason reason)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.topic = part->topic->name;
-    ev.partition = part->index;
-    ev.broker = who;
-    ev.epoch = part->leader_epoch;
-    ev.ids = ks_partition_isr_ids(part);
-    ev.n_ids = part->isr->len;
-    ev.reason = reason;
+    KsIntList isr = {ks_partition_isr_ids(part), part->isr->len};
+    if (type == KS_EV_ISR_SHRUNK) {
+        ev.isr_shrunk.topic = part->topic->name;
+        ev.isr_shrunk.partition = part->index;
+        ev.isr_shrunk.broker = who;
+        ev.isr_shrunk.leader_epoch = part->leader_epoch;
+        ev.isr_shrunk.isr = isr;
+        ev.isr_shrunk.reason = reason;
+    } else {
+        ev.isr_expanded.topic = part->topic->name;
+        ev.isr_expanded.partition = part->index;
+        ev.isr_expanded.broker = who;
+        ev.isr_expanded.isr = isr;
+        ev.isr_expanded.reason = reason;
+    }
     ks_sim_emit(sim, &ev);
 }
 
@@ -172,23 +201,6 @@ static void mark_followers_dirty(KsPartition *part)
 
 /* ---- produce: the leader's side ---- */
 
-static void purgatory_expired(KsEngine *engine, void *ctx, uint64_t arg);
-
-/* The request leaves the purgatory; the timer follows the next oldest. */
-static void unpark(KsSim *sim, KsProduceRequest *req)
-{
-    KsConnection *c = req->conn;
-    bool was_head = g_queue_peek_head(&c->parked) == req;
-    g_queue_remove(&c->parked, req);
-    if (!was_head)
-        return;
-    KsProduceRequest *next = g_queue_peek_head(&c->parked);
-    if (next)
-        ks_timer_arm_at(sim->engine, &c->purgatory, next->deadline);
-    else
-        ks_timer_cancel(sim->engine, &c->purgatory);
-}
-
 /* One acks=all batch is settled with @err; the request is answered when its
  * last batch is. */
 static void complete_wait(KsSim *sim, KsProduceWait *w, KsKafkaError err)
@@ -200,31 +212,31 @@ static void complete_wait(KsSim *sim, KsProduceWait *w, KsKafkaError err)
     g_free(w);
     if (--req->pending > 0 || req->serving)
         return;
-    unpark(sim, req);
+    ks_purgatory_cancel(&req->parked);
     ks_producer_respond(sim, req);
+}
+
+/* A watch of @part's waits is satisfied (or failed): its batch is settled. */
+static void wait_done(void *sim, KsWatch *watch, int err)
+{
+    complete_wait(sim, (KsProduceWait *)watch, err);
 }
 
 void ks_broker_fail_waits(KsSim *sim, KsPartition *part, KsKafkaError err)
 {
-    while (!g_queue_is_empty(&part->waits))
-        complete_wait(sim, g_queue_pop_head(&part->waits), err);
+    ks_purgatory_complete_all(&part->waits, wait_done, sim, err);
 }
 
-/* DelayedProduce expiry: the oldest parked requests of a connection that
- * waited request.timeout.ms are answered with REQUEST_TIMED_OUT for the
- * batches still waiting. */
-static void purgatory_expired(KsEngine *engine, void *ctx, uint64_t arg)
+/* DelayedProduce expiry: a parked request that waited request.timeout.ms
+ * is answered with REQUEST_TIMED_OUT for the batches still waiting. */
+static void produce_expired(void *sim, KsDelayed *op)
 {
-    KsConnection *c = ctx;
-    KsSim *sim = c->broker->sim;
-    KsTime now = ks_engine_now(engine);
-    for (KsProduceRequest *req; (req = g_queue_peek_head(&c->parked)) && req->deadline <= now;) {
-        for (guint i = 0; i < req->batches->len && req->pending > 0; i++) {
-            KsProduceWait *w = g_array_index(req->batches, KsRequestBatch, i).wait;
-            if (w) {
-                g_queue_remove(&w->part->waits, w);
-                complete_wait(sim, w, KS_ERR_REQUEST_TIMED_OUT);
-            }
+    KsProduceRequest *req = (KsProduceRequest *)((char *)op - offsetof(KsProduceRequest, parked));
+    for (guint i = 0; i < req->batches->len && req->pending > 0; i++) {
+        KsProduceWait *w = g_array_index(req->batches, KsRequestBatch, i).wait;
+        if (w) {
+            ks_purgatory_unwatch(&w->part->waits, &w->watch);
+            complete_wait(sim, w, KS_ERR_REQUEST_TIMED_OUT);
         }
     }
 }
@@ -270,14 +282,6 @@ static SeqCheck check_sequence(const KsReplica *lr, int32_t producer, const KsRe
     return SEQ_OUT_OF_ORDER;
 }
 
-/* Queues @w in @part's waits, which stay in order of required HW (a
- * duplicate's records are older than what is already waiting). */
-static gint cmp_wait(gconstpointer a, gconstpointer b, gpointer unused)
-{
-    const KsProduceWait *x = a, *y = b;
-    return (x->required_hw > y->required_hw) - (x->required_hw < y->required_hw);
-}
-
 static void wake_parked_followers(KsSim *sim, KsPartition *part);
 
 void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
@@ -288,7 +292,7 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
     req->serving = true;
     for (guint i = 0; i < req->batches->len; i++) {
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
-        KsPartition *part = &p->topic->partitions[rb->partition];
+        KsPartition *part = rb->part;
         if (part->leader != b->id) {
             rb->error = KS_ERR_NOT_LEADER_OR_FOLLOWER;
             continue;
@@ -318,14 +322,17 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         }
         int64_t required = seq == SEQ_APPEND ? lr->log.end : dup_end;
         if (p->acks == -1 && required > lr->hw) {
+            /* It watches @part's HW; a duplicate's records are older than
+             * what already waits, so the watch keeps the order of need. */
             KsProduceWait *w = g_new0(KsProduceWait, 1);
+            w->watch.op = &req->parked;
+            w->watch.need = required;
             w->request = req;
             w->part = part;
             w->batch = i;
-            w->required_hw = required;
             rb->wait = w;
             req->pending++;
-            g_queue_insert_sorted(&part->waits, w, cmp_wait, NULL);
+            ks_purgatory_watch(&part->waits, &w->watch);
         }
         if (seq == SEQ_APPEND) {
             ks_broker_maybe_advance_hw(sim, part);
@@ -337,25 +344,29 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         ks_producer_respond(sim, req);
         return;
     }
-    req->deadline = ks_engine_now(sim->engine) + p->request_timeout;
-    if (g_queue_is_empty(&c->parked))
-        ks_timer_arm_at(sim->engine, &c->purgatory, req->deadline);
-    g_queue_push_tail(&c->parked, req);
+    ks_purgatory_park(&c->parked, &req->parked, ks_engine_now(sim->engine) + p->request_timeout);
 }
 
-void ks_broker_init_connection(KsConnection *c)
+void ks_broker_init_connection(KsSim *sim, KsConnection *c)
 {
-    ks_timer_init(&c->purgatory, purgatory_expired, c);
+    ks_purgatory_init_timeouts(&c->parked, sim->engine, produce_expired, sim);
 }
 
 /* ---- fetch sessions ---- */
 
 static void fetcher_kick(KsSim *sim, KsFetcher *f);
-static void fetch_park_expired(KsEngine *engine, void *ctx, uint64_t arg);
+static void fetch_park_expired(void *ctx, KsDelayed *op);
+
+/* @follower's session with @leader, or NULL if it never had one. */
+static KsFetcher *fetcher_find(const KsBroker *follower, const KsBroker *leader)
+{
+    GPtrArray *all = follower->fetchers;
+    return (guint)leader->slot < all->len ? g_ptr_array_index(all, leader->slot) : NULL;
+}
 
 static KsFetcher *fetcher_get(KsBroker *follower, KsBroker *leader)
 {
-    KsFetcher *f = follower->fetchers[leader->index];
+    KsFetcher *f = fetcher_find(follower, leader);
     if (!f) {
         f = g_new0(KsFetcher, 1);
         f->follower = follower;
@@ -363,10 +374,24 @@ static KsFetcher *fetcher_get(KsBroker *follower, KsBroker *leader)
         f->replicas = g_ptr_array_new();
         f->dirty = g_ptr_array_new();
         f->answers = g_array_new(FALSE, FALSE, sizeof(KsFetchAnswer));
-        ks_timer_init(&f->park_timer, fetch_park_expired, f);
-        follower->fetchers[leader->index] = f;
+        ks_purgatory_init_timeouts(&f->parking, follower->sim->engine, fetch_park_expired, f);
+        if (follower->fetchers->len <= (guint)leader->slot)
+            g_ptr_array_set_size(follower->fetchers, leader->slot + 1);
+        follower->fetchers->pdata[leader->slot] = f;
     }
     return f;
+}
+
+static void fetcher_free(gpointer data)
+{
+    KsFetcher *f = data;
+    if (!f)
+        return;
+    ks_purgatory_clear_timeouts(&f->parking);
+    g_ptr_array_free(f->replicas, TRUE);
+    g_ptr_array_free(f->dirty, TRUE);
+    g_array_free(f->answers, TRUE);
+    g_free(f);
 }
 
 static void fetcher_remove(KsReplica *r)
@@ -391,7 +416,7 @@ static void fetcher_abandon(KsSim *sim, KsFetcher *f)
 {
     f->gen++;
     f->state = KS_FETCH_IDLE;
-    ks_timer_cancel(sim->engine, &f->park_timer);
+    ks_purgatory_cancel(&f->park);
     g_array_set_size(f->answers, 0);
 }
 
@@ -404,7 +429,9 @@ void ks_broker_become_follower(KsSim *sim, KsReplica *r)
 {
     KsPartition *part = r->part;
     fetcher_remove(r);
-    if (!r->broker->alive || part->leader == KS_NO_BROKER || part->leader == r->broker->id)
+    /* LeaderAndIsr is instant (net.c): it reaches a running process only. */
+    if (!ks_net_reaches(sim, &r->broker->ep) || part->leader == KS_NO_BROKER ||
+        part->leader == r->broker->id)
         return;
     KsFetcher *f = fetcher_get(r->broker, ks_sim_find_broker(sim, part->leader));
     r->must_truncate = true;
@@ -498,7 +525,7 @@ static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, 
             KsBrokerId id = r->broker->id;
             g_array_append_val(part->isr, id);
             r->in_isr = true;
-            emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
+            ks_partition_emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
         }
     }
 }
@@ -508,23 +535,29 @@ static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, 
  * the others were caught up and still are. Returns whether there is
  * something to answer with now: records a follower lacks, or a log to
  * reconcile. */
+/* The @i-th entry of @f's changed replicas, or NULL if it has left the
+ * session or was answered since. */
+static KsReplica *dirty_entry(const KsFetcher *f, guint i)
+{
+    KsReplica *r = g_ptr_array_index(f->dirty, i);
+    return r->fetcher == f && r->dirty ? r : NULL;
+}
+
 static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
 {
     bool has_data = false;
     f->last_arrival = ks_engine_now(sim->engine);
     for (guint i = 0; i < f->dirty->len; i++) {
-        KsReplica *r = g_ptr_array_index(f->dirty, i);
-        if (r->fetcher != f || !r->dirty)
+        KsReplica *r = dirty_entry(f, i);
+        if (!r)
             continue;
-        KsPartition *part = r->part;
-        KsReplica *lr = part->leader_replica;
         if (r->must_truncate) {
             has_data = true;
             continue;
         }
-        record_follower_fetch(sim, part, lr, r);
-        ks_broker_maybe_advance_hw(sim, part);
-        has_data |= lr->log.end > r->log.end;
+        record_follower_fetch(sim, r->part, r->part->leader_replica, r);
+        ks_broker_maybe_advance_hw(sim, r->part);
+        has_data |= r->part->leader_replica->log.end > r->log.end;
     }
     return has_data;
 }
@@ -535,8 +568,8 @@ static void fill_answers(KsFetcher *f)
 {
     g_array_set_size(f->answers, 0);
     for (guint i = 0; i < f->dirty->len; i++) {
-        KsReplica *r = g_ptr_array_index(f->dirty, i);
-        if (r->fetcher != f || !r->dirty)
+        KsReplica *r = dirty_entry(f, i);
+        if (!r)
             continue;
         KsPartition *part = r->part;
         KsReplica *lr = part->leader_replica;
@@ -551,15 +584,15 @@ static void fill_answers(KsFetcher *f)
     g_ptr_array_set_size(f->dirty, 0);
 }
 
-static void fetch_response_arrives(KsEngine *engine, void *ctx, uint64_t gen);
+static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered);
 
 static void fetcher_respond(KsSim *sim, KsFetcher *f)
 {
     fill_answers(f);
     f->state = KS_FETCH_RESPONSE;
-    ks_timer_cancel(sim->engine, &f->park_timer);
-    KsTime lat = ks_net_latency(sim, f->leader->node, f->follower->node);
-    ks_engine_schedule(sim->engine, lat, fetch_response_arrives, f, f->gen);
+    ks_purgatory_cancel(&f->park);
+    ks_net_send(sim, &f->leader->ep, &f->follower->ep, KS_NET_FETCH_RESPONSE,
+                fetch_response_arrives, f, f->gen);
 }
 
 /* The leader was unreachable: wait replica.fetch.backoff.ms, then retry. */
@@ -579,13 +612,14 @@ static void fetcher_fail(KsSim *sim, KsFetcher *f)
     ks_engine_schedule(sim->engine, rtt + f->follower->fetch_backoff, fetch_retry, f, f->gen);
 }
 
-static void fetch_request_arrives(KsEngine *engine, void *ctx, uint64_t gen)
+/* The request reaches the leader, or finds its process gone (net.c). A
+ * request the follower abandoned meanwhile is ignored. */
+static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
 {
     KsFetcher *f = ctx;
-    KsSim *sim = f->follower->sim;
     if (gen != f->gen || f->state != KS_FETCH_REQUEST)
         return;
-    if (!f->leader->alive) {
+    if (!delivered) {
         fetcher_fail(sim, f);
         return;
     }
@@ -593,25 +627,27 @@ static void fetch_request_arrives(KsEngine *engine, void *ctx, uint64_t gen)
         fetcher_respond(sim, f);
     } else {
         f->state = KS_FETCH_PARKED;
-        ks_timer_arm(sim->engine, &f->park_timer, f->leader->fetch_wait_max);
+        ks_purgatory_park(&f->parking, &f->park,
+                          ks_engine_now(sim->engine) + f->leader->fetch_wait_max);
     }
 }
 
 /* replica.fetch.wait.max.ms passed with nothing new: answer anyway, so the
  * follower learns the high watermark. */
-static void fetch_park_expired(KsEngine *engine, void *ctx, uint64_t arg)
+static void fetch_park_expired(void *ctx, KsDelayed *op)
 {
     KsFetcher *f = ctx;
     if (f->state == KS_FETCH_PARKED)
         fetcher_respond(f->follower->sim, f);
 }
 
-/* Applies the leader's answer to the follower's replicas. */
-static void fetch_response_arrives(KsEngine *engine, void *ctx, uint64_t gen)
+/* Applies the leader's answer to the follower's replicas. A response to a
+ * request the follower abandoned (it crashed, or its leader changed) is
+ * ignored; net.c drops one whose follower process is gone. */
+static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
 {
     KsFetcher *f = ctx;
-    KsSim *sim = f->follower->sim;
-    if (gen != f->gen || f->state != KS_FETCH_RESPONSE)
+    if (gen != f->gen || f->state != KS_FETCH_RESPONSE || !delivered)
         return;
     for (guint i = 0; i < f->answers->len; i++) {
         const KsFetchAnswer *a = &g_array_index(f->answers, KsFetchAnswer, i);
@@ -632,11 +668,11 @@ static void fetch_response_arrives(KsEngine *engine, void *ctx, uint64_t gen)
                 ks_ledger_truncated(sim->ledger, r);
                 r->hw = MIN(r->hw, r->log.end);
                 KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
-                ev.topic = part->topic->name;
-                ev.partition = part->index;
-                ev.broker = r->broker->id;
-                ev.n = old_end;
-                ev.n2 = r->log.end;
+                ev.truncated.topic = part->topic->name;
+                ev.truncated.partition = part->index;
+                ev.truncated.broker = r->broker->id;
+                ev.truncated.from_offset = old_end;
+                ev.truncated.to_offset = r->log.end;
                 ks_sim_emit(sim, &ev);
             }
             mark_dirty(r); /* the leader must learn where it stands now */
@@ -664,12 +700,13 @@ static void fetch_response_arrives(KsEngine *engine, void *ctx, uint64_t gen)
  * flight. */
 static void fetcher_kick(KsSim *sim, KsFetcher *f)
 {
-    if (f->state != KS_FETCH_IDLE || f->replicas->len == 0 || !f->follower->alive)
+    /* A follower that crashed has no replicas in any session. */
+    if (f->state != KS_FETCH_IDLE || f->replicas->len == 0)
         return;
     f->state = KS_FETCH_REQUEST;
     sim->stats.fetch_requests++;
-    KsTime lat = ks_net_latency(sim, f->follower->node, f->leader->node);
-    ks_engine_schedule(sim->engine, lat, fetch_request_arrives, f, f->gen);
+    ks_net_send(sim, &f->follower->ep, &f->leader->ep, KS_NET_FETCH_REQUEST, fetch_request_arrives,
+                f, f->gen);
 }
 
 /* Answers, now, every follower session parked at @part's leader that covers
@@ -711,15 +748,9 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
     lr->hw = hw;
     mark_followers_dirty(part);
     int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
-    while (!g_queue_is_empty(&part->waits)) {
-        KsProduceWait *w = g_queue_peek_head(&part->waits);
-        if (w->required_hw > lr->hw)
-            break;
-        g_queue_pop_head(&part->waits);
-        complete_wait(sim, w,
-                      (int32_t)part->isr->len < min_isr ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
-                                                        : KS_ERR_NONE);
-    }
+    ks_purgatory_check(&part->waits, lr->hw, wait_done, sim,
+                       (int32_t)part->isr->len < min_isr ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
+                                                         : KS_ERR_NONE);
 }
 
 /* Partition.maybeShrinkIsr for one partition led by a live broker. */
@@ -737,33 +768,91 @@ static void maybe_shrink_isr(KsSim *sim, KsPartition *part, KsReplica *lr)
         }
         g_array_remove_index(part->isr, i);
         r->in_isr = false;
-        emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, id, KS_REASON_LAGGING);
+        ks_partition_emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, id, KS_REASON_LAGGING);
     }
     ks_broker_maybe_advance_hw(sim, part);
 }
 
 /* The "isr-expiration" task ReplicaManager runs every
- * replica.lag.time.max.ms / 2 on each broker. */
-static void isr_expiration(KsEngine *engine, void *ctx, uint64_t incarnation)
+ * replica.lag.time.max.ms / 2 on each broker; it dies with the process. */
+static void isr_expiration(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsBroker *b = ctx;
-    if (!b->alive || b->incarnation != incarnation)
+    if (!delivered)
         return;
     for (guint i = 0; i < b->replicas->len; i++) {
         KsReplica *r = g_ptr_array_index(b->replicas, i);
         if (r->part->leader == b->id)
-            maybe_shrink_isr(b->sim, r->part, r);
+            maybe_shrink_isr(sim, r->part, r);
     }
-    ks_engine_schedule(engine, b->lag_max / 2, isr_expiration, b, incarnation);
+    ks_net_after(sim, &b->ep, b->lag_max / 2, isr_expiration, b, 0);
 }
 
-/* ---- start and crash ---- */
+/* ---- building ---- */
 
-void ks_broker_start(KsSim *sim, KsBroker *b)
+KsBroker *ks_broker_add(KsSim *sim, const KsPlanBroker *pb)
 {
-    b->alive = true;
-    b->incarnation++;
-    ks_engine_schedule(sim->engine, b->lag_max / 2, isr_expiration, b, b->incarnation);
+    KsBroker *b = g_new0(KsBroker, 1);
+    const KsConfigSet *def = sim->defaults;
+    if (!sim->broker_ids) {
+        sim->broker_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+        sim->broker_slots = g_ptr_array_new();
+    }
+    b->sim = sim;
+    b->id = pb->id;
+    b->slot = (int)sim->broker_slots->len;
+    b->node = ks_sim_find_node(sim, pb->node);
+    ks_net_endpoint_init(&b->ep, b->node, false);
+    b->rack = g_strdup(pb->rack);
+    b->plan = pb;
+    b->replicas = g_ptr_array_new();
+    b->fetchers = g_ptr_array_new_with_free_func(fetcher_free);
+    ks_registry_init_broker(b);
+    b->shutting_down_since = -1;
+    b->lag_max = ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, pb->configs, def);
+    b->fetch_wait_max = ks_config_resolve(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, pb->configs, def);
+    b->fetch_backoff = ks_config_resolve(KS_CFG_REPLICA_FETCH_BACKOFF_MS, pb->configs, def);
+    b->session_timeout = ks_config_resolve(KS_CFG_ZOOKEEPER_SESSION_TIMEOUT_MS, pb->configs, def);
+    g_ptr_array_add(sim->broker_slots, b);
+    g_hash_table_insert(sim->broker_ids, GINT_TO_POINTER(b->id), b);
+    /* sim->brokers stays sorted by id, the order every walk shows. */
+    guint at = sim->brokers->len;
+    while (at > 0 && ((KsBroker *)g_ptr_array_index(sim->brokers, at - 1))->id > b->id)
+        at--;
+    g_ptr_array_insert(sim->brokers, (gint)at, b);
+    return b;
+}
+
+void ks_broker_free(KsBroker *b)
+{
+    if (!b)
+        return;
+    g_ptr_array_free(b->fetchers, TRUE);
+    g_ptr_array_free(b->replicas, TRUE);
+    g_free(b->rack);
+    g_free(b);
+}
+
+/* ---- the process: start, stop, crash ---- */
+
+/* Emits @type about @b: broker_start_failed with @n the old session's
+ * expiry, broker_stopping with @n the partitions it still leads and @n2 its
+ * attempts left, or a broker_event (@n, @n2 unused). */
+static void emit_lifecycle(KsSim *sim, KsEventType type, const KsBroker *b, int64_t n, int64_t n2)
+{
+    KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
+    if (type == KS_EV_BROKER_START_FAILED) {
+        ev.broker_start_failed.broker = b->id;
+        ev.broker_start_failed.error = "NodeExists";
+        ev.broker_start_failed.old_session_expires_us = n;
+    } else if (type == KS_EV_BROKER_STOPPING) {
+        ev.broker_stopping.broker = b->id;
+        ev.broker_stopping.still_leads = n;
+        ev.broker_stopping.attempts_left = n2;
+    } else {
+        ev.broker_event.broker = b->id;
+    }
+    ks_sim_emit(sim, &ev);
 }
 
 /* The broker process dies: its fetcher threads are gone (its replicas
@@ -771,17 +860,18 @@ void ks_broker_start(KsSim *sim, KsBroker *b)
  * again), every follower fetching from it gets a broken connection, and
  * every acks=all write parked on it is answered with a network error by the
  * producer's side of the connection. Its logs stay on disk. */
-void ks_broker_crash(KsSim *sim, KsBroker *b)
+static void process_dies(KsSim *sim, KsBroker *b)
 {
     b->alive = false;
-    b->incarnation++;
+    ks_net_endpoint_stop(&b->ep);
     for (guint i = 0; i < b->replicas->len; i++)
         fetcher_remove(g_ptr_array_index(b->replicas, i));
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *other = g_ptr_array_index(sim->brokers, i);
-        if (b->fetchers[i])
-            fetcher_abandon(sim, b->fetchers[i]);
-        KsFetcher *to_me = other->fetchers[b->index];
+        KsFetcher *mine = fetcher_find(b, other);
+        if (mine)
+            fetcher_abandon(sim, mine);
+        KsFetcher *to_me = fetcher_find(other, b);
         if (to_me && (to_me->state == KS_FETCH_REQUEST || to_me->state == KS_FETCH_PARKED)) {
             fetcher_abandon(sim, to_me);
             fetcher_fail(sim, to_me);
@@ -794,4 +884,97 @@ void ks_broker_crash(KsSim *sim, KsBroker *b)
         ks_broker_fail_waits(sim, part, KS_ERR_NETWORK_EXCEPTION);
         ks_partition_update_availability(sim, part);
     }
+}
+
+/* Starts @b's process. Its startup ends by registering in ZooKeeper; if its
+ * previous session still owns /brokers/ids/<id>, that fails and the process
+ * exits, as a Kafka broker restarted too soon after a crash does. */
+void ks_broker_restart(KsSim *sim, KsBroker *b, KsEventType type)
+{
+    KsTime expiry = ks_registry_session_expiry(b);
+    if (expiry >= 0) {
+        emit_lifecycle(sim, KS_EV_BROKER_START_FAILED, b, expiry, -1);
+        return;
+    }
+    b->alive = true;
+    ks_net_endpoint_start(&b->ep);
+    ks_net_after(sim, &b->ep, b->lag_max / 2, isr_expiration, b, 0);
+    emit_lifecycle(sim, type, b, -1, -1);
+    ks_registry_register_broker(sim, b);
+    for (guint i = 0; i < b->replicas->len; i++)
+        ks_partition_update_availability(sim,
+                                         ((KsReplica *)g_ptr_array_index(b->replicas, i))->part);
+}
+
+/* The broker's process stops after a shutdown: connections close, and it
+ * closes its ZooKeeper session, so the controller learns at once. */
+static void finish_stop(KsSim *sim, KsBroker *b)
+{
+    b->shutdown_attempts = 0;
+    b->shutting_down_since = -1;
+    process_dies(sim, b);
+    emit_lifecycle(sim, KS_EV_BROKER_STOPPED, b, -1, -1);
+    ks_registry_close_session(sim, b);
+}
+
+static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
+
+/* One ControlledShutdown request (KafkaServer.controlledShutdown): the
+ * controller moves what it can. While the broker still leads partitions
+ * (a partition with one replica always stays) it waits
+ * controlled.shutdown.retry.backoff.ms and asks again, up to
+ * controlled.shutdown.max.retries requests; after the last it waits once
+ * more and stops anyway. The request to the controller is instant, like
+ * the controller's own (net.c). */
+static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
+{
+    int64_t still_led = ks_controller_controlled_shutdown(sim, b);
+    b->shutdown_attempts--;
+    emit_lifecycle(sim, KS_EV_BROKER_STOPPING, b, still_led, b->shutdown_attempts);
+    if (still_led == 0) {
+        finish_stop(sim, b);
+        return;
+    }
+    KsTime backoff = ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS,
+                                       b->plan->configs, sim->defaults);
+    ks_net_after(sim, &b->ep, backoff, shutdown_attempt, b, 0);
+}
+
+/* The retry backoff passed; a process that crashed meanwhile is gone. */
+static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
+{
+    KsBroker *b = ctx;
+    if (!delivered)
+        return;
+    if (b->shutdown_attempts > 0)
+        request_controlled_shutdown(sim, b);
+    else
+        finish_stop(sim, b);
+}
+
+void ks_broker_stop_controlled(KsSim *sim, KsBroker *b)
+{
+    const KsConfigSet *cfg = b->plan->configs;
+    int64_t retries =
+        ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_ENABLE, cfg, sim->defaults)
+            ? ks_config_resolve(KS_CFG_CONTROLLED_SHUTDOWN_MAX_RETRIES, cfg, sim->defaults)
+            : 0;
+    if (retries <= 0) {
+        emit_lifecycle(sim, KS_EV_BROKER_STOPPING, b, -1, -1);
+        finish_stop(sim, b);
+        return;
+    }
+    b->shutdown_attempts = (int)retries;
+    b->shutting_down_since = ks_engine_now(sim->engine);
+    request_controlled_shutdown(sim, b);
+}
+
+void ks_broker_crash_process(KsSim *sim, KsBroker *b)
+{
+    /* A crash ends a controlled shutdown in progress. */
+    b->shutdown_attempts = 0;
+    b->shutting_down_since = -1;
+    process_dies(sim, b);
+    emit_lifecycle(sim, KS_EV_BROKER_CRASHED, b, -1, -1);
+    ks_registry_broker_died(sim, b);
 }

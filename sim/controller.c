@@ -38,8 +38,10 @@
  *    partitions it is preferred for are led by someone else, those whose
  *    preferred replica is live and in the ISR get it back as leader.
  *
- * The controller's requests (LeaderAndIsr, UpdateMetadata) take effect at
- * once; their latency is left to the metadata issue.
+ * The controller's requests (LeaderAndIsr, UpdateMetadata, StopReplica)
+ * take effect at once and do not travel through net.c; a request reaches
+ * a broker whose process runs (ks_net_reaches). Their latency is left to
+ * the metadata issue.
  */
 #include "ledger.h"
 #include "model.h"
@@ -73,7 +75,7 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
 
     /* A leader that loses leadership answers its parked acks=all writes with
      * NOT_LEADER_OR_FOLLOWER (the DelayedProduce completes with an error). */
-    if (old != leader && old_broker && old_broker->alive)
+    if (old != leader && old_broker && ks_net_reaches(sim, &old_broker->ep))
         ks_broker_fail_waits(sim, part, KS_ERR_NOT_LEADER_OR_FOLLOWER);
 
     part->leader = leader;
@@ -85,21 +87,18 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old)
         sim->stats.leader_elections++;
 
-    KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
-    ev.topic = part->topic->name;
-    ev.partition = part->index;
-    ev.epoch = part->leader_epoch;
-    ev.ids = ks_partition_isr_ids(part);
-    ev.n_ids = part->isr->len;
-    ev.reason = reason;
     if (leader != old || reason == KS_REASON_INITIAL) {
-        ev.broker = leader;
-        ev.broker2 = old;
+        KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
+        ev.leader_elected.topic = part->topic->name;
+        ev.leader_elected.partition = part->index;
+        ev.leader_elected.leader = leader;
+        ev.leader_elected.previous_leader = old;
+        ev.leader_elected.leader_epoch = part->leader_epoch;
+        ev.leader_elected.isr = (KsIntList){ks_partition_isr_ids(part), part->isr->len};
+        ev.leader_elected.reason = reason;
         ks_sim_emit(sim, &ev);
     } else if (part->isr->len < old_isr_len) {
-        ev.type = KS_EV_ISR_SHRUNK;
-        ev.broker = removed;
-        ks_sim_emit(sim, &ev);
+        ks_partition_emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, removed, reason);
     }
     /* An ISR of one that stays (its member died, the partition was already
      * offline) still takes a new epoch, as in Kafka, but nothing shows. */
@@ -160,20 +159,28 @@ static bool elect(KsSim *sim, KsPartition *part)
     return false;
 }
 
+/* The partition after @part (NULL: the first) among the created topics',
+ * in topic then partition order, or NULL after the last:
+ * for (KsPartition *p = NULL; (p = next_created(sim, p));) */
+static KsPartition *next_created(const KsSim *sim, const KsPartition *part)
+{
+    guint t = part ? (guint)part->topic->index : 0;
+    int32_t p = part ? part->index + 1 : 0;
+    for (; t < sim->topics->len; t++, p = 0) {
+        KsTopic *topic = g_ptr_array_index(sim->topics, t);
+        if (topic->created && p < topic->n_partitions)
+            return &topic->partitions[p];
+    }
+    return NULL;
+}
+
 /* triggerOnlinePartitionStateChange: elects every created partition that
  * has no live leader. */
 static void elect_offline_partitions(KsSim *sim)
 {
-    for (guint t = 0; t < sim->topics->len; t++) {
-        KsTopic *topic = g_ptr_array_index(sim->topics, t);
-        if (!topic->created)
-            continue;
-        for (int32_t p = 0; p < topic->n_partitions; p++) {
-            KsPartition *part = &topic->partitions[p];
-            if (part->leader == KS_NO_BROKER || !is_live(sim, part->leader))
-                elect(sim, part);
-        }
-    }
+    for (KsPartition *part = NULL; (part = next_created(sim, part));)
+        if (part->leader == KS_NO_BROKER || !is_live(sim, part->leader))
+            elect(sim, part);
 }
 
 /* OfflineReplica (doRemoveReplicasFromIsr): @r's broker leaves its
@@ -350,10 +357,10 @@ void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partit
             moved += active && elect_preferred(sim, &tp->partitions[p]);
         }
     }
-    ev.topic = topic;
-    ev.partition = partition;
-    ev.n = moved;
-    ev.n2 = active ? asked : -1;
+    ev.preferred_election.topic = topic;
+    ev.preferred_election.partition = partition;
+    ev.preferred_election.moved = moved;
+    ev.preferred_election.asked = active ? asked : -1;
     ks_sim_emit(sim, &ev);
 }
 
@@ -382,27 +389,18 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         int64_t preferred = 0, imbalanced = 0;
-        for (guint t = 0; t < sim->topics->len; t++) {
-            KsTopic *topic = g_ptr_array_index(sim->topics, t);
-            if (!topic->created)
+        for (KsPartition *part = NULL; (part = next_created(sim, part));) {
+            if (part->replicas[0].broker != b)
                 continue;
-            for (int32_t p = 0; p < topic->n_partitions; p++) {
-                KsPartition *part = &topic->partitions[p];
-                if (part->replicas[0].broker != b)
-                    continue;
-                preferred++;
-                imbalanced += part->leader != b->id;
-            }
+            preferred++;
+            imbalanced += part->leader != b->id;
         }
         /* Strictly greater than the percentage: 1 of 10 at 10% is fine. */
         if (preferred == 0 || imbalanced * 100 <= preferred * percentage || !b->ctrl_live)
             continue;
-        for (guint t = 0; t < sim->topics->len; t++) {
-            KsTopic *topic = g_ptr_array_index(sim->topics, t);
-            for (int32_t p = 0; topic->created && p < topic->n_partitions; p++)
-                if (topic->partitions[p].replicas[0].broker == b)
-                    elect_preferred(sim, &topic->partitions[p]);
-        }
+        for (KsPartition *part = NULL; (part = next_created(sim, part));)
+            if (part->replicas[0].broker == b)
+                elect_preferred(sim, part);
     }
     schedule_auto_rebalance(sim,
                             controller_config(sim, KS_CFG_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));

@@ -1,41 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * event.c - names of the event types, as the trace writes them.
+ * event.c - the event table (event.h) as data: each type's trace name and
+ * fields, for the views that walk it, and unset payloads.
  */
 #include "kafkasim/event.h"
 
+#include <string.h>
+
 #include <glib.h>
 
-static const char *const names[KS_EV_COUNT] = {
-    [KS_EV_SAY] = "say",
-    [KS_EV_SNAPSHOT] = "snapshot",
-    [KS_EV_EXPECT] = "expect",
-    [KS_EV_NOTE] = "note",
-    [KS_EV_BROKER_STARTED] = "broker_started",
-    [KS_EV_BROKER_CRASHED] = "broker_crashed",
-    [KS_EV_BROKER_RESTARTED] = "broker_restarted",
-    [KS_EV_BROKER_STOPPING] = "broker_stopping",
-    [KS_EV_BROKER_STOPPED] = "broker_stopped",
-    [KS_EV_BROKER_START_FAILED] = "broker_start_failed",
-    [KS_EV_NODE_CRASHED] = "node_crashed",
-    [KS_EV_NODE_RESTARTED] = "node_restarted",
-    [KS_EV_SESSION_EXPIRED] = "session_expired",
-    [KS_EV_SESSION_CLOSED] = "session_closed",
-    [KS_EV_BROKER_REGISTERED] = "broker_registered",
-    [KS_EV_CONTROLLER_ELECTED] = "controller_elected",
-    [KS_EV_TOPIC_CREATED] = "topic_created",
-    [KS_EV_LEADER_ELECTED] = "leader_elected",
-    [KS_EV_ISR_SHRUNK] = "isr_shrunk",
-    [KS_EV_ISR_EXPANDED] = "isr_expanded",
-    [KS_EV_PREFERRED_ELECTION] = "preferred_election",
-    [KS_EV_TRUNCATED] = "truncated",
-    [KS_EV_PRODUCER_STARTED] = "producer_started",
-    [KS_EV_PRODUCER_STOPPED] = "producer_stopped",
-    [KS_EV_PRODUCE] = "produce",
-    [KS_EV_PRODUCE_FAILING] = "produce_failing",
-    [KS_EV_PRODUCE_RECOVERED] = "produce_recovered",
-    [KS_EV_RECORDS_EXPIRED] = "records_expired",
-};
+#define OPEN_(shape) static const KsEventField fields_##shape[] = {
+#define FIELD_(shape, name, kind, flags, unit, doc)                                                \
+    {#name, KS_EVENT_KIND_##kind, KS_EVENT_FLAG_##flags, offsetof(KsEvent, shape.name), unit, doc},
+#define CLOSE_(shape)                                                                              \
+    }                                                                                              \
+    ;
+KS_EVENT_SHAPES(OPEN_, FIELD_, CLOSE_)
+#undef OPEN_
+#undef FIELD_
+#undef CLOSE_
+
+#define TYPE_(ENUM, name, shape, doc)                                                              \
+    [KS_EV_##ENUM] = {#name, #shape, doc, fields_##shape, G_N_ELEMENTS(fields_##shape)},
+static const KsEventTypeInfo types[KS_EV_COUNT] = {KS_EVENT_TYPES(TYPE_)};
+#undef TYPE_
 
 static const char *const reasons[] = {
     [KS_REASON_NONE] = "none",           [KS_REASON_INITIAL] = "initial",
@@ -51,21 +39,62 @@ const char *ks_reason_name(KsReason reason)
     return reasons[reason];
 }
 
+const KsEventTypeInfo *ks_event_type_info(KsEventType type)
+{
+    g_return_val_if_fail(type < KS_EV_COUNT, NULL);
+    return &types[type];
+}
+
+bool ks_event_field_unset(const void *base, const KsEventField *field)
+{
+    const void *v = ks_event_field_value(base, field);
+    switch (field->kind) {
+    case KS_EVENT_KIND_INT:
+        return *(const KS_EVENT_CTYPE_INT *)v == -1;
+    case KS_EVENT_KIND_TIME:
+        return *(const KS_EVENT_CTYPE_TIME *)v == -1;
+    case KS_EVENT_KIND_BROKER:
+        return *(const KS_EVENT_CTYPE_BROKER *)v == KS_NO_BROKER;
+    case KS_EVENT_KIND_STRING:
+        return *(const KS_EVENT_CTYPE_STRING *)v == NULL;
+    case KS_EVENT_KIND_TOPICS:
+        return *(KS_EVENT_CTYPE_TOPICS const *)v == NULL;
+    case KS_EVENT_KIND_INT_LIST:
+        return ((const KS_EVENT_CTYPE_INT_LIST *)v)->len == 0;
+    case KS_EVENT_KIND_STRING_LIST:
+        return ((const KS_EVENT_CTYPE_STRING_LIST *)v)->len == 0;
+    case KS_EVENT_KIND_PARTITION_LIST:
+        return ((const KS_EVENT_CTYPE_PARTITION_LIST *)v)->len == 0;
+    case KS_EVENT_KIND_BOOL:
+    case KS_EVENT_KIND_REASON:
+        break;
+    }
+    return false;
+}
+
 KsEvent ks_event_init(KsEventType type, KsTime t)
 {
-    return (KsEvent){.t = t,
-                     .type = type,
-                     .broker = -1,
-                     .broker2 = -1,
-                     .partition = -1,
-                     .epoch = -1,
-                     .n = -1,
-                     .n2 = -1,
-                     .line = -1};
+    KsEvent ev;
+    /* Pointers NULL, lists empty, bools false; integers are set below. */
+    memset(&ev, 0, sizeof ev);
+    ev.t = t;
+    ev.type = type;
+    const KsEventTypeInfo *info = ks_event_type_info(type);
+    for (size_t i = 0; info && i < info->n_fields; i++) {
+        const KsEventField *f = &info->fields[i];
+        void *v = (char *)&ev + f->offset;
+        if (f->kind == KS_EVENT_KIND_INT)
+            *(KS_EVENT_CTYPE_INT *)v = -1;
+        else if (f->kind == KS_EVENT_KIND_TIME)
+            *(KS_EVENT_CTYPE_TIME *)v = -1;
+        else if (f->kind == KS_EVENT_KIND_BROKER)
+            *(KS_EVENT_CTYPE_BROKER *)v = KS_NO_BROKER;
+    }
+    return ev;
 }
 
 const char *ks_event_type_name(KsEventType type)
 {
     g_return_val_if_fail(type < KS_EV_COUNT, "unknown");
-    return names[type];
+    return types[type].name;
 }

@@ -88,22 +88,23 @@ static const KsReplica *find_replica(const KsPartition *part, KsBrokerId id)
 
 /* ---- brokers, ZooKeeper and the controller ---- */
 
-static bool check_fetcher(Check *c, const KsBroker *b, guint leader_index, const KsFetcher *f)
+static bool check_fetcher(Check *c, const KsBroker *b, guint leader_slot, const KsFetcher *f)
 {
-    const KsSim *sim = c->sim;
-    REQUIRE(c, f->follower == b && f->leader == g_ptr_array_index(sim->brokers, leader_index),
+    REQUIRE(c, f->follower == b && f->leader->slot == (int)leader_slot,
             "broker %d: its fetch session in slot %u names follower %d and leader %d", b->id,
-            leader_index, f->follower->id, f->leader->id);
+            leader_slot, f->follower->id, f->leader->id);
     REQUIRE(c, f->state >= KS_FETCH_IDLE && f->state <= KS_FETCH_BACKOFF,
             "broker %d: fetch session to %d has state %d", b->id, f->leader->id, (int)f->state);
     if (!b->alive)
         REQUIRE(c, f->replicas->len == 0 && f->state == KS_FETCH_IDLE,
                 "broker %d is down but its fetch session to %d has %u partitions, state %d", b->id,
                 f->leader->id, f->replicas->len, (int)f->state);
-    REQUIRE(c, (f->state == KS_FETCH_PARKED) == ks_timer_is_armed(&f->park_timer),
+    REQUIRE(c,
+            (f->state == KS_FETCH_PARKED) == ks_purgatory_parked(&f->park) &&
+                ks_purgatory_parked(&f->park) == ks_timer_is_armed(&f->parking.timer),
             "broker %d: fetch session to %d is %s but its park timer is %s", b->id, f->leader->id,
             f->state == KS_FETCH_PARKED ? "parked" : "not parked",
-            ks_timer_is_armed(&f->park_timer) ? "armed" : "not armed");
+            ks_timer_is_armed(&f->parking.timer) ? "armed" : "not armed");
     if (!f->leader->alive)
         REQUIRE(c, f->state != KS_FETCH_PARKED,
                 "broker %d: fetch session is parked at broker %d, which is down", b->id,
@@ -147,8 +148,13 @@ static bool check_brokers(Check *c)
     guint n = sim->brokers->len;
     for (guint i = 0; i < n; i++) {
         const KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        REQUIRE(c, b->index == (int)i && b->sim == sim, "broker %d: index %d at position %u", b->id,
-                b->index, i);
+        REQUIRE(c,
+                b->sim == sim && b->slot >= 0 && (guint)b->slot < sim->broker_slots->len &&
+                    g_ptr_array_index(sim->broker_slots, b->slot) == b &&
+                    ks_sim_find_broker(sim, b->id) == b,
+                "broker %d: slot %d at position %u is not its own", b->id, b->slot, i);
+        REQUIRE(c, b->ep.up == b->alive && b->ep.node == b->node,
+                "broker %d: its network endpoint says %s", b->id, b->ep.up ? "up" : "down");
         if (i > 0) {
             const KsBroker *prev = g_ptr_array_index(sim->brokers, i - 1);
             REQUIRE(c, prev->id < b->id, "brokers %d and %d are out of id order", prev->id, b->id);
@@ -182,9 +188,11 @@ static bool check_brokers(Check *c)
             REQUIRE(c, r->broker == b, "broker %d lists a replica of %s-%d hosted by broker %d",
                     b->id, r->part->topic->name, r->part->index, r->broker->id);
         }
-        for (guint k = 0; k < n; k++)
-            if (b->fetchers[k] && !check_fetcher(c, b, k, b->fetchers[k]))
+        for (guint k = 0; k < b->fetchers->len; k++) {
+            const KsFetcher *f = g_ptr_array_index(b->fetchers, k);
+            if (f && !check_fetcher(c, b, k, f))
                 return false;
+        }
     }
 
     if (sim->controller == KS_NO_BROKER) {
@@ -363,18 +371,16 @@ static bool check_replication(Check *c, const KsPartition *part)
         REQUIRE(c, w->part == part && req->conn->broker == leader && leader->alive,
                 "%s-%d: an acks=all write waits at broker %d, the leader is %d (%s)", tn,
                 part->index, req->conn->broker->id, leader->id, leader->alive ? "up" : "down");
-        REQUIRE(c,
-                w->required_hw > lr->hw && w->required_hw <= lr->log.end && w->required_hw >= prev,
+        int64_t need = w->watch.need;
+        REQUIRE(c, need > lr->hw && need <= lr->log.end && need >= prev && w->watch.node == l,
                 "%s-%d: an acks=all write waits for high watermark %" PRId64
                 " (leader's is %" PRId64 ", log end %" PRId64 ", previous wait %" PRId64 ")",
-                tn, part->index, w->required_hw, lr->hw, lr->log.end, prev);
-        prev = w->required_hw;
+                tn, part->index, need, lr->hw, lr->log.end, prev);
+        prev = need;
         REQUIRE(c, w->batch < req->batches->len, "%s-%d: a wait names batch %u of %u", tn,
                 part->index, w->batch, req->batches->len);
         const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, w->batch);
-        REQUIRE(c,
-                rb->wait == w && rb->partition == part->index &&
-                    req->conn->producer->topic == part->topic,
+        REQUIRE(c, rb->wait == w && rb->part == part && w->watch.op == &req->parked,
                 "%s-%d: a wait is not its request batch's", tn, part->index);
     }
     return true;
@@ -549,9 +555,10 @@ static bool check_requests(Check *c, const KsProducer *p, const KsConnection *co
         for (guint i = 0; i < req->batches->len; i++) {
             const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
             REQUIRE(c,
-                    rb->partition >= 0 && rb->partition < p->topic->n_partitions && rb->count > 0,
-                    "producer %s: a request holds %" PRId64 " records for partition %d", pn,
-                    rb->count, rb->partition);
+                    rb->part && rb->part->topic == p->topic &&
+                        rb->part == &p->topic->partitions[rb->part->index] && rb->count > 0,
+                    "producer %s: a request holds %" PRId64 " records for a partition not its own",
+                    pn, rb->count);
             if (rb->wait) {
                 pending++;
                 REQUIRE(c, rb->wait->request == req && rb->wait->batch == i,
@@ -564,18 +571,18 @@ static bool check_requests(Check *c, const KsProducer *p, const KsConnection *co
             const KsProducerBatch *batch = rb->batch;
             REQUIRE(c, batch && g_hash_table_contains(queued, batch) && batch->in_flight,
                     "producer %s: a request to %d carries a batch of %s-%d that is %s", pn,
-                    conn->broker->id, p->topic->name, rb->partition,
+                    conn->broker->id, p->topic->name, rb->part->index,
                     !batch                                  ? "missing"
                     : !g_hash_table_contains(queued, batch) ? "no longer queued"
                                                             : "not in flight");
             REQUIRE(c, g_hash_table_add(sent, (gpointer)batch),
                     "producer %s: one batch of %s-%d is in two requests", pn, p->topic->name,
-                    rb->partition);
+                    rb->part->index);
             REQUIRE(c,
-                    batch->partition == rb->partition && batch->first_seq == rb->first_seq &&
+                    batch->partition == rb->part->index && batch->first_seq == rb->first_seq &&
                         batch->count == rb->count,
                     "producer %s: a request's copy of a batch of %s-%d differs from the batch", pn,
-                    p->topic->name, rb->partition);
+                    p->topic->name, rb->part->index);
         }
         *n_waits += (guint)pending;
         REQUIRE(c, req->pending == pending,
@@ -583,22 +590,28 @@ static bool check_requests(Check *c, const KsProducer *p, const KsConnection *co
                 pending);
         n_parked += pending > 0;
     }
-    REQUIRE(c, g_queue_get_length((GQueue *)&conn->parked) == n_parked,
+    const GQueue *parked = &conn->parked.ops;
+    REQUIRE(c, parked->length == n_parked,
             "producer %s: %u requests wait at broker %d, %u are parked", pn, n_parked,
-            conn->broker->id, g_queue_get_length((GQueue *)&conn->parked));
+            conn->broker->id, parked->length);
     KsTime prev = -1;
-    for (GList *l = conn->parked.head; l; l = l->next) {
-        const KsProduceRequest *req = l->data;
-        REQUIRE(c, req->pending > 0 && req->conn == conn && req->deadline >= prev,
+    for (GList *l = parked->head; l; l = l->next) {
+        const KsDelayed *op = l->data;
+        const KsProduceRequest *req =
+            (const KsProduceRequest *)((const char *)op - offsetof(KsProduceRequest, parked));
+        REQUIRE(c,
+                req->pending > 0 && req->conn == conn && op->deadline >= prev &&
+                    op->timeouts == &conn->parked && op->node == l,
                 "producer %s: the purgatory of broker %d is out of order", pn, conn->broker->id);
-        prev = req->deadline;
+        prev = op->deadline;
     }
-    const KsProduceRequest *head = g_queue_peek_head((GQueue *)&conn->parked);
-    REQUIRE(c, ks_timer_is_armed(&conn->purgatory) == (head != NULL),
+    const KsDelayed *head = parked->head ? parked->head->data : NULL;
+    const KsTimer *timer = &conn->parked.timer;
+    REQUIRE(c, ks_timer_is_armed(timer) == (head != NULL),
             "producer %s: the purgatory timer at broker %d is %s with %u parked requests", pn,
-            conn->broker->id, ks_timer_is_armed(&conn->purgatory) ? "armed" : "idle", n_parked);
+            conn->broker->id, ks_timer_is_armed(timer) ? "armed" : "idle", n_parked);
     if (head)
-        REQUIRE(c, ks_timer_deadline(&conn->purgatory) == head->deadline,
+        REQUIRE(c, ks_timer_deadline(timer) == head->deadline,
                 "producer %s: the purgatory timer at broker %d is not the oldest request's "
                 "deadline",
                 pn, conn->broker->id);
@@ -616,7 +629,7 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
     g_autoptr(GHashTable) queued = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_autoptr(GHashTable) sent = g_hash_table_new(g_direct_hash, g_direct_equal);
     guint active = 0, in_flight = 0;
-    g_autofree int32_t *leads = g_new0(int32_t, sim->brokers->len);
+    g_autofree int32_t *leads = g_new0(int32_t, sim->broker_slots->len);
     for (int32_t i = 0; i < np; i++) {
         const KsProducerPartition *pp = &p->parts[i];
         guint len = g_queue_get_length((GQueue *)&pp->batches);
@@ -679,19 +692,23 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
                     p->topic->name, i);
         } else {
             const KsBroker *lb = ks_sim_find_broker(sim, pp->leader);
-            REQUIRE(c, lb && pp->conn == &p->conns[lb->index] && p->available[i],
+            REQUIRE(c,
+                    lb && (guint)lb->slot < p->conns->len &&
+                        pp->conn == g_ptr_array_index(p->conns, lb->slot) && p->available[i],
                     "producer %s: %s-%d's connection is not to its leader %d", pn, p->topic->name,
                     i, pp->leader);
-            leads[lb->index]++;
+            leads[lb->slot]++;
         }
     }
     REQUIRE(c, active == p->active->len, "producer %s: %u partitions have batches, %u are active",
             pn, active, p->active->len);
     guint n_sent = 0;
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        const KsConnection *conn = &p->conns[i];
-        REQUIRE(c, conn->producer == p && conn->broker == g_ptr_array_index(sim->brokers, i),
-                "producer %s: connection %u is not to broker %u", pn, i, i);
+    for (guint i = 0; i < p->conns->len; i++) {
+        const KsConnection *conn = g_ptr_array_index(p->conns, i);
+        if (!conn)
+            continue;
+        REQUIRE(c, conn->producer == p && conn->broker->slot == (int)i,
+                "producer %s: connection %u is not to the broker in slot %u", pn, i, i);
         REQUIRE(c, conn->in_flight >= 0 && conn->failures >= 0,
                 "producer %s: connection to %d has %d in flight, %d failures", pn, conn->broker->id,
                 conn->in_flight, conn->failures);

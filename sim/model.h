@@ -2,8 +2,8 @@
 /*
  * model.h - the simulated cluster's state, shared by the model modules.
  *
- * Private to sim/. The model modules (net, registry, broker, controller,
- * producer, ledger) change this state; the views (output-*.c, check.c) only
+ * Private to sim/. The model modules (net, purgatory, registry, broker,
+ * controller, producer, ledger) change this state; the views (output-*.c, check.c) only
  * read it. Everything lives as long as the KsSim that owns it: brokers,
  * partitions, replicas and clients are never freed during a run, which is
  * what lets them embed engine timers.
@@ -28,6 +28,8 @@
 #include "kafkasim/rng.h"
 #include "kafkasim/sim.h"
 #include "kafkasim/types.h"
+#include "net.h"
+#include "purgatory.h"
 
 typedef struct KsNode KsNode;
 typedef struct KsBroker KsBroker;
@@ -97,7 +99,8 @@ struct KsReplica {
 
 struct KsPartition {
     KsTopic *topic;
-    int32_t index;
+    int32_t index; /* within its topic */
+    int32_t id;    /* sim-wide, stable: creation order across topics */
     int32_t n_replicas;
     KsReplica *replicas;       /* assignment order: replicas[0] is the preferred leader */
     KsBrokerId leader;         /* KS_NO_BROKER: offline */
@@ -105,7 +108,8 @@ struct KsPartition {
     int32_t leader_epoch;
     GArray *isr;              /* of KsBrokerId, in stored order; change it only with
                                  ks_partition_set_isr() and friends */
-    GQueue waits;             /* of KsProduceWait*: acks=all writes waiting for the HW */
+    KsWatchKey waits;         /* of KsProduceWait*: acks=all writes waiting for the HW, by
+                                 required HW (purgatory.c) */
     KsTime unavailable_since; /* -1: available */
     KsTime unavailable_us;
     struct KsLedgerPartition *ledger; /* ledger.c's accounts of it, NULL until used */
@@ -164,20 +168,21 @@ struct KsFetcher {
                             left the session are skipped) */
     KsTime last_arrival; /* when the latest request reached the leader */
     KsFetchState state;
-    uint64_t gen; /* bumps when a request is abandoned */
-    KsTimer park_timer;
-    GArray *answers; /* of KsFetchAnswer: the response in flight */
+    uint64_t gen;              /* bumps when a request is abandoned */
+    KsDelayed park;            /* the request, parked at the leader (DelayedFetch) */
+    KsDelayedTimeouts parking; /* the leader's timeout for it */
+    GArray *answers;           /* of KsFetchAnswer: the response in flight */
 };
 
 struct KsBroker {
     KsSim *sim; /* owner, for engine callbacks */
     KsBrokerId id;
-    int index; /* position in KsSim.brokers (sorted by id) */
+    int slot; /* stable: creation order, never reused (KsSim.brokers is sorted by id) */
     KsNode *node;
+    KsNetEndpoint ep; /* the process, as the network sees it (net.c) */
     char *rack;
     const KsPlanBroker *plan;
-    bool alive;           /* process running */
-    uint64_t incarnation; /* +1 at every crash and restart */
+    bool alive; /* process running (ep.up says the same to net.c) */
     /* ZooKeeper session (registry.c). */
     bool registered;            /* its /brokers/ids node exists */
     bool ctrl_live;             /* live in the controller's view (controllerContext) */
@@ -186,7 +191,7 @@ struct KsBroker {
     KsTime shutting_down_since; /* its controlled shutdown began; -1: not stopping */
     KsTimer session_timer;      /* expiry of a dead broker's session */
     GPtrArray *replicas;        /* of KsReplica* hosted here */
-    KsFetcher **fetchers;       /* by leader broker index, created on demand */
+    GPtrArray *fetchers;        /* of KsFetcher*, by leader broker slot, created on demand */
     KsTime lag_max;             /* replica.lag.time.max.ms */
     KsTime fetch_wait_max;      /* replica.fetch.wait.max.ms */
     KsTime fetch_backoff;       /* replica.fetch.backoff.ms */
@@ -234,14 +239,14 @@ typedef struct {
 struct KsConnection {
     KsProducer *producer;
     KsBroker *broker;
-    int in_flight;       /* requests sent and not answered (acks 1 and all) */
-    int failures;        /* connection attempts that failed in a row */
-    KsTime reconnect_at; /* no attempt before this (reconnect.backoff.ms) */
-    GQueue requests;     /* every live KsProduceRequest sent on it (owned) */
-    GQueue parked;       /* acks=all requests waiting at the broker, oldest first */
-    KsTimer purgatory;   /* fires at the oldest parked request's deadline */
-    int32_t leads;       /* partitions its broker leads, in the producer's metadata */
-    GPtrArray *drain;    /* scratch: batches of the request being built */
+    KsNetConn net;            /* the client's connection (net.c) */
+    int in_flight;            /* requests sent and not answered (acks 1 and all) */
+    int failures;             /* connection attempts that failed in a row */
+    KsTime reconnect_at;      /* no attempt before this (reconnect.backoff.ms) */
+    GQueue requests;          /* every live KsProduceRequest sent on it (owned) */
+    KsDelayedTimeouts parked; /* acks=all requests waiting at the broker (purgatory.c) */
+    int32_t leads;            /* partitions its broker leads, in the producer's metadata */
+    GPtrArray *drain;         /* scratch: batches of the request being built */
 };
 
 struct KsProducer {
@@ -250,6 +255,7 @@ struct KsProducer {
     int index;
     KsTopic *topic;
     KsNode *node;
+    KsNetEndpoint ep;           /* the client process (net.c) */
     const KsPlanProducer *plan; /* NULL: the console producer of `produce` */
     /* Configs, resolved. */
     int32_t acks;
@@ -282,13 +288,13 @@ struct KsProducer {
     int64_t generated;          /* rate-driven records so far (the count= limit) */
     KsProducerPartition *parts; /* by partition */
     GArray *active;             /* of int32_t: partitions with batches */
-    KsConnection *conns;        /* by broker index */
+    GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
     KsTimer wake;               /* next arrival, linger, retry or expiry */
 };
 
 /* One batch of a produce request, as the broker sees it. */
 typedef struct {
-    int32_t partition;
+    KsPartition *part; /* any topic's: its id is sim-wide */
     int32_t producer_epoch;
     int64_t epoch_base_seq; /* where that producer epoch starts (KIP-360) */
     int64_t first_seq;
@@ -303,20 +309,19 @@ typedef struct {
  * handled (acks=0: until it reaches the broker). */
 struct KsProduceRequest {
     KsConnection *conn;
-    uint64_t broker_incarnation; /* the broker process it was sent to */
     KsTime sent;
-    KsTime deadline; /* parked: when the broker gives up (request.timeout.ms) */
-    GArray *batches; /* of KsRequestBatch */
-    int pending;     /* batches waiting for the HW (acks=all) */
-    bool serving;    /* the broker is still going through it */
+    KsDelayed parked; /* acks=all, in the broker's purgatory until request.timeout.ms */
+    GArray *batches;  /* of KsRequestBatch */
+    int pending;      /* batches waiting for the HW (acks=all) */
+    bool serving;     /* the broker is still going through it */
 };
 
 /* acks=all: one batch of a request waiting at the leader for its HW. */
 struct KsProduceWait {
+    KsWatch watch; /* first: on part->waits, need = the HW that covers it */
     KsProduceRequest *request;
     KsPartition *part;
     guint batch; /* index in request->batches */
-    int64_t required_hw;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */
@@ -337,13 +342,17 @@ struct KsSim {
     const KsPlan *plan;
     uint64_t seed;
     KsEngine *engine;
-    GPtrArray *nodes;      /* of KsNode*, declaration order */
-    GPtrArray *brokers;    /* of KsBroker*, sorted by id */
-    GPtrArray *topics;     /* of KsTopic*, declaration order */
-    GPtrArray *producers;  /* of KsProducer*: declared ones, then consoles */
-    KsProducer **consoles; /* by topic index: the producer of `produce` actions
-                              that name none, created on first use */
+    GPtrArray *nodes;        /* of KsNode*, declaration order */
+    GPtrArray *brokers;      /* of KsBroker*, sorted by id */
+    GHashTable *broker_ids;  /* id -> KsBroker*, for lookup only (never iterated) */
+    GPtrArray *broker_slots; /* of KsBroker*, by slot */
+    int32_t n_partitions;    /* partitions created so far: the next partition id */
+    GPtrArray *topics;       /* of KsTopic*, declaration order */
+    GPtrArray *producers;    /* of KsProducer*: declared ones, then consoles */
+    KsProducer **consoles;   /* by topic index: the producer of `produce` actions
+                                that name none, created on first use */
     KsConfigSet *defaults;
+    KsNet net;               /* messages in flight (net.c) */
     struct KsLedger *ledger; /* what became of every record (ledger.c) */
     /* Registry and controller. */
     KsBrokerId controller;      /* KS_NO_BROKER: none */
@@ -366,9 +375,6 @@ KsTopic *ks_sim_find_topic(const KsSim *sim, const char *name);
 KsProducer *ks_sim_find_producer(const KsSim *sim, const char *name);
 /* The topics sorted by name, in a new array that owns nothing. */
 GPtrArray *ks_sim_sorted_topics(const KsSim *sim);
-
-/* net.c: one-way latency between two nodes (NULL: a client's own node). */
-KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to);
 
 /* log.c: the log, its runs and the leader-epoch cache. */
 void ks_log_init(KsLog *log);
@@ -395,20 +401,32 @@ static inline const KsBrokerId *ks_partition_isr_ids(const KsPartition *part)
 /* Replaces @part's ISR with @isr (taken) and keeps the replicas' in_isr
  * flags in step. */
 void ks_partition_set_isr(KsPartition *part, GArray *isr);
+/* Emits isr_shrunk or isr_expanded (@type) for @part's current ISR: @who
+ * left or joined it, for @reason. */
+void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
+                                  KsReason reason);
 /* @part's leader takes the current epoch; the other replicas on live
  * brokers, except @skip (KS_NO_BROKER: none), are told to follow it. */
 void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip);
 void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
 void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
-/* Sets up the broker's end of a producer connection (its purgatory timer). */
-void ks_broker_init_connection(KsConnection *conn);
+/* Sets up the broker's end of a producer connection (its purgatory). */
+void ks_broker_init_connection(KsSim *sim, KsConnection *conn);
 /* A produce request reaches its broker (KafkaApis.handleProduceRequest). */
 void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req);
 /* Answers every acks=all write parked at @part's leader with @err. */
 void ks_broker_fail_waits(KsSim *sim, KsPartition *part, KsKafkaError err);
-void ks_broker_start(KsSim *sim, KsBroker *broker);
-void ks_broker_crash(KsSim *sim, KsBroker *broker);
+/* Builds broker @pb (its slot is the next one) and adds it to the sim. */
+KsBroker *ks_broker_add(KsSim *sim, const KsPlanBroker *pb);
+void ks_broker_free(KsBroker *broker);
+/* Starts @b's process (@type: started or restarted); the start fails, with
+ * an event, while its previous ZooKeeper session lives. */
+void ks_broker_restart(KsSim *sim, KsBroker *broker, KsEventType type);
+/* stop-broker: controlled shutdown, with its retries, then the stop. */
+void ks_broker_stop_controlled(KsSim *sim, KsBroker *broker);
+/* crash-broker: the process dies at once. */
+void ks_broker_crash_process(KsSim *sim, KsBroker *broker);
 void ks_partition_update_availability(KsSim *sim, KsPartition *part);
 bool ks_partition_available(const KsSim *sim, const KsPartition *part);
 

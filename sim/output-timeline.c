@@ -91,26 +91,18 @@ static void sub(KsTimeline *tl, const char *text)
     tl->write(out, tl->ctx);
 }
 
-/* How a leader was chosen, in words. */
+/* How a leader was chosen, in words (the trace's reason name when the
+ * timeline has no words of its own for it). */
 static const char *election_text(KsReason reason)
 {
-    switch (reason) {
-    case KS_REASON_OFFLINE:
-        return "offline election: first live in-sync replica";
-    case KS_REASON_UNCLEAN:
-        return "unclean election: first live replica, not in sync";
-    case KS_REASON_PREFERRED:
-        return "preferred election";
-    case KS_REASON_CONTROLLED_SHUTDOWN:
-        return "controlled shutdown";
-    case KS_REASON_NONE:
-    case KS_REASON_INITIAL:
-    case KS_REASON_LEADER_FAILED:
-    case KS_REASON_LAGGING:
-    case KS_REASON_BROKER_FAILED:
-    case KS_REASON_CAUGHT_UP:
-        break;
-    }
+    static const char *const texts[] = {
+        [KS_REASON_OFFLINE] = "offline election: first live in-sync replica",
+        [KS_REASON_UNCLEAN] = "unclean election: first live replica, not in sync",
+        [KS_REASON_PREFERRED] = "preferred election",
+        [KS_REASON_CONTROLLED_SHUTDOWN] = "controlled shutdown",
+    };
+    if (reason < G_N_ELEMENTS(texts) && texts[reason])
+        return texts[reason];
     return ks_reason_name(reason);
 }
 
@@ -160,7 +152,7 @@ static const char *partitioner_text(KsPartitionerKind k)
 
 static void producer_started(KsTimeline *tl, const KsEvent *ev)
 {
-    KsProducer *p = ks_sim_find_producer(tl->sim, ev->text);
+    KsProducer *p = ks_sim_find_producer(tl->sim, ev->producer_event.producer);
     if (!p)
         return;
     GString *s = g_string_new(NULL);
@@ -183,7 +175,7 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
 {
     KsSim *sim = tl->sim;
     GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%s: controller %s", ev->text,
+    g_string_append_printf(s, "%s: controller %s", ev->snapshot.name,
                            sim->controller == KS_NO_BROKER ? "none" : "");
     if (sim->controller != KS_NO_BROKER)
         g_string_append_printf(s, "%" PRId32 " (epoch %" PRId32 ")", sim->controller,
@@ -236,139 +228,152 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     g_autofree char *a = NULL, *b = NULL, *c = NULL;
     switch (ev->type) {
     case KS_EV_SAY:
-        line(tl, ev->t, "say", C_BOLD, "%s%s%s", tl->color ? C_BOLD : "", ev->text,
+        line(tl, ev->t, "say", C_BOLD, "%s%s%s", tl->color ? C_BOLD : "", ev->say.text,
              tl->color ? C_RESET : "");
         break;
     case KS_EV_SNAPSHOT:
         snapshot(tl, ev);
         break;
     case KS_EV_EXPECT:
-        if (ev->held)
-            line(tl, ev->t, "expect", C_GREEN, "held: %s (line %d)", ev->text, ev->line);
+        if (ev->expect.held)
+            line(tl, ev->t, "expect", C_GREEN, "held: %s (line %" PRId64 ")", ev->expect.condition,
+                 ev->expect.line);
         else
-            line(tl, ev->t, "expect", C_RED, "FAILED: %s (line %d): %s", ev->text, ev->line,
-                 ev->text2);
+            line(tl, ev->t, "expect", C_RED, "FAILED: %s (line %" PRId64 "): %s",
+                 ev->expect.condition, ev->expect.line, ev->expect.actual);
         break;
     case KS_EV_NOTE:
-        line(tl, ev->t, "note", C_DIM, "line %d: %s", ev->line, ev->text);
+        line(tl, ev->t, "note", C_DIM, "line %" PRId64 ": %s", ev->note.line, ev->note.text);
         break;
     case KS_EV_BROKER_STARTED:
     case KS_EV_BROKER_REGISTERED:
         break;
     case KS_EV_BROKER_CRASHED:
-        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " crashed", ev->broker);
+        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " crashed", ev->broker_event.broker);
         break;
     case KS_EV_BROKER_RESTARTED:
-        line(tl, ev->t, "broker", C_GREEN, "broker %" PRId32 " restarted", ev->broker);
+        line(tl, ev->t, "broker", C_GREEN, "broker %" PRId32 " restarted", ev->broker_event.broker);
         break;
-    case KS_EV_BROKER_STOPPING:
-        if (ev->n2 < 0)
+    case KS_EV_BROKER_STOPPING: {
+        KsBrokerId id = ev->broker_stopping.broker;
+        int64_t leads = ev->broker_stopping.still_leads;
+        int64_t left = ev->broker_stopping.attempts_left;
+        if (left < 0)
             line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " shuts down without handing its leadership over%s", ev->broker,
-                 ev->n < 0 ? " (controlled.shutdown.enable=false)" : "");
-        else if (ev->n < 0)
+                 "broker %" PRId32 " shuts down without handing its leadership over%s", id,
+                 leads < 0 ? " (controlled.shutdown.enable=false)" : "");
+        else if (leads < 0)
             line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " asks for a controlled shutdown: no active controller%s",
-                 ev->broker, ev->n2 > 0 ? ", it will ask again" : ", it stops anyway");
-        else if (ev->n == 0)
+                 "broker %" PRId32 " asks for a controlled shutdown: no active controller%s", id,
+                 left > 0 ? ", it will ask again" : ", it stops anyway");
+        else if (leads == 0)
             line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " controlled shutdown: it leads no partition any more",
-                 ev->broker);
+                 "broker %" PRId32 " controlled shutdown: it leads no partition any more", id);
         else
             line(tl, ev->t, "broker", C_YELLOW,
                  "broker %" PRId32 " controlled shutdown: it still leads %" PRId64
                  " partition%s with no other in-sync replica; %s",
-                 ev->broker, ev->n, ev->n == 1 ? "" : "s",
-                 ev->n2 > 0 ? "it will ask again after controlled.shutdown.retry.backoff.ms"
-                            : "after controlled.shutdown.retry.backoff.ms it stops anyway");
+                 id, leads, leads == 1 ? "" : "s",
+                 left > 0 ? "it will ask again after controlled.shutdown.retry.backoff.ms"
+                          : "after controlled.shutdown.retry.backoff.ms it stops anyway");
         break;
+    }
     case KS_EV_BROKER_STOPPED:
-        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " stopped", ev->broker);
+        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " stopped", ev->broker_event.broker);
         break;
     case KS_EV_BROKER_START_FAILED:
-        a = ks_format_time(ev->n);
+        a = ks_format_time(ev->broker_start_failed.old_session_expires_us);
         line(tl, ev->t, "broker", C_RED,
              "broker %" PRId32 " failed to start: /brokers/ids/%" PRId32
-             " still belongs to its old ZooKeeper session (NodeExists), which expires at %s",
-             ev->broker, ev->broker, a);
+             " still belongs to its old ZooKeeper session (%s), which expires at %s",
+             ev->broker_start_failed.broker, ev->broker_start_failed.broker,
+             ev->broker_start_failed.error, a);
         break;
     case KS_EV_NODE_CRASHED:
-        line(tl, ev->t, "node", C_RED, "node %s crashed", ev->text);
+        line(tl, ev->t, "node", C_RED, "node %s crashed", ev->node_event.node);
         break;
     case KS_EV_NODE_RESTARTED:
-        line(tl, ev->t, "node", C_GREEN, "node %s restarted", ev->text);
+        line(tl, ev->t, "node", C_GREEN, "node %s restarted", ev->node_event.node);
         break;
     case KS_EV_SESSION_EXPIRED:
         line(tl, ev->t, "zookeeper", C_MAGENTA,
-             "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone", ev->broker,
-             ev->broker);
+             "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone",
+             ev->broker_event.broker, ev->broker_event.broker);
         break;
     case KS_EV_SESSION_CLOSED:
         line(tl, ev->t, "zookeeper", C_MAGENTA,
              "broker %" PRId32 " closed its session: /brokers/ids/%" PRId32 " is gone at once",
-             ev->broker, ev->broker);
+             ev->broker_event.broker, ev->broker_event.broker);
         break;
     case KS_EV_CONTROLLER_ELECTED:
         line(tl, ev->t, "controller", C_MAGENTA,
-             "broker %" PRId32 " is the controller (epoch %" PRId32 ")", ev->broker, ev->epoch);
+             "broker %" PRId32 " is the controller (epoch %" PRId64 ")",
+             ev->controller_elected.broker, ev->controller_elected.controller_epoch);
         break;
-    case KS_EV_TOPIC_CREATED:
+    case KS_EV_TOPIC_CREATED: {
+        int64_t n = ev->topic_created.partitions;
         line(tl, ev->t, "topic", C_BLUE,
-             "%s created: %" PRId64 " partition%s, replication factor %" PRId64, ev->topic, ev->n,
-             ev->n == 1 ? "" : "s", ev->n2);
+             "%s created: %" PRId64 " partition%s, replication factor %" PRId64,
+             ev->topic_created.topic, n, n == 1 ? "" : "s", ev->topic_created.replication_factor);
         break;
+    }
     case KS_EV_LEADER_ELECTED: {
-        a = ks_text_broker(ev->broker);
-        b = ks_text_broker(ev->broker2);
-        c = ks_text_ids(ev->ids, ev->n_ids);
-        if (ev->reason == KS_REASON_INITIAL) {
-            KsTopic *t = ks_sim_find_topic(tl->sim, ev->topic);
+        const struct KsEvent_leader_elected *le = &ev->leader_elected;
+        a = ks_text_broker(le->leader);
+        b = ks_text_broker(le->previous_leader);
+        c = ks_text_ids(le->isr.items, le->isr.len);
+        if (le->reason == KS_REASON_INITIAL) {
+            KsTopic *t = ks_sim_find_topic(tl->sim, le->topic);
             if (t->n_partitions > MAX_PARTITION_LINES)
                 break;
-            KsPartition *part = &t->partitions[ev->partition];
+            KsPartition *part = &t->partitions[le->partition];
             g_autofree KsBrokerId *ids = g_new(KsBrokerId, part->n_replicas);
             for (int32_t i = 0; i < part->n_replicas; i++)
                 ids[i] = part->replicas[i].broker->id;
             g_autofree char *reps = ks_text_ids(ids, part->n_replicas);
             g_autofree char *text =
-                g_strdup_printf("%s-%" PRId32 ": leader %s, replicas %s, isr %s", ev->topic,
-                                ev->partition, a, reps, c);
+                g_strdup_printf("%s-%" PRId64 ": leader %s, replicas %s, isr %s", le->topic,
+                                le->partition, a, reps, c);
             sub(tl, text);
-        } else if (ev->broker == KS_NO_BROKER) {
+        } else if (le->leader == KS_NO_BROKER) {
             line(tl, ev->t, "leader", C_RED,
-                 "%s-%" PRId32 " is offline: leader %s's broker failed and no other live "
-                 "replica is in sync, leader epoch %" PRId32 ", isr %s",
-                 ev->topic, ev->partition, b, ev->epoch, c);
+                 "%s-%" PRId64 " is offline: leader %s's broker failed and no other live "
+                 "replica is in sync, leader epoch %" PRId64 ", isr %s",
+                 le->topic, le->partition, b, le->leader_epoch, c);
         } else {
             line(tl, ev->t, "leader", C_YELLOW,
-                 "%s-%" PRId32 ": leader %s -> %s (%s), leader epoch %" PRId32 ", isr %s",
-                 ev->topic, ev->partition, b, a, election_text(ev->reason), ev->epoch, c);
+                 "%s-%" PRId64 ": leader %s -> %s (%s), leader epoch %" PRId64 ", isr %s",
+                 le->topic, le->partition, b, a, election_text(le->reason), le->leader_epoch, c);
         }
         break;
     }
-    case KS_EV_ISR_SHRUNK:
-        c = ks_text_ids(ev->ids, ev->n_ids);
+    case KS_EV_ISR_SHRUNK: {
+        const struct KsEvent_isr_shrunk *is = &ev->isr_shrunk;
+        c = ks_text_ids(is->isr.items, is->isr.len);
         line(tl, ev->t, "isr", C_YELLOW,
-             "%s-%" PRId32 ": broker %" PRId32 " left the ISR (%s), leader epoch %" PRId32
+             "%s-%" PRId64 ": broker %" PRId32 " left the ISR (%s), leader epoch %" PRId64
              ", isr %s",
-             ev->topic, ev->partition, ev->broker,
-             ev->reason == KS_REASON_LAGGING               ? "lagging: replica.lag.time.max.ms"
-             : ev->reason == KS_REASON_CONTROLLED_SHUTDOWN ? "its broker is shutting down"
+             is->topic, is->partition, is->broker,
+             is->reason == KS_REASON_LAGGING               ? "lagging: replica.lag.time.max.ms"
+             : is->reason == KS_REASON_CONTROLLED_SHUTDOWN ? "its broker is shutting down"
                                                            : "its broker failed",
-             ev->epoch, c);
+             is->leader_epoch, c);
         break;
+    }
     case KS_EV_ISR_EXPANDED:
-        c = ks_text_ids(ev->ids, ev->n_ids);
+        c = ks_text_ids(ev->isr_expanded.isr.items, ev->isr_expanded.isr.len);
         line(tl, ev->t, "isr", C_GREEN,
-             "%s-%" PRId32 ": broker %" PRId32 " rejoined the ISR, isr %s", ev->topic,
-             ev->partition, ev->broker, c);
+             "%s-%" PRId64 ": broker %" PRId32 " rejoined the ISR, isr %s", ev->isr_expanded.topic,
+             ev->isr_expanded.partition, ev->isr_expanded.broker, c);
         break;
-    case KS_EV_PREFERRED_ELECTION:
-        if (ev->partition >= 0)
-            a = g_strdup_printf("%s-%" PRId32, ev->topic, ev->partition);
+    case KS_EV_PREFERRED_ELECTION: {
+        const char *topic = ev->preferred_election.topic;
+        int64_t moved = ev->preferred_election.moved, asked = ev->preferred_election.asked;
+        if (ev->preferred_election.partition >= 0)
+            a = g_strdup_printf("%s-%" PRId64, topic, ev->preferred_election.partition);
         else
-            a = g_strdup(ev->topic ? ev->topic : "every partition");
-        if (ev->n2 < 0)
+            a = g_strdup(topic ? topic : "every partition");
+        if (asked < 0)
             line(tl, ev->t, "leader", C_RED,
                  "preferred-leader election for %s: no active controller, nothing done", a);
         else
@@ -376,54 +381,66 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                  "preferred-leader election for %s: %" PRId64 " of %" PRId64
                  " partition%s moved to the preferred replica (the others already had it, "
                  "or it is not live and in sync)",
-                 a, ev->n, ev->n2, ev->n2 == 1 ? "" : "s");
+                 a, moved, asked, asked == 1 ? "" : "s");
         break;
-    case KS_EV_TRUNCATED:
+    }
+    case KS_EV_TRUNCATED: {
+        int64_t dropped = ev->truncated.from_offset - ev->truncated.to_offset;
         line(tl, ev->t, "log", C_RED,
-             "%s-%" PRId32 " on broker %" PRId32 " truncated from offset %" PRId64 " to %" PRId64
+             "%s-%" PRId64 " on broker %" PRId32 " truncated from offset %" PRId64 " to %" PRId64
              " (%" PRId64 " record%s dropped)",
-             ev->topic, ev->partition, ev->broker, ev->n, ev->n2, ev->n - ev->n2,
-             ev->n - ev->n2 == 1 ? "" : "s");
+             ev->truncated.topic, ev->truncated.partition, ev->truncated.broker,
+             ev->truncated.from_offset, ev->truncated.to_offset, dropped, dropped == 1 ? "" : "s");
         break;
+    }
     case KS_EV_PRODUCER_STARTED:
         producer_started(tl, ev);
         break;
     case KS_EV_PRODUCER_STOPPED:
-        line(tl, ev->t, "producer", C_CYAN, "%s stopped", ev->text);
+        line(tl, ev->t, "producer", C_CYAN, "%s stopped", ev->producer_event.producer);
         break;
-    case KS_EV_PRODUCE:
-        if (ev->partition >= 0)
-            a = g_strdup_printf(" partition %" PRId32, ev->partition);
-        else if (ev->text2)
-            a = g_strdup_printf(" with key \"%s\"", ev->text2);
-        line(tl, ev->t, "produce", C_CYAN, "%s sends %" PRId64 " record%s to %s%s", ev->text, ev->n,
-             ev->n == 1 ? "" : "s", ev->topic, a ? a : "");
+    case KS_EV_PRODUCE: {
+        int64_t n = ev->produce.records;
+        if (ev->produce.partition >= 0)
+            a = g_strdup_printf(" partition %" PRId64, ev->produce.partition);
+        else if (ev->produce.key)
+            a = g_strdup_printf(" with key \"%s\"", ev->produce.key);
+        line(tl, ev->t, "produce", C_CYAN, "%s sends %" PRId64 " record%s to %s%s",
+             ev->produce.producer, n, n == 1 ? "" : "s", ev->produce.topic, a ? a : "");
         break;
+    }
     case KS_EV_PRODUCE_FAILING:
-        if (ev->partition < 0)
+        if (ev->produce_failing.partition < 0)
             line(tl, ev->t, "producer", C_RED, "%s: \"%s\" Its batches wait; it refreshes metadata",
-                 ev->text, ev->text2);
+                 ev->produce_failing.producer, ev->produce_failing.message);
         else
             line(tl, ev->t, "producer", C_RED,
-                 "%s: writes to %s-%" PRId32 " fail with %s, retrying", ev->text, ev->topic,
-                 ev->partition, ev->text2);
+                 "%s: writes to %s-%" PRId64 " fail with %s, retrying",
+                 ev->produce_failing.producer, ev->produce_failing.topic,
+                 ev->produce_failing.partition, ev->produce_failing.error);
         break;
-    case KS_EV_PRODUCE_RECOVERED:
+    case KS_EV_PRODUCE_RECOVERED: {
+        int64_t n = ev->produce_recovered.records_given_up;
         line(tl, ev->t, "producer", C_GREEN,
-             "%s: writes to %s-%" PRId32 " succeed again (%" PRId64 " record%s given up meanwhile)",
-             ev->text, ev->topic, ev->partition, ev->n, ev->n == 1 ? "" : "s");
+             "%s: writes to %s-%" PRId64 " succeed again (%" PRId64 " record%s given up meanwhile)",
+             ev->produce_recovered.producer, ev->produce_recovered.topic,
+             ev->produce_recovered.partition, n, n == 1 ? "" : "s");
         break;
-    case KS_EV_RECORDS_EXPIRED:
-        if (ev->n2 >= 0)
+    }
+    case KS_EV_RECORDS_EXPIRED: {
+        const struct KsEvent_records_expired *re = &ev->records_expired;
+        if (re->delivery_timeout_ms >= 0)
             line(tl, ev->t, "producer", C_RED,
-                 "%s: Expiring %" PRId64 " record(s) for %s-%" PRId32 ": %" PRId64
+                 "%s: Expiring %" PRId64 " record(s) for %s-%" PRId64 ": %" PRId64
                  " ms has passed since batch creation",
-                 ev->text, ev->n, ev->topic, ev->partition, ev->n2);
+                 re->producer, re->records, re->topic, re->partition, re->delivery_timeout_ms);
         else
             line(tl, ev->t, "producer", C_RED,
-                 "%s: gave up on %" PRId64 " record%s for %s-%" PRId32 " (%s, retries exhausted)",
-                 ev->text, ev->n, ev->n == 1 ? "" : "s", ev->topic, ev->partition, ev->text2);
+                 "%s: gave up on %" PRId64 " record%s for %s-%" PRId64 " (%s, retries exhausted)",
+                 re->producer, re->records, re->records == 1 ? "" : "s", re->topic, re->partition,
+                 re->reason);
         break;
+    }
     case KS_EV_COUNT:
         break;
     }

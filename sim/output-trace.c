@@ -4,9 +4,11 @@
  *
  * Every object starts with "t_us" (simulated microseconds) and "type" (see
  * ks_event_type_name()), followed by the fields that type carries, under
- * names that say what they are ("leader", "previous_leader", "isr"). Key
- * order is fixed (json-glib keeps insertion order), so the same run gives
- * the same bytes. The file is written as PATH.tmp and renamed at the end.
+ * names that say what they are ("leader", "previous_leader", "isr"). The
+ * fields, their order and which are left out when unset all come from the
+ * event table (event.h); nothing here knows one type from another, and
+ * docs/trace.md lists them. Key order is fixed (json-glib keeps insertion order), so the same run
+ * gives the same bytes. The file is written as PATH.tmp and renamed at the end.
  */
 #include "kafkasim/output.h"
 
@@ -48,134 +50,108 @@ KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error)
     return t;
 }
 
-static void add_partition(JsonBuilder *b, const KsEvent *ev)
+/* Writes @f's value in @base under its name. */
+static void add_field(JsonBuilder *b, const void *base, const KsEventField *f)
 {
-    ks_json_str(b, "topic", ev->topic);
-    if (ev->partition >= 0)
-        ks_json_int(b, "partition", ev->partition);
-}
-
-static void build(JsonBuilder *b, const KsEvent *ev, KsSim *sim)
-{
-    switch (ev->type) {
-    case KS_EV_SAY:
-        ks_json_str(b, "text", ev->text);
+    const void *v = ks_event_field_value(base, f);
+    switch (f->kind) {
+    case KS_EVENT_KIND_INT:
+        ks_json_int(b, f->name, *(const KS_EVENT_CTYPE_INT *)v);
         break;
-    case KS_EV_SNAPSHOT:
-        ks_json_str(b, "name", ev->text);
-        ks_json_topics(b, sim);
+    case KS_EVENT_KIND_TIME:
+        ks_json_int(b, f->name, *(const KS_EVENT_CTYPE_TIME *)v);
         break;
-    case KS_EV_NOTE:
-        ks_json_int(b, "line", ev->line);
-        ks_json_str(b, "text", ev->text);
+    case KS_EVENT_KIND_BOOL:
+        ks_json_bool(b, f->name, *(const KS_EVENT_CTYPE_BOOL *)v);
         break;
-    case KS_EV_EXPECT:
-        ks_json_int(b, "line", ev->line);
-        ks_json_str(b, "condition", ev->text);
-        ks_json_bool(b, "held", ev->held);
-        ks_json_str(b, "actual", ev->text2);
+    case KS_EVENT_KIND_BROKER:
+        ks_json_broker(b, f->name, *(const KS_EVENT_CTYPE_BROKER *)v);
         break;
-    case KS_EV_BROKER_STARTED:
-    case KS_EV_BROKER_CRASHED:
-    case KS_EV_BROKER_RESTARTED:
-    case KS_EV_SESSION_EXPIRED:
-    case KS_EV_BROKER_REGISTERED:
-        ks_json_broker(b, "broker", ev->broker);
+    case KS_EVENT_KIND_STRING:
+        ks_json_str(b, f->name, *(const KS_EVENT_CTYPE_STRING *)v);
         break;
-    case KS_EV_BROKER_STOPPING:
-        ks_json_broker(b, "broker", ev->broker);
-        ks_json_int(b, "still_leads", ev->n);
-        ks_json_int(b, "attempts_left", ev->n2);
+    case KS_EVENT_KIND_REASON:
+        ks_json_str(b, f->name, ks_reason_name(*(const KS_EVENT_CTYPE_REASON *)v));
         break;
-    case KS_EV_BROKER_STOPPED:
-    case KS_EV_SESSION_CLOSED:
-        ks_json_broker(b, "broker", ev->broker);
-        break;
-    case KS_EV_BROKER_START_FAILED:
-        ks_json_broker(b, "broker", ev->broker);
-        ks_json_str(b, "error", "NodeExists");
-        ks_json_int(b, "old_session_expires_us", ev->n);
-        break;
-    case KS_EV_NODE_CRASHED:
-    case KS_EV_NODE_RESTARTED:
-        ks_json_str(b, "node", ev->text);
-        break;
-    case KS_EV_CONTROLLER_ELECTED:
-        ks_json_broker(b, "broker", ev->broker);
-        ks_json_int(b, "controller_epoch", ev->epoch);
-        break;
-    case KS_EV_TOPIC_CREATED:
-        ks_json_str(b, "topic", ev->topic);
-        ks_json_int(b, "partitions", ev->n);
-        ks_json_int(b, "replication_factor", ev->n2);
-        break;
-    case KS_EV_LEADER_ELECTED:
-        add_partition(b, ev);
-        ks_json_broker(b, "leader", ev->broker);
-        ks_json_broker(b, "previous_leader", ev->broker2);
-        ks_json_int(b, "leader_epoch", ev->epoch);
-        ks_json_ids(b, "isr", ev->ids, ev->n_ids);
-        ks_json_str(b, "reason", ks_reason_name(ev->reason));
-        break;
-    case KS_EV_ISR_SHRUNK:
-    case KS_EV_ISR_EXPANDED:
-        add_partition(b, ev);
-        ks_json_broker(b, "broker", ev->broker);
-        if (ev->type == KS_EV_ISR_SHRUNK)
-            ks_json_int(b, "leader_epoch", ev->epoch);
-        ks_json_ids(b, "isr", ev->ids, ev->n_ids);
-        ks_json_str(b, "reason", ks_reason_name(ev->reason));
-        break;
-    case KS_EV_PREFERRED_ELECTION:
-        ks_json_str(b, "topic", ev->topic);
-        if (ev->partition >= 0)
-            ks_json_int(b, "partition", ev->partition);
-        ks_json_int(b, "moved", ev->n);
-        ks_json_int(b, "asked", ev->n2);
-        break;
-    case KS_EV_TRUNCATED:
-        add_partition(b, ev);
-        ks_json_broker(b, "broker", ev->broker);
-        ks_json_int(b, "from_offset", ev->n);
-        ks_json_int(b, "to_offset", ev->n2);
-        break;
-    case KS_EV_PRODUCER_STARTED:
-    case KS_EV_PRODUCER_STOPPED:
-        ks_json_str(b, "producer", ev->text);
-        ks_json_str(b, "topic", ev->topic);
-        break;
-    case KS_EV_PRODUCE:
-        ks_json_str(b, "producer", ev->text);
-        add_partition(b, ev);
-        ks_json_int(b, "records", ev->n);
-        ks_json_str(b, "key", ev->text2);
-        break;
-    case KS_EV_PRODUCE_FAILING:
-        ks_json_str(b, "producer", ev->text);
-        add_partition(b, ev);
-        if (ev->partition < 0) {
-            ks_json_broker(b, "broker", ev->broker);
-            ks_json_str(b, "message", ev->text2);
-        } else {
-            ks_json_str(b, "error", ev->text2);
-        }
-        break;
-    case KS_EV_PRODUCE_RECOVERED:
-        ks_json_str(b, "producer", ev->text);
-        add_partition(b, ev);
-        ks_json_int(b, "records_given_up", ev->n);
-        break;
-    case KS_EV_RECORDS_EXPIRED:
-        ks_json_str(b, "producer", ev->text);
-        add_partition(b, ev);
-        ks_json_int(b, "records", ev->n);
-        ks_json_str(b, "reason", ev->text2);
-        if (ev->n2 >= 0)
-            ks_json_int(b, "delivery_timeout_ms", ev->n2);
-        break;
-    case KS_EV_COUNT:
+    case KS_EVENT_KIND_INT_LIST: {
+        const KsIntList *l = v;
+        ks_json_ids(b, f->name, l->items, l->len);
         break;
     }
+    case KS_EVENT_KIND_STRING_LIST: {
+        const KsStringList *l = v;
+        json_builder_set_member_name(b, f->name);
+        json_builder_begin_array(b);
+        for (size_t i = 0; i < l->len; i++)
+            json_builder_add_string_value(b, l->items[i]);
+        json_builder_end_array(b);
+        break;
+    }
+    case KS_EVENT_KIND_PARTITION_LIST: {
+        const KsPartitionList *l = v;
+        json_builder_set_member_name(b, f->name);
+        json_builder_begin_array(b);
+        for (size_t i = 0; i < l->len; i++) {
+            json_builder_begin_object(b);
+            ks_json_str(b, "topic", l->items[i].topic);
+            ks_json_int(b, "partition", l->items[i].partition);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        break;
+    }
+    case KS_EVENT_KIND_TOPICS:
+        /* Written under "topics", the one name the table gives this kind. */
+        ks_json_topics(b, *(KS_EVENT_CTYPE_TOPICS const *)v);
+        break;
+    }
+}
+
+/* Every one of @fields, in order, leaving out the unset ones flagged
+ * KS_EVENT_FLAG_OMIT. */
+static void add_fields(JsonBuilder *b, const void *base, const KsEventField *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const KsEventField *f = &fields[i];
+        if (!((f->flags & KS_EVENT_FLAG_OMIT) && ks_event_field_unset(base, f)))
+            add_field(b, base, f);
+    }
+}
+
+/* @b's object as text, without a newline. */
+static char *finish(JsonBuilder *b, JsonGenerator *gen, gsize *len)
+{
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, len);
+}
+
+char *ks_event_format_fields_json(const void *base, const KsEventField *fields, size_t n_fields)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_builder_begin_object(b);
+    add_fields(b, base, fields, n_fields);
+    return finish(b, gen, NULL);
+}
+
+/* @ev as one JSON object, without a newline. */
+static char *to_json(JsonGenerator *gen, const KsEvent *ev, gsize *len)
+{
+    const KsEventTypeInfo *info = ks_event_type_info(ev->type);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    ks_json_int(b, "t_us", ev->t);
+    ks_json_str(b, "type", info->name);
+    add_fields(b, ev, info->fields, info->n_fields);
+    return finish(b, gen, len);
+}
+
+char *ks_event_format_json(const KsEvent *event)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    return to_json(gen, event, NULL);
 }
 
 void ks_trace_sink(const KsEvent *ev, void *trace)
@@ -183,16 +159,8 @@ void ks_trace_sink(const KsEvent *ev, void *trace)
     KsTrace *t = trace;
     if (t->failed)
         return;
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    ks_json_int(b, "t_us", ev->t);
-    ks_json_str(b, "type", ks_event_type_name(ev->type));
-    build(b, ev, t->sim);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(t->gen, root);
     gsize len = 0;
-    g_autofree char *text = json_generator_to_data(t->gen, &len);
+    g_autofree char *text = to_json(t->gen, ev, &len);
     if (fwrite(text, 1, len, t->f) != len || fputc('\n', t->f) == EOF)
         t->failed = true;
 }

@@ -16,7 +16,12 @@
  * metadata every retry.backoff.ms and retries the connection with
  * reconnect.backoff.ms (50 ms doubling to 1 s), as NetworkClient does.
  *
- * The broker's side of a request is in broker.c. Every error is retried
+ * Requests and responses travel through net.c (a request that finds its
+ * broker process gone comes back as NETWORK_EXCEPTION; connection attempts
+ * are refused or time out there); the broker's side of a request is in
+ * broker.c. Requests name their partitions by KsPartition (a sim-wide id),
+ * so the per-partition state is found through one function, producer_part,
+ * the one place that assumes a producer writes a single topic. Every error is retried
  * after retry.backoff.ms with fresh metadata, until retries run out or
  * delivery.timeout.ms since the batch was created; then its records are
  * refused. acks=0 gets no answer: the producer counts a batch as sent and
@@ -43,6 +48,7 @@
 
 static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg);
 static void process(KsSim *sim, KsProducer *p);
+static void conn_free(gpointer data);
 
 const char *ks_kafka_error_name(KsKafkaError err)
 {
@@ -77,6 +83,8 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->index = index;
     p->topic = topic;
     p->node = plan && plan->node ? ks_sim_find_node(sim, plan->node) : NULL;
+    /* A client process runs for the whole run (crash-node does not stop it). */
+    ks_net_endpoint_init(&p->ep, p->node, true);
     p->plan = plan;
     p->acks = (int32_t)ks_config_resolve(KS_CFG_ACKS, cfg, def);
     p->linger = ks_config_resolve(KS_CFG_LINGER_MS, cfg, def);
@@ -106,18 +114,38 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
         p->parts[i].active_slot = -1;
         p->parts[i].leader = KS_NO_BROKER;
     }
-    p->conns = g_new0(KsConnection, sim->brokers->len);
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsConnection *c = &p->conns[i];
-        c->producer = p;
-        c->broker = g_ptr_array_index(sim->brokers, i);
-        g_queue_init(&c->requests);
-        g_queue_init(&c->parked);
-        c->drain = g_ptr_array_new();
-        ks_broker_init_connection(c);
-    }
+    p->conns = g_ptr_array_new_with_free_func(conn_free);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
+}
+
+/* The connection to @b: every broker has one, made on first use, in the
+ * slot of @b (a broker added later gets its own). */
+static KsConnection *conn_for(KsProducer *p, KsBroker *b)
+{
+    if (p->conns->len <= (guint)b->slot)
+        g_ptr_array_set_size(p->conns, b->slot + 1);
+    KsConnection *c = g_ptr_array_index(p->conns, b->slot);
+    if (!c) {
+        c = g_new0(KsConnection, 1);
+        c->producer = p;
+        c->broker = b;
+        ks_net_conn_init(&p->sim->net, &c->net, &p->ep, &b->ep);
+        g_queue_init(&c->requests);
+        c->drain = g_ptr_array_new();
+        ks_broker_init_connection(p->sim, c);
+        p->conns->pdata[b->slot] = c;
+    }
+    return c;
+}
+
+/* @part's accumulator state: the producer writes one topic for now, so it
+ * is the partition's index in that topic (requests name partitions by
+ * KsPartition, whatever their topic). */
+static KsProducerPartition *producer_part(KsProducer *p, const KsPartition *part)
+{
+    g_assert(part->topic == p->topic);
+    return &p->parts[part->index];
 }
 
 /* Frees @data, a request. Its batches' waits belong to their partitions'
@@ -129,20 +157,25 @@ static void request_free(gpointer data)
     g_free(req);
 }
 
+static void conn_free(gpointer data)
+{
+    KsConnection *c = data;
+    if (!c)
+        return;
+    ks_purgatory_clear_timeouts(&c->parked);
+    g_queue_clear_full(&c->requests, request_free);
+    g_ptr_array_free(c->drain, TRUE);
+    g_free(c);
+}
+
 void ks_producer_free(KsProducer *p)
 {
     if (!p)
         return;
-    for (guint i = 0; i < p->sim->brokers->len; i++) {
-        KsConnection *c = &p->conns[i];
-        g_queue_clear(&c->parked);
-        g_queue_clear_full(&c->requests, request_free);
-        g_ptr_array_free(c->drain, TRUE);
-    }
+    g_ptr_array_free(p->conns, TRUE);
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         g_queue_clear_full(&p->parts[i].batches, g_free);
     }
-    g_free(p->conns);
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
     g_free(p->available);
@@ -157,15 +190,18 @@ void ks_producer_free(KsProducer *p)
 static void refresh_metadata(KsSim *sim, KsProducer *p)
 {
     p->has_metadata = true;
-    for (guint i = 0; i < sim->brokers->len; i++)
-        p->conns[i].leads = 0;
+    for (guint i = 0; i < p->conns->len; i++) {
+        KsConnection *c = g_ptr_array_index(p->conns, i);
+        if (c)
+            c->leads = 0;
+    }
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
         pp->leader = p->topic->partitions[i].leader;
         p->available[i] = pp->leader != KS_NO_BROKER;
         pp->conn = NULL;
         if (pp->leader != KS_NO_BROKER) {
-            pp->conn = &p->conns[ks_sim_find_broker(sim, pp->leader)->index];
+            pp->conn = conn_for(p, ks_sim_find_broker(sim, pp->leader));
             pp->conn->leads++;
         }
     }
@@ -329,14 +365,26 @@ void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
 /* ---- requests ---- */
 
 static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t partition, int64_t n,
-                        const char *text2)
+                        const char *error)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.text = p->name;
-    ev.topic = p->topic->name;
-    ev.partition = partition;
-    ev.n = n;
-    ev.text2 = text2;
+    if (type == KS_EV_PRODUCE_RECOVERED) {
+        ev.produce_recovered.producer = p->name;
+        ev.produce_recovered.topic = p->topic->name;
+        ev.produce_recovered.partition = partition;
+        ev.produce_recovered.records_given_up = n;
+    } else if (type == KS_EV_PRODUCE_FAILING) {
+        ev.produce_failing.producer = p->name;
+        ev.produce_failing.topic = p->topic->name;
+        ev.produce_failing.partition = partition;
+        ev.produce_failing.error = error;
+    } else {
+        ev.records_expired.producer = p->name;
+        ev.records_expired.topic = p->topic->name;
+        ev.records_expired.partition = partition;
+        ev.records_expired.records = n;
+        ev.records_expired.reason = error;
+    }
     ks_sim_emit(sim, &ev);
 }
 
@@ -375,22 +423,21 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
     g_free(batch);
 }
 
-static void request_arrives(KsEngine *engine, void *ctx, uint64_t arg);
-static void response_arrives(KsEngine *engine, void *ctx, uint64_t arg);
+static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
+static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 
 static void send_request(KsSim *sim, KsConnection *c)
 {
     KsProducer *p = c->producer;
     KsProduceRequest *req = g_new0(KsProduceRequest, 1);
     req->conn = c;
-    req->broker_incarnation = c->broker->incarnation;
     req->sent = ks_engine_now(sim->engine);
     req->batches = g_array_sized_new(FALSE, TRUE, sizeof(KsRequestBatch), c->drain->len);
     for (guint i = 0; i < c->drain->len; i++) {
         KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
         batch->in_flight = true;
         batch->attempts++;
-        KsRequestBatch rb = {.partition = batch->partition,
+        KsRequestBatch rb = {.part = &p->topic->partitions[batch->partition],
                              .producer_epoch = p->parts[batch->partition].producer_epoch,
                              .epoch_base_seq = p->parts[batch->partition].epoch_base_seq,
                              .first_seq = batch->first_seq,
@@ -409,8 +456,7 @@ static void send_request(KsSim *sim, KsConnection *c)
     sim->stats.produce_requests++;
     if (p->acks != 0)
         c->in_flight++;
-    KsTime lat = ks_net_latency(sim, p->node, c->broker->node);
-    ks_engine_schedule(sim->engine, lat, request_arrives, req, 0);
+    ks_net_send(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, request_arrives, req, 0);
 }
 
 /* Marks the partitions led by @c's broker as failing, for the "succeed
@@ -439,7 +485,8 @@ static bool connection_ready(KsSim *sim, KsConnection *c)
     KsTime now = ks_engine_now(sim->engine);
     if (now < c->reconnect_at)
         return false;
-    if (c->broker->alive) {
+    KsNetConnResult open = ks_net_conn_open(sim, &c->net);
+    if (open == KS_NET_CONN_OPEN) {
         c->failures = 0;
         return true;
     }
@@ -448,15 +495,15 @@ static bool connection_ready(KsSim *sim, KsConnection *c)
             "Connection to node %d (%s) could not be established. Broker may not be available.",
             c->broker->id, c->broker->node->name);
         KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, now);
-        ev.text = c->producer->name;
-        ev.topic = c->producer->topic->name;
-        ev.broker = c->broker->id;
-        ev.text2 = why;
+        ev.produce_failing.producer = c->producer->name;
+        ev.produce_failing.topic = c->producer->topic->name;
+        ev.produce_failing.broker = c->broker->id;
+        ev.produce_failing.message = why;
         ks_sim_emit(sim, &ev);
         mark_failing(sim, c, KS_ERR_NETWORK_EXCEPTION);
     }
     KsTime backoff = MIN(KS_TIME_S, 50 * KS_TIME_MS << MIN(c->failures - 1, 5));
-    c->reconnect_at = now + (c->broker->node->up ? backoff : 10 * KS_TIME_S);
+    c->reconnect_at = now + (open == KS_NET_CONN_REFUSED ? backoff : 10 * KS_TIME_S);
     refresh_metadata(sim, c->producer);
     return false;
 }
@@ -498,9 +545,14 @@ static bool drain_once(KsSim *sim, KsProducer *p)
             break;
         }
     }
-    for (guint i = 0; any && i < sim->brokers->len; i++)
-        if (p->conns[i].drain->len > 0)
-            send_request(sim, &p->conns[i]);
+    /* In broker id order, the order the requests leave in. */
+    for (guint i = 0; any && i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        KsConnection *c =
+            (guint)b->slot < p->conns->len ? g_ptr_array_index(p->conns, b->slot) : NULL;
+        if (c && c->drain->len > 0)
+            send_request(sim, c);
+    }
     return any;
 }
 
@@ -524,11 +576,13 @@ static void request_done(KsProduceRequest *req)
     request_free(req);
 }
 
+static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
+
 /* The broker's answer leaves for the producer. A broker process that died
  * closed its connections, so the producer hears of it after one trip; a
- * machine that is down says nothing, and the producer gives up after
- * request.timeout.ms ("Disconnected from node N due to timeout"). acks=0
- * requests get no answer. */
+ * machine that is down says nothing (net.c sends nothing), and the
+ * producer gives up after request.timeout.ms ("Disconnected from node N due
+ * to timeout"). acks=0 requests get no answer. */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
 {
     KsConnection *c = req->conn;
@@ -538,29 +592,25 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
          * they count in the ledger, whatever the broker did with them. */
         for (guint i = 0; i < req->batches->len; i++) {
             const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
-            ks_ledger_landed(sim->ledger, p->index, &p->topic->partitions[rb->partition],
-                             rb->first_seq, rb->count);
+            ks_ledger_landed(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
         }
         request_done(req);
         return;
     }
+    if (ks_net_send(sim, &c->broker->ep, &p->ep, KS_NET_PRODUCE_RESPONSE, response_arrives, req, 0))
+        return;
     KsTime now = ks_engine_now(sim->engine);
-    KsTime at = now + ks_net_latency(sim, c->broker->node, p->node);
-    if (!c->broker->node->up) {
-        at = MAX(now, req->sent + p->request_timeout);
-        fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
-    }
-    ks_engine_schedule_at(sim->engine, at, response_arrives, req, 0);
+    fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
+    ks_engine_schedule_at(sim->engine, MAX(now, req->sent + p->request_timeout), request_timed_out,
+                          req, 0);
 }
 
-/* The request reaches the broker, or the place where it was. */
-static void request_arrives(KsEngine *engine, void *ctx, uint64_t arg)
+/* The request reaches the broker, or finds its process gone (net.c): then
+ * the connection broke, and the producer hears NETWORK_EXCEPTION. */
+static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsProduceRequest *req = ctx;
-    KsConnection *c = req->conn;
-    KsProducer *p = c->producer;
-    KsSim *sim = p->sim;
-    if (!c->broker->alive || c->broker->incarnation != req->broker_incarnation) {
+    if (!delivered) {
         fail_all(req, KS_ERR_NETWORK_EXCEPTION);
         ks_producer_respond(sim, req);
         return;
@@ -568,23 +618,32 @@ static void request_arrives(KsEngine *engine, void *ctx, uint64_t arg)
     ks_broker_handle_produce(sim, req);
 }
 
-static void response_arrives(KsEngine *engine, void *ctx, uint64_t arg)
+/* request.timeout.ms passed without an answer: the request comes back with
+ * the error it was given. */
+static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
+{
+    KsProduceRequest *req = ctx;
+    response_arrives(req->conn->producer->sim, req, 0, true);
+}
+
+/* The answer reaches the producer (the client process never stops, so it
+ * is always delivered). */
+static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsProduceRequest *req = ctx;
     KsConnection *c = req->conn;
     KsProducer *p = c->producer;
-    KsSim *sim = p->sim;
-    KsTime now = ks_engine_now(engine);
+    KsTime now = ks_engine_now(sim->engine);
     bool refresh = false;
     c->in_flight--;
     for (guint i = 0; i < req->batches->len; i++) {
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         KsProducerBatch *batch = rb->batch;
-        KsProducerPartition *pp = &p->parts[rb->partition];
+        KsProducerPartition *pp = producer_part(p, rb->part);
         if (rb->error == KS_ERR_NONE) {
             if (pp->failing) {
                 pp->failing = false;
-                emit_client(sim, KS_EV_PRODUCE_RECOVERED, p, rb->partition, pp->refused, NULL);
+                emit_client(sim, KS_EV_PRODUCE_RECOVERED, p, rb->part->index, pp->refused, NULL);
                 pp->refused = 0;
             }
             settle_batch(sim, p, batch, true, true);
@@ -593,7 +652,7 @@ static void response_arrives(KsEngine *engine, void *ctx, uint64_t arg)
         if (!pp->failing || pp->last_error != rb->error) {
             pp->failing = true;
             pp->last_error = rb->error;
-            emit_client(sim, KS_EV_PRODUCE_FAILING, p, rb->partition, 0,
+            emit_client(sim, KS_EV_PRODUCE_FAILING, p, rb->part->index, 0,
                         ks_kafka_error_name(rb->error));
         }
         refresh = true;
@@ -607,7 +666,7 @@ static void response_arrives(KsEngine *engine, void *ctx, uint64_t arg)
         if (rb->error == KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && batch->first_seq == pp->acked_upto)
             bump_epoch(pp);
         if (batch->attempts > p->retries || now - batch->created >= p->delivery_timeout) {
-            emit_client(sim, KS_EV_RECORDS_EXPIRED, p, rb->partition, batch->count,
+            emit_client(sim, KS_EV_RECORDS_EXPIRED, p, rb->part->index, batch->count,
                         ks_kafka_error_name(rb->error));
             settle_batch(sim, p, batch, false, false);
         } else {
@@ -645,12 +704,12 @@ static void expire_batches(KsSim *sim, KsProducer *p)
         if (expired > 0) {
             pp->failing = true;
             KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
-            ev.text = p->name;
-            ev.topic = p->topic->name;
-            ev.partition = partition;
-            ev.n = expired;
-            ev.n2 = p->delivery_timeout / KS_TIME_MS;
-            ev.text2 = "delivery.timeout.ms";
+            ev.records_expired.producer = p->name;
+            ev.records_expired.topic = p->topic->name;
+            ev.records_expired.partition = partition;
+            ev.records_expired.records = expired;
+            ev.records_expired.delivery_timeout_ms = p->delivery_timeout / KS_TIME_MS;
+            ev.records_expired.reason = "delivery.timeout.ms";
             ks_sim_emit(sim, &ev);
         }
         /* settle_batch may have swapped another partition into slot i. */
@@ -679,9 +738,9 @@ static bool any_room(KsSim *sim, KsProducer *p)
 {
     if (p->acks == 0 || !p->has_metadata)
         return true;
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        const KsConnection *c = &p->conns[i];
-        if (c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0)
+    for (guint i = 0; i < p->conns->len; i++) {
+        const KsConnection *c = g_ptr_array_index(p->conns, i);
+        if (c && c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0)
             return true;
     }
     return false;
@@ -736,9 +795,11 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
             next = MIN(next, last->created + p->linger);
     }
-    for (guint i = 0; i < sim->brokers->len; i++)
-        if (p->conns[i].failures > 0 && p->conns[i].reconnect_at > now)
-            next = MIN(next, p->conns[i].reconnect_at);
+    for (guint i = 0; i < p->conns->len; i++) {
+        const KsConnection *c = g_ptr_array_index(p->conns, i);
+        if (c && c->failures > 0 && c->reconnect_at > now)
+            next = MIN(next, c->reconnect_at);
+    }
     if (needs_metadata(sim, p))
         next = MIN(next, now + p->retry_backoff);
     if (next == KS_TIME_NEVER)
@@ -772,8 +833,8 @@ void ks_producer_start(KsSim *sim, KsProducer *p)
     p->rate_start = ks_engine_now(sim->engine);
     p->rate_arrived = 0;
     KsEvent ev = ks_event_init(KS_EV_PRODUCER_STARTED, p->rate_start);
-    ev.text = p->name;
-    ev.topic = p->topic->name;
+    ev.producer_event.producer = p->name;
+    ev.producer_event.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
     process(sim, p);
 }
@@ -785,8 +846,8 @@ void ks_producer_stop(KsSim *sim, KsProducer *p)
     take_arrivals(sim, p);
     p->running = false;
     KsEvent ev = ks_event_init(KS_EV_PRODUCER_STOPPED, ks_engine_now(sim->engine));
-    ev.text = p->name;
-    ev.topic = p->topic->name;
+    ev.producer_event.producer = p->name;
+    ev.producer_event.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
     process(sim, p);
 }

@@ -34,8 +34,12 @@
 static void emit_broker(KsSim *sim, KsEventType type, KsBrokerId id, int32_t epoch)
 {
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    ev.broker = id;
-    ev.epoch = epoch;
+    if (type == KS_EV_CONTROLLER_ELECTED) {
+        ev.controller_elected.broker = id;
+        ev.controller_elected.controller_epoch = epoch;
+    } else {
+        ev.broker_event.broker = id;
+    }
     ks_sim_emit(sim, &ev);
 }
 

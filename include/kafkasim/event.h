@@ -13,9 +13,20 @@
  * statistics; their effects (an ISR change, an acknowledged write being
  * refused) are events.
  *
- * An event is a small flat struct; which fields a type uses is listed with
- * the type. Unused integer fields are -1, unused pointers NULL. Pointers are
- * borrowed for the duration of the emit call only.
+ * An event is its time, its type and a payload: one small struct per
+ * payload shape, in a union, named after the type that carries it
+ * (ev.leader_elected.previous_leader) or, when several types carry the same
+ * fields, after what they have in common (ev.broker_event.broker serves
+ * broker_started, broker_crashed, ...); its struct is struct KsEvent_<shape>. Everything about a
+ * payload comes from the one table below, KS_EVENT_SHAPES and KS_EVENT_TYPES: the structs, the type
+ * enum, the trace names, the JSON-lines trace (which writes every field generically, in the table's
+ * order) and docs/trace.md (which a test keeps in step with the table). The timeline writes its own
+ * sentences from the same typed fields.
+ *
+ * ks_event_init() sets every integer, time and broker field of the type's
+ * payload to -1 ("unset", KS_NO_BROKER), every pointer to NULL and every
+ * list to empty. Pointers (strings, lists) are borrowed for the duration of
+ * the emit call only.
  */
 #pragma once
 
@@ -24,59 +35,6 @@
 #include <stdint.h>
 
 #include "kafkasim/types.h"
-
-typedef enum {
-    /* Narration and checks. */
-    KS_EV_SAY,      /* text */
-    KS_EV_SNAPSHOT, /* text: snapshot name */
-    KS_EV_EXPECT,   /* text: condition, held: result, line: source line */
-    KS_EV_NOTE,     /* text: why a timeline action changed nothing, line: its line */
-    /* Machines and processes. */
-    KS_EV_BROKER_STARTED,      /* broker */
-    KS_EV_BROKER_CRASHED,      /* broker */
-    KS_EV_BROKER_RESTARTED,    /* broker */
-    KS_EV_BROKER_STOPPING,     /* broker, n: partitions it still leads after the controlled
-                                  shutdown request, n2: attempts left (-1: none asked, the
-                                  controller is unavailable or controlled shutdown is off) */
-    KS_EV_BROKER_STOPPED,      /* broker: its process stopped cleanly */
-    KS_EV_BROKER_START_FAILED, /* broker, n: when its old session expires: the
-                                  process exited at startup because
-                                  /brokers/ids/<id> still belongs to it */
-    KS_EV_NODE_CRASHED,        /* text: node */
-    KS_EV_NODE_RESTARTED,      /* text: node */
-    /* ZooKeeper and the controller. */
-    KS_EV_SESSION_EXPIRED,    /* broker: whose ZooKeeper session expired */
-    KS_EV_SESSION_CLOSED,     /* broker: it closed its ZooKeeper session on shutdown */
-    KS_EV_BROKER_REGISTERED,  /* broker: /brokers/ids/<id> created */
-    KS_EV_CONTROLLER_ELECTED, /* broker: new controller, epoch: controller epoch */
-    /* Topics and partitions. */
-    KS_EV_TOPIC_CREATED,      /* topic, n: partitions, n2: replication factor */
-    KS_EV_LEADER_ELECTED,     /* topic, partition, broker: new leader (-1: none),
-                                 broker2: old leader, epoch: leader epoch, ids: ISR,
-                                 reason */
-    KS_EV_ISR_SHRUNK,         /* topic, partition, broker: removed, ids: new ISR,
-                                 epoch: leader epoch, reason */
-    KS_EV_ISR_EXPANDED,       /* topic, partition, broker: added, ids: new ISR, reason */
-    KS_EV_PREFERRED_ELECTION, /* topic (NULL: all), partition (-1: all), n: partitions
-                                 that moved to their preferred replica, n2: partitions
-                                 asked about, -1 with no active controller
-                                 (kafka-leader-election --election-type PREFERRED) */
-    KS_EV_TRUNCATED,          /* topic, partition, broker: truncated replica,
-                                 n: old log end, n2: new log end */
-    /* Clients. */
-    KS_EV_PRODUCER_STARTED,  /* text: producer */
-    KS_EV_PRODUCER_STOPPED,  /* text: producer */
-    KS_EV_PRODUCE,           /* text: producer, topic, partition (-1: partitioner),
-                                n: records, text2: key (NULL: none) */
-    KS_EV_PRODUCE_FAILING,   /* text: producer, topic, partition, text2: Kafka error name;
-                                or partition -1, broker: a broker it cannot connect to,
-                                text2: Kafka's log message */
-    KS_EV_PRODUCE_RECOVERED, /* text: producer, topic, partition, n: records given up
-                                meanwhile */
-    KS_EV_RECORDS_EXPIRED,   /* text: producer, topic, partition, n: records given up
-                                (delivery.timeout.ms), n2: that timeout in ms */
-    KS_EV_COUNT
-} KsEventType;
 
 /* Why a leader or an ISR changed. */
 typedef enum {
@@ -96,27 +54,287 @@ typedef enum {
 /* The trace name of @reason, e.g. "offline". Static. */
 const char *ks_reason_name(KsReason reason);
 
+/* Lists an event can carry. Items are borrowed, like every pointer. */
+typedef struct {
+    const int32_t *items;
+    size_t len;
+} KsIntList;
+
+typedef struct {
+    const char *const *items;
+    size_t len;
+} KsStringList;
+
+/* One partition of any topic. */
+typedef struct {
+    const char *topic;
+    int32_t partition;
+} KsTopicPartition;
+
+typedef struct {
+    const KsTopicPartition *items;
+    size_t len;
+} KsPartitionList;
+
+/* What a field holds, which says its C type and its JSON type. */
+typedef enum {
+    KS_EVENT_KIND_INT,            /* int64_t; JSON integer */
+    KS_EVENT_KIND_TIME,           /* KsTime, simulated microseconds; JSON integer */
+    KS_EVENT_KIND_BOOL,           /* bool; JSON true or false */
+    KS_EVENT_KIND_BROKER,         /* KsBrokerId; JSON integer, null for KS_NO_BROKER */
+    KS_EVENT_KIND_STRING,         /* const char *; JSON string, null for NULL */
+    KS_EVENT_KIND_REASON,         /* KsReason; JSON string (ks_reason_name()) */
+    KS_EVENT_KIND_INT_LIST,       /* KsIntList; JSON array of integers */
+    KS_EVENT_KIND_STRING_LIST,    /* KsStringList; JSON array of strings */
+    KS_EVENT_KIND_PARTITION_LIST, /* KsPartitionList; JSON array of {"topic", "partition"} */
+    KS_EVENT_KIND_TOPICS,         /* KsSim *: the cluster whose topics the trace shows, as
+                                     the summary's "topics" array (a snapshot) */
+} KsEventFieldKind;
+
+#define KS_EVENT_CTYPE_INT            int64_t
+#define KS_EVENT_CTYPE_TIME           KsTime
+#define KS_EVENT_CTYPE_BOOL           bool
+#define KS_EVENT_CTYPE_BROKER         KsBrokerId
+#define KS_EVENT_CTYPE_STRING         const char *
+#define KS_EVENT_CTYPE_REASON         KsReason
+#define KS_EVENT_CTYPE_INT_LIST       KsIntList
+#define KS_EVENT_CTYPE_STRING_LIST    KsStringList
+#define KS_EVENT_CTYPE_PARTITION_LIST KsPartitionList
+#define KS_EVENT_CTYPE_TOPICS         KsSim *
+
+/* Field flags. */
+#define KS_EVENT_FLAG_ALWAYS 0u
+/* Left out of the trace when unset (-1, KS_NO_BROKER or NULL). */
+#define KS_EVENT_FLAG_OMIT 1u
+/* May be null in the trace (documentation; the writer writes null for any
+ * unset broker or string it does not omit). */
+#define KS_EVENT_FLAG_NULLABLE 2u
+
+/*
+ * The table. S(shape) opens a payload shape (the union member's name),
+ * F(shape, name, KIND, FLAG, unit, meaning) is one of its fields, in trace
+ * order (the C member and the trace key are both `name`; KIND is a
+ * KS_EVENT_KIND_ and FLAG a KS_EVENT_FLAG_ without its prefix), E(shape)
+ * closes it. T(ENUM, trace_name, shape, meaning) is one event type, in enum
+ * order. Adding a field or a type here is all the trace needs; the timeline
+ * needs a sentence, docs/trace.md a rerun of its test (see there).
+ */
+// clang-format off
+#define KS_EVENT_SHAPES(S, F, E) \
+    S(say) \
+        F(say, text, STRING, ALWAYS, "", "the text, as the scenario wrote it") \
+    E(say) \
+    S(snapshot) \
+        F(snapshot, name, STRING, ALWAYS, "", "the snapshot's name (\"snapshot\" when unnamed)") \
+        F(snapshot, topics, TOPICS, ALWAYS, "", "every topic's partitions with leader, leader epoch, replicas, ISR and offsets, as the summary's \"topics\"") \
+    E(snapshot) \
+    S(expect) \
+        F(expect, line, INT, ALWAYS, "line", "the expect line in the scenario") \
+        F(expect, condition, STRING, ALWAYS, "", "the condition, as written") \
+        F(expect, held, BOOL, ALWAYS, "", "whether it held") \
+        F(expect, actual, STRING, ALWAYS, "", "what the run had, in words") \
+    E(expect) \
+    S(note) \
+        F(note, line, INT, ALWAYS, "line", "the timeline action's line in the scenario") \
+        F(note, text, STRING, ALWAYS, "", "why the action changed nothing") \
+    E(note) \
+    S(broker_event) \
+        F(broker_event, broker, BROKER, ALWAYS, "broker id", "the broker") \
+    E(broker_event) \
+    S(broker_stopping) \
+        F(broker_stopping, broker, BROKER, ALWAYS, "broker id", "the broker") \
+        F(broker_stopping, still_leads, INT, ALWAYS, "partitions", "partitions it still leads after its controlled shutdown request; -1 when it asked nothing (no active controller, or controlled.shutdown.enable=false)") \
+        F(broker_stopping, attempts_left, INT, ALWAYS, "attempts", "controlled shutdown attempts left; -1 when it asked nothing (controlled.shutdown.enable=false)") \
+    E(broker_stopping) \
+    S(broker_start_failed) \
+        F(broker_start_failed, broker, BROKER, ALWAYS, "broker id", "the broker whose process exited at startup") \
+        F(broker_start_failed, error, STRING, ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session)") \
+        F(broker_start_failed, old_session_expires_us, TIME, ALWAYS, "us", "when the old ZooKeeper session expires") \
+    E(broker_start_failed) \
+    S(node_event) \
+        F(node_event, node, STRING, ALWAYS, "", "the node (machine) name") \
+    E(node_event) \
+    S(controller_elected) \
+        F(controller_elected, broker, BROKER, ALWAYS, "broker id", "the new controller") \
+        F(controller_elected, controller_epoch, INT, ALWAYS, "epoch", "the controller epoch") \
+    E(controller_elected) \
+    S(topic_created) \
+        F(topic_created, topic, STRING, ALWAYS, "", "the topic") \
+        F(topic_created, partitions, INT, ALWAYS, "partitions", "its partition count") \
+        F(topic_created, replication_factor, INT, ALWAYS, "replicas", "its replication factor") \
+    E(topic_created) \
+    S(leader_elected) \
+        F(leader_elected, topic, STRING, ALWAYS, "", "the topic") \
+        F(leader_elected, partition, INT, OMIT, "partition", "the partition") \
+        F(leader_elected, leader, BROKER, NULLABLE, "broker id", "the new leader; null when none is live and in sync (offline)") \
+        F(leader_elected, previous_leader, BROKER, NULLABLE, "broker id", "the leader before; null when there was none") \
+        F(leader_elected, leader_epoch, INT, ALWAYS, "epoch", "the partition's leader epoch after the change") \
+        F(leader_elected, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
+        F(leader_elected, reason, REASON, ALWAYS, "", "how the leader was chosen: initial, offline, unclean, preferred, leader_failed or controlled_shutdown") \
+    E(leader_elected) \
+    S(isr_shrunk) \
+        F(isr_shrunk, topic, STRING, ALWAYS, "", "the topic") \
+        F(isr_shrunk, partition, INT, OMIT, "partition", "the partition") \
+        F(isr_shrunk, broker, BROKER, ALWAYS, "broker id", "the replica removed from the ISR") \
+        F(isr_shrunk, leader_epoch, INT, ALWAYS, "epoch", "the partition's leader epoch") \
+        F(isr_shrunk, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
+        F(isr_shrunk, reason, REASON, ALWAYS, "", "lagging (replica.lag.time.max.ms, by the leader), broker_failed (session expired, by the controller) or controlled_shutdown") \
+    E(isr_shrunk) \
+    S(isr_expanded) \
+        F(isr_expanded, topic, STRING, ALWAYS, "", "the topic") \
+        F(isr_expanded, partition, INT, OMIT, "partition", "the partition") \
+        F(isr_expanded, broker, BROKER, ALWAYS, "broker id", "the replica added to the ISR") \
+        F(isr_expanded, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
+        F(isr_expanded, reason, REASON, ALWAYS, "", "caught_up: the follower reached the high watermark") \
+    E(isr_expanded) \
+    S(preferred_election) \
+        F(preferred_election, topic, STRING, NULLABLE, "", "the topic asked about; null for every topic") \
+        F(preferred_election, partition, INT, OMIT, "partition", "the partition asked about; absent for every partition") \
+        F(preferred_election, moved, INT, ALWAYS, "partitions", "partitions that moved to their preferred replica") \
+        F(preferred_election, asked, INT, ALWAYS, "partitions", "partitions asked about; -1 with no active controller (nothing done)") \
+    E(preferred_election) \
+    S(truncated) \
+        F(truncated, topic, STRING, ALWAYS, "", "the topic") \
+        F(truncated, partition, INT, OMIT, "partition", "the partition") \
+        F(truncated, broker, BROKER, ALWAYS, "broker id", "the broker whose replica was truncated") \
+        F(truncated, from_offset, INT, ALWAYS, "offset", "its log end before") \
+        F(truncated, to_offset, INT, ALWAYS, "offset", "its log end after") \
+    E(truncated) \
+    S(producer_event) \
+        F(producer_event, producer, STRING, ALWAYS, "", "the producer") \
+        F(producer_event, topic, STRING, ALWAYS, "", "the topic it writes to") \
+    E(producer_event) \
+    S(produce) \
+        F(produce, producer, STRING, ALWAYS, "", "the producer") \
+        F(produce, topic, STRING, ALWAYS, "", "the topic") \
+        F(produce, partition, INT, OMIT, "partition", "the partition asked for; absent when the partitioner chooses") \
+        F(produce, records, INT, ALWAYS, "records", "records sent") \
+        F(produce, key, STRING, NULLABLE, "", "their key; null for none") \
+    E(produce) \
+    S(produce_failing) \
+        F(produce_failing, producer, STRING, ALWAYS, "", "the producer") \
+        F(produce_failing, topic, STRING, ALWAYS, "", "the topic") \
+        F(produce_failing, partition, INT, OMIT, "partition", "the partition whose writes fail; absent when a broker cannot be reached") \
+        F(produce_failing, broker, BROKER, OMIT, "broker id", "the broker it cannot connect to; absent when a partition's writes fail") \
+        F(produce_failing, message, STRING, OMIT, "", "Kafka's log message for the failed connection; absent with error") \
+        F(produce_failing, error, STRING, OMIT, "", "the Kafka error name the writes fail with; absent with broker") \
+    E(produce_failing) \
+    S(produce_recovered) \
+        F(produce_recovered, producer, STRING, ALWAYS, "", "the producer") \
+        F(produce_recovered, topic, STRING, ALWAYS, "", "the topic") \
+        F(produce_recovered, partition, INT, OMIT, "partition", "the partition") \
+        F(produce_recovered, records_given_up, INT, ALWAYS, "records", "records given up while it failed") \
+    E(produce_recovered) \
+    S(records_expired) \
+        F(records_expired, producer, STRING, ALWAYS, "", "the producer") \
+        F(records_expired, topic, STRING, ALWAYS, "", "the topic") \
+        F(records_expired, partition, INT, OMIT, "partition", "the partition") \
+        F(records_expired, records, INT, ALWAYS, "records", "records given up") \
+        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", or the Kafka error name of the last attempt when retries ran out") \
+        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out") \
+    E(records_expired)
+
+#define KS_EVENT_TYPES(T) \
+    /* Narration and checks. */ \
+    T(SAY, say, say, "the scenario's say action") \
+    T(SNAPSHOT, snapshot, snapshot, "the scenario's snapshot action: the cluster as it is") \
+    T(EXPECT, expect, expect, "an expect line was checked") \
+    T(NOTE, note, note, "a timeline action changed nothing") \
+    /* Machines and processes. */ \
+    T(BROKER_STARTED, broker_started, broker_event, "a broker's process started") \
+    T(BROKER_CRASHED, broker_crashed, broker_event, "a broker's process crashed") \
+    T(BROKER_RESTARTED, broker_restarted, broker_event, "a broker's process started again") \
+    T(BROKER_STOPPING, broker_stopping, broker_stopping, "a broker was asked to stop and asked the controller for a controlled shutdown (or could not)") \
+    T(BROKER_STOPPED, broker_stopped, broker_event, "a broker's process stopped cleanly") \
+    T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session") \
+    T(NODE_CRASHED, node_crashed, node_event, "a machine crashed, with every process on it") \
+    T(NODE_RESTARTED, node_restarted, node_event, "a machine came back") \
+    /* ZooKeeper and the controller. */ \
+    T(SESSION_EXPIRED, session_expired, broker_event, "a broker's ZooKeeper session expired") \
+    T(SESSION_CLOSED, session_closed, broker_event, "a broker closed its ZooKeeper session on shutdown") \
+    T(BROKER_REGISTERED, broker_registered, broker_event, "a broker created `/brokers/ids/<id>`") \
+    T(CONTROLLER_ELECTED, controller_elected, controller_elected, "a broker became the controller") \
+    /* Topics and partitions. */ \
+    T(TOPIC_CREATED, topic_created, topic_created, "a topic was created") \
+    T(LEADER_ELECTED, leader_elected, leader_elected, "a partition's leader changed (or it went offline)") \
+    T(ISR_SHRUNK, isr_shrunk, isr_shrunk, "a replica left a partition's ISR") \
+    T(ISR_EXPANDED, isr_expanded, isr_expanded, "a replica joined a partition's ISR") \
+    T(PREFERRED_ELECTION, preferred_election, preferred_election, "a preferred-leader election was asked for (kafka-leader-election --election-type PREFERRED)") \
+    T(TRUNCATED, truncated, truncated, "a follower truncated its log to its leader's") \
+    /* Clients. */ \
+    T(PRODUCER_STARTED, producer_started, producer_event, "a producer started") \
+    T(PRODUCER_STOPPED, producer_stopped, producer_event, "a producer stopped") \
+    T(PRODUCE, produce, produce, "the scenario's produce action sent records") \
+    T(PRODUCE_FAILING, produce_failing, produce_failing, "a producer's writes started failing (or failing differently)") \
+    T(PRODUCE_RECOVERED, produce_recovered, produce_recovered, "a producer's writes to a partition succeed again") \
+    T(RECORDS_EXPIRED, records_expired, records_expired, "a producer gave records up")
+// clang-format on
+
+#define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,
+typedef enum { KS_EVENT_TYPES(KS_EVENT_ENUM_) KS_EV_COUNT } KsEventType;
+#undef KS_EVENT_ENUM_
+
+#define KS_EVENT_OPEN_(shape)                                struct KsEvent_##shape {
+#define KS_EVENT_FIELD_(shape, name, kind, flags, unit, doc) KS_EVENT_CTYPE_##kind name;
+#define KS_EVENT_CLOSE_(shape)                                                                     \
+    }                                                                                              \
+    shape;
 struct KsEvent {
     KsTime t;
     KsEventType type;
-    KsBrokerId broker;
-    KsBrokerId broker2;
-    const char *topic;
-    int32_t partition;
-    int32_t epoch;
-    int64_t n;
-    int64_t n2;
-    const KsBrokerId *ids; /* n_ids broker ids */
-    size_t n_ids;
-    const char *text;
-    const char *text2;
-    KsReason reason;
-    bool held;
-    int line;
+    union {
+        KS_EVENT_SHAPES(KS_EVENT_OPEN_, KS_EVENT_FIELD_, KS_EVENT_CLOSE_)
+    };
 };
+#undef KS_EVENT_OPEN_
+#undef KS_EVENT_FIELD_
+#undef KS_EVENT_CLOSE_
 
-/* Returns an event of @type at @t with every other field unused. */
+/* One field of a payload, from the table. */
+typedef struct {
+    const char *name; /* C member and trace key */
+    KsEventFieldKind kind;
+    unsigned flags;   /* KS_EVENT_FLAG_OMIT, KS_EVENT_FLAG_NULLABLE */
+    size_t offset;    /* of the value in KsEvent (or in what a descriptor describes) */
+    const char *unit; /* "" for none */
+    const char *doc;
+} KsEventField;
+
+/* One event type, from the table. */
+typedef struct {
+    const char *name;  /* trace name, e.g. "leader_elected" */
+    const char *shape; /* its payload's union member */
+    const char *doc;
+    const KsEventField *fields; /* in trace order */
+    size_t n_fields;
+} KsEventTypeInfo;
+
+/* What the table says about @type. Static. */
+const KsEventTypeInfo *ks_event_type_info(KsEventType type);
+
+/* Where @field's value is in @base, a KsEvent for the table's fields (cast
+ * it to the KS_EVENT_CTYPE_ of the field's kind). */
+static inline const void *ks_event_field_value(const void *base, const KsEventField *field)
+{
+    return (const char *)base + field->offset;
+}
+
+/* Whether @field is unset in @base: -1 for integers, times and brokers,
+ * NULL for strings and topics, empty for lists; never for bools and
+ * reasons. */
+bool ks_event_field_unset(const void *base, const KsEventField *field);
+
+/* Returns an event of @type at @t with every field of its payload unset. */
 KsEvent ks_event_init(KsEventType type, KsTime t);
+
+/* @event as its line of the JSON-lines trace, without the newline
+ * (output-trace.c). Free with g_free(). */
+char *ks_event_format_json(const KsEvent *event);
+
+/* The JSON object of @n_fields @fields read from @base, as the trace
+ * writes an event's payload: in order, the unset KS_EVENT_FLAG_OMIT ones
+ * left out. For descriptors beyond the table (tests). Free with g_free(). */
+char *ks_event_format_fields_json(const void *base, const KsEventField *fields, size_t n_fields);
 
 /* The trace name of @type, e.g. "leader_elected". Static. */
 const char *ks_event_type_name(KsEventType type);

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * net.h - the message layer between simulated processes (see net.c).
+ *
+ * Private to sim/. A process (a broker, a client) owns a KsNetEndpoint; the
+ * layer owns latency, links, connection state and what happens to a message
+ * whose receiver died or restarted. Messages are never freed by the caller:
+ * the layer recycles them after their handler ran.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "kafkasim/types.h"
+
+typedef struct KsNode KsNode;
+
+/* One process as the network sees it. Written by its module's start and
+ * crash (ks_net_endpoint_start / ks_net_endpoint_stop), read by net.c. */
+typedef struct {
+    KsNode *node;         /* its machine; NULL: a client on a machine of its own */
+    uint64_t incarnation; /* +1 at every start and every stop of the process */
+    bool up;              /* the process runs */
+} KsNetEndpoint;
+
+/* What a message is. The delivery rules are the same for every kind; the
+ * kind is kept with the message for what will differ (sizes, per-kind
+ * latency) and for debugging. */
+typedef enum {
+    KS_NET_PRODUCE_REQUEST,
+    KS_NET_PRODUCE_RESPONSE,
+    KS_NET_FETCH_REQUEST,
+    KS_NET_FETCH_RESPONSE,
+    KS_NET_LOCAL, /* a process's timer: a message to itself (ks_net_after) */
+    KS_NET_N_KINDS,
+} KsNetKind;
+
+/* Called once per message, at the instant it arrives. @delivered is false
+ * when the receiver was down or had restarted since the message was sent
+ * (or the link was down): the receiver never saw it, and the handler runs
+ * on the sender's behalf (its connection broke). */
+typedef void (*KsNetHandler)(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
+
+/* A client's connection to a server process: either end may ask whether it
+ * is open. It is open from a successful ks_net_conn_open until the server
+ * process stops (the incarnation it was opened against ends). */
+typedef struct {
+    const KsNetEndpoint *client;
+    const KsNetEndpoint *server;
+    uint64_t server_incarnation; /* the process it was opened to */
+    const uint64_t *links_gen;   /* KsNet.links_gen: bumps when any link changes */
+    uint64_t opened_links_gen;   /* its value when the connection opened */
+    bool opened;
+} KsNetConn;
+
+typedef enum {
+    KS_NET_CONN_OPEN,        /* connected */
+    KS_NET_CONN_REFUSED,     /* the machine answers, the process is down */
+    KS_NET_CONN_UNREACHABLE, /* the machine is down or the link is cut */
+} KsNetConnResult;
+
+/* The layer's state, embedded in KsSim; all zero is an empty layer. */
+typedef struct {
+    uint64_t links_gen;         /* +1 whenever a link goes down or up (none do yet) */
+    GPtrArray *messages;        /* every message ever allocated (owned) */
+    struct KsNetMessage *spare; /* messages free for reuse, a linked list */
+} KsNet;
+
+/* Frees the layer's messages, including those still in flight. */
+void ks_net_clear(KsNet *net);
+
+void ks_net_endpoint_init(KsNetEndpoint *ep, KsNode *node, bool up);
+/* The process starts or stops: a new incarnation either way, so nothing sent
+ * to the old one is delivered. */
+void ks_net_endpoint_start(KsNetEndpoint *ep);
+void ks_net_endpoint_stop(KsNetEndpoint *ep);
+
+/* One-way latency between two machines (NULL: a client's own machine). */
+KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to);
+/* Whether messages pass between the two machines. Always true for now: the
+ * one place a network partition will cut. */
+bool ks_net_link_up(const KsSim *sim, const KsNode *from, const KsNode *to);
+
+/* Sends a message from @from to @to; @handler(@ctx, @arg) runs when it
+ * arrives, after the link's latency. Returns false, and sends nothing,
+ * when @from's process is down and so is its machine (a dead process's
+ * kernel still resets its connections; a machine that is off says
+ * nothing). One engine event per message sent, delivered or not. */
+bool ks_net_send(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to, KsNetKind kind,
+                 KsNetHandler handler, void *ctx, uint64_t arg);
+/* A process's own timer: @handler runs after @delay, with @delivered false
+ * if the process stopped or restarted meanwhile. */
+void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandler handler,
+                  void *ctx, uint64_t arg);
+/* Whether an instant request (the controller's, which takes effect at once
+ * for now) reaches @to: its process is up. */
+bool ks_net_reaches(const KsSim *sim, const KsNetEndpoint *to);
+
+void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,
+                      const KsNetEndpoint *server);
+/* Connects anew: open when the server process is up and reachable. */
+KsNetConnResult ks_net_conn_reopen(KsSim *sim, KsNetConn *conn);
+
+/* Whether @conn is open now: its server has not stopped and no link has
+ * changed since it opened (then it must be opened again to tell). Inline:
+ * a client asks before every request. */
+static inline bool ks_net_conn_is_open(const KsNetConn *conn)
+{
+    return conn->opened && conn->server->up &&
+           conn->server->incarnation == conn->server_incarnation &&
+           conn->opened_links_gen == *conn->links_gen;
+}
+
+/* Makes sure @conn is open: at once if it is, else by ks_net_conn_reopen. */
+static inline KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn)
+{
+    return ks_net_conn_is_open(conn) ? KS_NET_CONN_OPEN : ks_net_conn_reopen(sim, conn);
+}
