@@ -551,24 +551,46 @@ int64_t ks_ledger_recount_lost(const KsSim *sim, const KsPartition *part)
     const KsLedgerPartition *lp = part->ledger;
     if (!lp)
         return 0;
-    /* Judged afresh, not by the ledger's idea of which log counts. */
+    /* Judged afresh, not by the ledger's idea of which log counts: one pass
+     * over its runs puts each producer's sequences in a list of their own. */
     const KsReplica *ref = reference_replica((KsPartition *)part);
-    int64_t lost = 0;
+    guint n = lp->streams->len;
     g_autoptr(GArray) present = g_array_new(FALSE, FALSE, sizeof(KsSeqRange));
-    for (guint p = 0; p < lp->streams->len; p++) {
+    g_autofree guint *count = g_new0(guint, n + 1), *next = g_new0(guint, n);
+    g_autofree bool *unsorted = g_new0(bool, n);
+    const GArray *runs = ref->log.runs;
+    for (guint r = 0; r < runs->len; r++) {
+        int32_t p = g_array_index(runs, KsLogRun, r).producer;
+        if (p >= 0 && (guint)p < n)
+            count[p + 1]++;
+    }
+    for (guint p = 0; p < n; p++)
+        count[p + 1] += count[p]; /* count[p]: where producer p's ranges start */
+    g_array_set_size(present, count[n]);
+    for (guint r = 0; r < runs->len; r++) {
+        const KsLogRun *run = &g_array_index(runs, KsLogRun, r);
+        if (run->producer < 0 || (guint)run->producer >= n)
+            continue;
+        guint p = (guint)run->producer, at = count[p] + next[p]++;
+        KsSeqRange *sr = &g_array_index(present, KsSeqRange, at);
+        *sr = (KsSeqRange){.first = run->first_seq, .count = run->count};
+        if (at > count[p] && sr[-1].first > sr->first)
+            unsorted[p] = true;
+    }
+    int64_t lost = 0;
+    g_autoptr(GArray) mine = g_array_new(FALSE, FALSE, sizeof(KsSeqRange));
+    for (guint p = 0; p < n; p++) {
         const KsLedgerStream *s = g_ptr_array_index(lp->streams, p);
         if (!s || s->acked->len == 0)
             continue;
-        g_array_set_size(present, 0);
-        for (guint r = 0; r < ref->log.runs->len; r++) {
-            const KsLogRun *run = &g_array_index(ref->log.runs, KsLogRun, r);
-            if (run->producer != (int32_t)p)
-                continue;
-            KsSeqRange sr = {.first = run->first_seq, .count = run->count};
-            g_array_append_val(present, sr);
-        }
-        g_array_sort(present, cmp_range);
-        lost += ks_ledger_missing(s->acked, present);
+        g_array_set_size(mine, 0);
+        g_array_append_vals(mine, &g_array_index(present, KsSeqRange, count[p]),
+                            count[p + 1] - count[p]);
+        /* A producer's runs are in sequence order unless retries or a new
+         * producer epoch reordered them: sort only then. */
+        if (unsorted[p])
+            g_array_sort(mine, cmp_range);
+        lost += ks_ledger_missing(s->acked, mine);
     }
     return lost;
 }
