@@ -39,8 +39,11 @@
  * of it that is not written to lost; an append adds to written; a change of
  * the log of record (an election, a truncation of that log) re-derives the
  * partition's written sets from the new log's runs and lost from them. A
- * read costs nothing. ks_ledger_recount_lost() keeps the old way of
- * counting, from scratch, for the invariant checker to compare.
+ * read costs nothing. A range is counted lost once, however many replicas
+ * later truncate it; it stops counting only if a replica that still holds
+ * it leads again (an unclean election back to an old leader that had not
+ * truncated yet), as counting from scratch would say too. ks_ledger_recount_lost() keeps the old
+ * way of counting, from scratch, for the invariant checker to compare.
  *
  * Invariants: produced = pending + acked + refused, per stream and hence
  * per producer, per partition and in total; pending equals the records in
