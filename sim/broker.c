@@ -71,6 +71,7 @@
  * at once (AlterIsr is not modelled); the HW checkpoint is the in-memory HW;
  * fetch sizes (replica.fetch.max.bytes) and bandwidth are not limited.
  */
+#include "actions-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -977,4 +978,73 @@ void ks_broker_crash_process(KsSim *sim, KsBroker *b)
     process_dies(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_CRASHED, b, -1, -1);
     ks_registry_broker_died(sim, b);
+}
+
+/* ---- timeline actions: brokers and the nodes they run on ---- */
+
+void ks_broker_action_crash(KsSim *sim, const KsPlanAction *a)
+{
+    KsBroker *b = ks_sim_find_broker(sim, a->broker);
+    if (b->alive)
+        ks_broker_crash_process(sim, b);
+    else
+        ks_sim_note(sim, a->loc.line, "broker %d is already down", b->id);
+}
+
+void ks_broker_action_restart(KsSim *sim, const KsPlanAction *a)
+{
+    KsBroker *b = ks_sim_find_broker(sim, a->broker);
+    if (b->alive)
+        ks_sim_note(sim, a->loc.line, "broker %d is already running", b->id);
+    else if (!b->node->up)
+        ks_sim_note(sim, a->loc.line, "broker %d cannot start: its node %s is down", b->id,
+                    b->node->name);
+    else
+        ks_broker_restart(sim, b, KS_EV_BROKER_RESTARTED);
+}
+
+void ks_broker_action_stop(KsSim *sim, const KsPlanAction *a)
+{
+    KsBroker *b = ks_sim_find_broker(sim, a->broker);
+    if (!b->alive)
+        ks_sim_note(sim, a->loc.line, "broker %d is already down", b->id);
+    else if (b->shutting_down_since >= 0)
+        ks_sim_note(sim, a->loc.line, "broker %d is already shutting down", b->id);
+    else
+        ks_broker_stop_controlled(sim, b);
+}
+
+/* A machine dies (@up false: every broker process on it crashes) or comes
+ * back (@up true: its brokers start again), brokers in id order. */
+static void set_node_up(KsSim *sim, const KsPlanAction *a, bool up)
+{
+    KsNode *node = ks_sim_find_node(sim, a->name);
+    if (node->up == up) {
+        ks_sim_note(sim, a->loc.line, "node %s is already %s", node->name, up ? "up" : "down");
+        return;
+    }
+    node->up = up;
+    KsEvent ev =
+        ks_event_init(up ? KS_EV_NODE_RESTARTED : KS_EV_NODE_CRASHED, ks_engine_now(sim->engine));
+    ev.node_event.node = node->name;
+    ks_sim_emit(sim, &ev);
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *nb = g_ptr_array_index(sim->brokers, i);
+        if (nb->node != node || nb->alive == up)
+            continue;
+        if (up)
+            ks_broker_restart(sim, nb, KS_EV_BROKER_RESTARTED);
+        else
+            ks_broker_crash_process(sim, nb);
+    }
+}
+
+void ks_broker_action_crash_node(KsSim *sim, const KsPlanAction *a)
+{
+    set_node_up(sim, a, false);
+}
+
+void ks_broker_action_restart_node(KsSim *sim, const KsPlanAction *a)
+{
+    set_node_up(sim, a, true);
 }

@@ -5,13 +5,22 @@
  * Each condition reads the model's state the way a Kafka tool would show it
  * (kafka-topics --describe for leader, ISR and replicas; the partition
  * leader's log for offsets) and says, in words, what it saw, so a failed
- * expectation tells the user what happened instead.
+ * expectation tells the user what happened instead. It reads only through
+ * the queries of query.h.
+ *
+ * Two tables say what can be checked: the evaluators, one per KsExpectKind,
+ * and the statistics, one per KsStatKind; an entry without a function is a
+ * condition the model cannot answer yet, and ks_support_expect() and
+ * ks_support_stat() read exactly that.
  */
-#include "kafkasim/text.h"
-#include "model.h"
+#include "kafkasim/query.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
+
+#include "actions-private.h"
+#include "kafkasim/text.h"
 
 static bool compare(int64_t actual, KsCmp cmp, int64_t expected)
 {
@@ -49,108 +58,187 @@ static bool compare_sets(const KsBrokerId *ids, size_t n, KsCmp cmp, const GArra
     return cmp == KS_CMP_NE ? !equal : equal;
 }
 
+/* ---- statistics ---- */
+
+typedef int64_t (*StatFn)(const KsSimStats *stats);
+
+#define STAT_READER(field)                                                                         \
+    static int64_t stat_##field(const KsSimStats *s)                                               \
+    {                                                                                              \
+        return s->field;                                                                           \
+    }
+STAT_READER(records_produced)
+STAT_READER(records_acked)
+STAT_READER(records_refused)
+STAT_READER(records_lost)
+STAT_READER(leader_elections)
+STAT_READER(unavailable_us)
+
+/* NULL: the model does not count it yet (consumers and groups). */
+static const StatFn stat_table[] = {
+    [KS_STAT_RECORDS_PRODUCED] = stat_records_produced,
+    [KS_STAT_RECORDS_ACKED] = stat_records_acked,
+    [KS_STAT_RECORDS_REFUSED] = stat_records_refused,
+    [KS_STAT_RECORDS_LOST] = stat_records_lost,
+    [KS_STAT_RECORDS_CONSUMED] = NULL,
+    [KS_STAT_RECORDS_DUPLICATED] = NULL,
+    [KS_STAT_LEADER_ELECTIONS] = stat_leader_elections,
+    [KS_STAT_REBALANCES] = NULL,
+    [KS_STAT_UNAVAILABLE_US] = stat_unavailable_us,
+};
+/* KS_STAT_UNAVAILABLE_US is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(stat_table) == KS_STAT_UNAVAILABLE_US + 1);
+
+bool ks_check_has_stat(KsStatKind kind)
+{
+    return (guint)kind < G_N_ELEMENTS(stat_table) && stat_table[kind] != NULL;
+}
+
 static int64_t stat_value(const KsSim *sim, KsStatKind kind)
 {
     KsSimStats stats;
     ks_sim_get_stats(sim, &stats);
-    const KsSimStats *s = &stats;
-    switch (kind) {
-    case KS_STAT_RECORDS_PRODUCED:
-        return s->records_produced;
-    case KS_STAT_RECORDS_ACKED:
-        return s->records_acked;
-    case KS_STAT_RECORDS_REFUSED:
-        return s->records_refused;
-    case KS_STAT_RECORDS_LOST:
-        return s->records_lost;
-    case KS_STAT_RECORDS_CONSUMED:
-        return s->records_consumed;
-    case KS_STAT_RECORDS_DUPLICATED:
-        return s->records_duplicated;
-    case KS_STAT_LEADER_ELECTIONS:
-        return s->leader_elections;
-    case KS_STAT_REBALANCES:
-        return s->rebalances;
-    case KS_STAT_UNAVAILABLE_US:
-        return s->unavailable_us;
+    return stat_table[kind](&stats);
+}
+
+/* ---- evaluators ---- */
+
+/* What an evaluator gets: the condition and, for partition conditions, the
+ * partition as the queries see it. */
+typedef struct {
+    const KsPlanExpect *e;
+    size_t topic;
+    KsPartitionInfo part;
+    const char *pname; /* topic name */
+    int32_t pidx;
+} Subject;
+
+typedef bool (*EvalFn)(const KsSim *sim, const Subject *s, char **out_actual);
+
+static bool eval_leader(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    g_autofree char *who = ks_text_broker(s->part.leader);
+    *out_actual = g_strdup_printf("leader of %s-%d is %s", s->pname, s->pidx, who);
+    return compare(s->part.leader, s->e->cmp, s->e->number);
+}
+
+static bool eval_isr(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    g_autofree char *ids = ks_text_ids(s->part.isr, s->part.n_isr);
+    *out_actual = g_strdup_printf("isr of %s-%d is %s", s->pname, s->pidx, ids);
+    return compare_sets(s->part.isr, s->part.n_isr, s->e->cmp, s->e->set_ids);
+}
+
+static bool eval_replicas(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    int32_t n = s->part.n_replicas;
+    g_autofree KsBrokerId *ids = g_new(KsBrokerId, n);
+    for (int32_t i = 0; i < n; i++) {
+        KsReplicaInfo r;
+        ks_query_replica(sim, s->topic, s->pidx, i, &r);
+        ids[i] = r.broker;
     }
-    return 0;
+    g_autofree char *text = ks_text_ids(ids, n);
+    *out_actual = g_strdup_printf("replicas of %s-%d are %s", s->pname, s->pidx, text);
+    return compare_sets(ids, n, s->e->cmp, s->e->set_ids);
+}
+
+static bool eval_leader_epoch(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    *out_actual =
+        g_strdup_printf("leader epoch of %s-%d is %d", s->pname, s->pidx, s->part.leader_epoch);
+    return compare(s->part.leader_epoch, s->e->cmp, s->e->number);
+}
+
+/* A number of the leader's log, @what (e.g. "log end offset"), which is
+ * -1 without a leader. */
+static bool eval_leader_offset(const Subject *s, const char *what, int64_t v, char **out_actual)
+{
+    *out_actual = s->part.leader != KS_NO_BROKER
+                      ? g_strdup_printf("%s of %s-%d is %" PRId64, what, s->pname, s->pidx, v)
+                      : g_strdup_printf("%s-%d has no leader", s->pname, s->pidx);
+    return compare(v, s->e->cmp, s->e->number);
+}
+
+static bool eval_log_end_offset(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    return eval_leader_offset(s, "log end offset", s->part.log_end_offset, out_actual);
+}
+
+static bool eval_high_watermark(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    return eval_leader_offset(s, "high watermark", s->part.high_watermark, out_actual);
+}
+
+static bool eval_alive(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsBrokerInfo b;
+    if (!ks_query_find_broker(sim, s->e->broker, &b))
+        g_assert_not_reached(); /* the parser checked the id */
+    *out_actual = g_strdup_printf("broker %d is %s", b.id, b.alive ? "alive" : "down");
+    return compare(b.alive, s->e->cmp, s->e->number);
+}
+
+static bool eval_controller(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsBrokerId c = ks_query_controller(sim);
+    g_autofree char *who = ks_text_broker(c);
+    *out_actual = g_strdup_printf("controller is %s", who);
+    return compare(c, s->e->cmp, s->e->number);
+}
+
+static bool eval_stat(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    int64_t v = stat_value(sim, s->e->stat);
+    *out_actual = g_strdup_printf("it is %" PRId64, v);
+    return compare(v, s->e->cmp, s->e->number);
+}
+
+static bool eval_no_acked_data_loss(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    int64_t lost = stat_value(sim, KS_STAT_RECORDS_LOST);
+    *out_actual =
+        g_strdup_printf("%" PRId64 " acknowledged record%s lost", lost, lost == 1 ? "" : "s");
+    return lost == 0;
+}
+
+/* NULL: the model cannot answer it yet (consumers and groups). */
+static const EvalFn evaluators[] = {
+    [KS_EXPECT_LEADER] = eval_leader,
+    [KS_EXPECT_ISR] = eval_isr,
+    [KS_EXPECT_REPLICAS] = eval_replicas,
+    [KS_EXPECT_LEADER_EPOCH] = eval_leader_epoch,
+    [KS_EXPECT_LOG_END_OFFSET] = eval_log_end_offset,
+    [KS_EXPECT_HIGH_WATERMARK] = eval_high_watermark,
+    [KS_EXPECT_ALIVE] = eval_alive,
+    [KS_EXPECT_CONTROLLER] = eval_controller,
+    [KS_EXPECT_LAG] = NULL,
+    [KS_EXPECT_COMMITTED] = NULL,
+    [KS_EXPECT_GROUP_STATE] = NULL,
+    [KS_EXPECT_ASSIGNMENT] = NULL,
+    [KS_EXPECT_NO_ACKED_DATA_LOSS] = eval_no_acked_data_loss,
+    [KS_EXPECT_NO_DUPLICATES] = NULL,
+    [KS_EXPECT_STAT] = eval_stat,
+};
+/* KS_EXPECT_STAT is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(evaluators) == KS_EXPECT_STAT + 1);
+
+bool ks_check_has_evaluator(KsExpectKind kind)
+{
+    return (guint)kind < G_N_ELEMENTS(evaluators) && evaluators[kind] != NULL;
 }
 
 bool ks_check_expect(const KsSim *sim, const KsPlanExpect *e, char **out_actual)
 {
-    KsPartition *part = NULL;
+    g_return_val_if_fail(sim != NULL && e != NULL && out_actual != NULL, false);
+    /* The parser refuses a condition without an evaluator. */
+    g_return_val_if_fail(ks_check_has_evaluator(e->kind), false);
+    g_return_val_if_fail(e->kind != KS_EXPECT_STAT || ks_check_has_stat(e->stat), false);
+    Subject s = {.e = e, .pname = e->partition.topic, .pidx = e->partition.partition};
     if (e->partition.topic) {
-        KsTopic *t = ks_sim_find_topic(sim, e->partition.topic);
-        part = &t->partitions[e->partition.partition];
+        if (!ks_query_find_topic(sim, e->partition.topic, &s.topic))
+            g_assert_not_reached(); /* the parser checked the name */
+        ks_query_partition(sim, s.topic, e->partition.partition, &s.part);
     }
-    const char *pname = e->partition.topic;
-    int32_t pidx = e->partition.partition;
-    KsReplica *lr = part ? ks_partition_leader_replica(part) : NULL;
-
-    switch (e->kind) {
-    case KS_EXPECT_LEADER: {
-        g_autofree char *who = ks_text_broker(part->leader);
-        *out_actual = g_strdup_printf("leader of %s-%d is %s", pname, pidx, who);
-        return compare(part->leader, e->cmp, e->number);
-    }
-    case KS_EXPECT_ISR: {
-        g_autofree char *ids = ks_text_ids(ks_partition_isr_ids(part), part->isr->len);
-        *out_actual = g_strdup_printf("isr of %s-%d is %s", pname, pidx, ids);
-        return compare_sets(ks_partition_isr_ids(part), part->isr->len, e->cmp, e->set_ids);
-    }
-    case KS_EXPECT_REPLICAS: {
-        g_autofree KsBrokerId *ids = g_new(KsBrokerId, part->n_replicas);
-        for (int32_t i = 0; i < part->n_replicas; i++)
-            ids[i] = part->replicas[i].broker->id;
-        g_autofree char *s = ks_text_ids(ids, part->n_replicas);
-        *out_actual = g_strdup_printf("replicas of %s-%d are %s", pname, pidx, s);
-        return compare_sets(ids, part->n_replicas, e->cmp, e->set_ids);
-    }
-    case KS_EXPECT_LEADER_EPOCH:
-        *out_actual =
-            g_strdup_printf("leader epoch of %s-%d is %d", pname, pidx, part->leader_epoch);
-        return compare(part->leader_epoch, e->cmp, e->number);
-    case KS_EXPECT_LOG_END_OFFSET: {
-        int64_t v = lr ? lr->log.end : -1;
-        *out_actual = lr ? g_strdup_printf("log end offset of %s-%d is %" PRId64, pname, pidx, v)
-                         : g_strdup_printf("%s-%d has no leader", pname, pidx);
-        return compare(v, e->cmp, e->number);
-    }
-    case KS_EXPECT_HIGH_WATERMARK: {
-        int64_t v = lr ? lr->hw : -1;
-        *out_actual = lr ? g_strdup_printf("high watermark of %s-%d is %" PRId64, pname, pidx, v)
-                         : g_strdup_printf("%s-%d has no leader", pname, pidx);
-        return compare(v, e->cmp, e->number);
-    }
-    case KS_EXPECT_ALIVE: {
-        KsBroker *b = ks_sim_find_broker(sim, e->broker);
-        *out_actual = g_strdup_printf("broker %d is %s", b->id, b->alive ? "alive" : "down");
-        return compare(b->alive, e->cmp, e->number);
-    }
-    case KS_EXPECT_CONTROLLER: {
-        g_autofree char *who = ks_text_broker(sim->controller);
-        *out_actual = g_strdup_printf("controller is %s", who);
-        return compare(sim->controller, e->cmp, e->number);
-    }
-    case KS_EXPECT_STAT: {
-        int64_t v = stat_value(sim, e->stat);
-        *out_actual = g_strdup_printf("it is %" PRId64, v);
-        return compare(v, e->cmp, e->number);
-    }
-    case KS_EXPECT_NO_ACKED_DATA_LOSS: {
-        int64_t lost = stat_value(sim, KS_STAT_RECORDS_LOST);
-        *out_actual =
-            g_strdup_printf("%" PRId64 " acknowledged record%s lost", lost, lost == 1 ? "" : "s");
-        return lost == 0;
-    }
-    case KS_EXPECT_LAG:
-    case KS_EXPECT_COMMITTED:
-    case KS_EXPECT_GROUP_STATE:
-    case KS_EXPECT_ASSIGNMENT:
-    case KS_EXPECT_NO_DUPLICATES:
-        /* The parser refuses these (support.c). */
-        g_assert_not_reached();
-    }
-    g_assert_not_reached();
+    return evaluators[e->kind](sim, &s, out_actual);
 }

@@ -43,6 +43,13 @@ static const KsConfigChoice assignor_choices[] = {
 };
 
 #define ROW(k, n, ty, sc, d, lo, hi, ch, sup, dc)                                                  \
+    ROWX(k, n, ty, sc, d, lo, hi, ch, NULL, NULL, sup, dc)
+
+/* A string config: Kafka's default text @dt (NULL: null) and an example. */
+#define ROWS(k, n, sc, dt, ex, sup, dc)                                                            \
+    ROWX(k, n, KS_CONFIG_STRING, sc, 0, 0, 0, NULL, dt, ex, sup, dc)
+
+#define ROWX(k, n, ty, sc, d, lo, hi, ch, dt, ex, sup, dc)                                         \
     [k] = {.key = k,                                                                               \
            .name = n,                                                                              \
            .type = ty,                                                                             \
@@ -51,6 +58,8 @@ static const KsConfigChoice assignor_choices[] = {
            .min = lo,                                                                              \
            .max = hi,                                                                              \
            .choices = ch,                                                                          \
+           .def_text = dt,                                                                         \
+           .example = ex,                                                                          \
            .supported = sup,                                                                       \
            .doc = dc}
 
@@ -157,6 +166,10 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         NULL, false, "longest a consumer fetch waits at the broker for data"),
     ROW(KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, "partition.assignment.strategy", KS_CONFIG_ENUM, C, 0,
         0, 0, assignor_choices, false, "the assignor the consumer proposes"),
+    ROWS(KS_CFG_GROUP_INSTANCE_ID, "group.instance.id", C, NULL, "consumer-1", false,
+         "a static member's id: a restart within the session timeout keeps its partitions"),
+    ROWS(KS_CFG_CLIENT_RACK, "client.rack", C, "", "eu-1a", false,
+         "the consumer's rack, for fetching from the nearest replica"),
 };
 
 const KsConfigInfo *ks_config_info(KsConfigKey key)
@@ -209,39 +222,167 @@ char *ks_config_format_value(KsConfigKey key, int64_t value)
             if (c->value == value)
                 return g_strdup(c->name);
         return g_strdup_printf("%" G_GINT64_FORMAT, value);
+    case KS_CONFIG_STRING:
+        return g_strdup(info->example);
     }
     g_assert_not_reached();
 }
 
+static bool is_name_text(const char *text)
+{
+    if (!*text)
+        return false;
+    for (const char *c = text; *c; c++)
+        if (!g_ascii_isalnum(*c) && *c != '.' && *c != '-' && *c != '_')
+            return false;
+    return true;
+}
+
+char *ks_config_format_text(const char *text)
+{
+    if (is_name_text(text))
+        return g_strdup(text);
+    GString *s = g_string_new("\"");
+    for (const char *c = text; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            g_string_append_c(s, '\\');
+        if (*c == '\n')
+            g_string_append(s, "\\n");
+        else
+            g_string_append_c(s, *c);
+    }
+    g_string_append_c(s, '"');
+    return g_string_free(s, FALSE);
+}
+
+/* One key's value in a set. */
+typedef struct {
+    bool is_set;
+    int64_t value;
+    char *text; /* KS_CONFIG_STRING only; owned */
+} Slot;
+
+/* Slots indexed by KsConfigKey, grown to the highest key put, so a set
+ * costs only what it holds and the table may grow without a limit. */
+struct KsConfigSet {
+    GArray *slots; /* Slot */
+};
+
+static void slot_clear(gpointer data)
+{
+    Slot *s = data;
+    g_free(s->text);
+}
+
 KsConfigSet *ks_config_set_new(void)
 {
-    return g_new0(KsConfigSet, 1);
+    KsConfigSet *set = g_new0(KsConfigSet, 1);
+    set->slots = g_array_new(FALSE, TRUE, sizeof(Slot));
+    g_array_set_clear_func(set->slots, slot_clear);
+    return set;
 }
 
 void ks_config_set_free(KsConfigSet *set)
 {
+    if (!set)
+        return;
+    g_array_unref(set->slots);
     g_free(set);
+}
+
+static const Slot *find_slot(const KsConfigSet *set, KsConfigKey key)
+{
+    if (!set || key >= set->slots->len)
+        return NULL;
+    const Slot *s = &g_array_index(set->slots, Slot, key);
+    return s->is_set ? s : NULL;
+}
+
+static Slot *put_slot(KsConfigSet *set, KsConfigKey key)
+{
+    if (key >= set->slots->len)
+        g_array_set_size(set->slots, key + 1);
+    Slot *s = &g_array_index(set->slots, Slot, key);
+    g_clear_pointer(&s->text, g_free);
+    s->is_set = true;
+    return s;
 }
 
 bool ks_config_set_has(const KsConfigSet *set, KsConfigKey key)
 {
-    return set && (set->is_set >> key & 1);
+    return find_slot(set, key) != NULL;
+}
+
+bool ks_config_set_is_empty(const KsConfigSet *set)
+{
+    for (guint k = 0; set && k < set->slots->len; k++)
+        if (g_array_index(set->slots, Slot, k).is_set)
+            return false;
+    return true;
 }
 
 void ks_config_set_put(KsConfigSet *set, KsConfigKey key, int64_t value)
 {
-    g_return_if_fail(set && key < KS_CFG_COUNT);
-    set->is_set |= (uint64_t)1 << key;
-    set->values[key] = value;
+    g_return_if_fail(set && key < KS_CFG_COUNT && table[key].type != KS_CONFIG_STRING);
+    put_slot(set, key)->value = value;
+}
+
+void ks_config_set_put_string(KsConfigSet *set, KsConfigKey key, const char *text)
+{
+    g_return_if_fail(set && key < KS_CFG_COUNT && table[key].type == KS_CONFIG_STRING && text);
+    put_slot(set, key)->text = g_strdup(text);
+}
+
+void ks_config_set_put_from(KsConfigSet *dst, const KsConfigSet *src, KsConfigKey key)
+{
+    g_return_if_fail(dst);
+    const Slot *s = find_slot(src, key);
+    if (!s)
+        return;
+    Slot *d = put_slot(dst, key);
+    d->value = s->value;
+    d->text = g_strdup(s->text);
+}
+
+int64_t ks_config_set_get(const KsConfigSet *set, KsConfigKey key)
+{
+    const Slot *s = find_slot(set, key);
+    return s ? s->value : 0;
+}
+
+const char *ks_config_set_get_string(const KsConfigSet *set, KsConfigKey key)
+{
+    const Slot *s = find_slot(set, key);
+    return s ? s->text : NULL;
+}
+
+char *ks_config_set_format(const KsConfigSet *set, KsConfigKey key)
+{
+    const Slot *s = find_slot(set, key);
+    if (!s)
+        return NULL;
+    if (table[key].type == KS_CONFIG_STRING)
+        return ks_config_format_text(s->text);
+    return ks_config_format_value(key, s->value);
 }
 
 int64_t ks_config_resolve(KsConfigKey key, const KsConfigSet *entity, const KsConfigSet *defaults)
 {
     if (ks_config_set_has(entity, key))
-        return entity->values[key];
+        return ks_config_set_get(entity, key);
     if (ks_config_set_has(defaults, key))
-        return defaults->values[key];
+        return ks_config_set_get(defaults, key);
     return table[key].def;
+}
+
+const char *ks_config_resolve_string(KsConfigKey key, const KsConfigSet *entity,
+                                     const KsConfigSet *defaults)
+{
+    if (ks_config_set_has(entity, key))
+        return ks_config_set_get_string(entity, key);
+    if (ks_config_set_has(defaults, key))
+        return ks_config_set_get_string(defaults, key);
+    return table[key].def_text;
 }
 
 static bool given(KsConfigKey key, const KsConfigSet *own, const KsConfigSet *defaults)

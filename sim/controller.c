@@ -43,6 +43,7 @@
  * a broker whose process runs (ks_net_reaches). Their latency is left to
  * the metadata issue.
  */
+#include "actions-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -362,6 +363,11 @@ void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partit
     ev.preferred_election.moved = moved;
     ev.preferred_election.asked = active ? asked : -1;
     ks_sim_emit(sim, &ev);
+}
+
+void ks_controller_action_elect_preferred(KsSim *sim, const KsPlanAction *action)
+{
+    ks_controller_elect_preferred(sim, action->target.topic, action->target.partition);
 }
 
 /* A controller config: the controller broker's own setting, else the

@@ -270,6 +270,55 @@ uint64_t ks_engine_run_until(KsEngine *engine, KsTime until)
     return (engine->popped - popped0) - (engine->skipped - skipped0);
 }
 
+bool ks_engine_step(KsEngine *engine, KsTime until)
+{
+    g_return_val_if_fail(engine != NULL, false);
+    g_return_val_if_fail(!engine->running, false);
+    g_return_val_if_fail(until >= engine->now, false);
+
+    const uint64_t ran0 = engine->popped - engine->skipped;
+    bool ran = false;
+    engine->stop = false;
+    engine->running = true;
+    while (!ran && engine->n > 0 && engine->heap[0].time <= until) {
+        const Entry e = engine->heap[0];
+        heap_pop_root(engine);
+        engine->now = e.time;
+        engine->popped++;
+        e.fn(engine, e.ctx, e.arg);
+        ran = engine->popped - engine->skipped != ran0;
+    }
+    engine->running = false;
+    engine->stop = false;
+    return ran;
+}
+
+/* When queue entry @e will run an event, or KS_TIME_NEVER if it is a stale
+ * timer entry that will be skipped. */
+static KsTime entry_effective_time(const Entry *e)
+{
+    if (e->fn != timer_entry_fire)
+        return e->time;
+    const KsTimer *timer = e->ctx;
+    if (e->arg != timer->gen || !timer->queued || !timer->armed)
+        return KS_TIME_NEVER;
+    return MAX(e->time, timer->deadline);
+}
+
+KsTime ks_engine_next_event_time(const KsEngine *engine)
+{
+    g_return_val_if_fail(engine != NULL, KS_TIME_NEVER);
+    if (engine->n == 0)
+        return KS_TIME_NEVER;
+    KsTime first = entry_effective_time(&engine->heap[0]);
+    if (first == engine->heap[0].time)
+        return first;
+    KsTime best = KS_TIME_NEVER;
+    for (size_t i = 0; i < engine->n; i++)
+        best = MIN(best, entry_effective_time(&engine->heap[i]));
+    return best;
+}
+
 void ks_engine_stop(KsEngine *engine)
 {
     g_return_if_fail(engine != NULL);

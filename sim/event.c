@@ -56,7 +56,7 @@ bool ks_event_field_unset(const void *base, const KsEventField *field)
     case KS_EVENT_KIND_BROKER:
         return *(const KS_EVENT_CTYPE_BROKER *)v == KS_NO_BROKER;
     case KS_EVENT_KIND_STRING:
-        return *(const KS_EVENT_CTYPE_STRING *)v == NULL;
+        return *(KS_EVENT_CTYPE_STRING const *)v == NULL;
     case KS_EVENT_KIND_TOPICS:
         return *(KS_EVENT_CTYPE_TOPICS const *)v == NULL;
     case KS_EVENT_KIND_INT_LIST:

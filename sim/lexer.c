@@ -92,6 +92,12 @@ KsLexer *ks_lexer_new(const char *file, const char *text, size_t len)
     return lx;
 }
 
+void ks_lexer_set_next_line(KsLexer *lx, int line_no)
+{
+    g_return_if_fail(lx && line_no >= 1);
+    lx->line_no = line_no - 1;
+}
+
 void ks_lexer_free(KsLexer *lx)
 {
     if (!lx)

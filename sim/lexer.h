@@ -74,6 +74,10 @@ typedef enum {
  * byte order mark at the very start is skipped. Free with ks_lexer_free(). */
 KsLexer *ks_lexer_new(const char *file, const char *text, size_t len);
 
+/* Numbers the next line @line_no (>= 1) instead of 1 more than the last:
+ * for a text that is one line of a longer one. */
+void ks_lexer_set_next_line(KsLexer *lx, int line_no);
+
 /* Frees @lx and its tokens; NULL is a no-op. */
 void ks_lexer_free(KsLexer *lx);
 

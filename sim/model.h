@@ -25,6 +25,7 @@
 #include "kafkasim/event.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/plan.h"
+#include "kafkasim/query.h"
 #include "kafkasim/rng.h"
 #include "kafkasim/sim.h"
 #include "kafkasim/types.h"
@@ -363,6 +364,11 @@ struct KsSim {
     GArray *sinks; /* of KsSink */
     KsSimStats stats;
     GPtrArray *expect_results; /* of KsExpectResult*, in check order */
+    /* Timeline actions, indexed by their engine events' argument: the
+     * plan's (borrowed), then those added while running (owned, also in
+     * added_actions). */
+    GPtrArray *actions;
+    GPtrArray *added_actions; /* of KsPlanAction*, owned */
     KsTime end;
     bool started;
 };
@@ -465,9 +471,7 @@ void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const cha
  * it is dropped). */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
 
-/* check.c: evaluates @e now. Sets *@out_actual to a new string saying what
- * the model shows. */
-bool ks_check_expect(const KsSim *sim, const KsPlanExpect *e, char **out_actual);
+/* check.c: ks_check_expect() is in kafkasim/query.h. */
 
 typedef struct {
     KsEventSinkFn fn;

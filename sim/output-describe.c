@@ -14,7 +14,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "model.h"
+#include "kafkasim/config.h"
+#include "kafkasim/query.h"
 
 static void append_ids(GString *out, const KsBrokerId *ids, size_t n)
 {
@@ -24,36 +25,39 @@ static void append_ids(GString *out, const KsBrokerId *ids, size_t n)
 
 void ks_describe_topics(const KsSim *sim, GString *out)
 {
-    g_autoptr(GPtrArray) topics = ks_sim_sorted_topics(sim);
-    for (guint i = 0; i < topics->len; i++) {
-        const KsTopic *t = g_ptr_array_index(topics, i);
+    g_autoptr(GArray) order = ks_query_topics_by_name(sim);
+    for (guint i = 0; i < order->len; i++) {
+        KsTopicInfo t;
+        ks_query_topic(sim, g_array_index(order, size_t, i), &t);
         g_string_append_printf(out,
                                "Topic: %s\tPartitionCount: %" PRId32 "\tReplicationFactor: %" PRId32
                                "\tConfigs: ",
-                               t->name, t->n_partitions, t->replication_factor);
+                               t.name, t.n_partitions, t.replication_factor);
         bool first = true;
         for (int k = 0; k < KS_CFG_COUNT; k++) {
-            if (!ks_config_set_has(t->plan->configs, k))
+            if (!ks_config_set_has(t.overrides, k))
                 continue;
-            g_autofree char *v = ks_config_format_value(k, t->plan->configs->values[k]);
+            g_autofree char *v = ks_config_set_format(t.overrides, k);
             g_string_append_printf(out, "%s%s=%s", first ? "" : ",", ks_config_info(k)->name, v);
             first = false;
         }
         g_string_append_c(out, '\n');
-        for (int32_t p = 0; p < t->n_partitions; p++) {
-            const KsPartition *part = &t->partitions[p];
-            g_string_append_printf(out, "\tTopic: %s\tPartition: %" PRId32 "\tLeader: ", t->name,
-                                   p);
-            if (part->leader == KS_NO_BROKER)
+        for (int32_t p = 0; p < t.n_partitions; p++) {
+            KsPartitionInfo part;
+            ks_query_partition(sim, t.index, p, &part);
+            g_string_append_printf(out, "\tTopic: %s\tPartition: %" PRId32 "\tLeader: ", t.name, p);
+            if (part.leader == KS_NO_BROKER)
                 g_string_append(out, "none");
             else
-                g_string_append_printf(out, "%" PRId32, part->leader);
+                g_string_append_printf(out, "%" PRId32, part.leader);
             g_string_append(out, "\tReplicas: ");
-            for (int32_t r = 0; r < part->n_replicas; r++)
-                g_string_append_printf(out, "%s%" PRId32, r ? "," : "",
-                                       part->replicas[r].broker->id);
+            for (int32_t r = 0; r < part.n_replicas; r++) {
+                KsReplicaInfo rep;
+                ks_query_replica(sim, t.index, p, r, &rep);
+                g_string_append_printf(out, "%s%" PRId32, r ? "," : "", rep.broker);
+            }
             g_string_append(out, "\tIsr: ");
-            append_ids(out, (const KsBrokerId *)(void *)part->isr->data, part->isr->len);
+            append_ids(out, part.isr, part.n_isr);
             g_string_append_c(out, '\n');
         }
     }

@@ -25,4 +25,4 @@ void ks_json_ids(JsonBuilder *b, const char *key, const KsBrokerId *ids, size_t 
 
 /* "topics": every topic's partitions with leader, epoch, replicas, ISR and
  * offsets, as the summary JSON has them (output-summary.c). */
-void ks_json_topics(JsonBuilder *b, KsSim *sim);
+void ks_json_topics(JsonBuilder *b, const KsSim *sim);

@@ -14,51 +14,56 @@
 
 #include <json-glib/json-glib.h>
 
-#include "model.h"
+#include "kafkasim/query.h"
 #include "output-json.h"
 
-static void brokers(JsonBuilder *b, KsSim *sim)
+static void brokers(JsonBuilder *b, const KsSim *sim)
 {
     json_builder_set_member_name(b, "brokers");
     json_builder_begin_array(b);
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        const KsBroker *br = g_ptr_array_index(sim->brokers, i);
+    for (size_t i = 0; i < ks_query_n_brokers(sim); i++) {
+        KsBrokerInfo br;
+        ks_query_broker(sim, i, &br);
         json_builder_begin_object(b);
-        ks_json_int(b, "id", br->id);
-        ks_json_str(b, "node", br->node->name);
-        ks_json_str(b, "rack", br->rack);
-        ks_json_bool(b, "alive", br->alive);
+        ks_json_int(b, "id", br.id);
+        ks_json_str(b, "node", br.node);
+        ks_json_str(b, "rack", br.rack);
+        ks_json_bool(b, "alive", br.alive);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
 }
 
-void ks_json_topics(JsonBuilder *b, KsSim *sim)
+void ks_json_topics(JsonBuilder *b, const KsSim *sim)
 {
-    g_autoptr(GPtrArray) sorted = ks_sim_sorted_topics(sim);
+    g_autoptr(GArray) order = ks_query_topics_by_name(sim);
     json_builder_set_member_name(b, "topics");
     json_builder_begin_array(b);
-    for (guint i = 0; i < sorted->len; i++) {
-        KsTopic *t = g_ptr_array_index(sorted, i);
+    for (guint i = 0; i < order->len; i++) {
+        KsTopicInfo t;
+        ks_query_topic(sim, g_array_index(order, size_t, i), &t);
         json_builder_begin_object(b);
-        ks_json_str(b, "name", t->name);
+        ks_json_str(b, "name", t.name);
         json_builder_set_member_name(b, "partitions");
         json_builder_begin_array(b);
-        for (int32_t p = 0; p < t->n_partitions; p++) {
-            KsPartition *part = &t->partitions[p];
-            KsReplica *lr = ks_partition_leader_replica(part);
-            g_autofree KsBrokerId *replicas = g_new(KsBrokerId, part->n_replicas);
-            for (int32_t r = 0; r < part->n_replicas; r++)
-                replicas[r] = part->replicas[r].broker->id;
+        for (int32_t p = 0; p < t.n_partitions; p++) {
+            KsPartitionInfo part;
+            ks_query_partition(sim, t.index, p, &part);
+            g_autofree KsBrokerId *replicas = g_new(KsBrokerId, part.n_replicas);
+            for (int32_t r = 0; r < part.n_replicas; r++) {
+                KsReplicaInfo rep;
+                ks_query_replica(sim, t.index, p, r, &rep);
+                replicas[r] = rep.broker;
+            }
             json_builder_begin_object(b);
             ks_json_int(b, "partition", p);
-            ks_json_int(b, "leader", part->leader);
-            ks_json_int(b, "leader_epoch", part->leader_epoch);
-            ks_json_ids(b, "replicas", replicas, part->n_replicas);
-            ks_json_ids(b, "isr", (const KsBrokerId *)(void *)part->isr->data, part->isr->len);
-            ks_json_int(b, "log_start_offset", lr ? 0 : -1);
-            ks_json_int(b, "log_end_offset", lr ? lr->log.end : -1);
-            ks_json_int(b, "high_watermark", lr ? lr->hw : -1);
+            ks_json_int(b, "leader", part.leader);
+            ks_json_int(b, "leader_epoch", part.leader_epoch);
+            ks_json_ids(b, "replicas", replicas, part.n_replicas);
+            ks_json_ids(b, "isr", part.isr, part.n_isr);
+            ks_json_int(b, "log_start_offset", part.log_start_offset);
+            ks_json_int(b, "log_end_offset", part.log_end_offset);
+            ks_json_int(b, "high_watermark", part.high_watermark);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -67,7 +72,7 @@ void ks_json_topics(JsonBuilder *b, KsSim *sim)
     json_builder_end_array(b);
 }
 
-static void stats(JsonBuilder *b, KsSim *sim)
+static void stats(JsonBuilder *b, const KsSim *sim)
 {
     KsSimStats stats;
     ks_sim_get_stats(sim, &stats);
@@ -90,7 +95,7 @@ static void stats(JsonBuilder *b, KsSim *sim)
     json_builder_end_object(b);
 }
 
-static void expectations(JsonBuilder *b, KsSim *sim)
+static void expectations(JsonBuilder *b, const KsSim *sim)
 {
     const GPtrArray *results = ks_sim_expect_results(sim);
     json_builder_set_member_name(b, "expectations");
@@ -108,14 +113,14 @@ static void expectations(JsonBuilder *b, KsSim *sim)
     json_builder_end_array(b);
 }
 
-char *ks_summary_json(KsSim *sim)
+char *ks_summary_json(const KsSim *sim)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     ks_json_int(b, "time_us", ks_sim_now(sim));
-    ks_json_int(b, "seed", (int64_t)sim->seed);
-    ks_json_broker(b, "controller", sim->controller);
-    ks_json_int(b, "controller_epoch", sim->controller_epoch);
+    ks_json_int(b, "seed", (int64_t)ks_query_seed(sim));
+    ks_json_broker(b, "controller", ks_query_controller(sim));
+    ks_json_int(b, "controller_epoch", ks_query_controller_epoch(sim));
     brokers(b, sim);
     ks_json_topics(b, sim);
     json_builder_set_member_name(b, "groups");

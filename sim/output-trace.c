@@ -29,6 +29,7 @@ struct KsTrace {
     FILE *f;
     JsonGenerator *gen;
     bool failed;
+    bool borrowed; /* @f belongs to the caller (ks_trace_new_stream) */
 };
 
 KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error)
@@ -46,6 +47,16 @@ KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error)
     t->path = g_strdup(path);
     t->tmp = g_steal_pointer(&tmp);
     t->f = f;
+    t->gen = json_generator_new();
+    return t;
+}
+
+KsTrace *ks_trace_new_stream(KsSim *sim, FILE *f)
+{
+    KsTrace *t = g_new0(KsTrace, 1);
+    t->sim = sim;
+    t->f = f;
+    t->borrowed = true;
     t->gen = json_generator_new();
     return t;
 }
@@ -68,7 +79,7 @@ static void add_field(JsonBuilder *b, const void *base, const KsEventField *f)
         ks_json_broker(b, f->name, *(const KS_EVENT_CTYPE_BROKER *)v);
         break;
     case KS_EVENT_KIND_STRING:
-        ks_json_str(b, f->name, *(const KS_EVENT_CTYPE_STRING *)v);
+        ks_json_str(b, f->name, *(KS_EVENT_CTYPE_STRING const *)v);
         break;
     case KS_EVENT_KIND_REASON:
         ks_json_str(b, f->name, ks_reason_name(*(const KS_EVENT_CTYPE_REASON *)v));
@@ -168,6 +179,16 @@ void ks_trace_sink(const KsEvent *ev, void *trace)
 bool ks_trace_close(KsTrace *t, bool keep, GError **error)
 {
     bool ok = !t->failed;
+    if (t->borrowed) {
+        if (fflush(t->f) != 0 || ferror(t->f))
+            ok = false;
+        if (!ok)
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot write the trace: %s",
+                        g_strerror(errno));
+        g_object_unref(t->gen);
+        g_free(t);
+        return ok;
+    }
     if (fclose(t->f) != 0)
         ok = false;
     if (keep && ok && g_rename(t->tmp, t->path) != 0) {

@@ -32,6 +32,8 @@ void ks_plan_free(KsPlan *plan)
 {
     if (!plan)
         return;
+    if (plan->parser_free)
+        plan->parser_free(plan->parser);
     g_free(plan->file);
     ks_config_set_free(plan->defaults);
     g_ptr_array_unref(plan->nodes);

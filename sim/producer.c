@@ -39,6 +39,7 @@
  * at the next connection attempt without the round trip; batches are not
  * split; max.request.size and buffer.memory are not enforced.
  */
+#include "actions-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -850,4 +851,51 @@ void ks_producer_stop(KsSim *sim, KsProducer *p)
     ev.producer_event.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
     process(sim, p);
+}
+
+/* ---- timeline actions ---- */
+
+void ks_producer_action_start(KsSim *sim, const KsPlanAction *a)
+{
+    KsProducer *p = ks_sim_find_producer(sim, a->name);
+    if (p->running)
+        ks_sim_note(sim, a->loc.line, "producer %s is already running", p->name);
+    else
+        ks_producer_start(sim, p);
+}
+
+void ks_producer_action_stop(KsSim *sim, const KsPlanAction *a)
+{
+    KsProducer *p = ks_sim_find_producer(sim, a->name);
+    if (!p->running)
+        ks_sim_note(sim, a->loc.line, "producer %s is already stopped", p->name);
+    else
+        ks_producer_stop(sim, p);
+}
+
+/* The producer of `produce` actions that name none: one per topic, with
+ * Kafka's default configs (and the `set` defaults), like a console
+ * producer. */
+static KsProducer *console_for(KsSim *sim, KsTopic *t)
+{
+    if (!sim->consoles[t->index]) {
+        KsProducer *p = ks_producer_new(sim, NULL, t, (int)sim->producers->len);
+        g_ptr_array_add(sim->producers, p);
+        sim->consoles[t->index] = p;
+    }
+    return sim->consoles[t->index];
+}
+
+void ks_producer_action_produce(KsSim *sim, const KsPlanAction *a)
+{
+    KsProducer *p = a->producer ? ks_sim_find_producer(sim, a->producer)
+                                : console_for(sim, ks_sim_find_topic(sim, a->topic));
+    KsEvent ev = ks_event_init(KS_EV_PRODUCE, ks_engine_now(sim->engine));
+    ev.produce.producer = p->name;
+    ev.produce.topic = p->topic->name;
+    ev.produce.partition = a->partition;
+    ev.produce.records = a->count;
+    ev.produce.key = a->key;
+    ks_sim_emit(sim, &ev);
+    ks_producer_send(sim, p, a->count, a->key, a->partition);
 }

@@ -3,17 +3,27 @@
  * sim.c - one run: builds the model from the plan, starts the cluster,
  * plays the timeline, and hands every event to the views.
  *
+ * The model is built by one builder per kind of declaration (nodes,
+ * brokers, topics, producers), in the order of KsDeclKind; a kind without a
+ * builder is one the model cannot run yet (ks_support_decl()). Timeline
+ * actions go through the dispatch table below, one entry per KsActionKind,
+ * whose handlers live in the modules that own the behaviour.
+ *
  * Start-up at time 0, in this order: brokers start and register in id
  * order (the first becomes controller), topics are created (replicas placed
  * by Kafka's AdminUtils, leaders and ISRs set by the controller), declared
- * producers start. Timeline actions at time 0 run after that. Actions due at
- * the same instant run in file order (the engine's (time, seq) rule).
+ * producers start. Start-up is not an engine event: it happens before the
+ * first one, when the run (or the first step) begins. Timeline actions at
+ * time 0 run after that. Actions due at the same instant run in file order
+ * (the engine's (time, seq) rule); an action added to a running sim runs
+ * after those already scheduled for its instant.
  */
 #include "kafkasim/sim.h"
 
 #include <stdarg.h>
 #include <string.h>
 
+#include "actions-private.h"
 #include "kafkasim/placement.h"
 #include "kafkasim/scenario.h"
 #include "ledger.h"
@@ -195,8 +205,7 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
 
 static void run_action(KsEngine *engine, void *ctx, uint64_t index);
 
-/* Says that the action at @line changed nothing, and why. */
-static void G_GNUC_PRINTF(3, 4) note(KsSim *sim, int line, const char *fmt, ...)
+void ks_sim_note(KsSim *sim, int line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -216,6 +225,77 @@ static void expect_result_free(gpointer p)
     g_free(r);
 }
 
+/* ---- one builder per kind of declaration ---- */
+
+typedef bool (*BuildFn)(KsSim *sim, GError **error);
+
+/* seed, set and cluster: the parser resolves them into the plan (the run's
+ * seed, the defaults, nodes and brokers), which ks_sim_new() reads. */
+static bool build_resolved(KsSim *sim, GError **error)
+{
+    return true;
+}
+
+static bool build_nodes(KsSim *sim, GError **error)
+{
+    for (guint i = 0; i < sim->plan->nodes->len; i++) {
+        const KsPlanNode *pn = g_ptr_array_index(sim->plan->nodes, i);
+        KsNode *n = g_new0(KsNode, 1);
+        n->name = g_strdup(pn->name);
+        n->zone = g_strdup(pn->zone);
+        n->up = true;
+        g_ptr_array_add(sim->nodes, n);
+    }
+    return true;
+}
+
+static bool build_brokers(KsSim *sim, GError **error)
+{
+    for (guint i = 0; i < sim->plan->brokers->len; i++)
+        ks_broker_add(sim, g_ptr_array_index(sim->plan->brokers, i));
+    return true;
+}
+
+static bool build_topics(KsSim *sim, GError **error)
+{
+    for (guint i = 0; i < sim->plan->topics->len; i++)
+        if (!add_topic(sim, g_ptr_array_index(sim->plan->topics, i), error))
+            return false;
+    return true;
+}
+
+static bool build_producers(KsSim *sim, GError **error)
+{
+    for (guint i = 0; i < sim->plan->producers->len; i++) {
+        const KsPlanProducer *pp = g_ptr_array_index(sim->plan->producers, i);
+        g_ptr_array_add(sim->producers,
+                        ks_producer_new(sim, pp, ks_sim_find_topic(sim, pp->topic), (int)i));
+    }
+    sim->consoles = g_new0(KsProducer *, sim->topics->len);
+    return true;
+}
+
+/* Run in this order; NULL: the model cannot run that declaration yet. */
+static const BuildFn builders[] = {
+    [KS_DECL_SEED] = build_resolved,
+    [KS_DECL_SET] = build_resolved,
+    [KS_DECL_CLUSTER] = build_resolved,
+    [KS_DECL_NODE] = build_nodes,
+    [KS_DECL_BROKER] = build_brokers,
+    [KS_DECL_ZOOKEEPER] = NULL,
+    [KS_DECL_TOPIC] = build_topics,
+    [KS_DECL_PRODUCER] = build_producers,
+    [KS_DECL_FLUME] = NULL,
+    [KS_DECL_GROUP] = NULL,
+    [KS_DECL_CONSUMER] = NULL,
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_CONSUMER + 1);
+
+bool ks_sim_has_decl_builder(KsDeclKind kind)
+{
+    return (guint)kind < G_N_ELEMENTS(builders) && builders[kind] != NULL;
+}
+
 KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, GError **error)
 {
     g_autoptr(KsSim) sim = g_new0(KsSim, 1);
@@ -229,34 +309,20 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
     sim->topics = g_ptr_array_new_with_free_func(topic_free);
     sim->producers = g_ptr_array_new_with_free_func(producer_free_cb);
     sim->sinks = g_array_new(FALSE, FALSE, sizeof(KsSink));
+    sim->actions = g_ptr_array_new();
+    sim->added_actions = g_ptr_array_new_with_free_func(ks_plan_action_free);
 
     sim->expect_results = g_ptr_array_new_with_free_func(expect_result_free);
     sim->controller = KS_NO_BROKER;
     sim->end = end;
     ks_rng_init_stream(&sim->registry_rng, sim->seed, ks_rng_stream_id("registry"));
 
-    for (guint i = 0; i < plan->nodes->len; i++) {
-        const KsPlanNode *pn = g_ptr_array_index(plan->nodes, i);
-        KsNode *n = g_new0(KsNode, 1);
-        n->name = g_strdup(pn->name);
-        n->zone = g_strdup(pn->zone);
-
-        n->up = true;
-        g_ptr_array_add(sim->nodes, n);
-    }
-    for (guint i = 0; i < plan->brokers->len; i++)
-        ks_broker_add(sim, g_ptr_array_index(plan->brokers, i));
-    for (guint i = 0; i < plan->topics->len; i++)
-        if (!add_topic(sim, g_ptr_array_index(plan->topics, i), error))
+    for (guint k = 0; k < G_N_ELEMENTS(builders); k++)
+        if (builders[k] && !builders[k](sim, error))
             return NULL;
-    for (guint i = 0; i < plan->producers->len; i++) {
-        const KsPlanProducer *pp = g_ptr_array_index(plan->producers, i);
-        g_ptr_array_add(sim->producers,
-                        ks_producer_new(sim, pp, ks_sim_find_topic(sim, pp->topic), (int)i));
-    }
-    sim->consoles = g_new0(KsProducer *, sim->topics->len);
     for (guint i = 0; i < plan->actions->len; i++) {
         const KsPlanAction *a = g_ptr_array_index(plan->actions, i);
+        g_ptr_array_add(sim->actions, (gpointer)a);
         if (a->at <= end)
             ks_engine_schedule_at(sim->engine, a->at, run_action, sim, i);
     }
@@ -283,41 +349,14 @@ void ks_sim_free(KsSim *sim)
     g_ptr_array_free(sim->expect_results, TRUE);
     ks_ledger_free(sim->ledger);
     ks_engine_free(sim->engine);
+    g_ptr_array_free(sim->actions, TRUE);
+    g_ptr_array_free(sim->added_actions, TRUE);
     g_free(sim);
 }
 
-/* ---- the run ---- */
+/* ---- timeline actions: narration and expectations ---- */
 
-/* Emits a say, a snapshot (@text: its name) or a node event (@text: the
- * node). */
-static void emit_simple(KsSim *sim, KsEventType type, const char *text)
-{
-    KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    if (type == KS_EV_SAY) {
-        ev.say.text = text;
-    } else if (type == KS_EV_SNAPSHOT) {
-        ev.snapshot.name = text;
-        ev.snapshot.topics = sim;
-    } else {
-        ev.node_event.node = text;
-    }
-    ks_sim_emit(sim, &ev);
-}
-
-/* The producer of `produce` actions that name none: one per topic, with
- * Kafka's default configs (and the `set` defaults), like a console
- * producer. */
-static KsProducer *console_for(KsSim *sim, KsTopic *t)
-{
-    if (!sim->consoles[t->index]) {
-        KsProducer *p = ks_producer_new(sim, NULL, t, (int)sim->producers->len);
-        g_ptr_array_add(sim->producers, p);
-        sim->consoles[t->index] = p;
-    }
-    return sim->consoles[t->index];
-}
-
-static void check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
+static KsExpectResult *check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
 {
     KsExpectResult *r = g_new0(KsExpectResult, 1);
     r->line = e->loc.line;
@@ -333,122 +372,81 @@ static void check_now(KsSim *sim, const KsPlanExpect *e, bool emit)
         ev.expect.actual = r->actual;
         ks_sim_emit(sim, &ev);
     }
+    return r;
 }
 
+static void action_say(KsSim *sim, const KsPlanAction *a)
+{
+    KsEvent ev = ks_event_init(KS_EV_SAY, ks_engine_now(sim->engine));
+    ev.say.text = a->text;
+    ks_sim_emit(sim, &ev);
+}
+
+static void action_snapshot(KsSim *sim, const KsPlanAction *a)
+{
+    KsEvent ev = ks_event_init(KS_EV_SNAPSHOT, ks_engine_now(sim->engine));
+    ev.snapshot.name = a->name ? a->name : "snapshot";
+    ev.snapshot.topics = sim;
+    ks_sim_emit(sim, &ev);
+}
+
+static void action_expect(KsSim *sim, const KsPlanAction *a)
+{
+    check_now(sim, a->expect, true);
+}
+
+/* ---- the dispatch table ---- */
+
+typedef struct {
+    const char *name; /* as the scenario language writes it */
+    KsActionFn run;   /* NULL: the model cannot run it yet */
+} ActionRow;
+
+static const ActionRow action_table[] = {
+    [KS_ACTION_CRASH_BROKER] = {"crash broker", ks_broker_action_crash},
+    [KS_ACTION_RESTART_BROKER] = {"restart broker", ks_broker_action_restart},
+    [KS_ACTION_STOP_BROKER] = {"stop broker", ks_broker_action_stop},
+    [KS_ACTION_ADD_BROKER] = {"add broker", NULL},
+    [KS_ACTION_CRASH_NODE] = {"crash node", ks_broker_action_crash_node},
+    [KS_ACTION_RESTART_NODE] = {"restart node", ks_broker_action_restart_node},
+    [KS_ACTION_START_CONSUMER] = {"start consumer", NULL},
+    [KS_ACTION_STOP_CONSUMER] = {"stop consumer", NULL},
+    [KS_ACTION_CRASH_CONSUMER] = {"crash consumer", NULL},
+    [KS_ACTION_START_PRODUCER] = {"start producer", ks_producer_action_start},
+    [KS_ACTION_STOP_PRODUCER] = {"stop producer", ks_producer_action_stop},
+    [KS_ACTION_PRODUCE] = {"produce", ks_producer_action_produce},
+    [KS_ACTION_SAY] = {"say", action_say},
+    [KS_ACTION_SNAPSHOT] = {"snapshot", action_snapshot},
+    [KS_ACTION_PARTITION_NETWORK] = {"partition-network", NULL},
+    [KS_ACTION_HEAL_NETWORK] = {"heal-network", NULL},
+    [KS_ACTION_ELECT_PREFERRED] = {"elect-preferred", ks_controller_action_elect_preferred},
+    [KS_ACTION_REASSIGN] = {"reassign", NULL},
+    [KS_ACTION_SET_CONFIG] = {"set", NULL},
+    [KS_ACTION_EXPECT] = {"expect", action_expect},
+};
+/* KS_ACTION_EXPECT is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_EXPECT + 1);
+
+bool ks_sim_has_action_handler(KsActionKind kind)
+{
+    return (guint)kind < G_N_ELEMENTS(action_table) && action_table[kind].run != NULL;
+}
+
+const char *ks_sim_action_name(KsActionKind kind)
+{
+    g_return_val_if_fail((guint)kind < G_N_ELEMENTS(action_table), NULL);
+    return action_table[kind].name;
+}
+
+/* The engine event of action @index of sim->actions: runs it and, for an
+ * `every` action, schedules its next run. */
 static void run_action(KsEngine *engine, void *ctx, uint64_t index)
 {
     KsSim *sim = ctx;
-    const KsPlanAction *a = g_ptr_array_index(sim->plan->actions, index);
-    KsBroker *b = NULL;
-    KsNode *node = NULL;
-
-    switch (a->kind) {
-    case KS_ACTION_CRASH_BROKER:
-        b = ks_sim_find_broker(sim, a->broker);
-        if (b->alive)
-            ks_broker_crash_process(sim, b);
-        else
-            note(sim, a->loc.line, "broker %d is already down", b->id);
-        break;
-    case KS_ACTION_RESTART_BROKER:
-        b = ks_sim_find_broker(sim, a->broker);
-        if (b->alive)
-            note(sim, a->loc.line, "broker %d is already running", b->id);
-        else if (!b->node->up)
-            note(sim, a->loc.line, "broker %d cannot start: its node %s is down", b->id,
-                 b->node->name);
-        else
-            ks_broker_restart(sim, b, KS_EV_BROKER_RESTARTED);
-        break;
-    case KS_ACTION_STOP_BROKER:
-        b = ks_sim_find_broker(sim, a->broker);
-        if (!b->alive)
-            note(sim, a->loc.line, "broker %d is already down", b->id);
-        else if (b->shutting_down_since >= 0)
-            note(sim, a->loc.line, "broker %d is already shutting down", b->id);
-        else
-            ks_broker_stop_controlled(sim, b);
-        break;
-    case KS_ACTION_CRASH_NODE:
-        node = ks_sim_find_node(sim, a->name);
-        if (node->up) {
-            node->up = false;
-            emit_simple(sim, KS_EV_NODE_CRASHED, node->name);
-            for (guint i = 0; i < sim->brokers->len; i++) {
-                KsBroker *nb = g_ptr_array_index(sim->brokers, i);
-                if (nb->node == node && nb->alive)
-                    ks_broker_crash_process(sim, nb);
-            }
-        } else {
-            note(sim, a->loc.line, "node %s is already down", node->name);
-        }
-        break;
-    case KS_ACTION_RESTART_NODE:
-        node = ks_sim_find_node(sim, a->name);
-        if (!node->up) {
-            node->up = true;
-            emit_simple(sim, KS_EV_NODE_RESTARTED, node->name);
-            for (guint i = 0; i < sim->brokers->len; i++) {
-                KsBroker *nb = g_ptr_array_index(sim->brokers, i);
-                if (nb->node == node && !nb->alive)
-                    ks_broker_restart(sim, nb, KS_EV_BROKER_RESTARTED);
-            }
-        } else {
-            note(sim, a->loc.line, "node %s is already up", node->name);
-        }
-        break;
-    case KS_ACTION_START_PRODUCER: {
-        KsProducer *p = ks_sim_find_producer(sim, a->name);
-        if (p->running)
-            note(sim, a->loc.line, "producer %s is already running", p->name);
-        else
-            ks_producer_start(sim, p);
-        break;
-    }
-    case KS_ACTION_STOP_PRODUCER: {
-        KsProducer *p = ks_sim_find_producer(sim, a->name);
-        if (!p->running)
-            note(sim, a->loc.line, "producer %s is already stopped", p->name);
-        else
-            ks_producer_stop(sim, p);
-        break;
-    }
-    case KS_ACTION_PRODUCE: {
-        KsProducer *p = a->producer ? ks_sim_find_producer(sim, a->producer)
-                                    : console_for(sim, ks_sim_find_topic(sim, a->topic));
-        KsEvent ev = ks_event_init(KS_EV_PRODUCE, ks_engine_now(engine));
-        ev.produce.producer = p->name;
-        ev.produce.topic = p->topic->name;
-        ev.produce.partition = a->partition;
-        ev.produce.records = a->count;
-        ev.produce.key = a->key;
-        ks_sim_emit(sim, &ev);
-        ks_producer_send(sim, p, a->count, a->key, a->partition);
-        break;
-    }
-    case KS_ACTION_SAY:
-        emit_simple(sim, KS_EV_SAY, a->text);
-        break;
-    case KS_ACTION_SNAPSHOT:
-        emit_simple(sim, KS_EV_SNAPSHOT, a->name ? a->name : "snapshot");
-        break;
-    case KS_ACTION_EXPECT:
-        check_now(sim, a->expect, true);
-        break;
-    case KS_ACTION_ELECT_PREFERRED:
-        ks_controller_elect_preferred(sim, a->target.topic, a->target.partition);
-        break;
-    case KS_ACTION_ADD_BROKER:
-    case KS_ACTION_START_CONSUMER:
-    case KS_ACTION_STOP_CONSUMER:
-    case KS_ACTION_CRASH_CONSUMER:
-    case KS_ACTION_PARTITION_NETWORK:
-    case KS_ACTION_HEAL_NETWORK:
-    case KS_ACTION_REASSIGN:
-    case KS_ACTION_SET_CONFIG:
-        /* The parser refuses these (support.c); a plan cannot hold them. */
-        g_assert_not_reached();
-    }
+    const KsPlanAction *a = g_ptr_array_index(sim->actions, index);
+    /* The parser and ks_sim_add_action() refuse a kind without a handler. */
+    g_assert(action_table[a->kind].run != NULL);
+    action_table[a->kind].run(sim, a);
 
     if (a->every > 0) {
         KsTime next = ks_engine_now(engine) + a->every;
@@ -457,25 +455,103 @@ static void run_action(KsEngine *engine, void *ctx, uint64_t index)
     }
 }
 
+/* ---- the run ---- */
+
+/* Start-up at time 0 (see the essay); once. */
+static void start_cluster(KsSim *sim)
+{
+    if (sim->started)
+        return;
+    sim->started = true;
+    for (guint i = 0; i < sim->brokers->len; i++)
+        ks_broker_restart(sim, g_ptr_array_index(sim->brokers, i), KS_EV_BROKER_STARTED);
+    for (guint i = 0; i < sim->topics->len; i++) {
+        KsTopic *t = g_ptr_array_index(sim->topics, i);
+        KsEvent ev = ks_event_init(KS_EV_TOPIC_CREATED, 0);
+        ev.topic_created.topic = t->name;
+        ev.topic_created.partitions = t->n_partitions;
+        ev.topic_created.replication_factor = t->replication_factor;
+        ks_sim_emit(sim, &ev);
+        ks_controller_create_topic(sim, t);
+    }
+    for (guint i = 0; i < sim->producers->len; i++)
+        ks_producer_start(sim, g_ptr_array_index(sim->producers, i));
+}
+
 void ks_sim_run(KsSim *sim)
 {
-    if (!sim->started) {
-        sim->started = true;
-        for (guint i = 0; i < sim->brokers->len; i++)
-            ks_broker_restart(sim, g_ptr_array_index(sim->brokers, i), KS_EV_BROKER_STARTED);
-        for (guint i = 0; i < sim->topics->len; i++) {
-            KsTopic *t = g_ptr_array_index(sim->topics, i);
-            KsEvent ev = ks_event_init(KS_EV_TOPIC_CREATED, 0);
-            ev.topic_created.topic = t->name;
-            ev.topic_created.partitions = t->n_partitions;
-            ev.topic_created.replication_factor = t->replication_factor;
-            ks_sim_emit(sim, &ev);
-            ks_controller_create_topic(sim, t);
-        }
-        for (guint i = 0; i < sim->producers->len; i++)
-            ks_producer_start(sim, g_ptr_array_index(sim->producers, i));
-    }
+    ks_sim_run_until(sim, sim->end);
+}
+
+void ks_sim_run_until(KsSim *sim, KsTime t)
+{
+    g_return_if_fail(sim != NULL);
+    g_return_if_fail(t >= ks_engine_now(sim->engine) && t <= sim->end);
+    start_cluster(sim);
+    ks_engine_run_until(sim->engine, t);
+}
+
+bool ks_sim_step(KsSim *sim)
+{
+    g_return_val_if_fail(sim != NULL, false);
+    start_cluster(sim);
+    if (ks_engine_step(sim->engine, sim->end))
+        return true;
+    /* Nothing left before the end: the clock goes there, as after a run. */
     ks_engine_run_until(sim->engine, sim->end);
+    return false;
+}
+
+KsTime ks_sim_next_event_time(const KsSim *sim)
+{
+    g_return_val_if_fail(sim != NULL, KS_TIME_NEVER);
+    KsTime t = ks_engine_next_event_time(sim->engine);
+    return t <= sim->end ? t : KS_TIME_NEVER;
+}
+
+KsTime ks_sim_end(const KsSim *sim)
+{
+    g_return_val_if_fail(sim != NULL, 0);
+    return sim->end;
+}
+
+bool ks_sim_add_action(KsSim *sim, KsPlanAction *action, GError **error)
+{
+    g_return_val_if_fail(sim != NULL, false);
+    g_return_val_if_fail(action != NULL, false);
+    g_return_val_if_fail((guint)action->kind < G_N_ELEMENTS(action_table), false);
+    const char *name = action_table[action->kind].name;
+    KsTime now = ks_engine_now(sim->engine);
+    if (!action_table[action->kind].run) {
+        g_set_error(error, KS_SIM_ERROR, KS_SIM_ERROR_UNSUPPORTED, "%s is not supported yet", name);
+        ks_plan_action_free(action);
+        return false;
+    }
+    if (action->at < now || action->at > sim->end) {
+        g_autofree char *at = ks_scenario_format_duration(action->at);
+        g_autofree char *when = ks_scenario_format_duration(action->at < now ? now : sim->end);
+        if (action->at < now)
+            g_set_error(error, KS_SIM_ERROR, KS_SIM_ERROR_TIME,
+                        "%s at %s is in the past: the simulation is at %s", name, at, when);
+        else
+            g_set_error(error, KS_SIM_ERROR, KS_SIM_ERROR_TIME,
+                        "%s at %s is after the end of the run (%s)", name, at, when);
+        ks_plan_action_free(action);
+        return false;
+    }
+    guint index = sim->actions->len;
+    g_ptr_array_add(sim->added_actions, action);
+    g_ptr_array_add(sim->actions, action);
+    ks_engine_schedule_at(sim->engine, action->at, run_action, sim, index);
+    return true;
+}
+
+const KsExpectResult *ks_sim_check_expect_now(KsSim *sim, const KsPlanExpect *expect)
+{
+    g_return_val_if_fail(sim != NULL, NULL);
+    g_return_val_if_fail(expect != NULL, NULL);
+    g_return_val_if_fail(ks_check_has_evaluator(expect->kind), NULL);
+    return check_now(sim, expect, true);
 }
 
 void ks_sim_finish(KsSim *sim)

@@ -23,9 +23,16 @@
  *       the summary says the end-of-run expectations were not checked.
  *   cli-test KAFKASIM partition N KEY EXPECTED
  *       `partition --partitions N KEY` names partition EXPECTED.
- *   cli-test KAFKASIM deterministic FILE
- *       two runs with the same --seed give byte-identical traces and
- *       summaries.
+ *   cli-test KAFKASIM deterministic FILE varies|fixed
+ *       for each of three seeds, two runs with that --seed give
+ *       byte-identical traces and summaries; with "varies", the three seeds
+ *       also give three different runs (traces and summaries, the summary's
+ *       own "seed" line aside). "fixed" is for scenarios with nothing left
+ *       to chance (see tests/meson.build).
+ *   cli-test KAFKASIM outputs CASE FILE
+ *       the output files of `run FILE` (FILE's expectations all hold) are
+ *       written whole or not at all; CASE is one of the cases of
+ *       output_cases[] below, each saying what it checks.
  *   cli-test KAFKASIM trace-golden FILE DIR
  *       the timeline `run FILE` prints, its `--trace` and its
  *       `--summary-json` equal DIR/NAME.timeline, DIR/NAME.trace.jsonl and
@@ -36,8 +43,14 @@
  *
  * Exit status: 0 pass, 1 fail (with the reason on stderr), 77 skip.
  */
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -54,9 +67,18 @@ static G_GNUC_PRINTF(1, 2) int fail(const char *fmt, ...)
     return 1;
 }
 
-/* Runs kafkasim with @args; returns its exit status (-1 if it did not exit
- * normally, e.g. a crash). */
-static int run(const char *const *args, char **out, char **err)
+/* In the child, before exec: standard input from the file named by @path. */
+static void stdin_from(void *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0)
+        dup2(fd, STDIN_FILENO);
+}
+
+/* Runs kafkasim with @args and standard input from @stdin_path (NULL: this
+ * program's); returns its exit status (-1 if it did not exit normally, e.g.
+ * a crash). */
+static int run_stdin(const char *const *args, const char *stdin_path, char **out, char **err)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     g_ptr_array_add(argv, (char *)kafkasim);
@@ -65,14 +87,21 @@ static int run(const char *const *args, char **out, char **err)
     g_ptr_array_add(argv, NULL);
     int wait_status = 0;
     g_autoptr(GError) error = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                      &wait_status, &error)) {
+    if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+                      stdin_path ? G_SPAWN_CHILD_INHERITS_STDIN : G_SPAWN_DEFAULT,
+                      stdin_path ? stdin_from : NULL, (void *)stdin_path, out, err, &wait_status,
+                      &error)) {
         fprintf(stderr, "cannot run %s: %s\n", kafkasim, error->message);
         return -1;
     }
     if (!WIFEXITED(wait_status))
         return -1;
     return WEXITSTATUS(wait_status);
+}
+
+static int run(const char *const *args, char **out, char **err)
+{
+    return run_stdin(args, NULL, out, err);
 }
 
 static int count_files(const char *dir)
@@ -148,7 +177,8 @@ static int check_scenario(const char *file)
     return result;
 }
 
-/* Runs @file with @seed; returns its trace followed by its summary. */
+/* Runs @file with @seed; returns its trace followed by its summary, without
+ * the summary's "seed" line (which names the seed, whatever the run did). */
 static char *run_trace(const char *file, const char *seed, const char *dir, const char *tag)
 {
     g_autofree char *trace = g_build_filename(dir, tag, NULL);
@@ -163,22 +193,44 @@ static char *run_trace(const char *file, const char *seed, const char *dir, cons
     g_file_get_contents(summary, &b, NULL, NULL);
     g_remove(trace);
     g_remove(summary);
-    return a && b ? g_strconcat(a, b, NULL) : NULL;
+    if (!a || !b)
+        return NULL;
+    g_autofree char *seed_line = g_strdup_printf("\n  \"seed\" : %s,\n", seed);
+    char *at = strstr(b, seed_line);
+    if (!at)
+        return NULL;
+    memmove(at + 1, at + strlen(seed_line), strlen(at + strlen(seed_line)) + 1);
+    return g_strconcat(a, b, NULL);
 }
 
-static int check_deterministic(const char *file)
+static int check_deterministic(const char *file, const char *how)
 {
+    bool varies = strcmp(how, "varies") == 0;
+    if (!varies && strcmp(how, "fixed") != 0)
+        return fail("deterministic: expected varies or fixed, not %s", how);
+    const char *seeds[] = {"1", "2", "3"};
+    char *runs[G_N_ELEMENTS(seeds)] = {NULL};
     g_autofree char *dir = g_dir_make_tmp("kafkasim-det-XXXXXX", NULL);
-    g_autofree char *a = run_trace(file, "7", dir, "a.jsonl");
-    g_autofree char *b = run_trace(file, "7", dir, "b.jsonl");
+    int result = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(seeds) && result == 0; i++) {
+        runs[i] = run_trace(file, seeds[i], dir, "a.jsonl");
+        g_autofree char *again = run_trace(file, seeds[i], dir, "b.jsonl");
+        if (!runs[i] || !again)
+            result = fail("--seed %s: no trace or summary written", seeds[i]);
+        else if (strlen(runs[i]) < 100)
+            result = fail("--seed %s: the trace is nearly empty:\n%s", seeds[i], runs[i]);
+        else if (strcmp(runs[i], again) != 0)
+            result = fail("two runs with --seed %s gave different traces or summaries", seeds[i]);
+        for (size_t j = 0; j < i && result == 0 && varies; j++)
+            if (strcmp(runs[i], runs[j]) == 0)
+                result = fail("--seed %s and --seed %s gave the same run: the seed changes "
+                              "nothing",
+                              seeds[j], seeds[i]);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(seeds); i++)
+        g_free(runs[i]);
     g_rmdir(dir);
-    if (!a || !b)
-        return fail("no trace written");
-    if (strlen(a) < 100)
-        return fail("the trace is nearly empty:\n%s", a);
-    if (strcmp(a, b) != 0)
-        return fail("two runs with the same seed gave different traces or summaries");
-    return 0;
+    return result;
 }
 
 static int check_golden(const char *file, const char *expected_path)
@@ -299,6 +351,419 @@ static int check_partition(const char *n, const char *key, const char *expected)
     return 0;
 }
 
+/* ---- output files: whole or not at all ---- */
+
+/* One case of `outputs`: FILE, a scenario whose expectations hold, and a
+ * fresh temporary folder to write in. */
+typedef struct {
+    const char *scenario;
+    char *dir;
+} OutCase;
+
+static char *in_dir(const OutCase *c, const char *name)
+{
+    return g_build_filename(c->dir, name, NULL);
+}
+
+static char *read_all(const char *path)
+{
+    char *text = NULL;
+    return g_file_get_contents(path, &text, NULL, NULL) ? text : NULL;
+}
+
+static bool write_all(const char *path, const char *text)
+{
+    return g_file_set_contents(path, text, -1, NULL);
+}
+
+/* Runs kafkasim with @args: it must refuse them as bad input (exit 2, one
+ * line "kafkasim: error: ..." containing @want, nothing on stdout). */
+static int expect_refused(const char *const *args, const char *want)
+{
+    g_autofree char *out = NULL, *err = NULL;
+    int status = run(args, &out, &err);
+    if (status != 2)
+        return fail("%s: exit status %d, expected 2; stderr: %s", want, status, err);
+    if (!g_str_has_prefix(err, "kafkasim: error: ") || !strstr(err, want))
+        return fail("stderr is\n  %s\nexpected 'kafkasim: error: ...%s...'", err, want);
+    if (strchr(err, '\n') != err + strlen(err) - 1)
+        return fail("the message must be exactly one line:\n%s", err);
+    if (*out)
+        return fail("printed on stdout when refusing: %s", out);
+    return 0;
+}
+
+static int expect_file(const char *path, const char *want)
+{
+    g_autofree char *got = read_all(path);
+    if (!got || strcmp(got, want) != 0)
+        return fail("%s holds\n%s\nexpected\n%s", path, got ? got : "(nothing)", want);
+    return 0;
+}
+
+static int expect_count(const OutCase *c, int want)
+{
+    int n = count_files(c->dir);
+    return n == want ? 0 : fail("%s holds %d files, expected %d", c->dir, n, want);
+}
+
+/* Runs FILE writing its trace and summary to @trace and @summary (either
+ * NULL) with @extra options; returns its stdout, or NULL (after saying why)
+ * if it did not exit 0. */
+static char *run_ok(const OutCase *c, const char *trace, const char *summary, char **err)
+{
+    const char *args[8] = {"run", c->scenario, "--quiet"};
+    int n = 3;
+    if (trace) {
+        args[n++] = "--trace";
+        args[n++] = trace;
+    }
+    if (summary) {
+        args[n++] = "--summary-json";
+        args[n++] = summary;
+    }
+    char *out = NULL;
+    int status = run(args, &out, err);
+    if (status == 0)
+        return out;
+    fail("run %s: exit status %d, expected 0: %s", c->scenario, status, *err);
+    g_free(out);
+    return NULL;
+}
+
+/* The trace and summary of an ordinary run of FILE, for comparison. */
+static bool reference(const OutCase *c, char **trace, char **summary)
+{
+    g_autofree char *t = in_dir(c, "ref.jsonl"), *s = in_dir(c, "ref.json");
+    g_autofree char *err = NULL, *out = run_ok(c, t, s, &err);
+    *trace = read_all(t);
+    *summary = read_all(s);
+    g_remove(t);
+    g_remove(s);
+    return out && *trace && *summary;
+}
+
+/* Runs kafkasim with @args: it must exit 0 and print @want on stdout.
+ * Its stderr goes to @err unless NULL. */
+static int expect_stdout(const char *const *args, const char *want, char **err)
+{
+    g_autofree char *out = NULL, *err_text = NULL;
+    int status = run(args, &out, &err_text);
+    if (status != 0 || strcmp(out, want) != 0) {
+        g_autofree char *cmd = g_strjoinv(" ", (char **)args);
+        return fail("%s: exit status %d, and stdout is not\n%s\nbut\n%s", cmd, status, want, out);
+    }
+    if (err)
+        *err = g_steal_pointer(&err_text);
+    return 0;
+}
+
+/* A folder where a file is expected: refused, nothing written. */
+static int out_folder(OutCase *c)
+{
+    const char *args[] = {"run", c->scenario, "--trace", c->dir, NULL};
+    int r = expect_refused(args, "is a folder; expected a file");
+    return r ? r : expect_count(c, 0);
+}
+
+/* A folder that does not exist: refused, nothing written anywhere. */
+static int out_missing_folder(OutCase *c)
+{
+    g_autofree char *summary = in_dir(c, "nope/summary.json");
+    g_autofree char *trace = in_dir(c, "trace.jsonl");
+    const char *args[] = {"run", c->scenario, "--trace", trace, "--summary-json", summary, NULL};
+    int r = expect_refused(args, "does not exist");
+    return r ? r : expect_count(c, 0);
+}
+
+/* Two options naming one file, spelled differently or through a symlink,
+ * and either option naming the scenario: refused, nothing touched. */
+static int out_same_file(OutCase *c)
+{
+    g_autofree char *sub = in_dir(c, "sub"), *a = in_dir(c, "a.json");
+    g_autofree char *a2 = in_dir(c, "sub/../a.json");
+    g_mkdir(sub, 0755);
+    const char *args[] = {"run", c->scenario, "--trace", a, "--summary-json", a2, NULL};
+    int r = expect_refused(args, "name the same file");
+    if (r || (r = expect_count(c, 1)))
+        return r;
+    g_autofree char *real = in_dir(c, "real.json"), *link = in_dir(c, "link.json");
+    if (!write_all(real, "old") || symlink("real.json", link) != 0)
+        return fail("cannot set up %s", c->dir);
+    const char *linked[] = {"run", c->scenario, "--summary-json", real, "--trace", link, NULL};
+    if ((r = expect_refused(linked, "name the same file")) || (r = expect_file(real, "old")))
+        return r;
+    g_autofree char *text = read_all(c->scenario), *copy = in_dir(c, "copy.ks");
+    if (!write_all(copy, text))
+        return fail("cannot copy %s", c->scenario);
+    const char *self[] = {"run", copy, "--trace", copy, NULL};
+    if ((r = expect_refused(self, "is the scenario file")) || (r = expect_file(copy, text)))
+        return r;
+    const char *both[] = {"run", c->scenario, "--trace", "-", "--summary-json", "-", NULL};
+    return expect_refused(both, "name the same file");
+}
+
+/* The outputs that are not supported yet are checked all the same. */
+static int out_not_yet(OutCase *c)
+{
+    g_autofree char *html = in_dir(c, "nope/report.html"), *file = in_dir(c, "file");
+    const char *a[] = {"run", c->scenario, "--html", html, NULL};
+    const char *b[] = {"run", c->scenario, "--metrics", c->dir, NULL};
+    const char *d[] = {"run", c->scenario, "--dot", file, NULL};
+    int r = expect_refused(a, "does not exist");
+    if (r || (r = expect_refused(b, "is a folder; expected a file")))
+        return r;
+    if (!write_all(file, "x"))
+        return fail("cannot write %s", file);
+    return (r = expect_refused(d, "expected a folder")) ? r : expect_count(c, 1);
+}
+
+/* A scenario that is bad input: the old summary stays, no trace appears. */
+static int out_bad_input(OutCase *c)
+{
+    g_autofree char *bad = in_dir(c, "bad.ks"), *summary = in_dir(c, "summary.json");
+    g_autofree char *trace = in_dir(c, "trace.jsonl");
+    if (!write_all(bad, "seed 1\nbogus\n") || !write_all(summary, "old"))
+        return fail("cannot set up %s", c->dir);
+    const char *args[] = {"run", bad, "--trace", trace, "--summary-json", summary, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = run(args, &out, &err);
+    if (status != 2 || !strstr(err, "bad.ks:2:1: error: "))
+        return fail("bad scenario: exit status %d, stderr %s", status, err);
+    int r = expect_file(summary, "old");
+    return r ? r : expect_count(c, 2);
+}
+
+/* An expectation that fails is still a completed run: both files written. */
+static int out_failed_expectation(OutCase *c)
+{
+    g_autofree char *text = read_all(c->scenario), *failing = in_dir(c, "failing.ks");
+    g_autofree char *trace = in_dir(c, "trace.jsonl"), *summary = in_dir(c, "summary.json");
+    g_autofree char *with = g_strconcat(text, "\nexpect records-acked > 999999999999\n", NULL);
+    if (!write_all(failing, with))
+        return fail("cannot write %s", failing);
+    const char *args[] = {"run", failing, "-q", "--trace", trace, "--summary-json", summary, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = run(args, &out, &err);
+    g_autofree char *t = read_all(trace), *s = read_all(summary);
+    if (status != 1)
+        return fail("exit status %d, expected 1: %s", status, err);
+    if (!t || strlen(t) < 100 || !s || !strstr(s, "\"held\" : false"))
+        return fail("the trace or the summary of a failed expectation is missing or incomplete");
+    return expect_count(c, 3);
+}
+
+/* An existing regular file is replaced whole, keeping its permissions,
+ * with no temporary file left. */
+static int out_replace(OutCase *c)
+{
+    g_autofree char *summary = in_dir(c, "summary.json");
+    if (!write_all(summary, "old") || g_chmod(summary, 0640) != 0)
+        return fail("cannot set up %s", summary);
+    g_autofree char *err = NULL, *out = run_ok(c, NULL, summary, &err);
+    g_autofree char *s = read_all(summary);
+    GStatBuf st;
+    if (!out)
+        return 1;
+    if (!s || !g_str_has_prefix(s, "{\n  \"time_us\""))
+        return fail("%s was not replaced by the summary: %s", summary, s);
+    if (g_stat(summary, &st) != 0 || (st.st_mode & 0777) != 0640)
+        return fail("%s lost its permissions 0640", summary);
+    return expect_count(c, 1);
+}
+
+/* A symlink is written through: its target gets the file, the link stays
+ * (a dangling one creates its target). */
+static int out_symlink(OutCase *c)
+{
+    g_autofree char *real = in_dir(c, "real"), *target = in_dir(c, "real/summary.json");
+    g_autofree char *link = in_dir(c, "link"), *dangling = in_dir(c, "dangling");
+    g_autofree char *created = in_dir(c, "real/trace.jsonl");
+    g_autofree char *want_trace = NULL, *want_summary = NULL;
+    if (!reference(c, &want_trace, &want_summary))
+        return 1;
+    if (g_mkdir(real, 0755) != 0 || !write_all(target, "old") ||
+        symlink("real/summary.json", link) != 0 || symlink("real/trace.jsonl", dangling) != 0)
+        return fail("cannot set up %s", c->dir);
+    g_autofree char *err = NULL, *out = run_ok(c, dangling, link, &err);
+    if (!out)
+        return 1;
+    GStatBuf st;
+    if (g_lstat(link, &st) != 0 || !S_ISLNK(st.st_mode) || g_lstat(dangling, &st) != 0 ||
+        !S_ISLNK(st.st_mode))
+        return fail("a symlink was replaced instead of written through");
+    int r = expect_file(target, want_summary);
+    if (r || (r = expect_file(created, want_trace)))
+        return r;
+    int n = count_files(real);
+    return n == 2 ? expect_count(c, 3) : fail("%s holds %d files, expected 2", real, n);
+}
+
+typedef struct {
+    const char *path;
+    GString *got;
+} FifoReader;
+
+static void *read_fifo(void *data)
+{
+    FifoReader *r = data;
+    int fd = open(r->path, O_RDONLY);
+    char buf[4096];
+    ssize_t n;
+    while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
+        g_string_append_len(r->got, buf, n);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+/* A FIFO is written through (a reader gets the whole trace) and stays. */
+static int out_fifo(OutCase *c)
+{
+    g_autofree char *fifo = in_dir(c, "fifo");
+    g_autofree char *want_trace = NULL, *want_summary = NULL;
+    if (!reference(c, &want_trace, &want_summary))
+        return 1;
+    if (mkfifo(fifo, 0600) != 0)
+        return fail("cannot make a FIFO in %s", c->dir);
+    FifoReader reader = {fifo, g_string_new(NULL)};
+    GThread *th = g_thread_new("fifo-reader", read_fifo, &reader);
+    g_autofree char *err = NULL, *out = run_ok(c, fifo, NULL, &err);
+    /* If kafkasim never opened it, release the reader. */
+    int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+    if (fd >= 0)
+        close(fd);
+    g_thread_join(th);
+    g_autofree char *got = g_string_free(reader.got, FALSE);
+    GStatBuf st;
+    if (!out)
+        return 1;
+    if (strcmp(got, want_trace) != 0)
+        return fail("the FIFO's reader got\n%s\nexpected the trace\n%s", got, want_trace);
+    if (g_lstat(fifo, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return fail("the FIFO was replaced");
+    return expect_count(c, 1);
+}
+
+/* Ended by a signal while its outputs are open (kafkasim waits to open a
+ * FIFO nobody reads, after the trace's temporary file is made): nothing is
+ * left behind. */
+static int out_interrupted(OutCase *c)
+{
+    g_autofree char *fifo = in_dir(c, "fifo"), *trace = in_dir(c, "trace.jsonl");
+    if (mkfifo(fifo, 0600) != 0)
+        return fail("cannot make a FIFO in %s", c->dir);
+    const char *argv[] = {kafkasim,         "run", c->scenario, "--trace", trace,
+                          "--summary-json", fifo,  NULL};
+    GPid pid;
+    g_autoptr(GError) error = NULL;
+    if (!g_spawn_async(NULL, (char **)argv, NULL,
+                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                           G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, &pid, &error))
+        return fail("cannot run %s: %s", kafkasim, error->message);
+    int waited = 0;
+    while (count_files(c->dir) < 2 && waited++ < 1000)
+        g_usleep(10000);
+    kill(pid, SIGTERM);
+    int wait_status = 0;
+    waitpid(pid, &wait_status, 0);
+    g_spawn_close_pid(pid);
+    if (waited > 1000)
+        return fail("kafkasim never made the trace's temporary file");
+    if (!WIFSIGNALED(wait_status) || WTERMSIG(wait_status) != SIGTERM)
+        return fail("kafkasim was not ended by SIGTERM (status %d)", wait_status);
+    return expect_count(c, 1);
+}
+
+/* "-" is standard output: it gets the data alone, the timeline goes to
+ * standard error. /dev/stdout (here a pipe) is written through, and is the
+ * same file as "-". */
+static int out_stdout(OutCase *c)
+{
+    g_autofree char *want_trace = NULL, *want_summary = NULL;
+    if (!reference(c, &want_trace, &want_summary))
+        return 1;
+    const char *trace[] = {"run", c->scenario, "--trace", "-", NULL};
+    const char *dev[] = {"run", c->scenario, "-q", "--trace", "/dev/stdout", NULL};
+    const char *summary[] = {"run", c->scenario, "-q", "--summary-json", "-", NULL};
+    const char *twice[] = {"run", c->scenario, "--trace", "/dev/stdout", "--summary-json",
+                           "-",   NULL};
+    g_autofree char *err = NULL;
+    int r = expect_stdout(trace, want_trace, &err);
+    if (!r && !strstr(err, "Expectations:"))
+        r = fail("--trace -: the timeline and its summary are not on stderr:\n%s", err);
+    if (r || (r = expect_stdout(dev, want_trace, NULL)) ||
+        (r = expect_stdout(summary, want_summary, NULL)) ||
+        (r = expect_refused(twice, "name the same file")))
+        return r;
+    return expect_count(c, 0);
+}
+
+/* "-" as the scenario is standard input, named <stdin> in messages. */
+static int out_stdin(OutCase *c)
+{
+    const char *from_file[] = {"run", c->scenario, NULL};
+    const char *from_stdin[] = {"run", "-", NULL};
+    const char *check[] = {"check", "-", NULL};
+    g_autofree char *want = NULL, *out = NULL, *err = NULL, *err0 = NULL;
+    if (run(from_file, &want, &err0) != 0)
+        return fail("run %s failed: %s", c->scenario, err0);
+    int status = run_stdin(from_stdin, c->scenario, &out, &err);
+    if (status != 0 || strcmp(out, want) != 0)
+        return fail("run - < %s: exit status %d, and it printed\n%s\nnot\n%s", c->scenario, status,
+                    out, want);
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    status = run_stdin(check, c->scenario, &out2, &err2);
+    if (status != 0 || !g_str_has_prefix(out2, "<stdin>: ok: "))
+        return fail("check - < %s: exit status %d, printed %s", c->scenario, status, out2);
+    g_autofree char *bad = in_dir(c, "bad.ks"), *out3 = NULL, *err3 = NULL;
+    if (!write_all(bad, "seed 1\nbogus\n"))
+        return fail("cannot write %s", bad);
+    status = run_stdin(check, bad, &out3, &err3);
+    if (status != 2 || !g_str_has_prefix(err3, "<stdin>:2:1: error: "))
+        return fail("check - < bad.ks: exit status %d, stderr %s", status, err3);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*check)(OutCase *c);
+} output_cases[] = {
+    {"folder", out_folder},       {"missing-folder", out_missing_folder},
+    {"same-file", out_same_file}, {"not-yet", out_not_yet},
+    {"bad-input", out_bad_input}, {"failed-expectation", out_failed_expectation},
+    {"replace", out_replace},     {"symlink", out_symlink},
+    {"fifo", out_fifo},           {"stdout", out_stdout},
+    {"stdin", out_stdin},         {"interrupted", out_interrupted},
+};
+
+/* Deletes @dir and everything in it (one level of folders). */
+static void remove_tree(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    for (const char *n; d && (n = g_dir_read_name(d));) {
+        g_autofree char *p = g_build_filename(dir, n, NULL);
+        if (g_remove(p) != 0)
+            remove_tree(p);
+    }
+    g_rmdir(dir);
+}
+
+static int check_outputs(const char *name, const char *file)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(output_cases); i++) {
+        if (strcmp(output_cases[i].name, name) != 0)
+            continue;
+        OutCase c = {file, g_dir_make_tmp("kafkasim-out-XXXXXX", NULL)};
+        int result = output_cases[i].check(&c);
+        remove_tree(c.dir);
+        g_free(c.dir);
+        return result;
+    }
+    return fail("unknown outputs case %s", name);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3)
@@ -313,14 +778,16 @@ int main(int argc, char **argv)
         return check_trace_golden(argv[3], argv[4]);
     if (argc == 6 && strcmp(argv[2], "partition") == 0)
         return check_partition(argv[3], argv[4], argv[5]);
+    if (argc == 5 && strcmp(argv[2], "deterministic") == 0)
+        return check_deterministic(argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[2], "outputs") == 0)
+        return check_outputs(argv[3], argv[4]);
     if (argc != 4)
-        return fail("usage: cli-test KAFKASIM bad|scenario|deterministic FILE");
+        return fail("usage: cli-test KAFKASIM bad|scenario FILE");
     kafkasim = argv[1];
     if (strcmp(argv[2], "bad") == 0)
         return check_bad(argv[3]);
     if (strcmp(argv[2], "scenario") == 0)
         return check_scenario(argv[3]);
-    if (strcmp(argv[2], "deterministic") == 0)
-        return check_deterministic(argv[3]);
     return fail("unknown mode %s", argv[2]);
 }

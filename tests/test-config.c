@@ -66,6 +66,10 @@ static void test_config_defaults_within_bounds(void **state)
                 fail_msg("%s: default %" PRId64 " is not among its choices", info->name, info->def);
             break;
         }
+        case KS_CONFIG_STRING:
+            assert_null(info->choices);
+            assert_non_null(info->example);
+            break;
         case KS_CONFIG_BOOL:
             assert_null(info->choices);
             ks_assert_i64_eq(info->min, 0);
@@ -148,8 +152,10 @@ static void test_config_set_and_resolve_chain(void **state)
     ks_config_set_put(entity, k, 3);
     ks_assert_i64_eq(ks_config_resolve(k, entity, defaults), 3);
     ks_assert_i64_eq(ks_config_resolve(k, entity, NULL), 3);
-    /* Setting one key leaves the others alone, including the last one. */
+    /* Setting one key leaves the others alone, including the last number one. */
     KsConfigKey last = (KsConfigKey)(KS_CFG_COUNT - 1);
+    while (ks_config_info(last)->type == KS_CONFIG_STRING)
+        last--;
     assert_false(ks_config_set_has(entity, last));
     ks_config_set_put(entity, last, 0);
     assert_true(ks_config_set_has(entity, last));
@@ -196,6 +202,8 @@ static void test_config_format_parse_round_trip(void **state)
 {
     for (int k = 0; k < KS_CFG_COUNT; k++) {
         const KsConfigInfo *info = ks_config_info((KsConfigKey)k);
+        if (info->type == KS_CONFIG_STRING)
+            continue; /* test_config_string_round_trip */
         int64_t values[4] = {info->def, info->min, info->max,
                              info->min + (info->max - info->min) / 3};
         int n = 4;
@@ -213,6 +221,89 @@ static void test_config_format_parse_round_trip(void **state)
             if (!plan)
                 fail_msg("set %s=%s: %s", info->name, v, error->message);
             ks_assert_i64_eq(ks_config_resolve(info->key, NULL, plan->defaults), values[i]);
+        }
+    }
+}
+
+/* One set holds every config of the table at once, numbers and strings,
+ * each with its own value: no fixed capacity, no key shadows another, and a
+ * value put again replaces the old one. */
+static void test_config_set_holds_every_key(void **state)
+{
+    g_autoptr(KsConfigSet) set = ks_config_set_new();
+    assert_true(ks_config_set_is_empty(set));
+    assert_true(ks_config_set_is_empty(NULL));
+    for (int round = 0; round < 2; round++) {
+        for (int k = KS_CFG_COUNT - 1; k >= 0; k--) {
+            g_autofree char *text = g_strdup_printf("v%d-%d", k, round);
+            if (ks_config_info((KsConfigKey)k)->type == KS_CONFIG_STRING)
+                ks_config_set_put_string(set, (KsConfigKey)k, text);
+            else
+                ks_config_set_put(set, (KsConfigKey)k, 1000 * round + k);
+        }
+        assert_false(ks_config_set_is_empty(set));
+        for (int k = 0; k < KS_CFG_COUNT; k++) {
+            assert_true(ks_config_set_has(set, (KsConfigKey)k));
+            g_autofree char *text = g_strdup_printf("v%d-%d", k, round);
+            if (ks_config_info((KsConfigKey)k)->type == KS_CONFIG_STRING) {
+                ks_assert_str_eq(ks_config_set_get_string(set, (KsConfigKey)k), text);
+                ks_assert_str_eq(ks_config_resolve_string((KsConfigKey)k, NULL, set), text);
+            } else {
+                ks_assert_i64_eq(ks_config_set_get(set, (KsConfigKey)k), 1000 * round + k);
+            }
+        }
+    }
+    /* A copy takes each key's value, whatever its type. */
+    g_autoptr(KsConfigSet) copy = ks_config_set_new();
+    for (int k = 0; k < KS_CFG_COUNT; k++)
+        ks_config_set_put_from(copy, set, (KsConfigKey)k);
+    for (int k = 0; k < KS_CFG_COUNT; k++) {
+        g_autofree char *a = ks_config_set_format(set, (KsConfigKey)k);
+        g_autofree char *b = ks_config_set_format(copy, (KsConfigKey)k);
+        ks_assert_str_eq(a, b);
+    }
+    /* Nothing is copied from a set without the key. */
+    g_autoptr(KsConfigSet) empty = ks_config_set_new();
+    g_autoptr(KsConfigSet) other = ks_config_set_new();
+    ks_config_set_put_from(other, empty, KS_CFG_CLIENT_RACK);
+    ks_config_set_put_from(other, NULL, KS_CFG_ACKS);
+    assert_true(ks_config_set_is_empty(other));
+    assert_null(ks_config_set_format(other, KS_CFG_ACKS));
+}
+
+/* A string config keeps its text through a scenario, is written back the
+ * way the parser reads it, and parses back to the same text. */
+static void test_config_string_round_trip(void **state)
+{
+    assert_null(ks_config_resolve_string(KS_CFG_GROUP_INSTANCE_ID, NULL, NULL));
+    ks_assert_str_eq(ks_config_resolve_string(KS_CFG_CLIENT_RACK, NULL, NULL), "");
+    static const struct {
+        KsConfigKey key;
+        const char *written, *text, *formatted;
+    } cases[] = {
+        {KS_CFG_GROUP_INSTANCE_ID, "consumer-1", "consumer-1", "consumer-1"},
+        {KS_CFG_GROUP_INSTANCE_ID, "2024", "2024", "2024"},
+        {KS_CFG_CLIENT_RACK, "\"eu west 1a\"", "eu west 1a", "\"eu west 1a\""},
+        {KS_CFG_CLIENT_RACK, "\"say \\\"hi\\\"\\n\"", "say \"hi\"\n", "\"say \\\"hi\\\"\\n\""},
+        {KS_CFG_CLIENT_RACK, "\"\"", "", "\"\""},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const char *name = ks_config_info(cases[i].key)->name;
+        const char *written = cases[i].written;
+        for (int pass = 0; pass < 2; pass++) {
+            g_autofree char *text = g_strdup_printf("cluster nodes=1\nset %s=%s\n", name, written);
+            g_autoptr(GError) error = NULL;
+            g_autoptr(KsPlan) plan = ks_scenario_parse_full(
+                "t.ks", text, strlen(text), KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED, &error);
+            if (!plan)
+                fail_msg("set %s=%s: %s", name, written, error->message);
+            ks_assert_str_eq(ks_config_resolve_string(cases[i].key, NULL, plan->defaults),
+                             cases[i].text);
+            g_autofree char *f = ks_config_set_format(plan->defaults, cases[i].key);
+            ks_assert_str_eq(f, cases[i].formatted);
+            written = cases[i].formatted; /* the second pass parses what was written */
+            if (pass == 1)
+                break;
         }
     }
 }
@@ -405,6 +496,8 @@ int main(void)
         cmocka_unit_test(test_config_set_and_resolve_chain),
         cmocka_unit_test(test_config_format_value),
         cmocka_unit_test(test_config_format_parse_round_trip),
+        cmocka_unit_test(test_config_set_holds_every_key),
+        cmocka_unit_test(test_config_string_round_trip),
         cmocka_unit_test(test_config_producer_effective),
         cmocka_unit_test(test_config_producer_refusal_messages),
     };

@@ -650,6 +650,53 @@ static void test_engine_events_run_excludes_stale_entries(void **state)
     ASSERT_LOG(rec, ids, times);
 }
 
+/* Stepping runs one event per call, looking through the same stale
+ * entries, in the same order as one run; next_event_time sees past them. */
+static void test_engine_step_runs_one_event_at_a_time(void **state)
+{
+    g_autoptr(KsEngine) engine = ks_engine_new();
+    g_autoptr(Rec) rec = rec_new();
+    Box boxes[3];
+    for (int i = 0; i < 3; i++)
+        box_init(&boxes[i], rec, (uint64_t)i);
+    ks_timer_arm_at(engine, &boxes[0].timer, 30); /* stale at 30 */
+    ks_timer_arm_at(engine, &boxes[0].timer, 20);
+    ks_timer_arm_at(engine, &boxes[1].timer, 10); /* moves from 10 to 40 */
+    ks_timer_arm_at(engine, &boxes[1].timer, 40);
+    ks_timer_arm_at(engine, &boxes[2].timer, 5); /* cancelled: dropped at 5 */
+    ks_timer_cancel(engine, &boxes[2].timer);
+    ks_engine_schedule_at(engine, 25, record, rec, 9);
+    ks_engine_schedule_at(engine, 25, record, rec, 8);
+
+    ks_assert_i64_eq(ks_engine_next_time(engine), 5);
+    ks_assert_i64_eq(ks_engine_next_event_time(engine), 20);
+    static const uint64_t ids[] = {0, 9, 8, 1};
+    static const KsTime times[] = {20, 25, 25, 40};
+    for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
+        ks_assert_i64_eq(ks_engine_next_event_time(engine), times[i]);
+        assert_true(ks_engine_step(engine, 100));
+        ks_assert_i64_eq(rec->log->len, i + 1);
+        ks_assert_i64_eq(ks_engine_now(engine), times[i]);
+    }
+    ASSERT_LOG(rec, ids, times);
+    ks_assert_i64_eq(ks_engine_next_event_time(engine), KS_TIME_NEVER);
+    assert_false(ks_engine_step(engine, 100));
+    ks_assert_i64_eq(ks_engine_events_run(engine), 4);
+}
+
+/* A step never runs an event due after its limit, and leaves the clock. */
+static void test_engine_step_stops_at_until(void **state)
+{
+    g_autoptr(KsEngine) engine = ks_engine_new();
+    g_autoptr(Rec) rec = rec_new();
+    ks_engine_schedule_at(engine, 50, record, rec, 1);
+    assert_false(ks_engine_step(engine, 49));
+    ks_assert_i64_eq(ks_engine_now(engine), 0);
+    ks_assert_i64_eq(rec->log->len, 0);
+    assert_true(ks_engine_step(engine, 50));
+    ks_assert_i64_eq(ks_engine_now(engine), 50);
+}
+
 /* --- Differential test against a naive model. ---
  *
  * One driver runs twice from the same seed: once on the engine, once on the
@@ -952,6 +999,8 @@ int main(void)
         cmocka_unit_test(test_timer_lazy_rearm_keeps_arm_order),
         cmocka_unit_test(test_timer_rearmed_from_callbacks),
         cmocka_unit_test(test_engine_events_run_excludes_stale_entries),
+        cmocka_unit_test(test_engine_step_runs_one_event_at_a_time),
+        cmocka_unit_test(test_engine_step_stops_at_until),
         cmocka_unit_test(test_engine_matches_naive_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,12 @@
  *
  * Exit status (DESIGN contract): 0 every expectation held; 1 an expectation
  * failed; 2 bad input (scenario, option, output path), with the message on
- * stderr. Bad input never leaves an output file behind.
+ * stderr. Output files are written whole or not at all (outfile.h): every
+ * path is checked before anything runs, and a run that does not complete
+ * (bad input) leaves none behind. "-" is standard input for the scenario
+ * and standard output for --trace and --summary-json.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
 #include "ks-config.h"
+#include "outfile.h"
 
 enum { EXIT_HELD = 0, EXIT_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
@@ -64,10 +69,24 @@ static bool parse_options(const char *command, const char *params, GOptionEntry 
     return true;
 }
 
+/* Parses the options of @command, which takes one scenario file; returns
+ * the file, or NULL with the exit status in @status. */
+static const char *parse_file_command(const char *command, GOptionEntry *entries, int argc,
+                                      char **argv, int *status)
+{
+    if (!parse_options(command, "FILE", entries, &argc, &argv, status))
+        return NULL;
+    if (argc == 2)
+        return argv[1];
+    *status = bad_input("%s takes one scenario file (see 'kafkasim %s --help')", command, command);
+    return NULL;
+}
+
+/* Prints a line of the timeline on the stream @ctx. */
 static void print_line(const char *line, void *ctx)
 {
-    fputs(line, stdout);
-    fputc('\n', stdout);
+    fputs(line, ctx);
+    fputc('\n', ctx);
 }
 
 /* Options that the command line accepts but the simulator cannot honour
@@ -88,10 +107,31 @@ static int refuse_unsupported(const char *metrics, const char *dot, gboolean svg
                      what);
 }
 
+/* The parser refuses scenarios over 16 MiB; standard input is read up to
+ * one byte more, so an endless input costs no more than that. */
+enum { STDIN_READ_LIMIT = 16 * 1024 * 1024 + 1 };
+
+/* Parses standard input as the scenario "<stdin>". */
+static KsPlan *parse_stdin(GError **err)
+{
+    g_autoptr(GString) buf = g_string_sized_new(4096);
+    char chunk[65536];
+    size_t got;
+    while (buf->len < STDIN_READ_LIMIT && (got = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        g_string_append_len(buf, chunk, (gssize)got);
+    if (ferror(stdin)) {
+        g_set_error(err, KS_SCENARIO_ERROR, KS_SCENARIO_ERROR_IO,
+                    "<stdin>:1:1: error: cannot read the file: %s", g_strerror(errno));
+        return NULL;
+    }
+    return ks_scenario_parse("<stdin>", buf->str, buf->len, err);
+}
+
+/* Loads the scenario @file; "-" is standard input. */
 static KsPlan *load_plan(const char *file, int *status)
 {
     g_autoptr(GError) err = NULL;
-    KsPlan *plan = ks_scenario_parse_file(file, &err);
+    KsPlan *plan = strcmp(file, "-") == 0 ? parse_stdin(&err) : ks_scenario_parse_file(file, &err);
     if (!plan) {
         fprintf(stderr, "%s\n", err->message);
         *status = EXIT_BAD_INPUT;
@@ -133,6 +173,116 @@ static int check_within_run(const char *option, const char *text, KsTime t, cons
                      option, text, end);
 }
 
+/* A scenario ready to run: what run and describe share. */
+typedef struct {
+    KsPlan *plan;
+    KsSim *sim;
+    bool checked_end; /* the run goes to the scenario's end */
+} Prepared;
+
+static void prepared_clear(Prepared *p)
+{
+    g_clear_pointer(&p->sim, ks_sim_free);
+    g_clear_pointer(&p->plan, ks_plan_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Prepared, prepared_clear)
+
+/* Loads @file and builds its sim with the --seed @seed and the stop time
+ * @stop given by @stop_option (each NULL when not given). Returns false
+ * with the exit status in @status, after printing why. */
+static bool prepare(const char *file, const char *seed, const char *stop_option, const char *stop,
+                    Prepared *out, int *status)
+{
+    uint64_t seed_value = 0;
+    if (seed && !parse_seed(seed, &seed_value, status))
+        return false;
+    KsTime stop_value = 0;
+    if (stop && !parse_time_option(stop_option, stop, &stop_value, status))
+        return false;
+    if (!(out->plan = load_plan(file, status)))
+        return false;
+    if (stop && (*status = check_within_run(stop_option, stop, stop_value, out->plan)) != EXIT_HELD)
+        return false;
+    out->checked_end = !stop || stop_value == out->plan->run_until;
+    g_autoptr(GError) err = NULL;
+    out->sim = ks_sim_new(out->plan, seed != NULL, seed_value,
+                          stop ? stop_value : out->plan->run_until, &err);
+    if (!out->sim) {
+        fprintf(stderr, "%s\n", err->message);
+        *status = EXIT_BAD_INPUT;
+        return false;
+    }
+    return true;
+}
+
+/* The output files of `run`, in the order they are checked. */
+enum { OUT_TRACE, OUT_SUMMARY, OUT_METRICS, OUT_DOT, OUT_HTML, N_OUTS };
+
+typedef struct {
+    const char *seed, *until, *color;
+    bool quiet, svg, step;
+} RunOptions;
+
+/* Runs the scenario @file and writes @outs, whole or not at all; the
+ * caller discards @outs afterwards (which deletes what was not committed). */
+static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *outs)
+{
+    g_autoptr(GError) err = NULL;
+    if (!ks_outfile_check_all(outs, N_OUTS, file, &err))
+        return bad_input("%s", err->message);
+    int refused = refuse_unsupported(outs[OUT_METRICS].path, outs[OUT_DOT].path, opt->svg,
+                                     outs[OUT_HTML].path, opt->step);
+    if (refused >= 0)
+        return refused;
+    /* When a data file goes to standard output, the text a person reads
+     * goes to standard error, so the two never mix. */
+    FILE *text = stdout;
+    for (size_t i = 0; i < N_OUTS; i++)
+        if (ks_outfile_is_stdout(&outs[i]))
+            text = stderr;
+    bool use_color = isatty(fileno(text));
+    if (opt->color && strcmp(opt->color, "always") == 0)
+        use_color = true;
+    else if (opt->color && strcmp(opt->color, "never") == 0)
+        use_color = false;
+    else if (opt->color && strcmp(opt->color, "auto") != 0)
+        return bad_input("--color %s: expected auto, always or never", opt->color);
+
+    int status = EXIT_HELD;
+    g_auto(Prepared) p = {0};
+    if (!prepare(file, opt->seed, "--until", opt->until, &p, &status))
+        return status;
+    KsOutFile *trace = &outs[OUT_TRACE], *summary = &outs[OUT_SUMMARY];
+    if ((trace->path && !ks_outfile_open(trace, &err)) ||
+        (summary->path && !ks_outfile_open(summary, &err)))
+        return bad_input("%s", err->message);
+    KsTrace *tr = trace->path ? ks_trace_new_stream(p.sim, trace->f) : NULL;
+    g_autoptr(KsTimeline) tl = ks_timeline_new(p.sim, use_color, print_line, text);
+    if (!opt->quiet)
+        ks_sim_add_sink(p.sim, ks_timeline_sink, tl);
+    if (tr)
+        ks_sim_add_sink(p.sim, ks_trace_sink, tr);
+
+    ks_sim_run(p.sim);
+    if (p.checked_end)
+        ks_sim_finish(p.sim);
+    ks_timeline_write_summary(tl, p.checked_end);
+    fflush(text);
+
+    /* The run completed (whatever its verdict): its outputs are kept. */
+    if (tr && !ks_trace_close(tr, true, &err))
+        return bad_input("%s", err->message);
+    if (summary->path) {
+        g_autofree char *json = ks_summary_json(p.sim);
+        fputs(json, summary->f);
+    }
+    for (size_t i = 0; i < N_OUTS; i++)
+        if (outs[i].f && !ks_outfile_commit(&outs[i], &err))
+            return bad_input("%s", err->message);
+    return ks_sim_all_held(p.sim) ? EXIT_HELD : EXIT_FAILED;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
@@ -142,9 +292,10 @@ static int cmd_run(int argc, char **argv)
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
         {"until", 0, 0, G_OPTION_ARG_STRING, &until, "Stop the run at time T (e.g. 12s)", "T"},
-        {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write every event as JSON lines", "FILE"},
-        {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &summary, "Write the final state as JSON",
-         "FILE"},
+        {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace,
+         "Write every event as JSON lines ('-' is standard output)", "FILE"},
+        {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &summary,
+         "Write the final state as JSON ('-' is standard output)", "FILE"},
         {"metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Write metrics as CSV (not yet)",
          "FILE"},
         {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot, "Write topology diagrams (not yet)", "DIR"},
@@ -155,81 +306,38 @@ static int cmd_run(int argc, char **argv)
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
         {NULL}};
     int status = EXIT_HELD;
-    if (!parse_options("run", "FILE", entries, &argc, &argv, &status))
+    const char *file = parse_file_command("run", entries, argc, argv, &status);
+    if (!file)
         return status;
-    if (argc != 2)
-        return bad_input("run takes one scenario file (see 'kafkasim run --help')");
-    int refused = refuse_unsupported(metrics, dot, svg, html, step);
-    if (refused >= 0)
-        return refused;
-    bool use_color = isatty(STDOUT_FILENO);
-    if (color && strcmp(color, "always") == 0)
-        use_color = true;
-    else if (color && strcmp(color, "never") == 0)
-        use_color = false;
-    else if (color && strcmp(color, "auto") != 0)
-        return bad_input("--color %s: expected auto, always or never", color);
-    uint64_t seed_value = 0;
-    if (seed && !parse_seed(seed, &seed_value, &status))
-        return status;
-    KsTime until_value = 0;
-    if (until && !parse_time_option("--until", until, &until_value, &status))
-        return status;
-
-    g_autoptr(KsPlan) plan = load_plan(argv[1], &status);
-    if (!plan)
-        return status;
-    if (until && (status = check_within_run("--until", until, until_value, plan)) != EXIT_HELD)
-        return status;
-    KsTime end = until ? until_value : plan->run_until;
-    bool checked_end = !until || until_value == plan->run_until;
-
-    g_autoptr(GError) err = NULL;
-    g_autoptr(KsSim) sim = ks_sim_new(plan, seed != NULL, seed_value, end, &err);
-    if (!sim) {
-        fprintf(stderr, "%s\n", err->message);
-        return EXIT_BAD_INPUT;
-    }
-    KsTrace *tr = NULL;
-    if (trace && !(tr = ks_trace_open(sim, trace, &err)))
-        return bad_input("%s", err->message);
-    g_autoptr(KsTimeline) tl = ks_timeline_new(sim, use_color, print_line, NULL);
-    if (!quiet)
-        ks_sim_add_sink(sim, ks_timeline_sink, tl);
-    if (tr)
-        ks_sim_add_sink(sim, ks_trace_sink, tr);
-
-    ks_sim_run(sim);
-    if (checked_end)
-        ks_sim_finish(sim);
-    ks_timeline_write_summary(tl, checked_end);
-    fflush(stdout);
-
-    if (tr && !ks_trace_close(tr, true, &err))
-        return bad_input("%s", err->message);
-    if (summary) {
-        g_autofree char *json = ks_summary_json(sim);
-        if (!g_file_set_contents(summary, json, -1, &err))
-            return bad_input("cannot write the summary: %s", err->message);
-    }
-    return ks_sim_all_held(sim) ? EXIT_HELD : EXIT_FAILED;
+    KsOutFile outs[N_OUTS] = {
+        [OUT_TRACE] = {.option = "--trace", .path = trace, .kind = KS_OUTFILE_FILE},
+        [OUT_SUMMARY] = {.option = "--summary-json", .path = summary, .kind = KS_OUTFILE_FILE},
+        [OUT_METRICS] = {.option = "--metrics", .path = metrics, .kind = KS_OUTFILE_FILE},
+        [OUT_DOT] = {.option = "--dot", .path = dot, .kind = KS_OUTFILE_FOLDER},
+        [OUT_HTML] = {.option = "--html", .path = html, .kind = KS_OUTFILE_FILE},
+    };
+    RunOptions opt = {
+        .seed = seed, .until = until, .color = color, .quiet = quiet, .svg = svg, .step = step};
+    status = run_to_outputs(file, &opt, outs);
+    for (size_t i = 0; i < N_OUTS; i++)
+        ks_outfile_discard(&outs[i]);
+    return status;
 }
 
 static int cmd_check(int argc, char **argv)
 {
     GOptionEntry entries[] = {{NULL}};
     int status = EXIT_HELD;
-    if (!parse_options("check", "FILE", entries, &argc, &argv, &status))
+    const char *file = parse_file_command("check", entries, argc, argv, &status);
+    if (!file)
         return status;
-    if (argc != 2)
-        return bad_input("check takes one scenario file (see 'kafkasim check --help')");
-    g_autoptr(KsPlan) plan = load_plan(argv[1], &status);
+    g_autoptr(KsPlan) plan = load_plan(file, &status);
     if (!plan)
         return status;
     g_autofree char *end = ks_scenario_format_duration(plan->run_until);
     printf("%s: ok: %u broker%s, %u topic%s, %u producer%s, %u timeline action%s, "
            "%u expectation%s, runs until %s\n",
-           argv[1], plan->brokers->len, plan->brokers->len == 1 ? "" : "s", plan->topics->len,
+           plan->file, plan->brokers->len, plan->brokers->len == 1 ? "" : "s", plan->topics->len,
            plan->topics->len == 1 ? "" : "s", plan->producers->len,
            plan->producers->len == 1 ? "" : "s", plan->actions->len,
            plan->actions->len == 1 ? "" : "s", plan->expects->len,
@@ -245,31 +353,15 @@ static int cmd_describe(int argc, char **argv)
                               {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run", "N"},
                               {NULL}};
     int status = EXIT_HELD;
-    if (!parse_options("describe", "FILE", entries, &argc, &argv, &status))
+    const char *file = parse_file_command("describe", entries, argc, argv, &status);
+    if (!file)
         return status;
-    if (argc != 2)
-        return bad_input("describe takes one scenario file (see 'kafkasim describe --help')");
-    uint64_t seed_value = 0;
-    if (seed && !parse_seed(seed, &seed_value, &status))
+    g_auto(Prepared) p = {0};
+    if (!prepare(file, seed, "--at", at, &p, &status))
         return status;
-    KsTime at_value = 0;
-    if (at && !parse_time_option("--at", at, &at_value, &status))
-        return status;
-    g_autoptr(KsPlan) plan = load_plan(argv[1], &status);
-    if (!plan)
-        return status;
-    if (at && (status = check_within_run("--at", at, at_value, plan)) != EXIT_HELD)
-        return status;
-    g_autoptr(GError) err = NULL;
-    g_autoptr(KsSim) sim =
-        ks_sim_new(plan, seed != NULL, seed_value, at ? at_value : plan->run_until, &err);
-    if (!sim) {
-        fprintf(stderr, "%s\n", err->message);
-        return EXIT_BAD_INPUT;
-    }
-    ks_sim_run(sim);
+    ks_sim_run(p.sim);
     g_autoptr(GString) out = g_string_new(NULL);
-    ks_describe_topics(sim, out);
+    ks_describe_topics(p.sim, out);
     fputs(out->str, stdout);
     return EXIT_HELD;
 }

@@ -15,7 +15,8 @@
  * durations as KsTime microseconds. A config whose name ends in ".ms" takes a
  * plain number of milliseconds, as in Kafka, or a duration with its unit
  * ("10s"); ".seconds" and ".minutes" configs likewise take plain numbers in
- * their own unit.
+ * their own unit. KS_CONFIG_STRING configs (group.instance.id, client.rack)
+ * hold text instead: a name (`client.rack=eu-1a`) or a quoted string.
  */
 #pragma once
 
@@ -76,6 +77,8 @@ typedef enum {
     KS_CFG_FETCH_MIN_BYTES,
     KS_CFG_FETCH_MAX_WAIT_MS,
     KS_CFG_PARTITION_ASSIGNMENT_STRATEGY,
+    KS_CFG_GROUP_INSTANCE_ID,
+    KS_CFG_CLIENT_RACK,
     KS_CFG_COUNT
 } KsConfigKey;
 
@@ -87,6 +90,7 @@ typedef enum {
     KS_CONFIG_SECONDS, /* duration; a plain number is seconds */
     KS_CONFIG_MINUTES, /* duration; a plain number is minutes */
     KS_CONFIG_ENUM,    /* one of the names in `choices` */
+    KS_CONFIG_STRING,  /* text: a name or a quoted string, at most 249 bytes */
 } KsConfigType;
 
 /* Which entities a config may be set on (a bit set). `set` accepts all. */
@@ -108,9 +112,11 @@ typedef struct {
     const char *name; /* Kafka's name, e.g. "min.insync.replicas" */
     KsConfigType type;
     unsigned scopes;               /* KsConfigScope bits */
-    int64_t def;                   /* Kafka's default (durations in KsTime) */
+    int64_t def;                   /* Kafka's default (durations in KsTime); not STRING */
     int64_t min, max;              /* inclusive bounds for INT, BYTES and durations */
     const KsConfigChoice *choices; /* ENUM only; ends with {NULL, 0} */
+    const char *def_text;          /* STRING only: Kafka's default; NULL: null */
+    const char *example;           /* STRING only: a value for messages, e.g. "eu-1a" */
     bool supported;                /* false: the model does not honour it yet */
     const char *doc;               /* one line, for error messages and docs */
 } KsConfigInfo;
@@ -126,20 +132,21 @@ const KsConfigInfo *ks_config_find(const char *name);
 const char *ks_config_suggest(const char *name);
 
 /* Formats @value of @key the way a scenario would write it ("10s", "all",
- * "true", "2"). Returns a new string; free with g_free(). */
+ * "true", "2"). A KS_CONFIG_STRING key has no number values: for it this
+ * returns the row's example value. Returns a new string; free with g_free(). */
 char *ks_config_format_value(KsConfigKey key, int64_t value);
+
+/* Formats @text the way a scenario writes a string config's value: as is
+ * when it is a non-empty run of name characters (letters, digits, '.', '-',
+ * '_'), else quoted with \", \\ and \n escapes. Returns a new string. */
+char *ks_config_format_text(const char *text);
 
 /*
  * A set of config values: which keys are set, and to what. Every entity of
  * the plan (broker, topic, producer, consumer) and the cluster-wide `set`
- * defaults have one.
+ * defaults have one. Opaque; it grows with the keys put into it, so the
+ * table may hold any number of configs.
  */
-struct KsConfigSet {
-    uint64_t is_set; /* bit k set: values[k] holds a value */
-    int64_t values[KS_CFG_COUNT];
-};
-
-G_STATIC_ASSERT(KS_CFG_COUNT <= 64);
 
 /* Returns a new empty set; free with ks_config_set_free(). */
 KsConfigSet *ks_config_set_new(void);
@@ -150,12 +157,40 @@ void ks_config_set_free(KsConfigSet *set);
 /* Whether @set has a value for @key (NULL @set has none). */
 bool ks_config_set_has(const KsConfigSet *set, KsConfigKey key);
 
-/* Stores @value for @key in @set. */
+/* Whether @set has no value at all (NULL @set is empty). */
+bool ks_config_set_is_empty(const KsConfigSet *set);
+
+/* Stores @value for @key in @set. @key must not be a KS_CONFIG_STRING key. */
 void ks_config_set_put(KsConfigSet *set, KsConfigKey key, int64_t value);
 
+/* Stores a copy of @text for the KS_CONFIG_STRING key @key in @set. */
+void ks_config_set_put_string(KsConfigSet *set, KsConfigKey key, const char *text);
+
+/* Copies @src's value of @key, whatever its type, into @dst; nothing if
+ * @src has none. */
+void ks_config_set_put_from(KsConfigSet *dst, const KsConfigSet *src, KsConfigKey key);
+
+/* @set's own value of the number config @key, or 0 if it has none. */
+int64_t ks_config_set_get(const KsConfigSet *set, KsConfigKey key);
+
+/* @set's own text of the string config @key, or NULL if it has none.
+ * Borrowed: valid until @set changes or is freed. */
+const char *ks_config_set_get_string(const KsConfigSet *set, KsConfigKey key);
+
+/* @set's value of @key as a scenario writes it (see ks_config_format_value()
+ * and ks_config_format_text()), or NULL if it has none. Returns a new
+ * string; free with g_free(). */
+char *ks_config_set_format(const KsConfigSet *set, KsConfigKey key);
+
 /* The value of @key for an entity: @entity's own setting if it has one, else
- * the cluster-wide @defaults, else Kafka's default. Either set may be NULL. */
+ * the cluster-wide @defaults, else Kafka's default. Either set may be NULL.
+ * For a number config; see ks_config_resolve_string() for text. */
 int64_t ks_config_resolve(KsConfigKey key, const KsConfigSet *entity, const KsConfigSet *defaults);
+
+/* The same chain for the KS_CONFIG_STRING key @key; NULL where Kafka's
+ * default is null (group.instance.id). Borrowed from the sets or static. */
+const char *ks_config_resolve_string(KsConfigKey key, const KsConfigSet *entity,
+                                     const KsConfigSet *defaults);
 
 /* Why Kafka's producer refuses its configs when it is built (a
  * ConfigException from the KafkaProducer constructor), in the order Kafka

@@ -54,6 +54,21 @@ void ks_engine_schedule(KsEngine *engine, KsTime delay, KsEventFn fn, void *ctx,
  * ks_engine_stop(). Returns how many events ran. */
 uint64_t ks_engine_run_until(KsEngine *engine, KsTime until);
 
+/* Runs the earliest event due at or before @until, and only that one: stale
+ * timer entries met on the way are skipped (they are not events), and events
+ * that it schedules wait for the next call. Returns true if an event ran,
+ * false if none is due by @until; either way the clock is at the time of the
+ * last queue entry taken (never after @until), not moved to @until. Calling
+ * it until it returns false, then ks_engine_run_until(@until), runs the same
+ * events in the same order as one ks_engine_run_until(@until). */
+bool ks_engine_step(KsEngine *engine, KsTime until);
+
+/* Time of the next event that will really run: like ks_engine_next_time(),
+ * but stale timer entries are looked through (a cancelled timer's entry is
+ * ignored, a timer re-armed later counts at its deadline). KS_TIME_NEVER if
+ * none. O(1) when the earliest entry is live, else one pass over the queue. */
+KsTime ks_engine_next_event_time(const KsEngine *engine);
+
 /* Asks ks_engine_run_until() to return after the event running now. */
 void ks_engine_stop(KsEngine *engine);
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <glib.h>
 
@@ -45,6 +46,11 @@ typedef struct KsTrace KsTrace;
  * be created. */
 KsTrace *ks_trace_open(KsSim *sim, const char *path, GError **error);
 
+/* Returns a trace of @sim written to @f as events come, for a caller that
+ * owns the file (and decides where it ends up); ks_trace_close() then only
+ * flushes @f and reports whether every write succeeded. */
+KsTrace *ks_trace_new_stream(KsSim *sim, FILE *f);
+
 /* Event sink: one JSON object per line, with "t_us" and "type" first. */
 void ks_trace_sink(const KsEvent *event, void *trace);
 
@@ -54,7 +60,7 @@ bool ks_trace_close(KsTrace *trace, bool keep, GError **error);
 
 /* The summary JSON of the run (DESIGN's contract), pretty-printed. Returns a
  * new string; free with g_free(). */
-char *ks_summary_json(KsSim *sim);
+char *ks_summary_json(const KsSim *sim);
 
 /* Appends kafka-topics.sh --describe output for every topic (Kafka 2.4 to
  * 3.7 layout: tab-separated, topics by name, partitions by number). */

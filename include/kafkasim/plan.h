@@ -265,6 +265,11 @@ struct KsPlan {
     bool has_run;
     KsTime run_until; /* end of the run */
     KsLoc run_loc;
+    /* The parser's indexes and timeline state, kept with a plan the parser
+     * built so that ks_scenario_parse_line() can parse more lines against
+     * it. Owned; freed by ks_plan_free() with parser_free. NULL otherwise. */
+    void *parser;
+    GDestroyNotify parser_free;
 };
 
 /* Returns a new, empty plan for @file (copied). Free with ks_plan_free(). */
@@ -293,3 +298,5 @@ void ks_plan_expect_free(gpointer p);
 void ks_plan_action_free(gpointer p);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlan, ks_plan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanAction, ks_plan_action_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanExpect, ks_plan_expect_free)

@@ -6,7 +6,15 @@
  * declaration, action and condition of the design, and asks these functions
  * whether the model can run it. What the model cannot run is refused by the
  * parser with a "not supported yet" error, so a scenario never silently does
- * less than it says. Each module flips its own entries as it grows.
+ * less than it says.
+ *
+ * The answers come from the model's own tables, so nothing is listed twice:
+ * an action is supported when sim.c's dispatch table has a handler for it, a
+ * declaration when sim.c has a builder for it, a condition or a statistic
+ * when check.c has an evaluator or a counter for it. A module supports a new
+ * feature by filling its table entry. The functions live in the model
+ * library (sim/support.c), so a program that parses scenarios links
+ * kafkasim_dep.
  */
 #pragma once
 
@@ -28,6 +36,9 @@ typedef enum {
     KS_DECL_CONSUMER,
 } KsDeclKind;
 
+/* Whether the model can run a declaration, a timeline action, an `expect`
+ * condition, a partitioner, a statistic of `expect STAT OP N`. Kinds out of
+ * range are not supported. */
 bool ks_support_decl(KsDeclKind kind);
 bool ks_support_action(KsActionKind kind);
 bool ks_support_expect(KsExpectKind kind);
