@@ -27,7 +27,9 @@
  * few rules that need membership. Nothing is sorted. The committed-prefix rule
  * walks each in-sync follower's runs beside the leader's, so a log of many
  * runs (producers interleaving on one partition) costs its runs again per
- * follower.
+ * follower. The ledger's rule recounts lost records from scratch: one more
+ * pass over each partition's log of record, and a sort only where a
+ * producer's runs are out of sequence order.
  */
 #include "kafkasim/sim.h"
 

@@ -159,7 +159,8 @@ typedef enum {
 /* Checks the model's invariants (sim/invariants.c lists them: ISR and
  * leader, logs and leader-epoch caches, the committed prefix, fetch
  * sessions, the controller's view, producers' accumulators, requests and
- * purgatories, the record counts). They hold between engine events, so call
+ * purgatories, the record counts, the ledger's lost records against a
+ * count from scratch). They hold between engine events, so call
  * it from outside the engine, or after the event that is running returns.
  * Returns true, or false with @error (KS_SIM_ERROR_INVARIANT) saying in
  * words, with the time, the first one broken. Costs one pass over the
