@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-broker.c - the replica manager's rules (sim/broker.c): when a
+ * follower leaves and rejoins the ISR, what the high watermark is, which
+ * acks=all writes the leader refuses, how a returning replica truncates,
+ * and how long a follower's fetch waits at the leader.
+ *
+ * Each test runs a small inline scenario (three brokers, one partition
+ * t-0 with replicas [1,2,3] unless it says otherwise, so broker 1 leads)
+ * and reads the partition's replicas at chosen instants:
+ *  - a follower that stops fetching leaves the ISR once it has not been
+ *    caught up for replica.lag.time.max.ms, not before; one that stops
+ *    while nothing is written stays (it is not behind);
+ *  - the HW is the smallest log end of the ISR and never moves back;
+ *  - a returning follower rejoins only once its fetch reaches the HW;
+ *  - acks=all below min.insync.replicas is refused before the append;
+ *  - a returning old leader truncates exactly the suffix the new leader
+ *    never had (leader epochs, KIP-101/279), not down to its HW;
+ *  - an idle follower's fetch is parked up to replica.fetch.wait.max.ms,
+ *    and answered as soon as a record arrives.
+ * Follower failures use a long zookeeper.session.timeout.ms where the
+ * leader's rule must act before the controller's. The Kafka sources cited
+ * are those of 3.9.
+ */
+#include "ks-sim-test.h"
+
+#include "sim/model.h"
+
+#include <string.h>
+
+#define S  KS_TIME_S
+#define MS KS_TIME_MS
+
+/* The leader's record of broker @id's replica of t-0 as a follower: the
+ * position of its latest fetch (Replica.stateSnapshot.logEndOffset) is
+ * what the ISR rules judge, and no query shows it, so this is the one read
+ * of the model's own state (sim/model.h) here. */
+static const KsReplica *follower_at_leader(const KsSimTest *t, KsBrokerId id)
+{
+    KsTopic *topic = ks_sim_find_topic(t->sim, "t");
+    return ks_partition_replica(&topic->partitions[0], id);
+}
+
+#define ONE_PARTITION "topic t partitions=1 replication-factor=3 replica-placement-start=0\n"
+
+/* Partition.isFollowerOutOfSync: a follower is out of sync when its LEO is
+ * not the leader's and it was last caught up more than
+ * replica.lag.time.max.ms ago; Partition.maybeShrinkIsr runs every
+ * replica.lag.time.max.ms / 2 (ReplicaManager.startup's isr-expiration
+ * task). Broker 3 crashes at 2 s while records flow: it leaves the ISR
+ * between 12 s and 17 s, by the leader ("lagging"), long before its
+ * session would expire. */
+static void lagging_follower_leaves_isr_after_lag_time(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "cluster nodes=3\n"
+        "set zookeeper.session.timeout.ms=60s replica.lag.time.max.ms=10s\n" ONE_PARTITION
+        "producer p topic=t rate=100/s acks=1\n"
+        "at 2s crash broker 3\n"
+        "run until 20s\n");
+    ks_sim_test_run_until(t, 12 * S - 1);
+    g_autofree char *before = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(before, "1,2,3");
+
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 0, "\"type\":\"isr_shrunk\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.isr_shrunk.broker, 3);
+    ks_assert_i64_eq(e->ev.isr_shrunk.reason, KS_REASON_LAGGING);
+    assert_true(e->ev.t >= 12 * S && e->ev.t <= 17 * S);
+    g_autofree char *after = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(after, "1,2");
+}
+
+/* The same rule's other half: with no new records the stopped follower's
+ * LEO is the leader's, so it is not out of sync however long it is silent
+ * (Partition.isFollowerOutOfSync: logEndOffset != leaderEndOffset && ...). */
+static void silent_follower_without_writes_stays_in_isr(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "cluster nodes=3\n"
+        "set zookeeper.session.timeout.ms=60s replica.lag.time.max.ms=10s\n" ONE_PARTITION
+        "at 1s produce topic=t count=10\n"
+        "at 2s crash broker 3\n"
+        "run until 40s\n");
+    ks_sim_test_run(t);
+    assert_null(ks_sim_test_find(t, 0, "\"type\":\"isr_shrunk\""));
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "1,2,3");
+    ks_assert_i64_eq(ks_sim_test_replica(t, "t", 0, 3).log_end_offset, 10);
+}
+
+/* Partition.maybeIncrementLeaderHW: the HW is the smallest LEO among the
+ * ISR, and only moves forward (LogOffsetMetadata.onOlderSegment / the
+ * "newHighWatermark > oldHighWatermark" check). With dead broker 3 still
+ * in the ISR the HW stays at its log end while the leader's grows; when 3
+ * leaves, the HW jumps to the leader's log end. Sampled every 50 ms. */
+static void hw_is_min_isr_leo_and_never_goes_back(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "cluster nodes=3\n"
+        "set zookeeper.session.timeout.ms=60s replica.lag.time.max.ms=10s\n" ONE_PARTITION
+        "producer p topic=t rate=1000/s acks=1\n"
+        "at 2s crash broker 3\n"
+        "run until 20s\n");
+    int64_t last = 0;
+    bool held_back = false, jumped = false;
+    for (KsTime at = 0; at <= 20 * S; at += 50 * MS) {
+        ks_sim_test_run_until(t, at);
+        KsReplicaInfo leader = ks_sim_test_replica(t, "t", 0, 1);
+        KsReplicaInfo dead = ks_sim_test_replica(t, "t", 0, 3);
+        assert_true(leader.high_watermark >= last);
+        last = leader.high_watermark;
+        if (dead.in_isr && at > 3 * S) {
+            ks_assert_i64_eq(leader.high_watermark, dead.log_end_offset);
+            held_back |= leader.log_end_offset > leader.high_watermark + 1000;
+        }
+        if (!dead.in_isr)
+            jumped |= leader.high_watermark > dead.log_end_offset + 5000;
+    }
+    assert_true(held_back);
+    assert_true(jumped);
+}
+
+/* Partition.maybeExpandIsr / isFollowerInSync: a follower out of the ISR
+ * joins again only when its fetch offset reaches the leader's HW (and the
+ * start of the leader's epoch). Broker 3 returns far behind; at every
+ * instant until it rejoins, its position at the leader is below the HW,
+ * and from then on its position is at least the HW (a follower put back
+ * early would sit below a HW that cannot move back). */
+static void follower_rejoins_only_at_hw(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("cluster nodes=3\n" ONE_PARTITION "producer p topic=t rate=5000/s acks=1\n"
+                        "at 2s crash broker 3\n"
+                        "at 25s restart broker 3\n"
+                        "run until 30s\n");
+    ks_sim_test_run_until(t, 25 * S);
+    const KsReplica *r3 = follower_at_leader(t, 3);
+    assert_false(r3->in_isr);
+    int out_behind = 0;
+    while (!r3->in_isr && ks_sim_now(t->sim) < 30 * S) {
+        if (r3->fetch_leo >= 0 && r3->last_fetch >= 25 * S) {
+            assert_true(r3->fetch_leo < ks_sim_test_partition(t, "t", 0).high_watermark);
+            out_behind++;
+        }
+        assert_true(ks_sim_test_next_instant(t));
+    }
+    assert_true(r3->in_isr);
+    assert_true(out_behind > 0);
+    assert_true(r3->fetch_leo >= ks_sim_test_partition(t, "t", 0).high_watermark);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 25 * S, "\"type\":\"isr_expanded\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.isr_expanded.reason, KS_REASON_CAUGHT_UP);
+    assert_true(e->ev.t > 25 * S);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 1);
+}
+
+/* Partition.appendRecordsToLeader: acks=all while the ISR is smaller than
+ * min.insync.replicas throws NotEnoughReplicasException before anything is
+ * appended. With brokers 2 and 3 gone (ISR {1} from 20 s) the acks=all
+ * producer's records stop reaching the log: the leader's log end does not
+ * move, and the producer reports NOT_ENOUGH_REPLICAS. */
+static void acks_all_below_min_insync_is_refused(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic t partitions=1 replication-factor=3 "
+                                             "replica-placement-start=0 min.insync.replicas=2\n"
+                                             "producer p topic=t rate=100/s acks=all\n"
+                                             "at 2s crash broker 2\n"
+                                             "at 2s crash broker 3\n"
+                                             "run until 30s\n");
+    ks_sim_test_run_until(t, 21 * S);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "1");
+    int64_t end = ks_sim_test_partition(t, "t", 0).log_end_offset;
+    KsSimStats before, after;
+    ks_sim_get_stats(t->sim, &before);
+    ks_sim_test_run(t);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).log_end_offset, end);
+    assert_non_null(ks_sim_test_find(t, 20 * S, "\"error\":\"NOT_ENOUGH_REPLICAS\""));
+    /* Records kept arriving, and none was acknowledged. */
+    ks_sim_get_stats(t->sim, &after);
+    assert_true(after.records_produced >= before.records_produced + 800);
+    ks_assert_i64_eq(after.records_acked, before.records_acked);
+}
+
+/* KIP-101/KIP-279 (AbstractFetcherThread.truncateToEpochEndOffsets,
+ * LeaderEpochFileCache.endOffsetFor): a returning replica asks the leader
+ * where its own latest epoch ends and truncates there, exactly the suffix
+ * the new leader never had. Old leader 2 (acks=1, records flowing) dies;
+ * broker 1 leads from epoch 1 on; when 2 returns it cuts its log from its
+ * log end to the offset epoch 1 starts at. */
+static void returning_leader_truncates_divergent_suffix(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("cluster nodes=3 zones=a,b,c\n"
+                        "topic t partitions=1 replication-factor=2 replica-placement-start=1\n"
+                        "producer p topic=t acks=1 node=n2 rate=20000/s\n"
+                        "at 5s crash broker 2\n"
+                        "at 30s restart broker 2\n"
+                        "run until 31s\n");
+    ks_sim_test_run_until(t, 29 * S);
+    KsPartitionInfo p = ks_sim_test_partition(t, "t", 0);
+    ks_assert_i64_eq(p.leader, 1);
+    ks_assert_i64_eq(p.leader_epoch, 1);
+    KsReplicaInfo old = ks_sim_test_replica(t, "t", 0, 2);
+    int64_t old_end = old.log_end_offset, old_hw = old.high_watermark;
+    int64_t epoch1_start = ks_sim_test_epoch_start(t, "t", 0, 1, 1);
+    ks_assert_i64_eq(ks_sim_test_epoch_start(t, "t", 0, 1, 2), -1);
+    assert_true(epoch1_start < old_end);
+
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 30 * S, "\"type\":\"truncated\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.truncated.broker, 2);
+    ks_assert_i64_eq(e->ev.truncated.from_offset, old_end);
+    ks_assert_i64_eq(e->ev.truncated.to_offset, epoch1_start);
+    /* Not the pre-KIP-101 rule (truncate to the HW). */
+    assert_true(epoch1_start > old_hw);
+    ks_assert_i64_eq(ks_sim_test_count(t, 30 * S, 31 * S, "\"type\":\"truncated\""), 1);
+}
+
+/* ReplicaManager.fetchMessages / DelayedFetch: a follower fetch with no
+ * new data waits at the leader up to replica.fetch.wait.max.ms (500 ms by
+ * default), so an idle cluster costs one request per follower session per
+ * wait; it is answered as soon as a record is appended
+ * (tryCompleteDelayedRequests), so acks=all needs no wait. */
+static int64_t idle_fetches(const char *wait)
+{
+    g_autofree char *text =
+        g_strdup_printf("cluster nodes=3\n"
+                        "set replica.fetch.wait.max.ms=%s\n" ONE_PARTITION "run until 12s\n",
+                        wait);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+    KsSimStats a, b;
+    ks_sim_test_run_until(t, 2 * S);
+    ks_sim_get_stats(t->sim, &a);
+    ks_sim_test_run(t);
+    ks_sim_get_stats(t->sim, &b);
+    return b.fetch_requests - a.fetch_requests;
+}
+
+static void idle_fetch_long_polls_up_to_wait_max(void **state)
+{
+    (void)state;
+    /* Two followers, 10 s: 20 requests per 500 ms follower, 100 per 100 ms. */
+    int64_t slow = idle_fetches("500ms"), fast = idle_fetches("100ms");
+    assert_true(slow >= 38 && slow <= 42);
+    assert_true(fast >= 190 && fast <= 202);
+
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("cluster nodes=3\n" ONE_PARTITION "producer p topic=t acks=all\n"
+                        "at 5100ms produce producer=p count=1\n"
+                        "run until 6s\n");
+    ks_sim_test_run_until(t, 5100 * MS + 20 * MS);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).high_watermark, 1);
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.records_acked, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lagging_follower_leaves_isr_after_lag_time),
+        cmocka_unit_test(silent_follower_without_writes_stays_in_isr),
+        cmocka_unit_test(hw_is_min_isr_leo_and_never_goes_back),
+        cmocka_unit_test(follower_rejoins_only_at_hw),
+        cmocka_unit_test(acks_all_below_min_insync_is_refused),
+        cmocka_unit_test(returning_leader_truncates_divergent_suffix),
+        cmocka_unit_test(idle_fetch_long_polls_up_to_wait_max),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

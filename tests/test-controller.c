@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-controller.c - the ZooKeeper-era controller's decisions
+ * (sim/controller.c): who leads a partition after a failure, when nobody
+ * may, what the leader epoch does, failover, preferred election and
+ * controlled shutdown.
+ *
+ * Each test runs a small inline scenario on three or four brokers and
+ * checks the leader_elected events and the partition's state, with values
+ * that differ when the rule is broken:
+ *  - the offline election takes the first live ISR member in ASSIGNMENT
+ *    order, not in ISR order, and the leader epoch goes up by exactly one;
+ *  - with no live ISR member the partition stays offline unless unclean
+ *    election is enabled, which takes the first live replica;
+ *  - a new controller elects the partitions the dead one led;
+ *  - a preferred election moves leadership back only when the preferred
+ *    replica is in the ISR;
+ *  - a controlled shutdown moves leadership away before the broker stops,
+ *    so nothing is unavailable, where a crash costs the session timeout.
+ * The Kafka sources cited are those of 3.9 (ZooKeeper mode).
+ */
+#include "ks-sim-test.h"
+
+#include <string.h>
+
+#define S KS_TIME_S
+
+/* Election.leaderForOffline: assignment.find(id => liveReplicas(id) &&
+ * isr.contains(id)), the assignment order, never the ISR's. Broker 2
+ * leaves and rejoins the ISR of t-0 (replicas [1,2,3]), so the ISR reads
+ * 1,3,2; when leader 1 fails, 2 leads (3 would in ISR order), with the
+ * epoch one more than before (ZkPartitionStateMachine.
+ * doElectLeaderForPartitions: leaderEpoch + 1). */
+static void offline_election_takes_assignment_order(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=4\n"
+                                             "topic t partitions=1 replication-factor=3 "
+                                             "replica-placement-start=1\n"
+                                             "at 1s crash broker 4\n"
+                                             "at 22s restart broker 4\n"
+                                             "at 30s crash broker 2\n"
+                                             "run until 50s\n");
+    ks_sim_test_run_until(t, 29 * S);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "2,1,4");
+    ks_assert_i64_eq(ks_sim_test_assigned(t, "t", 0, 1), 4);
+    ks_assert_i64_eq(ks_sim_test_assigned(t, "t", 0, 2), 1);
+    int32_t epoch = ks_sim_test_partition(t, "t", 0).leader_epoch;
+
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 30 * S, "\"reason\":\"offline\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 48 * S); /* broker 2's session expired */
+    ks_assert_i64_eq(e->ev.leader_elected.leader, 4);
+    ks_assert_i64_eq(e->ev.leader_elected.previous_leader, 2);
+    ks_assert_i64_eq(e->ev.leader_elected.leader_epoch, epoch + 1);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 4);
+    g_autofree char *after = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(after, "1,4");
+}
+
+/* Election.leaderForOffline with uncleanLeaderElectionEnabled: no live ISR
+ * member leaves the partition offline (NoLeader, "Leader: none"), unless
+ * unclean.leader.election.enable, when the first live replica in
+ * assignment order leads with an ISR of itself. Two topics on brokers
+ * [3,2]: 3 is left alone in the ISR, dies, and 2 comes back. */
+static void no_live_isr_member_offline_unless_unclean(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=4\n"
+                                             "topic strict partitions=1 replication-factor=2 "
+                                             "replica-placement-start=2 "
+                                             "unclean.leader.election.enable=false\n"
+                                             "topic loose partitions=1 replication-factor=2 "
+                                             "replica-placement-start=2 "
+                                             "unclean.leader.election.enable=true\n"
+                                             "at 1s crash broker 2\n"
+                                             "at 25s crash broker 3\n"
+                                             "at 50s restart broker 2\n"
+                                             "run until 60s\n");
+    ks_sim_test_run_until(t, 49 * S);
+    ks_assert_i64_eq(ks_sim_test_assigned(t, "strict", 0, 0), 3);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "strict", 0).leader, KS_NO_BROKER);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "loose", 0).leader, KS_NO_BROKER);
+
+    ks_sim_test_run(t);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "strict", 0).leader, KS_NO_BROKER);
+    g_autofree char *strict_isr = ks_sim_test_isr(t, "strict", 0);
+    ks_assert_str_eq(strict_isr, "3");
+    const KsSimTestEvent *e =
+        ks_sim_test_find(t, 50 * S, "\"topic\":\"loose\",\"partition\":0,\"leader\":2");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 50 * S);
+    ks_assert_i64_eq(e->ev.leader_elected.reason, KS_REASON_UNCLEAN);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "loose", 0).leader, 2);
+    g_autofree char *loose_isr = ks_sim_test_isr(t, "loose", 0);
+    ks_assert_str_eq(loose_isr, "2");
+    assert_null(ks_sim_test_find(t, 0, "\"topic\":\"strict\",\"partition\":0,\"leader\":2"));
+}
+
+/* KafkaController.onBrokerStartup -> triggerOnlinePartitionStateChange:
+ * a partition without a leader is elected again when a broker registers,
+ * so the last ISR member leads as soon as it is back (reason offline),
+ * one epoch on. */
+static void last_isr_member_leads_on_return(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic t partitions=1 replication-factor=2 "
+                                             "replica-placement-start=0\n"
+                                             "at 1s crash broker 2\n"
+                                             "at 25s crash broker 1\n"
+                                             "at 50s restart broker 1\n"
+                                             "run until 51s\n");
+    ks_sim_test_run_until(t, 49 * S);
+    KsPartitionInfo before = ks_sim_test_partition(t, "t", 0);
+    ks_assert_i64_eq(before.leader, KS_NO_BROKER);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "1");
+
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 50 * S, "\"type\":\"leader_elected\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 50 * S);
+    ks_assert_i64_eq(e->ev.leader_elected.leader, 1);
+    ks_assert_i64_eq(e->ev.leader_elected.reason, KS_REASON_OFFLINE);
+    ks_assert_i64_eq(e->ev.leader_elected.leader_epoch, before.leader_epoch + 1);
+}
+
+/* KafkaController.onControllerFailover: the new controller first starts
+ * its replica state machine (dead replicas leave the ISRs: t-0 is left
+ * without a leader, epoch 1), then its partition state machine elects every
+ * partition without a live leader (epoch 2), all at the failover instant.
+ * Broker 1 is both the controller and the leader of t-0; nobody elects
+ * before its session expires, and the partition was unavailable exactly
+ * that long. */
+static void failover_elects_the_dead_controllers_partitions(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic t partitions=3 replication-factor=3 "
+                                             "replica-placement-start=0\n"
+                                             "at 5s crash broker 1\n"
+                                             "run until 30s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *c = ks_sim_test_find(t, 1, "\"type\":\"controller_elected\"");
+    assert_non_null(c);
+    ks_assert_i64_eq(c->ev.t, 23 * S);
+    ks_assert_i64_eq(ks_sim_test_count(t, 1, 23 * S - 1, "\"type\":\"leader_elected\""), 0);
+    const char *t0 = "\"type\":\"leader_elected\",\"topic\":\"t\",\"partition\":0";
+    ks_assert_i64_eq(ks_sim_test_count(t, 23 * S, 30 * S, t0), 2);
+    const KsSimTestEvent *none = ks_sim_test_find(t, 1, t0);
+    ks_assert_i64_eq(none->ev.t, 23 * S);
+    ks_assert_i64_eq(none->ev.leader_elected.leader, KS_NO_BROKER);
+    ks_assert_i64_eq(none->ev.leader_elected.leader_epoch, 1);
+    g_autofree char *offline = g_strconcat(t0, ",\"leader\":2", NULL);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 1, offline);
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 23 * S);
+    ks_assert_i64_eq(e->ev.leader_elected.leader_epoch, 2);
+    ks_assert_i64_eq(e->ev.leader_elected.reason, KS_REASON_OFFLINE);
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.unavailable_us, 18 * S);
+}
+
+/* PreferredReplicaLeaderElection (Election.leaderForPreferredReplica):
+ * the preferred replica leads only if it is live and in the ISR. Asked
+ * the instant broker 1 restarts (not yet caught up), nothing moves; asked
+ * again once it rejoined, it leads again. */
+static void preferred_election_needs_preferred_in_isr(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic t partitions=1 replication-factor=3 "
+                                             "replica-placement-start=0\n"
+                                             "set auto.leader.rebalance.enable=false\n"
+                                             "producer p topic=t rate=100/s\n"
+                                             "at 2s crash broker 1\n"
+                                             "at 30s restart broker 1\n"
+                                             "at 30s elect-preferred t-0\n"
+                                             "at 35s elect-preferred t-0\n"
+                                             "run until 36s\n");
+    ks_sim_test_run_until(t, 34 * S);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 2);
+    const KsSimTestEvent *first = ks_sim_test_find(t, 30 * S, "\"type\":\"preferred_election\"");
+    assert_non_null(first);
+    ks_assert_i64_eq(first->ev.preferred_election.asked, 1);
+    ks_assert_i64_eq(first->ev.preferred_election.moved, 0);
+    assert_true(ks_sim_test_replica(t, "t", 0, 1).in_isr);
+    int32_t epoch = ks_sim_test_partition(t, "t", 0).leader_epoch;
+
+    ks_sim_test_run(t);
+    const KsSimTestEvent *second = ks_sim_test_find(t, 35 * S, "\"type\":\"preferred_election\"");
+    assert_non_null(second);
+    ks_assert_i64_eq(second->ev.preferred_election.moved, 1);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 35 * S, "\"reason\":\"preferred\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.leader_elected.leader, 1);
+    ks_assert_i64_eq(e->ev.leader_elected.leader_epoch, epoch + 1);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 1);
+}
+
+/* KafkaController.doControlledShutdown: the partitions the stopping broker
+ * leads get a new leader (ControlledShutdownLeaderElectionStrategy: the
+ * first live ISR member in assignment order other than it) before the
+ * broker stops, so no partition is ever without a leader. */
+static void controlled_shutdown_moves_leadership_first(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic t partitions=3 replication-factor=3 "
+                                             "replica-placement-start=0\n"
+                                             "producer p topic=t rate=300/s acks=all\n"
+                                             "at 5s stop broker 1\n"
+                                             "run until 10s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *moved = ks_sim_test_find(t, 5 * S, "\"reason\":\"controlled_shutdown\"");
+    const KsSimTestEvent *stopped = ks_sim_test_find(t, 5 * S, "\"type\":\"broker_stopped\"");
+    assert_non_null(moved);
+    assert_non_null(stopped);
+    assert_true(moved->ev.t <= stopped->ev.t);
+    ks_assert_i64_eq(moved->ev.leader_elected.previous_leader, 1);
+    ks_assert_i64_eq(moved->ev.leader_elected.leader, 2);
+    /* t-0 was the one partition broker 1 led. */
+    assert_non_null(strstr(moved->json, "\"topic\":\"t\",\"partition\":0"));
+    for (int32_t i = 0; i < 3; i++)
+        assert_true(ks_sim_test_partition(t, "t", i).leader != 1);
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.unavailable_us, 0);
+    ks_assert_i64_eq(stats.records_refused, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(offline_election_takes_assignment_order),
+        cmocka_unit_test(no_live_isr_member_offline_unless_unclean),
+        cmocka_unit_test(last_isr_member_leads_on_return),
+        cmocka_unit_test(failover_elects_the_dead_controllers_partitions),
+        cmocka_unit_test(preferred_election_needs_preferred_in_isr),
+        cmocka_unit_test(controlled_shutdown_moves_leadership_first),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
