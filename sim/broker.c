@@ -66,6 +66,7 @@
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
+#include "ledger.h"
 #include "model.h"
 
 /* ---- partitions and replicas ---- */
@@ -261,6 +262,7 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         if (seq == SEQ_APPEND) {
             ks_log_append(&lr->log, rb->count, part->leader_epoch, p->index, rb->producer_epoch,
                           rb->first_seq);
+            ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
             ks_fetcher_mark_followers_dirty(part);
         }
         int64_t required = seq == SEQ_APPEND ? lr->log.end : dup_end;

@@ -43,6 +43,7 @@
  * partitions that changed, not to the session's size.
  */
 #include "broker-private.h"
+#include "ledger.h"
 #include "model.h"
 
 /* ---- incremental sessions: what changed ---- */
@@ -351,6 +352,7 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
             ks_epochs_truncate_from_end(r->epochs, MIN(a->truncate_to, old_end));
             if (a->truncate_to < old_end) {
                 ks_log_truncate(&r->log, a->truncate_to);
+                ks_ledger_truncated(sim->ledger, r);
                 r->hw = MIN(r->hw, r->log.end);
                 KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
                 ev.truncated.topic = part->topic->name;

@@ -131,6 +131,8 @@ struct KsPartition {
                                  required HW (purgatory.c) */
     KsTime unavailable_since; /* -1: available */
     KsTime unavailable_us;
+    /* Written by ledger.c. */
+    struct KsLedgerPartition *ledger; /* ledger.c's accounts of it, NULL until used */
 };
 
 struct KsTopic {
@@ -210,8 +212,9 @@ struct KsSim {
     KsProducer **consoles;   /* by topic index: the producer of `produce` actions
                                 that name none, created on first use */
     KsConfigSet *defaults;
-    KsNet net;            /* messages in flight (net.c) */
-    KsRegistry *registry; /* ZooKeeper: sessions, /controller (registry.c) */
+    KsNet net;               /* messages in flight (net.c) */
+    struct KsLedger *ledger; /* what became of every record (ledger.c) */
+    KsRegistry *registry;    /* ZooKeeper: sessions, /controller (registry.c) */
     /* Views: written by sim.c; stats counted by the modules that see
      * what they count. */
     GArray *sinks; /* of KsSink */

@@ -30,13 +30,7 @@ typedef struct {
     int32_t producer_epoch; /* bumped when a gap in sequences can never be filled */
     int64_t epoch_base_seq; /* the sequence the current producer epoch starts at */
     int64_t acked_upto;     /* one past the highest acknowledged sequence */
-    GArray *acked;          /* of KsSeqRange: acknowledged sequences (ledger) */
 } KsProducerPartition;
-
-typedef struct {
-    int64_t first;
-    int64_t count;
-} KsSeqRange;
 
 struct KsProducerBatch {
     int32_t partition;
@@ -122,8 +116,3 @@ void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const cha
 /* The broker is done with @req: its answer leaves for the producer (acks=0:
  * it is dropped). */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
-/* ledger.c: what happened to every acknowledged record. */
-int64_t ks_ledger_records_lost(const KsSim *sim);
-/* Records of @acked (KsSeqRange, sorted by first, disjoint) that are in none
- * of @present's ranges (sorted by first, possibly overlapping). */
-int64_t ks_ledger_missing(const GArray *acked, const GArray *present);
