@@ -45,6 +45,7 @@
 #include "ledger.h"
 #include "model.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "kafkasim/partitioner.h"
@@ -52,6 +53,7 @@
 static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg);
 static void process(KsSim *sim, KsProducer *p);
 static void conn_free(gpointer data);
+static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
 
 const char *ks_kafka_error_name(KsKafkaError err)
 {
@@ -76,6 +78,25 @@ const char *ks_kafka_error_name(KsKafkaError err)
     return "UNKNOWN";
 }
 
+/* Whether @key was given, in the producer's own configs or as a default. */
+static bool given(KsConfigKey key, const KsConfigSet *own, const KsConfigSet *defaults)
+{
+    return ks_config_set_has(own, key) || ks_config_set_has(defaults, key);
+}
+
+KsTime ks_producer_backoff(KsRng *rng, KsTime initial, KsTime max, int64_t attempts)
+{
+    int64_t max_ms = max / KS_TIME_MS;
+    int64_t initial_ms = MIN(initial / KS_TIME_MS, max_ms);
+    if (max_ms <= initial_ms)
+        return initial_ms * KS_TIME_MS;
+    double exp_max = log2((double)max_ms / (double)MAX(initial_ms, 1));
+    double term = (double)initial_ms * exp2(MIN((double)attempts, exp_max));
+    /* ThreadLocalRandom.nextDouble(1 - 0.2, 1 + 0.2), from 53 random bits. */
+    double factor = 0.8 + 0.4 * (double)(ks_rng_next(rng) >> 11) * 0x1.0p-53;
+    return MIN((int64_t)(factor * term), max_ms) * KS_TIME_MS;
+}
+
 KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *topic, int index)
 {
     KsProducer *p = g_new0(KsProducer, 1);
@@ -95,7 +116,22 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->batch_records = MAX(1, ks_config_resolve(KS_CFG_BATCH_SIZE, cfg, def) / p->record_size);
     p->max_in_flight = ks_config_resolve(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, cfg, def);
     p->retries = ks_config_resolve(KS_CFG_RETRIES, cfg, def);
-    p->retry_backoff = ks_config_resolve(KS_CFG_RETRY_BACKOFF_MS, cfg, def);
+    /* ExponentialBackoff's constructor lowers retry.backoff.ms to
+     * retry.backoff.max.ms (then the backoff is static). */
+    p->retry_backoff_max = ks_config_resolve(KS_CFG_RETRY_BACKOFF_MAX_MS, cfg, def);
+    p->retry_backoff =
+        MIN(ks_config_resolve(KS_CFG_RETRY_BACKOFF_MS, cfg, def), p->retry_backoff_max);
+    /* CommonClientConfigs.postProcessReconnectBackoffConfigs: with
+     * reconnect.backoff.ms given and reconnect.backoff.max.ms not, the max is
+     * the same value (no doubling). */
+    p->reconnect_backoff = ks_config_resolve(KS_CFG_RECONNECT_BACKOFF_MS, cfg, def);
+    p->reconnect_backoff_max = given(KS_CFG_RECONNECT_BACKOFF_MS, cfg, def) &&
+                                       !given(KS_CFG_RECONNECT_BACKOFF_MAX_MS, cfg, def)
+                                   ? p->reconnect_backoff
+                                   : ks_config_resolve(KS_CFG_RECONNECT_BACKOFF_MAX_MS, cfg, def);
+    p->setup_timeout = ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS, cfg, def);
+    p->setup_timeout_max =
+        ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, cfg, def);
     p->request_timeout = ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def);
     (void)ks_config_producer_effective(cfg, def, &p->idempotent, &p->delivery_timeout);
     p->ignore_keys = ks_config_resolve(KS_CFG_PARTITIONER_IGNORE_KEYS, cfg, def) != 0;
@@ -106,6 +142,10 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     g_autofree char *stream = plan ? g_strconcat("producer:", plan->name, NULL)
                                    : g_strconcat("console:", topic->name, NULL);
     ks_rng_init_stream(&p->rng, sim->seed, ks_rng_stream_id(stream));
+    /* The backoffs' jitter draws from a stream of its own, so a failure does
+     * not move the partitioner's choices. */
+    g_autofree char *jitter = g_strconcat(stream, ":backoff", NULL);
+    ks_rng_init_stream(&p->jitter, sim->seed, ks_rng_stream_id(jitter));
 
     int32_t n = topic->n_partitions;
     p->parts = g_new0(KsProducerPartition, n);
@@ -137,6 +177,8 @@ static KsConnection *conn_for(KsProducer *p, KsBroker *b)
         g_queue_init(&c->requests);
         c->drain = g_ptr_array_new();
         ks_broker_init_connection(p->sim, c);
+        g_queue_init(&c->lost);
+        ks_timer_init(&c->timeout, requests_timed_out, c);
         p->conns->pdata[b->slot] = c;
     }
     return c;
@@ -166,6 +208,7 @@ static void conn_free(gpointer data)
     if (!c)
         return;
     ks_purgatory_clear_timeouts(&c->parked);
+    g_queue_clear(&c->lost);
     g_queue_clear_full(&c->requests, request_free);
     g_ptr_array_free(c->drain, TRUE);
     g_free(c);
@@ -201,6 +244,7 @@ static void refresh_metadata(KsSim *sim, KsProducer *p)
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
         pp->leader = p->topic->partitions[i].leader;
+        pp->leader_epoch = p->topic->partitions[i].leader_epoch;
         p->available[i] = pp->leader != KS_NO_BROKER;
         pp->conn = NULL;
         if (pp->leader != KS_NO_BROKER) {
@@ -440,6 +484,10 @@ static void send_request(KsSim *sim, KsConnection *c)
         KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
         batch->in_flight = true;
         batch->attempts++;
+        batch->sent = req->sent;
+        batch->request = req;
+        batch->slot = i;
+        batch->leader_epoch = p->parts[batch->partition].leader_epoch;
         KsRequestBatch rb = {.part = &p->topic->partitions[batch->partition],
                              .producer_epoch = p->parts[batch->partition].producer_epoch,
                              .epoch_base_seq = p->parts[batch->partition].epoch_base_seq,
@@ -471,50 +519,99 @@ static void mark_failing(KsSim *sim, KsConnection *c, KsKafkaError err)
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
         if (pp->leader == c->broker->id && !pp->failing) {
             pp->failing = true;
+            pp->failing_since = ks_engine_now(sim->engine);
             pp->last_error = err;
         }
     }
 }
 
-/* NetworkClient.ready: can a request go to the connection's broker now? A
- * broker whose process is down refuses the connection; a machine that is
- * down does not answer, and the attempt times out
- * (socket.connection.setup.timeout.ms, 10 s). Either way no request is sent
- * and no attempt is counted: batches wait, metadata is refreshed, and the
- * connection is tried again after reconnect.backoff.ms, doubling up to
- * reconnect.backoff.max.ms (50 ms to 1 s). */
-static bool connection_ready(KsSim *sim, KsConnection *c)
+/* Emits a connection-level line about @c's broker (Kafka's log @message). */
+static void emit_connection(KsSim *sim, KsConnection *c, const char *message)
 {
-    KsTime now = ks_engine_now(sim->engine);
-    if (now < c->reconnect_at)
-        return false;
-    KsNetConnResult open = ks_net_conn_open(sim, &c->net);
-    if (open == KS_NET_CONN_OPEN) {
-        c->failures = 0;
-        return true;
-    }
-    if (c->failures++ == 0) {
+    KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, ks_engine_now(sim->engine));
+    ev.produce_failing.producer = c->producer->name;
+    ev.produce_failing.topic = c->producer->topic->name;
+    ev.produce_failing.broker = c->broker->id;
+    ev.produce_failing.message = message;
+    ks_sim_emit(sim, &ev);
+}
+
+/* A connection attempt failed (NetworkClient.processDisconnection from the
+ * CONNECTING state): the next one waits reconnect.backoff.ms from the start
+ * of this one, doubling per failure up to reconnect.backoff.max.ms with
+ * ±20 % jitter (ClusterConnectionStates.disconnected, :181-196), and the
+ * metadata is refreshed. */
+static void connect_failed(KsSim *sim, KsConnection *c)
+{
+    KsProducer *p = c->producer;
+    if (c->failures == 0) {
         g_autofree char *why = g_strdup_printf(
-            "Connection to node %d (%s) could not be established. Broker may not be available.",
+            "Connection to node %d (%s) could not be established. Node may not be available.",
             c->broker->id, c->broker->node->name);
-        KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, now);
-        ev.produce_failing.producer = c->producer->name;
-        ev.produce_failing.topic = c->producer->topic->name;
-        ev.produce_failing.broker = c->broker->id;
-        ev.produce_failing.message = why;
-        ks_sim_emit(sim, &ev);
+        emit_connection(sim, c, why);
         mark_failing(sim, c, KS_ERR_NETWORK_EXCEPTION);
     }
-    KsTime backoff = MIN(KS_TIME_S, 50 * KS_TIME_MS << MIN(c->failures - 1, 5));
-    c->reconnect_at = now + (open == KS_NET_CONN_REFUSED ? backoff : 10 * KS_TIME_S);
-    refresh_metadata(sim, c->producer);
+    c->reconnect_at = c->attempt_at + ks_producer_backoff(&p->jitter, p->reconnect_backoff,
+                                                          p->reconnect_backoff_max, c->failures);
+    c->failures++;
+    refresh_metadata(sim, p);
+}
+
+/* NetworkClient.ready: can a request go to the connection's broker now? An
+ * established connection is used while the client believes it open, which
+ * it does when the broker's machine died silently (ks_net_conn_is_silent).
+ * Otherwise it connects: a broker whose process is down refuses at once; a
+ * machine that is down does not answer, and the attempt times out after
+ * socket.connection.setup.timeout.ms, doubling per failure up to
+ * socket.connection.setup.timeout.max.ms with ±20 % jitter
+ * (ClusterConnectionStates.java:60-64, :377-380; NetworkClient
+ * handleTimedOutConnections, :889-900). No request goes meanwhile: batches
+ * wait. */
+static bool connection_ready(KsSim *sim, KsConnection *c)
+{
+    KsProducer *p = c->producer;
+    KsTime now = ks_engine_now(sim->engine);
+    if (c->connecting_until > 0) {
+        if (now < c->connecting_until)
+            return false;
+        c->connecting_until = 0;
+        connect_failed(sim, c);
+    }
+    if (now < c->reconnect_at)
+        return false;
+    if (ks_net_conn_is_open(&c->net) || ks_net_conn_is_silent(&c->net))
+        return true;
+    c->attempt_at = now;
+    switch (ks_net_conn_reopen(sim, &c->net)) {
+    case KS_NET_CONN_OPEN:
+        c->failures = 0;
+        return true;
+    case KS_NET_CONN_REFUSED:
+        connect_failed(sim, c);
+        return false;
+    case KS_NET_CONN_UNREACHABLE:
+        break;
+    }
+    c->connecting_until =
+        now + ks_producer_backoff(&p->jitter, p->setup_timeout, p->setup_timeout_max, c->failures);
     return false;
+}
+
+/* KIP-951: a retry whose partition has a newer leader in the metadata than
+ * the one its last attempt went to skips retry.backoff.ms
+ * (ProducerBatch.hasLeaderChangedForTheOngoingRetry, :113-136;
+ * RecordAccumulator.shouldBackoff, :813-815). In 3.9 the new leader comes
+ * with the NOT_LEADER_OR_FOLLOWER answer (Sender.java:610-637, :715-719); here
+ * every failure refreshes the metadata at once, which is at least as new. */
+static bool leader_changed(const KsProducer *p, const KsProducerBatch *batch)
+{
+    return batch->attempts > 0 && p->parts[batch->partition].leader_epoch > batch->leader_epoch;
 }
 
 /* Whether @batch, the first unsent one of its partition, may go now. */
 static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool newer, KsTime now)
 {
-    if (batch->retry_after > now)
+    if (batch->retry_after > now && !leader_changed(p, batch))
         return false;
     return newer || batch->count >= p->batch_records || batch->attempts > 0 || !p->running ||
            now - batch->created >= p->linger;
@@ -579,13 +676,28 @@ static void request_done(KsProduceRequest *req)
     request_free(req);
 }
 
-static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
+/* Arms @c's request timeout for its oldest lost request:
+ * InFlightRequests.nodesWithTimedOutRequests (:155-180) fires once
+ * timeElapsedSinceSendMs > request.timeout.ms, in whole milliseconds, so 1 ms
+ * after the timeout itself. */
+static void arm_request_timeout(KsSim *sim, KsConnection *c)
+{
+    KsTime oldest = KS_TIME_NEVER;
+    for (GList *l = c->lost.head; l; l = l->next)
+        oldest = MIN(oldest, ((KsProduceRequest *)l->data)->sent);
+    if (oldest == KS_TIME_NEVER)
+        ks_timer_cancel(sim->engine, &c->timeout);
+    else
+        ks_timer_arm_at(
+            sim->engine, &c->timeout,
+            MAX(ks_engine_now(sim->engine), oldest + c->producer->request_timeout + KS_TIME_MS));
+}
 
 /* The broker's answer leaves for the producer. A broker process that died
- * closed its connections, so the producer hears of it after one trip; a
- * machine that is down says nothing (net.c sends nothing), and the
- * producer gives up after request.timeout.ms ("Disconnected from node N due
- * to timeout"). acks=0 requests get no answer. */
+ * had its connections reset by its kernel, so the producer hears of it after
+ * one trip; a machine that is down says nothing (net.c sends nothing): the
+ * request is lost, and the producer learns only from request.timeout.ms
+ * (requests_timed_out). acks=0 requests get no answer. */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
 {
     KsConnection *c = req->conn;
@@ -602,10 +714,16 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
     }
     if (ks_net_send(sim, &c->broker->ep, &p->ep, KS_NET_PRODUCE_RESPONSE, response_arrives, req, 0))
         return;
-    KsTime now = ks_engine_now(sim->engine);
     fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
-    ks_engine_schedule_at(sim->engine, MAX(now, req->sent + p->request_timeout), request_timed_out,
-                          req, 0);
+    g_queue_push_tail(&c->lost, req);
+    /* Sent before the client closed the connection for a timeout: it was
+     * among the requests failed then (NetworkClient cancels every request
+     * in flight on the connection); it hears so now. */
+    if (req->sent < c->closed_at) {
+        requests_timed_out(sim->engine, c, 0);
+        return;
+    }
+    arm_request_timeout(sim, c);
 }
 
 /* The request reaches the broker, or finds its process gone (net.c): then
@@ -621,12 +739,43 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
     ks_broker_handle_produce(sim, req);
 }
 
-/* request.timeout.ms passed without an answer: the request comes back with
- * the error it was given. */
-static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
+/* NetworkClient.handleTimedOutRequests (:866-874): a request outlived
+ * request.timeout.ms; the client closes the connection ("Disconnecting from
+ * node N due to request timeout.") and every request in flight on it fails
+ * REQUEST_TIMED_OUT at once (processTimeoutDisconnection, :814-816, :827-857;
+ * Sender.java:587-592), then the metadata is refreshed. A request still on
+ * its way is failed when the network gives it back (ks_producer_respond). */
+static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
 {
-    KsProduceRequest *req = ctx;
-    response_arrives(req->conn->producer->sim, req, 0, true);
+    KsConnection *c = ctx;
+    KsProducer *p = c->producer;
+    KsSim *sim = p->sim;
+    KsTime now = ks_engine_now(engine);
+    ks_timer_cancel(engine, &c->timeout);
+    if (c->closed_at < now) {
+        g_autofree char *why =
+            g_strdup_printf("Disconnecting from node %d due to request timeout.", c->broker->id);
+        emit_connection(sim, c, why);
+    }
+    c->closed_at = now;
+    if (ks_net_conn_is_silent(&c->net))
+        ks_net_conn_close(&c->net);
+    KsProduceRequest *req;
+    while ((req = g_queue_pop_head(&c->lost)))
+        response_arrives(sim, req, 0, true);
+    refresh_metadata(sim, p);
+    process(sim, p);
+}
+
+/* Whether a batch of @pp sent before @sent is still unanswered. */
+static bool older_in_flight(const KsProducerPartition *pp, KsTime sent)
+{
+    for (GList *l = pp->batches.head; l; l = l->next) {
+        const KsProducerBatch *b = l->data;
+        if (b->in_flight && b->sent < sent)
+            return true;
+    }
+    return false;
 }
 
 /* The answer reaches the producer (the client process never stops, so it
@@ -643,8 +792,17 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         KsProducerBatch *batch = rb->batch;
         KsProducerPartition *pp = producer_part(p, rb->part);
+        /* Given up by delivery.timeout.ms while in flight: the answer only
+         * logs "ProduceResponse returned ... after batch ... had already
+         * been aborted" (ProducerBatch.java:280), even if it was written. */
+        if (!batch)
+            continue;
+        batch->request = NULL;
         if (rb->error == KS_ERR_NONE) {
-            if (pp->failing) {
+            /* "Succeed again" only for a request sent since the failures
+             * began, and once no older request for the partition is
+             * unanswered: its answer may still be a failure. */
+            if (pp->failing && req->sent >= pp->failing_since && !older_in_flight(pp, req->sent)) {
                 pp->failing = false;
                 emit_client(sim, KS_EV_PRODUCE_RECOVERED, p, rb->part->index, pp->refused, NULL);
                 pp->refused = 0;
@@ -652,13 +810,20 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
             settle_batch(sim, p, batch, true, true);
             continue;
         }
+        if (!pp->failing)
+            pp->failing_since = now;
         if (!pp->failing || pp->last_error != rb->error) {
             pp->failing = true;
             pp->last_error = rb->error;
             emit_client(sim, KS_EV_PRODUCE_FAILING, p, rb->part->index, 0,
                         ks_kafka_error_name(rb->error));
         }
-        refresh = true;
+        /* Sender.completeBatch (:705-722): only an InvalidMetadataException
+         * asks for new metadata; a broken connection does too
+         * (NetworkClient.processDisconnection, :856). */
+        refresh |= rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER ||
+                   rb->error == KS_ERR_LEADER_NOT_AVAILABLE ||
+                   rb->error == KS_ERR_NETWORK_EXCEPTION;
         batch->in_flight = false;
         /* TransactionManager.canRetry: out of sequence although the batch
          * is the next one after the last acknowledged sequence means a
@@ -673,7 +838,11 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
                         ks_kafka_error_name(rb->error));
             settle_batch(sim, p, batch, false, false);
         } else {
-            batch->retry_after = now + p->retry_backoff;
+            /* KIP-580: RecordAccumulator.shouldBackoff waits
+             * retryBackoff.backoff(attempts - 1) (:813-815), drawn here once. */
+            batch->retry_after =
+                now + ks_producer_backoff(&p->jitter, p->retry_backoff, p->retry_backoff_max,
+                                          batch->attempts - 1);
         }
     }
     request_done(req);
@@ -684,9 +853,13 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
 
 /* ---- waking up ---- */
 
-/* Gives up on batches that waited delivery.timeout.ms without being sent.
- * A partition's batches are in creation order (retries keep their place),
- * so the walk stops at the first unsent batch that has time left. */
+/* Gives up on batches that reached delivery.timeout.ms, sent or not
+ * (Sender.sendProducerData, :415-417: RecordAccumulator.expiredBatches and
+ * getExpiredInflightBatches, :186-218; ProducerBatch.hasReachedDeliveryTimeout,
+ * :414-416). A batch in flight is detached from its request, which stays
+ * until answered or timed out. A partition's batches are in creation order
+ * (retries keep their place), so the walk stops at the first that has time
+ * left. */
 static void expire_batches(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
@@ -697,14 +870,16 @@ static void expire_batches(KsSim *sim, KsProducer *p)
         for (GList *l = pp->batches.head; l;) {
             KsProducerBatch *batch = l->data;
             l = l->next;
-            if (batch->in_flight)
-                continue;
             if (now - batch->created < p->delivery_timeout)
                 break;
+            if (batch->in_flight)
+                g_array_index(batch->request->batches, KsRequestBatch, batch->slot).batch = NULL;
             expired += batch->count;
             settle_batch(sim, p, batch, false, false);
         }
         if (expired > 0) {
+            if (!pp->failing)
+                pp->failing_since = now;
             pp->failing = true;
             KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
             ev.records_expired.producer = p->name;
@@ -743,7 +918,8 @@ static bool any_room(KsSim *sim, KsProducer *p)
         return true;
     for (guint i = 0; i < p->conns->len; i++) {
         const KsConnection *c = g_ptr_array_index(p->conns, i);
-        if (c && c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0)
+        if (c && c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0 &&
+            c->connecting_until == 0)
             return true;
     }
     return false;
@@ -785,14 +961,15 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
     KsTime next = arrival_deadline(sim, p);
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
+        const KsProducerBatch *oldest = g_queue_peek_head(&pp->batches);
+        next = MIN(next, oldest->created + p->delivery_timeout);
         const KsProducerBatch *first = NULL;
         for (GList *l = pp->batches.head; l && !first; l = l->next)
             if (!((KsProducerBatch *)l->data)->in_flight)
                 first = l->data;
         if (!first)
             continue;
-        next = MIN(next, first->created + p->delivery_timeout);
-        if (first->attempts > 0 && first->retry_after > now)
+        if (first->attempts > 0 && first->retry_after > now && !leader_changed(p, first))
             next = MIN(next, first->retry_after);
         const KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
@@ -802,6 +979,8 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
         const KsConnection *c = g_ptr_array_index(p->conns, i);
         if (c && c->failures > 0 && c->reconnect_at > now)
             next = MIN(next, c->reconnect_at);
+        if (c && c->connecting_until > now)
+            next = MIN(next, c->connecting_until);
     }
     if (needs_metadata(sim, p))
         next = MIN(next, now + p->retry_backoff);
