@@ -4,6 +4,7 @@
  * sender, acks and retries (KafkaProducer, RecordAccumulator, Sender,
  * NetworkClient).
  *
+ * Kafka 3.9.0's client (clients/src/main/java/org/apache/kafka/clients/).
  * Records arrive at the producer's rate (or all at once from a `produce`
  * action) and are appended to a batch of their partition; a batch holds
  * batch.size bytes of records. The sender drains, for each broker, the first
@@ -11,21 +12,46 @@
  * (DESIGN principle 2), and keeps up to max.in.flight.requests.per.connection
  * requests unanswered per broker. A batch is ready when it is full, when a
  * newer batch exists behind it, when it has waited linger.ms, or when it is
- * a retry whose retry.backoff.ms has passed. A broker that cannot be reached
- * gets no request at all: its batches wait, the producer refreshes its
- * metadata every retry.backoff.ms and retries the connection with
- * reconnect.backoff.ms (50 ms doubling to 1 s), as NetworkClient does.
+ * a retry whose backoff has passed.
  *
- * Requests and responses travel through net.c (a request that finds its
- * broker process gone comes back as NETWORK_EXCEPTION; connection attempts
- * are refused or time out there); the broker's side of a request is in
- * broker.c. Requests name their partitions by KsPartition (a sim-wide id),
- * so the per-partition state is found through one function, producer_part,
- * the one place that assumes a producer writes a single topic. Every error is retried
- * after retry.backoff.ms with fresh metadata, until retries run out or
- * delivery.timeout.ms since the batch was created; then its records are
- * refused. acks=0 gets no answer: the producer counts a batch as sent and
- * done when it leaves.
+ * Retries (KIP-580): a failed batch waits ExponentialBackoff(retry.backoff.ms,
+ * 2, retry.backoff.max.ms, 0.2).backoff(attempts - 1): 80-120 ms, then
+ * 160-240, ... up to 1 s with the defaults; retry.backoff.ms above the max is
+ * lowered to it (ks_producer_backoff). KIP-951: a retry whose partition has a
+ * newer leader epoch in the metadata than its last attempt had skips the
+ * backoff. Only NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE and broken
+ * connections ask for new metadata (Sender.completeBatch). A batch is given
+ * up when retries run out or at delivery.timeout.ms since it was created,
+ * sent or not (Sender.getExpiredInflightBatches): a batch in flight is
+ * detached from its request, whose answer is then ignored. acks=0 gets no
+ * answer: the producer counts a batch as sent and done when it leaves.
+ *
+ * Connections (NetworkClient, ClusterConnectionStates): a connection is used
+ * while the producer believes it open. A broker process killed on a live
+ * machine has its connections reset: what was on its way comes back
+ * NETWORK_EXCEPTION after one trip, and the next attempt is refused at once.
+ * A machine that dies says nothing (net.c): the producer keeps sending on the
+ * connection, up to the in-flight limit, and learns only when the oldest
+ * request outlives request.timeout.ms (1 ms later: Kafka counts whole
+ * milliseconds and wants more than the timeout); then every lost request on
+ * the connection fails REQUEST_TIMED_OUT together, the connection is closed
+ * and the metadata refreshed. An attempt to connect to a machine that is down
+ * waits socket.connection.setup.timeout.ms (10 s doubling to 30 s, ±20 %).
+ * After a failed attempt the next waits reconnect.backoff.ms from the start of
+ * the failed one, doubling to reconnect.backoff.max.ms (50 ms to 1 s, ±20 %).
+ * The jitter is drawn from the producer's own random stream
+ * ("producer:NAME:backoff"), so failures do not move its partitioner.
+ *
+ * The timeline says a partition's writes fail when they start failing (or
+ * fail with another error), and that they succeed again only for a success
+ * to a request sent after the failures began, once no older request of that
+ * partition is unanswered: Kafka has no such notion, and a line that an
+ * older answer could contradict 50 us later would not be true.
+ *
+ * Requests and responses travel through net.c; the broker's side of a
+ * request is in broker.c. Requests name their partitions by KsPartition (a
+ * sim-wide id), so the per-partition state is found through one function,
+ * producer_part, the one place that assumes a producer writes a single topic.
  *
  * Cost: arrivals at the rate are not events. When the producer wakes it
  * takes every record that arrived since, each with its own arrival time, and
@@ -35,9 +61,20 @@
  * proportional to the partitions that have batches, not to the topic.
  *
  * Simplified for now: metadata is read from the controller's state the
- * moment it is refreshed (no Metadata request); a broker's death is known
- * at the next connection attempt without the round trip; batches are not
- * split; max.request.size and buffer.memory are not enforced.
+ * moment it is refreshed (no Metadata request, no metadata backoff, so the
+ * leader a NOT_LEADER_OR_FOLLOWER answer would carry under KIP-951 is known
+ * at once anyway; when no leader is reachable it is refreshed every
+ * retry.backoff.ms), and metadata.max.age.ms is not enforced; a retry's
+ * backoff is drawn once when it fails (Kafka draws afresh at every readiness
+ * check); KIP-951's "leader changed" compares the leader epoch of the
+ * producer's metadata, not the one the answer carries; while a connection
+ * attempt to a dead machine waits, or after a lost request, a machine that
+ * comes back does not reset the old connection early (its requests still
+ * time out); the broker-side purgatory timeout and the client's
+ * request.timeout.ms do not race (the broker's answer wins); batches are
+ * not split; idempotent ordering of retries behind new batches
+ * (RecordAccumulator.shouldStopDrainBatchesForPartition) is not modelled;
+ * max.request.size and buffer.memory are not enforced.
  */
 #include "producer-private.h"
 #include "actions-private.h"
@@ -280,7 +317,7 @@ static int32_t choose_partition(KsProducer *p, const char *key)
     case KS_PARTITIONER_EXPLICIT:
         return p->plan->partition;
     case KS_PARTITIONER_ROUND_ROBIN: {
-        /* KAFKA-9965 (Kafka 3.0 to 3.8): with a partitioner class, a record
+        /* KAFKA-9965 (Kafka 3.0 to 3.9): with a partitioner class, a record
          * that would open a new batch is aborted and partition() is asked
          * again, so the counter moves twice and a partition is skipped. */
         int32_t first = ks_round_robin_next(&p->rr, p->available, n);
