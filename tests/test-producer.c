@@ -372,6 +372,29 @@ static void succeed_again_is_not_followed_by_a_failure(void **state)
                      0);
 }
 
+/* KIP-951 (Sender.java:715-719, ProducerBatch.java:113-136,
+ * RecordAccumulator.java:813-815): after NOT_LEADER_OR_FOLLOWER the retry
+ * goes to the new leader at once, not after retry.backoff.ms (900 ms here,
+ * 720-1000 ms with jitter): broker 1 takes its leadership back at 30 s and
+ * the writes succeed again within milliseconds. */
+static void retry_to_a_new_leader_skips_the_backoff(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(CLUSTER "set leader.imbalance.check.interval.seconds=5\n" TOPIC_T
+                                "producer p topic=t rate=1000/s acks=all retry.backoff.ms=900ms "
+                                "enable.idempotence=false\n"
+                                "at 2s crash broker 1\n"
+                                "at 25s restart broker 1\n"
+                                "run until 32s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *f = ks_sim_test_find(t, 29 * S, "\"error\":\"NOT_LEADER_OR_FOLLOWER\"");
+    assert_non_null(f);
+    const KsSimTestEvent *r = ks_sim_test_find(t, f->ev.t, "\"type\":\"produce_recovered\"");
+    assert_non_null(r);
+    assert_true(r->ev.t - f->ev.t < 10 * MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +409,7 @@ int main(void)
         cmocka_unit_test(dead_machine_is_noticed_by_request_timeout),
         cmocka_unit_test(in_flight_batch_expires_at_delivery_timeout),
         cmocka_unit_test(succeed_again_is_not_followed_by_a_failure),
+        cmocka_unit_test(retry_to_a_new_leader_skips_the_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
