@@ -149,7 +149,11 @@ static bool elect(KsSim *sim, KsPartition *part)
             return true;
         }
     }
-    if (!part->topic->unclean_election)
+    /* ZkPartitionStateMachine reads the topic's config with the
+     * controller's own broker config as defaults (Kafka 3.9
+     * PartitionStateMachine.scala:482-503, KafkaZkClient.getLogConfigs). */
+    if (!ks_topic_config(sim, part->topic, ks_sim_find_broker(sim, sim->registry->controller),
+                         KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE))
         return false;
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsBrokerId id = part->replicas[i].broker->id;
@@ -321,9 +325,15 @@ int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
                 remove_replica_from_isr(sim, r, KS_REASON_CONTROLLED_SHUTDOWN);
         }
     }
+    /* ControllerContext.partitionLeadersOnBroker (Kafka 3.9
+     * ControllerContext.scala:486-491): only partitions with more than one
+     * replica count, so one with a single replica never holds the shutdown
+     * back. */
     int64_t still_led = 0;
-    for (guint i = 0; i < b->replicas->len; i++)
-        still_led += ((KsReplica *)g_ptr_array_index(b->replicas, i))->part->leader == b->id;
+    for (guint i = 0; i < b->replicas->len; i++) {
+        const KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
+        still_led += part->leader == b->id && part->n_replicas > 1;
+    }
     return still_led;
 }
 
