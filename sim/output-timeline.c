@@ -8,6 +8,14 @@
  * tool asks when stdout is a terminal). Internal bookkeeping events (a
  * broker registering in ZooKeeper, initial leaders of large topics) are left
  * to the trace.
+ *
+ * Every sentence must be true of the state it describes: a partition left
+ * without a leader says "no other live replica is in sync" only when no ISR
+ * member is registered; at a controller failover the dead leader's replica
+ * leaves the ISR before the election (ReplicaStateMachine before
+ * PartitionStateMachine), which it says instead. The end summary accounts
+ * for every record: produced = acknowledged + refused + still pending, with
+ * the lost ones a part of the acknowledged.
  */
 #include "kafkasim/output.h"
 
