@@ -142,6 +142,9 @@ struct KsTopic {
     int32_t n_partitions;
     int32_t replication_factor;
     KsPartition *partitions;
+    /* The topic's own value, else `set`'s: for a broker without its own
+     * (queries). The model reads ks_topic_config(), which asks the leader
+     * (min.insync.replicas) or the controller (unclean election) first. */
     int32_t min_insync;
     bool unclean_election;
     bool created; /* the controller has created its partitions */

@@ -150,10 +150,15 @@ static void in_flight_requests_are_bounded(void **state)
 /* Sender.completeBatch / canRetry and RecordAccumulator.expiredBatches: a
  * retriable error is retried while attempts < retries and the batch is
  * younger than delivery.timeout.ms; then its records fail. Brokers 2 and 3
- * die at 1 s (min.insync.replicas=2, acks=all): writes wait, then from
- * their sessions' expiry (about 18 s later) are refused NOT_ENOUGH_REPLICAS. `patient` (retries
- * unlimited, delivery.timeout.ms=30s) gives its first records up 30 s after they came, not before;
- * `brief` (retries=2) gives up at the third refusal, long before its delivery timeout. */
+ * die at 1 s (min.insync.replicas=2, acks=all): writes wait; the ISR is
+ * {1} from 19 s, so the HW stays (Kafka 3.9 Partition.scala:1166-1170) and
+ * the parked requests time out at 31 s (REQUEST_TIMED_OUT); their retries
+ * are refused NOT_ENOUGH_REPLICAS. `patient` (retries unlimited,
+ * delivery.timeout.ms=30s) gives its first records up 30 s after they
+ * came, not before, while their request is still parked
+ * (Sender.getExpiredInflightBatches: the reason is delivery.timeout.ms);
+ * `brief` (retries=2) gives up at the third failure, long before its
+ * delivery timeout. */
 static void retries_then_delivery_timeout_give_up(void **state)
 {
     (void)state;
@@ -177,14 +182,7 @@ static void retries_then_delivery_timeout_give_up(void **state)
         ks_sim_test_find(t, 0, "\"type\":\"records_expired\",\"producer\":\"brief\"");
     assert_non_null(brief);
     assert_non_null(strstr(brief->json, "\"reason\":\"NOT_ENOUGH_REPLICAS"));
-    /* Within a second of the ISR shrinking to {1}: when the later of the
-     * two sessions expires (13 to 21 s after the crash, see test-registry.c). */
-    const KsSimTestEvent *e2 = ks_sim_test_find(t, 0, "\"type\":\"session_expired\",\"broker\":2");
-    const KsSimTestEvent *e3 = ks_sim_test_find(t, 0, "\"type\":\"session_expired\",\"broker\":3");
-    assert_non_null(e2);
-    assert_non_null(e3);
-    KsTime shrunk = MAX(e2->ev.t, e3->ev.t);
-    assert_true(brief->ev.t >= shrunk && brief->ev.t < shrunk + 1 * S);
+    assert_true(brief->ev.t >= 31 * S && brief->ev.t < 32 * S);
 
     KsSimStats stats;
     ks_sim_get_stats(t->sim, &stats);
