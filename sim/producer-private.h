@@ -2,14 +2,17 @@
 /*
  * producer-private.h - the producers' own state: the record accumulator
  * and its batches, each producer's connections to brokers, its configs and
- * partitioner, and the calls other modules make into producer.c.
+ * partitioner, and the calls other modules make into producer.c and
+ * producer-conn.c.
  *
- * Private to sim/. Included by producer.c (first), by the modules that
- * call a producer or read its state (broker.c answers its requests,
- * ledger.c reads what it sent, sim.c builds and drives it, invariants.c
- * checks it, query.c reports it) and by the model's tests. Every field is
- * written by producer.c, except a connection's purgatory (`parked`), which
- * broker.c and purgatory.c manage. Never included by a view.
+ * Private to sim/. Included by producer.c and producer-conn.c (first), by
+ * the modules that call a producer or read its state (broker.c answers its
+ * requests, ledger.c reads what it sent, sim.c builds and drives it,
+ * invariants.c checks it, query.c reports it) and by the model's tests.
+ * Every field is written by producer.c, except a connection's attempt state
+ * (failures, attempt_at, reconnect_at, connecting_until), which
+ * producer-conn.c keeps, and its purgatory (`parked`), which broker.c and
+ * purgatory.c manage. Never included by a view.
  */
 #pragma once
 
@@ -130,11 +133,20 @@ void ks_producer_start(KsSim *sim, KsProducer *producer);
 void ks_producer_stop(KsSim *sim, KsProducer *producer);
 void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
                       int32_t partition);
+/* Reads every partition's current leader, as a Metadata response would. */
+void ks_producer_refresh_metadata(KsSim *sim, KsProducer *producer);
+/* The broker is done with @req: its answer leaves for the producer (acks=0:
+ * it is dropped). */
+void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
+
+/* producer-conn.c */
 /* ExponentialBackoff.backoff(@attempts) of Kafka's clients, in whole
  * milliseconds as Kafka computes it: @initial * 2^attempts, at most
  * 2^log2(@max / @initial), times a factor drawn from [0.8, 1.2) with @rng,
  * then capped at @max. With @max <= @initial it is @max, without jitter. */
 KsTime ks_producer_backoff(KsRng *rng, KsTime initial, KsTime max, int64_t attempts);
-/* The broker is done with @req: its answer leaves for the producer (acks=0:
- * it is dropped). */
-void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
+/* NetworkClient.ready: whether a request can go on @c now; connects (or
+ * notes a failed attempt) when it must. */
+bool ks_producer_connection_ready(KsSim *sim, KsConnection *c);
+/* Tells the timeline Kafka's log line @message about @c's broker. */
+void ks_producer_emit_connection(KsSim *sim, KsConnection *c, const char *message);

@@ -35,12 +35,10 @@
  * request outlives request.timeout.ms (1 ms later: Kafka counts whole
  * milliseconds and wants more than the timeout); then every lost request on
  * the connection fails REQUEST_TIMED_OUT together, the connection is closed
- * and the metadata refreshed. An attempt to connect to a machine that is down
- * waits socket.connection.setup.timeout.ms (10 s doubling to 30 s, ±20 %).
- * After a failed attempt the next waits reconnect.backoff.ms from the start of
- * the failed one, doubling to reconnect.backoff.max.ms (50 ms to 1 s, ±20 %).
- * The jitter is drawn from the producer's own random stream
- * ("producer:NAME:backoff"), so failures do not move its partitioner.
+ * and the metadata refreshed. Connecting, the connection setup timeout and
+ * the reconnect backoff are in producer-conn.c. The backoffs' jitter is drawn
+ * from the producer's own random stream ("producer:NAME:backoff"), so
+ * failures do not move its partitioner.
  *
  * The timeline says a partition's writes fail when they start failing (or
  * fail with another error), and that they succeed again only for a success
@@ -82,7 +80,6 @@
 #include "ledger.h"
 #include "model.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "kafkasim/partitioner.h"
@@ -119,19 +116,6 @@ const char *ks_kafka_error_name(KsKafkaError err)
 static bool given(KsConfigKey key, const KsConfigSet *own, const KsConfigSet *defaults)
 {
     return ks_config_set_has(own, key) || ks_config_set_has(defaults, key);
-}
-
-KsTime ks_producer_backoff(KsRng *rng, KsTime initial, KsTime max, int64_t attempts)
-{
-    int64_t max_ms = max / KS_TIME_MS;
-    int64_t initial_ms = MIN(initial / KS_TIME_MS, max_ms);
-    if (max_ms <= initial_ms)
-        return initial_ms * KS_TIME_MS;
-    double exp_max = log2((double)max_ms / (double)MAX(initial_ms, 1));
-    double term = (double)initial_ms * exp2(MIN((double)attempts, exp_max));
-    /* ThreadLocalRandom.nextDouble(1 - 0.2, 1 + 0.2), from 53 random bits. */
-    double factor = 0.8 + 0.4 * (double)(ks_rng_next(rng) >> 11) * 0x1.0p-53;
-    return MIN((int64_t)(factor * term), max_ms) * KS_TIME_MS;
 }
 
 KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *topic, int index)
@@ -270,7 +254,7 @@ void ks_producer_free(KsProducer *p)
 /* ---- metadata and partitioning ---- */
 
 /* Reads every partition's current leader, as a Metadata response would. */
-static void refresh_metadata(KsSim *sim, KsProducer *p)
+void ks_producer_refresh_metadata(KsSim *sim, KsProducer *p)
 {
     p->has_metadata = true;
     for (guint i = 0; i < p->conns->len; i++) {
@@ -414,7 +398,7 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
     if (n <= 0)
         return;
     if (!p->has_metadata)
-        refresh_metadata(sim, p);
+        ks_producer_refresh_metadata(sim, p);
     char key[300];
     for (int64_t i = 0; i < n; i++) {
         KsTime when = arrival_time(p, ++p->rate_arrived);
@@ -435,7 +419,7 @@ void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
     /* Records that arrived at the rate before this send come first. */
     take_arrivals(sim, p);
     if (!p->has_metadata)
-        refresh_metadata(sim, p);
+        ks_producer_refresh_metadata(sim, p);
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
     if (partition >= 0)
@@ -547,93 +531,6 @@ static void send_request(KsSim *sim, KsConnection *c)
     ks_net_send(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, request_arrives, req, 0);
 }
 
-/* Marks the partitions led by @c's broker as failing, for the "succeed
- * again" line when they recover. */
-static void mark_failing(KsSim *sim, KsConnection *c, KsKafkaError err)
-{
-    KsProducer *p = c->producer;
-    for (guint i = 0; i < p->active->len; i++) {
-        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        if (pp->leader == c->broker->id && !pp->failing) {
-            pp->failing = true;
-            pp->failing_since = ks_engine_now(sim->engine);
-            pp->last_error = err;
-        }
-    }
-}
-
-/* Emits a connection-level line about @c's broker (Kafka's log @message). */
-static void emit_connection(KsSim *sim, KsConnection *c, const char *message)
-{
-    KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, ks_engine_now(sim->engine));
-    ev.produce_failing.producer = c->producer->name;
-    ev.produce_failing.topic = c->producer->topic->name;
-    ev.produce_failing.broker = c->broker->id;
-    ev.produce_failing.message = message;
-    ks_sim_emit(sim, &ev);
-}
-
-/* A connection attempt failed (NetworkClient.processDisconnection from the
- * CONNECTING state): the next one waits reconnect.backoff.ms from the start
- * of this one, doubling per failure up to reconnect.backoff.max.ms with
- * ±20 % jitter (ClusterConnectionStates.disconnected, :181-196), and the
- * metadata is refreshed. */
-static void connect_failed(KsSim *sim, KsConnection *c)
-{
-    KsProducer *p = c->producer;
-    if (c->failures == 0) {
-        g_autofree char *why = g_strdup_printf(
-            "Connection to node %d (%s) could not be established. Node may not be available.",
-            c->broker->id, c->broker->node->name);
-        emit_connection(sim, c, why);
-        mark_failing(sim, c, KS_ERR_NETWORK_EXCEPTION);
-    }
-    c->reconnect_at = c->attempt_at + ks_producer_backoff(&p->jitter, p->reconnect_backoff,
-                                                          p->reconnect_backoff_max, c->failures);
-    c->failures++;
-    refresh_metadata(sim, p);
-}
-
-/* NetworkClient.ready: can a request go to the connection's broker now? An
- * established connection is used while the client believes it open, which
- * it does when the broker's machine died silently (ks_net_conn_is_silent).
- * Otherwise it connects: a broker whose process is down refuses at once; a
- * machine that is down does not answer, and the attempt times out after
- * socket.connection.setup.timeout.ms, doubling per failure up to
- * socket.connection.setup.timeout.max.ms with ±20 % jitter
- * (ClusterConnectionStates.java:60-64, :377-380; NetworkClient
- * handleTimedOutConnections, :889-900). No request goes meanwhile: batches
- * wait. */
-static bool connection_ready(KsSim *sim, KsConnection *c)
-{
-    KsProducer *p = c->producer;
-    KsTime now = ks_engine_now(sim->engine);
-    if (c->connecting_until > 0) {
-        if (now < c->connecting_until)
-            return false;
-        c->connecting_until = 0;
-        connect_failed(sim, c);
-    }
-    if (now < c->reconnect_at)
-        return false;
-    if (ks_net_conn_is_open(&c->net) || ks_net_conn_is_silent(&c->net))
-        return true;
-    c->attempt_at = now;
-    switch (ks_net_conn_reopen(sim, &c->net)) {
-    case KS_NET_CONN_OPEN:
-        c->failures = 0;
-        return true;
-    case KS_NET_CONN_REFUSED:
-        connect_failed(sim, c);
-        return false;
-    case KS_NET_CONN_UNREACHABLE:
-        break;
-    }
-    c->connecting_until =
-        now + ks_producer_backoff(&p->jitter, p->setup_timeout, p->setup_timeout_max, c->failures);
-    return false;
-}
-
 /* KIP-951: a retry whose partition has a newer leader in the metadata than
  * the one its last attempt went to skips retry.backoff.ms
  * (ProducerBatch.hasLeaderChangedForTheOngoingRetry, :113-136;
@@ -668,8 +565,8 @@ static bool drain_once(KsSim *sim, KsProducer *p)
             continue;
         /* A broker that already gets a request in this pass takes more
          * partitions into it; otherwise it must have room and be ready. */
-        if (c->drain->len == 0 &&
-            ((p->acks != 0 && c->in_flight >= p->max_in_flight) || !connection_ready(sim, c)))
+        if (c->drain->len == 0 && ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
+                                   !ks_producer_connection_ready(sim, c)))
             continue;
         for (GList *l = pp->batches.head; l; l = l->next) {
             KsProducerBatch *batch = l->data;
@@ -792,7 +689,7 @@ static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
     if (c->closed_at < now) {
         g_autofree char *why =
             g_strdup_printf("Disconnecting from node %d due to request timeout.", c->broker->id);
-        emit_connection(sim, c, why);
+        ks_producer_emit_connection(sim, c, why);
     }
     c->closed_at = now;
     if (ks_net_conn_is_silent(&c->net))
@@ -800,7 +697,7 @@ static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
     KsProduceRequest *req;
     while ((req = g_queue_pop_head(&c->lost)))
         response_arrives(sim, req, 0, true);
-    refresh_metadata(sim, p);
+    ks_producer_refresh_metadata(sim, p);
     process(sim, p);
 }
 
@@ -884,7 +781,7 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
     }
     request_done(req);
     if (refresh)
-        refresh_metadata(sim, p);
+        ks_producer_refresh_metadata(sim, p);
     process(sim, p);
 }
 
@@ -1042,7 +939,7 @@ static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsProducer *p = ctx;
     if (needs_metadata(p->sim, p))
-        refresh_metadata(p->sim, p);
+        ks_producer_refresh_metadata(p->sim, p);
     process(p->sim, p);
 }
 
