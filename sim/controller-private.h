@@ -28,5 +28,10 @@ int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *broker);
 /* kafka-leader-election --election-type PREFERRED for @topic (NULL: all)
  * and @partition (-1: all of the topic). */
 void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition);
+/* The net handler of a leader's AlterPartition (@ctx: its KsPartition). */
+void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
+/* Frees a broker's request queue (KsBroker.ctrl_queue; NULL: none). */
+typedef struct KsControllerQueue KsControllerQueue;
+void ks_controller_queue_free(KsControllerQueue *q);
 void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
                               KsReason reason);

@@ -194,11 +194,6 @@ void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandle
     post(sim, ep, ep, delay, KS_NET_LOCAL, handler, ctx, arg);
 }
 
-bool ks_net_reaches(const KsSim *sim, const KsNetEndpoint *to)
-{
-    return to->up;
-}
-
 void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,
                       const KsNetEndpoint *server)
 {
