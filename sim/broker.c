@@ -491,6 +491,31 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
                                                          : KS_ERR_NONE);
 }
 
+static void submit_alter_partition(KsSim *sim, KsPartition *part, bool shrink);
+
+/* Partition.maybeExpandIsr runs on every follower fetch; a fetch that came
+ * while another proposal was in flight (or was refused) proposed nothing,
+ * and a caught-up follower in an incremental session may send no position
+ * again: the leader looks at what it last recorded, once the way is free. */
+static void maybe_expand_again(KsSim *sim, KsPartition *part)
+{
+    const KsReplica *lr = part->leader_replica;
+    if (!lr || part->alter.inflight)
+        return;
+    const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        KsReplica *r = &part->replicas[i];
+        /* Its position as last recorded, unless it truncated since (its
+         * next fetch carries the new one). */
+        if (r != lr && !r->in_isr && r->fetcher && r->fetcher->leader == lr->broker &&
+            !r->must_truncate && r->broker->registered && r->fetch_leo >= lr->hw &&
+            r->fetch_leo >= cur->start && r->fetch_leo <= r->log.end) {
+            ks_broker_propose_isr_expand(sim, part, r);
+            return;
+        }
+    }
+}
+
 /* Partition.submitAlterPartition: the leader sends its proposal (the
  * replicas flagged isr_change_pending join, or leave with @shrink) to the
  * controller, and changes nothing until the answer. */
@@ -519,6 +544,7 @@ void ks_broker_alter_partition_answered(KsSim *sim, void *ctx, uint64_t arg, boo
      * leader is back to the committed state and may propose again. */
     alter_reset(part);
     ks_broker_maybe_advance_hw(sim, part);
+    maybe_expand_again(sim, part);
 }
 
 void ks_broker_propose_isr_expand(KsSim *sim, KsPartition *part, KsReplica *r)

@@ -354,8 +354,12 @@ static bool check_replication(Check *c, const KsPartition *part)
             "%s-%d: leader %d's epoch cache ends at epoch %d, it leads in %d", tn, part->index,
             lr->broker->id, ks_epochs_latest(lr->epochs), part->leader_replica_epoch);
     /* The committed prefix: every in-sync replica has the leader's records
-     * below its high watermark (what acks=all promises). */
-    for (int32_t i = 0; i < part->n_replicas; i++) {
+     * below its high watermark (what acks=all promises). The ISR is the
+     * controller's: it holds for a leader that acts in the controller's
+     * current epoch (an unclean election names an ISR the old leader,
+     * still acting until its LeaderAndIsr arrives, never had). */
+    for (int32_t i = 0; part->leader_replica_epoch == part->leader_epoch && i < part->n_replicas;
+         i++) {
         const KsReplica *r = &part->replicas[i];
         if (r == lr || !r->in_isr)
             continue;
