@@ -670,10 +670,10 @@ static void process_dies(KsSim *sim, KsBroker *b)
     ks_fetcher_broker_died(sim, b);
     for (guint i = 0; i < b->replicas->len; i++) {
         KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
-        if (!part->leader_replica || part->leader_replica->broker != b)
-            continue;
-        ks_broker_fail_waits(sim, part, KS_ERR_NETWORK_EXCEPTION);
-        ks_partition_update_availability(sim, part);
+        if (part->leader_replica && part->leader_replica->broker == b)
+            ks_broker_fail_waits(sim, part, KS_ERR_NETWORK_EXCEPTION);
+        if (part->leader == b->id)
+            ks_partition_update_availability(sim, part);
     }
 }
 
