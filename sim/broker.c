@@ -42,6 +42,25 @@
  *    has not been caught up for replica.lag.time.max.ms; the leader checks
  *    every replica.lag.time.max.ms / 2. It rejoins once its LEO reaches the
  *    HW and the start of the leader's current epoch.
+ *  - Leader-made ISR changes go through the controller (AlterPartition,
+ *    Kafka 3.9 in ZooKeeper mode with its default
+ *    inter.broker.protocol.version): the leader proposes the shrink (every
+ *    stuck follower at once) or the expansion, changes nothing until the
+ *    controller's answer, proposes nothing else meanwhile, and counts the
+ *    replicas its proposal adds or removes for the HW (Partition.scala's
+ *    PendingShrinkIsr / PendingExpandIsr and maximalIsr). The controller
+ *    writes the ISR (controller.c) and the timeline shows the change then;
+ *    a refused or lost proposal is forgotten and made again.
+ *  - LeaderAndIsr (ReplicaManager.becomeLeaderOrFollower) is applied when
+ *    it reaches the broker (the controller's queue, controller.c): a
+ *    broker leads from the LeaderAndIsr naming it until the one naming
+ *    another (KsPartition.leader_replica: the controller's choice may be
+ *    ahead of it, and a leader that is still alive takes writes in its old
+ *    epoch meanwhile); an older epoch is ignored. A follower joins its
+ *    leader's fetch session when that broker leads in the follower's epoch;
+ *    its first fetch finds out on arrival, and a leader that has not learnt
+ *    yet refuses it, so it retries after replica.fetch.backoff.ms
+ *    (AbstractFetcherThread.delayPartitions).
  *  - The high watermark is the smallest LEO among the ISR (and followers
  *    caught up enough to join), only ever moving forward, and it does not
  *    move at all while the ISR is smaller than the effective
@@ -69,10 +88,13 @@
  * per fetch round trip two messages, however many partitions; the ISR task
  * every replica.lag.time.max.ms / 2 per live broker.
  *
- * Simplifications, each the job of a later issue: the controller's
- * LeaderAndIsr reaches brokers instantly; leader-made ISR changes take effect
- * at once (AlterIsr is not modelled); the HW checkpoint is the in-memory HW;
- * fetch sizes (replica.fetch.max.bytes) and bandwidth are not limited.
+ * Simplifications, each the job of a later issue: only leadership is per
+ * broker: ISR changes the controller makes itself (a dead broker leaves)
+ * reach the leader's HW and min-ISR checks at once, and ISR eligibility
+ * reads ZooKeeper's truth, not the leader's metadata cache; when a new
+ * leader takes over, the old one (if it has not heard yet) steps down in
+ * the same instant; the HW checkpoint is the in-memory HW; fetch sizes
+ * (replica.fetch.max.bytes) and bandwidth are not limited.
  */
 #include "broker-private.h"
 #include "actions-private.h"
@@ -750,7 +772,8 @@ static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered
  * the last failed one it stops at once, without a backoff (Kafka 3.9
  * KafkaServer.scala:931-934, "Proceeding to do an unclean shutdown as all
  * the controlled shutdown attempts failed", :968-969). The request to the
- * controller is instant, like the controller's own (net.c). */
+ * controller and its answer are instant (the controller's own requests
+ * to brokers travel: controller.c). */
 static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
 {
     int64_t still_led = ks_controller_controlled_shutdown(sim, b);

@@ -8,7 +8,8 @@
  * controller is and its epoch are ZooKeeper's (KsRegistry), its view of
  * live and shutting-down brokers is in KsBroker (ctrl_live, shutting_down,
  * written by controller.c only), and what it decides is written into the
- * partitions (leader, epoch, ISR).
+ * partitions (leader, epoch, ISR). Its requests to each broker wait in
+ * KsBroker.ctrl_queue (controller.c's KsControllerQueue).
  *
  * Private to sim/. Included by controller.c (first), by the modules that
  * call the controller (registry.c, broker.c, sim.c) and by the model's

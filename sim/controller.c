@@ -47,10 +47,30 @@
  *    partitions it is preferred for are led by someone else, those whose
  *    preferred replica is live and in the ISR get it back as leader.
  *
- * The controller's requests (LeaderAndIsr, UpdateMetadata, StopReplica)
- * take effect at once and do not travel through net.c; a request reaches
- * a broker whose process runs (ks_net_reaches). Their latency is left to
- * the metadata issue.
+ *  - AlterPartition (processAlterPartition): a leader's proposal to shrink
+ *    or expand the ISR is refused if this broker is no longer the
+ *    controller, if the leader no longer leads in the epoch it sent
+ *    (FENCED_LEADER_EPOCH), or if a replica it adds is not live
+ *    (INELIGIBLE_REPLICA); else the ISR is written (the leader epoch stays),
+ *    UpdateMetadata goes out, and the answer travels back.
+ *
+ * What the controller decides is written at once (ZooKeeper and its own
+ * context: the partition's leader, epoch and ISR); the brokers learn it by
+ * request (ControllerChannelManager). Each controller event ends with one
+ * LeaderAndIsr per broker it concerns (StopReplica rides in it), then
+ * UpdateMetadata to every live broker; each broker has one queue and one
+ * request in flight (RequestSendThread sends one and waits for its answer)
+ * through net.c, so a broker learns a decision one trip later, and later
+ * still when requests queue. A broker that dies loses its queue when the
+ * controller learns it; a request that finds its broker down is dropped
+ * (Kafka retries every 100 ms until then; a returning broker is sent its
+ * whole state anyway); a new controller starts with empty queues and sends
+ * every live broker its whole state. UpdateMetadata fills no metadata cache
+ * yet: producers read the controller's state (docs/fidelity.md).
+ *
+ * Cost: a decision costs one queued item per replica on a live broker; a
+ * request, two messages per broker per controller event, plus
+ * UpdateMetadata's two per live broker.
  */
 #include "controller-private.h"
 #include "actions-private.h"
