@@ -60,6 +60,9 @@ struct KsFetcher {
     GPtrArray *dirty;    /* of KsReplica*: the changed ones (entries of replicas that
                             left the session are skipped) */
     KsTime last_arrival; /* when the latest request reached the leader */
+    KsTime sent_at;      /* when the latest request left the follower */
+    bool connected;      /* a request reached the leader since the last failure */
+    bool silenced;       /* waiting for the timeout of a request into silence */
     KsFetchState state;
     uint64_t gen;              /* bumps when a request is abandoned */
     KsDelayed park;            /* the request, parked at the leader (DelayedFetch) */

@@ -669,6 +669,10 @@ KsBroker *ks_broker_add(KsSim *sim, const KsPlanBroker *pb)
     b->lag_max = ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, pb->configs, def);
     b->fetch_wait_max = ks_config_resolve(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, pb->configs, def);
     b->fetch_backoff = ks_config_resolve(KS_CFG_REPLICA_FETCH_BACKOFF_MS, pb->configs, def);
+    b->request_timeout = ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, pb->configs, def);
+    b->connect_timeout =
+        MIN(ks_config_resolve(KS_CFG_REPLICA_SOCKET_TIMEOUT_MS, pb->configs, def),
+            ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS, pb->configs, def));
     b->session_timeout = ks_config_resolve(KS_CFG_ZOOKEEPER_SESSION_TIMEOUT_MS, pb->configs, def);
     g_ptr_array_add(sim->broker_slots, b);
     g_hash_table_insert(sim->broker_ids, GINT_TO_POINTER(b->id), b);

@@ -93,6 +93,9 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         INT32_MAX, NULL, false, "bytes a follower fetches per partition at most"),
     ROW(KS_CFG_REPLICA_FETCH_BACKOFF_MS, "replica.fetch.backoff.ms", KS_CONFIG_MS, B, 1000 * MS, 0,
         MAX_DURATION, NULL, true, "pause after a failed follower fetch"),
+    ROW(KS_CFG_REPLICA_SOCKET_TIMEOUT_MS, "replica.socket.timeout.ms", KS_CONFIG_MS, B, 30000 * MS,
+        1 * MS, MAX_DURATION, NULL, true,
+        "longest a follower waits to connect to its leader's machine"),
     ROW(KS_CFG_ZOOKEEPER_SESSION_TIMEOUT_MS, "zookeeper.session.timeout.ms", KS_CONFIG_MS, B,
         18000 * MS, 1 * MS, MAX_DURATION, NULL, true,
         "a broker silent this long loses its ZooKeeper session"),
@@ -125,8 +128,8 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         "how often a failed send is retried"),
     ROW(KS_CFG_RETRY_BACKOFF_MS, "retry.backoff.ms", KS_CONFIG_MS, P | C, 100 * MS, 0, MAX_DURATION,
         NULL, true, "pause before a retry"),
-    ROW(KS_CFG_REQUEST_TIMEOUT_MS, "request.timeout.ms", KS_CONFIG_MS, P | C, 30000 * MS, 1 * MS,
-        MAX_DURATION, NULL, true, "how long a request waits for its response"),
+    ROW(KS_CFG_REQUEST_TIMEOUT_MS, "request.timeout.ms", KS_CONFIG_MS, B | P | C, 30000 * MS,
+        1 * MS, MAX_DURATION, NULL, true, "how long a request waits for its response"),
     ROW(KS_CFG_DELIVERY_TIMEOUT_MS, "delivery.timeout.ms", KS_CONFIG_MS, P, 120000 * MS, 1 * MS,
         MAX_DURATION, NULL, true,
         "how long a record may take to be acknowledged, retries included"),
@@ -156,7 +159,7 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         0, MAX_DURATION, NULL, true,
         "longest pause before reconnecting (the pause doubles up to it)"),
     ROW(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS, "socket.connection.setup.timeout.ms",
-        KS_CONFIG_MS, P | C, 10000 * MS, 0, MAX_DURATION, NULL, true,
+        KS_CONFIG_MS, B | P | C, 10000 * MS, 0, MAX_DURATION, NULL, true,
         "how long a connection attempt to a silent machine waits"),
     ROW(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, "socket.connection.setup.timeout.max.ms",
         KS_CONFIG_MS, P | C, 30000 * MS, 0, MAX_DURATION, NULL, true,
@@ -468,14 +471,10 @@ const char *ks_config_producer_refusal_message(KsProducerRefusal refusal)
     g_assert_not_reached();
 }
 
-/* KafkaConfig.validateValues: replica.socket.timeout.ms, whose default the
- * model keeps (ReplicationConfigs.java: 30000). */
-#define REPLICA_SOCKET_TIMEOUT (30000 * MS)
-
 KsBrokerRefusal ks_config_broker_refusal(const KsConfigSet *own, const KsConfigSet *defaults)
 {
     int64_t wait = ks_config_resolve(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, own, defaults);
-    if (wait > REPLICA_SOCKET_TIMEOUT)
+    if (wait > ks_config_resolve(KS_CFG_REPLICA_SOCKET_TIMEOUT_MS, own, defaults))
         return KS_BROKER_REFUSAL_SOCKET_TIMEOUT;
     if (wait > ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, own, defaults))
         return KS_BROKER_REFUSAL_LAG_TIME;

@@ -29,7 +29,18 @@
  *    it never saw that epoch it falls back epoch by epoch (the rounds of
  *    KIP-279, computed here in one answer since both caches are at hand).
  *  - A leader that cannot be reached is retried after
- *    replica.fetch.backoff.ms.
+ *    replica.fetch.backoff.ms (AbstractFetcherThread.processFetchRequest,
+ *    3.9 AbstractFetcherThread.scala:319-323, delayPartitions). A killed
+ *    leader process has its connections reset by its kernel: the follower
+ *    learns at once. A leader whose machine lost power says nothing
+ *    (net.c): the follower's request meets silence and its NetworkClient
+ *    gives up only when the request outlives the broker's own
+ *    request.timeout.ms (BrokerBlockingSender.scala:93, the client's
+ *    default request timeout; NetworkClient handleTimedOutRequests); a new
+ *    connection to a machine that is down fails after the lesser of
+ *    socket.connection.setup.timeout.ms and replica.socket.timeout.ms
+ *    (BrokerBlockingSender.scala:94, :109-110, awaitReady). Meanwhile the
+ *    session sends nothing (its thread blocks in sendAndReceive).
  *
  * broker.c decides who follows whom (LeaderAndIsr) and owns the ISR and the
  * high watermark; this file owns the sessions and the messages they send
@@ -98,6 +109,7 @@ void ks_fetcher_mark_followers_dirty(KsPartition *part)
 /* ---- fetch sessions ---- */
 
 static void fetcher_kick(KsSim *sim, KsFetcher *f);
+static void fetcher_abandon(KsSim *sim, KsFetcher *f);
 static void fetch_park_expired(void *ctx, KsDelayed *op);
 
 /* @follower's session with @leader, or NULL if it never had one. */
@@ -151,6 +163,12 @@ void ks_fetcher_remove(KsReplica *r)
     r->fetcher = NULL;
     r->fetcher_slot = -1;
     r->dirty = false; /* its entry in f->dirty, if any, is skipped */
+    /* A fetcher thread left without partitions is shut down, which closes
+     * its client and ends a wait for a timeout
+     * (ReplicaManager.becomeLeaderOrFollower → shutdownIdleFetcherThreads,
+     * AbstractFetcherThread.initiateShutdown → initiateClose). */
+    if (f->replicas->len == 0 && f->silenced)
+        fetcher_abandon(r->broker->sim, f);
 }
 
 /* Forgets whatever request the session had outstanding; its events will find
@@ -158,6 +176,7 @@ void ks_fetcher_remove(KsReplica *r)
 static void fetcher_abandon(KsSim *sim, KsFetcher *f)
 {
     f->gen++;
+    f->silenced = false;
     f->state = KS_FETCH_IDLE;
     ks_purgatory_cancel(&f->park);
     g_array_set_size(f->answers, 0);
@@ -289,11 +308,44 @@ static void fetch_retry(KsEngine *engine, void *ctx, uint64_t gen)
     fetcher_kick(f->follower->sim, f);
 }
 
-static void fetcher_fail(KsSim *sim, KsFetcher *f)
+/* The connection broke after @delay: back off replica.fetch.backoff.ms. */
+static void fetcher_backoff(KsSim *sim, KsFetcher *f, KsTime delay)
 {
     f->state = KS_FETCH_BACKOFF;
-    KsTime rtt = 2 * ks_net_latency(sim, f->follower->node, f->leader->node);
-    ks_engine_schedule(sim->engine, rtt + f->follower->fetch_backoff, fetch_retry, f, f->gen);
+    f->connected = false;
+    f->silenced = false;
+    ks_engine_schedule(sim->engine, delay + f->follower->fetch_backoff, fetch_retry, f, f->gen);
+}
+
+/* The leader's kernel reset the connection: the follower hears it a round
+ * trip after sending. */
+static void fetcher_fail(KsSim *sim, KsFetcher *f)
+{
+    fetcher_backoff(sim, f, 2 * ks_net_latency(sim, f->follower->node, f->leader->node));
+}
+
+/* The request timed out (see the rules above). */
+static void fetch_timed_out(KsEngine *engine, void *ctx, uint64_t gen)
+{
+    KsFetcher *f = ctx;
+    if (gen != f->gen || f->state != KS_FETCH_REQUEST)
+        return;
+    fetcher_backoff(f->follower->sim, f, 0);
+}
+
+/* The request went into the silence of a machine that is down: the session
+ * waits for its timeout, counted from when it was sent. */
+static void fetcher_await_timeout(KsSim *sim, KsFetcher *f)
+{
+    KsTime limit = f->connected ? f->follower->request_timeout : f->follower->connect_timeout;
+    KsTime now = ks_engine_now(sim->engine);
+    f->state = KS_FETCH_REQUEST;
+    f->silenced = true;
+    if (f->replicas->len == 0) {
+        fetcher_abandon(sim, f); /* its thread was shut down meanwhile */
+        return;
+    }
+    ks_engine_schedule(sim->engine, MAX(f->sent_at + limit - now, 0), fetch_timed_out, f, f->gen);
 }
 
 /* The request reaches the leader, or finds its process gone (net.c). A
@@ -304,9 +356,13 @@ static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool deli
     if (gen != f->gen || f->state != KS_FETCH_REQUEST)
         return;
     if (!delivered) {
-        fetcher_fail(sim, f);
+        if (ks_net_endpoint_is_silent(&f->leader->ep))
+            fetcher_await_timeout(sim, f);
+        else
+            fetcher_fail(sim, f);
         return;
     }
+    f->connected = true;
     if (fetch_arrives_at_leader(sim, f)) {
         fetcher_respond(sim, f);
     } else {
@@ -392,6 +448,7 @@ static void fetcher_kick(KsSim *sim, KsFetcher *f)
     if (f->state != KS_FETCH_IDLE || f->replicas->len == 0)
         return;
     f->state = KS_FETCH_REQUEST;
+    f->sent_at = ks_engine_now(sim->engine);
     sim->stats.fetch_requests++;
     ks_net_send(sim, &f->follower->ep, &f->leader->ep, KS_NET_FETCH_REQUEST, fetch_request_arrives,
                 f, f->gen);
@@ -411,7 +468,8 @@ void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part)
 
 /* @b's process died: its sessions are abandoned and its replicas leave
  * them; every session fetching from it finds a broken connection and backs
- * off. */
+ * off, or, when its machine lost power, waits for its request to time out
+ * (a request still travelling finds the silence when it arrives). */
 void ks_fetcher_broker_died(KsSim *sim, KsBroker *b)
 {
     for (guint i = 0; i < b->replicas->len; i++)
@@ -422,10 +480,16 @@ void ks_fetcher_broker_died(KsSim *sim, KsBroker *b)
         if (mine)
             fetcher_abandon(sim, mine);
         KsFetcher *to_me = fetcher_find(other, b);
-        if (to_me && (to_me->state == KS_FETCH_REQUEST || to_me->state == KS_FETCH_PARKED)) {
-            fetcher_abandon(sim, to_me);
+        if (!to_me || (to_me->state != KS_FETCH_REQUEST && to_me->state != KS_FETCH_PARKED))
+            continue;
+        bool silent = ks_net_endpoint_is_silent(&b->ep);
+        if (silent && to_me->state == KS_FETCH_REQUEST)
+            continue;
+        fetcher_abandon(sim, to_me);
+        if (silent)
+            fetcher_await_timeout(sim, to_me);
+        else
             fetcher_fail(sim, to_me);
-        }
     }
 }
 

@@ -205,6 +205,9 @@ struct KsBroker {
     KsTime lag_max;         /* replica.lag.time.max.ms */
     KsTime fetch_wait_max;  /* replica.fetch.wait.max.ms */
     KsTime fetch_backoff;   /* replica.fetch.backoff.ms */
+    KsTime request_timeout; /* request.timeout.ms (its fetcher's NetworkClient) */
+    KsTime connect_timeout; /* the lesser of replica.socket.timeout.ms and
+                               socket.connection.setup.timeout.ms */
     KsTime session_timeout; /* zookeeper.session.timeout.ms */
 };
 

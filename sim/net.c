@@ -39,7 +39,8 @@
  *    nothing: its clients' established connections stay open in their
  *    eyes (ks_net_conn_is_silent) until the machine comes back, and what
  *    they send on them is lost; NetworkClient notices only when a request
- *    outlives request.timeout.ms (producer.c). A new connection to a
+ *    outlives request.timeout.ms (producer.c; a follower's fetch, whose
+ *    sessions ask ks_net_endpoint_is_silent: fetcher.c). A new connection to a
  *    machine that is down is unreachable: the attempt waits for
  *    socket.connection.setup.timeout.ms (producer.c). Client
  *    processes do not stop with their machine yet (crash-node takes down
@@ -218,6 +219,11 @@ bool ks_net_conn_is_silent(const KsNetConn *conn)
     return conn->opened && s->node && !s->node->up && s->silent_stop == s->incarnation &&
            s->incarnation == conn->server_incarnation + 1 &&
            conn->opened_links_gen == *conn->links_gen;
+}
+
+bool ks_net_endpoint_is_silent(const KsNetEndpoint *ep)
+{
+    return ep->node && !ep->node->up;
 }
 
 void ks_net_conn_close(KsNetConn *conn)

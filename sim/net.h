@@ -123,6 +123,10 @@ static inline bool ks_net_conn_is_open(const KsNetConn *conn)
  * has not come back. Requests sent on it are lost; only request.timeout.ms
  * tells the client. */
 bool ks_net_conn_is_silent(const KsNetConn *conn);
+
+/* Whether @ep's machine is down: a message to it meets silence, not a
+ * reset, and its sender notices only by a timeout of its own. */
+bool ks_net_endpoint_is_silent(const KsNetEndpoint *ep);
 /* The client closes @conn (after a request timeout): it must be opened
  * again. */
 void ks_net_conn_close(KsNetConn *conn);

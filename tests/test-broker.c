@@ -326,19 +326,25 @@ static void returning_leader_truncates_divergent_suffix(void **state)
  * default), so an idle cluster costs one request per follower session per
  * wait; it is answered as soon as a record is appended
  * (tryCompleteDelayedRequests), so acks=all needs no wait. */
+/* The follower fetch requests @text's run sends after @from. */
+static int64_t fetches_after(const char *text, KsTime from)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+    KsSimStats a, b;
+    ks_sim_test_run_until(t, from);
+    ks_sim_get_stats(t->sim, &a);
+    ks_sim_test_run(t);
+    ks_sim_get_stats(t->sim, &b);
+    return b.fetch_requests - a.fetch_requests;
+}
+
 static int64_t idle_fetches(const char *wait)
 {
     g_autofree char *text =
         g_strdup_printf("cluster nodes=3\n"
                         "set replica.fetch.wait.max.ms=%s\n" ONE_PARTITION "run until 12s\n",
                         wait);
-    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
-    KsSimStats a, b;
-    ks_sim_test_run_until(t, 2 * S);
-    ks_sim_get_stats(t->sim, &a);
-    ks_sim_test_run(t);
-    ks_sim_get_stats(t->sim, &b);
-    return b.fetch_requests - a.fetch_requests;
+    return fetches_after(text, 2 * S);
 }
 
 static void idle_fetch_long_polls_up_to_wait_max(void **state)
@@ -368,17 +374,39 @@ static void idle_fetch_long_polls_up_to_wait_max(void **state)
 static void follower_fetch_waits_its_own_wait_max(void **state)
 {
     (void)state;
-    g_autoptr(KsSimTest) t = ks_sim_test_new("node n1\nnode n2\nnode n3\n"
-                                             "broker 1 node=n1\n"
-                                             "broker 2 node=n2 replica.fetch.wait.max.ms=5s\n"
-                                             "broker 3 node=n3\n" ONE_PARTITION "run until 12s\n");
-    KsSimStats a, b;
-    ks_sim_test_run_until(t, 2 * S);
-    ks_sim_get_stats(t->sim, &a);
-    ks_sim_test_run(t);
-    ks_sim_get_stats(t->sim, &b);
-    int64_t n = b.fetch_requests - a.fetch_requests;
+    int64_t n = fetches_after("node n1\nnode n2\nnode n3\n"
+                              "broker 1 node=n1\n"
+                              "broker 2 node=n2 replica.fetch.wait.max.ms=5s\n"
+                              "broker 3 node=n3\n" ONE_PARTITION "run until 12s\n",
+                              2 * S);
     assert_true(n >= 20 && n <= 24);
+}
+
+/* A machine is not a process. Leader 1's followers fetch from it when it
+ * dies at 2 s. A killed process has its connections reset by the kernel:
+ * each follower backs off replica.fetch.backoff.ms (1 s) and tries again,
+ * about 10 times each before 12 s (AbstractFetcherThread.scala:319-323).
+ * A machine that lost power says nothing: the fetch in flight waits for
+ * the follower's request.timeout.ms (30 s, BrokerBlockingSender.scala:93),
+ * so nothing more is sent; with 4 s, each follower times out at 6 s, backs
+ * off 1 s, and its new connection waits socket.connection.setup.timeout.ms
+ * (10 s, below replica.socket.timeout.ms; BrokerBlockingSender.scala:109):
+ * one more request each. */
+static int64_t fetches_after_leader_dies(const char *crash, const char *set)
+{
+    g_autofree char *text = g_strdup_printf("cluster nodes=3\n%s" ONE_PARTITION "at 2s crash %s\n"
+                                            "run until 12s\n",
+                                            set, crash);
+    return fetches_after(text, 2 * S + 10 * MS);
+}
+
+static void follower_fetch_to_dead_machine_times_out(void **state)
+{
+    (void)state;
+    int64_t killed = fetches_after_leader_dies("broker 1", "");
+    assert_true(killed >= 18 && killed <= 20);
+    ks_assert_i64_eq(fetches_after_leader_dies("node n1", ""), 0);
+    ks_assert_i64_eq(fetches_after_leader_dies("node n1", "set request.timeout.ms=4s\n"), 2);
 }
 
 int main(void)
@@ -394,6 +422,7 @@ int main(void)
         cmocka_unit_test(follower_fetch_waits_its_own_wait_max),
         cmocka_unit_test(returning_leader_truncates_divergent_suffix),
         cmocka_unit_test(idle_fetch_long_polls_up_to_wait_max),
+        cmocka_unit_test(follower_fetch_to_dead_machine_times_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,12 +213,15 @@ static void test_config_format_parse_round_trip(void **state)
                 values[n++] = c->value;
         }
         /* KafkaConfig.validateValues ties the follower's wait to the lag
-         * time and to replica.socket.timeout.ms (30 s): the partner is set
-         * out of the way, and a wait above 30 s must be refused. */
-        const char *partner =
-            info->key == KS_CFG_REPLICA_LAG_TIME_MAX_MS     ? "set replica.fetch.wait.max.ms=0\n"
-            : info->key == KS_CFG_REPLICA_FETCH_WAIT_MAX_MS ? "set replica.lag.time.max.ms=8760h\n"
-                                                            : "";
+         * time and to replica.socket.timeout.ms (30 s by default): the
+         * partner is set out of the way, and a wait above 30 s must be
+         * refused. */
+        const char *partner = info->key == KS_CFG_REPLICA_LAG_TIME_MAX_MS ||
+                                      info->key == KS_CFG_REPLICA_SOCKET_TIMEOUT_MS
+                                  ? "set replica.fetch.wait.max.ms=0\n"
+                              : info->key == KS_CFG_REPLICA_FETCH_WAIT_MAX_MS
+                                  ? "set replica.lag.time.max.ms=8760h\n"
+                                  : "";
         for (int i = 0; i < n; i++) {
             g_autofree char *v = ks_config_format_value(info->key, values[i]);
             g_autofree char *text =
