@@ -53,3 +53,6 @@ bool ks_sim_has_action_handler(KsActionKind kind);
 bool ks_sim_has_decl_builder(KsDeclKind kind);
 bool ks_check_has_evaluator(KsExpectKind kind);
 bool ks_check_has_stat(KsStatKind kind);
+/* The counter @kind now, as `expect` compares it and the summary's "stats"
+ * shows it; @kind must have a row (ks_check_has_stat()). */
+int64_t ks_check_stat(const KsSim *sim, KsStatKind kind);

@@ -9,6 +9,7 @@
  * error its first line announces) and of scenarios/ (each must parse), and
  * check that docs/scenario-language.md documents every keyword.
  */
+#include "ks-parse-test.h"
 #include "ks-test.h"
 
 #include <stdio.h>
@@ -32,17 +33,6 @@ static const char *source_root(void)
         skip();
     }
     return env;
-}
-
-/* Parses @text, unsupported features allowed; fails the test on error. */
-static KsPlan *parse_ok(const char *text)
-{
-    g_autoptr(GError) error = NULL;
-    KsPlan *plan = ks_scenario_parse_full("test.ks", text, strlen(text),
-                                          KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED, &error);
-    if (!plan)
-        fail_msg("parse failed: %s", error->message);
-    return plan;
 }
 
 /* Parses @text (as the simulator would: unsupported refused) and returns the
@@ -1164,11 +1154,6 @@ static void test_scenario_added_broker_exists_only_after_it_is_added(void **stat
 /* ------------------------------------------------------------------------ */
 /* Expect                                                                     */
 
-static const KsPlanExpect *expect_n(const KsPlan *plan, guint i)
-{
-    return plan->expects->pdata[i];
-}
-
 static void test_scenario_expect_conditions(void **state)
 {
     g_autoptr(KsPlan) plan =
@@ -1267,10 +1252,11 @@ static void test_scenario_expect_conditions(void **state)
 static void test_scenario_every_stat_has_a_condition(void **state)
 {
     static const char *const names[] = {
-        "records-produced", "records-acked",    "records-refused",
-        "records-lost",     "records-consumed", "records-duplicated",
-        "leader-elections", "rebalances",       "unavailable-us",
+        "records-produced", "records-acked",      "records-refused", "records-lost",
+        "records-consumed", "records-duplicated", "records-skipped", "leader-elections",
+        "rebalances",       "unavailable-us",
     };
+    G_STATIC_ASSERT(G_N_ELEMENTS(names) == KS_STAT_UNAVAILABLE_US + 1);
     for (int s = KS_STAT_RECORDS_PRODUCED; s <= KS_STAT_UNAVAILABLE_US; s++) {
         g_autofree char *text = g_strdup_printf(CLUSTER3 "expect %s >= 0\n", names[s]);
         g_autoptr(KsPlan) plan = parse_ok(text);
@@ -1464,6 +1450,11 @@ static void test_scenario_refuses_what_is_not_supported(void **state)
          "expect no-acked-data-loss"},
         {SUP_EXPECT, KS_EXPECT_NO_DUPLICATES, PRE "expect no-duplicates\n", 8,
          "expect no-duplicates"},
+        {SUP_EXPECT, KS_EXPECT_POSITION, PRE_C "expect position g t-0 >= 0\n", 8,
+         "expect position"},
+        {SUP_EXPECT, KS_EXPECT_IDLE, PRE_C "expect idle c1\n", 8, "expect idle"},
+        {SUP_EXPECT, KS_EXPECT_COORDINATOR, PRE_C "expect coordinator g == 1\n", 8,
+         "expect coordinator"},
         {SUP_STAT, KS_STAT_RECORDS_PRODUCED, PRE "expect records-produced >= 0\n", 8,
          "expect records-produced"},
         {SUP_STAT, KS_STAT_RECORDS_ACKED, PRE "expect records-acked >= 0\n", 8,
@@ -1476,6 +1467,8 @@ static void test_scenario_refuses_what_is_not_supported(void **state)
          "expect records-consumed"},
         {SUP_STAT, KS_STAT_RECORDS_DUPLICATED, PRE "expect records-duplicated >= 0\n", 8,
          "expect records-duplicated"},
+        {SUP_STAT, KS_STAT_RECORDS_SKIPPED, PRE "expect records-skipped >= 0\n", 8,
+         "expect records-skipped"},
         {SUP_STAT, KS_STAT_LEADER_ELECTIONS, PRE "expect leader-elections >= 0\n", 8,
          "expect leader-elections"},
         {SUP_STAT, KS_STAT_REBALANCES, PRE "expect rebalances >= 0\n", 8, "expect rebalances"},

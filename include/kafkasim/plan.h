@@ -159,7 +159,10 @@ typedef enum {
     KS_EXPECT_ASSIGNMENT,     /* assignment CONSUMER == {P, ...} */
     KS_EXPECT_NO_ACKED_DATA_LOSS,
     KS_EXPECT_NO_DUPLICATES,
-    KS_EXPECT_STAT, /* STAT OP N, e.g. records-acked >= 100 */
+    KS_EXPECT_POSITION,    /* position GROUP P OP N (the owner's next offset) */
+    KS_EXPECT_IDLE,        /* idle CONSUMER [== true|false] */
+    KS_EXPECT_COORDINATOR, /* coordinator GROUP == ID|none */
+    KS_EXPECT_STAT,        /* STAT OP N, e.g. records-acked >= 100 */
 } KsExpectKind;
 
 /* The counters KS_EXPECT_STAT can name; same names as the summary's stats,
@@ -171,6 +174,7 @@ typedef enum {
     KS_STAT_RECORDS_LOST,
     KS_STAT_RECORDS_CONSUMED,
     KS_STAT_RECORDS_DUPLICATED,
+    KS_STAT_RECORDS_SKIPPED, /* the groups' "skipped", summed */
     KS_STAT_LEADER_ELECTIONS,
     KS_STAT_REBALANCES,
     KS_STAT_UNAVAILABLE_US,
@@ -180,11 +184,13 @@ typedef struct {
     KsExpectKind kind;
     KsPlanPartition partition; /* partition conditions; topic NULL otherwise */
     KsBrokerId broker;         /* alive */
-    char *name;                /* group (lag, committed, group-state), consumer (assignment) */
+    char *name;                /* group (lag, committed, position, group-state,
+                                  coordinator), consumer (assignment, idle) */
     KsStatKind stat;           /* KS_EXPECT_STAT */
     KsCmp cmp;
     /* The expected value, in the field its kind uses: integers, broker ids
-     * and booleans (0/1) in `number` ("none" as a leader is KS_NO_BROKER);
+     * and booleans (0/1) in `number` ("none" as a leader or coordinator is
+     * KS_NO_BROKER);
      * sets of broker ids in `set_ids`; sets of partition names in
      * `set_names`; a state name in `word`. */
     int64_t number;
