@@ -281,8 +281,8 @@ static bool eval_lag(const KsSim *sim, const Subject *s, char **out_actual)
     g_autoptr(GString) unknown = g_string_new(NULL);
     for (guint i = 0; i < offsets->len; i++) {
         const KsGroupOffsetInfo *o = &g_array_index(offsets, KsGroupOffsetInfo, i);
-        if (o->committed >= 0 && o->log_end_offset >= 0)
-            lag += o->log_end_offset - o->committed;
+        if (o->lag >= 0)
+            lag += o->lag;
         else
             g_string_append_printf(unknown, "%s%s-%d", unknown->len ? ", " : "", o->topic,
                                    o->partition);
