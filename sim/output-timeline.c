@@ -218,6 +218,20 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
     }
 }
 
+/* kafka-consumer-groups.sh's table under its line, column for column; its
+ * blank lines (one before each table and notice) are left out. */
+static void describe_groups(KsTimeline *tl, const KsEvent *ev)
+{
+    const char *group = ev->describe_groups.group;
+    const char *table = ev->describe_groups.table;
+    line(tl, ev->t, "groups", C_BOLD, "describe groups%s%s%s", group ? " " : "", group ? group : "",
+         *table ? "" : ": no consumer group yet");
+    g_auto(GStrv) rows = g_strsplit(table, "\n", -1);
+    for (char **r = rows; *r; r++)
+        if (**r)
+            sub(tl, *r);
+}
+
 void ks_timeline_sink(const KsEvent *ev, void *timeline)
 {
     KsTimeline *tl = timeline;
@@ -233,6 +247,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     case KS_EV_SNAPSHOT:
         snapshot(tl, ev);
+        break;
+    case KS_EV_DESCRIBE_GROUPS:
+        describe_groups(tl, ev);
         break;
     case KS_EV_EXPECT:
         if (ev->expect.held)

@@ -6,7 +6,7 @@
  * One row per action (action_rows: crash, restart and stop a broker, add a
  * broker, crash and restart a node, start, stop and crash a consumer or
  * producer, produce, say, snapshot, partition-network, heal-network,
- * elect-preferred, reassign, set, expect). A row names its verb and object,
+ * elect-preferred, reassign, set, describe groups, expect). A row names its verb and object,
  * its usage, keys and handler; the handler fills a KsPlanAction.
  * ks_scn_parse_action builds one action from the tokens after `at TIME` or
  * `every PERIOD` (or from the start of the line for an action that runs
@@ -216,6 +216,17 @@ static bool act_snapshot(Parser *p, const ActionRow *row, const KsToken *head, A
     return ks_scn_arg_name(p, a->pos->pdata[0], "a snapshot name", &act->name, error);
 }
 
+static bool act_describe_groups(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                                KsPlanAction *act, GError **error)
+{
+    if (a->pos->len == 0)
+        return true; /* every group, as --all-groups */
+    const Arg *ag = a->pos->pdata[0];
+    if (!ks_scn_arg_name(p, ag, "a group name", &act->name, error))
+        return false;
+    return ks_scn_find_group(p, ks_scn_scalar(ag), act->name, error);
+}
+
 static bool act_partition_network(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                                   KsPlanAction *act, GError **error)
 {
@@ -384,6 +395,9 @@ static const ActionRow action_rows[] = {
     ACT("set", NULL, "set", "set CONFIG=VALUE ...", 0, 0, NULL, NULL, NULL, ALL_SCOPES, "anything",
         false, KS_ACTION_SET_CONFIG, false, "changing configs at run time is not modelled yet",
         act_set),
+    ACT("describe", "groups", "describe groups", "describe groups [GROUP]", 0, 1, "a group name",
+        "describe groups billing", NULL, 0, NULL, false, KS_ACTION_DESCRIBE_GROUPS, false,
+        WHY_CONSUMERS, act_describe_groups),
     ACT("expect", NULL, "expect", "expect CONDITION", 0, 0, NULL, NULL, NULL, 0, NULL, false,
         KS_ACTION_EXPECT, false, NULL, NULL),
 };

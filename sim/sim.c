@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "actions-private.h"
+#include "kafkasim/output.h"
 #include "kafkasim/placement.h"
 #include "kafkasim/scenario.h"
 #include "model.h"
@@ -387,6 +388,18 @@ static void action_snapshot(KsSim *sim, const KsPlanAction *a)
     ks_sim_emit(sim, &ev);
 }
 
+/* The table is written when the action runs, so the timeline and the trace
+ * show the groups as they were then. */
+static void action_describe_groups(KsSim *sim, const KsPlanAction *a)
+{
+    g_autoptr(GString) table = g_string_new(NULL);
+    ks_describe_groups(sim, a->name, KS_GROUP_LAYOUT_OFFSETS, table, NULL);
+    KsEvent ev = ks_event_init(KS_EV_DESCRIBE_GROUPS, ks_engine_now(sim->engine));
+    ev.describe_groups.group = a->name;
+    ev.describe_groups.table = table->str;
+    ks_sim_emit(sim, &ev);
+}
+
 static void action_expect(KsSim *sim, const KsPlanAction *a)
 {
     check_now(sim, a->expect, true);
@@ -419,6 +432,7 @@ static const ActionRow action_table[] = {
     [KS_ACTION_ELECT_PREFERRED] = {"elect-preferred", ks_controller_action_elect_preferred},
     [KS_ACTION_REASSIGN] = {"reassign", NULL},
     [KS_ACTION_SET_CONFIG] = {"set", NULL},
+    [KS_ACTION_DESCRIBE_GROUPS] = {"describe groups", action_describe_groups},
     [KS_ACTION_EXPECT] = {"expect", action_expect},
 };
 /* KS_ACTION_EXPECT is the last kind: a new kind needs its row. */

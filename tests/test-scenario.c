@@ -1427,6 +1427,8 @@ static void test_scenario_refuses_what_is_not_supported(void **state)
          "elect-preferred"},
         {SUP_ACTION, KS_ACTION_REASSIGN, PRE "at 1s reassign t-0 replicas={2}\n", 7, "reassign"},
         {SUP_ACTION, KS_ACTION_SET_CONFIG, PRE "at 1s set num.partitions=3\n", 7, "set"},
+        {SUP_ACTION, KS_ACTION_DESCRIBE_GROUPS, PRE "at 1s describe groups\n", 7,
+         "describe groups"},
         {SUP_ACTION, KS_ACTION_EXPECT, PRE "at 1s expect alive broker 1\n", 7, "expect"},
         {SUP_EXPECT, KS_EXPECT_LEADER, PRE "expect leader t-0 == 1\n", 8, "expect leader"},
         {SUP_EXPECT, KS_EXPECT_ISR, PRE "expect isr t-0 == {1}\n", 8, "expect isr"},
@@ -1559,7 +1561,7 @@ static void test_scenario_messages_for_newcomers(void **state)
         {CLUSTER3 "at 1s dance\n", "2:7: error: unknown action 'dance'; actions are crash, "
                                    "restart, stop, add, start, produce, say, snapshot, "
                                    "partition-network, heal-network, elect-preferred, reassign, "
-                                   "set, expect"},
+                                   "set, describe, expect"},
         {CLUSTER3 "at 1s crash brokr 1\n", "2:13: error: cannot crash 'brokr'; did you mean "
                                            "'broker'?; 'crash' takes broker, node or consumer"},
         {CLUSTER3 "at 1s crash broker\n", "2:7: error: crash broker needs a broker id; usage: "

@@ -128,6 +128,10 @@ typedef enum {
         F(snapshot, name, STRING, ALWAYS, "", "the snapshot's name (\"snapshot\" when unnamed)") \
         F(snapshot, topics, TOPICS, ALWAYS, "", "every topic's partitions with leader, leader epoch, replicas, ISR and offsets, as the summary's \"topics\"") \
     E(snapshot) \
+    S(describe_groups) \
+        F(describe_groups, group, STRING, OMIT, "", "the group asked for; absent: every group") \
+        F(describe_groups, table, STRING, ALWAYS, "", "what kafka-consumer-groups.sh --describe prints for it, byte for byte (its stderr notices first)") \
+    E(describe_groups) \
     S(expect) \
         F(expect, line, INT, ALWAYS, "line", "the expect line in the scenario") \
         F(expect, condition, STRING, ALWAYS, "", "the condition, as written") \
@@ -238,6 +242,7 @@ typedef enum {
     /* Narration and checks. */ \
     T(SAY, say, say, "the scenario's say action") \
     T(SNAPSHOT, snapshot, snapshot, "the scenario's snapshot action: the cluster as it is") \
+    T(DESCRIBE_GROUPS, describe_groups, describe_groups, "the scenario's describe groups action: consumer groups as kafka-consumer-groups.sh --describe shows them") \
     T(EXPECT, expect, expect, "an expect line was checked") \
     T(NOTE, note, note, "a timeline action changed nothing") \
     /* Machines and processes. */ \

@@ -221,6 +221,7 @@ typedef enum {
     KS_ACTION_ELECT_PREFERRED,   /* elect-preferred [TOPIC | P] */
     KS_ACTION_REASSIGN,          /* reassign P replicas={ids} */
     KS_ACTION_SET_CONFIG,        /* set KEY=VALUE... at run time */
+    KS_ACTION_DESCRIBE_GROUPS,   /* describe groups [GROUP]: kafka-consumer-groups.sh --describe */
     KS_ACTION_EXPECT,            /* expect CONDITION at this time */
 } KsActionKind;
 
@@ -229,7 +230,8 @@ typedef struct {
     KsTime at;         /* first time it runs */
     KsTime every;      /* > 0: runs again every `every` until the end of the run */
     KsBrokerId broker; /* broker actions */
-    char *name;        /* node, consumer, producer or snapshot name; NULL if none */
+    char *name;        /* node, consumer, producer, snapshot or described group name;
+                          NULL if none */
     char *text;        /* say */
     /* start consumer: overrides of the declared consumer (NULL: as declared) */
     char *group;
