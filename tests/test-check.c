@@ -159,11 +159,12 @@ bool ks_query_find_consumer(const KsSim *sim, const char *name, KsConsumerInfo *
 
 #define CLUSTER "cluster nodes=3 brokers-per-node=1\ntopic orders partitions=2\n"
 
-static KsSim *new_sim(void)
+/* A sim of CLUSTER; it borrows *@plan, which the caller frees after it. */
+static KsSim *new_sim(KsPlan **plan)
 {
-    g_autoptr(KsPlan) plan = parse_ok(CLUSTER);
+    *plan = parse_ok(CLUSTER);
     g_autoptr(GError) error = NULL;
-    KsSim *sim = ks_sim_new(plan, true, 1, 0, &error);
+    KsSim *sim = ks_sim_new(*plan, true, 1, 0, &error);
     if (!sim)
         fail_msg("%s", error->message);
     return sim;
@@ -202,7 +203,8 @@ static void test_check_group_conditions(void **state)
         {"records-skipped > 7", false, "it is 7"},
         {"rebalances == 3", true, "it is 3"},
     };
-    g_autoptr(KsSim) sim = new_sim();
+    g_autoptr(KsPlan) cluster = NULL;
+    g_autoptr(KsSim) sim = new_sim(&cluster);
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *text = g_strdup_printf(CLUSTER "consumer c1 group=billing topics=orders\n"
                                                         "consumer c2 group=billing topics=orders\n"
@@ -223,7 +225,8 @@ static void test_check_group_conditions(void **state)
  * members by id, -1 for what is missing. */
 static void test_check_summary_groups(void **state)
 {
-    g_autoptr(KsSim) sim = new_sim();
+    g_autoptr(KsPlan) cluster = NULL;
+    g_autoptr(KsSim) sim = new_sim(&cluster);
     g_autofree char *json = ks_summary_json(sim);
     const char *begin = strstr(json, "  \"groups\"");
     const char *end = strstr(json, "  \"stats\"");
@@ -299,7 +302,8 @@ static void test_check_summary_groups(void **state)
 
 static void test_check_describe_groups_of_a_sim(void **state)
 {
-    g_autoptr(KsSim) sim = new_sim();
+    g_autoptr(KsPlan) cluster = NULL;
+    g_autoptr(KsSim) sim = new_sim(&cluster);
     g_autoptr(GString) out = g_string_new(NULL);
     g_autoptr(GString) err = g_string_new(NULL);
     ks_describe_groups(sim, NULL, KS_GROUP_LAYOUT_OFFSETS, out, err);
