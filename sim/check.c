@@ -361,10 +361,13 @@ static bool eval_assignment(const KsSim *sim, const Subject *s, char **out_actua
 {
     KsConsumerInfo c;
     size_t index;
-    if (!ks_query_find_consumer(sim, s->e->name, &c) || !c.group ||
-        !ks_query_find_group(sim, c.group, &index)) {
-        *out_actual = g_strdup_printf("consumer %s is in no group", s->e->name);
-        return s->e->cmp == KS_CMP_NE ? s->e->set_names->len > 0 : s->e->set_names->len == 0;
+    bool started = ks_query_find_consumer(sim, s->e->name, &c);
+    if (!started || !ks_query_find_group(sim, c.group, &index)) {
+        /* Nothing assigned: only the empty set matches. */
+        *out_actual = started ? g_strdup_printf("group %s does not exist", c.group)
+                              : g_strdup_printf("consumer %s has not started", s->e->name);
+        bool empty = s->e->set_names->len == 0;
+        return s->e->cmp == KS_CMP_NE ? !empty : empty;
     }
     g_autoptr(GArray) parts = ks_query_member_assignment(sim, index, s->e->name);
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
