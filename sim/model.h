@@ -162,6 +162,7 @@ struct KsBroker {
     /* ZooKeeper session: written by registry.c. */
     bool registered;       /* its /brokers/ids node exists */
     KsTimer session_timer; /* expiry of a dead broker's session */
+    KsTime registered_at;  /* its session was created (ZooKeeper touched it) */
     /* The controller's view: written by controller.c. */
     bool ctrl_live;     /* live in the controller's view (controllerContext) */
     bool shutting_down; /* in the controller's shuttingDownBrokerIds */

@@ -10,7 +10,7 @@
  * partitions, c2 idle), and a stopped consumer c3. Scenarios that run real
  * consumers check the same views end to end.
  */
-#include "ks-parse-test.h"
+#include "ks-scenario-test.h"
 #include "ks-test.h"
 
 #include <string.h>
@@ -20,6 +20,12 @@
 #include "kafkasim/query.h"
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
+
+/* The @i-th end-of-run expectation of @plan, borrowed. */
+static const KsPlanExpect *expect_n(const KsPlan *plan, guint i)
+{
+    return plan->expects->pdata[i];
+}
 
 /* ---- the fake coordinator ---- */
 

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-expect.c - the conditions on consumers and groups: position, idle,
+ * test-expect-groups.c - the conditions on consumers and groups: position, idle,
  * coordinator and records-skipped next to lag, committed, group-state,
  * assignment and no-duplicates. Parsing (what each line turns into, and
  * the FILE:LINE:COL message of each mistake), and that the simulator now
  * accepts them: check.c has an evaluator for each.
  */
-#include "ks-parse-test.h"
+#include "ks-scenario-test.h"
 #include "ks-test.h"
 
 #include <string.h>
 
 #include "kafkasim/scenario.h"
 #include "kafkasim/support.h"
+
+/* The @i-th end-of-run expectation of @plan, borrowed. */
+static const KsPlanExpect *expect_n(const KsPlan *plan, guint i)
+{
+    return plan->expects->pdata[i];
+}
 
 #define DECLS                                                                                      \
     "cluster nodes=3 brokers-per-node=1\n"                                                         \
