@@ -55,8 +55,9 @@ typedef struct {
     size_t index; /* declaration order */
     int32_t n_partitions;
     int32_t replication_factor;
-    int32_t min_insync;           /* min.insync.replicas, resolved */
-    bool unclean_election;        /* unclean.leader.election.enable, resolved */
+    int32_t min_insync;           /* min.insync.replicas, resolved without broker lines (a
+                                     broker's own value is its topics' default) */
+    bool unclean_election;        /* unclean.leader.election.enable, likewise */
     const KsConfigSet *overrides; /* the topic's own configs, as declared */
 } KsTopicInfo;
 
