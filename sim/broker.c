@@ -72,6 +72,7 @@
  * fetch sizes (replica.fetch.max.bytes) and bandwidth are not limited.
  */
 #include "actions-private.h"
+#include "group-private.h"
 #include "model.h"
 
 /* ---- partitions and replicas ---- */
@@ -749,6 +750,18 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
     ks_purgatory_check(&part->waits, lr->hw, wait_done, sim,
                        (int32_t)part->isr->len < min_isr ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
                                                          : KS_ERR_NONE);
+    ks_group_hw_advanced(sim, part);
+}
+
+int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count)
+{
+    KsReplica *lr = ks_partition_leader_replica(part);
+    ks_log_append(&lr->log, count, part->leader_epoch, -1, 0, 0);
+    mark_followers_dirty(part);
+    int64_t end = lr->log.end;
+    ks_broker_maybe_advance_hw(sim, part);
+    wake_parked_followers(sim, part);
+    return end;
 }
 
 /* Partition.maybeShrinkIsr for one partition led by a live broker. */

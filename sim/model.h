@@ -352,6 +352,11 @@ struct KsSim {
     GPtrArray *producers;    /* of KsProducer*: declared ones, then consoles */
     KsProducer **consoles;   /* by topic index: the producer of `produce` actions
                                 that name none, created on first use */
+    /* Consumer groups (group.c, consumer.c). */
+    GPtrArray *groups;         /* of KsGroup*, sorted by name, created on first use */
+    GPtrArray *consumers;      /* of KsConsumer*: declared ones, then those started later */
+    KsTopic *offsets_topic;    /* __consumer_offsets; NULL until first FindCoordinator */
+    KsPlanTopic *offsets_plan; /* its declaration, made by the model (owned) */
     KsConfigSet *defaults;
     KsNet net; /* messages in flight (net.c) */
     /* Registry and controller. */
@@ -378,6 +383,9 @@ KsBroker *ks_sim_find_broker(const KsSim *sim, KsBrokerId id);
 KsNode *ks_sim_find_node(const KsSim *sim, const char *name);
 KsTopic *ks_sim_find_topic(const KsSim *sim, const char *name);
 KsProducer *ks_sim_find_producer(const KsSim *sim, const char *name);
+/* Creates the internal topic @pt (owned by the caller, outliving the sim)
+ * through the controller, as Kafka's auto topic creation does. */
+KsTopic *ks_sim_create_internal_topic(KsSim *sim, const KsPlanTopic *pt, GError **error);
 /* The topics sorted by name, in a new array that owns nothing. */
 GPtrArray *ks_sim_sorted_topics(const KsSim *sim);
 
@@ -416,6 +424,9 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsB
 void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
 void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
+/* The leader of @part appends @count records of its own (the group
+ * coordinator's offset commits); returns the log end after them. */
+int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count);
 /* Sets up the broker's end of a producer connection (its purgatory). */
 void ks_broker_init_connection(KsSim *sim, KsConnection *conn);
 /* A produce request reaches its broker (KafkaApis.handleProduceRequest). */

@@ -34,7 +34,11 @@ typedef enum {
     KS_NET_PRODUCE_RESPONSE,
     KS_NET_FETCH_REQUEST,
     KS_NET_FETCH_RESPONSE,
-    KS_NET_LOCAL, /* a process's timer: a message to itself (ks_net_after) */
+    KS_NET_GROUP_REQUEST,    /* a consumer's request to a group coordinator (or any broker) */
+    KS_NET_GROUP_RESPONSE,   /* its answer */
+    KS_NET_CONSUMER_FETCH,   /* a consumer's fetch request */
+    KS_NET_CONSUMER_RECORDS, /* its answer */
+    KS_NET_LOCAL,            /* a process's timer: a message to itself (ks_net_after) */
     KS_NET_N_KINDS,
 } KsNetKind;
 
