@@ -73,6 +73,7 @@
  */
 #include "actions-private.h"
 #include "group-private.h"
+#include "ledger.h"
 #include "model.h"
 
 /* ---- partitions and replicas ---- */
@@ -318,6 +319,7 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         if (seq == SEQ_APPEND) {
             ks_log_append(&lr->log, rb->count, part->leader_epoch, p->index, rb->producer_epoch,
                           rb->first_seq);
+            ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
             mark_followers_dirty(part);
         }
         int64_t required = seq == SEQ_APPEND ? lr->log.end : dup_end;
@@ -665,6 +667,7 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
             ks_epochs_truncate_from_end(r->epochs, MIN(a->truncate_to, old_end));
             if (a->truncate_to < old_end) {
                 ks_log_truncate(&r->log, a->truncate_to);
+                ks_ledger_truncated(sim->ledger, r);
                 r->hw = MIN(r->hw, r->log.end);
                 KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
                 ev.truncated.topic = part->topic->name;

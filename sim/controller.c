@@ -44,6 +44,7 @@
  * the metadata issue.
  */
 #include "actions-private.h"
+#include "ledger.h"
 #include "model.h"
 
 #include <string.h>
@@ -83,6 +84,7 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     if (reason != KS_REASON_INITIAL)
         part->leader_epoch++;
     ks_partition_set_isr(part, isr);
+    ks_ledger_leader_changed(sim->ledger, part);
     if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old)
         sim->stats.leader_elections++;
 

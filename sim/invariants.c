@@ -27,13 +27,16 @@
  * few rules that need membership. Nothing is sorted. The committed-prefix rule
  * walks each in-sync follower's runs beside the leader's, so a log of many
  * runs (producers interleaving on one partition) costs its runs again per
- * follower.
+ * follower. The ledger's rule recounts lost records from scratch: one more
+ * pass over each partition's log of record, and a sort only where a
+ * producer's runs are out of sequence order.
  */
 #include "kafkasim/sim.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "ledger.h"
 #include "model.h"
 
 G_DEFINE_QUARK(ks - sim - error - quark, ks_sim_error)
@@ -676,8 +679,10 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
         REQUIRE(c, seq_end <= pp->next_seq,
                 "producer %s: %s-%d has a batch beyond its next sequence %" PRId64, pn,
                 p->topic->name, i, pp->next_seq);
-        for (guint k = 0; k < pp->acked->len; k++) {
-            const KsSeqRange *a = &g_array_index(pp->acked, KsSeqRange, k);
+        const GArray *acked =
+            ks_ledger_find_acked(sim->ledger, (int)index, &p->topic->partitions[i]);
+        for (guint k = 0; acked && k < acked->len; k++) {
+            const KsSeqRange *a = &g_array_index(acked, KsSeqRange, k);
             REQUIRE(c, a->first >= 0 && a->count > 0 && a->first + a->count <= pp->next_seq,
                     "producer %s: %s-%d acknowledged [%" PRId64 ", %" PRId64 "), never sent", pn,
                     p->topic->name, i, a->first, a->first + a->count);
@@ -740,11 +745,35 @@ static bool check_producers(Check *c)
     }
     REQUIRE(c, n_waits == partition_waits, "requests hold %u acks=all waits, partitions %u",
             n_waits, partition_waits);
-    const KsSimStats *s = &sim->stats;
-    REQUIRE(c, s->records_produced == s->records_acked + s->records_refused + buffered,
+    const KsLedgerCounts *s = ks_ledger_total(sim->ledger);
+    REQUIRE(c, s->pending == buffered && s->produced == s->pending + s->acked + s->refused,
             "%" PRId64 " records produced, but %" PRId64 " acknowledged + %" PRId64
-            " refused + %" PRId64 " buffered",
-            s->records_produced, s->records_acked, s->records_refused, buffered);
+            " refused + %" PRId64 " pending, and the producers buffer %" PRId64,
+            s->produced, s->acked, s->refused, s->pending, buffered);
+    return true;
+}
+
+/* The ledger keeps lost records as they are lost: its count must be the
+ * one counted from scratch, partition by partition. */
+static bool check_ledger(Check *c)
+{
+    const KsSim *sim = c->sim;
+    int64_t total = 0;
+    for (guint i = 0; i < sim->topics->len; i++) {
+        const KsTopic *t = g_ptr_array_index(sim->topics, i);
+        for (int32_t p = 0; p < t->n_partitions; p++) {
+            const KsPartition *part = &t->partitions[p];
+            int64_t kept = ks_ledger_partition_counts(sim->ledger, part).lost;
+            int64_t recounted = ks_ledger_recount_lost(sim, part);
+            REQUIRE(c, kept == recounted,
+                    "%s-%d: the ledger has %" PRId64 " records lost, counted afresh %" PRId64,
+                    t->name, p, kept, recounted);
+            total += kept;
+        }
+    }
+    REQUIRE(c, total == ks_ledger_total(sim->ledger)->lost,
+            "the ledger's partitions have %" PRId64 " records lost, its total %" PRId64, total,
+            ks_ledger_total(sim->ledger)->lost);
     return true;
 }
 
@@ -753,5 +782,5 @@ bool ks_sim_check_invariants(const KsSim *sim, GError **error)
     g_return_val_if_fail(sim != NULL, false);
     g_return_val_if_fail(error == NULL || *error == NULL, false);
     Check c = {.sim = sim, .now = ks_engine_now(sim->engine), .error = error};
-    return check_brokers(&c) && check_topics(&c) && check_producers(&c);
+    return check_brokers(&c) && check_topics(&c) && check_producers(&c) && check_ledger(&c);
 }

@@ -113,6 +113,7 @@ struct KsPartition {
                                  required HW (purgatory.c) */
     KsTime unavailable_since; /* -1: available */
     KsTime unavailable_us;
+    struct KsLedgerPartition *ledger; /* ledger.c's accounts of it, NULL until used */
 };
 
 struct KsTopic {
@@ -211,7 +212,6 @@ typedef struct {
     int32_t producer_epoch; /* bumped when a gap in sequences can never be filled */
     int64_t epoch_base_seq; /* the sequence the current producer epoch starts at */
     int64_t acked_upto;     /* one past the highest acknowledged sequence */
-    GArray *acked;          /* of KsSeqRange: acknowledged sequences (ledger) */
 } KsProducerPartition;
 
 typedef struct {
@@ -358,7 +358,8 @@ struct KsSim {
     KsTopic *offsets_topic;    /* __consumer_offsets; NULL until first FindCoordinator */
     KsPlanTopic *offsets_plan; /* its declaration, made by the model (owned) */
     KsConfigSet *defaults;
-    KsNet net; /* messages in flight (net.c) */
+    KsNet net;               /* messages in flight (net.c) */
+    struct KsLedger *ledger; /* what became of every record (ledger.c) */
     /* Registry and controller. */
     KsBrokerId controller;      /* KS_NO_BROKER: none */
     bool broker_change_pending; /* a /brokers/ids watch event is queued */
@@ -480,12 +481,6 @@ void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const cha
 /* The broker is done with @req: its answer leaves for the producer (acks=0:
  * it is dropped). */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
-
-/* ledger.c: what happened to every acknowledged record. */
-int64_t ks_ledger_records_lost(const KsSim *sim);
-/* Records of @acked (KsSeqRange, sorted by first, disjoint) that are in none
- * of @present's ranges (sorted by first, possibly overlapping). */
-int64_t ks_ledger_missing(const GArray *acked, const GArray *present);
 
 /* check.c: ks_check_expect() is in kafkasim/query.h. */
 

@@ -91,6 +91,7 @@ static void stats(JsonBuilder *b, const KsSim *sim)
     ks_json_int(b, "unavailable_us", s->unavailable_us);
     ks_json_int(b, "produce_requests", s->produce_requests);
     ks_json_int(b, "fetch_requests", s->fetch_requests);
+    ks_json_int(b, "records_pending", s->records_pending);
     json_builder_end_object(b);
 }
 

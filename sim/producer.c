@@ -40,6 +40,7 @@
  * split; max.request.size and buffer.memory are not enforced.
  */
 #include "actions-private.h"
+#include "ledger.h"
 #include "model.h"
 
 #include <string.h>
@@ -113,7 +114,6 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
         g_queue_init(&p->parts[i].batches);
         p->parts[i].active_slot = -1;
         p->parts[i].leader = KS_NO_BROKER;
-        p->parts[i].acked = g_array_new(FALSE, FALSE, sizeof(KsSeqRange));
     }
     p->conns = g_ptr_array_new_with_free_func(conn_free);
     ks_timer_init(&p->wake, producer_wake, p);
@@ -176,7 +176,6 @@ void ks_producer_free(KsProducer *p)
     g_ptr_array_free(p->conns, TRUE);
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         g_queue_clear_full(&p->parts[i].batches, g_free);
-        g_array_free(p->parts[i].acked, TRUE);
     }
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
@@ -283,7 +282,7 @@ static void deactivate(KsProducer *p, int32_t partition)
 static void accumulate(KsSim *sim, KsProducer *p, int32_t partition, int64_t n, KsTime when)
 {
     KsProducerPartition *pp = &p->parts[partition];
-    sim->stats.records_produced += n;
+    ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], n);
     activate(p, partition);
     while (n > 0) {
         KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
@@ -390,20 +389,6 @@ static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t par
     ks_sim_emit(sim, &ev);
 }
 
-/* Records an acknowledged range for the ledger, merging with the last one. */
-static void ledger_add(KsProducerPartition *pp, int64_t first, int64_t count)
-{
-    if (pp->acked->len > 0) {
-        KsSeqRange *last = &g_array_index(pp->acked, KsSeqRange, pp->acked->len - 1);
-        if (last->first + last->count == first) {
-            last->count += count;
-            return;
-        }
-    }
-    KsSeqRange r = {.first = first, .count = count};
-    g_array_append_val(pp->acked, r);
-}
-
 /* KIP-360: the idempotent producer bumps its epoch for @pp and
  * re-sequences what it still holds, so the new epoch starts at its oldest
  * unacknowledged batch (or at the next record, if it holds none). */
@@ -414,17 +399,16 @@ static void bump_epoch(KsProducerPartition *pp)
     pp->epoch_base_seq = head ? head->first_seq : pp->next_seq;
 }
 
-/* The batch is done: acknowledged (into the ledger now when @ledger) or
- * refused. */
-static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool acked, bool ledger)
+/* The batch is done: acknowledged (its range judged by the ledger now when
+ * @seen, else when the acks=0 request lands) or refused. */
+static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool acked, bool seen)
 {
     KsProducerPartition *pp = &p->parts[batch->partition];
-    if (acked)
-        sim->stats.records_acked += batch->count;
-    else
-        sim->stats.records_refused += batch->count;
-    if (acked && ledger)
-        ledger_add(pp, batch->first_seq, batch->count);
+    ks_ledger_settled(sim->ledger, p->index, &p->topic->partitions[batch->partition],
+                      batch->first_seq, batch->count,
+                      !acked ? KS_LEDGER_REFUSED
+                      : seen ? KS_LEDGER_ACKED
+                             : KS_LEDGER_ACKED_UNSEEN);
     if (acked)
         pp->acked_upto = MAX(pp->acked_upto, batch->first_seq + batch->count);
     if (!acked)
@@ -461,7 +445,7 @@ static void send_request(KsSim *sim, KsConnection *c)
                              .count = batch->count,
                              .batch = batch};
         /* acks=0: nothing will answer; the batch is done once it leaves,
-         * and its fate reaches the ledger when the request arrives. */
+         * and its fate reaches the ledger when the broker has handled it. */
         if (p->acks == 0) {
             settle_batch(sim, p, batch, true, false);
             rb.batch = NULL;
@@ -605,6 +589,12 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
     KsConnection *c = req->conn;
     KsProducer *p = c->producer;
     if (p->acks == 0) {
+        /* The producer took these as written when they left: from now on
+         * they count in the ledger, whatever the broker did with them. */
+        for (guint i = 0; i < req->batches->len; i++) {
+            const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
+            ks_ledger_landed(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
+        }
         request_done(req);
         return;
     }
@@ -621,15 +611,6 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsProduceRequest *req = ctx;
-    KsProducer *p = req->conn->producer;
-    if (p->acks == 0) {
-        /* The producer took these as written when they left: from now on
-         * they count in the ledger, whatever the broker does with them. */
-        for (guint i = 0; i < req->batches->len; i++) {
-            const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
-            ledger_add(producer_part(p, rb->part), rb->first_seq, rb->count);
-        }
-    }
     if (!delivered) {
         fail_all(req, KS_ERR_NETWORK_EXCEPTION);
         ks_producer_respond(sim, req);

@@ -27,6 +27,7 @@
 #include "kafkasim/placement.h"
 #include "kafkasim/scenario.h"
 #include "consumer-private.h"
+#include "ledger.h"
 #include "model.h"
 
 void ks_sim_emit(KsSim *sim, const KsEvent *event)
@@ -331,6 +332,7 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
     sim->seed = has_seed ? seed : plan->has_seed ? plan->seed : 1;
     sim->engine = ks_engine_new();
     sim->defaults = plan->defaults;
+    sim->ledger = ks_ledger_new();
     sim->nodes = g_ptr_array_new_with_free_func(node_free);
     sim->brokers = g_ptr_array_new_with_free_func(broker_free);
     sim->topics = g_ptr_array_new_with_free_func(topic_free);
@@ -380,6 +382,7 @@ void ks_sim_free(KsSim *sim)
     g_ptr_array_free(sim->nodes, TRUE);
     g_array_free(sim->sinks, TRUE);
     g_ptr_array_free(sim->expect_results, TRUE);
+    ks_ledger_free(sim->ledger);
     ks_engine_free(sim->engine);
     g_ptr_array_free(sim->actions, TRUE);
     g_ptr_array_free(sim->added_actions, TRUE);
@@ -616,7 +619,12 @@ void ks_sim_get_stats(const KsSim *sim, KsSimStats *out)
                 out->unavailable_us += now - part->unavailable_since;
         }
     }
-    out->records_lost = ks_ledger_records_lost(sim);
+    const KsLedgerCounts *ledger = ks_ledger_total(sim->ledger);
+    out->records_produced = ledger->produced;
+    out->records_pending = ledger->pending;
+    out->records_acked = ledger->acked;
+    out->records_refused = ledger->refused;
+    out->records_lost = ledger->lost;
     out->events = ks_engine_events_run(sim->engine);
 }
 

@@ -41,10 +41,12 @@
 #include "kafkasim/plan.h"
 #include "kafkasim/types.h"
 
-/* The counters of the summary's "stats" object. */
+/* The counters of the summary's "stats" object. The records_* ones come
+ * from the ledger (sim/ledger.c): produced = pending + acked + refused. */
 typedef struct {
     uint64_t events;          /* engine events run */
     int64_t records_produced; /* records the applications handed to producers */
+    int64_t records_pending;  /* handed to a producer, not yet acknowledged or refused */
     int64_t records_acked;    /* records acknowledged to the producer */
     int64_t records_refused;  /* records the producer gave up on (an error it
                                  could not retry, or delivery.timeout.ms) */
@@ -157,7 +159,8 @@ typedef enum {
 /* Checks the model's invariants (sim/invariants.c lists them: ISR and
  * leader, logs and leader-epoch caches, the committed prefix, fetch
  * sessions, the controller's view, producers' accumulators, requests and
- * purgatories, the record counts). They hold between engine events, so call
+ * purgatories, the record counts, the ledger's lost records against a
+ * count from scratch). They hold between engine events, so call
  * it from outside the engine, or after the event that is running returns.
  * Returns true, or false with @error (KS_SIM_ERROR_INVARIANT) saying in
  * words, with the time, the first one broken. Costs one pass over the
