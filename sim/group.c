@@ -255,13 +255,10 @@ static void load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part)
             respond_from(sim, old, g_steal_pointer(&pc->msg), KS_GERR_NOT_COORDINATOR);
     }
     g_ptr_array_set_size(g->pending, 0);
-    int64_t loaded = 0;
     for (guint i = 0; i < g->commits->len; i++) {
         KsCommitRecord *r = &g_array_index(g->commits, KsCommitRecord, i);
-        if (record_present(part, r)) {
-            loaded += !r->visible;
+        if (record_present(part, r))
             r->visible = true;
-        }
     }
     /* The membership as last stored: the generation of the last completed
      * sync, Stable with its members, or Empty. */
@@ -273,6 +270,12 @@ static void load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part)
     g->coordinator_incarnation = b->ep.incarnation;
     g->loaded_epoch = part->leader_epoch;
     g->loaded_at = ks_engine_now(sim->engine) + KS_GROUP_LOAD_TIME;
+    if (!old)
+        return; /* the group's first coordinator: nothing to tell */
+    int64_t loaded = 0;
+    for (guint i = 0; i < g->parts->len; i++)
+        loaded +=
+            ks_group_committed(sim, g, ((KsGroupPart *)g_ptr_array_index(g->parts, i))->part) >= 0;
     KsEvent ev = ks_event_init(KS_EV_GROUP_LOADED, ks_engine_now(sim->engine));
     ev.group_loaded.group = g->name;
     ev.group_loaded.broker = b->id;
