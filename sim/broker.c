@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * broker.c - every broker: its process (start, controlled shutdown, crash)
- * and its replica manager: produce requests on the leader, follower fetch
- * sessions, the ISR and the high watermark.
+ * and its replica manager: produce requests on the leader, leadership
+ * changes, the ISR and the high watermark. The follower fetch sessions
+ * (their messages, incremental state and log reconciliation) are in
+ * fetcher.c.
  *
  * Kafka's rules, from Partition.scala, Replica.scala, ReplicaManager.scala,
  * DelayedProduce.scala and AbstractFetcherThread.scala (see docs and
@@ -21,15 +23,8 @@
  *    waits for the HW to cover the original offsets); a batch that does
  *    not follow the last one is refused with OUT_OF_ORDER_SEQUENCE_NUMBER,
  *    so retries keep the producer's order.
- *  - A follower broker keeps one fetch session per leader broker (one
- *    replica fetcher thread); one request carries all the partitions it
- *    follows there, with its log end offset (LEO) for each. The leader
- *    records the follower's position when the request arrives, answers at
- *    once if it has records the follower lacks, else parks the request for
- *    up to replica.fetch.wait.max.ms and answers as soon as a record
- *    arrives. The follower appends what it got and fetches again at once.
- *    So replication costs two events per round trip, however many
- *    partitions the session covers (DESIGN principle 2).
+ *  - Followers copy the leader's log through fetch sessions (fetcher.c),
+ *    which record each follower's position at the leader.
  *  - The leader tracks, per follower, lastCaughtUpTime: on a fetch at offset
  *    f, if f >= its LEO now, the follower is caught up now; else if f >= the
  *    LEO it had at the follower's previous fetch, it was caught up then. A
@@ -40,11 +35,6 @@
  *  - The high watermark is the smallest LEO among the ISR (and followers
  *    caught up enough to join), only ever moving forward. ZooKeeper-era
  *    Kafka (<= 3.6) has no min.insync.replicas rule on HW advancement.
- *  - A replica that becomes a follower first reconciles its log with the
- *    leader's by leader epoch (KIP-101, KIP-279): the leader tells it where
- *    its latest epoch ends and it truncates what the leader never had; when
- *    it never saw that epoch it falls back epoch by epoch (the rounds of
- *    KIP-279, computed here in one answer since both caches are at hand).
  *  - The process (KafkaServer): a start registers in ZooKeeper and fails
  *    while the previous session still owns the broker's node; a stop is a
  *    controlled shutdown (controlled.shutdown.enable, .max.retries,
@@ -71,7 +61,11 @@
  * at once (AlterIsr is not modelled); the HW checkpoint is the in-memory HW;
  * fetch sizes (replica.fetch.max.bytes) and bandwidth are not limited.
  */
+#include "broker-private.h"
 #include "actions-private.h"
+#include "controller-private.h"
+#include "producer-private.h"
+#include "registry-private.h"
 #include "group-private.h"
 #include "ledger.h"
 #include "model.h"
@@ -151,54 +145,6 @@ void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *par
         ev.isr_expanded.reason = reason;
     }
     ks_sim_emit(sim, &ev);
-}
-
-/* ---- incremental fetch sessions: what changed ---- */
-
-/* Whether the lazy rule holds for @r: it is clean in its session and was
- * caught up at the session's latest fetch (its position then equalled the
- * leader's log end, and no append has marked it since). */
-static bool clean_and_caught_up(const KsReplica *r)
-{
-    const KsReplica *lr = r->part->leader_replica;
-    return r->fetcher && !r->dirty && lr && r->fetch_leo >= 0 && r->fetch_leo >= lr->log.end;
-}
-
-/* lastCaughtUpTime as the leader sees it. */
-static KsTime last_caught_up(const KsReplica *r)
-{
-    if (clean_and_caught_up(r))
-        return MAX(r->last_caught_up, r->fetcher->last_arrival);
-    return r->last_caught_up;
-}
-
-/* Writes the lazy fetch state into the replica before it stops being clean,
- * as if each of the session's fetches had recorded it. */
-static void materialize(KsReplica *r)
-{
-    if (clean_and_caught_up(r) && r->fetcher->last_arrival > r->last_fetch) {
-        r->last_caught_up = MAX(r->last_caught_up, r->fetcher->last_arrival);
-        r->last_fetch = r->fetcher->last_arrival;
-        r->leader_leo_at_last_fetch = r->fetch_leo;
-    }
-}
-
-/* @r goes into its session's next fetch (see KsFetcher in model.h). */
-static void mark_dirty(KsReplica *r)
-{
-    if (!r->fetcher || r->dirty)
-        return;
-    materialize(r);
-    r->dirty = true;
-    g_ptr_array_add(r->fetcher->dirty, r);
-}
-
-/* The leader's log or HW of @part changed: every follower hears of it. */
-static void mark_followers_dirty(KsPartition *part)
-{
-    for (int32_t i = 0; i < part->n_replicas; i++)
-        if (&part->replicas[i] != part->leader_replica)
-            mark_dirty(&part->replicas[i]);
 }
 
 /* ---- produce: the leader's side ---- */
@@ -284,8 +230,6 @@ static SeqCheck check_sequence(const KsReplica *lr, int32_t producer, const KsRe
     return SEQ_OUT_OF_ORDER;
 }
 
-static void wake_parked_followers(KsSim *sim, KsPartition *part);
-
 void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
 {
     KsConnection *c = req->conn;
@@ -320,7 +264,7 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
             ks_log_append(&lr->log, rb->count, part->leader_epoch, p->index, rb->producer_epoch,
                           rb->first_seq);
             ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
-            mark_followers_dirty(part);
+            ks_fetcher_mark_followers_dirty(part);
         }
         int64_t required = seq == SEQ_APPEND ? lr->log.end : dup_end;
         if (p->acks == -1 && required > lr->hw) {
@@ -338,7 +282,7 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         }
         if (seq == SEQ_APPEND) {
             ks_broker_maybe_advance_hw(sim, part);
-            wake_parked_followers(sim, part);
+            ks_fetcher_wake_parked(sim, part);
         }
     }
     req->serving = false;
@@ -354,101 +298,30 @@ void ks_broker_init_connection(KsSim *sim, KsConnection *c)
     ks_purgatory_init_timeouts(&c->parked, sim->engine, produce_expired, sim);
 }
 
-/* ---- fetch sessions ---- */
-
-static void fetcher_kick(KsSim *sim, KsFetcher *f);
-static void fetch_park_expired(void *ctx, KsDelayed *op);
-
-/* @follower's session with @leader, or NULL if it never had one. */
-static KsFetcher *fetcher_find(const KsBroker *follower, const KsBroker *leader)
-{
-    GPtrArray *all = follower->fetchers;
-    return (guint)leader->slot < all->len ? g_ptr_array_index(all, leader->slot) : NULL;
-}
-
-static KsFetcher *fetcher_get(KsBroker *follower, KsBroker *leader)
-{
-    KsFetcher *f = fetcher_find(follower, leader);
-    if (!f) {
-        f = g_new0(KsFetcher, 1);
-        f->follower = follower;
-        f->leader = leader;
-        f->replicas = g_ptr_array_new();
-        f->dirty = g_ptr_array_new();
-        f->answers = g_array_new(FALSE, FALSE, sizeof(KsFetchAnswer));
-        ks_purgatory_init_timeouts(&f->parking, follower->sim->engine, fetch_park_expired, f);
-        if (follower->fetchers->len <= (guint)leader->slot)
-            g_ptr_array_set_size(follower->fetchers, leader->slot + 1);
-        follower->fetchers->pdata[leader->slot] = f;
-    }
-    return f;
-}
-
-static void fetcher_free(gpointer data)
-{
-    KsFetcher *f = data;
-    if (!f)
-        return;
-    ks_purgatory_clear_timeouts(&f->parking);
-    g_ptr_array_free(f->replicas, TRUE);
-    g_ptr_array_free(f->dirty, TRUE);
-    g_array_free(f->answers, TRUE);
-    g_free(f);
-}
-
-static void fetcher_remove(KsReplica *r)
-{
-    KsFetcher *f = r->fetcher;
-    if (!f)
-        return;
-    materialize(r);
-    /* Swap-remove: O(1), and the order inside a session never shows. */
-    KsReplica *last = g_ptr_array_index(f->replicas, f->replicas->len - 1);
-    f->replicas->pdata[r->fetcher_slot] = last;
-    last->fetcher_slot = r->fetcher_slot;
-    g_ptr_array_set_size(f->replicas, f->replicas->len - 1);
-    r->fetcher = NULL;
-    r->fetcher_slot = -1;
-    r->dirty = false; /* its entry in f->dirty, if any, is skipped */
-}
-
-/* Forgets whatever request the session had outstanding; its events will find
- * a newer generation and do nothing. */
-static void fetcher_abandon(KsSim *sim, KsFetcher *f)
-{
-    f->gen++;
-    f->state = KS_FETCH_IDLE;
-    ks_purgatory_cancel(&f->park);
-    g_array_set_size(f->answers, 0);
-}
+/* ---- leadership: LeaderAndIsr as a broker applies it ---- */
 
 void ks_broker_stop_following(KsSim *sim, KsReplica *replica)
 {
-    fetcher_remove(replica);
+    ks_fetcher_remove(replica);
 }
 
 void ks_broker_become_follower(KsSim *sim, KsReplica *r)
 {
     KsPartition *part = r->part;
-    fetcher_remove(r);
+    ks_fetcher_remove(r);
     /* LeaderAndIsr is instant (net.c): it reaches a running process only. */
     if (!ks_net_reaches(sim, &r->broker->ep) || part->leader == KS_NO_BROKER ||
         part->leader == r->broker->id)
         return;
-    KsFetcher *f = fetcher_get(r->broker, ks_sim_find_broker(sim, part->leader));
     r->must_truncate = true;
-    r->fetcher = f;
-    r->fetcher_slot = (int)f->replicas->len;
-    g_ptr_array_add(f->replicas, r);
-    mark_dirty(r);
-    fetcher_kick(sim, f);
+    ks_fetcher_join(sim, r, ks_sim_find_broker(sim, part->leader));
 }
 
 void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
     KsTime now = ks_engine_now(sim->engine);
-    fetcher_remove(lr);
+    ks_fetcher_remove(lr);
     lr->must_truncate = false;
     ks_epochs_assign(lr->epochs, part->leader_epoch, lr->log.end);
     lr->hw = MIN(lr->hw, lr->log.end);
@@ -477,251 +350,6 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsB
     }
 }
 
-/* The truncation offset of follower @r against leader @lr, after Kafka's
- * AbstractFetcherThread.getOffsetTruncationState (KIP-279): the leader
- * answers endOffsetFor(the follower's latest epoch) = (E, O); the follower
- * looks E up in its own cache the same way. If it finds E, it truncates to
- * the smaller of the two ends; if it finds an earlier epoch E', it cuts to
- * E''s end and asks again about E'; if its cache cannot tell, it truncates
- * to O. A leader that cannot tell either means falling back to the HW. */
-static int64_t truncation_offset(const KsReplica *r, const KsReplica *lr)
-{
-    int64_t leo = r->log.end;
-    int32_t ask = ks_epochs_latest(r->epochs);
-    for (int round = 0; round < 64; round++) {
-        int32_t epoch, own_epoch;
-        int64_t end, own_end;
-        ks_epochs_end_offset_for(lr->epochs, ask, lr->log.end, &epoch, &end);
-        if (epoch < 0)
-            return MIN(r->hw, leo);
-        ks_epochs_end_offset_for(r->epochs, epoch, leo, &own_epoch, &own_end);
-        if (own_end < 0)
-            return MIN(end, leo);
-        if (own_epoch == epoch)
-            return MIN(MIN(own_end, end), leo);
-        /* It never saw `epoch`: cut back to where its own earlier epoch
-         * ends, and ask again about that one. */
-        leo = MIN(own_end, leo);
-        ask = own_epoch;
-    }
-    return leo;
-}
-
-/* Records the follower's fetch at its LEO, at the leader, when the request
- * arrives (Replica.updateFetchState, Partition.maybeExpandIsr). */
-static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, KsReplica *r)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    int64_t fo = r->log.end;
-    if (fo >= lr->log.end)
-        r->last_caught_up = now;
-    else if (r->leader_leo_at_last_fetch >= 0 && fo >= r->leader_leo_at_last_fetch)
-        r->last_caught_up = MAX(r->last_caught_up, r->last_fetch);
-    r->leader_leo_at_last_fetch = lr->log.end;
-    r->last_fetch = now;
-    r->fetch_leo = fo;
-
-    if (!r->in_isr && r->broker->registered && fo >= lr->hw) {
-        const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
-        if (fo >= cur->start) {
-            KsBrokerId id = r->broker->id;
-            g_array_append_val(part->isr, id);
-            r->in_isr = true;
-            ks_partition_emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
-        }
-    }
-}
-
-/* The leader's side of a fetch when it arrives: records the position of
- * each follower replica that changed (and so may move the ISR and the HW);
- * the others were caught up and still are. Returns whether there is
- * something to answer with now: records a follower lacks, or a log to
- * reconcile. */
-/* The @i-th entry of @f's changed replicas, or NULL if it has left the
- * session or was answered since. */
-static KsReplica *dirty_entry(const KsFetcher *f, guint i)
-{
-    KsReplica *r = g_ptr_array_index(f->dirty, i);
-    return r->fetcher == f && r->dirty ? r : NULL;
-}
-
-static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
-{
-    bool has_data = false;
-    f->last_arrival = ks_engine_now(sim->engine);
-    for (guint i = 0; i < f->dirty->len; i++) {
-        KsReplica *r = dirty_entry(f, i);
-        if (!r)
-            continue;
-        if (r->must_truncate) {
-            has_data = true;
-            continue;
-        }
-        record_follower_fetch(sim, r->part, r->part->leader_replica, r);
-        ks_broker_maybe_advance_hw(sim, r->part);
-        has_data |= r->part->leader_replica->log.end > r->log.end;
-    }
-    return has_data;
-}
-
-/* Reads the answer from the leader's logs, as they are now, for the
- * replicas that changed; they are clean again once answered. */
-static void fill_answers(KsFetcher *f)
-{
-    g_array_set_size(f->answers, 0);
-    for (guint i = 0; i < f->dirty->len; i++) {
-        KsReplica *r = dirty_entry(f, i);
-        if (!r)
-            continue;
-        KsPartition *part = r->part;
-        KsReplica *lr = part->leader_replica;
-        KsFetchAnswer a = {.replica = r,
-                           .leader_epoch = part->leader_epoch,
-                           .upto = lr->log.end,
-                           .hw = lr->hw,
-                           .truncate_to = r->must_truncate ? truncation_offset(r, lr) : -1};
-        g_array_append_val(f->answers, a);
-        r->dirty = false;
-    }
-    g_ptr_array_set_size(f->dirty, 0);
-}
-
-static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered);
-
-static void fetcher_respond(KsSim *sim, KsFetcher *f)
-{
-    fill_answers(f);
-    f->state = KS_FETCH_RESPONSE;
-    ks_purgatory_cancel(&f->park);
-    ks_net_send(sim, &f->leader->ep, &f->follower->ep, KS_NET_FETCH_RESPONSE,
-                fetch_response_arrives, f, f->gen);
-}
-
-/* The leader was unreachable: wait replica.fetch.backoff.ms, then retry. */
-static void fetch_retry(KsEngine *engine, void *ctx, uint64_t gen)
-{
-    KsFetcher *f = ctx;
-    if (gen != f->gen || f->state != KS_FETCH_BACKOFF)
-        return;
-    f->state = KS_FETCH_IDLE;
-    fetcher_kick(f->follower->sim, f);
-}
-
-static void fetcher_fail(KsSim *sim, KsFetcher *f)
-{
-    f->state = KS_FETCH_BACKOFF;
-    KsTime rtt = 2 * ks_net_latency(sim, f->follower->node, f->leader->node);
-    ks_engine_schedule(sim->engine, rtt + f->follower->fetch_backoff, fetch_retry, f, f->gen);
-}
-
-/* The request reaches the leader, or finds its process gone (net.c). A
- * request the follower abandoned meanwhile is ignored. */
-static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
-{
-    KsFetcher *f = ctx;
-    if (gen != f->gen || f->state != KS_FETCH_REQUEST)
-        return;
-    if (!delivered) {
-        fetcher_fail(sim, f);
-        return;
-    }
-    if (fetch_arrives_at_leader(sim, f)) {
-        fetcher_respond(sim, f);
-    } else {
-        f->state = KS_FETCH_PARKED;
-        ks_purgatory_park(&f->parking, &f->park,
-                          ks_engine_now(sim->engine) + f->leader->fetch_wait_max);
-    }
-}
-
-/* replica.fetch.wait.max.ms passed with nothing new: answer anyway, so the
- * follower learns the high watermark. */
-static void fetch_park_expired(void *ctx, KsDelayed *op)
-{
-    KsFetcher *f = ctx;
-    if (f->state == KS_FETCH_PARKED)
-        fetcher_respond(f->follower->sim, f);
-}
-
-/* Applies the leader's answer to the follower's replicas. A response to a
- * request the follower abandoned (it crashed, or its leader changed) is
- * ignored; net.c drops one whose follower process is gone. */
-static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
-{
-    KsFetcher *f = ctx;
-    if (gen != f->gen || f->state != KS_FETCH_RESPONSE || !delivered)
-        return;
-    for (guint i = 0; i < f->answers->len; i++) {
-        const KsFetchAnswer *a = &g_array_index(f->answers, KsFetchAnswer, i);
-        KsReplica *r = a->replica;
-        KsPartition *part = r->part;
-        /* Skip answers overtaken by a leadership change. */
-        if (r->fetcher != f || part->leader_epoch != a->leader_epoch)
-            continue;
-        if (a->truncate_to >= 0) {
-            int64_t old_end = r->log.end;
-            r->must_truncate = false;
-            /* UnifiedLog.truncateTo always truncates the epoch cache, even
-             * when no record goes: a replica that led without appending has
-             * an entry at its log end that must not survive. */
-            ks_epochs_truncate_from_end(r->epochs, MIN(a->truncate_to, old_end));
-            if (a->truncate_to < old_end) {
-                ks_log_truncate(&r->log, a->truncate_to);
-                ks_ledger_truncated(sim->ledger, r);
-                r->hw = MIN(r->hw, r->log.end);
-                KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
-                ev.truncated.topic = part->topic->name;
-                ev.truncated.partition = part->index;
-                ev.truncated.broker = r->broker->id;
-                ev.truncated.from_offset = old_end;
-                ev.truncated.to_offset = r->log.end;
-                ks_sim_emit(sim, &ev);
-            }
-            mark_dirty(r); /* the leader must learn where it stands now */
-            continue;
-        }
-        KsReplica *lr = ks_partition_leader_replica(part);
-        int64_t from = r->log.end;
-        /* A follower adds a cache entry when it appends the first batch of a
-         * new epoch; only the runs this copy touched can hold one. */
-        for (guint k = ks_log_copy(&r->log, &lr->log, a->upto); k < r->log.runs->len; k++) {
-            const KsLogRun *run = &g_array_index(r->log.runs, KsLogRun, k);
-            if (run->epoch > ks_epochs_latest(r->epochs))
-                ks_epochs_assign(r->epochs, run->epoch, MAX(run->base, from));
-        }
-        r->hw = MIN(a->hw, r->log.end);
-        if (r->log.end != from)
-            mark_dirty(r); /* its next fetch carries the new position */
-    }
-    g_array_set_size(f->answers, 0);
-    f->state = KS_FETCH_IDLE;
-    fetcher_kick(sim, f);
-}
-
-/* Sends the session's next request if it has partitions and nothing is in
- * flight. */
-static void fetcher_kick(KsSim *sim, KsFetcher *f)
-{
-    /* A follower that crashed has no replicas in any session. */
-    if (f->state != KS_FETCH_IDLE || f->replicas->len == 0)
-        return;
-    f->state = KS_FETCH_REQUEST;
-    sim->stats.fetch_requests++;
-    ks_net_send(sim, &f->follower->ep, &f->leader->ep, KS_NET_FETCH_REQUEST, fetch_request_arrives,
-                f, f->gen);
-}
-
-/* Answers, now, every follower session parked at @part's leader that covers
- * @part: the leader has new records for it. */
-static void wake_parked_followers(KsSim *sim, KsPartition *part)
-{
-    for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsFetcher *f = part->replicas[i].fetcher;
-        if (f && f->state == KS_FETCH_PARKED && f->leader->id == part->leader)
-            fetcher_respond(sim, f);
-    }
-}
-
 /* ---- high watermark and ISR ---- */
 
 /* Partition.maybeIncrementLeaderHW, then completes the acks=all writes the
@@ -739,16 +367,17 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
         KsReplica *r = &part->replicas[i];
         if (r == lr)
             continue;
-        bool caught_up = r->fetch_leo >= 0 && r->broker->registered &&
-                         (r->fetch_leo >= lr->log.end ||
-                          (last_caught_up(r) >= 0 && now - last_caught_up(r) <= lag_max));
+        bool caught_up =
+            r->fetch_leo >= 0 && r->broker->registered &&
+            (r->fetch_leo >= lr->log.end ||
+             (ks_fetcher_last_caught_up(r) >= 0 && now - ks_fetcher_last_caught_up(r) <= lag_max));
         if (r->in_isr || caught_up)
             hw = MIN(hw, r->fetch_leo);
     }
     if (hw <= lr->hw)
         return;
     lr->hw = hw;
-    mark_followers_dirty(part);
+    ks_fetcher_mark_followers_dirty(part);
     int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
     ks_purgatory_check(&part->waits, lr->hw, wait_done, sim,
                        (int32_t)part->isr->len < min_isr ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
@@ -760,10 +389,10 @@ int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
     ks_log_append(&lr->log, count, part->leader_epoch, -1, 0, 0);
-    mark_followers_dirty(part);
+    ks_fetcher_mark_followers_dirty(part);
     int64_t end = lr->log.end;
     ks_broker_maybe_advance_hw(sim, part);
-    wake_parked_followers(sim, part);
+    ks_fetcher_wake_parked(sim, part);
     return end;
 }
 
@@ -774,8 +403,8 @@ static void maybe_shrink_isr(KsSim *sim, KsPartition *part, KsReplica *lr)
     for (guint i = 0; i < part->isr->len;) {
         KsBrokerId id = g_array_index(part->isr, KsBrokerId, i);
         KsReplica *r = ks_partition_replica(part, id);
-        bool stuck =
-            r != lr && r->fetch_leo != lr->log.end && now - last_caught_up(r) > lr->broker->lag_max;
+        bool stuck = r != lr && r->fetch_leo != lr->log.end &&
+                     now - ks_fetcher_last_caught_up(r) > lr->broker->lag_max;
         if (!stuck) {
             i++;
             continue;
@@ -820,7 +449,7 @@ KsBroker *ks_broker_add(KsSim *sim, const KsPlanBroker *pb)
     b->rack = g_strdup(pb->rack);
     b->plan = pb;
     b->replicas = g_ptr_array_new();
-    b->fetchers = g_ptr_array_new_with_free_func(fetcher_free);
+    b->fetchers = g_ptr_array_new_with_free_func(ks_fetcher_free);
     ks_registry_init_broker(b);
     b->shutting_down_since = -1;
     b->lag_max = ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, pb->configs, def);
@@ -878,19 +507,7 @@ static void process_dies(KsSim *sim, KsBroker *b)
 {
     b->alive = false;
     ks_net_endpoint_stop(&b->ep);
-    for (guint i = 0; i < b->replicas->len; i++)
-        fetcher_remove(g_ptr_array_index(b->replicas, i));
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *other = g_ptr_array_index(sim->brokers, i);
-        KsFetcher *mine = fetcher_find(b, other);
-        if (mine)
-            fetcher_abandon(sim, mine);
-        KsFetcher *to_me = fetcher_find(other, b);
-        if (to_me && (to_me->state == KS_FETCH_REQUEST || to_me->state == KS_FETCH_PARKED)) {
-            fetcher_abandon(sim, to_me);
-            fetcher_fail(sim, to_me);
-        }
-    }
+    ks_fetcher_broker_died(sim, b);
     for (guint i = 0; i < b->replicas->len; i++) {
         KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
         if (part->leader != b->id)

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "actions-private.h"
+#include "broker-private.h"
 #include "consumer-private.h"
 
 static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg);

@@ -43,7 +43,10 @@
  * a broker whose process runs (ks_net_reaches). Their latency is left to
  * the metadata issue.
  */
+#include "controller-private.h"
 #include "actions-private.h"
+#include "broker-private.h"
+#include "registry-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -58,7 +61,7 @@ static bool is_live(KsSim *sim, KsBrokerId id)
 
 static bool controller_active(KsSim *sim)
 {
-    const KsBroker *c = ks_sim_find_broker(sim, sim->controller);
+    const KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
     return c && c->alive;
 }
 
@@ -374,7 +377,7 @@ void ks_controller_action_elect_preferred(KsSim *sim, const KsPlanAction *action
  * cluster-wide default, else Kafka's. */
 static int64_t controller_config(KsSim *sim, KsConfigKey key)
 {
-    const KsBroker *c = ks_sim_find_broker(sim, sim->controller);
+    const KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
     return ks_config_resolve(key, c ? c->plan->configs : NULL, sim->defaults);
 }
 
@@ -382,14 +385,14 @@ static void schedule_auto_rebalance(KsSim *sim, KsTime delay)
 {
     if (controller_config(sim, KS_CFG_AUTO_LEADER_REBALANCE_ENABLE))
         ks_engine_schedule(sim->engine, delay, auto_rebalance, sim,
-                           (uint64_t)sim->controller_epoch);
+                           (uint64_t)sim->registry->controller_epoch);
 }
 
 /* checkAndTriggerAutoLeaderRebalance, run by the controller of @epoch. */
 static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
 {
     KsSim *sim = ctx;
-    if ((uint64_t)sim->controller_epoch != epoch || !controller_active(sim))
+    if ((uint64_t)sim->registry->controller_epoch != epoch || !controller_active(sim))
         return;
     int64_t percentage = controller_config(sim, KS_CFG_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
     for (guint i = 0; i < sim->brokers->len; i++) {

@@ -105,10 +105,16 @@ typedef struct {
     guint first, count; /* its records in group->commits */
 } KsPendingCommit;
 
+/* Offsets [first, first + count) of one partition. */
+typedef struct {
+    int64_t first;
+    int64_t count;
+} KsOffsetRange;
+
 /* What the ledger knows of one partition a group consumed. */
 typedef struct {
     KsPartition *part;
-    GArray *processed;     /* of KsSeqRange (offsets): processed at least once, disjoint */
+    GArray *processed;     /* of KsOffsetRange (offsets): processed at least once, disjoint */
     int64_t origin;        /* the first position the group started from; -1 none */
     int64_t consumed;      /* every processing, duplicates included */
     int64_t duplicated;    /* processings of an offset processed before */

@@ -41,8 +41,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "broker-private.h"
 #include "consumer-private.h"
 #include "kafkasim/partitioner.h"
+#include "kafkasim/query.h"
 
 /* How long a new coordinator takes to read a group from its log. Kafka
  * loads on its scheduler thread; the time depends on the partition's size
@@ -694,7 +696,7 @@ static void handle_find(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         int64_t live = 0;
         for (guint i = 0; i < sim->brokers->len; i++)
             live += ((KsBroker *)g_ptr_array_index(sim->brokers, i))->ctrl_live;
-        if (sim->controller != KS_NO_BROKER && live >= rf) {
+        if (ks_query_controller(sim) != KS_NO_BROKER && live >= rf) {
             KsPlanTopic *pt = g_new0(KsPlanTopic, 1);
             pt->name = g_strdup("__consumer_offsets");
             pt->partitions = (int32_t)ks_config_resolve(KS_CFG_OFFSETS_TOPIC_NUM_PARTITIONS, NULL,

@@ -36,6 +36,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "broker-private.h"
+#include "producer-private.h"
+#include "registry-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -69,8 +72,8 @@ static bool G_GNUC_PRINTF(2, 3) fail(Check *c, const char *fmt, ...)
  * its view of the brokers is then ZooKeeper's. */
 static bool controller_settled(const KsSim *sim)
 {
-    const KsBroker *ctl = ks_sim_find_broker(sim, sim->controller);
-    return ctl && ctl->alive && !sim->broker_change_pending;
+    const KsBroker *ctl = ks_sim_find_broker(sim, sim->registry->controller);
+    return ctl && ctl->alive && !sim->registry->broker_change_pending;
 }
 
 /* controllerContext.isReplicaOnline, as controller.c judges it. */
@@ -197,18 +200,18 @@ static bool check_brokers(Check *c)
         }
     }
 
-    if (sim->controller == KS_NO_BROKER) {
+    if (sim->registry->controller == KS_NO_BROKER) {
         for (guint i = 0; i < n; i++) {
             const KsBroker *b = g_ptr_array_index(sim->brokers, i);
             REQUIRE(c, !b->alive, "there is no controller, yet broker %d is running", b->id);
         }
     } else {
-        const KsBroker *ctl = ks_sim_find_broker(sim, sim->controller);
+        const KsBroker *ctl = ks_sim_find_broker(sim, sim->registry->controller);
         REQUIRE(c, ctl != NULL, "the controller is broker %d, which does not exist",
-                sim->controller);
+                sim->registry->controller);
         REQUIRE(c, ctl->registered, "the controller, broker %d, is not registered", ctl->id);
-        REQUIRE(c, sim->controller_epoch >= 1, "controller %d has epoch %d", ctl->id,
-                sim->controller_epoch);
+        REQUIRE(c, sim->registry->controller_epoch >= 1, "controller %d has epoch %d", ctl->id,
+                sim->registry->controller_epoch);
     }
     if (controller_settled(sim)) {
         for (guint i = 0; i < n; i++) {

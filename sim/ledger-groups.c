@@ -39,7 +39,7 @@ KsGroupPart *ks_ledger_group_part(KsGroup *g, KsPartition *part)
     }
     KsGroupPart *gp = g_new0(KsGroupPart, 1);
     gp->part = part;
-    gp->processed = g_array_new(FALSE, FALSE, sizeof(KsSeqRange));
+    gp->processed = g_array_new(FALSE, FALSE, sizeof(KsOffsetRange));
     gp->origin = -1;
     gp->skip_reported = -1;
     g_ptr_array_add(g->parts, gp);
@@ -52,7 +52,7 @@ static int64_t overlap(const GArray *ranges, int64_t first, int64_t end)
 {
     int64_t n = 0;
     for (guint i = 0; i < ranges->len; i++) {
-        const KsSeqRange *r = &g_array_index(ranges, KsSeqRange, i);
+        const KsOffsetRange *r = &g_array_index(ranges, KsOffsetRange, i);
         int64_t lo = MAX(first, r->first), hi = MIN(end, r->first + r->count);
         if (hi > lo)
             n += hi - lo;
@@ -64,17 +64,17 @@ static int64_t overlap(const GArray *ranges, int64_t first, int64_t end)
 static void add_range(GArray *ranges, int64_t first, int64_t end)
 {
     guint i = 0;
-    while (i < ranges->len &&
-           g_array_index(ranges, KsSeqRange, i).first + g_array_index(ranges, KsSeqRange, i).count <
-               first)
+    while (i < ranges->len && g_array_index(ranges, KsOffsetRange, i).first +
+                                      g_array_index(ranges, KsOffsetRange, i).count <
+                                  first)
         i++;
-    while (i < ranges->len && g_array_index(ranges, KsSeqRange, i).first <= end) {
-        const KsSeqRange *r = &g_array_index(ranges, KsSeqRange, i);
+    while (i < ranges->len && g_array_index(ranges, KsOffsetRange, i).first <= end) {
+        const KsOffsetRange *r = &g_array_index(ranges, KsOffsetRange, i);
         first = MIN(first, r->first);
         end = MAX(end, r->first + r->count);
         g_array_remove_index(ranges, i);
     }
-    KsSeqRange n = {first, end - first};
+    KsOffsetRange n = {first, end - first};
     g_array_insert_val(ranges, i, n);
 }
 
@@ -113,7 +113,8 @@ void ks_ledger_position_taken(KsSim *sim, KsGroup *g, KsConsumer *c, KsPartition
     /* Processed records at or after the position come again. */
     int64_t high = -1;
     if (gp->processed->len > 0) {
-        const KsSeqRange *last = &g_array_index(gp->processed, KsSeqRange, gp->processed->len - 1);
+        const KsOffsetRange *last =
+            &g_array_index(gp->processed, KsOffsetRange, gp->processed->len - 1);
         high = last->first + last->count;
     }
     if (high > position && overlap(gp->processed, position, high) > 0) {
@@ -125,7 +126,7 @@ void ks_ledger_position_taken(KsSim *sim, KsGroup *g, KsConsumer *c, KsPartition
     /* Committed but never processed, before the position. */
     int64_t o = MAX(gp->origin, gp->skip_reported);
     for (guint i = 0; i < gp->processed->len && o < position; i++) {
-        const KsSeqRange *r = &g_array_index(gp->processed, KsSeqRange, i);
+        const KsOffsetRange *r = &g_array_index(gp->processed, KsOffsetRange, i);
         if (r->first > o)
             emit_range(sim, KS_EV_RECORDS_SKIPPED, g, c, part, o, MIN(r->first, position));
         o = MAX(o, r->first + r->count);

@@ -67,6 +67,7 @@
  * 6% of the instructions.
  */
 #include "ledger.h"
+#include "model.h"
 
 /* One producer's records in one partition. */
 typedef struct {

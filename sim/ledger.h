@@ -27,6 +27,12 @@ typedef struct {
     int64_t lost;     /* acknowledged, and no longer in the partition's log */
 } KsLedgerCounts;
 
+/* A range of a producer's sequence numbers in one partition. */
+typedef struct {
+    int64_t first;
+    int64_t count;
+} KsSeqRange;
+
 typedef struct KsLedger KsLedger;
 
 KsLedger *ks_ledger_new(void);

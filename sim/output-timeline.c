@@ -16,7 +16,7 @@
 
 #include "kafkasim/scenario.h"
 #include "kafkasim/text.h"
-#include "model.h"
+#include "kafkasim/query.h"
 
 /* Topics with more partitions than this get one creation line, not one line
  * per partition. */
@@ -108,22 +108,24 @@ static const char *election_text(KsReason reason)
 
 static void header(KsTimeline *tl)
 {
-    KsSim *sim = tl->sim;
+    const KsSim *sim = tl->sim;
     GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%u broker%s (", sim->brokers->len,
-                           sim->brokers->len == 1 ? "" : "s");
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        const KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        if (i == 8 && sim->brokers->len > 10) {
-            g_string_append_printf(s, ", ... %u more", sim->brokers->len - 8);
+    guint n_brokers = (guint)ks_query_n_brokers(sim);
+    guint n_nodes = (guint)ks_query_n_nodes(sim);
+    g_string_append_printf(s, "%u broker%s (", n_brokers, n_brokers == 1 ? "" : "s");
+    for (guint i = 0; i < n_brokers; i++) {
+        KsBrokerInfo b;
+        if (i == 8 && n_brokers > 10) {
+            g_string_append_printf(s, ", ... %u more", n_brokers - 8);
             break;
         }
-        g_string_append_printf(s, "%s%" PRId32 " on %s", i ? ", " : "", b->id, b->node->name);
-        if (b->rack)
-            g_string_append_printf(s, " rack %s", b->rack);
+        ks_query_broker(sim, i, &b);
+        g_string_append_printf(s, "%s%" PRId32 " on %s", i ? ", " : "", b.id, b.node);
+        if (b.rack)
+            g_string_append_printf(s, " rack %s", b.rack);
     }
-    g_string_append_printf(s, ") on %u node%s, seed %" G_GUINT64_FORMAT, sim->nodes->len,
-                           sim->nodes->len == 1 ? "" : "s", sim->seed);
+    g_string_append_printf(s, ") on %u node%s, seed %" G_GUINT64_FORMAT, n_nodes,
+                           n_nodes == 1 ? "" : "s", ks_query_seed(sim));
     line(tl, 0, "cluster", C_BOLD, "%s", s->str);
     g_string_free(s, TRUE);
 }
@@ -152,39 +154,41 @@ static const char *partitioner_text(KsPartitionerKind k)
 
 static void producer_started(KsTimeline *tl, const KsEvent *ev)
 {
-    KsProducer *p = ks_sim_find_producer(tl->sim, ev->producer_event.producer);
-    if (!p)
+    KsProducerInfo p;
+    if (!ks_query_find_producer(tl->sim, ev->producer_event.producer, &p))
         return;
     GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%s started: ", p->name);
-    if (p->plan->rate_per_s > 0)
-        g_string_append_printf(s, "%" PRId64 "/s", p->plan->rate_per_s);
+    g_string_append_printf(s, "%s started: ", p.name);
+    if (p.rate_per_s > 0)
+        g_string_append_printf(s, "%" PRId64 "/s", p.rate_per_s);
     else
         g_string_append(s, "on demand");
-    g_string_append_printf(s, " to %s, acks=%s, partitioner %s", p->topic->name, acks_text(p->acks),
-                           partitioner_text(p->partitioner));
-    if (p->partitioner == KS_PARTITIONER_EXPLICIT)
-        g_string_append_printf(s, " (partition %" PRId32 ")", p->plan->partition);
-    if (p->plan->keys > 0)
-        g_string_append_printf(s, ", %" PRId64 " keys", p->plan->keys);
+    g_string_append_printf(s, " to %s, acks=%s, partitioner %s", p.topic, acks_text(p.acks),
+                           partitioner_text(p.partitioner));
+    if (p.partitioner == KS_PARTITIONER_EXPLICIT)
+        g_string_append_printf(s, " (partition %" PRId32 ")", p.partition);
+    if (p.keys > 0)
+        g_string_append_printf(s, ", %" PRId64 " keys", p.keys);
     line(tl, ev->t, "producer", C_CYAN, "%s", s->str);
     g_string_free(s, TRUE);
 }
 
 static void snapshot(KsTimeline *tl, const KsEvent *ev)
 {
-    KsSim *sim = tl->sim;
+    const KsSim *sim = tl->sim;
+    KsBrokerId controller = ks_query_controller(sim);
     GString *s = g_string_new(NULL);
     g_string_append_printf(s, "%s: controller %s", ev->snapshot.name,
-                           sim->controller == KS_NO_BROKER ? "none" : "");
-    if (sim->controller != KS_NO_BROKER)
-        g_string_append_printf(s, "%" PRId32 " (epoch %" PRId32 ")", sim->controller,
-                               sim->controller_epoch);
+                           controller == KS_NO_BROKER ? "none" : "");
+    if (controller != KS_NO_BROKER)
+        g_string_append_printf(s, "%" PRId32 " (epoch %" PRId32 ")", controller,
+                               ks_query_controller_epoch(sim));
     g_string_append(s, ", brokers up:");
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        const KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        if (b->alive)
-            g_string_append_printf(s, " %" PRId32, b->id);
+    for (size_t i = 0; i < ks_query_n_brokers(sim); i++) {
+        KsBrokerInfo b;
+        ks_query_broker(sim, i, &b);
+        if (b.alive)
+            g_string_append_printf(s, " %" PRId32, b.id);
     }
     line(tl, ev->t, "snapshot", C_BOLD, "%s", s->str);
     g_string_free(s, TRUE);
@@ -199,18 +203,21 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
         sub(tl, spaced + (spaced[0] == ' ' ? 1 : 0));
     }
     /* Offsets, which kafka-topics does not show. */
-    for (guint i = 0; i < sim->topics->len; i++) {
-        const KsTopic *t = g_ptr_array_index(sim->topics, i);
-        if (t->n_partitions > MAX_PARTITION_LINES)
+    for (size_t i = 0; i < ks_query_n_topics(sim); i++) {
+        KsTopicInfo t;
+        ks_query_topic(sim, i, &t);
+        if (t.n_partitions > MAX_PARTITION_LINES)
             continue;
-        for (int32_t p = 0; p < t->n_partitions; p++) {
-            KsPartition *part = &t->partitions[p];
+        for (int32_t p = 0; p < t.n_partitions; p++) {
+            KsPartitionInfo part;
+            ks_query_partition(sim, i, p, &part);
             GString *o = g_string_new(NULL);
-            g_string_append_printf(o, "%s-%" PRId32 " offsets:", t->name, p);
-            for (int32_t r = 0; r < part->n_replicas; r++) {
-                const KsReplica *rep = &part->replicas[r];
+            g_string_append_printf(o, "%s-%" PRId32 " offsets:", t.name, p);
+            for (int32_t r = 0; r < part.n_replicas; r++) {
+                KsReplicaInfo rep;
+                ks_query_replica(sim, i, p, r, &rep);
                 g_string_append_printf(o, "  broker %" PRId32 " LEO %" PRId64 " HW %" PRId64,
-                                       rep->broker->id, rep->log.end, rep->hw);
+                                       rep.broker, rep.log_end_offset, rep.high_watermark);
             }
             sub(tl, o->str);
             g_string_free(o, TRUE);
@@ -445,14 +452,22 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         b = ks_text_broker(le->previous_leader);
         c = ks_text_ids(le->isr.items, le->isr.len);
         if (le->reason == KS_REASON_INITIAL) {
-            KsTopic *t = ks_sim_find_topic(tl->sim, le->topic);
-            if (t->n_partitions > MAX_PARTITION_LINES)
+            size_t topic;
+            KsTopicInfo t;
+            KsPartitionInfo part;
+            ks_query_find_topic(tl->sim, le->topic, &topic);
+            ks_query_topic(tl->sim, topic, &t);
+            if (t.n_partitions > MAX_PARTITION_LINES)
                 break;
-            KsPartition *part = &t->partitions[le->partition];
-            g_autofree KsBrokerId *ids = g_new(KsBrokerId, part->n_replicas);
-            for (int32_t i = 0; i < part->n_replicas; i++)
-                ids[i] = part->replicas[i].broker->id;
-            g_autofree char *reps = ks_text_ids(ids, part->n_replicas);
+            int32_t pi = (int32_t)le->partition;
+            ks_query_partition(tl->sim, topic, pi, &part);
+            g_autofree KsBrokerId *ids = g_new(KsBrokerId, part.n_replicas);
+            for (int32_t i = 0; i < part.n_replicas; i++) {
+                KsReplicaInfo rep;
+                ks_query_replica(tl->sim, topic, pi, i, &rep);
+                ids[i] = rep.broker;
+            }
+            g_autofree char *reps = ks_text_ids(ids, part.n_replicas);
             g_autofree char *text =
                 g_strdup_printf("%s-%" PRId64 ": leader %s, replicas %s, isr %s", le->topic,
                                 le->partition, a, reps, c);
@@ -593,7 +608,7 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
     g_autofree char *unavail = ks_format_time(st->unavailable_us);
     g_autofree char *l1 = g_strdup_printf("Run ended at %s (seed %" G_GUINT64_FORMAT
                                           ", %" G_GUINT64_FORMAT " events)",
-                                          now, sim->seed, st->events);
+                                          now, ks_query_seed(sim), st->events);
     g_autofree char *l2 = g_strdup_printf("  records: %" PRId64 " produced, %" PRId64
                                           " acknowledged, %" PRId64 " refused, %" PRId64 " lost",
                                           st->records_produced, st->records_acked,
@@ -626,10 +641,11 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
                                   tl->color ? C_RESET : "", r->line, r->text, r->actual);
         tl->write(row, tl->ctx);
     }
-    if (!checked_end && sim->plan->expects->len > 0) {
+    const KsPlan *plan = ks_query_plan(sim);
+    if (!checked_end && plan->expects->len > 0) {
         g_autofree char *note = g_strdup_printf(
             "  (%u end-of-run expectation%s not checked: the run was stopped early by --until)",
-            sim->plan->expects->len, sim->plan->expects->len == 1 ? "" : "s");
+            plan->expects->len, plan->expects->len == 1 ? "" : "s");
         tl->write(note, tl->ctx);
     }
 }

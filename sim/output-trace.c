@@ -19,7 +19,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "model.h"
 #include "output-json.h"
 
 struct KsTrace {

@@ -39,7 +39,9 @@
  * at the next connection attempt without the round trip; batches are not
  * split; max.request.size and buffer.memory are not enforced.
  */
+#include "producer-private.h"
 #include "actions-private.h"
+#include "broker-private.h"
 #include "ledger.h"
 #include "model.h"
 

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "producer-private.h"
+#include "registry-private.h"
 #include "model.h"
 
 const KsPlan *ks_query_plan(const KsSim *sim)
@@ -77,13 +79,13 @@ bool ks_query_find_broker(const KsSim *sim, KsBrokerId id, KsBrokerInfo *out)
 KsBrokerId ks_query_controller(const KsSim *sim)
 {
     g_return_val_if_fail(sim != NULL, KS_NO_BROKER);
-    return sim->controller;
+    return sim->registry->controller;
 }
 
 int32_t ks_query_controller_epoch(const KsSim *sim)
 {
     g_return_val_if_fail(sim != NULL, 0);
-    return sim->controller_epoch;
+    return sim->registry->controller_epoch;
 }
 
 size_t ks_query_n_topics(const KsSim *sim)

@@ -29,7 +29,22 @@
  * Not modelled yet (the ZooKeeper issue): the znode tree itself, watch
  * latency, the ensemble, network partitions between brokers and ZooKeeper.
  */
+#include "registry-private.h"
+#include "controller-private.h"
 #include "model.h"
+
+KsRegistry *ks_registry_new(uint64_t seed)
+{
+    KsRegistry *r = g_new0(KsRegistry, 1);
+    r->controller = KS_NO_BROKER;
+    ks_rng_init_stream(&r->rng, seed, ks_rng_stream_id("registry"));
+    return r;
+}
+
+void ks_registry_free(KsRegistry *registry)
+{
+    g_free(registry);
+}
 
 static void emit_broker(KsSim *sim, KsEventType type, KsBrokerId id, int32_t epoch)
 {
@@ -46,16 +61,16 @@ static void emit_broker(KsSim *sim, KsEventType type, KsBrokerId id, int32_t epo
 static void broker_change(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsSim *sim = ctx;
-    sim->broker_change_pending = false;
+    sim->registry->broker_change_pending = false;
     ks_controller_broker_change(sim);
 }
 
 /* The /brokers/ids watch fires: one controller event per instant. */
 static void schedule_broker_change(KsSim *sim)
 {
-    if (sim->broker_change_pending)
+    if (sim->registry->broker_change_pending)
         return;
-    sim->broker_change_pending = true;
+    sim->registry->broker_change_pending = true;
     ks_engine_schedule(sim->engine, 0, broker_change, sim, 0);
 }
 
@@ -69,8 +84,8 @@ static void session_ends(KsSim *sim, KsBroker *b, KsEventType how)
     b->registered = false;
     ks_timer_cancel(sim->engine, &b->session_timer);
     emit_broker(sim, how, b->id, -1);
-    if (sim->controller == b->id) {
-        sim->controller = KS_NO_BROKER;
+    if (sim->registry->controller == b->id) {
+        sim->registry->controller = KS_NO_BROKER;
         ks_controller_elect(sim);
         return;
     }
@@ -99,7 +114,7 @@ bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
         return false; /* NodeExists: the old session still owns the node */
     b->registered = true;
     emit_broker(sim, KS_EV_BROKER_REGISTERED, b->id, -1);
-    if (sim->controller == KS_NO_BROKER)
+    if (sim->registry->controller == KS_NO_BROKER)
         ks_controller_elect(sim);
     else
         ks_controller_broker_change(sim);
@@ -125,7 +140,7 @@ void ks_registry_broker_died(KsSim *sim, KsBroker *b)
  * live brokers is drawn from the run's seed. */
 void ks_controller_elect(KsSim *sim)
 {
-    if (sim->controller != KS_NO_BROKER)
+    if (sim->registry->controller != KS_NO_BROKER)
         return;
     g_autoptr(GPtrArray) candidates = g_ptr_array_new();
     for (guint i = 0; i < sim->brokers->len; i++) {
@@ -138,9 +153,9 @@ void ks_controller_elect(KsSim *sim)
     KsBroker *winner =
         candidates->len == 1
             ? g_ptr_array_index(candidates, 0)
-            : g_ptr_array_index(candidates, ks_rng_below(&sim->registry_rng, candidates->len));
-    sim->controller = winner->id;
-    sim->controller_epoch++;
-    emit_broker(sim, KS_EV_CONTROLLER_ELECTED, winner->id, sim->controller_epoch);
+            : g_ptr_array_index(candidates, ks_rng_below(&sim->registry->rng, candidates->len));
+    sim->registry->controller = winner->id;
+    sim->registry->controller_epoch++;
+    emit_broker(sim, KS_EV_CONTROLLER_ELECTED, winner->id, sim->registry->controller_epoch);
     ks_controller_failover(sim);
 }

@@ -24,11 +24,15 @@
 #include <string.h>
 
 #include "actions-private.h"
-#include "kafkasim/placement.h"
-#include "kafkasim/scenario.h"
+#include "broker-private.h"
+#include "controller-private.h"
+#include "producer-private.h"
+#include "registry-private.h"
 #include "consumer-private.h"
 #include "ledger.h"
 #include "model.h"
+#include "kafkasim/placement.h"
+#include "kafkasim/scenario.h"
 
 void ks_sim_emit(KsSim *sim, const KsEvent *event)
 {
@@ -344,9 +348,8 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
     sim->added_actions = g_ptr_array_new_with_free_func(ks_plan_action_free);
 
     sim->expect_results = g_ptr_array_new_with_free_func(expect_result_free);
-    sim->controller = KS_NO_BROKER;
+    sim->registry = ks_registry_new(sim->seed);
     sim->end = end;
-    ks_rng_init_stream(&sim->registry_rng, sim->seed, ks_rng_stream_id("registry"));
 
     for (guint k = 0; k < G_N_ELEMENTS(builders); k++)
         if (builders[k] && !builders[k](sim, error))
@@ -386,6 +389,7 @@ void ks_sim_free(KsSim *sim)
     ks_engine_free(sim->engine);
     g_ptr_array_free(sim->actions, TRUE);
     g_ptr_array_free(sim->added_actions, TRUE);
+    ks_registry_free(sim->registry);
     g_free(sim);
 }
 

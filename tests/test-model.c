@@ -57,6 +57,8 @@
 #include "kafkasim/rng.h"
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
+#include "sim/producer-private.h"
+#include "sim/registry-private.h"
 #include "sim/ledger.h"
 #include "sim/model.h"
 
@@ -168,10 +170,10 @@ enum { DENSE = 1, SPARSE = 61 };
 static char *progress_violation(Run *r)
 {
     const KsSim *sim = r->sim;
-    if (sim->controller_epoch < r->controller_epoch)
+    if (sim->registry->controller_epoch < r->controller_epoch)
         return g_strdup_printf("the controller epoch went back from %d to %d", r->controller_epoch,
-                               sim->controller_epoch);
-    r->controller_epoch = sim->controller_epoch;
+                               sim->registry->controller_epoch);
+    r->controller_epoch = sim->registry->controller_epoch;
     if (!r->seen)
         r->seen = g_array_new(FALSE, TRUE, sizeof(Progress));
     guint k = 0;

@@ -9,6 +9,7 @@
  */
 #include "ks-test.h"
 
+#include "sim/net.h"
 #include "sim/model.h"
 
 typedef struct {

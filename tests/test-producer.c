@@ -21,6 +21,7 @@
  */
 #include "ks-sim-test.h"
 
+#include "sim/producer-private.h"
 #include "sim/model.h"
 
 #include <string.h>

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker-private.h - the brokers' own state and functions: follower fetch
+ * sessions (fetcher.c), produce requests and their waits as the broker
+ * sees them (broker.c, purgatory.c), and the calls other model modules
+ * make into a broker: LeaderAndIsr, produce, the process lifecycle.
+ *
+ * Private to sim/. Included by broker.c and fetcher.c (first), by the
+ * modules that call a broker (controller.c, producer.c, sim.c), by
+ * invariants.c, which checks the sessions, and by the model's tests.
+ * Never by a view.
+ */
+#pragma once
+
+#include "model.h"
+
+typedef struct KsProduceRequest KsProduceRequest;
+typedef struct KsProduceWait KsProduceWait;
+typedef struct KsConnection KsConnection;       /* producer-private.h */
+typedef struct KsProducerBatch KsProducerBatch; /* producer-private.h */
+
+/*
+ * A follower broker's fetch session with one leader broker (Kafka's
+ * ReplicaFetcherThread with num.replica.fetchers=1): one request carries
+ * every partition the follower replicates from that leader. The leader
+ * answers at once when it has data, else parks the request for up to
+ * replica.fetch.wait.max.ms and answers as soon as data arrives.
+ */
+typedef enum {
+    KS_FETCH_IDLE,     /* nothing in flight */
+    KS_FETCH_REQUEST,  /* request on its way to the leader */
+    KS_FETCH_PARKED,   /* waiting at the leader for data */
+    KS_FETCH_RESPONSE, /* response on its way back */
+    KS_FETCH_BACKOFF,  /* leader unreachable: waiting replica.fetch.backoff.ms */
+} KsFetchState;
+
+typedef struct {
+    KsReplica *replica; /* follower replica */
+    int32_t leader_epoch;
+    int64_t upto;        /* copy the leader's log up to here */
+    int64_t hw;          /* leader's HW when it answered */
+    int64_t truncate_to; /* >= 0: truncate to this first (epoch reconciliation) */
+} KsFetchAnswer;
+
+/*
+ * Fetch sessions are incremental (KIP-227): a request names only partitions
+ * whose fetch position changed, a response carries only partitions with new
+ * records or a new high watermark. Here a replica is "dirty" from the moment
+ * its leader appends or moves the HW, or its own log changes, until the
+ * next response that carries it. A clean replica's position at the leader
+ * has not changed: it was caught up at the session's latest fetch
+ * (last_arrival), which the leader reads when it needs lastCaughtUpTime. So
+ * a round trip costs the partitions that changed, not the whole session.
+ */
+struct KsFetcher {
+    /* Written by fetcher.c only. */
+    KsBroker *follower;
+    KsBroker *leader;
+    GPtrArray *replicas; /* of KsReplica*: the follower's replicas led by `leader` */
+    GPtrArray *dirty;    /* of KsReplica*: the changed ones (entries of replicas that
+                            left the session are skipped) */
+    KsTime last_arrival; /* when the latest request reached the leader */
+    KsFetchState state;
+    uint64_t gen;              /* bumps when a request is abandoned */
+    KsDelayed park;            /* the request, parked at the leader (DelayedFetch) */
+    KsDelayedTimeouts parking; /* the leader's timeout for it */
+    GArray *answers;           /* of KsFetchAnswer: the response in flight */
+};
+
+/* One batch of a produce request, as the broker sees it. */
+typedef struct {
+    KsPartition *part; /* any topic's: its id is sim-wide */
+    int32_t producer_epoch;
+    int64_t epoch_base_seq; /* where that producer epoch starts (KIP-360) */
+    int64_t first_seq;
+    int64_t count;
+    KsProducerBatch *batch; /* the producer's batch; NULL for acks=0 (settled at send) */
+    int error;              /* KsKafkaError */
+    KsProduceWait *wait;    /* acks=all: its wait at the leader, while waiting */
+} KsRequestBatch;
+
+/* A produce request from one producer to one broker. Engine events carry
+ * it by pointer: it lives, in its connection's list, until its response is
+ * handled (acks=0: until it reaches the broker). */
+struct KsProduceRequest {
+    KsConnection *conn;
+    KsTime sent;
+    KsDelayed parked; /* acks=all, in the broker's purgatory until request.timeout.ms */
+    GArray *batches;  /* of KsRequestBatch */
+    int pending;      /* batches waiting for the HW (acks=all) */
+    bool serving;     /* the broker is still going through it */
+};
+
+/* acks=all: one batch of a request waiting at the leader for its HW. */
+struct KsProduceWait {
+    KsWatch watch; /* first: on part->waits, need = the HW that covers it */
+    KsProduceRequest *request;
+    KsPartition *part;
+    guint batch; /* index in request->batches */
+};
+
+/* broker.c: LeaderAndIsr, produce, the ISR task and the process. */
+/* @part's leader takes the current epoch; the other replicas on live
+ * brokers, except @skip (KS_NO_BROKER: none), are told to follow it. */
+void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip);
+void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
+void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
+void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
+/* The leader of @part appends @count records of its own (the group
+ * coordinator's offset commits); returns the log end after them. */
+int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count);
+/* Sets up the broker's end of a producer connection (its purgatory). */
+void ks_broker_init_connection(KsSim *sim, KsConnection *conn);
+/* A produce request reaches its broker (KafkaApis.handleProduceRequest). */
+void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req);
+/* Answers every acks=all write parked at @part's leader with @err. */
+void ks_broker_fail_waits(KsSim *sim, KsPartition *part, KsKafkaError err);
+/* Builds broker @pb (its slot is the next one) and adds it to the sim. */
+KsBroker *ks_broker_add(KsSim *sim, const KsPlanBroker *pb);
+void ks_broker_free(KsBroker *broker);
+/* Starts @b's process (@type: started or restarted); the start fails, with
+ * an event, while its previous ZooKeeper session lives. */
+void ks_broker_restart(KsSim *sim, KsBroker *broker, KsEventType type);
+/* stop-broker: controlled shutdown, with its retries, then the stop. */
+void ks_broker_stop_controlled(KsSim *sim, KsBroker *broker);
+/* crash-broker: the process dies at once. */
+void ks_broker_crash_process(KsSim *sim, KsBroker *broker);
+
+/* fetcher.c: follower fetch sessions (ReplicaFetcherThread). */
+/* lastCaughtUpTime of follower @r as its leader sees it. */
+KsTime ks_fetcher_last_caught_up(const KsReplica *r);
+/* The leader's log or HW of @part changed: every follower hears of it. */
+void ks_fetcher_mark_followers_dirty(KsPartition *part);
+/* Answers every follower session parked at @part's leader that covers it. */
+void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part);
+/* @r joins its broker's session with @leader and is fetched for. */
+void ks_fetcher_join(KsSim *sim, KsReplica *r, KsBroker *leader);
+/* @r leaves its session, if it is in one. */
+void ks_fetcher_remove(KsReplica *r);
+/* @b's process died: its sessions and those fetching from it break. */
+void ks_fetcher_broker_died(KsSim *sim, KsBroker *b);
+/* Frees one entry of KsBroker.fetchers (NULL: none). */
+void ks_fetcher_free(gpointer data);

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * controller-private.h - the calls into the controller (controller.c, and
+ * the /controller election in registry.c): elections, topic creation,
+ * broker changes, controlled shutdown, preferred leader election.
+ *
+ * The controller keeps no state of its own beyond the model's: who the
+ * controller is and its epoch are ZooKeeper's (KsRegistry), its view of
+ * live and shutting-down brokers is in KsBroker (ctrl_live, shutting_down,
+ * written by controller.c only), and what it decides is written into the
+ * partitions (leader, epoch, ISR).
+ *
+ * Private to sim/. Included by controller.c (first), by the modules that
+ * call the controller (registry.c, broker.c, sim.c) and by the model's
+ * tests. Never by a view.
+ */
+#pragma once
+
+#include "model.h"
+
+void ks_controller_elect(KsSim *sim);
+void ks_controller_failover(KsSim *sim);
+void ks_controller_create_topic(KsSim *sim, KsTopic *topic);
+void ks_controller_broker_change(KsSim *sim);
+/* KafkaController.doControlledShutdown for @broker: returns how many
+ * partitions it still leads, or -1 if there is no active controller. */
+int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *broker);
+/* kafka-leader-election --election-type PREFERRED for @topic (NULL: all)
+ * and @partition (-1: all of the topic). */
+void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition);
+void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
+                              KsReason reason);

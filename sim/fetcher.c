@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fetcher.c - follower fetch sessions: how a follower broker copies its
+ * leaders' logs (Kafka's ReplicaFetcherThread, AbstractFetcherThread and
+ * the leader's side of a follower fetch in ReplicaManager.fetchMessages,
+ * with incremental fetch sessions, KIP-227).
+ *
+ * Kafka's rules (see docs and tests/refs):
+ *
+ *  - A follower broker keeps one fetch session per leader broker (one
+ *    replica fetcher thread, num.replica.fetchers=1); one request carries
+ *    all the partitions it follows there, with its log end offset (LEO) for
+ *    each. The leader records the follower's position when the request
+ *    arrives (Replica.updateFetchState; a follower that caught up rejoins
+ *    the ISR, Partition.maybeExpandIsr), answers at once if it has records
+ *    the follower lacks, else parks the request (DelayedFetch) for up to
+ *    replica.fetch.wait.max.ms and answers as soon as a record arrives. The
+ *    follower appends what it got and fetches again at once. So replication
+ *    costs two messages per round trip, however many partitions the session
+ *    covers (DESIGN principle 2).
+ *  - Sessions are incremental: a replica is "dirty" from the moment its
+ *    leader appends or moves the HW, or its own log changes, until the next
+ *    response that carries it; a clean replica's position is read lazily
+ *    from the session's latest fetch (see KsFetcher in broker-private.h).
+ *  - A replica that becomes a follower first reconciles its log with the
+ *    leader's by leader epoch (KIP-101, KIP-279): the leader tells it where
+ *    its latest epoch ends and it truncates what the leader never had; when
+ *    it never saw that epoch it falls back epoch by epoch (the rounds of
+ *    KIP-279, computed here in one answer since both caches are at hand).
+ *  - A leader that cannot be reached is retried after
+ *    replica.fetch.backoff.ms.
+ *
+ * broker.c decides who follows whom (LeaderAndIsr) and owns the ISR and the
+ * high watermark; this file owns the sessions and the messages they send
+ * (through net.c) and their parking at the leader (purgatory.c). Sessions
+ * are indexed by the leader's stable slot in KsBroker.fetchers.
+ *
+ * Invariants (checked by invariants.c): a dead broker has no replica in a
+ * fetch session; a session is parked exactly when its park timer is armed;
+ * a replica is in at most one session, at the slot it records.
+ *
+ * How often: per round trip two messages and work proportional to the
+ * partitions that changed, not to the session's size.
+ */
+#include "broker-private.h"
+#include "ledger.h"
+#include "model.h"
+
+/* ---- incremental sessions: what changed ---- */
+
+/* Whether the lazy rule holds for @r: it is clean in its session and was
+ * caught up at the session's latest fetch (its position then equalled the
+ * leader's log end, and no append has marked it since). */
+static bool clean_and_caught_up(const KsReplica *r)
+{
+    const KsReplica *lr = r->part->leader_replica;
+    return r->fetcher && !r->dirty && lr && r->fetch_leo >= 0 && r->fetch_leo >= lr->log.end;
+}
+
+/* lastCaughtUpTime as the leader sees it. */
+KsTime ks_fetcher_last_caught_up(const KsReplica *r)
+{
+    if (clean_and_caught_up(r))
+        return MAX(r->last_caught_up, r->fetcher->last_arrival);
+    return r->last_caught_up;
+}
+
+/* Writes the lazy fetch state into the replica before it stops being clean,
+ * as if each of the session's fetches had recorded it. */
+static void materialize(KsReplica *r)
+{
+    if (clean_and_caught_up(r) && r->fetcher->last_arrival > r->last_fetch) {
+        r->last_caught_up = MAX(r->last_caught_up, r->fetcher->last_arrival);
+        r->last_fetch = r->fetcher->last_arrival;
+        r->leader_leo_at_last_fetch = r->fetch_leo;
+    }
+}
+
+/* @r goes into its session's next fetch (see KsFetcher in model.h). */
+static void mark_dirty(KsReplica *r)
+{
+    if (!r->fetcher || r->dirty)
+        return;
+    materialize(r);
+    r->dirty = true;
+    g_ptr_array_add(r->fetcher->dirty, r);
+}
+
+/* The leader's log or HW of @part changed: every follower hears of it. */
+void ks_fetcher_mark_followers_dirty(KsPartition *part)
+{
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        if (&part->replicas[i] != part->leader_replica)
+            mark_dirty(&part->replicas[i]);
+}
+
+/* ---- fetch sessions ---- */
+
+static void fetcher_kick(KsSim *sim, KsFetcher *f);
+static void fetch_park_expired(void *ctx, KsDelayed *op);
+
+/* @follower's session with @leader, or NULL if it never had one. */
+static KsFetcher *fetcher_find(const KsBroker *follower, const KsBroker *leader)
+{
+    GPtrArray *all = follower->fetchers;
+    return (guint)leader->slot < all->len ? g_ptr_array_index(all, leader->slot) : NULL;
+}
+
+static KsFetcher *fetcher_get(KsBroker *follower, KsBroker *leader)
+{
+    KsFetcher *f = fetcher_find(follower, leader);
+    if (!f) {
+        f = g_new0(KsFetcher, 1);
+        f->follower = follower;
+        f->leader = leader;
+        f->replicas = g_ptr_array_new();
+        f->dirty = g_ptr_array_new();
+        f->answers = g_array_new(FALSE, FALSE, sizeof(KsFetchAnswer));
+        ks_purgatory_init_timeouts(&f->parking, follower->sim->engine, fetch_park_expired, f);
+        if (follower->fetchers->len <= (guint)leader->slot)
+            g_ptr_array_set_size(follower->fetchers, leader->slot + 1);
+        follower->fetchers->pdata[leader->slot] = f;
+    }
+    return f;
+}
+
+void ks_fetcher_free(gpointer data)
+{
+    KsFetcher *f = data;
+    if (!f)
+        return;
+    ks_purgatory_clear_timeouts(&f->parking);
+    g_ptr_array_free(f->replicas, TRUE);
+    g_ptr_array_free(f->dirty, TRUE);
+    g_array_free(f->answers, TRUE);
+    g_free(f);
+}
+
+void ks_fetcher_remove(KsReplica *r)
+{
+    KsFetcher *f = r->fetcher;
+    if (!f)
+        return;
+    materialize(r);
+    /* Swap-remove: O(1), and the order inside a session never shows. */
+    KsReplica *last = g_ptr_array_index(f->replicas, f->replicas->len - 1);
+    f->replicas->pdata[r->fetcher_slot] = last;
+    last->fetcher_slot = r->fetcher_slot;
+    g_ptr_array_set_size(f->replicas, f->replicas->len - 1);
+    r->fetcher = NULL;
+    r->fetcher_slot = -1;
+    r->dirty = false; /* its entry in f->dirty, if any, is skipped */
+}
+
+/* Forgets whatever request the session had outstanding; its events will find
+ * a newer generation and do nothing. */
+static void fetcher_abandon(KsSim *sim, KsFetcher *f)
+{
+    f->gen++;
+    f->state = KS_FETCH_IDLE;
+    ks_purgatory_cancel(&f->park);
+    g_array_set_size(f->answers, 0);
+}
+
+/* The truncation offset of follower @r against leader @lr, after Kafka's
+ * AbstractFetcherThread.getOffsetTruncationState (KIP-279): the leader
+ * answers endOffsetFor(the follower's latest epoch) = (E, O); the follower
+ * looks E up in its own cache the same way. If it finds E, it truncates to
+ * the smaller of the two ends; if it finds an earlier epoch E', it cuts to
+ * E''s end and asks again about E'; if its cache cannot tell, it truncates
+ * to O. A leader that cannot tell either means falling back to the HW. */
+static int64_t truncation_offset(const KsReplica *r, const KsReplica *lr)
+{
+    int64_t leo = r->log.end;
+    int32_t ask = ks_epochs_latest(r->epochs);
+    for (int round = 0; round < 64; round++) {
+        int32_t epoch, own_epoch;
+        int64_t end, own_end;
+        ks_epochs_end_offset_for(lr->epochs, ask, lr->log.end, &epoch, &end);
+        if (epoch < 0)
+            return MIN(r->hw, leo);
+        ks_epochs_end_offset_for(r->epochs, epoch, leo, &own_epoch, &own_end);
+        if (own_end < 0)
+            return MIN(end, leo);
+        if (own_epoch == epoch)
+            return MIN(MIN(own_end, end), leo);
+        /* It never saw `epoch`: cut back to where its own earlier epoch
+         * ends, and ask again about that one. */
+        leo = MIN(own_end, leo);
+        ask = own_epoch;
+    }
+    return leo;
+}
+
+/* Records the follower's fetch at its LEO, at the leader, when the request
+ * arrives (Replica.updateFetchState, Partition.maybeExpandIsr). */
+static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, KsReplica *r)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    int64_t fo = r->log.end;
+    if (fo >= lr->log.end)
+        r->last_caught_up = now;
+    else if (r->leader_leo_at_last_fetch >= 0 && fo >= r->leader_leo_at_last_fetch)
+        r->last_caught_up = MAX(r->last_caught_up, r->last_fetch);
+    r->leader_leo_at_last_fetch = lr->log.end;
+    r->last_fetch = now;
+    r->fetch_leo = fo;
+
+    if (!r->in_isr && r->broker->registered && fo >= lr->hw) {
+        const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
+        if (fo >= cur->start) {
+            KsBrokerId id = r->broker->id;
+            g_array_append_val(part->isr, id);
+            r->in_isr = true;
+            ks_partition_emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
+        }
+    }
+}
+
+/* The leader's side of a fetch when it arrives: records the position of
+ * each follower replica that changed (and so may move the ISR and the HW);
+ * the others were caught up and still are. Returns whether there is
+ * something to answer with now: records a follower lacks, or a log to
+ * reconcile. */
+/* The @i-th entry of @f's changed replicas, or NULL if it has left the
+ * session or was answered since. */
+static KsReplica *dirty_entry(const KsFetcher *f, guint i)
+{
+    KsReplica *r = g_ptr_array_index(f->dirty, i);
+    return r->fetcher == f && r->dirty ? r : NULL;
+}
+
+static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
+{
+    bool has_data = false;
+    f->last_arrival = ks_engine_now(sim->engine);
+    for (guint i = 0; i < f->dirty->len; i++) {
+        KsReplica *r = dirty_entry(f, i);
+        if (!r)
+            continue;
+        if (r->must_truncate) {
+            has_data = true;
+            continue;
+        }
+        record_follower_fetch(sim, r->part, r->part->leader_replica, r);
+        ks_broker_maybe_advance_hw(sim, r->part);
+        has_data |= r->part->leader_replica->log.end > r->log.end;
+    }
+    return has_data;
+}
+
+/* Reads the answer from the leader's logs, as they are now, for the
+ * replicas that changed; they are clean again once answered. */
+static void fill_answers(KsFetcher *f)
+{
+    g_array_set_size(f->answers, 0);
+    for (guint i = 0; i < f->dirty->len; i++) {
+        KsReplica *r = dirty_entry(f, i);
+        if (!r)
+            continue;
+        KsPartition *part = r->part;
+        KsReplica *lr = part->leader_replica;
+        KsFetchAnswer a = {.replica = r,
+                           .leader_epoch = part->leader_epoch,
+                           .upto = lr->log.end,
+                           .hw = lr->hw,
+                           .truncate_to = r->must_truncate ? truncation_offset(r, lr) : -1};
+        g_array_append_val(f->answers, a);
+        r->dirty = false;
+    }
+    g_ptr_array_set_size(f->dirty, 0);
+}
+
+static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered);
+
+static void fetcher_respond(KsSim *sim, KsFetcher *f)
+{
+    fill_answers(f);
+    f->state = KS_FETCH_RESPONSE;
+    ks_purgatory_cancel(&f->park);
+    ks_net_send(sim, &f->leader->ep, &f->follower->ep, KS_NET_FETCH_RESPONSE,
+                fetch_response_arrives, f, f->gen);
+}
+
+/* The leader was unreachable: wait replica.fetch.backoff.ms, then retry. */
+static void fetch_retry(KsEngine *engine, void *ctx, uint64_t gen)
+{
+    KsFetcher *f = ctx;
+    if (gen != f->gen || f->state != KS_FETCH_BACKOFF)
+        return;
+    f->state = KS_FETCH_IDLE;
+    fetcher_kick(f->follower->sim, f);
+}
+
+static void fetcher_fail(KsSim *sim, KsFetcher *f)
+{
+    f->state = KS_FETCH_BACKOFF;
+    KsTime rtt = 2 * ks_net_latency(sim, f->follower->node, f->leader->node);
+    ks_engine_schedule(sim->engine, rtt + f->follower->fetch_backoff, fetch_retry, f, f->gen);
+}
+
+/* The request reaches the leader, or finds its process gone (net.c). A
+ * request the follower abandoned meanwhile is ignored. */
+static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
+{
+    KsFetcher *f = ctx;
+    if (gen != f->gen || f->state != KS_FETCH_REQUEST)
+        return;
+    if (!delivered) {
+        fetcher_fail(sim, f);
+        return;
+    }
+    if (fetch_arrives_at_leader(sim, f)) {
+        fetcher_respond(sim, f);
+    } else {
+        f->state = KS_FETCH_PARKED;
+        ks_purgatory_park(&f->parking, &f->park,
+                          ks_engine_now(sim->engine) + f->leader->fetch_wait_max);
+    }
+}
+
+/* replica.fetch.wait.max.ms passed with nothing new: answer anyway, so the
+ * follower learns the high watermark. */
+static void fetch_park_expired(void *ctx, KsDelayed *op)
+{
+    KsFetcher *f = ctx;
+    if (f->state == KS_FETCH_PARKED)
+        fetcher_respond(f->follower->sim, f);
+}
+
+/* Applies the leader's answer to the follower's replicas. A response to a
+ * request the follower abandoned (it crashed, or its leader changed) is
+ * ignored; net.c drops one whose follower process is gone. */
+static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
+{
+    KsFetcher *f = ctx;
+    if (gen != f->gen || f->state != KS_FETCH_RESPONSE || !delivered)
+        return;
+    for (guint i = 0; i < f->answers->len; i++) {
+        const KsFetchAnswer *a = &g_array_index(f->answers, KsFetchAnswer, i);
+        KsReplica *r = a->replica;
+        KsPartition *part = r->part;
+        /* Skip answers overtaken by a leadership change. */
+        if (r->fetcher != f || part->leader_epoch != a->leader_epoch)
+            continue;
+        if (a->truncate_to >= 0) {
+            int64_t old_end = r->log.end;
+            r->must_truncate = false;
+            /* UnifiedLog.truncateTo always truncates the epoch cache, even
+             * when no record goes: a replica that led without appending has
+             * an entry at its log end that must not survive. */
+            ks_epochs_truncate_from_end(r->epochs, MIN(a->truncate_to, old_end));
+            if (a->truncate_to < old_end) {
+                ks_log_truncate(&r->log, a->truncate_to);
+                ks_ledger_truncated(sim->ledger, r);
+                r->hw = MIN(r->hw, r->log.end);
+                KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
+                ev.truncated.topic = part->topic->name;
+                ev.truncated.partition = part->index;
+                ev.truncated.broker = r->broker->id;
+                ev.truncated.from_offset = old_end;
+                ev.truncated.to_offset = r->log.end;
+                ks_sim_emit(sim, &ev);
+            }
+            mark_dirty(r); /* the leader must learn where it stands now */
+            continue;
+        }
+        KsReplica *lr = ks_partition_leader_replica(part);
+        int64_t from = r->log.end;
+        /* A follower adds a cache entry when it appends the first batch of a
+         * new epoch; only the runs this copy touched can hold one. */
+        for (guint k = ks_log_copy(&r->log, &lr->log, a->upto); k < r->log.runs->len; k++) {
+            const KsLogRun *run = &g_array_index(r->log.runs, KsLogRun, k);
+            if (run->epoch > ks_epochs_latest(r->epochs))
+                ks_epochs_assign(r->epochs, run->epoch, MAX(run->base, from));
+        }
+        r->hw = MIN(a->hw, r->log.end);
+        if (r->log.end != from)
+            mark_dirty(r); /* its next fetch carries the new position */
+    }
+    g_array_set_size(f->answers, 0);
+    f->state = KS_FETCH_IDLE;
+    fetcher_kick(sim, f);
+}
+
+/* Sends the session's next request if it has partitions and nothing is in
+ * flight. */
+static void fetcher_kick(KsSim *sim, KsFetcher *f)
+{
+    /* A follower that crashed has no replicas in any session. */
+    if (f->state != KS_FETCH_IDLE || f->replicas->len == 0)
+        return;
+    f->state = KS_FETCH_REQUEST;
+    sim->stats.fetch_requests++;
+    ks_net_send(sim, &f->follower->ep, &f->leader->ep, KS_NET_FETCH_REQUEST, fetch_request_arrives,
+                f, f->gen);
+}
+
+/* Answers, now, every follower session parked at @part's leader that covers
+ * @part: the leader has new records for it. */
+void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part)
+{
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        KsFetcher *f = part->replicas[i].fetcher;
+        if (f && f->state == KS_FETCH_PARKED && f->leader->id == part->leader)
+            fetcher_respond(sim, f);
+    }
+}
+
+/* @b's process died: its sessions are abandoned and its replicas leave
+ * them; every session fetching from it finds a broken connection and backs
+ * off. */
+void ks_fetcher_broker_died(KsSim *sim, KsBroker *b)
+{
+    for (guint i = 0; i < b->replicas->len; i++)
+        ks_fetcher_remove(g_ptr_array_index(b->replicas, i));
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *other = g_ptr_array_index(sim->brokers, i);
+        KsFetcher *mine = fetcher_find(b, other);
+        if (mine)
+            fetcher_abandon(sim, mine);
+        KsFetcher *to_me = fetcher_find(other, b);
+        if (to_me && (to_me->state == KS_FETCH_REQUEST || to_me->state == KS_FETCH_PARKED)) {
+            fetcher_abandon(sim, to_me);
+            fetcher_fail(sim, to_me);
+        }
+    }
+}
+
+/* @r joins its broker's session with @leader as a dirty replica, and the
+ * session fetches if it was idle. */
+void ks_fetcher_join(KsSim *sim, KsReplica *r, KsBroker *leader)
+{
+    KsFetcher *f = fetcher_get(r->broker, leader);
+    r->fetcher = f;
+    r->fetcher_slot = (int)f->replicas->len;
+    g_ptr_array_add(f->replicas, r);
+    mark_dirty(r);
+    fetcher_kick(sim, f);
+}

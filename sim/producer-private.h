@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * producer-private.h - the producers' own state: the record accumulator
+ * and its batches, each producer's connections to brokers, its configs and
+ * partitioner, and the calls other modules make into producer.c.
+ *
+ * Private to sim/. Included by producer.c (first), by the modules that
+ * call a producer or read its state (broker.c answers its requests,
+ * ledger.c reads what it sent, sim.c builds and drives it, invariants.c
+ * checks it, query.c reports it) and by the model's tests. Every field is
+ * written by producer.c, except a connection's purgatory (`parked`), which
+ * broker.c and purgatory.c manage. Never included by a view.
+ */
+#pragma once
+
+#include "broker-private.h"
+#include "kafkasim/partitioner.h"
+#include "model.h"
+
+/* Per-partition accumulator state of one producer (RecordAccumulator). */
+typedef struct {
+    GQueue batches;         /* of KsProducerBatch*, in creation order */
+    int active_slot;        /* its index in KsProducer.active, -1 with no batch */
+    KsBrokerId leader;      /* the producer's metadata: leader as last seen */
+    KsConnection *conn;     /* the connection to that leader, NULL with none */
+    bool failing;           /* its last attempt failed */
+    int last_error;         /* KsKafkaError last reported while failing */
+    int64_t refused;        /* records given up since it started failing */
+    int64_t next_seq;       /* sequence number of its next record */
+    int32_t producer_epoch; /* bumped when a gap in sequences can never be filled */
+    int64_t epoch_base_seq; /* the sequence the current producer epoch starts at */
+    int64_t acked_upto;     /* one past the highest acknowledged sequence */
+} KsProducerPartition;
+
+struct KsProducerBatch {
+    int32_t partition;
+    int64_t first_seq;
+    int64_t count;
+    KsTime created;     /* arrival of its first record: linger.ms, delivery.timeout.ms */
+    KsTime retry_after; /* retry.backoff.ms after a failure */
+    int attempts;
+    bool in_flight;
+};
+
+/*
+ * A producer's connection to one broker, both ends of it: what the client
+ * knows (requests in flight, failed connection attempts) and what the
+ * broker holds for it (acks=all requests parked in its DelayedProduce
+ * purgatory until the high watermark covers them or request.timeout.ms
+ * passes). Parked requests are in arrival order, which is deadline order,
+ * so one timer per connection covers them all.
+ */
+struct KsConnection {
+    KsProducer *producer;
+    KsBroker *broker;
+    KsNetConn net;            /* the client's connection (net.c) */
+    int in_flight;            /* requests sent and not answered (acks 1 and all) */
+    int failures;             /* connection attempts that failed in a row */
+    KsTime reconnect_at;      /* no attempt before this (reconnect.backoff.ms) */
+    GQueue requests;          /* every live KsProduceRequest sent on it (owned) */
+    KsDelayedTimeouts parked; /* acks=all requests waiting at the broker (purgatory.c) */
+    int32_t leads;            /* partitions its broker leads, in the producer's metadata */
+    GPtrArray *drain;         /* scratch: batches of the request being built */
+};
+
+struct KsProducer {
+    KsSim *sim; /* owner, for engine callbacks */
+    char *name;
+    int index;
+    KsTopic *topic;
+    KsNode *node;
+    KsNetEndpoint ep;           /* the client process (net.c) */
+    const KsPlanProducer *plan; /* NULL: the console producer of `produce` */
+    /* Configs, resolved. */
+    int32_t acks;
+    KsTime linger;
+    int64_t batch_records; /* records per batch: batch.size / record size, at least 1 */
+    int64_t record_size;
+    int64_t max_in_flight;
+    int64_t retries;
+    KsTime retry_backoff;
+    KsTime request_timeout;
+    KsTime delivery_timeout;
+    bool idempotent;
+    bool ignore_keys;
+    bool adaptive;
+    /* Partitioning. */
+    KsPartitionerKind partitioner;
+    KsRoundRobin rr;
+    KsSticky sticky;
+    KsRng rng;
+    bool has_metadata;    /* it has fetched metadata at least once */
+    bool *available;      /* partitions with a leader in its metadata */
+    int32_t *queue_sizes; /* batches queued per partition (adaptive sticky) */
+    /* Record arrivals at the configured rate: the k-th record (1-based) after
+     * rate_start arrives at rate_start + ceil(k * 1e6 / rate). Records are
+     * taken into batches when the producer wakes, each with its own arrival
+     * time, so no event per record is needed. */
+    bool running;
+    KsTime rate_start;
+    int64_t rate_arrived;       /* records taken since rate_start */
+    int64_t generated;          /* rate-driven records so far (the count= limit) */
+    KsProducerPartition *parts; /* by partition */
+    GArray *active;             /* of int32_t: partitions with batches */
+    GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
+    KsTimer wake;               /* next arrival, linger, retry or expiry */
+};
+
+/* producer.c */
+KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *topic, int index);
+void ks_producer_free(KsProducer *producer);
+void ks_producer_start(KsSim *sim, KsProducer *producer);
+void ks_producer_stop(KsSim *sim, KsProducer *producer);
+void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
+                      int32_t partition);
+/* The broker is done with @req: its answer leaves for the producer (acks=0:
+ * it is dropped). */
+void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
