@@ -32,15 +32,6 @@
     "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=0\n"                      \
     "topic t partitions=1 replication-factor=3 replica-placement-start=0\n"
 
-static KsGroupInfo group(const KsSimTest *t, const char *name)
-{
-    size_t i = 0;
-    assert_true(ks_query_find_group(t->sim, name, &i));
-    KsGroupInfo g;
-    ks_query_group(t->sim, i, &g);
-    return g;
-}
-
 static KsGroupOffsetInfo offsets_of(const KsSimTest *t, const char *name, int32_t partition)
 {
     size_t i = 0;
@@ -118,9 +109,9 @@ static void test_consumer_redelivery_after_crash_is_processed_minus_committed(vo
     int64_t processed = processed_end(t, "g");
     int64_t committed = offsets_of(t, "g", 0).committed;
     assert_true(processed > committed && committed > 0);
-    assert_int_equal(group(t, "g").records_duplicated, 0);
+    assert_int_equal(ks_sim_test_group(t, "g").records_duplicated, 0);
     ks_sim_test_run(t);
-    KsGroupInfo g = group(t, "g");
+    KsGroupInfo g = ks_sim_test_group(t, "g");
     assert_int_equal(g.records_duplicated, processed - committed);
     assert_int_equal(g.records_skipped, 0);
     assert_int_equal(g.records_consumed, consumed_by(t, "c1") + consumed_by(t, "c2"));
@@ -151,7 +142,7 @@ static void test_consumer_commit_before_processing_skips_on_crash(void **state)
     int64_t committed = offsets_of(t, "g", 0).committed;
     assert_true(committed > processed);
     ks_sim_test_run(t);
-    KsGroupInfo g = group(t, "g");
+    KsGroupInfo g = ks_sim_test_group(t, "g");
     assert_int_equal(g.records_skipped, committed - processed);
     assert_int_equal(g.records_duplicated, 0);
     assert_non_null(ks_sim_test_find(t, 12 * S, "\"type\":\"records_skipped\""));
@@ -201,7 +192,7 @@ static void test_consumer_coordinator_failover_keeps_committed_offsets(void **st
      * crashes it. */
     g_autoptr(KsSimTest) probe = ks_sim_test_new(FAILOVER "run until 19s\n");
     ks_sim_test_run(probe);
-    KsBrokerId coord = group(probe, "g").coordinator;
+    KsBrokerId coord = ks_sim_test_group(probe, "g").coordinator;
     assert_int_not_equal(coord, KS_NO_BROKER);
     int64_t committed = offsets_of(probe, "g", 0).committed;
     assert_true(committed > 0);
@@ -212,7 +203,7 @@ static void test_consumer_coordinator_failover_keeps_committed_offsets(void **st
     ks_sim_test_run_until(t, 19 * S);
     assert_int_equal(offsets_of(t, "g", 0).committed, committed);
     ks_sim_test_run(t);
-    KsGroupInfo after = group(t, "g");
+    KsGroupInfo after = ks_sim_test_group(t, "g");
     assert_int_not_equal(after.coordinator, coord);
     assert_int_not_equal(after.coordinator, KS_NO_BROKER);
     assert_non_null(ks_sim_test_find(t, 20 * S, "\"type\":\"group_loaded\",\"group\":\"g\""));

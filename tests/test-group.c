@@ -26,15 +26,6 @@
 #define CLUSTER "cluster nodes=3\nset offsets.topic.num.partitions=50\n"
 #define TOPIC_T "topic t partitions=3 replication-factor=3 replica-placement-start=0\n"
 
-static KsGroupInfo group(const KsSimTest *t, const char *name)
-{
-    size_t i = 0;
-    assert_true(ks_query_find_group(t->sim, name, &i));
-    KsGroupInfo g;
-    ks_query_group(t->sim, i, &g);
-    return g;
-}
-
 /* GroupMetadataManager.partitionFor, on the running cluster: the group's
  * coordinator is the leader of that partition of __consumer_offsets.
  * Vectors from consumer_groups.md (50 partitions). */
@@ -50,7 +41,7 @@ static void test_group_coordinator_is_the_offsets_partition_leader(void **state)
                                                 vectors[v].id);
         g_autoptr(KsSimTest) t = ks_sim_test_new(text);
         ks_sim_test_run(t);
-        KsGroupInfo g = group(t, vectors[v].id);
+        KsGroupInfo g = ks_sim_test_group(t, vectors[v].id);
         assert_int_equal(g.offsets_partition, vectors[v].partition);
         KsPartitionInfo op = ks_sim_test_partition(t, "__consumer_offsets", vectors[v].partition);
         assert_int_equal(g.coordinator, op.leader);
@@ -68,11 +59,11 @@ static void test_group_initial_delay_then_stable_generation_1(void **state)
                                         "at 2s start consumer c2 group=g topics=t\n"
                                         "run until 20s\n");
     ks_sim_test_run_until(t, 1 * S);
-    KsGroupInfo g = group(t, "g");
+    KsGroupInfo g = ks_sim_test_group(t, "g");
     assert_string_equal(g.state, "PreparingRebalance");
     assert_int_equal(g.generation, 0);
     ks_sim_test_run_until(t, 5900 * MS);
-    assert_string_equal(group(t, "g").state, "PreparingRebalance");
+    assert_string_equal(ks_sim_test_group(t, "g").state, "PreparingRebalance");
     const KsSimTestEvent *gen = ks_sim_test_find(t, 0, "\"type\":\"group_generation\"");
     assert_null(gen);
     ks_sim_test_run(t);
@@ -83,7 +74,7 @@ static void test_group_initial_delay_then_stable_generation_1(void **state)
      * a second; then +3 s, +3 s. */
     assert_true(gen->ev.t >= 6 * S && gen->ev.t < 6 * S + 500 * MS);
     assert_non_null(strstr(gen->json, "\"generation\":1,\"state\":\"CompletingRebalance\""));
-    g = group(t, "g");
+    g = ks_sim_test_group(t, "g");
     assert_string_equal(g.state, "Stable");
     assert_int_equal(g.generation, 1);
     assert_int_equal(g.n_members, 2);
@@ -105,7 +96,7 @@ static void test_group_leave_is_at_once_crash_waits_for_session_timeout(void **s
                                         "at 40s crash consumer c3\n"
                                         "run until 60s\n");
     ks_sim_test_run_until(t, 19 * S);
-    assert_int_equal(group(t, "g").generation, 1);
+    assert_int_equal(ks_sim_test_group(t, "g").generation, 1);
     ks_sim_test_run_until(t, 21 * S);
     const KsSimTestEvent *left = ks_sim_test_find(
         t, 20 * S, "\"type\":\"member_removed\",\"group\":\"g\",\"consumer\":\"c1\"");
@@ -115,8 +106,8 @@ static void test_group_leave_is_at_once_crash_waits_for_session_timeout(void **s
     /* The others learn it from their next heartbeat (heartbeat.interval.ms)
      * and rejoin. */
     ks_sim_test_run_until(t, 24 * S);
-    assert_string_equal(group(t, "g").state, "Stable");
-    assert_int_equal(group(t, "g").generation, 2);
+    assert_string_equal(ks_sim_test_group(t, "g").state, "Stable");
+    assert_int_equal(ks_sim_test_group(t, "g").generation, 2);
     ks_sim_test_run(t);
     const KsSimTestEvent *gone = ks_sim_test_find(
         t, 40 * S, "\"type\":\"member_removed\",\"group\":\"g\",\"consumer\":\"c3\"");
@@ -125,7 +116,7 @@ static void test_group_leave_is_at_once_crash_waits_for_session_timeout(void **s
     /* Its last heartbeat was at most heartbeat.interval.ms (3 s) before
      * the crash. */
     assert_true(gone->ev.t > 40 * S + 7 * S && gone->ev.t <= 40 * S + 10 * S + 10 * MS);
-    KsGroupInfo g = group(t, "g");
+    KsGroupInfo g = ks_sim_test_group(t, "g");
     assert_int_equal(g.generation, 3);
     assert_int_equal(g.n_members, 1);
     assert_int_equal(g.rebalances, 3);
@@ -141,7 +132,7 @@ static void test_group_no_offsets_topic_without_enough_brokers(void **state)
                                              "run until 10s\n");
     ks_sim_test_run(t);
     assert_null(ks_sim_test_find(t, 0, "\"topic\":\"__consumer_offsets\""));
-    KsGroupInfo g = group(t, "g");
+    KsGroupInfo g = ks_sim_test_group(t, "g");
     assert_int_equal(g.generation, 0);
     assert_int_equal(g.coordinator, KS_NO_BROKER);
     g_autoptr(KsSimTest) t1 = ks_sim_test_new("cluster nodes=1\n"
@@ -150,8 +141,8 @@ static void test_group_no_offsets_topic_without_enough_brokers(void **state)
                                               "consumer c group=g topics=t\n"
                                               "run until 10s\n");
     ks_sim_test_run(t1);
-    assert_string_equal(group(t1, "g").state, "Stable");
-    assert_int_equal(group(t1, "g").coordinator, 1);
+    assert_string_equal(ks_sim_test_group(t1, "g").state, "Stable");
+    assert_int_equal(ks_sim_test_group(t1, "g").coordinator, 1);
 }
 
 int main(void)
