@@ -169,7 +169,7 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         NULL, true, "longest a consumer fetch waits at the broker for data"),
     ROW(KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, "partition.assignment.strategy", KS_CONFIG_ENUM, C, 0,
         0, 0, assignor_choices, false, "the assignor the consumer proposes"),
-    ROWS(KS_CFG_GROUP_INSTANCE_ID, "group.instance.id", C, NULL, "consumer-1", false,
+    ROWS(KS_CFG_GROUP_INSTANCE_ID, "group.instance.id", C, NULL, "consumer-1", true,
          "a static member's id: a restart within the session timeout keeps its partitions"),
     ROWS(KS_CFG_CLIENT_RACK, "client.rack", C, "", "eu-1a", false,
          "the consumer's rack, for fetching from the nearest replica"),

@@ -84,6 +84,7 @@ struct KsConsumer {
     int64_t max_poll_records, fetch_min_records, max_partition_records, from_offset;
     int offset_reset; /* 0 latest, 1 earliest, 2 none */
     KsCommitMode commit;
+    char *instance_id; /* group.instance.id: a static member; NULL: dynamic */
     bool running;
     uint64_t token; /* +1 at start, stop and crash, and when the coordinator is lost */
     /* Membership. */

@@ -65,6 +65,7 @@ void ks_consumer_free(KsConsumer *c)
     g_array_free(c->batch, TRUE);
     g_ptr_array_free(c->fetches, TRUE);
     g_free(c->host);
+    g_free(c->instance_id);
     g_free(c->name);
     g_free(c);
 }
@@ -263,7 +264,7 @@ static void membership_lost(KsSim *sim, KsConsumer *c, bool forget_id)
 static void send_join(KsSim *sim, KsConsumer *c)
 {
     KsGroupMsg *m = msg_new(c, KS_GREQ_JOIN);
-    m->has_id = c->generation >= 0 || c->mstate == KS_MEMBER_JOINING;
+    m->has_id = c->generation >= 0 || c->mstate == KS_MEMBER_JOINING || c->instance_id;
     m->owned = g_ptr_array_new();
     for (guint i = 0; i < c->assigned->len; i++)
         g_ptr_array_add(m->owned, g_array_index(c->assigned, KsConsumerPart, i).part);
@@ -296,6 +297,7 @@ static void leader_assign(KsSim *sim, KsConsumer *c, KsGroupMsg *sync, const GPt
             if (((KsGroupMember *)g_ptr_array_index(g->members, k))->consumer == mc)
                 mem = g_ptr_array_index(g->members, k);
         ms[i].member_id = mc->name;
+        ms[i].group_instance_id = mc->instance_id;
         ms[i].topics = (const char *const *)mc->topic_names->pdata;
         ms[i].n_topics = mc->topic_names->len;
         ms[i].generation = KS_ASSIGNOR_NO_GENERATION;
@@ -676,7 +678,8 @@ static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg)
     }
     if (c->mstate != KS_MEMBER_STABLE || !c->coordinator)
         return;
-    if (c->app != KS_APP_POLLING && now_of(sim) - c->last_poll > c->max_poll_interval) {
+    if (c->app != KS_APP_POLLING && now_of(sim) - c->last_poll > c->max_poll_interval &&
+        !c->instance_id) {
         /* The poll timeout expired: leave the group; the next poll finds
          * the partitions lost and rejoins. */
         KsGroupMsg *m = msg_new(c, KS_GREQ_LEAVE);
@@ -723,6 +726,11 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     c->max_partition_records = MAX(1, part_bytes / KS_DEFAULT_RECORD_SIZE);
     c->from_offset = a && a->from_offset >= 0 ? a->from_offset : c->plan->from_offset;
     c->offset_reset = (int)resolve_ms(c, over, KS_CFG_AUTO_OFFSET_RESET);
+    const KsConfigSet *own_id =
+        over && ks_config_set_has(over, KS_CFG_GROUP_INSTANCE_ID) ? over : c->plan->configs;
+    g_free(c->instance_id);
+    c->instance_id =
+        g_strdup(ks_config_resolve_string(KS_CFG_GROUP_INSTANCE_ID, own_id, sim->defaults));
     /* commit=sync|async|before means enable.auto.commit=false; without it,
      * enable.auto.commit decides (false: a commitSync after each batch). */
     static const KsCommitMode modes[] = {KS_COMMIT_SYNC, KS_COMMIT_ASYNC, KS_COMMIT_BEFORE};
@@ -783,7 +791,10 @@ static void stop(KsSim *sim, KsConsumer *c)
     if (c->coordinator && c->mstate == KS_MEMBER_STABLE && c->generation >= 0) {
         if (c->commit != KS_COMMIT_BEFORE)
             send_commit(sim, c, "on close");
-        send_to(sim, c, c->coordinator, msg_new(c, KS_GREQ_LEAVE));
+        /* A static member does not leave: its partitions wait for it until
+         * its session times out. */
+        if (!c->instance_id)
+            send_to(sim, c, c->coordinator, msg_new(c, KS_GREQ_LEAVE));
     }
     emit_consumer(sim, c, KS_EV_CONSUMER_STOPPED);
     halt(sim, c);

@@ -35,8 +35,15 @@
  * Heartbeats keep a member's session; LeaveGroup and session expiry remove
  * it. Member ids are consumer names (see query-groups.h).
  *
- * Not modelled: static membership, offsets retention, group deletion
- * (Dead), offsets.commit.timeout.ms.
+ * Static members (group.instance.id) are found by instance id: one that
+ * joins again while the group is Stable takes its old place, generation and
+ * assignment, with no rebalance; it does not send LeaveGroup on close, so
+ * only its session timeout removes it. Fencing of a second live process
+ * with the same instance id (FENCED_INSTANCE_ID) is not modelled: the
+ * newer one replaces the older.
+ *
+ * Not modelled: offsets retention, group deletion (Dead),
+ * offsets.commit.timeout.ms.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -319,6 +326,16 @@ static KsGroupMember *find_member(const KsGroup *g, const KsConsumer *c)
     return NULL;
 }
 
+static KsGroupMember *find_static(const KsGroup *g, const char *instance_id)
+{
+    for (guint i = 0; i < g->members->len; i++) {
+        KsGroupMember *m = g_ptr_array_index(g->members, i);
+        if (m->consumer->instance_id && strcmp(m->consumer->instance_id, instance_id) == 0)
+            return m;
+    }
+    return NULL;
+}
+
 static KsTime rebalance_timeout(const KsGroup *g)
 {
     KsTime t = 0;
@@ -503,6 +520,23 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     }
     KsGroupMember *mem = find_member(g, c);
     const char *reason = "rejoined";
+    if (!mem && c->instance_id && (mem = find_static(g, c->instance_id))) {
+        /* A static member back under a new process (or another consumer
+         * with its instance id): it replaces the old one
+         * (updateStaticMemberAndRebalance). */
+        mem->consumer = c;
+    }
+    if (mem && c->instance_id && g->state == KS_GROUP_STABLE) {
+        /* Known static member, group Stable: no rebalance; it gets the
+         * current generation and syncs for its stored assignment. */
+        mem->session_timeout = c->session_timeout;
+        mem->rebalance_timeout = c->max_poll_interval;
+        heartbeat_ok(sim, mem);
+        m->generation = g->generation;
+        m->is_leader = false;
+        respond(sim, m, KS_GERR_NONE);
+        return;
+    }
     if (!mem) {
         mem = g_new0(KsGroupMember, 1);
         mem->group = g;

@@ -75,7 +75,7 @@ GArray *ks_query_group_members(const KsSim *sim, size_t group)
             .id = m->consumer->name,
             .client_id = m->consumer->name,
             .host = m->consumer->host,
-            .instance_id = NULL,
+            .instance_id = m->consumer->instance_id,
             .leader = m == g->leader,
             .n_assigned = g->state == KS_GROUP_STABLE ? m->assignment->len : 0,
         };

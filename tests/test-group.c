@@ -145,6 +145,88 @@ static void test_group_no_offsets_topic_without_enough_brokers(void **state)
     assert_int_equal(ks_sim_test_group(t1, "g").coordinator, 1);
 }
 
+/* A third member joins a group of two with six partitions. Eager: every
+ * member revokes everything, one rebalance. Cooperative (KIP-429): the
+ * first rebalance takes one partition from each old member and gives it to
+ * nobody; they revoke just that one and rejoin, and the follow-up
+ * rebalance hands both to the newcomer. */
+static void test_group_cooperative_revokes_only_what_moves(void **state)
+{
+    for (int coop = 0; coop < 2; coop++) {
+        g_autofree char *text = g_strdup_printf(
+            "cluster nodes=3\n"
+            "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=0\n"
+            "topic t partitions=6 replication-factor=3 replica-placement-start=0\n"
+            "group g assignor=%s\n"
+            "consumer c1 group=g topics=t\n"
+            "consumer c2 group=g topics=t\n"
+            "at 10s start consumer c3 group=g topics=t\n"
+            "run until 30s\n",
+            coop ? "cooperative-sticky" : "sticky");
+        g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+        ks_sim_test_run(t);
+        KsGroupInfo g = ks_sim_test_group(t, "g");
+        assert_string_equal(g.rebalance_protocol, coop ? "cooperative" : "eager");
+        assert_int_equal(g.generation, coop ? 3 : 2);
+        size_t gi = 0;
+        assert_true(ks_query_find_group(t->sim, "g", &gi));
+        g_autoptr(GArray) members = ks_query_group_members(t->sim, gi);
+        assert_int_equal(members->len, 3);
+        for (guint i = 0; i < members->len; i++)
+            assert_int_equal(g_array_index(members, KsMemberInfo, i).n_assigned, 2);
+        for (const char *const *c = (const char *const[]){"c1", "c2", NULL}; *c; c++) {
+            g_autofree char *match = g_strdup_printf(
+                "\"type\":\"partitions_revoked\",\"group\":\"g\",\"consumer\":\"%s\"", *c);
+            const KsSimTestEvent *rev = ks_sim_test_find(t, 10 * S, match);
+            assert_non_null(rev);
+            /* Cooperative: one partition; eager: its three. */
+            int n = 0;
+            for (const char *p = rev->json; (p = strstr(p, "\"partition\":")); p++)
+                n++;
+            assert_int_equal(n, coop ? 1 : 3);
+        }
+    }
+}
+
+/* Static membership (KIP-345): a member with group.instance.id that comes
+ * back within its session timeout takes its old place -- same generation,
+ * same partitions, no rebalance; it does not leave on close, so only its
+ * session timeout moves its partitions. */
+static void test_group_static_member_restart_causes_no_rebalance(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("cluster nodes=3\n"
+                        "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=0\n"
+                        "topic t partitions=4 replication-factor=3 replica-placement-start=0\n"
+                        "consumer c1 group=g topics=t group.instance.id=a session.timeout.ms=10s\n"
+                        "consumer c2 group=g topics=t group.instance.id=b session.timeout.ms=10s\n"
+                        "at 10s crash consumer c1\n"
+                        "at 15s start consumer c1\n"
+                        "at 20s stop consumer c2\n"
+                        "run until 40s\n");
+    ks_sim_test_run_until(t, 19 * S);
+    assert_int_equal(ks_sim_test_count(t, 5 * S, 19 * S, "\"type\":\"group_rebalancing\""), 0);
+    KsGroupInfo g = ks_sim_test_group(t, "g");
+    assert_int_equal(g.generation, 1);
+    assert_non_null(ks_sim_test_find(t, 15 * S,
+                                     "\"type\":\"partitions_assigned\",\"group\":\"g\","
+                                     "\"consumer\":\"c1\",\"generation\":1,\"partitions\":"
+                                     "[{\"topic\":\"t\",\"partition\":0},{\"topic\":\"t\","
+                                     "\"partition\":1}]"));
+    size_t gi = 0;
+    assert_true(ks_query_find_group(t->sim, "g", &gi));
+    g_autoptr(GArray) members = ks_query_group_members(t->sim, gi);
+    assert_string_equal(g_array_index(members, KsMemberInfo, 0).instance_id, "a");
+    /* c2 closed at 20 s without LeaveGroup: removed at its session
+     * timeout, 10 s after its last heartbeat. */
+    ks_sim_test_run(t);
+    const KsSimTestEvent *gone = ks_sim_test_find(
+        t, 20 * S, "\"type\":\"member_removed\",\"group\":\"g\",\"consumer\":\"c2\"");
+    assert_non_null(gone);
+    assert_true(gone->ev.t > 27 * S && gone->ev.t <= 30 * S + 10 * MS);
+    assert_int_equal(ks_sim_test_group(t, "g").generation, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +234,8 @@ int main(void)
         cmocka_unit_test(test_group_initial_delay_then_stable_generation_1),
         cmocka_unit_test(test_group_leave_is_at_once_crash_waits_for_session_timeout),
         cmocka_unit_test(test_group_no_offsets_topic_without_enough_brokers),
+        cmocka_unit_test(test_group_cooperative_revokes_only_what_moves),
+        cmocka_unit_test(test_group_static_member_restart_causes_no_rebalance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
