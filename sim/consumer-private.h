@@ -107,6 +107,9 @@ struct KsConsumer {
     KsTime next_auto_commit;
     bool first_commit_done; /* since the last assignment */
     GPtrArray *fetches;     /* of KsConsumerFetch* (owned), by broker slot */
+    GHashTable *msgs;       /* set of its KsGroupMsg* alive (in flight, or held by the
+                               coordinator), freed with it; membership only, never
+                               iterated for anything observable */
     int64_t records_consumed;
     bool idle;
 };

@@ -52,6 +52,7 @@ KsConsumer *ks_consumer_new(KsSim *sim, const KsPlanConsumer *plan, int index)
     c->assigned = g_array_new(FALSE, FALSE, sizeof(KsConsumerPart));
     c->batch = g_array_new(FALSE, FALSE, sizeof(KsConsumerRange));
     c->fetches = g_ptr_array_new_with_free_func(ks_consumer_fetch_free);
+    c->msgs = g_hash_table_new(NULL, NULL);
     c->generation = -1;
     ks_timer_init(&c->heartbeat, hb_fired, c);
     ks_timer_init(&c->app_timer, app_fired, c);
@@ -60,6 +61,16 @@ KsConsumer *ks_consumer_new(KsSim *sim, const KsPlanConsumer *plan, int index)
 
 void ks_consumer_free(KsConsumer *c)
 {
+    /* Messages still in flight when the run ends. */
+    GHashTableIter it;
+    gpointer m;
+    g_hash_table_iter_init(&it, c->msgs);
+    while (g_hash_table_iter_next(&it, &m, NULL)) {
+        g_hash_table_iter_steal(&it);
+        ((KsGroupMsg *)m)->consumer = NULL;
+        ks_group_msg_free(m);
+    }
+    g_hash_table_destroy(c->msgs);
     g_ptr_array_free(c->topic_names, TRUE);
     g_array_free(c->assigned, TRUE);
     g_array_free(c->batch, TRUE);
@@ -142,6 +153,7 @@ static KsGroupMsg *msg_new(KsConsumer *c, KsGroupRequestKind kind)
     KsGroupMsg *m = g_new0(KsGroupMsg, 1);
     m->kind = kind;
     m->consumer = c;
+    g_hash_table_add(c->msgs, m);
     m->token = c->token;
     m->generation = c->generation;
     m->coordinator = KS_NO_BROKER;

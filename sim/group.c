@@ -70,6 +70,8 @@ void ks_group_msg_free(KsGroupMsg *m)
 {
     if (!m)
         return;
+    if (m->consumer)
+        g_hash_table_remove(m->consumer->msgs, m);
     if (m->offsets)
         g_array_free(m->offsets, TRUE);
     if (m->members)

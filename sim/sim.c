@@ -369,8 +369,10 @@ void ks_sim_free(KsSim *sim)
         return;
     /* Producers first: freeing them reads the broker list. */
     g_ptr_array_free(sim->producers, TRUE);
-    g_ptr_array_free(sim->consumers, TRUE);
+    /* Groups before consumers: a group frees the requests it holds, a
+     * consumer those still in flight. */
     g_ptr_array_free(sim->groups, TRUE);
+    g_ptr_array_free(sim->consumers, TRUE);
     g_free(sim->consoles);
     if (sim->broker_ids) {
         g_hash_table_destroy(sim->broker_ids);
