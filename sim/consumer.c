@@ -36,6 +36,7 @@
 #include "consumer-private.h"
 
 static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg);
+static void halt(KsSim *sim, KsConsumer *c);
 static void app_fired(KsEngine *engine, void *ctx, uint64_t arg);
 
 KsConsumer *ks_consumer_new(KsSim *sim, const KsPlanConsumer *plan, int index)
@@ -487,6 +488,18 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
     }
     switch (m->kind) {
     case KS_GREQ_JOIN:
+        if (err == KS_GERR_INVALID_SESSION_TIMEOUT) {
+            /* InvalidSessionTimeoutException out of poll(): the
+             * application stops. */
+            KsEvent ev = ks_event_init(KS_EV_CONSUMER_FAILED, now_of(sim));
+            ev.consumer_failed.consumer = c->name;
+            ev.consumer_failed.group = c->group->name;
+            ev.consumer_failed.error = "INVALID_SESSION_TIMEOUT";
+            ks_sim_emit(sim, &ev);
+            ks_group_msg_free(m);
+            halt(sim, c);
+            return;
+        }
         if (err == KS_GERR_MEMBER_ID_REQUIRED) {
             send_join(sim, c);
         } else if (err == KS_GERR_NONE) {

@@ -520,6 +520,12 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         respond(sim, m, KS_GERR_MEMBER_ID_REQUIRED);
         return;
     }
+    KsTime min = ks_config_resolve(KS_CFG_GROUP_MIN_SESSION_TIMEOUT_MS, NULL, sim->defaults);
+    KsTime max = ks_config_resolve(KS_CFG_GROUP_MAX_SESSION_TIMEOUT_MS, NULL, sim->defaults);
+    if (c->session_timeout < min || c->session_timeout > max) {
+        respond(sim, m, KS_GERR_INVALID_SESSION_TIMEOUT);
+        return;
+    }
     KsGroupMember *mem = find_member(g, c);
     const char *reason = "rejoined";
     if (!mem && c->instance_id && (mem = find_static(g, c->instance_id))) {

@@ -255,6 +255,10 @@ static void group_line(KsTimeline *tl, const KsEvent *ev)
              "%s crashed: group %s learns it only when its session times out",
              ev->consumer_event.consumer, ev->consumer_event.group);
         break;
+    case KS_EV_CONSUMER_FAILED:
+        line(tl, ev->t, "consumer", C_RED, "%s: poll() threw %s; the application stops",
+             ev->consumer_failed.consumer, ev->consumer_failed.error);
+        break;
     case KS_EV_GROUP_REBALANCING: {
         const struct KsEvent_group_rebalancing *r = &ev->group_rebalancing;
         if (r->consumer)
@@ -581,6 +585,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_CONSUMER_STARTED:
     case KS_EV_CONSUMER_STOPPED:
     case KS_EV_CONSUMER_CRASHED:
+    case KS_EV_CONSUMER_FAILED:
     case KS_EV_GROUP_REBALANCING:
     case KS_EV_GROUP_GENERATION:
     case KS_EV_MEMBER_REMOVED:

@@ -227,6 +227,43 @@ static void test_group_static_member_restart_causes_no_rebalance(void **state)
     assert_int_equal(ks_sim_test_group(t, "g").generation, 2);
 }
 
+/* A session timeout outside [group.min.session.timeout.ms,
+ * group.max.session.timeout.ms] is refused at JoinGroup
+ * (INVALID_SESSION_TIMEOUT); a member that does not poll within
+ * max.poll.interval.ms is sent out by its own heartbeat thread (LeaveGroup)
+ * and the group rebalances without it. */
+static void test_group_session_bounds_and_poll_timeout(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "set offsets.topic.num.partitions=3\n"
+                                             "topic t\n"
+                                             "consumer c group=g topics=t session.timeout.ms=3s\n"
+                                             "run until 10s\n");
+    ks_sim_test_run(t);
+    assert_non_null(ks_sim_test_find(t, 0,
+                                     "\"type\":\"consumer_failed\",\"consumer\":\"c\","
+                                     "\"group\":\"g\",\"error\":\"INVALID_SESSION_TIMEOUT\""));
+    assert_int_equal(ks_sim_test_group(t, "g").n_members, 0);
+
+    g_autoptr(KsSimTest) t2 =
+        ks_sim_test_new("cluster nodes=3\n"
+                        "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=0\n"
+                        "topic t partitions=2 replication-factor=3\n"
+                        "producer p topic=t rate=100/s\n"
+                        "consumer slow group=g topics=t processing=100ms max.poll.interval.ms=10s\n"
+                        "consumer fast group=g topics=t processing=1ms\n"
+                        "run until 60s\n");
+    ks_sim_test_run(t2);
+    const KsSimTestEvent *out =
+        ks_sim_test_find(t2, 0,
+                         "\"type\":\"member_removed\",\"group\":\"g\",\"consumer\":\"slow\","
+                         "\"reason\":\"max.poll.interval.ms\"");
+    assert_non_null(out);
+    KsGroupInfo g = ks_sim_test_group(t2, "g");
+    assert_int_equal(g.n_members, 1);
+    assert_int_equal(g.generation, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_group_no_offsets_topic_without_enough_brokers),
         cmocka_unit_test(test_group_cooperative_revokes_only_what_moves),
         cmocka_unit_test(test_group_static_member_restart_causes_no_rebalance),
+        cmocka_unit_test(test_group_session_bounds_and_poll_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

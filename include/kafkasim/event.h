@@ -237,6 +237,11 @@ typedef enum {
         F(consumer_event, consumer, STRING, ALWAYS, "", "the consumer") \
         F(consumer_event, group, STRING, ALWAYS, "", "its group") \
     E(consumer_event) \
+    S(consumer_failed) \
+        F(consumer_failed, consumer, STRING, ALWAYS, "", "the consumer") \
+        F(consumer_failed, group, STRING, ALWAYS, "", "its group") \
+        F(consumer_failed, error, STRING, ALWAYS, "", "the Kafka error its poll() threw, e.g. \"INVALID_SESSION_TIMEOUT\"") \
+    E(consumer_failed) \
     S(group_rebalancing) \
         F(group_rebalancing, group, STRING, ALWAYS, "", "the group") \
         F(group_rebalancing, generation, INT, ALWAYS, "generation", "the generation being replaced (0 before the first)") \
@@ -328,6 +333,7 @@ typedef enum {
     T(CONSUMER_STARTED, consumer_started, consumer_event, "a consumer started") \
     T(CONSUMER_STOPPED, consumer_stopped, consumer_event, "a consumer closed cleanly (LeaveGroup)") \
     T(CONSUMER_CRASHED, consumer_crashed, consumer_event, "a consumer's process died without a word") \
+    T(CONSUMER_FAILED, consumer_failed, consumer_failed, "a consumer's poll() threw and its application stopped") \
     T(GROUP_REBALANCING, group_rebalancing, group_rebalancing, "a group went to PreparingRebalance") \
     T(GROUP_GENERATION, group_generation, group_generation, "a group's join phase completed: a new generation") \
     T(MEMBER_REMOVED, member_removed, member_removed, "the coordinator removed a member") \
