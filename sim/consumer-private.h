@@ -93,9 +93,10 @@ struct KsConsumer {
     KsMemberState mstate;
     int32_t generation; /* -1: none */
     bool rejoin_needed;
-    bool committing;    /* a commit in flight */
-    bool join_prepared; /* onJoinPrepare's commit is done for the coming join */
-    GArray *assigned;   /* of KsConsumerPart, sorted by (topic, partition) */
+    bool committing;      /* a commit in flight */
+    bool join_prepared;   /* onJoinPrepare's commit is done for the coming join */
+    GArray *assigned;     /* of KsConsumerPart, sorted by (topic, partition) */
+    KsTime stopped_since; /* it has consumed nothing since then; -1: it holds partitions */
     KsTimer heartbeat;
     KsTime last_heartbeat_ok;
     /* The application. */

@@ -121,7 +121,8 @@ static void emit_consumer(KsSim *sim, KsConsumer *c, KsEventType type)
 }
 
 /* Emits partitions_assigned or partitions_revoked for @parts (KsPartition*). */
-static void emit_parts(KsSim *sim, KsConsumer *c, KsEventType type, GPtrArray *parts)
+static void emit_parts(KsSim *sim, KsConsumer *c, KsEventType type, GPtrArray *parts,
+                       KsTime stopped)
 {
     g_autofree KsTopicPartition *tps = g_new0(KsTopicPartition, parts->len + 1);
     for (guint i = 0; i < parts->len; i++) {
@@ -134,6 +135,7 @@ static void emit_parts(KsSim *sim, KsConsumer *c, KsEventType type, GPtrArray *p
     ev.partitions_moved.generation = c->generation;
     ev.partitions_moved.partitions.items = tps;
     ev.partitions_moved.partitions.len = parts->len;
+    ev.partitions_moved.stopped_us = stopped;
     ks_sim_emit(sim, &ev);
 }
 
@@ -222,7 +224,8 @@ static void drop_assignment(KsSim *sim, KsConsumer *c)
         g_autoptr(GPtrArray) parts = g_ptr_array_new();
         for (guint i = 0; i < c->assigned->len; i++)
             g_ptr_array_add(parts, g_array_index(c->assigned, KsConsumerPart, i).part);
-        emit_parts(sim, c, KS_EV_PARTITIONS_REVOKED, parts);
+        emit_parts(sim, c, KS_EV_PARTITIONS_REVOKED, parts, -1);
+        c->stopped_since = now_of(sim);
     }
     g_array_set_size(c->assigned, 0);
     ks_consumer_fetch_reset(c);
@@ -384,7 +387,7 @@ static void assigned(KsSim *sim, KsConsumer *c, GPtrArray *parts)
         g_array_remove_index(c->assigned, i);
     }
     if (revoked->len > 0) {
-        emit_parts(sim, c, KS_EV_PARTITIONS_REVOKED, revoked);
+        emit_parts(sim, c, KS_EV_PARTITIONS_REVOKED, revoked, -1);
         c->rejoin_needed = true;
     }
     for (guint i = 0; i < parts->len; i++) {
@@ -398,7 +401,9 @@ static void assigned(KsSim *sim, KsConsumer *c, GPtrArray *parts)
     g_autoptr(GPtrArray) all = g_ptr_array_new();
     for (guint i = 0; i < c->assigned->len; i++)
         g_ptr_array_add(all, g_array_index(c->assigned, KsConsumerPart, i).part);
-    emit_parts(sim, c, KS_EV_PARTITIONS_ASSIGNED, all);
+    KsTime stopped = c->stopped_since >= 0 ? now_of(sim) - c->stopped_since : 0;
+    emit_parts(sim, c, KS_EV_PARTITIONS_ASSIGNED, all, stopped);
+    c->stopped_since = all->len > 0 ? -1 : c->stopped_since;
     c->idle = c->assigned->len == 0;
     c->first_commit_done = false;
     c->next_auto_commit = now_of(sim) + c->auto_commit_interval;
@@ -773,6 +778,7 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     c->rejoin_needed = false;
     c->committing = false;
     c->idle = false;
+    c->stopped_since = now_of(sim);
     g_array_set_size(c->assigned, 0);
     g_array_set_size(c->batch, 0);
     c->app = KS_APP_POLLING;

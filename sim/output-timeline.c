@@ -294,6 +294,11 @@ static void group_line(KsTimeline *tl, const KsEvent *ev)
         if (ev->partitions_moved.partitions.len == 0)
             line(tl, ev->t, "group", C_DIM, "%s gets no partition in generation %" PRId64 ": idle",
                  ev->partitions_moved.consumer, ev->partitions_moved.generation);
+        else if (ev->partitions_moved.stopped_us > 0)
+            line(tl, ev->t, "group", C_GREEN,
+                 "%s gets %s (generation %" PRId64 ", after %.3f s without partitions)",
+                 ev->partitions_moved.consumer, a, ev->partitions_moved.generation,
+                 (double)ev->partitions_moved.stopped_us / KS_TIME_S);
         else
             line(tl, ev->t, "group", C_GREEN, "%s gets %s (generation %" PRId64 ")",
                  ev->partitions_moved.consumer, a, ev->partitions_moved.generation);

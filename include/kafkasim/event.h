@@ -266,6 +266,7 @@ typedef enum {
         F(partitions_moved, consumer, STRING, ALWAYS, "", "the member") \
         F(partitions_moved, generation, INT, ALWAYS, "generation", "the generation") \
         F(partitions_moved, partitions, PARTITION_LIST, ALWAYS, "", "the partitions; empty: the member is idle (assigned) or had none (revoked)") \
+        F(partitions_moved, stopped_us, TIME, OMIT, "us", "assigned only: how long the member consumed nothing before this assignment (eager: since it revoked everything or started; 0 when it kept partitions, as cooperative members do)") \
     E(partitions_moved) \
     S(offsets_committed) \
         F(offsets_committed, group, STRING, ALWAYS, "", "the group") \
