@@ -96,6 +96,8 @@ struct KsConsumer {
     bool committing;      /* a commit in flight */
     bool join_prepared;   /* onJoinPrepare's commit is done for the coming join */
     GArray *assigned;     /* of KsConsumerPart, sorted by (topic, partition) */
+    GPtrArray *revoked;   /* of KsPartition*: what an eager member gave up before
+                             rejoining, which StickyAssignor's user data still reports */
     KsTime stopped_since; /* it has consumed nothing since then; -1: it holds partitions */
     KsTimer heartbeat;
     KsTime last_heartbeat_ok;

@@ -51,6 +51,7 @@ KsConsumer *ks_consumer_new(KsSim *sim, const KsPlanConsumer *plan, int index)
     c->host = g_strconcat("/", c->node ? c->node->name : c->name, NULL);
     ks_net_endpoint_init(&c->ep, c->node, false);
     c->assigned = g_array_new(FALSE, FALSE, sizeof(KsConsumerPart));
+    c->revoked = g_ptr_array_new();
     c->batch = g_array_new(FALSE, FALSE, sizeof(KsConsumerRange));
     c->fetches = g_ptr_array_new_with_free_func(ks_consumer_fetch_free);
     c->msgs = g_hash_table_new(NULL, NULL);
@@ -74,6 +75,7 @@ void ks_consumer_free(KsConsumer *c)
     g_hash_table_destroy(c->msgs);
     g_ptr_array_free(c->topic_names, TRUE);
     g_array_free(c->assigned, TRUE);
+    g_ptr_array_free(c->revoked, TRUE);
     g_array_free(c->batch, TRUE);
     g_ptr_array_free(c->fetches, TRUE);
     g_free(c->host);
@@ -221,7 +223,8 @@ static bool send_commit(KsSim *sim, KsConsumer *c, const char *reason)
 static void drop_assignment(KsSim *sim, KsConsumer *c)
 {
     if (c->assigned->len > 0) {
-        g_autoptr(GPtrArray) parts = g_ptr_array_new();
+        GPtrArray *parts = c->revoked;
+        g_ptr_array_set_size(parts, 0);
         for (guint i = 0; i < c->assigned->len; i++)
             g_ptr_array_add(parts, g_array_index(c->assigned, KsConsumerPart, i).part);
         emit_parts(sim, c, KS_EV_PARTITIONS_REVOKED, parts, -1);
@@ -268,6 +271,7 @@ static void coordinator_lost(KsSim *sim, KsConsumer *c)
 static void membership_lost(KsSim *sim, KsConsumer *c, bool forget_id)
 {
     drop_assignment(sim, c);
+    g_ptr_array_set_size(c->revoked, 0);
     c->generation = -1;
     c->mstate = KS_MEMBER_UNJOINED;
     c->rejoin_needed = true;
@@ -284,6 +288,10 @@ static void send_join(KsSim *sim, KsConsumer *c)
     m->owned = g_ptr_array_new();
     for (guint i = 0; i < c->assigned->len; i++)
         g_ptr_array_add(m->owned, g_array_index(c->assigned, KsConsumerPart, i).part);
+    /* An eager member has revoked everything; StickyAssignor still learns
+     * its previous assignment from the subscription's user data. */
+    for (guint i = 0; c->assigned->len == 0 && c->generation >= 0 && i < c->revoked->len; i++)
+        g_ptr_array_add(m->owned, g_ptr_array_index(c->revoked, i));
     m->owned_generation = c->generation;
     c->mstate = KS_MEMBER_JOINING;
     c->rejoin_needed = false;
@@ -780,6 +788,7 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     c->idle = false;
     c->stopped_since = now_of(sim);
     g_array_set_size(c->assigned, 0);
+    g_ptr_array_set_size(c->revoked, 0);
     g_array_set_size(c->batch, 0);
     c->app = KS_APP_POLLING;
     ks_net_endpoint_start(&c->ep);
