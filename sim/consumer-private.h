@@ -114,7 +114,6 @@ struct KsConsumer {
                                coordinator), freed with it; membership only, never
                                iterated for anything observable */
     int64_t records_consumed;
-    bool idle;
 };
 
 /* consumer.c */

@@ -412,7 +412,6 @@ static void assigned(KsSim *sim, KsConsumer *c, GPtrArray *parts)
     KsTime stopped = c->stopped_since >= 0 ? now_of(sim) - c->stopped_since : 0;
     emit_parts(sim, c, KS_EV_PARTITIONS_ASSIGNED, all, stopped);
     c->stopped_since = all->len > 0 ? -1 : c->stopped_since;
-    c->idle = c->assigned->len == 0;
     c->first_commit_done = false;
     c->next_auto_commit = now_of(sim) + c->auto_commit_interval;
     send_offset_fetch(sim, c);
@@ -785,7 +784,6 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     c->generation = -1;
     c->rejoin_needed = false;
     c->committing = false;
-    c->idle = false;
     c->stopped_since = now_of(sim);
     g_array_set_size(c->assigned, 0);
     g_ptr_array_set_size(c->revoked, 0);
@@ -805,7 +803,6 @@ static void halt(KsSim *sim, KsConsumer *c)
     ks_timer_cancel(sim->engine, &c->app_timer);
     ks_consumer_fetch_reset(c);
     g_array_set_size(c->assigned, 0);
-    c->idle = false;
     c->mstate = KS_MEMBER_UNJOINED;
     c->generation = -1;
     ks_net_endpoint_stop(&c->ep);

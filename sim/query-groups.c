@@ -181,6 +181,20 @@ size_t ks_query_n_consumers(const KsSim *sim)
     return sim->consumers->len;
 }
 
+/* Running, a member of its group's current generation, and given nothing. */
+static bool idle(const KsConsumer *c)
+{
+    if (!c->running || !c->group || c->group->state != KS_GROUP_STABLE ||
+        c->generation != c->group->generation)
+        return false;
+    for (guint i = 0; i < c->group->members->len; i++) {
+        const KsGroupMember *m = g_ptr_array_index(c->group->members, i);
+        if (m->consumer == c)
+            return m->assignment->len == 0;
+    }
+    return false;
+}
+
 static void consumer_info(const KsConsumer *c, KsConsumerInfo *out)
 {
     *out = (KsConsumerInfo){
@@ -188,7 +202,7 @@ static void consumer_info(const KsConsumer *c, KsConsumerInfo *out)
         .group = c->group ? c->group->name : c->plan->group,
         .node = c->node ? c->node->name : NULL,
         .running = c->running,
-        .idle = c->running && c->idle,
+        .idle = idle(c),
         .records_consumed = c->records_consumed,
     };
 }
