@@ -60,6 +60,13 @@ static void records_arrive(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
         if (delivered && cp->fetched == r->first)
             cp->fetched = r->first + r->count;
     }
+    if (!delivered) {
+        /* Its connection failed: try that broker again after
+         * retry.backoff.ms (by then the leader may have moved). */
+        f->backoff_until = ks_engine_now(sim->engine) + c->retry_backoff;
+        ks_consumer_retry_later(sim, c);
+        return;
+    }
     ks_consumer_poll(sim, c);
 }
 
@@ -82,6 +89,11 @@ static int64_t fill(KsConsumerFetch *f)
 
 static void respond(KsSim *sim, KsConsumerFetch *f)
 {
+    if (!f->broker->alive) {
+        /* It died with the fetch parked: the connection is reset. */
+        records_arrive(sim, f, f->seq, false);
+        return;
+    }
     fill(f);
     if (!ks_net_send(sim, &f->broker->ep, &f->consumer->ep, KS_NET_CONSUMER_RECORDS, records_arrive,
                      f, f->seq))
@@ -131,7 +143,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
             ks_purgatory_init_timeouts(&f->parking, sim->engine, park_expired, f);
             c->fetches->pdata[b->slot] = f;
         }
-        if (f->in_flight)
+        if (f->in_flight || f->backoff_until > ks_engine_now(sim->engine))
             continue;
         /* A new request to @b: every eligible partition led by @b. */
         f->in_flight = true;

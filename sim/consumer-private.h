@@ -61,7 +61,8 @@ typedef struct {
 typedef struct {
     KsConsumer *consumer;
     KsBroker *broker;
-    uint64_t seq; /* +1 per request and at reset: stale messages are dropped */
+    uint64_t seq;         /* +1 per request and at reset: stale messages are dropped */
+    KsTime backoff_until; /* the broker could not be reached: no request before then */
     bool in_flight;
     KsDelayed park;
     KsDelayedTimeouts parking;
@@ -124,6 +125,8 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *overrides)
 /* The coordinator answered @m (or could not: @delivered false). */
 void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered);
 void ks_consumer_poll(KsSim *sim, KsConsumer *c);
+/* Polls again after retry.backoff.ms (unless it stopped meanwhile). */
+void ks_consumer_retry_later(KsSim *sim, KsConsumer *c);
 KsConsumerPart *ks_consumer_part(KsConsumer *c, const KsPartition *part);
 bool ks_consumer_owns(const KsConsumer *c, const KsPartition *part);
 

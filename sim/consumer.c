@@ -179,7 +179,7 @@ static void retry_later_cb(KsSim *sim, void *ctx, uint64_t token, bool delivered
         ks_consumer_poll(sim, c);
 }
 
-static void retry_later(KsSim *sim, KsConsumer *c)
+void ks_consumer_retry_later(KsSim *sim, KsConsumer *c)
 {
     ks_net_after(sim, &c->ep, c->retry_backoff, retry_later_cb, c, c->token);
 }
@@ -476,14 +476,14 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
             c->coordinator = ks_sim_find_broker(sim, m->coordinator);
             ks_consumer_poll(sim, c);
         } else {
-            retry_later(sim, c);
+            ks_consumer_retry_later(sim, c);
         }
         ks_group_msg_free(m);
         return;
     }
     if (err == KS_GERR_NOT_COORDINATOR || err == KS_GERR_COORDINATOR_NOT_AVAILABLE) {
         coordinator_lost(sim, c);
-        retry_later(sim, c);
+        ks_consumer_retry_later(sim, c);
         ks_group_msg_free(m);
         return;
     }
@@ -494,7 +494,7 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         }
         if (m->kind == KS_GREQ_COMMIT)
             commit_done(sim, c);
-        retry_later(sim, c);
+        ks_consumer_retry_later(sim, c);
         ks_group_msg_free(m);
         return;
     }
@@ -587,7 +587,7 @@ static void find_coordinator(KsSim *sim, KsConsumer *c)
             to = b;
     }
     if (!to) {
-        retry_later(sim, c);
+        ks_consumer_retry_later(sim, c);
         return;
     }
     c->finding = true;
