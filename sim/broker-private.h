@@ -100,6 +100,15 @@ struct KsProduceWait {
 };
 
 /* broker.c: LeaderAndIsr, produce, the ISR task and the process. */
+/* A topic config as broker @b (NULL: a broker with no own configs) reads
+ * it (LogConfig.fromProps over KafkaConfig.extractLogConfigMap): the
+ * topic's own setting, else @b's broker line, else `set`, else Kafka's. */
+int64_t ks_topic_config(const KsSim *sim, const KsTopic *topic, const KsBroker *b, KsConfigKey key);
+/* Partition.effectiveMinIsr: the leader's min.insync.replicas, at most the
+ * replication factor. */
+int32_t ks_partition_min_isr(const KsSim *sim, const KsPartition *part);
+/* Partition.isUnderMinIsr: the ISR is smaller than ks_partition_min_isr. */
+bool ks_partition_under_min_isr(const KsSim *sim, const KsPartition *part);
 /* @part's leader takes the current epoch; the other replicas on live
  * brokers, except @skip (KS_NO_BROKER: none), are told to follow it. */
 void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip);

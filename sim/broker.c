@@ -16,8 +16,18 @@
  *    replication factor) is refused with NOT_ENOUGH_REPLICAS and not
  *    written. Otherwise the leader appends; acks=1 is answered at once,
  *    acks=all is parked in the purgatory until the high watermark covers it
- *    (then NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below
- *    the minimum meanwhile) or until request.timeout.ms (REQUEST_TIMED_OUT).
+ *    (then NONE) or until the request's timeout, the producer's
+ *    request.timeout.ms (REQUEST_TIMED_OUT). Since the HW does not move
+ *    while the ISR is under the minimum (below), a write parked before the
+ *    ISR shrank ends REQUEST_TIMED_OUT unless the ISR grows back in time;
+ *    Kafka's NOT_ENOUGH_REPLICAS_AFTER_APPEND needs the HW to cover the
+ *    write while the (maximal) ISR is under the minimum, which only
+ *    AlterPartition's pending ISR can produce, and that is not modelled.
+ *  - min.insync.replicas is the leader's: the topic's own setting, else
+ *    the leader broker's (its broker line, else `set`), else 1
+ *    (KafkaConfig.extractLogConfigMap and LogManager: a broker's log
+ *    configs are its topics' defaults; Partition.effectiveMinIsr reads the
+ *    leader's log config).
  *    An idempotent producer's batches carry sequence numbers: a retry of
  *    records already in the log is not appended again (and acks=all still
  *    waits for the HW to cover the original offsets); a batch that does
@@ -33,8 +43,11 @@
  *    every replica.lag.time.max.ms / 2. It rejoins once its LEO reaches the
  *    HW and the start of the leader's current epoch.
  *  - The high watermark is the smallest LEO among the ISR (and followers
- *    caught up enough to join), only ever moving forward. ZooKeeper-era
- *    Kafka (<= 3.6) has no min.insync.replicas rule on HW advancement.
+ *    caught up enough to join), only ever moving forward, and it does not
+ *    move at all while the ISR is smaller than the effective
+ *    min.insync.replicas (Partition.maybeIncrementLeaderHW, Kafka 3.9
+ *    Partition.scala:1166-1170, KAFKA-15583 since 3.7): acks=1 writes are
+ *    then acknowledged but stay above the HW, invisible to consumers.
  *  - The process (KafkaServer): a start registers in ZooKeeper and fails
  *    while the previous session still owns the broker's node; a stop is a
  *    controlled shutdown (controlled.shutdown.enable, .max.retries,
@@ -147,6 +160,28 @@ void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *par
     ks_sim_emit(sim, &ev);
 }
 
+/* ---- topic configs as a broker resolves them ---- */
+
+int64_t ks_topic_config(const KsSim *sim, const KsTopic *topic, const KsBroker *b, KsConfigKey key)
+{
+    if (ks_config_set_has(topic->plan->configs, key))
+        return ks_config_set_get(topic->plan->configs, key);
+    return ks_config_resolve(key, b ? b->plan->configs : NULL, sim->defaults);
+}
+
+int32_t ks_partition_min_isr(const KsSim *sim, const KsPartition *part)
+{
+    const KsReplica *lr = part->leader_replica;
+    int64_t configured =
+        ks_topic_config(sim, part->topic, lr ? lr->broker : NULL, KS_CFG_MIN_INSYNC_REPLICAS);
+    return (int32_t)MIN(configured, (int64_t)part->n_replicas);
+}
+
+bool ks_partition_under_min_isr(const KsSim *sim, const KsPartition *part)
+{
+    return (int32_t)part->isr->len < ks_partition_min_isr(sim, part);
+}
+
 /* ---- produce: the leader's side ---- */
 
 /* One acks=all batch is settled with @err; the request is answered when its
@@ -244,10 +279,7 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
             continue;
         }
         KsReplica *lr = ks_partition_leader_replica(part);
-        /* Partition.effectiveMinIsr: min.insync.replicas, at most the
-         * replication factor. */
-        int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
-        if (p->acks == -1 && (int32_t)part->isr->len < min_isr) {
+        if (p->acks == -1 && ks_partition_under_min_isr(sim, part)) {
             rb->error = KS_ERR_NOT_ENOUGH_REPLICAS;
             continue;
         }
@@ -353,12 +385,14 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsB
 /* ---- high watermark and ISR ---- */
 
 /* Partition.maybeIncrementLeaderHW, then completes the acks=all writes the
- * new HW covers. Whether a follower outside the ISR is caught up is judged
- * with the leader's replica.lag.time.max.ms. */
+ * new HW covers. Nothing moves while the ISR is under the effective
+ * min.insync.replicas (Partition.scala:1166-1170). Whether a follower
+ * outside the ISR is caught up is judged with the leader's
+ * replica.lag.time.max.ms. */
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
-    if (!lr)
+    if (!lr || ks_partition_under_min_isr(sim, part))
         return;
     KsTime now = ks_engine_now(sim->engine);
     KsTime lag_max = lr->broker->lag_max;
@@ -378,10 +412,9 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
         return;
     lr->hw = hw;
     ks_fetcher_mark_followers_dirty(part);
-    int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
-    ks_purgatory_check(&part->waits, lr->hw, wait_done, sim,
-                       (int32_t)part->isr->len < min_isr ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
-                                                         : KS_ERR_NONE);
+    /* The ISR is not under the minimum here, so every covered write
+     * succeeds (checkEnoughReplicasReachOffset, Partition.scala:1125-1134). */
+    ks_purgatory_check(&part->waits, lr->hw, wait_done, sim, KS_ERR_NONE);
     ks_group_hw_advanced(sim, part);
 }
 
@@ -552,17 +585,18 @@ static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered
 
 /* One ControlledShutdown request (KafkaServer.controlledShutdown): the
  * controller moves what it can. While the broker still leads partitions
- * (a partition with one replica always stays) it waits
- * controlled.shutdown.retry.backoff.ms and asks again, up to
- * controlled.shutdown.max.retries requests; after the last it waits once
- * more and stops anyway. The request to the controller is instant, like
- * the controller's own (net.c). */
+ * with more than one replica it waits controlled.shutdown.retry.backoff.ms
+ * and asks again, up to controlled.shutdown.max.retries requests; after
+ * the last failed one it stops at once, without a backoff (Kafka 3.9
+ * KafkaServer.scala:931-934, "Proceeding to do an unclean shutdown as all
+ * the controlled shutdown attempts failed", :968-969). The request to the
+ * controller is instant, like the controller's own (net.c). */
 static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
 {
     int64_t still_led = ks_controller_controlled_shutdown(sim, b);
     b->shutdown_attempts--;
     emit_lifecycle(sim, KS_EV_BROKER_STOPPING, b, still_led, b->shutdown_attempts);
-    if (still_led == 0) {
+    if (still_led == 0 || b->shutdown_attempts == 0) {
         finish_stop(sim, b);
         return;
     }
@@ -575,12 +609,8 @@ static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
 static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsBroker *b = ctx;
-    if (!delivered)
-        return;
-    if (b->shutdown_attempts > 0)
+    if (delivered && b->shutdown_attempts > 0)
         request_controlled_shutdown(sim, b);
-    else
-        finish_stop(sim, b);
 }
 
 void ks_broker_stop_controlled(KsSim *sim, KsBroker *b)

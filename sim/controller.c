@@ -21,7 +21,10 @@
  *       and in the ISR leads; the ISR loses the dead brokers; the leader
  *       epoch goes up by one. With no live ISR member the partition stays
  *       offline, unless unclean.leader.election.enable lets the first live
- *       replica lead with an ISR of itself.
+ *       replica lead with an ISR of itself. That config is read as the
+ *       controller reads it: the topic's own, else the controller broker's
+ *       line, else `set` (ZkPartitionStateMachine with getLogConfigs over
+ *       the controller's config.originals()).
  *    2. each dead broker, in id order, leaves the ISR of every partition
  *       that still lists it (doRemoveReplicasFromIsr): epoch + 1; an ISR of
  *       one is left as it is, and if that one was the leader the partition
@@ -32,6 +35,12 @@
  *    first (dead replicas leave the ISRs, as in 2), then the partition state
  *    machine elects every partition without a live leader (as in 1). A
  *    partition the dead controller led therefore goes through two epochs.
+ *  - Controlled shutdown (doControlledShutdown): the partitions the broker
+ *    leads move to the first live ISR member not shutting down, those it
+ *    follows drop it from their ISR; it is answered with the partitions it
+ *    still leads among those with more than one replica
+ *    (ControllerContext.partitionLeadersOnBroker), so a single-replica
+ *    partition never holds the shutdown back.
  *  - Auto leader rebalance (checkAndTriggerAutoLeaderRebalance): 5 s after
  *    failover, then every leader.imbalance.check.interval.seconds, for each
  *    broker, if more than leader.imbalance.per.broker.percentage of the
@@ -149,7 +158,11 @@ static bool elect(KsSim *sim, KsPartition *part)
             return true;
         }
     }
-    if (!part->topic->unclean_election)
+    /* ZkPartitionStateMachine reads the topic's config with the
+     * controller's own broker config as defaults (Kafka 3.9
+     * PartitionStateMachine.scala:482-503, KafkaZkClient.getLogConfigs). */
+    if (!ks_topic_config(sim, part->topic, ks_sim_find_broker(sim, sim->registry->controller),
+                         KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE))
         return false;
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsBrokerId id = part->replicas[i].broker->id;
@@ -321,9 +334,15 @@ int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
                 remove_replica_from_isr(sim, r, KS_REASON_CONTROLLED_SHUTDOWN);
         }
     }
+    /* ControllerContext.partitionLeadersOnBroker (Kafka 3.9
+     * ControllerContext.scala:486-491): only partitions with more than one
+     * replica count, so one with a single replica never holds the shutdown
+     * back. */
     int64_t still_led = 0;
-    for (guint i = 0; i < b->replicas->len; i++)
-        still_led += ((KsReplica *)g_ptr_array_index(b->replicas, i))->part->leader == b->id;
+    for (guint i = 0; i < b->replicas->len; i++) {
+        const KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
+        still_led += part->leader == b->id && part->n_replicas > 1;
+    }
     return still_led;
 }
 

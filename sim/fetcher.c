@@ -14,7 +14,8 @@
  *    arrives (Replica.updateFetchState; a follower that caught up rejoins
  *    the ISR, Partition.maybeExpandIsr), answers at once if it has records
  *    the follower lacks, else parks the request (DelayedFetch) for up to
- *    replica.fetch.wait.max.ms and answers as soon as a record arrives. The
+ *    the follower's own replica.fetch.wait.max.ms (its Fetch request's
+ *    MaxWaitMs) and answers as soon as a record arrives. The
  *    follower appends what it got and fetches again at once. So replication
  *    costs two messages per round trip, however many partitions the session
  *    covers (DESIGN principle 2).
@@ -313,9 +314,13 @@ static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool deli
     if (fetch_arrives_at_leader(sim, f)) {
         fetcher_respond(sim, f);
     } else {
+        /* The Fetch request carries the follower's own
+         * replica.fetch.wait.max.ms as MaxWaitMs (RemoteLeaderEndPoint,
+         * Kafka 3.9 RemoteLeaderEndPoint.scala:64): the leader parks it that
+         * long, whatever its own setting. */
         f->state = KS_FETCH_PARKED;
         ks_purgatory_park(&f->parking, &f->park,
-                          ks_engine_now(sim->engine) + f->leader->fetch_wait_max);
+                          ks_engine_now(sim->engine) + f->follower->fetch_wait_max);
     }
 }
 

@@ -413,7 +413,10 @@ static bool check_controller_view(Check *c, const KsPartition *part)
         for (int32_t i = 0; i < part->n_replicas; i++) {
             const KsReplica *r = &part->replicas[i];
             bool could =
-                eligible(sim, r->broker->id) && (r->in_isr || part->topic->unclean_election);
+                eligible(sim, r->broker->id) &&
+                (r->in_isr || ks_topic_config(sim, part->topic,
+                                              ks_sim_find_broker(sim, sim->registry->controller),
+                                              KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE));
             REQUIRE(c, !could, "%s-%d: offline although broker %d, %s, could lead", tn, part->index,
                     r->broker->id, r->in_isr ? "in the ISR" : "an unclean choice");
         }

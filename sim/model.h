@@ -142,6 +142,9 @@ struct KsTopic {
     int32_t n_partitions;
     int32_t replication_factor;
     KsPartition *partitions;
+    /* The topic's own value, else `set`'s: for a broker without its own
+     * (queries). The model reads ks_topic_config(), which asks the leader
+     * (min.insync.replicas) or the controller (unclean election) first. */
     int32_t min_insync;
     bool unclean_election;
     bool created; /* the controller has created its partitions */
@@ -162,6 +165,7 @@ struct KsBroker {
     /* ZooKeeper session: written by registry.c. */
     bool registered;       /* its /brokers/ids node exists */
     KsTimer session_timer; /* expiry of a dead broker's session */
+    KsTime registered_at;  /* its session was created (ZooKeeper touched it) */
     /* The controller's view: written by controller.c. */
     bool ctrl_live;     /* live in the controller's view (controllerContext) */
     bool shutting_down; /* in the controller's shuttingDownBrokerIds */
