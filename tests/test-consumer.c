@@ -94,6 +94,30 @@ static void test_consumer_reads_from_earliest_latest_or_an_offset(void **state)
                                      "\"policy\":\"latest\",\"offset\":100"));
 }
 
+/* auto.offset.reset=none with nothing committed: poll() throws
+ * NoOffsetForPartitionException for the partition (an event) and nothing is
+ * read from it; with a committed offset the same consumer reads on from it. */
+static void test_consumer_offset_reset_none(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        BASE "at 1s produce topic=t count=50\n"
+             "at 2s start consumer first group=g topics=t auto.offset.reset=earliest\n"
+             "at 8s stop consumer first\n"
+             "at 9s produce topic=t count=20\n"
+             "at 10s start consumer strict group=g topics=t auto.offset.reset=none\n"
+             "at 10s start consumer lonely group=h topics=t auto.offset.reset=none\n"
+             "run until 20s\n");
+    ks_sim_test_run(t);
+    assert_int_equal(consumed_by(t, "first"), 50);
+    assert_int_equal(consumed_by(t, "strict"), 20);
+    assert_int_equal(consumed_by(t, "lonely"), 0);
+    assert_non_null(ks_sim_test_find(t, 10 * S,
+                                     "\"type\":\"offset_reset\",\"group\":\"h\",\"consumer\":"
+                                     "\"lonely\",\"topic\":\"t\",\"partition\":0,\"policy\":"
+                                     "\"none\",\"offset\":-1"));
+    assert_null(ks_sim_test_find(t, 10 * S, "\"type\":\"offset_reset\",\"group\":\"g\""));
+}
+
 /* A crash between two auto-commits: the member that takes the partition
  * starts at the committed offset, and everything the dead one processed
  * after it comes again, exactly that many records. */
@@ -219,6 +243,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_consumer_reads_from_earliest_latest_or_an_offset),
+        cmocka_unit_test(test_consumer_offset_reset_none),
         cmocka_unit_test(test_consumer_redelivery_after_crash_is_processed_minus_committed),
         cmocka_unit_test(test_consumer_commit_before_processing_skips_on_crash),
         cmocka_unit_test(test_consumer_more_consumers_than_partitions_one_idle),
