@@ -32,7 +32,16 @@
  *    process that died still sends is its machine's kernel resetting its
  *    connections (how a producer hears NETWORK_EXCEPTION at once): that
  *    goes out while the machine is up, and nothing does once the machine
- *    is down (ks_net_send returns false, the client times out). Client
+ *    is down (ks_net_send returns false, the client times out).
+ *  - A machine is not a process: a process killed on a live machine has
+ *    its connections reset by the kernel, so its clients learn at once
+ *    (ks_net_conn_open fails: refused). A machine that goes down says
+ *    nothing: its clients' established connections stay open in their
+ *    eyes (ks_net_conn_is_silent) until the machine comes back, and what
+ *    they send on them is lost; NetworkClient notices only when a request
+ *    outlives request.timeout.ms (producer.c). A new connection to a
+ *    machine that is down is unreachable: the attempt waits for
+ *    socket.connection.setup.timeout.ms (producer.c). Client
  *    processes do not stop with their machine yet (crash-node takes down
  *    brokers only).
  *  - Connections (KsNetConn): a client's connection to a server, opened
@@ -105,6 +114,8 @@ void ks_net_endpoint_stop(KsNetEndpoint *ep)
 {
     ep->up = false;
     ep->incarnation++;
+    if (ep->node && !ep->node->up)
+        ep->silent_stop = ep->incarnation;
 }
 
 /* The rules as static functions, which the sends below can inline; the
@@ -203,6 +214,19 @@ void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,
                       const KsNetEndpoint *server)
 {
     *conn = (KsNetConn){.client = client, .server = server, .links_gen = &net->links_gen};
+}
+
+bool ks_net_conn_is_silent(const KsNetConn *conn)
+{
+    const KsNetEndpoint *s = conn->server;
+    return conn->opened && s->node && !s->node->up && s->silent_stop == s->incarnation &&
+           s->incarnation == conn->server_incarnation + 1 &&
+           conn->opened_links_gen == *conn->links_gen;
+}
+
+void ks_net_conn_close(KsNetConn *conn)
+{
+    conn->opened = false;
 }
 
 KsNetConnResult ks_net_conn_reopen(KsSim *sim, KsNetConn *conn)

@@ -23,6 +23,8 @@ typedef struct KsNode KsNode;
 typedef struct {
     KsNode *node;         /* its machine; NULL: a client on a machine of its own */
     uint64_t incarnation; /* +1 at every start and every stop of the process */
+    uint64_t silent_stop; /* the incarnation a stop began while its machine was down (the
+                           * process ended without a word: no kernel reset its connections) */
     bool up;              /* the process runs */
 } KsNetEndpoint;
 
@@ -117,6 +119,15 @@ static inline bool ks_net_conn_is_open(const KsNetConn *conn)
            conn->server->incarnation == conn->server_incarnation &&
            conn->opened_links_gen == *conn->links_gen;
 }
+
+/* Whether @conn's client still believes it open although its server is
+ * gone: the server's machine went down (no kernel reset the connection) and
+ * has not come back. Requests sent on it are lost; only request.timeout.ms
+ * tells the client. */
+bool ks_net_conn_is_silent(const KsNetConn *conn);
+/* The client closes @conn (after a request timeout): it must be opened
+ * again. */
+void ks_net_conn_close(KsNetConn *conn);
 
 /* Makes sure @conn is open: at once if it is, else by ks_net_conn_reopen. */
 static inline KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn)

@@ -586,7 +586,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     }
     case KS_EV_PRODUCE_FAILING:
         if (ev->produce_failing.partition < 0)
-            line(tl, ev->t, "producer", C_RED, "%s: \"%s\" Its batches wait; it refreshes metadata",
+            line(tl, ev->t, "producer", C_RED, "%s: \"%s\" It refreshes its metadata",
                  ev->produce_failing.producer, ev->produce_failing.message);
         else
             line(tl, ev->t, "producer", C_RED,
