@@ -5,7 +5,10 @@
  *
  * A consumer sends one fetch per broker for all its assigned partitions
  * led there whose buffer is empty, and at most one at a time per broker,
- * always to the leader it last knew. The leader answers with the records
+ * to the partition's leader (never a follower). Consumer metadata is not
+ * modelled: a consumer knows a new leader as soon as the controller has
+ * chosen it, where Kafka's would learn it from NOT_LEADER_OR_FOLLOWER and a
+ * metadata refresh. The leader answers with the records
  * below its high watermark (read_uncommitted never sees more), at most
  * max.partition.fetch.bytes per partition (records of KS_DEFAULT_RECORD_SIZE
  * bytes, since record sizes are not carried in logs), at once when there
