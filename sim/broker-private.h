@@ -109,11 +109,17 @@ int64_t ks_topic_config(const KsSim *sim, const KsTopic *topic, const KsBroker *
 int32_t ks_partition_min_isr(const KsSim *sim, const KsPartition *part);
 /* Partition.isUnderMinIsr: the ISR is smaller than ks_partition_min_isr. */
 bool ks_partition_under_min_isr(const KsSim *sim, const KsPartition *part);
-/* @part's leader takes the current epoch; the other replicas on live
- * brokers, except @skip (KS_NO_BROKER: none), are told to follow it. */
-void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip);
-void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
-void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
+/* ReplicaManager.becomeLeaderOrFollower for one partition, when a
+ * LeaderAndIsr reaches @replica's broker: it leads in @epoch if @leader is
+ * its broker, else follows @leader (KS_NO_BROKER: stops, StopReplica). */
+void ks_broker_apply_leader_and_isr(KsSim *sim, KsReplica *replica, KsBrokerId leader,
+                                    int32_t epoch);
+/* The replica acting as @part's leader stops acting (none: nothing). */
+void ks_broker_step_down(KsSim *sim, KsPartition *part);
+/* A follower of @part caught up: its leader proposes it joins the ISR. */
+void ks_broker_propose_isr_expand(KsSim *sim, KsPartition *part, KsReplica *replica);
+/* The net handler of the controller's answer to an AlterPartition. */
+void ks_broker_alter_partition_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
 /* The leader of @part appends @count records of its own (the group
  * coordinator's offset commits); returns the log end after them. */

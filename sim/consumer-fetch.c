@@ -82,7 +82,7 @@ static int64_t fill(KsConsumerFetch *f)
         KsConsumerRange *r = &g_array_index(f->parts, KsConsumerRange, i);
         KsReplica *lr = r->part->leader_replica;
         r->count = 0;
-        if (r->part->leader != f->broker->id || !lr || lr->hw <= r->first)
+        if (!lr || lr->broker != f->broker || lr->hw <= r->first)
             continue;
         r->count = MIN(lr->hw - r->first, c->max_partition_records);
         total += r->count;

@@ -209,12 +209,8 @@ static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, 
 
     if (!r->in_isr && r->broker->registered && fo >= lr->hw) {
         const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
-        if (fo >= cur->start) {
-            KsBrokerId id = r->broker->id;
-            g_array_append_val(part->isr, id);
-            r->in_isr = true;
-            ks_partition_emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
-        }
+        if (fo >= cur->start)
+            ks_broker_propose_isr_expand(sim, part, r);
     }
 }
 
@@ -262,7 +258,7 @@ static void fill_answers(KsFetcher *f)
         KsPartition *part = r->part;
         KsReplica *lr = part->leader_replica;
         KsFetchAnswer a = {.replica = r,
-                           .leader_epoch = part->leader_epoch,
+                           .leader_epoch = part->leader_replica_epoch,
                            .upto = lr->log.end,
                            .hw = lr->hw,
                            .truncate_to = r->must_truncate ? truncation_offset(r, lr) : -1};
@@ -407,7 +403,8 @@ void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsFetcher *f = part->replicas[i].fetcher;
-        if (f && f->state == KS_FETCH_PARKED && f->leader->id == part->leader)
+        if (f && f->state == KS_FETCH_PARKED && part->leader_replica &&
+            f->leader == part->leader_replica->broker)
             fetcher_respond(sim, f);
     }
 }

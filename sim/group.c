@@ -279,7 +279,7 @@ static void load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part)
         heartbeat_ok(sim, g_ptr_array_index(g->members, i));
     g->coordinator = b;
     g->coordinator_incarnation = b->ep.incarnation;
-    g->loaded_epoch = part->leader_epoch;
+    g->loaded_epoch = part->leader_replica_epoch;
     g->loaded_at = ks_engine_now(sim->engine) + KS_GROUP_LOAD_TIME;
     if (!old)
         return; /* the group's first coordinator: nothing to tell */
@@ -297,11 +297,13 @@ static void load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part)
 /* Whether @b may serve @g now: KS_GERR_NONE, or the error to answer. */
 static int check_coordinator(KsSim *sim, KsGroup *g, KsBroker *b)
 {
+    /* The broker serves the group while it acts as the partition's leader
+     * (it applied the LeaderAndIsr naming it). */
     KsPartition *part = offsets_part(sim, g);
-    if (!part || part->leader != b->id)
+    if (!part || !part->leader_replica || part->leader_replica->broker != b)
         return KS_GERR_NOT_COORDINATOR;
     if (g->coordinator != b || g->coordinator_incarnation != b->ep.incarnation ||
-        g->loaded_epoch != part->leader_epoch)
+        g->loaded_epoch != part->leader_replica_epoch)
         load(sim, g, b, part);
     if (ks_engine_now(sim->engine) < g->loaded_at)
         return KS_GERR_COORDINATOR_LOAD_IN_PROGRESS;
@@ -708,7 +710,7 @@ static void handle_commit(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         KsCommitRecord r = {.part = e->part,
                             .offset = e->offset,
                             .log_offset = end - m->offsets->len + i,
-                            .log_epoch = op->leader_epoch};
+                            .log_epoch = op->leader_replica_epoch};
         g_array_append_val(g->commits, r);
     }
     if (op->leader_replica->hw >= end) {

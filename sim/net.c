@@ -5,10 +5,10 @@
  *
  * Every message one simulated process sends another goes through
  * ks_net_send: a produce request and its response, a follower's fetch and
- * its response. A process's own timers that must die with it (the ISR
- * expiration task, the retries of a controlled shutdown) are messages to
- * itself (ks_net_after). Nothing else delivers a message, and no module
- * checks on arrival whether its receiver still runs: this layer decides.
+ * its response, the controller's requests and a leader's AlterPartition. A process's own timers
+ * that must die with it (the ISR expiration task, the retries of a controlled shutdown) are
+ * messages to itself (ks_net_after). Nothing else delivers a message, and no module checks on
+ * arrival whether its receiver still runs: this layer decides.
  *
  * What it models:
  *  - Latency, one way, by distance: within a machine (loopback) 50 us;
@@ -51,10 +51,11 @@
  *    unreachable (machine down, link cut), which NetworkClient tells apart
  *    by the time a failed attempt takes.
  *
- * Not modelled yet: the controller's requests (LeaderAndIsr,
- * UpdateMetadata, StopReplica) take effect at once and do not travel (a
- * later fidelity issue); they ask ks_net_reaches whether their receiver is
- * up. ZooKeeper traffic has no messages of its own either: a session
+ * The controller's requests travel too: LeaderAndIsr and UpdateMetadata
+ * to each broker and their answers (one in flight per broker,
+ * controller.c), a leader's AlterPartition and the controller's answer.
+ *
+ * Not modelled yet: ZooKeeper traffic has no messages of its own either: a session
  * expires by a timer in registry.c, and the /brokers/ids watch fires in the
  * same instant. Bandwidth, message sizes and loss on a live link are not
  * modelled.
@@ -203,11 +204,6 @@ void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandle
                   void *ctx, uint64_t arg)
 {
     post(sim, ep, ep, delay, KS_NET_LOCAL, handler, ctx, arg);
-}
-
-bool ks_net_reaches(const KsSim *sim, const KsNetEndpoint *to)
-{
-    return to->up;
 }
 
 void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,

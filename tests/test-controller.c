@@ -24,9 +24,20 @@
  */
 #include "ks-sim-test.h"
 
+#include "sim/model.h"
+
 #include <string.h>
 
-#define S KS_TIME_S
+#define S  KS_TIME_S
+#define MS KS_TIME_MS
+
+/* Partition t-0 as the model holds it: the controller's choice (leader,
+ * epoch, ISR) and, apart from it, the replica acting as leader and what a
+ * broker last learnt, which no query shows (a broker's own view). */
+static KsPartition *model_partition(const KsSimTest *t)
+{
+    return &ks_sim_find_topic(t->sim, "t")->partitions[0];
+}
 
 /* Election.leaderForOffline: assignment.find(id => liveReplicas(id) &&
  * isr.contains(id)), the assignment order, never the ISR's. Broker 2
@@ -244,6 +255,100 @@ static void controlled_shutdown_moves_leadership_first(void **state)
     ks_assert_i64_eq(stats.records_refused, 0);
 }
 
+/* LeaderAndIsr travels (ControllerChannelManager.scala:92-291: one queue
+ * and one RequestSendThread per broker; ReplicaManager
+ * .becomeLeaderOrFollower applies it on arrival). Controller 1 is in zone
+ * a; t-0's replicas are 3, 2 and 4, in zones c, b and d, 1 ms away. A
+ * preferred election at 30 s moves t-0 from 2 back to 3: the controller's
+ * state says 3 at once, but for 1 ms broker 2 still acts as leader (it
+ * would take writes in the old epoch) and broker 3 does not yet; both
+ * learn when the request arrives, 1 ms later. */
+static void leader_and_isr_takes_a_network_trip(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=4 zones=a,b,c,d\n"
+                                             "topic t partitions=1 replication-factor=3 "
+                                             "replica-placement-start=2\n"
+                                             "producer p topic=t rate=1000/s acks=1\n"
+                                             "at 1s crash broker 3\n"
+                                             "at 22s restart broker 3\n"
+                                             "at 30s elect-preferred t-0\n"
+                                             "run until 31s\n");
+    ks_sim_test_run_until(t, 29 * S);
+    KsPartition *part = model_partition(t);
+    ks_assert_i64_eq(part->leader, 2);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "2,4,3");
+    int32_t epoch = part->leader_epoch;
+
+    ks_sim_test_run_until(t, 30 * S + 500);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 30 * S, "\"reason\":\"preferred\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 30 * S);
+    ks_assert_i64_eq(part->leader, 3);
+    ks_assert_i64_eq(part->leader_epoch, epoch + 1);
+    /* The window: broker 2 still leads in the old epoch, broker 3 does not
+     * know it was chosen. */
+    ks_assert_i64_eq(part->leader_replica->broker->id, 2);
+    ks_assert_i64_eq(part->leader_replica_epoch, epoch);
+    ks_assert_i64_eq(ks_partition_replica(part, 3)->known_epoch, epoch);
+    ks_assert_i64_eq(ks_partition_replica(part, 2)->known_epoch, epoch);
+
+    ks_sim_test_run_until(t, 30 * S + 1 * MS);
+    ks_assert_i64_eq(part->leader_replica->broker->id, 3);
+    ks_assert_i64_eq(part->leader_replica_epoch, epoch + 1);
+    ks_assert_i64_eq(ks_partition_replica(part, 2)->known_epoch, epoch + 1);
+    ks_assert_i64_eq(ks_partition_replica(part, 4)->known_epoch, epoch + 1);
+}
+
+/* A leader-made ISR shrink goes through the controller (3.9 in ZooKeeper
+ * mode with the default inter.broker.protocol.version: KafkaServer.scala
+ * :385-399 picks the AlterPartitionManager when IBP >= 2.7-IV2,
+ * MetadataVersion.java:303-305). Leader 2 (zone b) proposes dropping
+ * crashed broker 3 at its isr-expiration check at 15 s (10 s of lag, checks
+ * every 5 s); the ISR stays {2,1,3} until controller 1 (zone a) writes it,
+ * 1 ms later (KafkaController.processAlterPartition, KafkaController.scala
+ * :2288-2482); while the proposal is in flight the leader's HW still counts
+ * broker 3 (PendingShrinkIsr.maximalIsr = the last committed ISR,
+ * Partition.scala:238-258), and only when the answer is back, 2 ms after
+ * the check, does it move on (Partition.scala:1965-1975). */
+static void isr_shrink_waits_for_the_controller(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("cluster nodes=3 zones=a,b,c\n"
+                        "set zookeeper.session.timeout.ms=60s replica.lag.time.max.ms=10s\n"
+                        "topic t partitions=1 replication-factor=3 replica-placement-start=1\n"
+                        "producer p topic=t rate=1000/s acks=1\n"
+                        "at 2s crash broker 3\n"
+                        "run until 20s\n");
+    ks_sim_test_run_until(t, 15 * S);
+    KsPartition *part = model_partition(t);
+    KsReplica *r3 = ks_partition_replica(part, 3);
+    ks_assert_i64_eq(part->leader, 2);
+    assert_true(part->alter.inflight);
+    assert_true(r3->isr_change_pending);
+    g_autofree char *before = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(before, "2,1,3");
+    assert_null(ks_sim_test_find(t, 0, "\"type\":\"isr_shrunk\""));
+
+    ks_sim_test_run_until(t, 15 * S + 1 * MS);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 0, "\"type\":\"isr_shrunk\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 15 * S + 1 * MS);
+    ks_assert_i64_eq(e->ev.isr_shrunk.reason, KS_REASON_LAGGING);
+    g_autofree char *after = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(after, "2,1");
+    /* Committed, not yet known to the leader: the HW waits for broker 3. */
+    assert_true(r3->isr_change_pending);
+    ks_assert_i64_eq(ks_sim_test_replica(t, "t", 0, 2).high_watermark, r3->fetch_leo);
+
+    ks_sim_test_run_until(t, 15 * S + 2 * MS);
+    assert_false(part->alter.inflight);
+    assert_false(r3->isr_change_pending);
+    assert_true(ks_sim_test_replica(t, "t", 0, 2).high_watermark > r3->fetch_leo + 10000);
+}
+
 /* KafkaController.doControlledShutdown answers with
  * ControllerContext.partitionLeadersOnBroker (Kafka 3.9
  * ControllerContext.scala:486-491), which skips partitions with one
@@ -333,6 +438,8 @@ int main(void)
         cmocka_unit_test(failover_elects_the_dead_controllers_partitions),
         cmocka_unit_test(preferred_election_needs_preferred_in_isr),
         cmocka_unit_test(controlled_shutdown_moves_leadership_first),
+        cmocka_unit_test(leader_and_isr_takes_a_network_trip),
+        cmocka_unit_test(isr_shrink_waits_for_the_controller),
         cmocka_unit_test(controlled_shutdown_ignores_single_replica_partitions),
         cmocka_unit_test(last_failed_shutdown_attempt_stops_at_once),
         cmocka_unit_test(unclean_election_reads_the_controllers_config),

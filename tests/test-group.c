@@ -155,7 +155,7 @@ static void test_group_cooperative_revokes_only_what_moves(void **state)
     for (int coop = 0; coop < 2; coop++) {
         g_autofree char *text = g_strdup_printf(
             "cluster nodes=3\n"
-            "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=0\n"
+            "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=1000\n"
             "topic t partitions=6 replication-factor=3 replica-placement-start=0\n"
             "group g assignor=%s\n"
             "consumer c1 group=g topics=t\n"
@@ -196,7 +196,7 @@ static void test_group_static_member_restart_causes_no_rebalance(void **state)
 {
     g_autoptr(KsSimTest) t =
         ks_sim_test_new("cluster nodes=3\n"
-                        "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=0\n"
+                        "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=1000\n"
                         "topic t partitions=4 replication-factor=3 replica-placement-start=0\n"
                         "consumer c1 group=g topics=t group.instance.id=a session.timeout.ms=10s\n"
                         "consumer c2 group=g topics=t group.instance.id=b session.timeout.ms=10s\n"
@@ -247,7 +247,7 @@ static void test_group_session_bounds_and_poll_timeout(void **state)
 
     g_autoptr(KsSimTest) t2 =
         ks_sim_test_new("cluster nodes=3\n"
-                        "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=0\n"
+                        "set offsets.topic.num.partitions=3 group.initial.rebalance.delay.ms=1000\n"
                         "topic t partitions=2 replication-factor=3\n"
                         "producer p topic=t rate=100/s\n"
                         "consumer slow group=g topics=t processing=100ms max.poll.interval.ms=10s\n"
