@@ -345,11 +345,12 @@ static void deactivate(KsProducer *p, int32_t partition)
 
 /* Appends @n records that arrived at @when to @partition's accumulator: to
  * its newest batch while that batch has room and has not been sent, then
- * to new batches. */
-static void accumulate(KsSim *sim, KsProducer *p, int32_t partition, int64_t n, KsTime when)
+ * to new batches. The caller tells the ledger (ks_ledger_produced), once
+ * per run of records that went to one partition: the partitioner picks per
+ * record, and the sticky partitioner sends long runs to one partition. */
+static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime when)
 {
     KsProducerPartition *pp = &p->parts[partition];
-    ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], n);
     activate(p, partition);
     while (n > 0) {
         KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
@@ -400,6 +401,8 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
     if (!p->has_metadata)
         ks_producer_refresh_metadata(sim, p);
     char key[300];
+    int32_t run_partition = -1; /* the partition of the current run of records */
+    int64_t run = 0;
     for (int64_t i = 0; i < n; i++) {
         KsTime when = arrival_time(p, ++p->rate_arrived);
         const char *k = NULL;
@@ -408,8 +411,17 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
                        (int64_t)ks_rng_below(&p->rng, (uint64_t)p->plan->keys));
             k = key;
         }
-        accumulate(sim, p, choose_partition(p, k), 1, when);
+        int32_t partition = choose_partition(p, k);
+        if (partition != run_partition && run > 0) {
+            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
+            run = 0;
+        }
+        run_partition = partition;
+        run++;
+        add_to_batches(p, partition, 1, when);
     }
+    if (run > 0)
+        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
     p->generated += n;
 }
 
@@ -422,11 +434,16 @@ void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
         ks_producer_refresh_metadata(sim, p);
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
-    if (partition >= 0)
-        accumulate(sim, p, partition, count, now);
-    else
-        for (int64_t i = 0; i < count; i++)
-            accumulate(sim, p, choose_partition(p, key), 1, now);
+    if (partition >= 0) {
+        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], count);
+        add_to_batches(p, partition, count, now);
+    } else {
+        for (int64_t i = 0; i < count; i++) {
+            int32_t chosen = choose_partition(p, key);
+            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[chosen], 1);
+            add_to_batches(p, chosen, 1, now);
+        }
+    }
     process(sim, p);
 }
 
