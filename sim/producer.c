@@ -280,11 +280,10 @@ static void deactivate(KsProducer *p, int32_t partition)
 
 /* Appends @n records that arrived at @when to @partition's accumulator: to
  * its newest batch while that batch has room and has not been sent, then
- * to new batches. */
-static void accumulate(KsSim *sim, KsProducer *p, int32_t partition, int64_t n, KsTime when)
+ * to new batches. The caller reports them to the ledger (see Run). */
+static void accumulate(KsProducer *p, int32_t partition, int64_t n, KsTime when)
 {
     KsProducerPartition *pp = &p->parts[partition];
-    ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], n);
     activate(p, partition);
     while (n > 0) {
         KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
@@ -301,6 +300,34 @@ static void accumulate(KsSim *sim, KsProducer *p, int32_t partition, int64_t n, 
         pp->next_seq += take;
         n -= take;
     }
+}
+
+/* Records taken one at a time, reported to the ledger once per run of
+ * records to one partition rather than once per record (the sticky
+ * partitioner gives long runs). Partitions reach the ledger in the same
+ * order as record by record. */
+typedef struct {
+    int32_t partition; /* -1: no run open */
+    int64_t n;
+} Run;
+
+static void run_flush(KsSim *sim, KsProducer *p, Run *run)
+{
+    if (run->n > 0)
+        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run->partition], run->n);
+    run->n = 0;
+    run->partition = -1;
+}
+
+/* Takes one record to @partition, arrived at @when. */
+static void run_take(KsSim *sim, KsProducer *p, Run *run, int32_t partition, KsTime when)
+{
+    if (partition != run->partition) {
+        run_flush(sim, p, run);
+        run->partition = partition;
+    }
+    run->n++;
+    accumulate(p, partition, 1, when);
 }
 
 /* Time the k-th record after rate_start arrives (k >= 1). */
@@ -335,6 +362,7 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
     if (!p->has_metadata)
         refresh_metadata(sim, p);
     char key[300];
+    Run run = {.partition = -1};
     for (int64_t i = 0; i < n; i++) {
         KsTime when = arrival_time(p, ++p->rate_arrived);
         const char *k = NULL;
@@ -343,8 +371,9 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
                        (int64_t)ks_rng_below(&p->rng, (uint64_t)p->plan->keys));
             k = key;
         }
-        accumulate(sim, p, choose_partition(p, k), 1, when);
+        run_take(sim, p, &run, choose_partition(p, k), when);
     }
+    run_flush(sim, p, &run);
     p->generated += n;
 }
 
@@ -357,11 +386,15 @@ void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
         refresh_metadata(sim, p);
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
-    if (partition >= 0)
-        accumulate(sim, p, partition, count, now);
-    else
+    if (partition >= 0) {
+        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], count);
+        accumulate(p, partition, count, now);
+    } else {
+        Run run = {.partition = -1};
         for (int64_t i = 0; i < count; i++)
-            accumulate(sim, p, choose_partition(p, key), 1, now);
+            run_take(sim, p, &run, choose_partition(p, key), now);
+        run_flush(sim, p, &run);
+    }
     process(sim, p);
 }
 
