@@ -19,7 +19,7 @@
 
 /* Per-partition accumulator state of one producer (RecordAccumulator). */
 typedef struct {
-    GQueue batches;         /* of KsProducerBatch*, in creation order */
+    GQueue batches;         /* of KsProducerBatch*, in creation order; nodes: their link */
     int active_slot;        /* its index in KsProducer.active, -1 with no batch */
     KsBrokerId leader;      /* the producer's metadata: leader as last seen */
     KsConnection *conn;     /* the connection to that leader, NULL with none */
@@ -33,6 +33,7 @@ typedef struct {
 } KsProducerPartition;
 
 struct KsProducerBatch {
+    GList link; /* its node in the partition's batches (data: the batch) */
     int32_t partition;
     int64_t first_seq;
     int64_t count;
@@ -57,7 +58,7 @@ struct KsConnection {
     int in_flight;            /* requests sent and not answered (acks 1 and all) */
     int failures;             /* connection attempts that failed in a row */
     KsTime reconnect_at;      /* no attempt before this (reconnect.backoff.ms) */
-    GQueue requests;          /* every live KsProduceRequest sent on it (owned) */
+    GQueue requests;          /* every live KsProduceRequest sent on it (owned; nodes: link) */
     KsDelayedTimeouts parked; /* acks=all requests waiting at the broker (purgatory.c) */
     int32_t leads;            /* partitions its broker leads, in the producer's metadata */
     GPtrArray *drain;         /* scratch: batches of the request being built */
@@ -103,7 +104,11 @@ struct KsProducer {
     KsProducerPartition *parts; /* by partition */
     GArray *active;             /* of int32_t: partitions with batches */
     GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
-    KsTimer wake;               /* next arrival, linger, retry or expiry */
+    /* Spares, reused before allocating: a batch or a request is made per
+     * batch of records, and most live briefly. */
+    GPtrArray *spare_batches;  /* of KsProducerBatch* (owned) */
+    GPtrArray *spare_requests; /* of KsProduceRequest* (owned), batches emptied */
+    KsTimer wake;              /* next arrival, linger, retry or expiry */
 };
 
 /* producer.c */

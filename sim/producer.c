@@ -52,6 +52,7 @@
 static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg);
 static void process(KsSim *sim, KsProducer *p);
 static void conn_free(gpointer data);
+static void request_free(gpointer data);
 
 const char *ks_kafka_error_name(KsKafkaError err)
 {
@@ -118,6 +119,8 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
         p->parts[i].leader = KS_NO_BROKER;
     }
     p->conns = g_ptr_array_new_with_free_func(conn_free);
+    p->spare_batches = g_ptr_array_new_with_free_func(g_free);
+    p->spare_requests = g_ptr_array_new_with_free_func(request_free);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
 }
@@ -160,13 +163,49 @@ static void request_free(gpointer data)
     g_free(req);
 }
 
+/* A request to fill, a spare one when there is one. */
+static KsProduceRequest *request_new(KsProducer *p)
+{
+    if (p->spare_requests->len == 0) {
+        KsProduceRequest *req = g_new0(KsProduceRequest, 1);
+        req->batches = g_array_new(FALSE, TRUE, sizeof(KsRequestBatch));
+        return req;
+    }
+    KsProduceRequest *req =
+        g_ptr_array_steal_index_fast(p->spare_requests, p->spare_requests->len - 1);
+    GArray *batches = req->batches;
+    *req = (KsProduceRequest){.batches = batches};
+    return req;
+}
+
+/* A new empty batch, a spare one when there is one. */
+static KsProducerBatch *batch_new(KsProducer *p)
+{
+    KsProducerBatch *batch =
+        p->spare_batches->len
+            ? g_ptr_array_steal_index_fast(p->spare_batches, p->spare_batches->len - 1)
+            : g_new(KsProducerBatch, 1);
+    *batch = (KsProducerBatch){.link.data = batch};
+    return batch;
+}
+
+/* Frees every request of @q (linked through their link). */
+static void requests_clear(GQueue *q)
+{
+    while (!g_queue_is_empty(q)) {
+        KsProduceRequest *req = q->head->data;
+        g_queue_unlink(q, &req->link);
+        request_free(req);
+    }
+}
+
 static void conn_free(gpointer data)
 {
     KsConnection *c = data;
     if (!c)
         return;
     ks_purgatory_clear_timeouts(&c->parked);
-    g_queue_clear_full(&c->requests, request_free);
+    requests_clear(&c->requests);
     g_ptr_array_free(c->drain, TRUE);
     g_free(c);
 }
@@ -177,8 +216,15 @@ void ks_producer_free(KsProducer *p)
         return;
     g_ptr_array_free(p->conns, TRUE);
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        g_queue_clear_full(&p->parts[i].batches, g_free);
+        GQueue *q = &p->parts[i].batches;
+        while (!g_queue_is_empty(q)) {
+            KsProducerBatch *batch = q->head->data;
+            g_queue_unlink(q, &batch->link);
+            g_free(batch);
+        }
     }
+    g_ptr_array_free(p->spare_batches, TRUE);
+    g_ptr_array_free(p->spare_requests, TRUE);
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
     g_free(p->available);
@@ -288,11 +334,11 @@ static void accumulate(KsProducer *p, int32_t partition, int64_t n, KsTime when)
     while (n > 0) {
         KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
         if (opens_new_batch(p, partition)) {
-            last = g_new0(KsProducerBatch, 1);
+            last = batch_new(p);
             last->partition = partition;
             last->first_seq = pp->next_seq;
             last->created = when;
-            g_queue_push_tail(&pp->batches, last);
+            g_queue_push_tail_link(&pp->batches, &last->link);
             p->queue_sizes[partition]++;
         }
         int64_t take = MIN(n, p->batch_records - last->count);
@@ -448,7 +494,7 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
         pp->acked_upto = MAX(pp->acked_upto, batch->first_seq + batch->count);
     if (!acked)
         pp->refused += batch->count;
-    g_queue_remove(&pp->batches, batch);
+    g_queue_unlink(&pp->batches, &batch->link);
     /* An idempotent producer that gives up on a batch leaves a gap in its
      * sequence: it bumps its epoch so later batches are accepted. */
     if (!acked && p->idempotent)
@@ -456,7 +502,7 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
     p->queue_sizes[batch->partition]--;
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
-    g_free(batch);
+    g_ptr_array_add(p->spare_batches, batch);
 }
 
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
@@ -465,10 +511,10 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
 static void send_request(KsSim *sim, KsConnection *c)
 {
     KsProducer *p = c->producer;
-    KsProduceRequest *req = g_new0(KsProduceRequest, 1);
+    KsProduceRequest *req = request_new(p);
+    req->link.data = req;
     req->conn = c;
     req->sent = ks_engine_now(sim->engine);
-    req->batches = g_array_sized_new(FALSE, TRUE, sizeof(KsRequestBatch), c->drain->len);
     for (guint i = 0; i < c->drain->len; i++) {
         KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
         batch->in_flight = true;
@@ -488,7 +534,7 @@ static void send_request(KsSim *sim, KsConnection *c)
         g_array_append_val(req->batches, rb);
     }
     g_ptr_array_set_size(c->drain, 0);
-    g_queue_push_tail(&c->requests, req);
+    g_queue_push_tail_link(&c->requests, &req->link);
     sim->stats.produce_requests++;
     if (p->acks != 0)
         c->in_flight++;
@@ -608,8 +654,9 @@ static void fail_all(KsProduceRequest *req, KsKafkaError err)
 
 static void request_done(KsProduceRequest *req)
 {
-    g_queue_remove(&req->conn->requests, req);
-    request_free(req);
+    g_queue_unlink(&req->conn->requests, &req->link);
+    g_array_set_size(req->batches, 0);
+    g_ptr_array_add(req->conn->producer->spare_requests, req);
 }
 
 static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
