@@ -101,11 +101,26 @@ struct KsProduceWait {
 };
 
 /* broker.c: LeaderAndIsr, produce, the ISR task and the process. */
-/* @part's leader takes the current epoch; the other replicas on live
- * brokers, except @skip (KS_NO_BROKER: none), are told to follow it. */
-void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip);
-void ks_broker_become_follower(KsSim *sim, KsReplica *replica);
-void ks_broker_stop_following(KsSim *sim, KsReplica *replica);
+/* A topic config as broker @b (NULL: a broker with no own configs) reads
+ * it (LogConfig.fromProps over KafkaConfig.extractLogConfigMap): the
+ * topic's own setting, else @b's broker line, else `set`, else Kafka's. */
+int64_t ks_topic_config(const KsSim *sim, const KsTopic *topic, const KsBroker *b, KsConfigKey key);
+/* Partition.effectiveMinIsr: the leader's min.insync.replicas, at most the
+ * replication factor. */
+int32_t ks_partition_min_isr(const KsSim *sim, const KsPartition *part);
+/* Partition.isUnderMinIsr: the ISR is smaller than ks_partition_min_isr. */
+bool ks_partition_under_min_isr(const KsSim *sim, const KsPartition *part);
+/* ReplicaManager.becomeLeaderOrFollower for one partition, when a
+ * LeaderAndIsr reaches @replica's broker: it leads in @epoch if @leader is
+ * its broker, else follows @leader (KS_NO_BROKER: stops, StopReplica). */
+void ks_broker_apply_leader_and_isr(KsSim *sim, KsReplica *replica, KsBrokerId leader,
+                                    int32_t epoch);
+/* The replica acting as @part's leader stops acting (none: nothing). */
+void ks_broker_step_down(KsSim *sim, KsPartition *part);
+/* A follower of @part caught up: its leader proposes it joins the ISR. */
+void ks_broker_propose_isr_expand(KsSim *sim, KsPartition *part, KsReplica *replica);
+/* The net handler of the controller's answer to an AlterPartition. */
+void ks_broker_alter_partition_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
 /* Sets up the broker's end of a producer connection (its purgatory). */
 void ks_broker_init_connection(KsSim *sim, KsConnection *conn);

@@ -16,8 +16,18 @@
  *    replication factor) is refused with NOT_ENOUGH_REPLICAS and not
  *    written. Otherwise the leader appends; acks=1 is answered at once,
  *    acks=all is parked in the purgatory until the high watermark covers it
- *    (then NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below
- *    the minimum meanwhile) or until request.timeout.ms (REQUEST_TIMED_OUT).
+ *    (then NONE) or until the request's timeout, the producer's
+ *    request.timeout.ms (REQUEST_TIMED_OUT). Since the HW does not move
+ *    while the ISR is under the minimum (below), a write parked before the
+ *    ISR shrank ends REQUEST_TIMED_OUT unless the ISR grows back in time;
+ *    Kafka's NOT_ENOUGH_REPLICAS_AFTER_APPEND needs the HW to cover the
+ *    write while the (maximal) ISR is under the minimum, which only
+ *    AlterPartition's pending ISR can produce, and that is not modelled.
+ *  - min.insync.replicas is the leader's: the topic's own setting, else
+ *    the leader broker's (its broker line, else `set`), else 1
+ *    (KafkaConfig.extractLogConfigMap and LogManager: a broker's log
+ *    configs are its topics' defaults; Partition.effectiveMinIsr reads the
+ *    leader's log config).
  *    An idempotent producer's batches carry sequence numbers: a retry of
  *    records already in the log is not appended again (and acks=all still
  *    waits for the HW to cover the original offsets); a batch that does
@@ -32,9 +42,31 @@
  *    has not been caught up for replica.lag.time.max.ms; the leader checks
  *    every replica.lag.time.max.ms / 2. It rejoins once its LEO reaches the
  *    HW and the start of the leader's current epoch.
+ *  - Leader-made ISR changes go through the controller (AlterPartition,
+ *    Kafka 3.9 in ZooKeeper mode with its default
+ *    inter.broker.protocol.version): the leader proposes the shrink (every
+ *    stuck follower at once) or the expansion, changes nothing until the
+ *    controller's answer, proposes nothing else meanwhile, and counts the
+ *    replicas its proposal adds or removes for the HW (Partition.scala's
+ *    PendingShrinkIsr / PendingExpandIsr and maximalIsr). The controller
+ *    writes the ISR (controller.c) and the timeline shows the change then;
+ *    a refused or lost proposal is forgotten and made again.
+ *  - LeaderAndIsr (ReplicaManager.becomeLeaderOrFollower) is applied when
+ *    it reaches the broker (the controller's queue, controller.c): a
+ *    broker leads from the LeaderAndIsr naming it until the one naming
+ *    another (KsPartition.leader_replica: the controller's choice may be
+ *    ahead of it, and a leader that is still alive takes writes in its old
+ *    epoch meanwhile); an older epoch is ignored. A follower joins its
+ *    leader's fetch session when that broker leads in the follower's epoch;
+ *    its first fetch finds out on arrival, and a leader that has not learnt
+ *    yet refuses it, so it retries after replica.fetch.backoff.ms
+ *    (AbstractFetcherThread.delayPartitions).
  *  - The high watermark is the smallest LEO among the ISR (and followers
- *    caught up enough to join), only ever moving forward. ZooKeeper-era
- *    Kafka (<= 3.6) has no min.insync.replicas rule on HW advancement.
+ *    caught up enough to join), only ever moving forward, and it does not
+ *    move at all while the ISR is smaller than the effective
+ *    min.insync.replicas (Partition.maybeIncrementLeaderHW, Kafka 3.9
+ *    Partition.scala:1166-1170, KAFKA-15583 since 3.7): acks=1 writes are
+ *    then acknowledged but stay above the HW, invisible to consumers.
  *  - The process (KafkaServer): a start registers in ZooKeeper and fails
  *    while the previous session still owns the broker's node; a stop is a
  *    controlled shutdown (controlled.shutdown.enable, .max.retries,
@@ -56,10 +88,13 @@
  * per fetch round trip two messages, however many partitions; the ISR task
  * every replica.lag.time.max.ms / 2 per live broker.
  *
- * Simplifications, each the job of a later issue: the controller's
- * LeaderAndIsr reaches brokers instantly; leader-made ISR changes take effect
- * at once (AlterIsr is not modelled); the HW checkpoint is the in-memory HW;
- * fetch sizes (replica.fetch.max.bytes) and bandwidth are not limited.
+ * Simplifications, each the job of a later issue: only leadership is per
+ * broker: ISR changes the controller makes itself (a dead broker leaves)
+ * reach the leader's HW and min-ISR checks at once, and ISR eligibility
+ * reads ZooKeeper's truth, not the leader's metadata cache; when a new
+ * leader takes over, the old one (if it has not heard yet) steps down in
+ * the same instant; the HW checkpoint is the in-memory HW; fetch sizes
+ * (replica.fetch.max.bytes) and bandwidth are not limited.
  */
 #include "broker-private.h"
 #include "actions-private.h"
@@ -144,6 +179,28 @@ void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *par
         ev.isr_expanded.reason = reason;
     }
     ks_sim_emit(sim, &ev);
+}
+
+/* ---- topic configs as a broker resolves them ---- */
+
+int64_t ks_topic_config(const KsSim *sim, const KsTopic *topic, const KsBroker *b, KsConfigKey key)
+{
+    if (ks_config_set_has(topic->plan->configs, key))
+        return ks_config_set_get(topic->plan->configs, key);
+    return ks_config_resolve(key, b ? b->plan->configs : NULL, sim->defaults);
+}
+
+int32_t ks_partition_min_isr(const KsSim *sim, const KsPartition *part)
+{
+    const KsReplica *lr = part->leader_replica;
+    int64_t configured =
+        ks_topic_config(sim, part->topic, lr ? lr->broker : NULL, KS_CFG_MIN_INSYNC_REPLICAS);
+    return (int32_t)MIN(configured, (int64_t)part->n_replicas);
+}
+
+bool ks_partition_under_min_isr(const KsSim *sim, const KsPartition *part)
+{
+    return (int32_t)part->isr->len < ks_partition_min_isr(sim, part);
 }
 
 /* ---- produce: the leader's side ---- */
@@ -238,15 +295,14 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
     for (guint i = 0; i < req->batches->len; i++) {
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         KsPartition *part = rb->part;
-        if (part->leader != b->id) {
+        /* The broker's own view: it leads once the LeaderAndIsr naming it
+         * has arrived, and until the one naming another does. */
+        KsReplica *lr = ks_partition_leader_replica(part);
+        if (!lr || lr->broker != b) {
             rb->error = KS_ERR_NOT_LEADER_OR_FOLLOWER;
             continue;
         }
-        KsReplica *lr = ks_partition_leader_replica(part);
-        /* Partition.effectiveMinIsr: min.insync.replicas, at most the
-         * replication factor. */
-        int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
-        if (p->acks == -1 && (int32_t)part->isr->len < min_isr) {
+        if (p->acks == -1 && ks_partition_under_min_isr(sim, part)) {
             rb->error = KS_ERR_NOT_ENOUGH_REPLICAS;
             continue;
         }
@@ -260,8 +316,8 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
             continue;
         }
         if (seq == SEQ_APPEND) {
-            ks_log_append(&lr->log, rb->count, part->leader_epoch, p->index, rb->producer_epoch,
-                          rb->first_seq);
+            ks_log_append(&lr->log, rb->count, part->leader_replica_epoch, p->index,
+                          rb->producer_epoch, rb->first_seq);
             ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
             ks_fetcher_mark_followers_dirty(part);
         }
@@ -299,36 +355,51 @@ void ks_broker_init_connection(KsSim *sim, KsConnection *c)
 
 /* ---- leadership: LeaderAndIsr as a broker applies it ---- */
 
-void ks_broker_stop_following(KsSim *sim, KsReplica *replica)
+/* The AlterPartition in flight, if any, is forgotten: the partition is back
+ * to its committed state (a new LeaderAndIsr resets it). */
+static void alter_reset(KsPartition *part)
 {
-    ks_fetcher_remove(replica);
+    part->alter.inflight = false;
+    part->alter.gen++;
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        part->replicas[i].isr_change_pending = false;
 }
 
-void ks_broker_become_follower(KsSim *sim, KsReplica *r)
+void ks_broker_step_down(KsSim *sim, KsPartition *part)
 {
-    KsPartition *part = r->part;
-    ks_fetcher_remove(r);
-    /* LeaderAndIsr is instant (net.c): it reaches a running process only. */
-    if (!ks_net_reaches(sim, &r->broker->ep) || part->leader == KS_NO_BROKER ||
-        part->leader == r->broker->id)
+    KsReplica *lr = part->leader_replica;
+    if (!lr)
         return;
-    r->must_truncate = true;
-    ks_fetcher_join(sim, r, ks_sim_find_broker(sim, part->leader));
+    /* Its parked acks=all writes are answered NOT_LEADER_OR_FOLLOWER (the
+     * DelayedProduce completes with an error); its followers' fetches are
+     * answered with an error and they wait for their own LeaderAndIsr. */
+    if (lr->broker->alive)
+        ks_broker_fail_waits(sim, part, KS_ERR_NOT_LEADER_OR_FOLLOWER);
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        KsReplica *r = &part->replicas[i];
+        if (r->fetcher && r->fetcher->leader == lr->broker)
+            ks_fetcher_remove(r);
+    }
+    alter_reset(part);
+    part->leader_replica = NULL;
+    ks_ledger_leader_changed(sim->ledger, part);
 }
 
-void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsBrokerId skip)
+/* Partition.makeLeader: @lr leads @part in @epoch. */
+static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
 {
-    KsReplica *lr = ks_partition_leader_replica(part);
+    KsPartition *part = lr->part;
     KsTime now = ks_engine_now(sim->engine);
+    bool new_leader = part->leader_replica != lr;
+    if (new_leader)
+        ks_broker_step_down(sim, part);
+    alter_reset(part);
+    part->leader_replica = lr;
+    part->leader_replica_epoch = epoch;
     ks_fetcher_remove(lr);
     lr->must_truncate = false;
-    ks_epochs_assign(lr->epochs, part->leader_epoch, lr->log.end);
+    ks_epochs_assign(lr->epochs, epoch, lr->log.end);
     lr->hw = MIN(lr->hw, lr->log.end);
-    /* The followers (re)join their sessions first, so the reset below is
-     * what the leader knows of them. */
-    for (int32_t i = 0; i < part->n_replicas; i++)
-        if (&part->replicas[i] != lr && part->replicas[i].broker->id != skip)
-            ks_broker_become_follower(sim, &part->replicas[i]);
     /* Replica.resetReplicaState, on every new leader epoch: ISR members
      * count as caught up now, others as never, so a follower that left the
      * ISR does not hold the HW back. A new leader knows nothing of its
@@ -347,17 +418,108 @@ void ks_broker_become_leader(KsSim *sim, KsPartition *part, bool new_leader, KsB
             r->last_fetch = r->in_isr ? now : -1;
         }
     }
+    ks_ledger_leader_changed(sim->ledger, part);
+    ks_broker_maybe_advance_hw(sim, part);
+}
+
+static void follow_probe(KsSim *sim, void *ctx, uint64_t epoch, bool delivered);
+static void follow_retry(KsSim *sim, void *ctx, uint64_t epoch, bool delivered);
+
+/* Whether @r's leader, as @r knows it, leads in (at least) @r's epoch. */
+static bool leader_ready(const KsReplica *r)
+{
+    const KsReplica *lr = r->part->leader_replica;
+    return lr && lr->broker->id == r->known_leader &&
+           r->part->leader_replica_epoch >= r->known_epoch;
+}
+
+static KsTime latency_to_leader(KsSim *sim, const KsReplica *r)
+{
+    const KsBroker *leader = ks_sim_find_broker(sim, r->known_leader);
+    return ks_net_latency(sim, r->broker->node, leader->node);
+}
+
+/* Partition.makeFollower, then the fetcher's first fetch: it joins the
+ * leader's session if that broker already leads in (at least) the epoch
+ * the follower knows. Else the first fetch finds out when it reaches the
+ * leader (follow_probe): the leader may have learnt by then; if not, it
+ * answers NOT_LEADER_OR_FOLLOWER or UNKNOWN_LEADER_EPOCH and the fetcher
+ * retries after replica.fetch.backoff.ms (AbstractFetcherThread
+ * .delayPartitions). */
+static void try_follow(KsSim *sim, KsReplica *r)
+{
+    if (r->fetcher || r->known_leader == KS_NO_BROKER || r->known_leader == r->broker->id)
+        return;
+    if (leader_ready(r)) {
+        r->must_truncate = true;
+        ks_fetcher_join(sim, r, r->part->leader_replica->broker);
+        return;
+    }
+    ks_net_after(sim, &r->broker->ep, latency_to_leader(sim, r), follow_probe, r,
+                 (uint64_t)(uint32_t)r->known_epoch);
+}
+
+/* The first fetch reaches the leader. */
+static void follow_probe(KsSim *sim, void *ctx, uint64_t epoch, bool delivered)
+{
+    KsReplica *r = ctx;
+    if (!delivered || (uint64_t)(uint32_t)r->known_epoch != epoch || r->fetcher)
+        return;
+    if (leader_ready(r)) {
+        r->must_truncate = true;
+        ks_fetcher_join(sim, r, r->part->leader_replica->broker);
+        return;
+    }
+    ks_net_after(sim, &r->broker->ep, latency_to_leader(sim, r) + r->broker->fetch_backoff,
+                 follow_retry, r, epoch);
+}
+
+static void follow_retry(KsSim *sim, void *ctx, uint64_t epoch, bool delivered)
+{
+    KsReplica *r = ctx;
+    if (delivered && (uint64_t)(uint32_t)r->known_epoch == epoch)
+        try_follow(sim, r);
+}
+
+void ks_broker_apply_leader_and_isr(KsSim *sim, KsReplica *r, KsBrokerId leader, int32_t epoch)
+{
+    KsPartition *part = r->part;
+    /* Epochs never go back: an older request is answered and ignored. */
+    if (epoch < r->known_epoch)
+        return;
+    /* The same state again (a new controller's first requests): nothing to do. */
+    if (epoch == r->known_epoch && leader == r->known_leader && r->fetcher &&
+        r->fetcher->leader->id == leader)
+        return;
+    r->known_epoch = epoch;
+    r->known_leader = leader;
+    if (leader == r->broker->id) {
+        /* Someone newer may lead already (this request was overtaken). */
+        KsReplica *lr = part->leader_replica;
+        if ((lr == r && part->leader_replica_epoch == epoch) ||
+            (lr && lr != r && part->leader_replica_epoch > epoch))
+            return;
+        become_leader(sim, r, epoch);
+        return;
+    }
+    if (part->leader_replica == r)
+        ks_broker_step_down(sim, part);
+    /* A follower reconciles its log with the new epoch's leader again. */
+    ks_fetcher_remove(r);
+    try_follow(sim, r);
 }
 
 /* ---- high watermark and ISR ---- */
 
 /* Partition.maybeIncrementLeaderHW, then completes the acks=all writes the
- * new HW covers. Whether a follower outside the ISR is caught up is judged
- * with the leader's replica.lag.time.max.ms. */
+ * new HW covers. Nothing moves while the ISR is under the effective
+ * min.insync.replicas (Partition.scala:1166-1170). Whether a follower
+ * outside the ISR is caught up is judged with the leader's
+ * replica.lag.time.max.ms. */
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
-    if (!lr)
+    if (!lr || ks_partition_under_min_isr(sim, part))
         return;
     KsTime now = ks_engine_now(sim->engine);
     KsTime lag_max = lr->broker->lag_max;
@@ -370,37 +532,102 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
             r->fetch_leo >= 0 && r->broker->registered &&
             (r->fetch_leo >= lr->log.end ||
              (ks_fetcher_last_caught_up(r) >= 0 && now - ks_fetcher_last_caught_up(r) <= lag_max));
-        if (r->in_isr || caught_up)
+        /* Partition.maximalIsr: while an AlterPartition is in flight the
+         * replicas it adds or removes count too. */
+        if (r->in_isr || caught_up || r->isr_change_pending)
             hw = MIN(hw, r->fetch_leo);
     }
     if (hw <= lr->hw)
         return;
     lr->hw = hw;
     ks_fetcher_mark_followers_dirty(part);
-    int32_t min_isr = MIN(part->topic->min_insync, part->n_replicas);
-    ks_purgatory_check(&part->waits, lr->hw, wait_done, sim,
-                       (int32_t)part->isr->len < min_isr ? KS_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
-                                                         : KS_ERR_NONE);
+    /* The ISR is not under the minimum here, so every covered write
+     * succeeds (checkEnoughReplicasReachOffset, Partition.scala:1125-1134). */
+    ks_purgatory_check(&part->waits, lr->hw, wait_done, sim, KS_ERR_NONE);
 }
 
-/* Partition.maybeShrinkIsr for one partition led by a live broker. */
+static void submit_alter_partition(KsSim *sim, KsPartition *part, bool shrink);
+
+/* Partition.maybeExpandIsr runs on every follower fetch; a fetch that came
+ * while another proposal was in flight (or was refused) proposed nothing,
+ * and a caught-up follower in an incremental session may send no position
+ * again: the leader looks at what it last recorded, once the way is free. */
+static void maybe_expand_again(KsSim *sim, KsPartition *part)
+{
+    const KsReplica *lr = part->leader_replica;
+    if (!lr || part->alter.inflight)
+        return;
+    const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        KsReplica *r = &part->replicas[i];
+        /* Its position as last recorded, unless it truncated since (its
+         * next fetch carries the new one). */
+        if (r != lr && !r->in_isr && r->fetcher && r->fetcher->leader == lr->broker &&
+            !r->must_truncate && r->broker->registered && r->fetch_leo >= lr->hw &&
+            r->fetch_leo >= cur->start && r->fetch_leo <= r->log.end) {
+            ks_broker_propose_isr_expand(sim, part, r);
+            return;
+        }
+    }
+}
+
+/* Partition.submitAlterPartition: the leader sends its proposal (the
+ * replicas flagged isr_change_pending join, or leave with @shrink) to the
+ * controller, and changes nothing until the answer. */
+static void submit_alter_partition(KsSim *sim, KsPartition *part, bool shrink)
+{
+    KsAlterIsr *a = &part->alter;
+    KsBroker *from = part->leader_replica->broker;
+    a->inflight = true;
+    a->shrink = shrink;
+    a->epoch = part->leader_replica_epoch;
+    a->from = from->id;
+    a->gen++;
+    KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
+    uint64_t arg = (uint64_t)(uint32_t)sim->registry->controller_epoch << 32 | a->gen;
+    if (!c || !ks_net_send(sim, &from->ep, &c->ep, KS_NET_ALTER_PARTITION,
+                           ks_controller_alter_partition, part, arg))
+        alter_reset(part);
+}
+
+void ks_broker_alter_partition_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
+{
+    KsPartition *part = ctx;
+    if (!part->alter.inflight || (uint32_t)(arg >> 1) != part->alter.gen)
+        return;
+    /* Committed (the controller wrote the ISR) or refused: either way the
+     * leader is back to the committed state and may propose again. */
+    alter_reset(part);
+    ks_broker_maybe_advance_hw(sim, part);
+    maybe_expand_again(sim, part);
+}
+
+void ks_broker_propose_isr_expand(KsSim *sim, KsPartition *part, KsReplica *r)
+{
+    if (part->alter.inflight)
+        return;
+    r->isr_change_pending = true;
+    submit_alter_partition(sim, part, false);
+}
+
+/* Partition.maybeShrinkIsr for one partition led by a live broker: the
+ * followers stuck for replica.lag.time.max.ms leave in one proposal. */
 static void maybe_shrink_isr(KsSim *sim, KsPartition *part, KsReplica *lr)
 {
     KsTime now = ks_engine_now(sim->engine);
-    for (guint i = 0; i < part->isr->len;) {
+    bool any = false;
+    if (part->alter.inflight)
+        return;
+    for (guint i = 0; i < part->isr->len; i++) {
         KsBrokerId id = g_array_index(part->isr, KsBrokerId, i);
         KsReplica *r = ks_partition_replica(part, id);
         bool stuck = r != lr && r->fetch_leo != lr->log.end &&
                      now - ks_fetcher_last_caught_up(r) > lr->broker->lag_max;
-        if (!stuck) {
-            i++;
-            continue;
-        }
-        g_array_remove_index(part->isr, i);
-        r->in_isr = false;
-        ks_partition_emit_isr_change(sim, KS_EV_ISR_SHRUNK, part, id, KS_REASON_LAGGING);
+        r->isr_change_pending = stuck;
+        any |= stuck;
     }
-    ks_broker_maybe_advance_hw(sim, part);
+    if (any)
+        submit_alter_partition(sim, part, true);
 }
 
 /* The "isr-expiration" task ReplicaManager runs every
@@ -412,7 +639,7 @@ static void isr_expiration(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
         return;
     for (guint i = 0; i < b->replicas->len; i++) {
         KsReplica *r = g_ptr_array_index(b->replicas, i);
-        if (r->part->leader == b->id)
+        if (r->part->leader_replica == r)
             maybe_shrink_isr(sim, r->part, r);
     }
     ks_net_after(sim, &b->ep, b->lag_max / 2, isr_expiration, b, 0);
@@ -457,6 +684,7 @@ void ks_broker_free(KsBroker *b)
 {
     if (!b)
         return;
+    ks_controller_queue_free(b->ctrl_queue);
     g_ptr_array_free(b->fetchers, TRUE);
     g_ptr_array_free(b->replicas, TRUE);
     g_free(b->rack);
@@ -497,10 +725,10 @@ static void process_dies(KsSim *sim, KsBroker *b)
     ks_fetcher_broker_died(sim, b);
     for (guint i = 0; i < b->replicas->len; i++) {
         KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
-        if (part->leader != b->id)
-            continue;
-        ks_broker_fail_waits(sim, part, KS_ERR_NETWORK_EXCEPTION);
-        ks_partition_update_availability(sim, part);
+        if (part->leader_replica && part->leader_replica->broker == b)
+            ks_broker_fail_waits(sim, part, KS_ERR_NETWORK_EXCEPTION);
+        if (part->leader == b->id)
+            ks_partition_update_availability(sim, part);
     }
 }
 
@@ -539,17 +767,19 @@ static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered
 
 /* One ControlledShutdown request (KafkaServer.controlledShutdown): the
  * controller moves what it can. While the broker still leads partitions
- * (a partition with one replica always stays) it waits
- * controlled.shutdown.retry.backoff.ms and asks again, up to
- * controlled.shutdown.max.retries requests; after the last it waits once
- * more and stops anyway. The request to the controller is instant, like
- * the controller's own (net.c). */
+ * with more than one replica it waits controlled.shutdown.retry.backoff.ms
+ * and asks again, up to controlled.shutdown.max.retries requests; after
+ * the last failed one it stops at once, without a backoff (Kafka 3.9
+ * KafkaServer.scala:931-934, "Proceeding to do an unclean shutdown as all
+ * the controlled shutdown attempts failed", :968-969). The request to the
+ * controller and its answer are instant (the controller's own requests
+ * to brokers travel: controller.c). */
 static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
 {
     int64_t still_led = ks_controller_controlled_shutdown(sim, b);
     b->shutdown_attempts--;
     emit_lifecycle(sim, KS_EV_BROKER_STOPPING, b, still_led, b->shutdown_attempts);
-    if (still_led == 0) {
+    if (still_led == 0 || b->shutdown_attempts == 0) {
         finish_stop(sim, b);
         return;
     }
@@ -562,12 +792,8 @@ static void request_controlled_shutdown(KsSim *sim, KsBroker *b)
 static void shutdown_attempt(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsBroker *b = ctx;
-    if (!delivered)
-        return;
-    if (b->shutdown_attempts > 0)
+    if (delivered && b->shutdown_attempts > 0)
         request_controlled_shutdown(sim, b);
-    else
-        finish_stop(sim, b);
 }
 
 void ks_broker_stop_controlled(KsSim *sim, KsBroker *b)

@@ -12,7 +12,9 @@
  *
  * At the end, the rules by which Kafka's producer adjusts or refuses its
  * configs when it is built (ks_config_producer_effective): the parser and
- * the model both use them, so they cannot disagree.
+ * the model both use them, so they cannot disagree; and the cross-checks
+ * of KafkaConfig.validateValues by which a broker refuses to start
+ * (ks_config_broker_refusal).
  */
 #include "kafkasim/config.h"
 
@@ -146,6 +148,19 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
     ROW(KS_CFG_PARTITIONER_AVAILABILITY_TIMEOUT_MS, "partitioner.availability.timeout.ms",
         KS_CONFIG_MS, P, 0, 0, MAX_DURATION, NULL, false,
         "skip partitions whose broker has not answered for this long"),
+    ROW(KS_CFG_RETRY_BACKOFF_MAX_MS, "retry.backoff.max.ms", KS_CONFIG_MS, P | C, 1000 * MS, 0,
+        MAX_DURATION, NULL, true, "longest pause before a retry (the pause doubles up to it)"),
+    ROW(KS_CFG_RECONNECT_BACKOFF_MS, "reconnect.backoff.ms", KS_CONFIG_MS, P | C, 50 * MS, 0,
+        MAX_DURATION, NULL, true, "pause before reconnecting to a broker"),
+    ROW(KS_CFG_RECONNECT_BACKOFF_MAX_MS, "reconnect.backoff.max.ms", KS_CONFIG_MS, P | C, 1000 * MS,
+        0, MAX_DURATION, NULL, true,
+        "longest pause before reconnecting (the pause doubles up to it)"),
+    ROW(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS, "socket.connection.setup.timeout.ms",
+        KS_CONFIG_MS, P | C, 10000 * MS, 0, MAX_DURATION, NULL, true,
+        "how long a connection attempt to a silent machine waits"),
+    ROW(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, "socket.connection.setup.timeout.max.ms",
+        KS_CONFIG_MS, P | C, 30000 * MS, 0, MAX_DURATION, NULL, true,
+        "longest connection attempt (the wait doubles up to it)"),
     ROW(KS_CFG_AUTO_OFFSET_RESET, "auto.offset.reset", KS_CONFIG_ENUM, C, 0, 0, 0,
         offset_reset_choices, false, "where a consumer without a committed offset starts"),
     ROW(KS_CFG_ENABLE_AUTO_COMMIT, "enable.auto.commit", KS_CONFIG_BOOL, C, 1, 0, 1, NULL, false,
@@ -449,6 +464,35 @@ const char *ks_config_producer_refusal_message(KsProducerRefusal refusal)
     case KS_PRODUCER_REFUSAL_DELIVERY_TIMEOUT:
         return "delivery.timeout.ms should be equal to or larger than linger.ms + "
                "request.timeout.ms";
+    }
+    g_assert_not_reached();
+}
+
+/* KafkaConfig.validateValues: replica.socket.timeout.ms, whose default the
+ * model keeps (ReplicationConfigs.java: 30000). */
+#define REPLICA_SOCKET_TIMEOUT (30000 * MS)
+
+KsBrokerRefusal ks_config_broker_refusal(const KsConfigSet *own, const KsConfigSet *defaults)
+{
+    int64_t wait = ks_config_resolve(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, own, defaults);
+    if (wait > REPLICA_SOCKET_TIMEOUT)
+        return KS_BROKER_REFUSAL_SOCKET_TIMEOUT;
+    if (wait > ks_config_resolve(KS_CFG_REPLICA_LAG_TIME_MAX_MS, own, defaults))
+        return KS_BROKER_REFUSAL_LAG_TIME;
+    return KS_BROKER_REFUSAL_NONE;
+}
+
+const char *ks_config_broker_refusal_message(KsBrokerRefusal refusal)
+{
+    switch (refusal) {
+    case KS_BROKER_REFUSAL_NONE:
+        return NULL;
+    case KS_BROKER_REFUSAL_SOCKET_TIMEOUT:
+        return "requirement failed: replica.socket.timeout.ms should always be at least "
+               "replica.fetch.wait.max.ms to prevent unnecessary socket timeouts";
+    case KS_BROKER_REFUSAL_LAG_TIME:
+        return "requirement failed: replica.fetch.wait.max.ms should always be less than or equal "
+               "to replica.lag.time.max.ms to prevent frequent changes in ISR";
     }
     g_assert_not_reached();
 }

@@ -8,7 +8,8 @@
  * controller is and its epoch are ZooKeeper's (KsRegistry), its view of
  * live and shutting-down brokers is in KsBroker (ctrl_live, shutting_down,
  * written by controller.c only), and what it decides is written into the
- * partitions (leader, epoch, ISR).
+ * partitions (leader, epoch, ISR). Its requests to each broker wait in
+ * KsBroker.ctrl_queue (controller.c's KsControllerQueue).
  *
  * Private to sim/. Included by controller.c (first), by the modules that
  * call the controller (registry.c, broker.c, sim.c) and by the model's
@@ -28,5 +29,10 @@ int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *broker);
 /* kafka-leader-election --election-type PREFERRED for @topic (NULL: all)
  * and @partition (-1: all of the topic). */
 void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition);
+/* The net handler of a leader's AlterPartition (@ctx: its KsPartition). */
+void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
+/* Frees a broker's request queue (KsBroker.ctrl_queue; NULL: none). */
+typedef struct KsControllerQueue KsControllerQueue;
+void ks_controller_queue_free(KsControllerQueue *q);
 void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
                               KsReason reason);

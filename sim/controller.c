@@ -21,7 +21,10 @@
  *       and in the ISR leads; the ISR loses the dead brokers; the leader
  *       epoch goes up by one. With no live ISR member the partition stays
  *       offline, unless unclean.leader.election.enable lets the first live
- *       replica lead with an ISR of itself.
+ *       replica lead with an ISR of itself. That config is read as the
+ *       controller reads it: the topic's own, else the controller broker's
+ *       line, else `set` (ZkPartitionStateMachine with getLogConfigs over
+ *       the controller's config.originals()).
  *    2. each dead broker, in id order, leaves the ISR of every partition
  *       that still lists it (doRemoveReplicasFromIsr): epoch + 1; an ISR of
  *       one is left as it is, and if that one was the leader the partition
@@ -32,16 +35,42 @@
  *    first (dead replicas leave the ISRs, as in 2), then the partition state
  *    machine elects every partition without a live leader (as in 1). A
  *    partition the dead controller led therefore goes through two epochs.
+ *  - Controlled shutdown (doControlledShutdown): the partitions the broker
+ *    leads move to the first live ISR member not shutting down, those it
+ *    follows drop it from their ISR; it is answered with the partitions it
+ *    still leads among those with more than one replica
+ *    (ControllerContext.partitionLeadersOnBroker), so a single-replica
+ *    partition never holds the shutdown back.
  *  - Auto leader rebalance (checkAndTriggerAutoLeaderRebalance): 5 s after
  *    failover, then every leader.imbalance.check.interval.seconds, for each
  *    broker, if more than leader.imbalance.per.broker.percentage of the
  *    partitions it is preferred for are led by someone else, those whose
  *    preferred replica is live and in the ISR get it back as leader.
  *
- * The controller's requests (LeaderAndIsr, UpdateMetadata, StopReplica)
- * take effect at once and do not travel through net.c; a request reaches
- * a broker whose process runs (ks_net_reaches). Their latency is left to
- * the metadata issue.
+ *  - AlterPartition (processAlterPartition): a leader's proposal to shrink
+ *    or expand the ISR is refused if this broker is no longer the
+ *    controller, if the leader no longer leads in the epoch it sent
+ *    (FENCED_LEADER_EPOCH), or if a replica it adds is not live
+ *    (INELIGIBLE_REPLICA); else the ISR is written (the leader epoch stays),
+ *    UpdateMetadata goes out, and the answer travels back.
+ *
+ * What the controller decides is written at once (ZooKeeper and its own
+ * context: the partition's leader, epoch and ISR); the brokers learn it by
+ * request (ControllerChannelManager). Each controller event ends with one
+ * LeaderAndIsr per broker it concerns (StopReplica rides in it), then
+ * UpdateMetadata to every live broker; each broker has one queue and one
+ * request in flight (RequestSendThread sends one and waits for its answer)
+ * through net.c, so a broker learns a decision one trip later, and later
+ * still when requests queue. A broker that dies loses its queue when the
+ * controller learns it; a request that finds its broker down is dropped
+ * (Kafka retries every 100 ms until then; a returning broker is sent its
+ * whole state anyway); a new controller starts with empty queues and sends
+ * every live broker its whole state. UpdateMetadata fills no metadata cache
+ * yet: producers read the controller's state (docs/fidelity.md).
+ *
+ * Cost: a decision costs one queued item per replica on a live broker; a
+ * request, two messages per broker per controller event, plus
+ * UpdateMetadata's two per live broker.
  */
 #include "controller-private.h"
 #include "actions-private.h"
@@ -65,28 +94,185 @@ static bool controller_active(KsSim *sim)
     return c && c->alive;
 }
 
-/* Writes a new leader and ISR for @part (the partition state znode and
- * LeaderAndIsr to the replicas): the leader epoch goes up by one, except at
- * creation. @leader may be KS_NO_BROKER (offline) and may be the current
- * leader (an ISR change made by the controller); @isr is taken. @removed
- * names the broker an ISR change removes, for the event. */
+/* ---- the channel to each broker (ControllerChannelManager) ---- */
+
+/* One partition of a LeaderAndIsr request: @leader leads @part in @epoch
+ * (KS_NO_BROKER: the replica stops, as StopReplica tells it). */
+typedef struct {
+    KsPartition *part;
+    KsBrokerId leader;
+    int32_t epoch;
+} LeaderAndIsrItem;
+
+typedef struct {
+    KsNetKind kind; /* KS_NET_LEADER_AND_ISR or KS_NET_UPDATE_METADATA */
+    GArray *items;  /* of LeaderAndIsrItem; NULL for UpdateMetadata */
+} ControllerRequest;
+
+/* The requests waiting for one broker and the one in flight at its head
+ * (RequestSendThread sends one and blocks for its answer). */
+struct KsControllerQueue {
+    KsBroker *broker;
+    GArray *building; /* of LeaderAndIsrItem: the batch of the controller event running */
+    GQueue requests;  /* of ControllerRequest*; the head is in flight when busy */
+    bool busy;
+    uint64_t gen; /* +1 when the queue is dropped: answers to older sends are stale */
+};
+
+static void request_free(ControllerRequest *req)
+{
+    if (req->items)
+        g_array_free(req->items, TRUE);
+    g_free(req);
+}
+
+void ks_controller_queue_free(KsControllerQueue *q)
+{
+    if (!q)
+        return;
+    g_array_free(q->building, TRUE);
+    g_queue_clear_full(&q->requests, (GDestroyNotify)request_free);
+    g_free(q);
+}
+
+static KsControllerQueue *queue_of(KsBroker *b)
+{
+    if (!b->ctrl_queue) {
+        b->ctrl_queue = g_new0(KsControllerQueue, 1);
+        b->ctrl_queue->broker = b;
+        b->ctrl_queue->building = g_array_new(FALSE, FALSE, sizeof(LeaderAndIsrItem));
+        g_queue_init(&b->ctrl_queue->requests);
+    }
+    return b->ctrl_queue;
+}
+
+/* ControllerChannelManager.removeBroker, and a new controller's empty
+ * channel: what was queued is forgotten, answers in flight are stale. */
+static void queue_drop(KsBroker *b)
+{
+    KsControllerQueue *q = b->ctrl_queue;
+    if (!q)
+        return;
+    g_array_set_size(q->building, 0);
+    g_queue_clear_full(&q->requests, (GDestroyNotify)request_free);
+    g_queue_init(&q->requests);
+    q->busy = false;
+    q->gen++;
+}
+
+static KsBroker *active_controller(KsSim *sim)
+{
+    KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
+    return c && c->alive ? c : NULL;
+}
+
+static void request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered);
+
+/* RequestSendThread.doWork: sends the head request if none is in flight. */
+static void queue_kick(KsSim *sim, KsControllerQueue *q)
+{
+    KsBroker *c = active_controller(sim);
+    if (q->busy || g_queue_is_empty(&q->requests) || !c)
+        return;
+    const ControllerRequest *req = g_queue_peek_head(&q->requests);
+    q->busy = true;
+    ks_net_send(sim, &c->ep, &q->broker->ep, req->kind, request_arrives, q, q->gen);
+}
+
+static void queue_next(KsSim *sim, KsControllerQueue *q)
+{
+    request_free(g_queue_pop_head(&q->requests));
+    q->busy = false;
+    queue_kick(sim, q);
+}
+
+static void response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
+{
+    KsControllerQueue *q = ctx;
+    if (gen == q->gen && delivered)
+        queue_next(sim, q);
+}
+
+/* The broker applies the request and answers. One that finds its broker
+ * down is dropped: the broker's return is announced by its new session,
+ * and the controller then sends it its whole state. */
+static void request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
+{
+    KsControllerQueue *q = ctx;
+    if (gen != q->gen)
+        return;
+    if (!delivered) {
+        queue_next(sim, q);
+        return;
+    }
+    const ControllerRequest *req = g_queue_peek_head(&q->requests);
+    for (guint i = 0; req->items && i < req->items->len; i++) {
+        const LeaderAndIsrItem *it = &g_array_index(req->items, LeaderAndIsrItem, i);
+        ks_broker_apply_leader_and_isr(sim, ks_partition_replica(it->part, q->broker->id),
+                                       it->leader, it->epoch);
+    }
+    KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
+    if (c)
+        ks_net_send(sim, &q->broker->ep, &c->ep, KS_NET_CONTROLLER_RESPONSE, response_arrives, q,
+                    gen);
+}
+
+/* Adds @part to the LeaderAndIsr being built for @b. */
+static void send_leader_and_isr(KsBroker *b, KsPartition *part, KsBrokerId leader)
+{
+    LeaderAndIsrItem it = {part, leader, part->leader_epoch};
+    g_array_append_val(queue_of(b)->building, it);
+}
+
+/* ControllerBrokerRequestBatch.sendRequestsToBrokers, at the end of each
+ * controller event: one LeaderAndIsr per broker with what the event
+ * decided for it, then UpdateMetadata to every live broker when anything
+ * changed (@metadata: an ISR change without LeaderAndIsr). */
+static void send_requests(KsSim *sim, bool metadata)
+{
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        KsControllerQueue *q = b->ctrl_queue;
+        if (!q || q->building->len == 0)
+            continue;
+        ControllerRequest *req = g_new0(ControllerRequest, 1);
+        req->kind = KS_NET_LEADER_AND_ISR;
+        req->items = q->building;
+        q->building = g_array_new(FALSE, FALSE, sizeof(LeaderAndIsrItem));
+        g_queue_push_tail(&q->requests, req);
+        metadata = true;
+    }
+    if (!metadata)
+        return;
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (!b->ctrl_live)
+            continue;
+        ControllerRequest *req = g_new0(ControllerRequest, 1);
+        req->kind = KS_NET_UPDATE_METADATA;
+        g_queue_push_tail(&queue_of(b)->requests, req);
+        queue_kick(sim, b->ctrl_queue);
+    }
+}
+
+/* Writes a new leader and ISR for @part (the partition state znode) and
+ * queues LeaderAndIsr to its replicas: the leader epoch goes up by one,
+ * except at creation. @leader may be KS_NO_BROKER (offline) and may be the
+ * current leader (an ISR change made by the controller); @isr is taken.
+ * @removed names the broker an ISR change removes, for the event. */
 static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
                                  KsReason reason, KsBrokerId removed)
 {
     KsBrokerId old = part->leader;
-    KsBroker *old_broker = old == KS_NO_BROKER ? NULL : ks_sim_find_broker(sim, old);
     guint old_isr_len = part->isr->len;
 
-    /* A leader that loses leadership answers its parked acks=all writes with
-     * NOT_LEADER_OR_FOLLOWER (the DelayedProduce completes with an error). */
-    if (old != leader && old_broker && ks_net_reaches(sim, &old_broker->ep))
-        ks_broker_fail_waits(sim, part, KS_ERR_NOT_LEADER_OR_FOLLOWER);
-
     part->leader = leader;
-    part->leader_replica = ks_partition_replica(part, leader);
     if (reason != KS_REASON_INITIAL)
         part->leader_epoch++;
     ks_partition_set_isr(part, isr);
+    /* Offline: its leader died, and a dead process leads nothing. */
+    if (leader == KS_NO_BROKER)
+        ks_broker_step_down(sim, part);
     ks_ledger_leader_changed(sim->ledger, part);
     if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old)
         sim->stats.leader_elections++;
@@ -107,14 +293,12 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     /* An ISR of one that stays (its member died, the partition was already
      * offline) still takes a new epoch, as in Kafka, but nothing shows. */
 
-    /* LeaderAndIsr goes to the replicas, except the one an ISR change
-     * removes (ReplicaStateMachine: OfflineReplica). */
-    if (leader != KS_NO_BROKER) {
-        ks_broker_become_leader(sim, part, leader != old, leader == old ? removed : KS_NO_BROKER);
-        ks_broker_maybe_advance_hw(sim, part);
-    } else {
-        for (int32_t i = 0; i < part->n_replicas; i++)
-            ks_broker_stop_following(sim, &part->replicas[i]);
+    /* LeaderAndIsr goes to the replicas on live brokers, except the one an
+     * ISR change removes (ReplicaStateMachine: OfflineReplica). */
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        KsBroker *b = part->replicas[i].broker;
+        if (b->ctrl_live && (leader != old || b->id != removed))
+            send_leader_and_isr(b, part, leader);
     }
     ks_partition_update_availability(sim, part);
 }
@@ -149,7 +333,11 @@ static bool elect(KsSim *sim, KsPartition *part)
             return true;
         }
     }
-    if (!part->topic->unclean_election)
+    /* ZkPartitionStateMachine reads the topic's config with the
+     * controller's own broker config as defaults (Kafka 3.9
+     * PartitionStateMachine.scala:482-503, KafkaZkClient.getLogConfigs). */
+    if (!ks_topic_config(sim, part->topic, ks_sim_find_broker(sim, sim->registry->controller),
+                         KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE))
         return false;
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsBrokerId id = part->replicas[i].broker->id;
@@ -216,15 +404,15 @@ static void remove_from_isrs(KsSim *sim, KsBroker *b)
     }
 }
 
-/* OnlineReplica for @b's replicas: each follows its partition's leader. */
-static void follow_leaders(KsSim *sim, KsBroker *b)
+/* OnlineReplica for @b's replicas (onBrokerStartup, and a new
+ * controller's first requests): LeaderAndIsr for every partition it holds
+ * that has a leader. */
+static void send_state(KsBroker *b)
 {
     for (guint i = 0; i < b->replicas->len; i++) {
-        KsReplica *r = g_ptr_array_index(b->replicas, i);
-        KsPartition *part = r->part;
-        if (part->topic->created && part->leader != KS_NO_BROKER && part->leader != b->id &&
-            (!r->fetcher || r->fetcher->leader->id != part->leader))
-            ks_broker_become_follower(sim, r);
+        KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
+        if (part->topic->created && part->leader != KS_NO_BROKER)
+            send_leader_and_isr(b, part, part->leader);
     }
 }
 
@@ -245,6 +433,7 @@ void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
         }
         ks_controller_set_leader(sim, part, leader, isr, KS_REASON_INITIAL);
     }
+    send_requests(sim, false);
 }
 
 void ks_controller_broker_change(KsSim *sim)
@@ -267,7 +456,7 @@ void ks_controller_broker_change(KsSim *sim)
             b->shutting_down = false;
         }
         for (guint i = 0; i < appeared->len; i++)
-            follow_leaders(sim, g_ptr_array_index(appeared, i));
+            send_state(g_ptr_array_index(appeared, i));
         elect_offline_partitions(sim);
     }
     if (gone->len > 0) {
@@ -275,11 +464,13 @@ void ks_controller_broker_change(KsSim *sim)
             KsBroker *b = g_ptr_array_index(gone, i);
             b->ctrl_live = false;
             b->shutting_down = false;
+            queue_drop(b);
         }
         elect_offline_partitions(sim);
         for (guint i = 0; i < gone->len; i++)
             remove_from_isrs(sim, g_ptr_array_index(gone, i));
     }
+    send_requests(sim, false);
 }
 
 /* ---- controlled shutdown ---- */
@@ -316,15 +507,78 @@ int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
         } else {
             /* StopReplica (its fetcher stops), then OfflineReplica: it
              * leaves the ISR. */
-            ks_broker_stop_following(sim, r);
+            send_leader_and_isr(b, part, KS_NO_BROKER);
             if (r->in_isr)
                 remove_replica_from_isr(sim, r, KS_REASON_CONTROLLED_SHUTDOWN);
         }
     }
+    send_requests(sim, false);
+    /* ControllerContext.partitionLeadersOnBroker (Kafka 3.9
+     * ControllerContext.scala:486-491): only partitions with more than one
+     * replica count, so one with a single replica never holds the shutdown
+     * back. */
     int64_t still_led = 0;
-    for (guint i = 0; i < b->replicas->len; i++)
-        still_led += ((KsReplica *)g_ptr_array_index(b->replicas, i))->part->leader == b->id;
+    for (guint i = 0; i < b->replicas->len; i++) {
+        const KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
+        still_led += part->leader == b->id && part->n_replicas > 1;
+    }
     return still_led;
+}
+
+/* ---- AlterPartition ---- */
+
+/* KafkaController.processAlterPartition (KafkaController.scala:2288-2482)
+ * for the proposal in @ctx (a KsPartition) sent under controller epoch
+ * arg >> 32: refused if this broker is no longer the controller, if the
+ * sender no longer leads in the epoch it sent (FENCED_LEADER_EPOCH), or if
+ * a replica it adds is not live (INELIGIBLE_REPLICA, KIP-841); else the
+ * ISR is written (the leader epoch stays) and UpdateMetadata goes out. The
+ * answer travels back to the leader. */
+void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
+{
+    KsPartition *part = ctx;
+    const KsAlterIsr *a = &part->alter;
+    uint32_t gen = (uint32_t)arg;
+    if (!a->inflight || a->gen != gen)
+        return;
+    KsBroker *from = ks_sim_find_broker(sim, a->from);
+    if (!delivered) {
+        /* The connection broke: the leader forgets the proposal and
+         * proposes again at its next check. */
+        ks_broker_alter_partition_answered(sim, part, (uint64_t)gen << 1, true);
+        return;
+    }
+    bool ok = (uint32_t)(arg >> 32) == (uint32_t)sim->registry->controller_epoch &&
+              part->leader == a->from && part->leader_epoch == a->epoch;
+    for (int32_t i = 0; ok && i < part->n_replicas; i++) {
+        const KsReplica *r = &part->replicas[i];
+        if (r->isr_change_pending && !a->shrink)
+            ok = is_live(sim, r->broker->id) && !r->in_isr;
+    }
+    if (ok) {
+        for (int32_t i = 0; i < part->n_replicas; i++) {
+            KsReplica *r = &part->replicas[i];
+            if (!r->isr_change_pending || r->in_isr != a->shrink)
+                continue;
+            GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+            KsBrokerId id = r->broker->id;
+            for (guint k = 0; k < part->isr->len; k++)
+                if (g_array_index(part->isr, KsBrokerId, k) != id)
+                    g_array_append_val(isr, g_array_index(part->isr, KsBrokerId, k));
+            if (!a->shrink)
+                g_array_append_val(isr, id);
+            ks_partition_set_isr(part, isr);
+            ks_ledger_leader_changed(sim->ledger, part);
+            ks_partition_emit_isr_change(sim, a->shrink ? KS_EV_ISR_SHRUNK : KS_EV_ISR_EXPANDED,
+                                         part, id,
+                                         a->shrink ? KS_REASON_LAGGING : KS_REASON_CAUGHT_UP);
+        }
+        send_requests(sim, true);
+    }
+    KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
+    if (c && from)
+        ks_net_send(sim, &c->ep, &from->ep, KS_NET_ALTER_PARTITION_RESPONSE,
+                    ks_broker_alter_partition_answered, part, (uint64_t)gen << 1 | ok);
 }
 
 /* ---- preferred leaders ---- */
@@ -366,6 +620,7 @@ void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partit
     ev.preferred_election.moved = moved;
     ev.preferred_election.asked = active ? asked : -1;
     ks_sim_emit(sim, &ev);
+    send_requests(sim, false);
 }
 
 void ks_controller_action_elect_preferred(KsSim *sim, const KsPlanAction *action)
@@ -411,6 +666,7 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
             if (part->replicas[0].broker == b)
                 elect_preferred(sim, part);
     }
+    send_requests(sim, false);
     schedule_auto_rebalance(sim,
                             controller_config(sim, KS_CFG_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));
 }
@@ -427,11 +683,12 @@ void ks_controller_failover(KsSim *sim)
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         b->ctrl_live = b->registered;
         b->shutting_down = false; /* a new controller's context starts empty */
+        queue_drop(b);            /* and so does its channel */
     }
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         if (b->ctrl_live)
-            follow_leaders(sim, b);
+            send_state(b);
     }
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
@@ -439,5 +696,6 @@ void ks_controller_failover(KsSim *sim)
             remove_from_isrs(sim, b);
     }
     elect_offline_partitions(sim);
+    send_requests(sim, true);
     schedule_auto_rebalance(sim, 5 * KS_TIME_S);
 }

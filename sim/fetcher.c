@@ -14,7 +14,8 @@
  *    arrives (Replica.updateFetchState; a follower that caught up rejoins
  *    the ISR, Partition.maybeExpandIsr), answers at once if it has records
  *    the follower lacks, else parks the request (DelayedFetch) for up to
- *    replica.fetch.wait.max.ms and answers as soon as a record arrives. The
+ *    the follower's own replica.fetch.wait.max.ms (its Fetch request's
+ *    MaxWaitMs) and answers as soon as a record arrives. The
  *    follower appends what it got and fetches again at once. So replication
  *    costs two messages per round trip, however many partitions the session
  *    covers (DESIGN principle 2).
@@ -208,12 +209,8 @@ static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, 
 
     if (!r->in_isr && r->broker->registered && fo >= lr->hw) {
         const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
-        if (fo >= cur->start) {
-            KsBrokerId id = r->broker->id;
-            g_array_append_val(part->isr, id);
-            r->in_isr = true;
-            ks_partition_emit_isr_change(sim, KS_EV_ISR_EXPANDED, part, id, KS_REASON_CAUGHT_UP);
-        }
+        if (fo >= cur->start)
+            ks_broker_propose_isr_expand(sim, part, r);
     }
 }
 
@@ -261,7 +258,7 @@ static void fill_answers(KsFetcher *f)
         KsPartition *part = r->part;
         KsReplica *lr = part->leader_replica;
         KsFetchAnswer a = {.replica = r,
-                           .leader_epoch = part->leader_epoch,
+                           .leader_epoch = part->leader_replica_epoch,
                            .upto = lr->log.end,
                            .hw = lr->hw,
                            .truncate_to = r->must_truncate ? truncation_offset(r, lr) : -1};
@@ -313,9 +310,13 @@ static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool deli
     if (fetch_arrives_at_leader(sim, f)) {
         fetcher_respond(sim, f);
     } else {
+        /* The Fetch request carries the follower's own
+         * replica.fetch.wait.max.ms as MaxWaitMs (RemoteLeaderEndPoint,
+         * Kafka 3.9 RemoteLeaderEndPoint.scala:64): the leader parks it that
+         * long, whatever its own setting. */
         f->state = KS_FETCH_PARKED;
         ks_purgatory_park(&f->parking, &f->park,
-                          ks_engine_now(sim->engine) + f->leader->fetch_wait_max);
+                          ks_engine_now(sim->engine) + f->follower->fetch_wait_max);
     }
 }
 
@@ -402,7 +403,8 @@ void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
         KsFetcher *f = part->replicas[i].fetcher;
-        if (f && f->state == KS_FETCH_PARKED && f->leader->id == part->leader)
+        if (f && f->state == KS_FETCH_PARKED && part->leader_replica &&
+            f->leader == part->leader_replica->broker)
             fetcher_respond(sim, f);
     }
 }

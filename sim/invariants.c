@@ -126,9 +126,12 @@ static bool check_fetcher(Check *c, const KsBroker *b, guint leader_slot, const 
         REQUIRE(c, r->broker == b,
                 "%s-%d: replica of broker %d is in the fetch session of broker %d",
                 part->topic->name, part->index, r->broker->id, b->id);
-        REQUIRE(c, part->leader == f->leader->id,
-                "%s-%d: broker %d fetches it from broker %d, but the leader is %d",
-                part->topic->name, part->index, b->id, f->leader->id, part->leader);
+        /* A follower fetches from the broker that acts as leader (the
+         * controller may have chosen another already: LeaderAndIsr travels). */
+        REQUIRE(c, part->leader_replica && part->leader_replica->broker == f->leader,
+                "%s-%d: broker %d fetches it from broker %d, but %s acts as leader",
+                part->topic->name, part->index, b->id, f->leader->id,
+                part->leader_replica ? "another broker" : "no broker");
         n_dirty += r->dirty;
     }
     /* Every dirty replica must be listed, or its next fetch would never
@@ -347,12 +350,16 @@ static bool check_replication(Check *c, const KsPartition *part)
     REQUIRE(c, lr->fetcher == NULL && !lr->must_truncate, "%s-%d: leader %d is still %s", tn,
             part->index, part->leader,
             lr->fetcher ? "in a fetch session as a follower" : "waiting to truncate");
-    REQUIRE(c, ks_epochs_latest(lr->epochs) == part->leader_epoch,
-            "%s-%d: leader %d's epoch cache ends at epoch %d, the partition is at %d", tn,
-            part->index, part->leader, ks_epochs_latest(lr->epochs), part->leader_epoch);
+    REQUIRE(c, ks_epochs_latest(lr->epochs) == part->leader_replica_epoch,
+            "%s-%d: leader %d's epoch cache ends at epoch %d, it leads in %d", tn, part->index,
+            lr->broker->id, ks_epochs_latest(lr->epochs), part->leader_replica_epoch);
     /* The committed prefix: every in-sync replica has the leader's records
-     * below its high watermark (what acks=all promises). */
-    for (int32_t i = 0; i < part->n_replicas; i++) {
+     * below its high watermark (what acks=all promises). The ISR is the
+     * controller's: it holds for a leader that acts in the controller's
+     * current epoch (an unclean election names an ISR the old leader,
+     * still acting until its LeaderAndIsr arrives, never had). */
+    for (int32_t i = 0; part->leader_replica_epoch == part->leader_epoch && i < part->n_replicas;
+         i++) {
         const KsReplica *r = &part->replicas[i];
         if (r == lr || !r->in_isr)
             continue;
@@ -412,19 +419,21 @@ static bool check_controller_view(Check *c, const KsPartition *part)
         for (int32_t i = 0; i < part->n_replicas; i++) {
             const KsReplica *r = &part->replicas[i];
             bool could =
-                eligible(sim, r->broker->id) && (r->in_isr || part->topic->unclean_election);
+                eligible(sim, r->broker->id) &&
+                (r->in_isr || ks_topic_config(sim, part->topic,
+                                              ks_sim_find_broker(sim, sim->registry->controller),
+                                              KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE));
             REQUIRE(c, !could, "%s-%d: offline although broker %d, %s, could lead", tn, part->index,
                     r->broker->id, r->in_isr ? "in the ISR" : "an unclean choice");
         }
     }
-    /* OnlineReplica: a live replica follows its partition's leader. */
+    /* A broker's view lags the controller's (LeaderAndIsr travels) but is
+     * never ahead of it: epochs never go back. */
     for (int32_t i = 0; i < part->n_replicas; i++) {
         const KsReplica *r = &part->replicas[i];
-        const KsBroker *b = r->broker;
-        if (!b->alive || b->shutting_down || part->leader == KS_NO_BROKER || part->leader == b->id)
-            continue;
-        REQUIRE(c, r->fetcher != NULL, "%s-%d: broker %d is up but does not fetch from leader %d",
-                tn, part->index, b->id, part->leader);
+        REQUIRE(c, r->known_epoch <= part->leader_epoch,
+                "%s-%d: broker %d knows leader epoch %d, the controller wrote %d", tn, part->index,
+                r->broker->id, r->known_epoch, part->leader_epoch);
     }
     return true;
 }
@@ -492,9 +501,23 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
     } else {
         const KsReplica *lr = find_replica(part, part->leader);
         REQUIRE(c, lr != NULL, "%s-%d: leader %d is not a replica", tn, p, part->leader);
-        REQUIRE(c, part->leader_replica == lr, "%s-%d: leader_replica is not leader %d's replica",
-                tn, p, part->leader);
         REQUIRE(c, lr->in_isr, "%s-%d: leader %d is not in the ISR", tn, p, part->leader);
+    }
+    /* The replica acting as leader: one of the partition's, leading in an
+     * epoch the controller wrote; in the current one, the controller's
+     * leader. */
+    const KsReplica *acting = part->leader_replica;
+    if (acting) {
+        REQUIRE(c, acting >= part->replicas && acting < part->replicas + part->n_replicas,
+                "%s-%d: the acting leader is not one of its replicas", tn, p);
+        REQUIRE(c, part->leader_replica_epoch <= part->leader_epoch,
+                "%s-%d: broker %d leads in epoch %d, the controller wrote %d", tn, p,
+                acting->broker->id, part->leader_replica_epoch, part->leader_epoch);
+        REQUIRE(c,
+                part->leader_replica_epoch < part->leader_epoch ||
+                    acting->broker->id == part->leader,
+                "%s-%d: broker %d acts as leader in epoch %d, which the controller gave to %d", tn,
+                p, acting->broker->id, part->leader_epoch, part->leader);
     }
     if (!check_replication(c, part))
         return false;
@@ -574,12 +597,12 @@ static bool check_requests(Check *c, const KsProducer *p, const KsConnection *co
                 continue;
             }
             const KsProducerBatch *batch = rb->batch;
-            REQUIRE(c, batch && g_hash_table_contains(queued, batch) && batch->in_flight,
+            if (!batch)
+                continue; /* given up by delivery.timeout.ms while in flight */
+            REQUIRE(c, g_hash_table_contains(queued, batch) && batch->in_flight,
                     "producer %s: a request to %d carries a batch of %s-%d that is %s", pn,
                     conn->broker->id, p->topic->name, rb->part->index,
-                    !batch                                  ? "missing"
-                    : !g_hash_table_contains(queued, batch) ? "no longer queued"
-                                                            : "not in flight");
+                    !g_hash_table_contains(queued, batch) ? "no longer queued" : "not in flight");
             REQUIRE(c, g_hash_table_add(sent, (gpointer)batch),
                     "producer %s: one batch of %s-%d is in two requests", pn, p->topic->name,
                     rb->part->index);

@@ -110,7 +110,23 @@ struct KsReplica {
     KsFetcher *fetcher; /* the fetch session it is in, or NULL */
     int fetcher_slot;   /* its index in that session */
     bool dirty;         /* in its session's incremental fetch (see KsFetcher) */
+    /* What its broker last learnt from the controller (LeaderAndIsr), and
+     * whether the leader's AlterPartition in flight adds or removes it:
+     * written by broker.c. */
+    int32_t known_epoch;     /* leader epoch of the latest LeaderAndIsr applied */
+    KsBrokerId known_leader; /* the leader it names (KS_NO_BROKER: StopReplica) */
+    bool isr_change_pending; /* in the leader's AlterPartition in flight */
 };
+
+/* The leader's AlterPartition in flight for a partition (Partition.scala's
+ * PendingExpandIsr / PendingShrinkIsr): written by broker.c. */
+typedef struct {
+    bool inflight;
+    bool shrink;     /* removes the replicas flagged isr_change_pending, else adds */
+    int32_t epoch;   /* the leader epoch it was sent under */
+    KsBrokerId from; /* the leader that sent it */
+    uint32_t gen;    /* +1 at every proposal and every reset: tells stale answers */
+} KsAlterIsr;
 
 struct KsPartition {
     /* Set once by sim.c. */
@@ -119,13 +135,20 @@ struct KsPartition {
     int32_t id;    /* sim-wide, stable: creation order across topics */
     int32_t n_replicas;
     KsReplica *replicas; /* assignment order: replicas[0] is the preferred leader */
-    /* Written by controller.c (leader, epoch, ISR) and broker.c (ISR
-     * changes a leader makes). */
-    KsBrokerId leader;         /* KS_NO_BROKER: offline */
-    KsReplica *leader_replica; /* the leader's replica, NULL when offline */
+    /* Written by controller.c: what ZooKeeper holds and the controller
+     * decided (leader, epoch, ISR, including the ISR changes it commits for
+     * a leader's AlterPartition). */
+    KsBrokerId leader; /* KS_NO_BROKER: offline */
     int32_t leader_epoch;
     GArray *isr; /* of KsBrokerId, in stored order; change it only with
                     ks_partition_set_isr() and friends */
+    /* Written by broker.c: the replica that acts as leader (its broker
+     * applied the LeaderAndIsr naming it; the controller's choice above may
+     * be ahead of it) and the epoch it leads in; the AlterPartition it has
+     * in flight. */
+    KsReplica *leader_replica;    /* NULL: none acts (offline, or not told yet) */
+    int32_t leader_replica_epoch; /* the leader epoch it acts in */
+    KsAlterIsr alter;
     /* Written by broker.c. */
     KsWatchKey waits;         /* of KsProduceWait*: acks=all writes waiting for the HW, by
                                  required HW (purgatory.c) */
@@ -142,6 +165,9 @@ struct KsTopic {
     int32_t n_partitions;
     int32_t replication_factor;
     KsPartition *partitions;
+    /* The topic's own value, else `set`'s: for a broker without its own
+     * (queries). The model reads ks_topic_config(), which asks the leader
+     * (min.insync.replicas) or the controller (unclean election) first. */
     int32_t min_insync;
     bool unclean_election;
     bool created; /* the controller has created its partitions */
@@ -162,12 +188,16 @@ struct KsBroker {
     /* ZooKeeper session: written by registry.c. */
     bool registered;       /* its /brokers/ids node exists */
     KsTimer session_timer; /* expiry of a dead broker's session */
+    KsTime registered_at;  /* its session was created (ZooKeeper touched it) */
     /* The controller's view: written by controller.c. */
     bool ctrl_live;     /* live in the controller's view (controllerContext) */
     bool shutting_down; /* in the controller's shuttingDownBrokerIds */
     /* Controlled shutdown: written by broker.c. */
     int shutdown_attempts;      /* controlled shutdown requests left, while stopping */
     KsTime shutting_down_since; /* its controlled shutdown began; -1: not stopping */
+    /* The controller's requests to it (ControllerChannelManager's queue):
+     * written by controller.c. */
+    struct KsControllerQueue *ctrl_queue;
     /* Set up by sim.c (replicas) and broker.c (sessions, configs);
      * fetchers written by fetcher.c. */
     GPtrArray *replicas;    /* of KsReplica* hosted here */

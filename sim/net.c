@@ -5,10 +5,10 @@
  *
  * Every message one simulated process sends another goes through
  * ks_net_send: a produce request and its response, a follower's fetch and
- * its response. A process's own timers that must die with it (the ISR
- * expiration task, the retries of a controlled shutdown) are messages to
- * itself (ks_net_after). Nothing else delivers a message, and no module
- * checks on arrival whether its receiver still runs: this layer decides.
+ * its response, the controller's requests and a leader's AlterPartition. A process's own timers
+ * that must die with it (the ISR expiration task, the retries of a controlled shutdown) are
+ * messages to itself (ks_net_after). Nothing else delivers a message, and no module checks on
+ * arrival whether its receiver still runs: this layer decides.
  *
  * What it models:
  *  - Latency, one way, by distance: within a machine (loopback) 50 us;
@@ -32,7 +32,16 @@
  *    process that died still sends is its machine's kernel resetting its
  *    connections (how a producer hears NETWORK_EXCEPTION at once): that
  *    goes out while the machine is up, and nothing does once the machine
- *    is down (ks_net_send returns false, the client times out). Client
+ *    is down (ks_net_send returns false, the client times out).
+ *  - A machine is not a process: a process killed on a live machine has
+ *    its connections reset by the kernel, so its clients learn at once
+ *    (ks_net_conn_open fails: refused). A machine that goes down says
+ *    nothing: its clients' established connections stay open in their
+ *    eyes (ks_net_conn_is_silent) until the machine comes back, and what
+ *    they send on them is lost; NetworkClient notices only when a request
+ *    outlives request.timeout.ms (producer.c). A new connection to a
+ *    machine that is down is unreachable: the attempt waits for
+ *    socket.connection.setup.timeout.ms (producer.c). Client
  *    processes do not stop with their machine yet (crash-node takes down
  *    brokers only).
  *  - Connections (KsNetConn): a client's connection to a server, opened
@@ -42,10 +51,11 @@
  *    unreachable (machine down, link cut), which NetworkClient tells apart
  *    by the time a failed attempt takes.
  *
- * Not modelled yet: the controller's requests (LeaderAndIsr,
- * UpdateMetadata, StopReplica) take effect at once and do not travel (a
- * later fidelity issue); they ask ks_net_reaches whether their receiver is
- * up. ZooKeeper traffic has no messages of its own either: a session
+ * The controller's requests travel too: LeaderAndIsr and UpdateMetadata
+ * to each broker and their answers (one in flight per broker,
+ * controller.c), a leader's AlterPartition and the controller's answer.
+ *
+ * Not modelled yet: ZooKeeper traffic has no messages of its own either: a session
  * expires by a timer in registry.c, and the /brokers/ids watch fires in the
  * same instant. Bandwidth, message sizes and loss on a live link are not
  * modelled.
@@ -105,6 +115,8 @@ void ks_net_endpoint_stop(KsNetEndpoint *ep)
 {
     ep->up = false;
     ep->incarnation++;
+    if (ep->node && !ep->node->up)
+        ep->silent_stop = ep->incarnation;
 }
 
 /* The rules as static functions, which the sends below can inline; the
@@ -194,15 +206,23 @@ void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandle
     post(sim, ep, ep, delay, KS_NET_LOCAL, handler, ctx, arg);
 }
 
-bool ks_net_reaches(const KsSim *sim, const KsNetEndpoint *to)
-{
-    return to->up;
-}
-
 void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,
                       const KsNetEndpoint *server)
 {
     *conn = (KsNetConn){.client = client, .server = server, .links_gen = &net->links_gen};
+}
+
+bool ks_net_conn_is_silent(const KsNetConn *conn)
+{
+    const KsNetEndpoint *s = conn->server;
+    return conn->opened && s->node && !s->node->up && s->silent_stop == s->incarnation &&
+           s->incarnation == conn->server_incarnation + 1 &&
+           conn->opened_links_gen == *conn->links_gen;
+}
+
+void ks_net_conn_close(KsNetConn *conn)
+{
+    conn->opened = false;
 }
 
 KsNetConnResult ks_net_conn_reopen(KsSim *sim, KsNetConn *conn)

@@ -23,6 +23,8 @@ typedef struct KsNode KsNode;
 typedef struct {
     KsNode *node;         /* its machine; NULL: a client on a machine of its own */
     uint64_t incarnation; /* +1 at every start and every stop of the process */
+    uint64_t silent_stop; /* the incarnation a stop began while its machine was down (the
+                           * process ended without a word: no kernel reset its connections) */
     bool up;              /* the process runs */
 } KsNetEndpoint;
 
@@ -34,7 +36,12 @@ typedef enum {
     KS_NET_PRODUCE_RESPONSE,
     KS_NET_FETCH_REQUEST,
     KS_NET_FETCH_RESPONSE,
-    KS_NET_LOCAL, /* a process's timer: a message to itself (ks_net_after) */
+    KS_NET_LEADER_AND_ISR,           /* controller -> broker (ControllerChannelManager) */
+    KS_NET_UPDATE_METADATA,          /* controller -> broker */
+    KS_NET_CONTROLLER_RESPONSE,      /* broker -> controller: the answer to either */
+    KS_NET_ALTER_PARTITION,          /* leader -> controller (AlterPartitionManager) */
+    KS_NET_ALTER_PARTITION_RESPONSE, /* controller -> leader */
+    KS_NET_LOCAL,                    /* a process's timer: a message to itself (ks_net_after) */
     KS_NET_N_KINDS,
 } KsNetKind;
 
@@ -95,9 +102,6 @@ bool ks_net_send(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to,
  * if the process stopped or restarted meanwhile. */
 void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandler handler,
                   void *ctx, uint64_t arg);
-/* Whether an instant request (the controller's, which takes effect at once
- * for now) reaches @to: its process is up. */
-bool ks_net_reaches(const KsSim *sim, const KsNetEndpoint *to);
 
 void ks_net_conn_init(KsNet *net, KsNetConn *conn, const KsNetEndpoint *client,
                       const KsNetEndpoint *server);
@@ -113,6 +117,15 @@ static inline bool ks_net_conn_is_open(const KsNetConn *conn)
            conn->server->incarnation == conn->server_incarnation &&
            conn->opened_links_gen == *conn->links_gen;
 }
+
+/* Whether @conn's client still believes it open although its server is
+ * gone: the server's machine went down (no kernel reset the connection) and
+ * has not come back. Requests sent on it are lost; only request.timeout.ms
+ * tells the client. */
+bool ks_net_conn_is_silent(const KsNetConn *conn);
+/* The client closes @conn (after a request timeout): it must be opened
+ * again. */
+void ks_net_conn_close(KsNetConn *conn);
 
 /* Makes sure @conn is open: at once if it is, else by ks_net_conn_reopen. */
 static inline KsNetConnResult ks_net_conn_open(KsSim *sim, KsNetConn *conn)

@@ -8,6 +8,14 @@
  * overrides, not broker defaults. Kafka 2.8 added a TopicId column (KIP-516)
  * and 3.8 the ELR columns; the simulator keeps the earlier layout, which
  * tests compare byte for byte with the reference outputs in tests/refs.
+ *
+ * Once every broker is gone the table is not what any tool could print:
+ * kafka-topics.sh needs --bootstrap-server since Kafka 3.0 (TopicCommand),
+ * and no broker answers. What it shows then is ZooKeeper's last record:
+ * each partition's state znode keeps what the last controller wrote
+ * (KafkaZkClient.updateLeaderAndIsr), and no broker is left to become
+ * controller (KafkaController.elect runs in a live broker). A line after
+ * the table says so; while any broker runs, the table is exactly Kafka's.
  */
 #include "kafkasim/output.h"
 
@@ -61,4 +69,7 @@ void ks_describe_topics(const KsSim *sim, GString *out)
             g_string_append_c(out, '\n');
         }
     }
+    if (ks_query_n_brokers(sim) > 0 && !ks_query_any_broker_alive(sim))
+        g_string_append(out, "(no broker is alive: leaders and ISRs are as ZooKeeper last recorded "
+                             "them; no controller)\n");
 }

@@ -8,6 +8,14 @@
  * tool asks when stdout is a terminal). Internal bookkeeping events (a
  * broker registering in ZooKeeper, initial leaders of large topics) are left
  * to the trace.
+ *
+ * Every sentence must be true of the state it describes: a partition left
+ * without a leader says "no other live replica is in sync" only when no ISR
+ * member is registered; at a controller failover the dead leader's replica
+ * leaves the ISR before the election (ReplicaStateMachine before
+ * PartitionStateMachine), which it says instead. The end summary accounts
+ * for every record: produced = acknowledged + refused + still pending, with
+ * the lost ones a part of the acknowledged.
  */
 #include "kafkasim/output.h"
 
@@ -89,6 +97,18 @@ static void sub(KsTimeline *tl, const char *text)
 {
     g_autofree char *out = g_strdup_printf("%25s%s", "", text);
     tl->write(out, tl->ctx);
+}
+
+/* Whether a broker of @isr is registered in ZooKeeper, which is what the
+ * controller counts as live. */
+static bool isr_has_live_member(const KsSim *sim, const KsIntList *isr)
+{
+    for (size_t i = 0; i < isr->len; i++) {
+        KsBrokerInfo info;
+        if (ks_query_find_broker(sim, (KsBrokerId)isr->items[i], &info) && info.registered)
+            return true;
+    }
+    return false;
 }
 
 /* How a leader was chosen, in words (the trace's reason name when the
@@ -272,7 +292,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         else if (leads < 0)
             line(tl, ev->t, "broker", C_YELLOW,
                  "broker %" PRId32 " asks for a controlled shutdown: no active controller%s", id,
-                 left > 0 ? ", it will ask again" : ", it stops anyway");
+                 left > 0 ? ", it will ask again" : ", it stops now");
         else if (leads == 0)
             line(tl, ev->t, "broker", C_YELLOW,
                  "broker %" PRId32 " controlled shutdown: it leads no partition any more", id);
@@ -282,7 +302,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                  " partition%s with no other in-sync replica; %s",
                  id, leads, leads == 1 ? "" : "s",
                  left > 0 ? "it will ask again after controlled.shutdown.retry.backoff.ms"
-                          : "after controlled.shutdown.retry.backoff.ms it stops anyway");
+                          : "that was its last attempt, it stops now");
         break;
     }
     case KS_EV_BROKER_STOPPED:
@@ -350,6 +370,15 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                 g_strdup_printf("%s-%" PRId64 ": leader %s, replicas %s, isr %s", le->topic,
                                 le->partition, a, reps, c);
             sub(tl, text);
+        } else if (le->leader == KS_NO_BROKER && isr_has_live_member(tl->sim, &le->isr)) {
+            /* onControllerFailover: the replica state machine takes dead
+             * replicas out of the ISRs before the partition state machine
+             * elects (KafkaController.scala:316-317,
+             * ReplicaStateMachine.scala:330-350). */
+            line(tl, ev->t, "leader", C_RED,
+                 "%s-%" PRId64 " has no leader: leader %s's broker failed and its replica "
+                 "leaves the ISR before the controller elects, leader epoch %" PRId64 ", isr %s",
+                 le->topic, le->partition, b, le->leader_epoch, c);
         } else if (le->leader == KS_NO_BROKER) {
             line(tl, ev->t, "leader", C_RED,
                  "%s-%" PRId64 " is offline: leader %s's broker failed and no other live "
@@ -426,7 +455,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     }
     case KS_EV_PRODUCE_FAILING:
         if (ev->produce_failing.partition < 0)
-            line(tl, ev->t, "producer", C_RED, "%s: \"%s\" Its batches wait; it refreshes metadata",
+            line(tl, ev->t, "producer", C_RED, "%s: \"%s\" It refreshes its metadata",
                  ev->produce_failing.producer, ev->produce_failing.message);
         else
             line(tl, ev->t, "producer", C_RED,
@@ -472,10 +501,11 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
     g_autofree char *l1 = g_strdup_printf("Run ended at %s (seed %" G_GUINT64_FORMAT
                                           ", %" G_GUINT64_FORMAT " events)",
                                           now, ks_query_seed(sim), st->events);
-    g_autofree char *l2 = g_strdup_printf("  records: %" PRId64 " produced, %" PRId64
-                                          " acknowledged, %" PRId64 " refused, %" PRId64 " lost",
-                                          st->records_produced, st->records_acked,
-                                          st->records_refused, st->records_lost);
+    g_autofree char *l2 = g_strdup_printf(
+        "  records: %" PRId64 " produced = %" PRId64 " acknowledged + %" PRId64
+        " refused + %" PRId64 " still pending at the end; %" PRId64 " of the acknowledged lost",
+        st->records_produced, st->records_acked, st->records_refused, st->records_pending,
+        st->records_lost);
     g_autofree char *l3 =
         g_strdup_printf("  leader elections: %" PRId64 ", partition time without a live leader: %s",
                         st->leader_elections, unavail);

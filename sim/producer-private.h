@@ -2,14 +2,17 @@
 /*
  * producer-private.h - the producers' own state: the record accumulator
  * and its batches, each producer's connections to brokers, its configs and
- * partitioner, and the calls other modules make into producer.c.
+ * partitioner, and the calls other modules make into producer.c and
+ * producer-conn.c.
  *
- * Private to sim/. Included by producer.c (first), by the modules that
- * call a producer or read its state (broker.c answers its requests,
- * ledger.c reads what it sent, sim.c builds and drives it, invariants.c
- * checks it, query.c reports it) and by the model's tests. Every field is
- * written by producer.c, except a connection's purgatory (`parked`), which
- * broker.c and purgatory.c manage. Never included by a view.
+ * Private to sim/. Included by producer.c and producer-conn.c (first), by
+ * the modules that call a producer or read its state (broker.c answers its
+ * requests, ledger.c reads what it sent, sim.c builds and drives it,
+ * invariants.c checks it, query.c reports it) and by the model's tests.
+ * Every field is written by producer.c, except a connection's attempt state
+ * (failures, attempt_at, reconnect_at, connecting_until), which
+ * producer-conn.c keeps, and its purgatory (`parked`), which broker.c and
+ * purgatory.c manage. Never included by a view.
  */
 #pragma once
 
@@ -22,8 +25,10 @@ typedef struct {
     GQueue batches;         /* of KsProducerBatch*, in creation order; nodes: their link */
     int active_slot;        /* its index in KsProducer.active, -1 with no batch */
     KsBrokerId leader;      /* the producer's metadata: leader as last seen */
+    int32_t leader_epoch;   /* and its epoch */
     KsConnection *conn;     /* the connection to that leader, NULL with none */
     bool failing;           /* its last attempt failed */
+    KsTime failing_since;   /* when it started failing */
     int last_error;         /* KsKafkaError last reported while failing */
     int64_t refused;        /* records given up since it started failing */
     int64_t next_seq;       /* sequence number of its next record */
@@ -37,10 +42,14 @@ struct KsProducerBatch {
     int32_t partition;
     int64_t first_seq;
     int64_t count;
-    KsTime created;     /* arrival of its first record: linger.ms, delivery.timeout.ms */
-    KsTime retry_after; /* retry.backoff.ms after a failure */
+    KsTime created;       /* arrival of its first record: linger.ms, delivery.timeout.ms */
+    KsTime retry_after;   /* retry.backoff.ms after a failure */
+    KsTime sent;          /* when its current or last attempt left */
+    int32_t leader_epoch; /* the leader epoch its last attempt went to (KIP-951) */
     int attempts;
     bool in_flight;
+    KsProduceRequest *request; /* while in flight: the request carrying it */
+    guint slot;                /* and its index in that request's batches */
 };
 
 /*
@@ -57,7 +66,12 @@ struct KsConnection {
     KsNetConn net;            /* the client's connection (net.c) */
     int in_flight;            /* requests sent and not answered (acks 1 and all) */
     int failures;             /* connection attempts that failed in a row */
+    KsTime attempt_at;        /* the last connection attempt began */
     KsTime reconnect_at;      /* no attempt before this (reconnect.backoff.ms) */
+    KsTime connecting_until;  /* an attempt to a silent machine times out then; 0: none */
+    KsTime closed_at;         /* the client last closed it after a request timeout */
+    GQueue lost;              /* requests whose answer cannot come (server machine down) */
+    KsTimer timeout;          /* request.timeout.ms of the oldest of them */
     GQueue requests;          /* every live KsProduceRequest sent on it (owned; nodes: link) */
     KsDelayedTimeouts parked; /* acks=all requests waiting at the broker (purgatory.c) */
     int32_t leads;            /* partitions its broker leads, in the producer's metadata */
@@ -79,7 +93,12 @@ struct KsProducer {
     int64_t record_size;
     int64_t max_in_flight;
     int64_t retries;
-    KsTime retry_backoff;
+    KsTime retry_backoff;     /* retry.backoff.ms, at most retry.backoff.max.ms */
+    KsTime retry_backoff_max; /* retry.backoff.max.ms */
+    KsTime reconnect_backoff;
+    KsTime reconnect_backoff_max;
+    KsTime setup_timeout;
+    KsTime setup_timeout_max;
     KsTime request_timeout;
     KsTime delivery_timeout;
     bool idempotent;
@@ -90,6 +109,7 @@ struct KsProducer {
     KsRoundRobin rr;
     KsSticky sticky;
     KsRng rng;
+    KsRng jitter;         /* the backoffs' random factors */
     bool has_metadata;    /* it has fetched metadata at least once */
     bool *available;      /* partitions with a leader in its metadata */
     int32_t *queue_sizes; /* batches queued per partition (adaptive sticky) */
@@ -118,6 +138,20 @@ void ks_producer_start(KsSim *sim, KsProducer *producer);
 void ks_producer_stop(KsSim *sim, KsProducer *producer);
 void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
                       int32_t partition);
+/* Reads every partition's current leader, as a Metadata response would. */
+void ks_producer_refresh_metadata(KsSim *sim, KsProducer *producer);
 /* The broker is done with @req: its answer leaves for the producer (acks=0:
  * it is dropped). */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
+
+/* producer-conn.c */
+/* ExponentialBackoff.backoff(@attempts) of Kafka's clients, in whole
+ * milliseconds as Kafka computes it: @initial * 2^attempts, at most
+ * 2^log2(@max / @initial), times a factor drawn from [0.8, 1.2) with @rng,
+ * then capped at @max. With @max <= @initial it is @max, without jitter. */
+KsTime ks_producer_backoff(KsRng *rng, KsTime initial, KsTime max, int64_t attempts);
+/* NetworkClient.ready: whether a request can go on @c now; connects (or
+ * notes a failed attempt) when it must. */
+bool ks_producer_connection_ready(KsSim *sim, KsConnection *c);
+/* Tells the timeline Kafka's log line @message about @c's broker. */
+void ks_producer_emit_connection(KsSim *sim, KsConnection *c, const char *message);

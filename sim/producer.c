@@ -4,6 +4,7 @@
  * sender, acks and retries (KafkaProducer, RecordAccumulator, Sender,
  * NetworkClient).
  *
+ * Kafka 3.9.0's client (clients/src/main/java/org/apache/kafka/clients/).
  * Records arrive at the producer's rate (or all at once from a `produce`
  * action) and are appended to a batch of their partition; a batch holds
  * batch.size bytes of records. The sender drains, for each broker, the first
@@ -11,21 +12,44 @@
  * (DESIGN principle 2), and keeps up to max.in.flight.requests.per.connection
  * requests unanswered per broker. A batch is ready when it is full, when a
  * newer batch exists behind it, when it has waited linger.ms, or when it is
- * a retry whose retry.backoff.ms has passed. A broker that cannot be reached
- * gets no request at all: its batches wait, the producer refreshes its
- * metadata every retry.backoff.ms and retries the connection with
- * reconnect.backoff.ms (50 ms doubling to 1 s), as NetworkClient does.
+ * a retry whose backoff has passed.
  *
- * Requests and responses travel through net.c (a request that finds its
- * broker process gone comes back as NETWORK_EXCEPTION; connection attempts
- * are refused or time out there); the broker's side of a request is in
- * broker.c. Requests name their partitions by KsPartition (a sim-wide id),
- * so the per-partition state is found through one function, producer_part,
- * the one place that assumes a producer writes a single topic. Every error is retried
- * after retry.backoff.ms with fresh metadata, until retries run out or
- * delivery.timeout.ms since the batch was created; then its records are
- * refused. acks=0 gets no answer: the producer counts a batch as sent and
- * done when it leaves.
+ * Retries (KIP-580): a failed batch waits ExponentialBackoff(retry.backoff.ms,
+ * 2, retry.backoff.max.ms, 0.2).backoff(attempts - 1): 80-120 ms, then
+ * 160-240, ... up to 1 s with the defaults; retry.backoff.ms above the max is
+ * lowered to it (ks_producer_backoff). KIP-951: a retry whose partition has a
+ * newer leader epoch in the metadata than its last attempt had skips the
+ * backoff. Only NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE and broken
+ * connections ask for new metadata (Sender.completeBatch). A batch is given
+ * up when retries run out or at delivery.timeout.ms since it was created,
+ * sent or not (Sender.getExpiredInflightBatches): a batch in flight is
+ * detached from its request, whose answer is then ignored. acks=0 gets no
+ * answer: the producer counts a batch as sent and done when it leaves.
+ *
+ * Connections (NetworkClient, ClusterConnectionStates): a connection is used
+ * while the producer believes it open. A broker process killed on a live
+ * machine has its connections reset: what was on its way comes back
+ * NETWORK_EXCEPTION after one trip, and the next attempt is refused at once.
+ * A machine that dies says nothing (net.c): the producer keeps sending on the
+ * connection, up to the in-flight limit, and learns only when the oldest
+ * request outlives request.timeout.ms (1 ms later: Kafka counts whole
+ * milliseconds and wants more than the timeout); then every lost request on
+ * the connection fails REQUEST_TIMED_OUT together, the connection is closed
+ * and the metadata refreshed. Connecting, the connection setup timeout and
+ * the reconnect backoff are in producer-conn.c. The backoffs' jitter is drawn
+ * from the producer's own random stream ("producer:NAME:backoff"), so
+ * failures do not move its partitioner.
+ *
+ * The timeline says a partition's writes fail when they start failing (or
+ * fail with another error), and that they succeed again only for a success
+ * to a request sent after the failures began, once no older request of that
+ * partition is unanswered: Kafka has no such notion, and a line that an
+ * older answer could contradict 50 us later would not be true.
+ *
+ * Requests and responses travel through net.c; the broker's side of a
+ * request is in broker.c. Requests name their partitions by KsPartition (a
+ * sim-wide id), so the per-partition state is found through one function,
+ * producer_part, the one place that assumes a producer writes a single topic.
  *
  * Cost: arrivals at the rate are not events. When the producer wakes it
  * takes every record that arrived since, each with its own arrival time, and
@@ -35,9 +59,20 @@
  * proportional to the partitions that have batches, not to the topic.
  *
  * Simplified for now: metadata is read from the controller's state the
- * moment it is refreshed (no Metadata request); a broker's death is known
- * at the next connection attempt without the round trip; batches are not
- * split; max.request.size and buffer.memory are not enforced.
+ * moment it is refreshed (no Metadata request, no metadata backoff, so the
+ * leader a NOT_LEADER_OR_FOLLOWER answer would carry under KIP-951 is known
+ * at once anyway; when no leader is reachable it is refreshed every
+ * retry.backoff.ms), and metadata.max.age.ms is not enforced; a retry's
+ * backoff is drawn once when it fails (Kafka draws afresh at every readiness
+ * check); KIP-951's "leader changed" compares the leader epoch of the
+ * producer's metadata, not the one the answer carries; while a connection
+ * attempt to a dead machine waits, or after a lost request, a machine that
+ * comes back does not reset the old connection early (its requests still
+ * time out); the broker-side purgatory timeout and the client's
+ * request.timeout.ms do not race (the broker's answer wins); batches are
+ * not split; idempotent ordering of retries behind new batches
+ * (RecordAccumulator.shouldStopDrainBatchesForPartition) is not modelled;
+ * max.request.size and buffer.memory are not enforced.
  */
 #include "producer-private.h"
 #include "actions-private.h"
@@ -53,6 +88,7 @@ static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg);
 static void process(KsSim *sim, KsProducer *p);
 static void conn_free(gpointer data);
 static void request_free(gpointer data);
+static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
 
 const char *ks_kafka_error_name(KsKafkaError err)
 {
@@ -77,6 +113,12 @@ const char *ks_kafka_error_name(KsKafkaError err)
     return "UNKNOWN";
 }
 
+/* Whether @key was given, in the producer's own configs or as a default. */
+static bool given(KsConfigKey key, const KsConfigSet *own, const KsConfigSet *defaults)
+{
+    return ks_config_set_has(own, key) || ks_config_set_has(defaults, key);
+}
+
 KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *topic, int index)
 {
     KsProducer *p = g_new0(KsProducer, 1);
@@ -96,7 +138,22 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->batch_records = MAX(1, ks_config_resolve(KS_CFG_BATCH_SIZE, cfg, def) / p->record_size);
     p->max_in_flight = ks_config_resolve(KS_CFG_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, cfg, def);
     p->retries = ks_config_resolve(KS_CFG_RETRIES, cfg, def);
-    p->retry_backoff = ks_config_resolve(KS_CFG_RETRY_BACKOFF_MS, cfg, def);
+    /* ExponentialBackoff's constructor lowers retry.backoff.ms to
+     * retry.backoff.max.ms (then the backoff is static). */
+    p->retry_backoff_max = ks_config_resolve(KS_CFG_RETRY_BACKOFF_MAX_MS, cfg, def);
+    p->retry_backoff =
+        MIN(ks_config_resolve(KS_CFG_RETRY_BACKOFF_MS, cfg, def), p->retry_backoff_max);
+    /* CommonClientConfigs.postProcessReconnectBackoffConfigs: with
+     * reconnect.backoff.ms given and reconnect.backoff.max.ms not, the max is
+     * the same value (no doubling). */
+    p->reconnect_backoff = ks_config_resolve(KS_CFG_RECONNECT_BACKOFF_MS, cfg, def);
+    p->reconnect_backoff_max = given(KS_CFG_RECONNECT_BACKOFF_MS, cfg, def) &&
+                                       !given(KS_CFG_RECONNECT_BACKOFF_MAX_MS, cfg, def)
+                                   ? p->reconnect_backoff
+                                   : ks_config_resolve(KS_CFG_RECONNECT_BACKOFF_MAX_MS, cfg, def);
+    p->setup_timeout = ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS, cfg, def);
+    p->setup_timeout_max =
+        ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, cfg, def);
     p->request_timeout = ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def);
     (void)ks_config_producer_effective(cfg, def, &p->idempotent, &p->delivery_timeout);
     p->ignore_keys = ks_config_resolve(KS_CFG_PARTITIONER_IGNORE_KEYS, cfg, def) != 0;
@@ -107,6 +164,10 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     g_autofree char *stream = plan ? g_strconcat("producer:", plan->name, NULL)
                                    : g_strconcat("console:", topic->name, NULL);
     ks_rng_init_stream(&p->rng, sim->seed, ks_rng_stream_id(stream));
+    /* The backoffs' jitter draws from a stream of its own, so a failure does
+     * not move the partitioner's choices. */
+    g_autofree char *jitter = g_strconcat(stream, ":backoff", NULL);
+    ks_rng_init_stream(&p->jitter, sim->seed, ks_rng_stream_id(jitter));
 
     int32_t n = topic->n_partitions;
     p->parts = g_new0(KsProducerPartition, n);
@@ -140,6 +201,8 @@ static KsConnection *conn_for(KsProducer *p, KsBroker *b)
         g_queue_init(&c->requests);
         c->drain = g_ptr_array_new();
         ks_broker_init_connection(p->sim, c);
+        g_queue_init(&c->lost);
+        ks_timer_init(&c->timeout, requests_timed_out, c);
         p->conns->pdata[b->slot] = c;
     }
     return c;
@@ -205,6 +268,7 @@ static void conn_free(gpointer data)
     if (!c)
         return;
     ks_purgatory_clear_timeouts(&c->parked);
+    g_queue_clear(&c->lost);
     requests_clear(&c->requests);
     g_ptr_array_free(c->drain, TRUE);
     g_free(c);
@@ -236,7 +300,7 @@ void ks_producer_free(KsProducer *p)
 /* ---- metadata and partitioning ---- */
 
 /* Reads every partition's current leader, as a Metadata response would. */
-static void refresh_metadata(KsSim *sim, KsProducer *p)
+void ks_producer_refresh_metadata(KsSim *sim, KsProducer *p)
 {
     p->has_metadata = true;
     for (guint i = 0; i < p->conns->len; i++) {
@@ -247,6 +311,7 @@ static void refresh_metadata(KsSim *sim, KsProducer *p)
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
         pp->leader = p->topic->partitions[i].leader;
+        pp->leader_epoch = p->topic->partitions[i].leader_epoch;
         p->available[i] = pp->leader != KS_NO_BROKER;
         pp->conn = NULL;
         if (pp->leader != KS_NO_BROKER) {
@@ -282,7 +347,7 @@ static int32_t choose_partition(KsProducer *p, const char *key)
     case KS_PARTITIONER_EXPLICIT:
         return p->plan->partition;
     case KS_PARTITIONER_ROUND_ROBIN: {
-        /* KAFKA-9965 (Kafka 3.0 to 3.8): with a partitioner class, a record
+        /* KAFKA-9965 (Kafka 3.0 to 3.9): with a partitioner class, a record
          * that would open a new batch is aborted and partition() is asked
          * again, so the counter moves twice and a partition is skipped. */
         int32_t first = ks_round_robin_next(&p->rr, p->available, n);
@@ -326,8 +391,10 @@ static void deactivate(KsProducer *p, int32_t partition)
 
 /* Appends @n records that arrived at @when to @partition's accumulator: to
  * its newest batch while that batch has room and has not been sent, then
- * to new batches. The caller reports them to the ledger (see Run). */
-static void accumulate(KsProducer *p, int32_t partition, int64_t n, KsTime when)
+ * to new batches. The caller tells the ledger (ks_ledger_produced), once
+ * per run of records that went to one partition: the partitioner picks per
+ * record, and the sticky partitioner sends long runs to one partition. */
+static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime when)
 {
     KsProducerPartition *pp = &p->parts[partition];
     activate(p, partition);
@@ -346,34 +413,6 @@ static void accumulate(KsProducer *p, int32_t partition, int64_t n, KsTime when)
         pp->next_seq += take;
         n -= take;
     }
-}
-
-/* Records taken one at a time, reported to the ledger once per run of
- * records to one partition rather than once per record (the sticky
- * partitioner gives long runs). Partitions reach the ledger in the same
- * order as record by record. */
-typedef struct {
-    int32_t partition; /* -1: no run open */
-    int64_t n;
-} Run;
-
-static void run_flush(KsSim *sim, KsProducer *p, Run *run)
-{
-    if (run->n > 0)
-        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run->partition], run->n);
-    run->n = 0;
-    run->partition = -1;
-}
-
-/* Takes one record to @partition, arrived at @when. */
-static void run_take(KsSim *sim, KsProducer *p, Run *run, int32_t partition, KsTime when)
-{
-    if (partition != run->partition) {
-        run_flush(sim, p, run);
-        run->partition = partition;
-    }
-    run->n++;
-    accumulate(p, partition, 1, when);
 }
 
 /* Time the k-th record after rate_start arrives (k >= 1). */
@@ -406,9 +445,10 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
     if (n <= 0)
         return;
     if (!p->has_metadata)
-        refresh_metadata(sim, p);
+        ks_producer_refresh_metadata(sim, p);
     char key[300];
-    Run run = {.partition = -1};
+    int32_t run_partition = -1; /* the partition of the current run of records */
+    int64_t run = 0;
     for (int64_t i = 0; i < n; i++) {
         KsTime when = arrival_time(p, ++p->rate_arrived);
         const char *k = NULL;
@@ -417,9 +457,17 @@ static void take_arrivals(KsSim *sim, KsProducer *p)
                        (int64_t)ks_rng_below(&p->rng, (uint64_t)p->plan->keys));
             k = key;
         }
-        run_take(sim, p, &run, choose_partition(p, k), when);
+        int32_t partition = choose_partition(p, k);
+        if (partition != run_partition && run > 0) {
+            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
+            run = 0;
+        }
+        run_partition = partition;
+        run++;
+        add_to_batches(p, partition, 1, when);
     }
-    run_flush(sim, p, &run);
+    if (run > 0)
+        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
     p->generated += n;
 }
 
@@ -429,17 +477,18 @@ void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
     /* Records that arrived at the rate before this send come first. */
     take_arrivals(sim, p);
     if (!p->has_metadata)
-        refresh_metadata(sim, p);
+        ks_producer_refresh_metadata(sim, p);
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
     if (partition >= 0) {
         ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], count);
-        accumulate(p, partition, count, now);
+        add_to_batches(p, partition, count, now);
     } else {
-        Run run = {.partition = -1};
-        for (int64_t i = 0; i < count; i++)
-            run_take(sim, p, &run, choose_partition(p, key), now);
-        run_flush(sim, p, &run);
+        for (int64_t i = 0; i < count; i++) {
+            int32_t chosen = choose_partition(p, key);
+            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[chosen], 1);
+            add_to_batches(p, chosen, 1, now);
+        }
     }
     process(sim, p);
 }
@@ -519,6 +568,10 @@ static void send_request(KsSim *sim, KsConnection *c)
         KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
         batch->in_flight = true;
         batch->attempts++;
+        batch->sent = req->sent;
+        batch->request = req;
+        batch->slot = i;
+        batch->leader_epoch = p->parts[batch->partition].leader_epoch;
         KsRequestBatch rb = {.part = &p->topic->partitions[batch->partition],
                              .producer_epoch = p->parts[batch->partition].producer_epoch,
                              .epoch_base_seq = p->parts[batch->partition].epoch_base_seq,
@@ -541,59 +594,21 @@ static void send_request(KsSim *sim, KsConnection *c)
     ks_net_send(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, request_arrives, req, 0);
 }
 
-/* Marks the partitions led by @c's broker as failing, for the "succeed
- * again" line when they recover. */
-static void mark_failing(KsSim *sim, KsConnection *c, KsKafkaError err)
+/* KIP-951: a retry whose partition has a newer leader in the metadata than
+ * the one its last attempt went to skips retry.backoff.ms
+ * (ProducerBatch.hasLeaderChangedForTheOngoingRetry, :113-136;
+ * RecordAccumulator.shouldBackoff, :813-815). In 3.9 the new leader comes
+ * with the NOT_LEADER_OR_FOLLOWER answer (Sender.java:610-637, :715-719); here
+ * every failure refreshes the metadata at once, which is at least as new. */
+static bool leader_changed(const KsProducer *p, const KsProducerBatch *batch)
 {
-    KsProducer *p = c->producer;
-    for (guint i = 0; i < p->active->len; i++) {
-        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        if (pp->leader == c->broker->id && !pp->failing) {
-            pp->failing = true;
-            pp->last_error = err;
-        }
-    }
-}
-
-/* NetworkClient.ready: can a request go to the connection's broker now? A
- * broker whose process is down refuses the connection; a machine that is
- * down does not answer, and the attempt times out
- * (socket.connection.setup.timeout.ms, 10 s). Either way no request is sent
- * and no attempt is counted: batches wait, metadata is refreshed, and the
- * connection is tried again after reconnect.backoff.ms, doubling up to
- * reconnect.backoff.max.ms (50 ms to 1 s). */
-static bool connection_ready(KsSim *sim, KsConnection *c)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    if (now < c->reconnect_at)
-        return false;
-    KsNetConnResult open = ks_net_conn_open(sim, &c->net);
-    if (open == KS_NET_CONN_OPEN) {
-        c->failures = 0;
-        return true;
-    }
-    if (c->failures++ == 0) {
-        g_autofree char *why = g_strdup_printf(
-            "Connection to node %d (%s) could not be established. Broker may not be available.",
-            c->broker->id, c->broker->node->name);
-        KsEvent ev = ks_event_init(KS_EV_PRODUCE_FAILING, now);
-        ev.produce_failing.producer = c->producer->name;
-        ev.produce_failing.topic = c->producer->topic->name;
-        ev.produce_failing.broker = c->broker->id;
-        ev.produce_failing.message = why;
-        ks_sim_emit(sim, &ev);
-        mark_failing(sim, c, KS_ERR_NETWORK_EXCEPTION);
-    }
-    KsTime backoff = MIN(KS_TIME_S, 50 * KS_TIME_MS << MIN(c->failures - 1, 5));
-    c->reconnect_at = now + (open == KS_NET_CONN_REFUSED ? backoff : 10 * KS_TIME_S);
-    refresh_metadata(sim, c->producer);
-    return false;
+    return batch->attempts > 0 && p->parts[batch->partition].leader_epoch > batch->leader_epoch;
 }
 
 /* Whether @batch, the first unsent one of its partition, may go now. */
 static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool newer, KsTime now)
 {
-    if (batch->retry_after > now)
+    if (batch->retry_after > now && !leader_changed(p, batch))
         return false;
     return newer || batch->count >= p->batch_records || batch->attempts > 0 || !p->running ||
            now - batch->created >= p->linger;
@@ -613,8 +628,8 @@ static bool drain_once(KsSim *sim, KsProducer *p)
             continue;
         /* A broker that already gets a request in this pass takes more
          * partitions into it; otherwise it must have room and be ready. */
-        if (c->drain->len == 0 &&
-            ((p->acks != 0 && c->in_flight >= p->max_in_flight) || !connection_ready(sim, c)))
+        if (c->drain->len == 0 && ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
+                                   !ks_producer_connection_ready(sim, c)))
             continue;
         for (GList *l = pp->batches.head; l; l = l->next) {
             KsProducerBatch *batch = l->data;
@@ -659,13 +674,28 @@ static void request_done(KsProduceRequest *req)
     g_ptr_array_add(req->conn->producer->spare_requests, req);
 }
 
-static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
+/* Arms @c's request timeout for its oldest lost request:
+ * InFlightRequests.nodesWithTimedOutRequests (:155-180) fires once
+ * timeElapsedSinceSendMs > request.timeout.ms, in whole milliseconds, so 1 ms
+ * after the timeout itself. */
+static void arm_request_timeout(KsSim *sim, KsConnection *c)
+{
+    KsTime oldest = KS_TIME_NEVER;
+    for (GList *l = c->lost.head; l; l = l->next)
+        oldest = MIN(oldest, ((KsProduceRequest *)l->data)->sent);
+    if (oldest == KS_TIME_NEVER)
+        ks_timer_cancel(sim->engine, &c->timeout);
+    else
+        ks_timer_arm_at(
+            sim->engine, &c->timeout,
+            MAX(ks_engine_now(sim->engine), oldest + c->producer->request_timeout + KS_TIME_MS));
+}
 
 /* The broker's answer leaves for the producer. A broker process that died
- * closed its connections, so the producer hears of it after one trip; a
- * machine that is down says nothing (net.c sends nothing), and the
- * producer gives up after request.timeout.ms ("Disconnected from node N due
- * to timeout"). acks=0 requests get no answer. */
+ * had its connections reset by its kernel, so the producer hears of it after
+ * one trip; a machine that is down says nothing (net.c sends nothing): the
+ * request is lost, and the producer learns only from request.timeout.ms
+ * (requests_timed_out). acks=0 requests get no answer. */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
 {
     KsConnection *c = req->conn;
@@ -682,10 +712,16 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
     }
     if (ks_net_send(sim, &c->broker->ep, &p->ep, KS_NET_PRODUCE_RESPONSE, response_arrives, req, 0))
         return;
-    KsTime now = ks_engine_now(sim->engine);
     fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
-    ks_engine_schedule_at(sim->engine, MAX(now, req->sent + p->request_timeout), request_timed_out,
-                          req, 0);
+    g_queue_push_tail(&c->lost, req);
+    /* Sent before the client closed the connection for a timeout: it was
+     * among the requests failed then (NetworkClient cancels every request
+     * in flight on the connection); it hears so now. */
+    if (req->sent < c->closed_at) {
+        requests_timed_out(sim->engine, c, 0);
+        return;
+    }
+    arm_request_timeout(sim, c);
 }
 
 /* The request reaches the broker, or finds its process gone (net.c): then
@@ -701,12 +737,43 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
     ks_broker_handle_produce(sim, req);
 }
 
-/* request.timeout.ms passed without an answer: the request comes back with
- * the error it was given. */
-static void request_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
+/* NetworkClient.handleTimedOutRequests (:866-874): a request outlived
+ * request.timeout.ms; the client closes the connection ("Disconnecting from
+ * node N due to request timeout.") and every request in flight on it fails
+ * REQUEST_TIMED_OUT at once (processTimeoutDisconnection, :814-816, :827-857;
+ * Sender.java:587-592), then the metadata is refreshed. A request still on
+ * its way is failed when the network gives it back (ks_producer_respond). */
+static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
 {
-    KsProduceRequest *req = ctx;
-    response_arrives(req->conn->producer->sim, req, 0, true);
+    KsConnection *c = ctx;
+    KsProducer *p = c->producer;
+    KsSim *sim = p->sim;
+    KsTime now = ks_engine_now(engine);
+    ks_timer_cancel(engine, &c->timeout);
+    if (c->closed_at < now) {
+        g_autofree char *why =
+            g_strdup_printf("Disconnecting from node %d due to request timeout.", c->broker->id);
+        ks_producer_emit_connection(sim, c, why);
+    }
+    c->closed_at = now;
+    if (ks_net_conn_is_silent(&c->net))
+        ks_net_conn_close(&c->net);
+    KsProduceRequest *req;
+    while ((req = g_queue_pop_head(&c->lost)))
+        response_arrives(sim, req, 0, true);
+    ks_producer_refresh_metadata(sim, p);
+    process(sim, p);
+}
+
+/* Whether a batch of @pp sent before @sent is still unanswered. */
+static bool older_in_flight(const KsProducerPartition *pp, KsTime sent)
+{
+    for (GList *l = pp->batches.head; l; l = l->next) {
+        const KsProducerBatch *b = l->data;
+        if (b->in_flight && b->sent < sent)
+            return true;
+    }
+    return false;
 }
 
 /* The answer reaches the producer (the client process never stops, so it
@@ -723,8 +790,17 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         KsProducerBatch *batch = rb->batch;
         KsProducerPartition *pp = producer_part(p, rb->part);
+        /* Given up by delivery.timeout.ms while in flight: the answer only
+         * logs "ProduceResponse returned ... after batch ... had already
+         * been aborted" (ProducerBatch.java:280), even if it was written. */
+        if (!batch)
+            continue;
+        batch->request = NULL;
         if (rb->error == KS_ERR_NONE) {
-            if (pp->failing) {
+            /* "Succeed again" only for a request sent since the failures
+             * began, and once no older request for the partition is
+             * unanswered: its answer may still be a failure. */
+            if (pp->failing && req->sent >= pp->failing_since && !older_in_flight(pp, req->sent)) {
                 pp->failing = false;
                 emit_client(sim, KS_EV_PRODUCE_RECOVERED, p, rb->part->index, pp->refused, NULL);
                 pp->refused = 0;
@@ -732,13 +808,20 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
             settle_batch(sim, p, batch, true, true);
             continue;
         }
+        if (!pp->failing)
+            pp->failing_since = now;
         if (!pp->failing || pp->last_error != rb->error) {
             pp->failing = true;
             pp->last_error = rb->error;
             emit_client(sim, KS_EV_PRODUCE_FAILING, p, rb->part->index, 0,
                         ks_kafka_error_name(rb->error));
         }
-        refresh = true;
+        /* Sender.completeBatch (:705-722): only an InvalidMetadataException
+         * asks for new metadata; a broken connection does too
+         * (NetworkClient.processDisconnection, :856). */
+        refresh |= rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER ||
+                   rb->error == KS_ERR_LEADER_NOT_AVAILABLE ||
+                   rb->error == KS_ERR_NETWORK_EXCEPTION;
         batch->in_flight = false;
         /* TransactionManager.canRetry: out of sequence although the batch
          * is the next one after the last acknowledged sequence means a
@@ -753,20 +836,28 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
                         ks_kafka_error_name(rb->error));
             settle_batch(sim, p, batch, false, false);
         } else {
-            batch->retry_after = now + p->retry_backoff;
+            /* KIP-580: RecordAccumulator.shouldBackoff waits
+             * retryBackoff.backoff(attempts - 1) (:813-815), drawn here once. */
+            batch->retry_after =
+                now + ks_producer_backoff(&p->jitter, p->retry_backoff, p->retry_backoff_max,
+                                          batch->attempts - 1);
         }
     }
     request_done(req);
     if (refresh)
-        refresh_metadata(sim, p);
+        ks_producer_refresh_metadata(sim, p);
     process(sim, p);
 }
 
 /* ---- waking up ---- */
 
-/* Gives up on batches that waited delivery.timeout.ms without being sent.
- * A partition's batches are in creation order (retries keep their place),
- * so the walk stops at the first unsent batch that has time left. */
+/* Gives up on batches that reached delivery.timeout.ms, sent or not
+ * (Sender.sendProducerData, :415-417: RecordAccumulator.expiredBatches and
+ * getExpiredInflightBatches, :186-218; ProducerBatch.hasReachedDeliveryTimeout,
+ * :414-416). A batch in flight is detached from its request, which stays
+ * until answered or timed out. A partition's batches are in creation order
+ * (retries keep their place), so the walk stops at the first that has time
+ * left. */
 static void expire_batches(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
@@ -777,14 +868,16 @@ static void expire_batches(KsSim *sim, KsProducer *p)
         for (GList *l = pp->batches.head; l;) {
             KsProducerBatch *batch = l->data;
             l = l->next;
-            if (batch->in_flight)
-                continue;
             if (now - batch->created < p->delivery_timeout)
                 break;
+            if (batch->in_flight)
+                g_array_index(batch->request->batches, KsRequestBatch, batch->slot).batch = NULL;
             expired += batch->count;
             settle_batch(sim, p, batch, false, false);
         }
         if (expired > 0) {
+            if (!pp->failing)
+                pp->failing_since = now;
             pp->failing = true;
             KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
             ev.records_expired.producer = p->name;
@@ -823,7 +916,8 @@ static bool any_room(KsSim *sim, KsProducer *p)
         return true;
     for (guint i = 0; i < p->conns->len; i++) {
         const KsConnection *c = g_ptr_array_index(p->conns, i);
-        if (c && c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0)
+        if (c && c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0 &&
+            c->connecting_until == 0)
             return true;
     }
     return false;
@@ -865,14 +959,15 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
     KsTime next = arrival_deadline(sim, p);
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
+        const KsProducerBatch *oldest = g_queue_peek_head(&pp->batches);
+        next = MIN(next, oldest->created + p->delivery_timeout);
         const KsProducerBatch *first = NULL;
         for (GList *l = pp->batches.head; l && !first; l = l->next)
             if (!((KsProducerBatch *)l->data)->in_flight)
                 first = l->data;
         if (!first)
             continue;
-        next = MIN(next, first->created + p->delivery_timeout);
-        if (first->attempts > 0 && first->retry_after > now)
+        if (first->attempts > 0 && first->retry_after > now && !leader_changed(p, first))
             next = MIN(next, first->retry_after);
         const KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
@@ -882,6 +977,8 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
         const KsConnection *c = g_ptr_array_index(p->conns, i);
         if (c && c->failures > 0 && c->reconnect_at > now)
             next = MIN(next, c->reconnect_at);
+        if (c && c->connecting_until > now)
+            next = MIN(next, c->connecting_until);
     }
     if (needs_metadata(sim, p))
         next = MIN(next, now + p->retry_backoff);
@@ -906,7 +1003,7 @@ static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsProducer *p = ctx;
     if (needs_metadata(p->sim, p))
-        refresh_metadata(p->sim, p);
+        ks_producer_refresh_metadata(p->sim, p);
     process(p->sim, p);
 }
 

@@ -53,6 +53,15 @@ static void broker_info(const KsBroker *b, KsBrokerInfo *out)
     };
 }
 
+bool ks_query_any_broker_alive(const KsSim *sim)
+{
+    g_return_val_if_fail(sim != NULL, false);
+    for (guint i = 0; i < sim->brokers->len; i++)
+        if (((const KsBroker *)g_ptr_array_index(sim->brokers, i))->alive)
+            return true;
+    return false;
+}
+
 size_t ks_query_n_brokers(const KsSim *sim)
 {
     g_return_val_if_fail(sim != NULL, 0);

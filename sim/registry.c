@@ -4,11 +4,36 @@
  * sessions, /brokers/ids registration and the /controller election.
  *
  * A broker registers an ephemeral /brokers/ids/<id> node when it starts.
- * A broker that dies silently keeps
- * its node until its session times out (zookeeper.session.timeout.ms, 18 s
- * by default): only then does the controller learn of the failure. That
- * delay is what makes a crashed leader's partitions unavailable for a while,
- * and it is modelled exactly.
+ * A broker that dies silently keeps its node until its session expires:
+ * only then does the controller learn of the failure. That delay is what
+ * makes a crashed leader's partitions unavailable for a while, and it is
+ * computed as ZooKeeper 3.8.4 (the release Kafka 3.9 ships) computes it:
+ *  - The broker asks for zookeeper.session.timeout.ms (18 s by default);
+ *    the server clamps it to [minSessionTimeout, maxSessionTimeout], 2 and
+ *    20 ticks by default (ZooKeeperServer.processConnectRequest). Kafka's
+ *    config/zookeeper.properties sets no tickTime, so a tick is ZooKeeper's
+ *    default 3000 ms and the bounds are [6 s, 60 s].
+ *  - An idle client pings once it has sent nothing for readTimeout/2 - 1 s,
+ *    readTimeout being 2/3 of the negotiated timeout (ClientCnxn:
+ *    onConnected, SendThread.run; at most 10 s apart): every 5 s by
+ *    default. Every packet the server receives renews the session
+ *    (ZooKeeperServer.touch -> SessionTrackerImpl.touchSession).
+ *  - A renewed session is put in the bucket of the first tick boundary
+ *    strictly after now + timeout (ExpiryQueue.update, roundToNextInterval),
+ *    and the tracker expires a whole bucket at its boundary
+ *    (SessionTrackerImpl.run).
+ * So a crashed broker's session expires at the first tick boundary after
+ * its last ping + the timeout: with the defaults 13 to 21 s after the crash,
+ * "about 18 s". Where in its ping cycle the broker died is drawn from the
+ * run's seed (uniform over the ping interval, in whole milliseconds, never
+ * before the session was created), and so is the phase of the server's tick
+ * grid (ZooKeeper's elapsed clock started at an arbitrary instant).
+ *
+ * Simplified: the broker's other ZooKeeper requests (they renew the session
+ * too) and the time a ping takes to reach the server are not modelled; the
+ * watch on /brokers/ids fires in the instant of the expiry. tickTime and the
+ * session bounds are ZooKeeper's defaults: the scenario language's
+ * `zookeeper` declaration, where they would be set, is not supported yet.
  *
  * The controller watches the children of /brokers/ids. Sessions that expire
  * at the same instant delete their nodes before the controller reads the
@@ -38,6 +63,14 @@ KsRegistry *ks_registry_new(uint64_t seed)
     KsRegistry *r = g_new0(KsRegistry, 1);
     r->controller = KS_NO_BROKER;
     ks_rng_init_stream(&r->rng, seed, ks_rng_stream_id("registry"));
+    ks_rng_init_stream(&r->session_rng, seed, ks_rng_stream_id("zookeeper-sessions"));
+    /* ZooKeeperServer.DEFAULT_TICK_TIME; min/max: setMinSessionTimeout and
+     * setMaxSessionTimeout with -1, as Kafka's zookeeper.properties leaves them. */
+    r->tick_time = 3000 * KS_TIME_MS;
+    r->min_session_timeout = 2 * r->tick_time;
+    r->max_session_timeout = 20 * r->tick_time;
+    r->tick_phase =
+        (KsTime)ks_rng_below(&r->session_rng, (uint64_t)(r->tick_time / KS_TIME_MS)) * KS_TIME_MS;
     return r;
 }
 
@@ -113,6 +146,7 @@ bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
     if (b->registered)
         return false; /* NodeExists: the old session still owns the node */
     b->registered = true;
+    b->registered_at = ks_engine_now(sim->engine);
     emit_broker(sim, KS_EV_BROKER_REGISTERED, b->id, -1);
     if (sim->registry->controller == KS_NO_BROKER)
         ks_controller_elect(sim);
@@ -128,10 +162,45 @@ KsTime ks_registry_session_expiry(const KsBroker *b)
                : -1;
 }
 
+KsTime ks_registry_negotiate(const KsRegistry *r, KsTime requested)
+{
+    return CLAMP(requested, r->min_session_timeout, r->max_session_timeout);
+}
+
+/* ClientCnxn.SendThread.run pings when readTimeout/2 - idleSend
+ * - (idleSend > 1000 ? 1000 : 0) <= 0 or idleSend > MAX_SEND_PING_INTERVAL
+ * (10000), all in ms; readTimeout = negotiated * 2 / 3 (onConnected). */
+KsTime ks_registry_ping_interval(KsTime negotiated)
+{
+    int64_t half = negotiated / KS_TIME_MS * 2 / 3 / 2;
+    int64_t idle = half <= 1000 ? MAX(half, 0) : MIN(MAX(half - 1000, 1001), 10001);
+    return idle * KS_TIME_MS;
+}
+
+KsTime ks_registry_expiry_bucket(const KsRegistry *r, KsTime touched, KsTime negotiated)
+{
+    /* (time / interval + 1) * interval on the server's clock, which reads
+     * the run's clock minus tick_phase; floor division, so that a time
+     * before the first boundary still rounds up. */
+    KsTime t = touched + negotiated - r->tick_phase;
+    KsTime floor_ticks = t >= 0 ? t / r->tick_time : -((-t + r->tick_time - 1) / r->tick_time);
+    return (floor_ticks + 1) * r->tick_time + r->tick_phase;
+}
+
+/* The process is gone: its pings stop, and the session expires in the
+ * bucket its last ping put it in. */
 void ks_registry_broker_died(KsSim *sim, KsBroker *b)
 {
-    if (b->registered)
-        ks_timer_arm(sim->engine, &b->session_timer, b->session_timeout);
+    if (!b->registered)
+        return;
+    KsRegistry *r = sim->registry;
+    KsTime now = ks_engine_now(sim->engine);
+    KsTime negotiated = ks_registry_negotiate(r, b->session_timeout);
+    uint64_t interval_ms = (uint64_t)(ks_registry_ping_interval(negotiated) / KS_TIME_MS);
+    KsTime idle = interval_ms ? (KsTime)ks_rng_below(&r->session_rng, interval_ms) * KS_TIME_MS : 0;
+    KsTime touched = MAX(now - idle, b->registered_at);
+    KsTime expiry = ks_registry_expiry_bucket(r, touched, negotiated);
+    ks_timer_arm_at(sim->engine, &b->session_timer, expiry);
 }
 
 /* Elects a controller among the registered live brokers, if there is none:

@@ -214,6 +214,14 @@ static bool decl_broker(Parser *p, const DeclRow *row, const KsToken *head, Args
     g_ptr_array_add(p->plan->brokers, b);
     if (!ks_scn_broker_place(p, &row->spec, head, a, &b->node, &b->rack, error))
         return false;
+    BrokerInfo *info = g_hash_table_lookup(p->brokers, GINT_TO_POINTER(b->id));
+    for (guint i = 0; i < a->uses->len; i++) {
+        const ConfigUse *u = &g_array_index(a->uses, ConfigUse, i);
+        if (u->info->key == KS_CFG_REPLICA_FETCH_WAIT_MAX_MS)
+            info->wait_at = ks_scn_loc_of(u->key);
+        else if (u->info->key == KS_CFG_REPLICA_LAG_TIME_MAX_MS)
+            info->lag_at = ks_scn_loc_of(u->key);
+    }
     b->configs = g_steal_pointer(&a->configs);
     return true;
 }
@@ -417,6 +425,38 @@ static bool check_producer_configs(Parser *p, const ProducerCheck *c, GError **e
     KsLoc at = producer_blame(c, refusal_blame(refusal));
     return ks_scn_fail_at(p, at.line, at.col, VALUE, error, "%s",
                           ks_config_producer_refusal_message(refusal));
+}
+
+/*
+ * Refuses a broker whose configs KafkaConfig.validateValues refuses (the
+ * broker would not start), with Kafka's message. The error points at
+ * replica.fetch.wait.max.ms on the broker's line, else at
+ * replica.lag.time.max.ms there (for the lag rule), else at the `set` that
+ * gives either, the waiting time first.
+ */
+static bool check_broker_configs(Parser *p, const KsPlanBroker *b, GError **error)
+{
+    KsBrokerRefusal refusal = ks_config_broker_refusal(b->configs, p->plan->defaults);
+    if (refusal == KS_BROKER_REFUSAL_NONE)
+        return true;
+    const BrokerInfo *info = g_hash_table_lookup(p->brokers, GINT_TO_POINTER(b->id));
+    bool lag = refusal == KS_BROKER_REFUSAL_LAG_TIME;
+    const KsLoc choices[] = {
+        info->wait_at,
+        lag ? info->lag_at : (KsLoc){0},
+        p->set_at[KS_CFG_REPLICA_FETCH_WAIT_MAX_MS],
+        lag ? p->set_at[KS_CFG_REPLICA_LAG_TIME_MAX_MS] : (KsLoc){0},
+        b->loc,
+    };
+    KsLoc at = b->loc;
+    for (size_t i = 0; i < G_N_ELEMENTS(choices); i++) {
+        if (choices[i].line) {
+            at = choices[i];
+            break;
+        }
+    }
+    return ks_scn_fail_at(p, at.line, at.col, VALUE, error, "%s (broker %d)",
+                          ks_config_broker_refusal_message(refusal), b->id);
 }
 
 /* Stores in a checked producer's configs the values Kafka adjusts. */
@@ -872,6 +912,9 @@ static bool check_declarations(Parser *p, GError **error)
             return ks_scn_no_such_partition(p, loc->line, loc->col, t->name, n, number, error);
         }
     }
+    for (guint i = 0; i < plan->brokers->len; i++)
+        if (!check_broker_configs(p, plan->brokers->pdata[i], error))
+            return false;
     for (guint i = 0; i < p->producer_checks->len; i++)
         if (!check_producer_configs(p, &g_array_index(p->producer_checks, ProducerCheck, i), error))
             return false;

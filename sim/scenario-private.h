@@ -60,6 +60,9 @@ typedef struct {
 typedef struct {
     int line;
     KsTime added_at; /* -1: declared; else when `add broker` adds it */
+    /* Where its broker line gives replica.fetch.wait.max.ms and
+     * replica.lag.time.max.ms (line 0: not there), for check_broker_configs. */
+    KsLoc wait_at, lag_at;
 } BrokerInfo;
 
 /* The configs Kafka's producer checks against each other when it is built

@@ -56,9 +56,11 @@ static void watch_sink(const KsEvent *ev, void *ctx)
 }
 
 /* What only moves forward, per partition (Kafka: the leader epoch; within
- * one epoch the leader's high watermark and log end). */
+ * the epoch a broker leads in, its high watermark and log end: the
+ * controller's epoch may be ahead while LeaderAndIsr travels). */
 typedef struct {
     int32_t epoch;
+    int32_t acting; /* the epoch the acting leader leads in */
     int64_t hw;
     int64_t leo;
 } Progress;
@@ -102,7 +104,7 @@ static char *progress_violation(Run *r)
         for (int32_t p = 0; p < topic->n_partitions; p++, k++) {
             const KsPartition *part = &topic->partitions[p];
             if (k == r->seen->len) {
-                Progress init = {.epoch = -1};
+                Progress init = {.epoch = -1, .acting = -1};
                 g_array_append_val(r->seen, init);
             }
             Progress *was = &g_array_index(r->seen, Progress, k);
@@ -110,14 +112,16 @@ static char *progress_violation(Run *r)
             if (part->leader_epoch < was->epoch)
                 return g_strdup_printf("%s-%d: leader epoch went back from %d to %d", topic->name,
                                        p, was->epoch, part->leader_epoch);
-            if (lr && part->leader_epoch == was->epoch &&
+            if (lr && part->leader_replica_epoch == was->acting &&
                 (lr->hw < was->hw || lr->log.end < was->leo))
                 return g_strdup_printf(
                     "%s-%d: in leader epoch %d the leader's high watermark or log "
                     "end went back, from %" PRId64 "/%" PRId64 " to %" PRId64 "/%" PRId64,
-                    topic->name, p, was->epoch, was->hw, was->leo, lr->hw, lr->log.end);
-            *was = (Progress){
-                .epoch = part->leader_epoch, .hw = lr ? lr->hw : -1, .leo = lr ? lr->log.end : -1};
+                    topic->name, p, was->acting, was->hw, was->leo, lr->hw, lr->log.end);
+            *was = (Progress){.epoch = part->leader_epoch,
+                              .acting = lr ? part->leader_replica_epoch : -1,
+                              .hw = lr ? lr->hw : -1,
+                              .leo = lr ? lr->log.end : -1};
         }
     }
     return NULL;

@@ -11,13 +11,15 @@
  *  - a follower that stops fetching leaves the ISR once it has not been
  *    caught up for replica.lag.time.max.ms, not before; one that stops
  *    while nothing is written stays (it is not behind);
- *  - the HW is the smallest log end of the ISR and never moves back;
+ *  - the HW is the smallest log end of the ISR and never moves back, and
+ *    it does not move while the ISR is under the leader's effective
+ *    min.insync.replicas (capped at the replication factor);
  *  - a returning follower rejoins only once its fetch reaches the HW;
  *  - acks=all below min.insync.replicas is refused before the append;
  *  - a returning old leader truncates exactly the suffix the new leader
  *    never had (leader epochs, KIP-101/279), not down to its HW;
- *  - an idle follower's fetch is parked up to replica.fetch.wait.max.ms,
- *    and answered as soon as a record arrives.
+ *  - an idle follower's fetch is parked up to the follower's own
+ *    replica.fetch.wait.max.ms, and answered as soon as a record arrives.
  * Follower failures use a long zookeeper.session.timeout.ms where the
  * leader's rule must act before the controller's. The Kafka sources cited
  * are those of 3.9.
@@ -115,7 +117,10 @@ static void hw_is_min_isr_leo_and_never_goes_back(void **state)
         assert_true(leader.high_watermark >= last);
         last = leader.high_watermark;
         if (dead.in_isr && at > 3 * S) {
-            ks_assert_i64_eq(leader.high_watermark, dead.log_end_offset);
+            /* Its position as the leader last saw it: its last fetch
+             * response may have brought a few records more. */
+            ks_assert_i64_eq(leader.high_watermark, follower_at_leader(t, 3)->fetch_leo);
+            assert_true(leader.high_watermark <= dead.log_end_offset);
             held_back |= leader.log_end_offset > leader.high_watermark + 1000;
         }
         if (!dead.in_isr)
@@ -143,11 +148,20 @@ static void follower_rejoins_only_at_hw(void **state)
     const KsReplica *r3 = follower_at_leader(t, 3);
     assert_false(r3->in_isr);
     int out_behind = 0;
-    while (!r3->in_isr && ks_sim_now(t->sim) < 30 * S) {
+    /* Until the leader proposes it (AlterPartition, then the controller
+     * commits). */
+    while (!r3->in_isr && !r3->isr_change_pending && ks_sim_now(t->sim) < 30 * S) {
         if (r3->fetch_leo >= 0 && r3->last_fetch >= 25 * S) {
             assert_true(r3->fetch_leo < ks_sim_test_partition(t, "t", 0).high_watermark);
             out_behind++;
         }
+        assert_true(ks_sim_test_next_instant(t));
+    }
+    /* While the proposal travels, the HW counts it (the maximal ISR), so
+     * it never passes its position. */
+    while (!r3->in_isr && ks_sim_now(t->sim) < 30 * S) {
+        assert_true(r3->isr_change_pending);
+        assert_true(r3->fetch_leo >= ks_sim_test_partition(t, "t", 0).high_watermark);
         assert_true(ks_sim_test_next_instant(t));
     }
     assert_true(r3->in_isr);
@@ -160,11 +174,15 @@ static void follower_rejoins_only_at_hw(void **state)
     ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 1);
 }
 
-/* Partition.appendRecordsToLeader: acks=all while the ISR is smaller than
- * min.insync.replicas throws NotEnoughReplicasException before anything is
- * appended. With brokers 2 and 3 gone (ISR {1} from 20 s) the acks=all
- * producer's records stop reaching the log: the leader's log end does not
- * move, and the producer reports NOT_ENOUGH_REPLICAS. */
+/* Partition.appendRecordsToLeader (Kafka 3.9 Partition.scala:1370-1376):
+ * acks=all while the ISR is smaller than min.insync.replicas throws
+ * NotEnoughReplicasException before anything is appended. With brokers 2
+ * and 3 gone (ISR {1} from 20 s) the HW stays where it was
+ * (maybeIncrementLeaderHW, :1166-1170), so the writes parked since 2 s are
+ * never covered: they end REQUEST_TIMED_OUT when the request's 30 s run out
+ * (DelayedProduce.scala:72), never NOT_ENOUGH_REPLICAS_AFTER_APPEND
+ * (checkEnoughReplicasReachOffset needs the HW first, :1125-1134). Their
+ * retries are refused NOT_ENOUGH_REPLICAS and the log end does not move. */
 static void acks_all_below_min_insync_is_refused(void **state)
 {
     (void)state;
@@ -174,20 +192,96 @@ static void acks_all_below_min_insync_is_refused(void **state)
                                              "producer p topic=t rate=100/s acks=all\n"
                                              "at 2s crash broker 2\n"
                                              "at 2s crash broker 3\n"
-                                             "run until 30s\n");
+                                             "run until 40s\n");
     ks_sim_test_run_until(t, 21 * S);
     g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
     ks_assert_str_eq(isr, "1");
-    int64_t end = ks_sim_test_partition(t, "t", 0).log_end_offset;
+    KsPartitionInfo at21 = ks_sim_test_partition(t, "t", 0);
     KsSimStats before, after;
     ks_sim_get_stats(t->sim, &before);
     ks_sim_test_run(t);
-    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).log_end_offset, end);
-    assert_non_null(ks_sim_test_find(t, 20 * S, "\"error\":\"NOT_ENOUGH_REPLICAS\""));
+    KsPartitionInfo end = ks_sim_test_partition(t, "t", 0);
+    ks_assert_i64_eq(end.log_end_offset, at21.log_end_offset);
+    ks_assert_i64_eq(end.high_watermark, at21.high_watermark);
+    assert_true(end.high_watermark < end.log_end_offset);
+    const KsSimTestEvent *timed_out = ks_sim_test_find(t, 0, "\"error\":\"REQUEST_TIMED_OUT\"");
+    assert_non_null(timed_out);
+    assert_true(timed_out->ev.t >= 32 * S && timed_out->ev.t < 33 * S);
+    assert_null(ks_sim_test_find(t, 0, "NOT_ENOUGH_REPLICAS_AFTER_APPEND"));
+    assert_non_null(ks_sim_test_find(t, 32 * S, "\"error\":\"NOT_ENOUGH_REPLICAS\""));
     /* Records kept arriving, and none was acknowledged. */
     ks_sim_get_stats(t->sim, &after);
-    assert_true(after.records_produced >= before.records_produced + 800);
+    assert_true(after.records_produced >= before.records_produced + 1800);
     ks_assert_i64_eq(after.records_acked, before.records_acked);
+}
+
+/* Partition.maybeIncrementLeaderHW (Kafka 3.9 Partition.scala:1166-1170,
+ * KAFKA-15583): the HW does not move while the ISR is smaller than
+ * min(min.insync.replicas, replication factor); acks=1 writes go on but
+ * stay invisible. The value is the leader's: a topic without its own
+ * setting takes the leader broker's (KafkaConfig.extractLogConfigMap,
+ * KafkaConfig.scala:1118; Partition.effectiveMinIsr reads the leader's log
+ * config, :381-383). Broker 1 leads t-0; only its broker line says
+ * min.insync.replicas=@min. Brokers 2 and 3 die at 2 s and leave the ISR at
+ * 20 s; broker 2 returns at 30 s. Returns the HW at 25 s and 29 s and the
+ * log end at 29 s in @out; the HW at 33 s is returned. */
+static int64_t hw_with_leader_min_insync(int min, int64_t out[3])
+{
+    g_autofree char *text = g_strdup_printf("node n1\nnode n2\nnode n3\n"
+                                            "broker 1 node=n1 min.insync.replicas=%d\n"
+                                            "broker 2 node=n2\nbroker 3 node=n3\n" ONE_PARTITION
+                                            "producer p topic=t rate=500/s acks=1\n"
+                                            "at 2s crash broker 2\n"
+                                            "at 2s crash broker 3\n"
+                                            "at 30s restart broker 2\n"
+                                            "run until 33s\n",
+                                            min);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+    ks_sim_test_run_until(t, 25 * S);
+    out[0] = ks_sim_test_partition(t, "t", 0).high_watermark;
+    ks_sim_test_run_until(t, 29 * S);
+    out[1] = ks_sim_test_partition(t, "t", 0).high_watermark;
+    out[2] = ks_sim_test_partition(t, "t", 0).log_end_offset;
+    ks_sim_test_run(t);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "1,2");
+    return ks_sim_test_partition(t, "t", 0).high_watermark;
+}
+
+static void hw_held_while_isr_under_leaders_min_insync(void **state)
+{
+    (void)state;
+    int64_t held[3], free_[3];
+    int64_t held_end = hw_with_leader_min_insync(2, held);
+    /* Frozen near its value at 2 s (about 1000), while the log grows. */
+    ks_assert_i64_eq(held[0], held[1]);
+    assert_true(held[1] < 1100);
+    assert_true(held[2] > 14000);
+    /* It moves again once broker 2 is back in the ISR. */
+    assert_true(held_end > 15000);
+    /* min.insync.replicas=1: the HW follows the leader alone. */
+    hw_with_leader_min_insync(1, free_);
+    assert_true(free_[0] > 12000 && free_[1] > free_[0]);
+}
+
+/* The cap of Partition.effectiveMinIsr (Partition.scala:381-383):
+ * min.insync.replicas above the replication factor counts as the
+ * replication factor, so an RF=2 topic with min.insync.replicas=3 takes
+ * acks=all writes with both replicas in sync and its HW moves. */
+static void min_insync_above_rf_is_capped(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic t partitions=1 replication-factor=2 "
+                                             "replica-placement-start=0 min.insync.replicas=3\n"
+                                             "producer p topic=t rate=100/s acks=all\n"
+                                             "run until 5s\n");
+    ks_sim_test_run(t);
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.records_refused, 0);
+    assert_true(stats.records_acked > 400);
+    assert_true(ks_sim_test_partition(t, "t", 0).high_watermark > 400);
 }
 
 /* KIP-101/KIP-279 (AbstractFetcherThread.truncateToEpochEndOffsets,
@@ -266,6 +360,27 @@ static void idle_fetch_long_polls_up_to_wait_max(void **state)
     ks_assert_i64_eq(stats.records_acked, 1);
 }
 
+/* RemoteLeaderEndPoint (Kafka 3.9 RemoteLeaderEndPoint.scala:64): the Fetch
+ * request carries the FOLLOWER's replica.fetch.wait.max.ms, and the leader
+ * parks it that long. Only broker 2's line says 5s: over 10 idle seconds
+ * its session sends about 2 requests to leader 1 and broker 3's about 20,
+ * not 40 in all (the leader's 500 ms for both) nor 4 (5 s for both). */
+static void follower_fetch_waits_its_own_wait_max(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("node n1\nnode n2\nnode n3\n"
+                                             "broker 1 node=n1\n"
+                                             "broker 2 node=n2 replica.fetch.wait.max.ms=5s\n"
+                                             "broker 3 node=n3\n" ONE_PARTITION "run until 12s\n");
+    KsSimStats a, b;
+    ks_sim_test_run_until(t, 2 * S);
+    ks_sim_get_stats(t->sim, &a);
+    ks_sim_test_run(t);
+    ks_sim_get_stats(t->sim, &b);
+    int64_t n = b.fetch_requests - a.fetch_requests;
+    assert_true(n >= 20 && n <= 24);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +389,9 @@ int main(void)
         cmocka_unit_test(hw_is_min_isr_leo_and_never_goes_back),
         cmocka_unit_test(follower_rejoins_only_at_hw),
         cmocka_unit_test(acks_all_below_min_insync_is_refused),
+        cmocka_unit_test(hw_held_while_isr_under_leaders_min_insync),
+        cmocka_unit_test(min_insync_above_rf_is_capped),
+        cmocka_unit_test(follower_fetch_waits_its_own_wait_max),
         cmocka_unit_test(returning_leader_truncates_divergent_suffix),
         cmocka_unit_test(idle_fetch_long_polls_up_to_wait_max),
     };

@@ -212,12 +212,25 @@ static void test_config_format_parse_round_trip(void **state)
             for (const KsConfigChoice *c = info->choices; c->name && n < 4; c++)
                 values[n++] = c->value;
         }
+        /* KafkaConfig.validateValues ties the follower's wait to the lag
+         * time and to replica.socket.timeout.ms (30 s): the partner is set
+         * out of the way, and a wait above 30 s must be refused. */
+        const char *partner =
+            info->key == KS_CFG_REPLICA_LAG_TIME_MAX_MS     ? "set replica.fetch.wait.max.ms=0\n"
+            : info->key == KS_CFG_REPLICA_FETCH_WAIT_MAX_MS ? "set replica.lag.time.max.ms=8760h\n"
+                                                            : "";
         for (int i = 0; i < n; i++) {
             g_autofree char *v = ks_config_format_value(info->key, values[i]);
-            g_autofree char *text = g_strdup_printf("cluster nodes=1\nset %s=%s\n", info->name, v);
+            g_autofree char *text =
+                g_strdup_printf("cluster nodes=1\n%sset %s=%s\n", partner, info->name, v);
             g_autoptr(GError) error = NULL;
             g_autoptr(KsPlan) plan = ks_scenario_parse_full(
                 "t.ks", text, strlen(text), KS_SCENARIO_PARSE_ALLOW_UNSUPPORTED, &error);
+            if (info->key == KS_CFG_REPLICA_FETCH_WAIT_MAX_MS && values[i] > 30 * KS_TIME_S) {
+                assert_null(plan);
+                assert_non_null(strstr(error->message, "replica.socket.timeout.ms should always"));
+                continue;
+            }
             if (!plan)
                 fail_msg("set %s=%s: %s", info->name, v, error->message);
             ks_assert_i64_eq(ks_config_resolve(info->key, NULL, plan->defaults), values[i]);
@@ -486,6 +499,30 @@ static void test_config_producer_refusal_messages(void **state)
                      "request.timeout.ms");
 }
 
+/* KafkaConfig.validateValues (Kafka 3.9 KafkaConfig.scala:888-891): the
+ * follower's wait must not pass replica.socket.timeout.ms (30 s, checked
+ * first) nor replica.lag.time.max.ms; the broker's own line wins over
+ * `set`, and equal values are allowed. */
+static void test_config_broker_refusals(void **state)
+{
+    g_autoptr(KsConfigSet) def = ks_config_set_new();
+    g_autoptr(KsConfigSet) own = ks_config_set_new();
+    ks_assert_i64_eq(ks_config_broker_refusal(NULL, NULL), KS_BROKER_REFUSAL_NONE);
+    ks_config_set_put(def, KS_CFG_REPLICA_LAG_TIME_MAX_MS, 400 * KS_TIME_MS);
+    ks_assert_i64_eq(ks_config_broker_refusal(NULL, def), KS_BROKER_REFUSAL_LAG_TIME);
+    ks_config_set_put(own, KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, 400 * KS_TIME_MS);
+    ks_assert_i64_eq(ks_config_broker_refusal(own, def), KS_BROKER_REFUSAL_NONE);
+    ks_config_set_put(own, KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, 31 * KS_TIME_S);
+    ks_assert_i64_eq(ks_config_broker_refusal(own, def), KS_BROKER_REFUSAL_SOCKET_TIMEOUT);
+    ks_assert_str_eq(ks_config_broker_refusal_message(KS_BROKER_REFUSAL_LAG_TIME),
+                     "requirement failed: replica.fetch.wait.max.ms should always be less than "
+                     "or equal to replica.lag.time.max.ms to prevent frequent changes in ISR");
+    ks_assert_str_eq(ks_config_broker_refusal_message(KS_BROKER_REFUSAL_SOCKET_TIMEOUT),
+                     "requirement failed: replica.socket.timeout.ms should always be at least "
+                     "replica.fetch.wait.max.ms to prevent unnecessary socket timeouts");
+    assert_null(ks_config_broker_refusal_message(KS_BROKER_REFUSAL_NONE));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_config_string_round_trip),
         cmocka_unit_test(test_config_producer_effective),
         cmocka_unit_test(test_config_producer_refusal_messages),
+        cmocka_unit_test(test_config_broker_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,9 @@ static char *gen_one_down(uint64_t seed)
     }
 
     gen_at(&g, 0, "say \"start\"");
+    /* A crashed broker's session is gone by the timeout plus one 3 s
+     * ZooKeeper tick after the crash (ExpiryQueue.roundToNextInterval). */
+    KsTime expires = session + 3 * KS_TIME_S;
     KsTime t = gen_range(&g, 500, 5000) * KS_TIME_MS;
     KsTime faults_end = gen_range(&g, 30, 90) * KS_TIME_S;
     while (t < faults_end) {
@@ -209,7 +212,7 @@ static char *gen_one_down(uint64_t seed)
             if (gen_chance(&g, 30)) /* too early: NodeExists, the broker stays down */
                 gen_at(&g, t + gen_range(&g, 100, session / KS_TIME_MS - 100) * KS_TIME_MS,
                        "restart broker %d", victim);
-            back = t + session + gen_range(&g, 100, 15000) * KS_TIME_MS;
+            back = t + expires + gen_range(&g, 100, 15000) * KS_TIME_MS;
             gen_at(&g, back, "restart broker %d", victim);
             break;
         case 1: /* controlled shutdown, restart once it finished */
@@ -219,7 +222,7 @@ static char *gen_one_down(uint64_t seed)
             break;
         case 2: /* the machine dies and comes back */
             gen_at(&g, t, "crash node n%d", victim);
-            back = t + session + gen_range(&g, 100, 15000) * KS_TIME_MS;
+            back = t + expires + gen_range(&g, 100, 15000) * KS_TIME_MS;
             gen_at(&g, back, "restart node n%d", victim);
             break;
         default: /* nothing fails; a preferred election instead */

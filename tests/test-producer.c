@@ -150,11 +150,15 @@ static void in_flight_requests_are_bounded(void **state)
 /* Sender.completeBatch / canRetry and RecordAccumulator.expiredBatches: a
  * retriable error is retried while attempts < retries and the batch is
  * younger than delivery.timeout.ms; then its records fail. Brokers 2 and 3
- * die at 1 s (min.insync.replicas=2, acks=all): writes wait, then from
- * 19 s are refused NOT_ENOUGH_REPLICAS. `patient` (retries unlimited,
+ * die at 1 s (min.insync.replicas=2, acks=all): writes wait; the ISR is
+ * {1} from 19 s, so the HW stays (Kafka 3.9 Partition.scala:1166-1170) and
+ * the parked requests time out at 31 s (REQUEST_TIMED_OUT); their retries
+ * are refused NOT_ENOUGH_REPLICAS. `patient` (retries unlimited,
  * delivery.timeout.ms=30s) gives its first records up 30 s after they
- * came, not before; `brief` (retries=2) gives up at the third refusal,
- * long before its delivery timeout. */
+ * came, not before, while their request is still parked
+ * (Sender.getExpiredInflightBatches: the reason is delivery.timeout.ms);
+ * `brief` (retries=2) gives up at the third failure, long before its
+ * delivery timeout. */
 static void retries_then_delivery_timeout_give_up(void **state)
 {
     (void)state;
@@ -178,7 +182,7 @@ static void retries_then_delivery_timeout_give_up(void **state)
         ks_sim_test_find(t, 0, "\"type\":\"records_expired\",\"producer\":\"brief\"");
     assert_non_null(brief);
     assert_non_null(strstr(brief->json, "\"reason\":\"NOT_ENOUGH_REPLICAS"));
-    assert_true(brief->ev.t >= 19 * S && brief->ev.t < 20 * S);
+    assert_true(brief->ev.t >= 31 * S && brief->ev.t < 32 * S);
 
     KsSimStats stats;
     ks_sim_get_stats(t->sim, &stats);
@@ -191,8 +195,10 @@ static void retries_then_delivery_timeout_give_up(void **state)
  * batches and answers a retry of one of them without appending it again.
  * The HW is held back (broker 3 is dead but still in the ISR), so 10
  * acks=all records time out after request.timeout.ms=2s and are sent
- * again, every 2 s: idempotent, the log holds 10 records; without
- * idempotence, a copy per attempt. */
+ * again after KIP-580's growing backoff (80-120, 160-240, 320-480,
+ * 640-960 ms: attempts at about 2, 4.1, 6.3 and 8.7 s, the fifth after
+ * 11 s): idempotent, the log holds 10 records; without idempotence, a copy
+ * per attempt. */
 static int64_t log_after_retries(const char *idempotence)
 {
     g_autofree char *text = g_strdup_printf(
@@ -214,7 +220,186 @@ static void idempotent_retry_appends_no_duplicate(void **state)
 {
     (void)state;
     ks_assert_i64_eq(log_after_retries("true"), 10);
-    ks_assert_i64_eq(log_after_retries("false"), 50);
+    ks_assert_i64_eq(log_after_retries("false"), 40);
+}
+
+/* KIP-580, ExponentialBackoff.backoff (Kafka 3.9.0,
+ * clients/src/main/java/org/apache/kafka/common/utils/ExponentialBackoff.java):
+ * initial * 2^attempts times [0.8, 1.2), capped at max after the jitter;
+ * with initial >= max it is max, without jitter. With Kafka's defaults
+ * (retry.backoff.ms 100, retry.backoff.max.ms 1000) the n-th retry waits
+ * 80-120, 160-240, 320-480, 640-960, then 800-1000 ms; the draws differ
+ * from one attempt to the next and repeat with the seed. */
+static void backoff_doubles_with_jitter_up_to_its_max(void **state)
+{
+    (void)state;
+    static const KsTime lo[] = {80, 160, 320, 640, 800, 800, 800};
+    static const KsTime hi[] = {120, 240, 480, 960, 1000, 1000, 1000};
+    KsRng a, b;
+    ks_rng_init_stream(&a, 7, 1);
+    ks_rng_init_stream(&b, 7, 1);
+    bool varied = false;
+    KsTime first = -1;
+    for (int round = 0; round < 50; round++) {
+        for (int64_t n = 0; n < 7; n++) {
+            KsTime v = ks_producer_backoff(&a, 100 * MS, 1000 * MS, n);
+            assert_true(v >= lo[n] * MS && v <= hi[n] * MS && v % MS == 0);
+            ks_assert_i64_eq(ks_producer_backoff(&b, 100 * MS, 1000 * MS, n), v);
+            if (n == 0) {
+                varied |= first >= 0 && v != first;
+                first = v;
+            }
+        }
+    }
+    assert_true(varied);
+    /* retry.backoff.ms=5s with the default max: a static 1 s. */
+    for (int i = 0; i < 10; i++)
+        ks_assert_i64_eq(ks_producer_backoff(&a, 5000 * MS, 1000 * MS, i), 1000 * MS);
+    /* reconnect.backoff.ms given alone: max = initial, no doubling. */
+    ks_assert_i64_eq(ks_producer_backoff(&a, 50 * MS, 50 * MS, 3), 50 * MS);
+}
+
+/* ClusterConnectionStates.disconnected (:181-196) and connectionDelay
+ * (:105-118): after each refused connection (broker 2's process is dead,
+ * its machine up) the next attempt waits reconnect.backoff.ms * 2^failures
+ * (±20 %) from the start of the last one, up to reconnect.backoff.max.ms:
+ * 40-60, 80-120, 160-240, 320-480, 640-960, then 800-1000 ms. */
+static void reconnects_back_off_exponentially(void **state)
+{
+    (void)state;
+    static const KsTime lo[] = {40, 80, 160, 320, 640, 800, 800};
+    static const KsTime hi[] = {60, 120, 240, 480, 960, 1000, 1000};
+    g_autoptr(KsSimTest) t = ks_sim_test_new(CLUSTER "topic t partitions=1 replication-factor=3 "
+                                                     "replica-placement-start=1\n"
+                                                     "producer p topic=t rate=100/s acks=all\n"
+                                                     "at 1s crash broker 2\n"
+                                                     "run until 8s\n");
+    ks_sim_test_run_until(t, 1 * S - 1);
+    KsProducer *p = g_ptr_array_index(t->sim->producers, 0);
+    int seen = 0;
+    bool jittered = false;
+    while (seen < 7 && ks_sim_test_next_instant(t)) {
+        KsConnection *c = p->conns->len > 1 ? g_ptr_array_index(p->conns, 1) : NULL;
+        if (!c || c->failures != seen + 1)
+            continue;
+        KsTime wait = c->reconnect_at - c->attempt_at;
+        assert_true(wait >= lo[seen] * MS && wait <= hi[seen] * MS);
+        jittered |= wait != MIN(1000, 50 << seen) * MS;
+        seen++;
+    }
+    ks_assert_i64_eq(seen, 7);
+    assert_true(jittered);
+}
+
+/* A machine is not a process (NetworkClient.java:866-874,
+ * InFlightRequests.java:155-180, Sender.java:587-592): after `crash node`
+ * the producer hears nothing until its oldest request outlives
+ * request.timeout.ms (then, 1 ms later in Kafka's whole milliseconds, every
+ * request in flight fails REQUEST_TIMED_OUT together); after `crash broker`
+ * (the kernel resets the connection) it is refused at once. A new
+ * connection to the dead machine then waits
+ * socket.connection.setup.timeout.ms, 8-12 s for the first attempt
+ * (ClusterConnectionStates.java:60-64; NetworkClient.java:889-900). */
+static void dead_machine_is_noticed_by_request_timeout(void **state)
+{
+    (void)state;
+    const char *base = CLUSTER "set zookeeper.session.timeout.ms=60s\n"
+                               "topic t partitions=1 replication-factor=3 "
+                               "replica-placement-start=1\n"
+                               "producer p topic=t rate=100/s acks=all request.timeout.ms=5s\n";
+    g_autofree char *machine = g_strconcat(base, "at 2s crash node n2\nrun until 30s\n", NULL);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(machine);
+    ks_sim_test_run(t);
+    const KsSimTestEvent *timeout = ks_sim_test_find(t, 0, "due to request timeout");
+    assert_non_null(timeout);
+    assert_true(timeout->ev.t > 7 * S && timeout->ev.t <= 7 * S + 2 * MS);
+    ks_assert_i64_eq(ks_sim_test_count(t, 0, timeout->ev.t, "could not be established"), 0);
+    ks_assert_i64_eq(
+        ks_sim_test_count(t, timeout->ev.t, timeout->ev.t + 1, "\"error\":\"REQUEST_TIMED_OUT\""),
+        1);
+    const KsSimTestEvent *connect = ks_sim_test_find(t, 0, "could not be established");
+    assert_non_null(connect);
+    assert_true(connect->ev.t >= timeout->ev.t + 8 * S && connect->ev.t <= timeout->ev.t + 12 * S);
+
+    g_autofree char *process = g_strconcat(base, "at 2s crash broker 2\nrun until 30s\n", NULL);
+    g_autoptr(KsSimTest) u = ks_sim_test_new(process);
+    ks_sim_test_run(u);
+    connect = ks_sim_test_find(u, 0, "could not be established");
+    assert_non_null(connect);
+    assert_true(connect->ev.t >= 2 * S && connect->ev.t < 2 * S + 20 * MS);
+    assert_null(ks_sim_test_find(u, 0, "due to request timeout"));
+}
+
+/* Sender.getExpiredInflightBatches (:186-218): a batch whose retry waits in
+ * the leader's purgatory (broker 3 dead but in the ISR) is given up when it
+ * reaches delivery.timeout.ms, 15 s after it was created, not when the
+ * retry is answered; the answer that comes later does not acknowledge it. */
+static void in_flight_batch_expires_at_delivery_timeout(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(CLUSTER "topic t partitions=1 replication-factor=3 "
+                                "replica-placement-start=0 min.insync.replicas=2\n"
+                                "producer p topic=t acks=all request.timeout.ms=10s "
+                                "delivery.timeout.ms=15s\n"
+                                "at 1s crash broker 3\n"
+                                "at 2s produce producer=p count=10\n"
+                                "run until 30s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(t, 0, "\"type\":\"records_expired\"");
+    assert_non_null(e);
+    ks_assert_i64_eq(e->ev.t, 17 * S);
+    assert_non_null(strstr(e->json, "\"reason\":\"delivery.timeout.ms\""));
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.records_acked, 0);
+    ks_assert_i64_eq(stats.records_refused, 10);
+}
+
+/* The timeline's "succeed again" is true: no failure of the same partition
+ * follows it within a millisecond, and a success to a request sent before
+ * the failures began (broker 2 killed at 5 s) announces nothing. */
+static void succeed_again_is_not_followed_by_a_failure(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("cluster nodes=3\n"
+                        "topic events partitions=1 replication-factor=2 replica-placement-start=1\n"
+                        "producer fast topic=events rate=20000/s acks=1 node=n2\n"
+                        "at 5s crash broker 2\n"
+                        "run until 25s\n");
+    ks_sim_test_run(t);
+    ks_assert_i64_eq(ks_sim_test_count(t, 5 * S, 23 * S, "\"type\":\"produce_recovered\""), 0);
+    /* Before 5 s the producer may recover once from the NOT_LEADER_OR_FOLLOWER
+     * it meets while the topic's LeaderAndIsr is still travelling. */
+    ks_assert_i64_eq(ks_sim_test_count(t, 5 * S, 25 * S, "\"type\":\"produce_recovered\""), 1);
+    const KsSimTestEvent *r = ks_sim_test_find(t, 5 * S, "\"type\":\"produce_recovered\"");
+    ks_assert_i64_eq(ks_sim_test_count(t, r->ev.t, r->ev.t + MS, "\"type\":\"produce_failing\""),
+                     0);
+}
+
+/* KIP-951 (Sender.java:715-719, ProducerBatch.java:113-136,
+ * RecordAccumulator.java:813-815): after NOT_LEADER_OR_FOLLOWER the retry
+ * goes to the new leader at once, not after retry.backoff.ms (900 ms here,
+ * 720-1000 ms with jitter): broker 1 takes its leadership back after its
+ * restart (the controller's imbalance check) and
+ * the writes succeed again within milliseconds. */
+static void retry_to_a_new_leader_skips_the_backoff(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(CLUSTER "set leader.imbalance.check.interval.seconds=5\n" TOPIC_T
+                                "producer p topic=t rate=1000/s acks=all retry.backoff.ms=900ms "
+                                "enable.idempotence=false\n"
+                                "at 2s crash broker 1\n"
+                                "at 25s restart broker 1\n"
+                                "run until 32s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *f = ks_sim_test_find(t, 25 * S, "\"error\":\"NOT_LEADER_OR_FOLLOWER\"");
+    assert_non_null(f);
+    const KsSimTestEvent *r = ks_sim_test_find(t, f->ev.t, "\"type\":\"produce_recovered\"");
+    assert_non_null(r);
+    assert_true(r->ev.t - f->ev.t < 10 * MS);
 }
 
 int main(void)
@@ -226,6 +411,12 @@ int main(void)
         cmocka_unit_test(in_flight_requests_are_bounded),
         cmocka_unit_test(retries_then_delivery_timeout_give_up),
         cmocka_unit_test(idempotent_retry_appends_no_duplicate),
+        cmocka_unit_test(backoff_doubles_with_jitter_up_to_its_max),
+        cmocka_unit_test(reconnects_back_off_exponentially),
+        cmocka_unit_test(dead_machine_is_noticed_by_request_timeout),
+        cmocka_unit_test(in_flight_batch_expires_at_delivery_timeout),
+        cmocka_unit_test(succeed_again_is_not_followed_by_a_failure),
+        cmocka_unit_test(retry_to_a_new_leader_skips_the_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,11 @@ typedef enum {
     KS_CFG_PARTITIONER_IGNORE_KEYS,
     KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE,
     KS_CFG_PARTITIONER_AVAILABILITY_TIMEOUT_MS,
+    KS_CFG_RETRY_BACKOFF_MAX_MS,
+    KS_CFG_RECONNECT_BACKOFF_MS,
+    KS_CFG_RECONNECT_BACKOFF_MAX_MS,
+    KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS,
+    KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS,
     /* Consumer configs. */
     KS_CFG_AUTO_OFFSET_RESET,
     KS_CFG_ENABLE_AUTO_COMMIT,
@@ -239,5 +244,23 @@ KsProducerRefusal ks_config_producer_effective(const KsConfigSet *own, const KsC
 /* Kafka's exception message for @refusal, word for word; NULL for
  * KS_PRODUCER_REFUSAL_NONE. Borrowed, static. */
 const char *ks_config_producer_refusal_message(KsProducerRefusal refusal);
+
+/* Why a Kafka broker refuses to start with its configs: the cross-checks
+ * of KafkaConfig.validateValues (Kafka 3.9 KafkaConfig.scala:888-891) the
+ * model's configs can break, in Kafka's order. */
+typedef enum {
+    KS_BROKER_REFUSAL_NONE,
+    KS_BROKER_REFUSAL_SOCKET_TIMEOUT, /* replica.fetch.wait.max.ms above replica.socket.timeout.ms
+                                         (30 s, Kafka's default: not a config here) */
+    KS_BROKER_REFUSAL_LAG_TIME,       /* replica.fetch.wait.max.ms above replica.lag.time.max.ms */
+} KsBrokerRefusal;
+
+/* The first refusal of a broker whose own configs are @own (NULL: none)
+ * over the cluster-wide @defaults (may be NULL). */
+KsBrokerRefusal ks_config_broker_refusal(const KsConfigSet *own, const KsConfigSet *defaults);
+
+/* Kafka's exception message for @refusal, word for word (a Scala require:
+ * "requirement failed: ..."); NULL for KS_BROKER_REFUSAL_NONE. Static. */
+const char *ks_config_broker_refusal_message(KsBrokerRefusal refusal);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsConfigSet, ks_config_set_free)

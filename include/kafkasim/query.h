@@ -55,8 +55,9 @@ typedef struct {
     size_t index; /* declaration order */
     int32_t n_partitions;
     int32_t replication_factor;
-    int32_t min_insync;           /* min.insync.replicas, resolved */
-    bool unclean_election;        /* unclean.leader.election.enable, resolved */
+    int32_t min_insync;           /* min.insync.replicas, resolved without broker lines (a
+                                     broker's own value is its topics' default) */
+    bool unclean_election;        /* unclean.leader.election.enable, likewise */
     const KsConfigSet *overrides; /* the topic's own configs, as declared */
 } KsTopicInfo;
 
@@ -113,6 +114,9 @@ size_t ks_query_n_brokers(const KsSim *sim);
 void ks_query_broker(const KsSim *sim, size_t index, KsBrokerInfo *out);
 /* Fills *@out and returns true, or returns false if no broker has @id. */
 bool ks_query_find_broker(const KsSim *sim, KsBrokerId id, KsBrokerInfo *out);
+/* False once every broker process is gone: the partition states are then
+ * what ZooKeeper last recorded, and no controller can act on them. */
+bool ks_query_any_broker_alive(const KsSim *sim);
 
 /* The active controller (KS_NO_BROKER: none) and the controller epoch, as
  * /controller and /controller_epoch hold them. */
