@@ -126,9 +126,9 @@ struct KsProducer {
     GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
     /* Spares, reused before allocating: a batch or a request is made per
      * batch of records, and most live briefly. */
-    GPtrArray *spare_batches;  /* of KsProducerBatch* (owned) */
-    GPtrArray *spare_requests; /* of KsProduceRequest* (owned), batches emptied */
-    KsTimer wake;              /* next arrival, linger, retry or expiry */
+    GQueue spare_batches;  /* of KsProducerBatch* (owned; nodes: their link) */
+    GQueue spare_requests; /* of KsProduceRequest* (owned; nodes: link), batches emptied */
+    KsTimer wake;          /* next arrival, linger, retry or expiry */
 };
 
 /* producer.c */

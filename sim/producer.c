@@ -180,8 +180,6 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
         p->parts[i].leader = KS_NO_BROKER;
     }
     p->conns = g_ptr_array_new_with_free_func(conn_free);
-    p->spare_batches = g_ptr_array_new_with_free_func(g_free);
-    p->spare_requests = g_ptr_array_new_with_free_func(request_free);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
 }
@@ -229,37 +227,29 @@ static void request_free(gpointer data)
 /* A request to fill, a spare one when there is one. */
 static KsProduceRequest *request_new(KsProducer *p)
 {
-    if (p->spare_requests->len == 0) {
-        KsProduceRequest *req = g_new0(KsProduceRequest, 1);
-        req->batches = g_array_new(FALSE, TRUE, sizeof(KsRequestBatch));
-        return req;
-    }
-    KsProduceRequest *req =
-        g_ptr_array_steal_index_fast(p->spare_requests, p->spare_requests->len - 1);
-    GArray *batches = req->batches;
-    *req = (KsProduceRequest){.batches = batches};
+    GList *spare = g_queue_pop_head_link(&p->spare_requests);
+    KsProduceRequest *req = spare ? spare->data : g_new0(KsProduceRequest, 1);
+    GArray *batches = spare ? req->batches : g_array_new(FALSE, TRUE, sizeof(KsRequestBatch));
+    *req = (KsProduceRequest){.link.data = req, .batches = batches};
     return req;
 }
 
 /* A new empty batch, a spare one when there is one. */
 static KsProducerBatch *batch_new(KsProducer *p)
 {
-    KsProducerBatch *batch =
-        p->spare_batches->len
-            ? g_ptr_array_steal_index_fast(p->spare_batches, p->spare_batches->len - 1)
-            : g_new(KsProducerBatch, 1);
+    GList *spare = g_queue_pop_head_link(&p->spare_batches);
+    KsProducerBatch *batch = spare ? spare->data : g_new(KsProducerBatch, 1);
     *batch = (KsProducerBatch){.link.data = batch};
     return batch;
 }
 
-/* Frees every request of @q (linked through their link). */
-static void requests_clear(GQueue *q)
+/* Empties @q, a queue whose nodes belong to its items (their link), and
+ * frees the items with @free_item. */
+static void clear_linked(GQueue *q, GDestroyNotify free_item)
 {
-    while (!g_queue_is_empty(q)) {
-        KsProduceRequest *req = q->head->data;
-        g_queue_unlink(q, &req->link);
-        request_free(req);
-    }
+    GList *link;
+    while ((link = g_queue_pop_head_link(q)))
+        free_item(link->data);
 }
 
 static void conn_free(gpointer data)
@@ -269,7 +259,7 @@ static void conn_free(gpointer data)
         return;
     ks_purgatory_clear_timeouts(&c->parked);
     g_queue_clear(&c->lost);
-    requests_clear(&c->requests);
+    clear_linked(&c->requests, request_free);
     g_ptr_array_free(c->drain, TRUE);
     g_free(c);
 }
@@ -280,15 +270,10 @@ void ks_producer_free(KsProducer *p)
         return;
     g_ptr_array_free(p->conns, TRUE);
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        GQueue *q = &p->parts[i].batches;
-        while (!g_queue_is_empty(q)) {
-            KsProducerBatch *batch = q->head->data;
-            g_queue_unlink(q, &batch->link);
-            g_free(batch);
-        }
+        clear_linked(&p->parts[i].batches, g_free);
     }
-    g_ptr_array_free(p->spare_batches, TRUE);
-    g_ptr_array_free(p->spare_requests, TRUE);
+    clear_linked(&p->spare_batches, g_free);
+    clear_linked(&p->spare_requests, request_free);
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
     g_free(p->available);
@@ -551,7 +536,7 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
     p->queue_sizes[batch->partition]--;
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
-    g_ptr_array_add(p->spare_batches, batch);
+    g_queue_push_head_link(&p->spare_batches, &batch->link);
 }
 
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
@@ -561,7 +546,6 @@ static void send_request(KsSim *sim, KsConnection *c)
 {
     KsProducer *p = c->producer;
     KsProduceRequest *req = request_new(p);
-    req->link.data = req;
     req->conn = c;
     req->sent = ks_engine_now(sim->engine);
     for (guint i = 0; i < c->drain->len; i++) {
@@ -671,7 +655,7 @@ static void request_done(KsProduceRequest *req)
 {
     g_queue_unlink(&req->conn->requests, &req->link);
     g_array_set_size(req->batches, 0);
-    g_ptr_array_add(req->conn->producer->spare_requests, req);
+    g_queue_push_head_link(&req->conn->producer->spare_requests, &req->link);
 }
 
 /* Arms @c's request timeout for its oldest lost request:
