@@ -314,11 +314,23 @@ static bool uses_keys(const KsProducer *p)
            !p->ignore_keys;
 }
 
+/* A partition's newest and oldest batch, NULL with none (inline: they are
+ * asked for every record). */
+static inline KsProducerBatch *newest_batch(const KsProducerPartition *pp)
+{
+    return pp->batches.tail ? pp->batches.tail->data : NULL;
+}
+
+static inline KsProducerBatch *oldest_batch(const KsProducerPartition *pp)
+{
+    return pp->batches.head ? pp->batches.head->data : NULL;
+}
+
 /* Whether one more record for @partition would need a new batch: its newest
  * batch is gone, sent, a retry, or full. */
 static bool opens_new_batch(const KsProducer *p, int32_t partition)
 {
-    const KsProducerBatch *last = g_queue_peek_tail(&p->parts[partition].batches);
+    const KsProducerBatch *last = newest_batch(&p->parts[partition]);
     return !last || last->in_flight || last->attempts > 0 || last->count >= p->batch_records;
 }
 
@@ -384,7 +396,7 @@ static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime w
     KsProducerPartition *pp = &p->parts[partition];
     activate(p, partition);
     while (n > 0) {
-        KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
+        KsProducerBatch *last = newest_batch(pp);
         if (opens_new_batch(p, partition)) {
             last = batch_new(p);
             last->partition = partition;
@@ -509,7 +521,7 @@ static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t par
  * unacknowledged batch (or at the next record, if it holds none). */
 static void bump_epoch(KsProducerPartition *pp)
 {
-    const KsProducerBatch *head = g_queue_peek_head(&pp->batches);
+    const KsProducerBatch *head = oldest_batch(pp);
     pp->producer_epoch++;
     pp->epoch_base_seq = head ? head->first_seq : pp->next_seq;
 }
@@ -921,7 +933,7 @@ static KsTime arrival_deadline(KsSim *sim, KsProducer *p)
     int64_t need = p->batch_records;
     for (guint i = 0; i < p->active->len; i++) {
         int32_t partition = g_array_index(p->active, int32_t, i);
-        const KsProducerBatch *last = g_queue_peek_tail(&p->parts[partition].batches);
+        const KsProducerBatch *last = newest_batch(&p->parts[partition]);
         if (!opens_new_batch(p, partition))
             need = MIN(need, p->batch_records - last->count);
     }
@@ -943,7 +955,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
     KsTime next = arrival_deadline(sim, p);
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        const KsProducerBatch *oldest = g_queue_peek_head(&pp->batches);
+        const KsProducerBatch *oldest = oldest_batch(pp);
         next = MIN(next, oldest->created + p->delivery_timeout);
         const KsProducerBatch *first = NULL;
         for (GList *l = pp->batches.head; l && !first; l = l->next)
@@ -953,7 +965,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
             continue;
         if (first->attempts > 0 && first->retry_after > now && !leader_changed(p, first))
             next = MIN(next, first->retry_after);
-        const KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
+        const KsProducerBatch *last = newest_batch(pp);
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
             next = MIN(next, last->created + p->linger);
     }
