@@ -460,7 +460,9 @@ static void test_sim_support_follows_the_tables(void **state)
     assert_true(ks_support_stat(KS_STAT_RECORDS_LOST));
     assert_false(ks_support_stat(KS_STAT_REBALANCES));
     assert_true(ks_support_decl(KS_DECL_PRODUCER));
-    assert_false(ks_support_decl(KS_DECL_CONSUMER));
+    assert_true(ks_support_decl(KS_DECL_CONSUMER));
+    assert_true(ks_support_action(KS_ACTION_CRASH_CONSUMER));
+    assert_false(ks_support_decl(KS_DECL_FLUME));
 }
 
 int main(void)

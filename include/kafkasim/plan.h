@@ -119,6 +119,10 @@ typedef struct {
     char *node;
     KsConfigSet *configs;
     bool start_at_zero; /* declared before the timeline: starts at 0 s */
+    /* The simulated application (keys, not Kafka configs): */
+    KsTime processing;   /* processing=: time per record */
+    int commit;          /* commit=: -1 auto (enable.auto.commit), 0 sync, 1 async, 2 before */
+    int64_t from_offset; /* from-offset=: seek every assigned partition here; -1: none */
     KsLoc loc;
 } KsPlanConsumer;
 
@@ -243,6 +247,7 @@ typedef struct {
     KsPlanPartition target;
     GArray *replicas;     /* of KsBrokerId, in the order given */
     KsConfigSet *configs; /* set KEY=VALUE at run time; start consumer overrides */
+    int64_t from_offset;  /* start consumer: from-offset= override; -1: as declared */
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
     KsLoc loc;
 } KsPlanAction;
