@@ -83,6 +83,7 @@ typedef struct {
  * it by pointer: it lives, in its connection's list, until its response is
  * handled (acks=0: until it reaches the broker). */
 struct KsProduceRequest {
+    GList link; /* its node in the connection's requests (data: the request) */
     KsConnection *conn;
     KsTime sent;
     KsDelayed parked; /* acks=all, in the broker's purgatory until request.timeout.ms */
