@@ -45,6 +45,13 @@ void ks_producer_action_stop(KsSim *sim, const KsPlanAction *action);
  * defaults). */
 void ks_producer_action_produce(KsSim *sim, const KsPlanAction *action);
 
+/* consumer.c: start (a declared consumer again, or a new one), stop
+ * (close(): commit, LeaveGroup) and crash (silent: found at the session
+ * timeout). */
+void ks_consumer_action_start(KsSim *sim, const KsPlanAction *action);
+void ks_consumer_action_stop(KsSim *sim, const KsPlanAction *action);
+void ks_consumer_action_crash(KsSim *sim, const KsPlanAction *action);
+
 /* controller.c: kafka-leader-election --election-type PREFERRED. */
 void ks_controller_action_elect_preferred(KsSim *sim, const KsPlanAction *action);
 
@@ -53,3 +60,6 @@ bool ks_sim_has_action_handler(KsActionKind kind);
 bool ks_sim_has_decl_builder(KsDeclKind kind);
 bool ks_check_has_evaluator(KsExpectKind kind);
 bool ks_check_has_stat(KsStatKind kind);
+/* The counter @kind now, as `expect` compares it and the summary's "stats"
+ * shows it; @kind must have a row (ks_check_has_stat()). */
+int64_t ks_check_stat(const KsSim *sim, KsStatKind kind);

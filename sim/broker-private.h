@@ -86,6 +86,7 @@ typedef struct {
  * it by pointer: it lives, in its connection's list, until its response is
  * handled (acks=0: until it reaches the broker). */
 struct KsProduceRequest {
+    GList link; /* its node in the connection's requests (data: the request) */
     KsConnection *conn;
     KsTime sent;
     KsDelayed parked; /* acks=all, in the broker's purgatory until request.timeout.ms */
@@ -124,6 +125,9 @@ void ks_broker_propose_isr_expand(KsSim *sim, KsPartition *part, KsReplica *repl
 /* The net handler of the controller's answer to an AlterPartition. */
 void ks_broker_alter_partition_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
+/* The leader of @part appends @count records of its own (the group
+ * coordinator's offset commits); returns the log end after them. */
+int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count);
 /* Sets up the broker's end of a producer connection (its purgatory). */
 void ks_broker_init_connection(KsSim *sim, KsConnection *conn);
 /* A produce request reaches its broker (KafkaApis.handleProduceRequest). */

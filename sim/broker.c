@@ -101,6 +101,7 @@
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
+#include "group-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -544,6 +545,18 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
     /* The ISR is not under the minimum here, so every covered write
      * succeeds (checkEnoughReplicasReachOffset, Partition.scala:1125-1134). */
     ks_purgatory_check(&part->waits, lr->hw, wait_done, sim, KS_ERR_NONE);
+    ks_group_hw_advanced(sim, part);
+}
+
+int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count)
+{
+    KsReplica *lr = ks_partition_leader_replica(part);
+    ks_log_append(&lr->log, count, part->leader_replica_epoch, -1, 0, 0);
+    ks_fetcher_mark_followers_dirty(part);
+    int64_t end = lr->log.end;
+    ks_broker_maybe_advance_hw(sim, part);
+    ks_fetcher_wake_parked(sim, part);
+    return end;
 }
 
 static void submit_alter_partition(KsSim *sim, KsPartition *part, bool shrink);

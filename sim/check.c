@@ -6,7 +6,14 @@
  * (kafka-topics --describe for leader, ISR and replicas; the partition
  * leader's log for offsets) and says, in words, what it saw, so a failed
  * expectation tells the user what happened instead. It reads only through
- * the queries of query.h.
+ * the queries of query.h and, for groups and consumers, query-groups.h:
+ * a group's lag and offsets as kafka-consumer-groups.sh --describe shows
+ * them (lag = high watermark - committed, "-" when nothing is committed),
+ * positions, states, coordinators, assignments and idle consumers as the
+ * group coordinator holds them. A group named in the scenario exists only
+ * once a consumer has joined it (Kafka creates groups on first use), so
+ * until then its conditions fail and say so; its state is Dead then, as
+ * Kafka reports a group it does not know.
  *
  * Two tables say what can be checked: the evaluators, one per KsExpectKind,
  * and the statistics, one per KsStatKind; an entry without a function is a
@@ -16,10 +23,12 @@
 #include "kafkasim/query.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "actions-private.h"
+#include "kafkasim/query-groups.h"
 #include "kafkasim/text.h"
 
 static bool compare(int64_t actual, KsCmp cmp, int64_t expected)
@@ -60,10 +69,10 @@ static bool compare_sets(const KsBrokerId *ids, size_t n, KsCmp cmp, const GArra
 
 /* ---- statistics ---- */
 
-typedef int64_t (*StatFn)(const KsSimStats *stats);
+typedef int64_t (*StatFn)(const KsSim *sim, const KsSimStats *stats);
 
 #define STAT_READER(field)                                                                         \
-    static int64_t stat_##field(const KsSimStats *s)                                               \
+    static int64_t stat_##field(const KsSim *sim, const KsSimStats *s)                             \
     {                                                                                              \
         return s->field;                                                                           \
     }
@@ -74,16 +83,33 @@ STAT_READER(records_lost)
 STAT_READER(leader_elections)
 STAT_READER(unavailable_us)
 
-/* NULL: the model does not count it yet (consumers and groups). */
+/* The groups' counters, summed over every group. */
+#define GROUP_STAT(field)                                                                          \
+    static int64_t stat_##field(const KsSim *sim, const KsSimStats *s)                             \
+    {                                                                                              \
+        int64_t sum = 0;                                                                           \
+        for (size_t i = 0; i < ks_query_n_groups(sim); i++) {                                      \
+            KsGroupInfo g;                                                                         \
+            ks_query_group(sim, i, &g);                                                            \
+            sum += g.field;                                                                        \
+        }                                                                                          \
+        return sum;                                                                                \
+    }
+GROUP_STAT(records_consumed)
+GROUP_STAT(records_duplicated)
+GROUP_STAT(records_skipped)
+GROUP_STAT(rebalances)
+
 static const StatFn stat_table[] = {
     [KS_STAT_RECORDS_PRODUCED] = stat_records_produced,
     [KS_STAT_RECORDS_ACKED] = stat_records_acked,
     [KS_STAT_RECORDS_REFUSED] = stat_records_refused,
     [KS_STAT_RECORDS_LOST] = stat_records_lost,
-    [KS_STAT_RECORDS_CONSUMED] = NULL,
-    [KS_STAT_RECORDS_DUPLICATED] = NULL,
+    [KS_STAT_RECORDS_CONSUMED] = stat_records_consumed,
+    [KS_STAT_RECORDS_DUPLICATED] = stat_records_duplicated,
+    [KS_STAT_RECORDS_SKIPPED] = stat_records_skipped,
     [KS_STAT_LEADER_ELECTIONS] = stat_leader_elections,
-    [KS_STAT_REBALANCES] = NULL,
+    [KS_STAT_REBALANCES] = stat_rebalances,
     [KS_STAT_UNAVAILABLE_US] = stat_unavailable_us,
 };
 /* KS_STAT_UNAVAILABLE_US is the last kind: a new kind needs its row. */
@@ -94,11 +120,12 @@ bool ks_check_has_stat(KsStatKind kind)
     return (guint)kind < G_N_ELEMENTS(stat_table) && stat_table[kind] != NULL;
 }
 
-static int64_t stat_value(const KsSim *sim, KsStatKind kind)
+int64_t ks_check_stat(const KsSim *sim, KsStatKind kind)
 {
+    g_return_val_if_fail(sim != NULL && ks_check_has_stat(kind), 0);
     KsSimStats stats;
     ks_sim_get_stats(sim, &stats);
-    return stat_table[kind](&stats);
+    return stat_table[kind](sim, &stats);
 }
 
 /* ---- evaluators ---- */
@@ -195,20 +222,207 @@ static bool eval_controller(const KsSim *sim, const Subject *s, char **out_actua
 
 static bool eval_stat(const KsSim *sim, const Subject *s, char **out_actual)
 {
-    int64_t v = stat_value(sim, s->e->stat);
+    int64_t v = ks_check_stat(sim, s->e->stat);
     *out_actual = g_strdup_printf("it is %" PRId64, v);
     return compare(v, s->e->cmp, s->e->number);
 }
 
 static bool eval_no_acked_data_loss(const KsSim *sim, const Subject *s, char **out_actual)
 {
-    int64_t lost = stat_value(sim, KS_STAT_RECORDS_LOST);
+    int64_t lost = ks_check_stat(sim, KS_STAT_RECORDS_LOST);
     *out_actual =
         g_strdup_printf("%" PRId64 " acknowledged record%s lost", lost, lost == 1 ? "" : "s");
     return lost == 0;
 }
 
-/* NULL: the model cannot answer it yet (consumers and groups). */
+/* ---- groups and consumers ---- */
+
+/* Finds the condition's group; false with *@out_actual set when the group
+ * does not exist (yet: Kafka creates a group when a consumer first joins). */
+static bool find_group(const KsSim *sim, const Subject *s, KsGroupInfo *out, size_t *out_index,
+                       char **out_actual)
+{
+    size_t index;
+    if (!ks_query_find_group(sim, s->e->name, &index)) {
+        *out_actual = g_strdup_printf("group %s does not exist", s->e->name);
+        return false;
+    }
+    ks_query_group(sim, index, out);
+    if (out_index)
+        *out_index = index;
+    return true;
+}
+
+/* The group's row for the condition's partition; false with *@out_actual
+ * set when the group does not exist or does not read the partition. */
+static bool find_offsets(const KsSim *sim, const Subject *s, KsGroupOffsetInfo *out,
+                         char **out_actual)
+{
+    KsGroupInfo g;
+    size_t index;
+    if (!find_group(sim, s, &g, &index, out_actual))
+        return false;
+    g_autoptr(GArray) offsets = ks_query_group_offsets(sim, index);
+    for (guint i = 0; i < offsets->len; i++) {
+        const KsGroupOffsetInfo *o = &g_array_index(offsets, KsGroupOffsetInfo, i);
+        if (o->partition == s->pidx && strcmp(o->topic, s->pname) == 0) {
+            *out = *o;
+            return true;
+        }
+    }
+    *out_actual = g_strdup_printf("group %s does not read %s-%d", g.name, s->pname, s->pidx);
+    return false;
+}
+
+/* The sum of the group's lags, as kafka-consumer-groups.sh shows them:
+ * partitions with nothing committed have no lag ("-") and are named. */
+static bool eval_lag(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsGroupInfo g;
+    size_t index;
+    if (!find_group(sim, s, &g, &index, out_actual))
+        return false;
+    g_autoptr(GArray) offsets = ks_query_group_offsets(sim, index);
+    int64_t lag = 0;
+    g_autoptr(GString) unknown = g_string_new(NULL);
+    for (guint i = 0; i < offsets->len; i++) {
+        const KsGroupOffsetInfo *o = &g_array_index(offsets, KsGroupOffsetInfo, i);
+        if (o->lag >= 0)
+            lag += o->lag;
+        else
+            g_string_append_printf(unknown, "%s%s-%d", unknown->len ? ", " : "", o->topic,
+                                   o->partition);
+    }
+    *out_actual = unknown->len
+                      ? g_strdup_printf("lag of %s is %" PRId64 "; nothing committed for %s",
+                                        g.name, lag, unknown->str)
+                      : g_strdup_printf("lag of %s is %" PRId64, g.name, lag);
+    return compare(lag, s->e->cmp, s->e->number);
+}
+
+/* The group's committed offset for the partition, or its owner's
+ * @position; when there is none (-1) only != holds. */
+static bool eval_group_offset(const KsSim *sim, const Subject *s, bool position, char **out_actual)
+{
+    KsGroupOffsetInfo o;
+    if (!find_offsets(sim, s, &o, out_actual))
+        return false;
+    int64_t v = position ? o.position : o.committed;
+    if (v < 0) {
+        *out_actual =
+            position ? g_strdup_printf("%s-%d has no owner in %s", s->pname, s->pidx, s->e->name)
+                     : g_strdup_printf("%s has committed nothing for %s-%d", s->e->name, s->pname,
+                                       s->pidx);
+        return s->e->cmp == KS_CMP_NE;
+    }
+    if (position)
+        *out_actual =
+            g_strdup_printf("position of %s on %s-%d is %" PRId64, o.owner, s->pname, s->pidx, v);
+    else
+        *out_actual = g_strdup_printf("committed offset of %s for %s-%d is %" PRId64, s->e->name,
+                                      s->pname, s->pidx, v);
+    return compare(v, s->e->cmp, s->e->number);
+}
+
+static bool eval_committed(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    return eval_group_offset(sim, s, false, out_actual);
+}
+
+static bool eval_position(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    return eval_group_offset(sim, s, true, out_actual);
+}
+
+static bool eval_group_state(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsGroupInfo g;
+    g_autofree char *missing = NULL;
+    /* Kafka describes a group it does not know as Dead. */
+    const char *state = find_group(sim, s, &g, NULL, &missing) ? g.state : "Dead";
+    *out_actual =
+        missing ? g_strdup_printf("%s: its state is Dead", missing)
+                : g_strdup_printf("state of %s is %s (generation %d)", g.name, state, g.generation);
+    bool equal = strcmp(state, s->e->word) == 0;
+    return s->e->cmp == KS_CMP_NE ? !equal : equal;
+}
+
+static bool eval_coordinator(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsGroupInfo g;
+    if (!find_group(sim, s, &g, NULL, out_actual))
+        return false;
+    g_autofree char *who = ks_text_broker(g.coordinator);
+    *out_actual = g_strdup_printf("coordinator of %s is %s (__consumer_offsets-%d)", g.name, who,
+                                  g.offsets_partition);
+    return compare(g.coordinator, s->e->cmp, s->e->number);
+}
+
+static int cmp_str_ptr(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool eval_assignment(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsConsumerInfo c;
+    size_t index;
+    bool started = ks_query_find_consumer(sim, s->e->name, &c);
+    if (!started || !ks_query_find_group(sim, c.group, &index)) {
+        /* Nothing assigned: only the empty set matches. */
+        *out_actual = started ? g_strdup_printf("group %s does not exist", c.group)
+                              : g_strdup_printf("consumer %s has not started", s->e->name);
+        bool empty = s->e->set_names->len == 0;
+        return s->e->cmp == KS_CMP_NE ? !empty : empty;
+    }
+    g_autoptr(GArray) parts = ks_query_member_assignment(sim, index, s->e->name);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < parts->len; i++) {
+        const KsGroupOffsetInfo *o = &g_array_index(parts, KsGroupOffsetInfo, i);
+        g_ptr_array_add(names, g_strdup_printf("%s-%d", o->topic, o->partition));
+    }
+    g_ptr_array_sort(names, cmp_str_ptr);
+    g_ptr_array_add(names, NULL);
+    g_autofree char *list = g_strjoinv(",", (char **)names->pdata);
+    g_ptr_array_remove_index(names, names->len - 1);
+    *out_actual = g_strdup_printf("assignment of %s is {%s}", s->e->name, list);
+    bool equal = names->len == s->e->set_names->len;
+    for (guint i = 0; equal && i < names->len; i++)
+        equal = strcmp(names->pdata[i], s->e->set_names->pdata[i]) == 0;
+    return s->e->cmp == KS_CMP_NE ? !equal : equal;
+}
+
+static bool eval_idle(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsConsumerInfo c;
+    if (!ks_query_find_consumer(sim, s->e->name, &c)) /* `start consumer` defines it later */
+        c = (KsConsumerInfo){.name = s->e->name};
+    if (!c.running)
+        *out_actual = g_strdup_printf("consumer %s is not running", c.name);
+    else
+        *out_actual = g_strdup_printf("consumer %s is %s", c.name, c.idle ? "idle" : "not idle");
+    return compare(c.running && c.idle, s->e->cmp, s->e->number);
+}
+
+static bool eval_no_duplicates(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    int64_t total = 0;
+    for (size_t i = 0; i < ks_query_n_groups(sim); i++) {
+        KsGroupInfo g;
+        ks_query_group(sim, i, &g);
+        if (g.records_duplicated == 0)
+            continue;
+        total += g.records_duplicated;
+        g_string_append_printf(text, "%s%s %" PRId64, text->len ? ", " : "", g.name,
+                               g.records_duplicated);
+    }
+    *out_actual = total == 0 ? g_strdup("no record was delivered twice to a group")
+                             : g_strdup_printf("%" PRId64 " record%s delivered again (%s)", total,
+                                               total == 1 ? "" : "s", text->str);
+    return total == 0;
+}
+
 static const EvalFn evaluators[] = {
     [KS_EXPECT_LEADER] = eval_leader,
     [KS_EXPECT_ISR] = eval_isr,
@@ -218,12 +432,15 @@ static const EvalFn evaluators[] = {
     [KS_EXPECT_HIGH_WATERMARK] = eval_high_watermark,
     [KS_EXPECT_ALIVE] = eval_alive,
     [KS_EXPECT_CONTROLLER] = eval_controller,
-    [KS_EXPECT_LAG] = NULL,
-    [KS_EXPECT_COMMITTED] = NULL,
-    [KS_EXPECT_GROUP_STATE] = NULL,
-    [KS_EXPECT_ASSIGNMENT] = NULL,
+    [KS_EXPECT_LAG] = eval_lag,
+    [KS_EXPECT_COMMITTED] = eval_committed,
+    [KS_EXPECT_GROUP_STATE] = eval_group_state,
+    [KS_EXPECT_ASSIGNMENT] = eval_assignment,
     [KS_EXPECT_NO_ACKED_DATA_LOSS] = eval_no_acked_data_loss,
-    [KS_EXPECT_NO_DUPLICATES] = NULL,
+    [KS_EXPECT_NO_DUPLICATES] = eval_no_duplicates,
+    [KS_EXPECT_POSITION] = eval_position,
+    [KS_EXPECT_IDLE] = eval_idle,
+    [KS_EXPECT_COORDINATOR] = eval_coordinator,
     [KS_EXPECT_STAT] = eval_stat,
 };
 /* KS_EXPECT_STAT is the last kind: a new kind needs its row. */

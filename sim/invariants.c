@@ -37,6 +37,7 @@
 #include <stdarg.h>
 
 #include "broker-private.h"
+#include "consumer-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
 #include "ledger.h"
@@ -803,10 +804,86 @@ static bool check_ledger(Check *c)
     return true;
 }
 
+/* Consumer groups: one owner per partition in a Stable generation, both as
+ * the coordinator stored it and as the running members hold it; a
+ * position never behind the records its consumer is processing; a
+ * committed offset never past the partition's log (the leader's LEO: a new
+ * leader's HW may lag its predecessor's for a moment, its log may not)
+ * unless an unclean election may have cut it; every record a consumer
+ * processed counted once by its group's ledger, the ledger's per-partition
+ * counts adding up (consumed = distinct offsets + duplicated). */
+static bool check_groups(Check *c)
+{
+    const KsSim *sim = c->sim;
+    for (guint i = 0; i < sim->groups->len; i++) {
+        const KsGroup *g = g_ptr_array_index(sim->groups, i);
+        g_autoptr(GHashTable) owned = g_hash_table_new(NULL, NULL);
+        for (guint k = 0; g->state == KS_GROUP_STABLE && k < g->members->len; k++) {
+            const KsGroupMember *m = g_ptr_array_index(g->members, k);
+            for (guint j = 0; j < m->assignment->len; j++) {
+                KsPartition *part = g_ptr_array_index(m->assignment, j);
+                REQUIRE(c, g_hash_table_add(owned, part),
+                        "group %s generation %d gives %s-%d to two members", g->name, g->generation,
+                        part->topic->name, part->index);
+            }
+        }
+        int64_t by_members = 0;
+        g_autoptr(GHashTable) held =
+            g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+        for (guint k = 0; k < sim->consumers->len; k++) {
+            const KsConsumer *con = g_ptr_array_index(sim->consumers, k);
+            if (con->group != g)
+                continue;
+            by_members += con->records_consumed;
+            if (!con->running || con->generation < 0)
+                continue;
+            for (guint j = 0; j < con->assigned->len; j++) {
+                const KsConsumerPart *cp = &g_array_index(con->assigned, KsConsumerPart, j);
+                int64_t *key = g_new(int64_t, 1);
+                *key = (int64_t)con->generation << 32 | (uint32_t)cp->part->id;
+                REQUIRE(c, g_hash_table_add(held, key),
+                        "%s-%d is held by two members of %s in generation %d",
+                        cp->part->topic->name, cp->part->index, g->name, con->generation);
+            }
+            for (guint j = 0; con->app == KS_APP_PROCESSING && j < con->batch->len; j++) {
+                const KsConsumerRange *r = &g_array_index(con->batch, KsConsumerRange, j);
+                const KsConsumerPart *cp = ks_consumer_part((KsConsumer *)con, r->part);
+                REQUIRE(c, !cp || cp->position >= r->first + r->count,
+                        "%s's position on %s-%d is %" PRId64 ", behind the records it processes "
+                        "(to %" PRId64 ")",
+                        con->name, r->part->topic->name, r->part->index, cp->position,
+                        r->first + r->count);
+            }
+        }
+        REQUIRE(c, by_members == ks_ledger_group_consumed(g),
+                "the members of %s processed %" PRId64 " records, its ledger counts %" PRId64,
+                g->name, by_members, ks_ledger_group_consumed(g));
+        for (guint k = 0; k < g->parts->len; k++) {
+            const KsGroupPart *gp = g_ptr_array_index(g->parts, k);
+            int64_t distinct = 0;
+            for (guint j = 0; j < gp->processed->len; j++)
+                distinct += g_array_index(gp->processed, KsOffsetRange, j).count;
+            REQUIRE(c, gp->consumed == distinct + gp->duplicated,
+                    "%s on %s-%d: %" PRId64 " consumed, %" PRId64 " distinct, %" PRId64
+                    " duplicated",
+                    g->name, gp->part->topic->name, gp->part->index, gp->consumed, distinct,
+                    gp->duplicated);
+            const KsReplica *lr = gp->part->leader_replica;
+            int64_t committed = ks_group_committed(sim, g, gp->part);
+            REQUIRE(c, !lr || gp->part->topic->unclean_election || committed <= lr->log.end,
+                    "%s's committed offset of %s-%d is %" PRId64 ", past the log end %" PRId64,
+                    g->name, gp->part->topic->name, gp->part->index, committed,
+                    lr ? lr->log.end : -1);
+        }
+    }
+    return true;
+}
+
 bool ks_sim_check_invariants(const KsSim *sim, GError **error)
 {
     g_return_val_if_fail(sim != NULL, false);
     g_return_val_if_fail(error == NULL || *error == NULL, false);
     Check c = {.sim = sim, .now = ks_engine_now(sim->engine), .error = error};
-    return check_brokers(&c) && check_topics(&c) && check_producers(&c) && check_ledger(&c);
+    return check_brokers(&c) && check_topics(&c) && check_producers(&c) && check_ledger(&c) &&
+           check_groups(&c);
 }

@@ -56,8 +56,8 @@
  * however many records it sends; a refused batch or a loss leaves a gap, so
  * memory grows with such episodes, not with traffic. A partition finds its
  * accounts through KsPartition.ledger and a producer's stream by index, so
- * every transition is O(1) in the usual case: `produced` runs per record
- * (the partitioner may pick per record) and is a handful of additions;
+ * every transition is O(1) in the usual case: `produced` runs once per run
+ * of records to one partition and is a handful of additions;
  * acknowledgements and appends extend the last range (O(log ranges) plus a
  * move otherwise). Counts are kept per stream and in total; a producer's or
  * a partition's are summed when asked (views only). An election or a
@@ -349,8 +349,8 @@ static void add(KsLedger *l, const Accounts *a, KsLedgerCounts d)
     }
 }
 
-/* Called for every record the rate-driven producers take, one at a time
- * when the partitioner picks per record: kept to a few additions. */
+/* Called once per run of records to one partition (the partitioner may
+ * pick per record): kept to a few additions. */
 void ks_ledger_produced(KsLedger *l, int producer, KsPartition *part, int64_t n)
 {
     Accounts a = accounts(l, producer, part);

@@ -244,6 +244,11 @@ struct KsSim {
     GPtrArray *producers;    /* of KsProducer*: declared ones, then consoles */
     KsProducer **consoles;   /* by topic index: the producer of `produce` actions
                                 that name none, created on first use */
+    /* Consumer groups (group.c, consumer.c). */
+    GPtrArray *groups;         /* of KsGroup*, sorted by name, created on first use */
+    GPtrArray *consumers;      /* of KsConsumer*: declared ones, then those started later */
+    KsTopic *offsets_topic;    /* __consumer_offsets; NULL until first FindCoordinator */
+    KsPlanTopic *offsets_plan; /* its declaration, made by the model (owned) */
     KsConfigSet *defaults;
     KsNet net;               /* messages in flight (net.c) */
     struct KsLedger *ledger; /* what became of every record (ledger.c) */
@@ -268,6 +273,9 @@ KsBroker *ks_sim_find_broker(const KsSim *sim, KsBrokerId id);
 KsNode *ks_sim_find_node(const KsSim *sim, const char *name);
 KsTopic *ks_sim_find_topic(const KsSim *sim, const char *name);
 KsProducer *ks_sim_find_producer(const KsSim *sim, const char *name);
+/* Creates the internal topic @pt (owned by the caller, outliving the sim)
+ * through the controller, as Kafka's auto topic creation does. */
+KsTopic *ks_sim_create_internal_topic(KsSim *sim, const KsPlanTopic *pt, GError **error);
 /* The topics sorted by name, in a new array that owns nothing. */
 GPtrArray *ks_sim_sorted_topics(const KsSim *sim);
 

@@ -36,10 +36,14 @@ typedef enum {
     KS_NET_PRODUCE_RESPONSE,
     KS_NET_FETCH_REQUEST,
     KS_NET_FETCH_RESPONSE,
-    KS_NET_LEADER_AND_ISR,           /* controller -> broker (ControllerChannelManager) */
-    KS_NET_UPDATE_METADATA,          /* controller -> broker */
-    KS_NET_CONTROLLER_RESPONSE,      /* broker -> controller: the answer to either */
-    KS_NET_ALTER_PARTITION,          /* leader -> controller (AlterPartitionManager) */
+    KS_NET_GROUP_REQUEST,       /* a consumer's request to a group coordinator (or any broker) */
+    KS_NET_GROUP_RESPONSE,      /* its answer */
+    KS_NET_CONSUMER_FETCH,      /* a consumer's fetch request */
+    KS_NET_CONSUMER_RECORDS,    /* its answer */
+    KS_NET_LEADER_AND_ISR,      /* controller -> broker (ControllerChannelManager) */
+    KS_NET_UPDATE_METADATA,     /* controller -> broker */
+    KS_NET_CONTROLLER_RESPONSE, /* broker -> controller: the answer to either */
+    KS_NET_ALTER_PARTITION,     /* leader -> controller (AlterPartitionManager) */
     KS_NET_ALTER_PARTITION_RESPONSE, /* controller -> leader */
     KS_NET_LOCAL,                    /* a process's timer: a message to itself (ks_net_after) */
     KS_NET_N_KINDS,

@@ -4,9 +4,20 @@
  * of brokers, topics and groups, the statistics and the expectations.
  *
  * Keys come in the contract's order and may be added to, never renamed.
- * Lists are sorted: brokers by id, topics by name, partitions by number.
- * A partition without a leader has "leader": -1, as in Kafka's partition
- * state znode; its offsets are then -1 too.
+ * Lists are sorted: brokers by id, topics by name, partitions by number,
+ * groups by name, members by id, a group's offsets and a member's
+ * assignment by (topic, partition). A partition without a leader has
+ * "leader": -1, as in Kafka's partition state znode; its offsets are then
+ * -1 too.
+ *
+ * A group has the contract's name, state, generation, protocol (the
+ * assignor; "" before the first rebalance), duplicates, members with their
+ * assignment and offsets, then lag and skipped. Its offsets are every
+ * partition of the topics it reads or has committed offsets for, as
+ * kafka-consumer-groups.sh --describe computes them: committed (-1: none),
+ * lag (high watermark - committed; -1: unknown) and, added, the owner's
+ * position (-1: no owner). "lag" is the sum of the known lags (what `expect
+ * lag` compares), "skipped" the records committed but never processed.
  */
 #include "kafkasim/output.h"
 
@@ -14,6 +25,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "actions-private.h"
+#include "kafkasim/query-groups.h"
 #include "kafkasim/query.h"
 #include "output-json.h"
 
@@ -72,6 +85,73 @@ void ks_json_topics(JsonBuilder *b, const KsSim *sim)
     json_builder_end_array(b);
 }
 
+static void group_members(JsonBuilder *b, const KsSim *sim, size_t group)
+{
+    g_autoptr(GArray) members = ks_query_group_members(sim, group);
+    json_builder_set_member_name(b, "members");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < members->len; i++) {
+        const KsMemberInfo *m = &g_array_index(members, KsMemberInfo, i);
+        g_autoptr(GArray) parts = ks_query_member_assignment(sim, group, m->id);
+        json_builder_begin_object(b);
+        ks_json_str(b, "id", m->id);
+        json_builder_set_member_name(b, "assignment");
+        json_builder_begin_array(b);
+        for (guint k = 0; k < parts->len; k++) {
+            const KsGroupOffsetInfo *o = &g_array_index(parts, KsGroupOffsetInfo, k);
+            g_autofree char *name = g_strdup_printf("%s-%d", o->topic, o->partition);
+            json_builder_add_string_value(b, name);
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+/* "offsets", and returns the group's total lag. */
+static int64_t group_offsets(JsonBuilder *b, const KsSim *sim, size_t group)
+{
+    g_autoptr(GArray) offsets = ks_query_group_offsets(sim, group);
+    int64_t lag = 0;
+    json_builder_set_member_name(b, "offsets");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < offsets->len; i++) {
+        const KsGroupOffsetInfo *o = &g_array_index(offsets, KsGroupOffsetInfo, i);
+        g_autofree char *name = g_strdup_printf("%s-%d", o->topic, o->partition);
+        json_builder_begin_object(b);
+        ks_json_str(b, "partition", name);
+        ks_json_int(b, "committed", o->committed);
+        ks_json_int(b, "lag", o->lag);
+        ks_json_int(b, "position", o->position);
+        json_builder_end_object(b);
+        lag += o->lag >= 0 ? o->lag : 0;
+    }
+    json_builder_end_array(b);
+    return lag;
+}
+
+static void groups(JsonBuilder *b, const KsSim *sim)
+{
+    json_builder_set_member_name(b, "groups");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < ks_query_n_groups(sim); i++) {
+        KsGroupInfo g;
+        ks_query_group(sim, i, &g);
+        json_builder_begin_object(b);
+        ks_json_str(b, "name", g.name);
+        ks_json_str(b, "state", g.state);
+        ks_json_int(b, "generation", g.generation);
+        ks_json_str(b, "protocol", g.protocol);
+        ks_json_int(b, "duplicates", g.records_duplicated);
+        group_members(b, sim, i);
+        int64_t lag = group_offsets(b, sim, i);
+        ks_json_int(b, "lag", lag);
+        ks_json_int(b, "skipped", g.records_skipped);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 static void stats(JsonBuilder *b, const KsSim *sim)
 {
     KsSimStats stats;
@@ -84,10 +164,10 @@ static void stats(JsonBuilder *b, const KsSim *sim)
     ks_json_int(b, "records_acked", s->records_acked);
     ks_json_int(b, "records_refused", s->records_refused);
     ks_json_int(b, "records_lost", s->records_lost);
-    ks_json_int(b, "records_consumed", s->records_consumed);
-    ks_json_int(b, "records_duplicated", s->records_duplicated);
+    ks_json_int(b, "records_consumed", ks_check_stat(sim, KS_STAT_RECORDS_CONSUMED));
+    ks_json_int(b, "records_duplicated", ks_check_stat(sim, KS_STAT_RECORDS_DUPLICATED));
     ks_json_int(b, "leader_elections", s->leader_elections);
-    ks_json_int(b, "rebalances", s->rebalances);
+    ks_json_int(b, "rebalances", ks_check_stat(sim, KS_STAT_REBALANCES));
     ks_json_int(b, "unavailable_us", s->unavailable_us);
     ks_json_int(b, "produce_requests", s->produce_requests);
     ks_json_int(b, "fetch_requests", s->fetch_requests);
@@ -123,9 +203,7 @@ char *ks_summary_json(const KsSim *sim)
     ks_json_int(b, "controller_epoch", ks_query_controller_epoch(sim));
     brokers(b, sim);
     ks_json_topics(b, sim);
-    json_builder_set_member_name(b, "groups");
-    json_builder_begin_array(b);
-    json_builder_end_array(b);
+    groups(b, sim);
     stats(b, sim);
     expectations(b, sim);
     json_builder_end_object(b);

@@ -245,6 +245,151 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
     }
 }
 
+/* kafka-consumer-groups.sh's table under its line, column for column; its
+ * blank lines (one before each table and notice) are left out. */
+static void describe_groups(KsTimeline *tl, const KsEvent *ev)
+{
+    const char *group = ev->describe_groups.group;
+    const char *table = ev->describe_groups.table;
+    line(tl, ev->t, "groups", C_BOLD, "describe groups%s%s%s", group ? " " : "", group ? group : "",
+         *table ? "" : ": no consumer group yet");
+    g_auto(GStrv) rows = g_strsplit(table, "\n", -1);
+    for (char **r = rows; *r; r++)
+        if (**r)
+            sub(tl, *r);
+}
+
+/* "orders-0, orders-1" or "nothing". */
+static char *partition_names(const KsPartitionList *l)
+{
+    if (l->len == 0)
+        return g_strdup("nothing");
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < l->len; i++)
+        g_string_append_printf(s, "%s%s-%" PRId32, i ? ", " : "", l->items[i].topic,
+                               l->items[i].partition);
+    return g_string_free(s, FALSE);
+}
+
+/* Consumers and groups. */
+static void group_line(KsTimeline *tl, const KsEvent *ev)
+{
+    g_autofree char *a = NULL;
+    switch (ev->type) {
+    case KS_EV_CONSUMER_STARTED:
+        line(tl, ev->t, "consumer", C_CYAN, "%s started in group %s", ev->consumer_event.consumer,
+             ev->consumer_event.group);
+        break;
+    case KS_EV_CONSUMER_STOPPED:
+        line(tl, ev->t, "consumer", C_CYAN, "%s closed: it commits and leaves group %s",
+             ev->consumer_event.consumer, ev->consumer_event.group);
+        break;
+    case KS_EV_CONSUMER_CRASHED:
+        line(tl, ev->t, "consumer", C_RED,
+             "%s crashed: group %s learns it only when its session times out",
+             ev->consumer_event.consumer, ev->consumer_event.group);
+        break;
+    case KS_EV_CONSUMER_FAILED:
+        line(tl, ev->t, "consumer", C_RED, "%s: poll() threw %s; the application stops",
+             ev->consumer_failed.consumer, ev->consumer_failed.error);
+        break;
+    case KS_EV_GROUP_REBALANCING: {
+        const struct KsEvent_group_rebalancing *r = &ev->group_rebalancing;
+        if (r->consumer)
+            line(tl, ev->t, "group", C_YELLOW, "%s is rebalancing: %s %s", r->group, r->consumer,
+                 r->reason);
+        else
+            line(tl, ev->t, "group", C_YELLOW, "%s is rebalancing (%s)", r->group, r->reason);
+        break;
+    }
+    case KS_EV_GROUP_GENERATION: {
+        const struct KsEvent_group_generation *g = &ev->group_generation;
+        if (g->members.len == 0) {
+            line(tl, ev->t, "group", C_YELLOW, "%s generation %" PRId64 ": no members, Empty",
+                 g->group, g->generation);
+            break;
+        }
+        GString *m = g_string_new(NULL);
+        for (size_t i = 0; i < g->members.len; i++)
+            g_string_append_printf(m, "%s%s", i ? ", " : "", g->members.items[i]);
+        line(tl, ev->t, "group", C_YELLOW,
+             "%s generation %" PRId64 ": members %s, leader %s runs %s", g->group, g->generation,
+             m->str, g->leader, g->protocol);
+        g_string_free(m, TRUE);
+        break;
+    }
+    case KS_EV_MEMBER_REMOVED: {
+        const struct KsEvent_member_removed *r = &ev->member_removed;
+        line(tl, ev->t, "group", C_YELLOW, "%s removes %s (%s)", r->group, r->consumer, r->reason);
+        break;
+    }
+    case KS_EV_PARTITIONS_ASSIGNED:
+        a = partition_names(&ev->partitions_moved.partitions);
+        if (ev->partitions_moved.partitions.len == 0)
+            line(tl, ev->t, "group", C_DIM, "%s gets no partition in generation %" PRId64 ": idle",
+                 ev->partitions_moved.consumer, ev->partitions_moved.generation);
+        else if (ev->partitions_moved.stopped_us > 0)
+            line(tl, ev->t, "group", C_GREEN,
+                 "%s gets %s (generation %" PRId64 ", after %.3f s without partitions)",
+                 ev->partitions_moved.consumer, a, ev->partitions_moved.generation,
+                 (double)ev->partitions_moved.stopped_us / KS_TIME_S);
+        else
+            line(tl, ev->t, "group", C_GREEN, "%s gets %s (generation %" PRId64 ")",
+                 ev->partitions_moved.consumer, a, ev->partitions_moved.generation);
+        break;
+    case KS_EV_PARTITIONS_REVOKED:
+        a = partition_names(&ev->partitions_moved.partitions);
+        line(tl, ev->t, "group", C_YELLOW, "%s gives up %s", ev->partitions_moved.consumer, a);
+        break;
+    case KS_EV_OFFSETS_COMMITTED:
+        line(tl, ev->t, "commit", C_DIM, "%s commits %s for %s (%s)",
+             ev->offsets_committed.consumer, ev->offsets_committed.offsets,
+             ev->offsets_committed.group, ev->offsets_committed.when);
+        break;
+    case KS_EV_RECORDS_REDELIVERED: {
+        const struct KsEvent_consumer_range *r = &ev->consumer_range;
+        line(tl, ev->t, "consumer", C_RED,
+             "%s-%" PRId64 " offsets %" PRId64 "-%" PRId64 " delivered again to %s (processed, "
+             "not committed)",
+             r->topic, r->partition, r->from_offset, r->to_offset, r->consumer);
+        break;
+    }
+    case KS_EV_RECORDS_SKIPPED: {
+        const struct KsEvent_consumer_range *r = &ev->consumer_range;
+        line(tl, ev->t, "consumer", C_RED,
+             "%s-%" PRId64 " offsets %" PRId64 "-%" PRId64 " skipped by %s: committed, never "
+             "processed",
+             r->topic, r->partition, r->from_offset, r->to_offset, r->group);
+        break;
+    }
+    case KS_EV_OFFSET_RESET: {
+        const struct KsEvent_offset_reset *r = &ev->offset_reset;
+        if (r->offset < 0)
+            line(tl, ev->t, "consumer", C_RED,
+                 "%s: no committed offset for %s-%" PRId64
+                 " and auto.offset.reset=none: NoOffsetForPartitionException",
+                 r->consumer, r->topic, r->partition);
+        else if (strcmp(r->policy, "from-offset") == 0)
+            line(tl, ev->t, "consumer", C_CYAN, "%s seeks %s-%" PRId64 " to offset %" PRId64,
+                 r->consumer, r->topic, r->partition, r->offset);
+        else
+            line(tl, ev->t, "consumer", C_CYAN,
+                 "%s: no committed offset for %s-%" PRId64 ", starts at %s offset %" PRId64,
+                 r->consumer, r->topic, r->partition, r->policy, r->offset);
+        break;
+    }
+    case KS_EV_GROUP_LOADED:
+        line(tl, ev->t, "group", C_YELLOW,
+             "broker %" PRId32 " is now coordinator of %s: loaded %" PRId64
+             " committed offset%s from __consumer_offsets",
+             ev->group_loaded.broker, ev->group_loaded.group, ev->group_loaded.offsets,
+             ev->group_loaded.offsets == 1 ? "" : "s");
+        break;
+    default:
+        break;
+    }
+}
+
 void ks_timeline_sink(const KsEvent *ev, void *timeline)
 {
     KsTimeline *tl = timeline;
@@ -260,6 +405,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     case KS_EV_SNAPSHOT:
         snapshot(tl, ev);
+        break;
+    case KS_EV_DESCRIBE_GROUPS:
+        describe_groups(tl, ev);
         break;
     case KS_EV_EXPECT:
         if (ev->expect.held)
@@ -485,6 +633,22 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                  re->reason);
         break;
     }
+    case KS_EV_CONSUMER_STARTED:
+    case KS_EV_CONSUMER_STOPPED:
+    case KS_EV_CONSUMER_CRASHED:
+    case KS_EV_CONSUMER_FAILED:
+    case KS_EV_GROUP_REBALANCING:
+    case KS_EV_GROUP_GENERATION:
+    case KS_EV_MEMBER_REMOVED:
+    case KS_EV_PARTITIONS_ASSIGNED:
+    case KS_EV_PARTITIONS_REVOKED:
+    case KS_EV_OFFSETS_COMMITTED:
+    case KS_EV_RECORDS_REDELIVERED:
+    case KS_EV_RECORDS_SKIPPED:
+    case KS_EV_OFFSET_RESET:
+    case KS_EV_GROUP_LOADED:
+        group_line(tl, ev);
+        break;
     case KS_EV_COUNT:
         break;
     }

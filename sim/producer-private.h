@@ -22,7 +22,7 @@
 
 /* Per-partition accumulator state of one producer (RecordAccumulator). */
 typedef struct {
-    GQueue batches;         /* of KsProducerBatch*, in creation order */
+    GQueue batches;         /* of KsProducerBatch*, in creation order; nodes: their link */
     int active_slot;        /* its index in KsProducer.active, -1 with no batch */
     KsBrokerId leader;      /* the producer's metadata: leader as last seen */
     int32_t leader_epoch;   /* and its epoch */
@@ -38,6 +38,7 @@ typedef struct {
 } KsProducerPartition;
 
 struct KsProducerBatch {
+    GList link; /* its node in the partition's batches (data: the batch) */
     int32_t partition;
     int64_t first_seq;
     int64_t count;
@@ -71,7 +72,7 @@ struct KsConnection {
     KsTime closed_at;         /* the client last closed it after a request timeout */
     GQueue lost;              /* requests whose answer cannot come (server machine down) */
     KsTimer timeout;          /* request.timeout.ms of the oldest of them */
-    GQueue requests;          /* every live KsProduceRequest sent on it (owned) */
+    GQueue requests;          /* every live KsProduceRequest sent on it (owned; nodes: link) */
     KsDelayedTimeouts parked; /* acks=all requests waiting at the broker (purgatory.c) */
     int32_t leads;            /* partitions its broker leads, in the producer's metadata */
     GPtrArray *drain;         /* scratch: batches of the request being built */
@@ -123,7 +124,11 @@ struct KsProducer {
     KsProducerPartition *parts; /* by partition */
     GArray *active;             /* of int32_t: partitions with batches */
     GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
-    KsTimer wake;               /* next arrival, linger, retry or expiry */
+    /* Spares, reused before allocating: a batch or a request is made per
+     * batch of records, and most live briefly. */
+    GQueue spare_batches;  /* of KsProducerBatch* (owned; nodes: their link) */
+    GQueue spare_requests; /* of KsProduceRequest* (owned; nodes: link), batches emptied */
+    KsTimer wake;          /* next arrival, linger, retry or expiry */
 };
 
 /* producer.c */

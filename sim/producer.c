@@ -87,6 +87,7 @@
 static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg);
 static void process(KsSim *sim, KsProducer *p);
 static void conn_free(gpointer data);
+static void request_free(gpointer data);
 static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
 
 const char *ks_kafka_error_name(KsKafkaError err)
@@ -223,6 +224,34 @@ static void request_free(gpointer data)
     g_free(req);
 }
 
+/* A request to fill, a spare one when there is one. */
+static KsProduceRequest *request_new(KsProducer *p)
+{
+    GList *spare = g_queue_pop_head_link(&p->spare_requests);
+    KsProduceRequest *req = spare ? spare->data : g_new0(KsProduceRequest, 1);
+    GArray *batches = spare ? req->batches : g_array_new(FALSE, TRUE, sizeof(KsRequestBatch));
+    *req = (KsProduceRequest){.link.data = req, .batches = batches};
+    return req;
+}
+
+/* A new empty batch, a spare one when there is one. */
+static KsProducerBatch *batch_new(KsProducer *p)
+{
+    GList *spare = g_queue_pop_head_link(&p->spare_batches);
+    KsProducerBatch *batch = spare ? spare->data : g_new(KsProducerBatch, 1);
+    *batch = (KsProducerBatch){.link.data = batch};
+    return batch;
+}
+
+/* Empties @q, a queue whose nodes belong to its items (their link), and
+ * frees the items with @free_item. */
+static void clear_linked(GQueue *q, GDestroyNotify free_item)
+{
+    GList *link;
+    while ((link = g_queue_pop_head_link(q)))
+        free_item(link->data);
+}
+
 static void conn_free(gpointer data)
 {
     KsConnection *c = data;
@@ -230,7 +259,7 @@ static void conn_free(gpointer data)
         return;
     ks_purgatory_clear_timeouts(&c->parked);
     g_queue_clear(&c->lost);
-    g_queue_clear_full(&c->requests, request_free);
+    clear_linked(&c->requests, request_free);
     g_ptr_array_free(c->drain, TRUE);
     g_free(c);
 }
@@ -241,8 +270,10 @@ void ks_producer_free(KsProducer *p)
         return;
     g_ptr_array_free(p->conns, TRUE);
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        g_queue_clear_full(&p->parts[i].batches, g_free);
+        clear_linked(&p->parts[i].batches, g_free);
     }
+    clear_linked(&p->spare_batches, g_free);
+    clear_linked(&p->spare_requests, request_free);
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
     g_free(p->available);
@@ -283,11 +314,23 @@ static bool uses_keys(const KsProducer *p)
            !p->ignore_keys;
 }
 
+/* A partition's newest and oldest batch, NULL with none (inline: they are
+ * asked for every record). */
+static inline KsProducerBatch *newest_batch(const KsProducerPartition *pp)
+{
+    return pp->batches.tail ? pp->batches.tail->data : NULL;
+}
+
+static inline KsProducerBatch *oldest_batch(const KsProducerPartition *pp)
+{
+    return pp->batches.head ? pp->batches.head->data : NULL;
+}
+
 /* Whether one more record for @partition would need a new batch: its newest
  * batch is gone, sent, a retry, or full. */
 static bool opens_new_batch(const KsProducer *p, int32_t partition)
 {
-    const KsProducerBatch *last = g_queue_peek_tail(&p->parts[partition].batches);
+    const KsProducerBatch *last = newest_batch(&p->parts[partition]);
     return !last || last->in_flight || last->attempts > 0 || last->count >= p->batch_records;
 }
 
@@ -353,13 +396,13 @@ static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime w
     KsProducerPartition *pp = &p->parts[partition];
     activate(p, partition);
     while (n > 0) {
-        KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
+        KsProducerBatch *last = newest_batch(pp);
         if (opens_new_batch(p, partition)) {
-            last = g_new0(KsProducerBatch, 1);
+            last = batch_new(p);
             last->partition = partition;
             last->first_seq = pp->next_seq;
             last->created = when;
-            g_queue_push_tail(&pp->batches, last);
+            g_queue_push_tail_link(&pp->batches, &last->link);
             p->queue_sizes[partition]++;
         }
         int64_t take = MIN(n, p->batch_records - last->count);
@@ -478,7 +521,7 @@ static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t par
  * unacknowledged batch (or at the next record, if it holds none). */
 static void bump_epoch(KsProducerPartition *pp)
 {
-    const KsProducerBatch *head = g_queue_peek_head(&pp->batches);
+    const KsProducerBatch *head = oldest_batch(pp);
     pp->producer_epoch++;
     pp->epoch_base_seq = head ? head->first_seq : pp->next_seq;
 }
@@ -497,7 +540,7 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
         pp->acked_upto = MAX(pp->acked_upto, batch->first_seq + batch->count);
     if (!acked)
         pp->refused += batch->count;
-    g_queue_remove(&pp->batches, batch);
+    g_queue_unlink(&pp->batches, &batch->link);
     /* An idempotent producer that gives up on a batch leaves a gap in its
      * sequence: it bumps its epoch so later batches are accepted. */
     if (!acked && p->idempotent)
@@ -505,7 +548,7 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
     p->queue_sizes[batch->partition]--;
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
-    g_free(batch);
+    g_queue_push_head_link(&p->spare_batches, &batch->link);
 }
 
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
@@ -514,10 +557,9 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
 static void send_request(KsSim *sim, KsConnection *c)
 {
     KsProducer *p = c->producer;
-    KsProduceRequest *req = g_new0(KsProduceRequest, 1);
+    KsProduceRequest *req = request_new(p);
     req->conn = c;
     req->sent = ks_engine_now(sim->engine);
-    req->batches = g_array_sized_new(FALSE, TRUE, sizeof(KsRequestBatch), c->drain->len);
     for (guint i = 0; i < c->drain->len; i++) {
         KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
         batch->in_flight = true;
@@ -541,7 +583,7 @@ static void send_request(KsSim *sim, KsConnection *c)
         g_array_append_val(req->batches, rb);
     }
     g_ptr_array_set_size(c->drain, 0);
-    g_queue_push_tail(&c->requests, req);
+    g_queue_push_tail_link(&c->requests, &req->link);
     sim->stats.produce_requests++;
     if (p->acks != 0)
         c->in_flight++;
@@ -623,8 +665,9 @@ static void fail_all(KsProduceRequest *req, KsKafkaError err)
 
 static void request_done(KsProduceRequest *req)
 {
-    g_queue_remove(&req->conn->requests, req);
-    request_free(req);
+    g_queue_unlink(&req->conn->requests, &req->link);
+    g_array_set_size(req->batches, 0);
+    g_queue_push_head_link(&req->conn->producer->spare_requests, &req->link);
 }
 
 /* Arms @c's request timeout for its oldest lost request:
@@ -890,7 +933,7 @@ static KsTime arrival_deadline(KsSim *sim, KsProducer *p)
     int64_t need = p->batch_records;
     for (guint i = 0; i < p->active->len; i++) {
         int32_t partition = g_array_index(p->active, int32_t, i);
-        const KsProducerBatch *last = g_queue_peek_tail(&p->parts[partition].batches);
+        const KsProducerBatch *last = newest_batch(&p->parts[partition]);
         if (!opens_new_batch(p, partition))
             need = MIN(need, p->batch_records - last->count);
     }
@@ -912,7 +955,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
     KsTime next = arrival_deadline(sim, p);
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        const KsProducerBatch *oldest = g_queue_peek_head(&pp->batches);
+        const KsProducerBatch *oldest = oldest_batch(pp);
         next = MIN(next, oldest->created + p->delivery_timeout);
         const KsProducerBatch *first = NULL;
         for (GList *l = pp->batches.head; l && !first; l = l->next)
@@ -922,7 +965,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
             continue;
         if (first->attempts > 0 && first->retry_after > now && !leader_changed(p, first))
             next = MIN(next, first->retry_after);
-        const KsProducerBatch *last = g_queue_peek_tail(&pp->batches);
+        const KsProducerBatch *last = newest_batch(pp);
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
             next = MIN(next, last->created + p->linger);
     }

@@ -6,7 +6,7 @@
  * One row per action (action_rows: crash, restart and stop a broker, add a
  * broker, crash and restart a node, start, stop and crash a consumer or
  * producer, produce, say, snapshot, partition-network, heal-network,
- * elect-preferred, reassign, set, expect). A row names its verb and object,
+ * elect-preferred, reassign, set, describe groups, expect). A row names its verb and object,
  * its usage, keys and handler; the handler fills a KsPlanAction.
  * ks_scn_parse_action builds one action from the tokens after `at TIME` or
  * `every PERIOD` (or from the start of the line for an action that runs
@@ -107,6 +107,14 @@ static bool act_start_consumer(Parser *p, const ActionRow *row, const KsToken *h
     }
     if (at && !ks_scn_arg_topics(p, at, &act->topics, error))
         return false;
+    if (!ks_scn_consumer_from_offset(p, a, &act->from_offset, error))
+        return false;
+    for (const char *const *k = (const char *const[]){"processing", "commit", NULL}; *k; k++)
+        if (ks_scn_get(a, *k))
+            return ks_scn_fail(p, ks_scn_get(a, *k)->key, VALUE, error,
+                               "%s= is part of a consumer's declaration; a declared consumer "
+                               "keeps it",
+                               *k);
     if (ks_scn_get(a, "node"))
         return ks_scn_fail(
             p, ks_scn_get(a, "node")->key, VALUE, error,
@@ -216,6 +224,17 @@ static bool act_snapshot(Parser *p, const ActionRow *row, const KsToken *head, A
     return ks_scn_arg_name(p, a->pos->pdata[0], "a snapshot name", &act->name, error);
 }
 
+static bool act_describe_groups(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                                KsPlanAction *act, GError **error)
+{
+    if (a->pos->len == 0)
+        return true; /* every group, as --all-groups */
+    const Arg *ag = a->pos->pdata[0];
+    if (!ks_scn_arg_name(p, ag, "a group name", &act->name, error))
+        return false;
+    return ks_scn_find_group(p, ks_scn_scalar(ag), act->name, error);
+}
+
 static bool act_partition_network(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                                   KsPlanAction *act, GError **error)
 {
@@ -315,8 +334,9 @@ static bool act_set(Parser *p, const ActionRow *row, const KsToken *head, Args *
 }
 
 static const KeySpec add_broker_keys[] = {KEY("node", "n4"), KEY("rack", "eu-1a"), KEYS_END};
-static const KeySpec start_consumer_keys[] = {KEY("group", "billing"), KEY("topics", "orders"),
-                                              KEY("node", "n1"), KEYS_END};
+static const KeySpec start_consumer_keys[] = {
+    KEY("group", "billing"), KEY("topics", "orders"),   KEY("node", "n1"), KEY("processing", "2ms"),
+    KEY("commit", "sync"),   KEY("from-offset", "500"), KEYS_END};
 static const KeySpec produce_keys[] = {KEY("topic", "orders"), KEY("key", "user-7"),
                                        KEY("partition", "0"),  KEY("count", "10"),
                                        KEY("producer", "web"), KEYS_END};
@@ -347,9 +367,10 @@ static const ActionRow action_rows[] = {
     ACT("restart", "node", "restart node", "restart node NAME", 1, 1, "a node name",
         "restart node n2", NULL, 0, NULL, false, KS_ACTION_RESTART_NODE, false, NULL, act_node),
     ACT("start", "consumer", "start consumer",
-        "start consumer NAME [group=G topics=T,...] [consumer configs]", 1, 1, "a consumer name",
-        "start consumer c2 group=billing topics=orders", start_consumer_keys, KS_SCOPE_CONSUMER,
-        "a consumer", false, KS_ACTION_START_CONSUMER, false, WHY_CONSUMERS, act_start_consumer),
+        "start consumer NAME [group=G topics=T,...] [from-offset=N] [consumer configs]", 1, 1,
+        "a consumer name", "start consumer c2 group=billing topics=orders", start_consumer_keys,
+        KS_SCOPE_CONSUMER, "a consumer", false, KS_ACTION_START_CONSUMER, false, WHY_CONSUMERS,
+        act_start_consumer),
     ACT("stop", "consumer", "stop consumer", "stop consumer NAME", 1, 1, "a consumer name",
         "stop consumer c1", NULL, 0, NULL, false, KS_ACTION_STOP_CONSUMER, false, WHY_CONSUMERS,
         act_consumer),
@@ -384,6 +405,9 @@ static const ActionRow action_rows[] = {
     ACT("set", NULL, "set", "set CONFIG=VALUE ...", 0, 0, NULL, NULL, NULL, ALL_SCOPES, "anything",
         false, KS_ACTION_SET_CONFIG, false, "changing configs at run time is not modelled yet",
         act_set),
+    ACT("describe", "groups", "describe groups", "describe groups [GROUP]", 0, 1, "a group name",
+        "describe groups billing", NULL, 0, NULL, false, KS_ACTION_DESCRIBE_GROUPS, false,
+        WHY_CONSUMERS, act_describe_groups),
     ACT("expect", NULL, "expect", "expect CONDITION", 0, 0, NULL, NULL, NULL, 0, NULL, false,
         KS_ACTION_EXPECT, false, NULL, NULL),
 };
@@ -485,6 +509,7 @@ KsPlanAction *ks_scn_parse_action(Parser *p, KsTime at, KsTime every, GError **e
     }
     p->now = at;
     g_autoptr(KsPlanAction) act = g_new0(KsPlanAction, 1);
+    act->from_offset = -1;
     act->kind = row->kind;
     act->at = at;
     act->every = every;

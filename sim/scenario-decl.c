@@ -684,6 +684,31 @@ static bool decl_group(Parser *p, const DeclRow *row, const KsToken *head, Args 
     return true;
 }
 
+static const char *const commit_names[] = {"sync", "async", "before", "auto", NULL};
+
+bool ks_scn_consumer_from_offset(Parser *p, Args *a, int64_t *out, GError **error)
+{
+    const Arg *af = ks_scn_get(a, "from-offset");
+    return !af || ks_scn_arg_int(p, af, 0, INT64_MAX / 2, out, error);
+}
+
+/* The simulated application's keys: processing=, commit=, from-offset=. */
+static bool consumer_app_keys(Parser *p, Args *a, KsPlanConsumer *c, GError **error)
+{
+    c->commit = -1;
+    c->from_offset = -1;
+    const Arg *ap = ks_scn_get(a, "processing");
+    if (ap && !ks_scn_tok_duration(p, ks_scn_scalar(ap), ap, "a duration per record", "2ms",
+                                   &c->processing, error))
+        return false;
+    const Arg *ac = ks_scn_get(a, "commit");
+    int commit = -1;
+    if (ac && !ks_scn_arg_choice(p, ac, commit_names, &commit, error))
+        return false;
+    c->commit = commit == 3 ? -1 : commit;
+    return ks_scn_consumer_from_offset(p, a, &c->from_offset, error);
+}
+
 bool ks_scn_define_consumer(Parser *p, const KsToken *nt, const char *name, const Arg *ag,
                             const Arg *at, Args *a, KsLoc loc, bool at_zero, GError **error)
 {
@@ -703,6 +728,8 @@ bool ks_scn_define_consumer(Parser *p, const KsToken *nt, const char *name, cons
         return false;
     const Arg *anode = ks_scn_get(a, "node");
     if (anode && !ks_scn_arg_node(p, anode, &c->node, error))
+        return false;
+    if (!consumer_app_keys(p, a, c, error))
         return false;
     c->configs = g_steal_pointer(&a->configs);
     return true;
@@ -742,8 +769,13 @@ static const KeySpec flume_keys[] = {KEY("topic", "logs"),   KEY("rate", "200/s"
                                      KEY("capacity", "100"), KEY("batch-size", "100"),
                                      KEY("node", "n1"),      KEYS_END};
 static const KeySpec group_keys[] = {KEY("assignor", "range"), KEY("protocol", "eager"), KEYS_END};
-static const KeySpec consumer_keys[] = {KEY("group", "billing"), KEY("topics", "orders,payments"),
-                                        KEY("node", "n1"), KEYS_END};
+static const KeySpec consumer_keys[] = {KEY("group", "billing"),
+                                        KEY("topics", "orders,payments"),
+                                        KEY("node", "n1"),
+                                        KEY("processing", "2ms"),
+                                        KEY("commit", "sync"),
+                                        KEY("from-offset", "500"),
+                                        KEYS_END};
 
 static const DeclRow decl_rows[] = {
     {{"seed", "seed N", 1, 1, "a number", "seed 42", no_keys, 0, NULL, false},
@@ -804,8 +836,10 @@ static const DeclRow decl_rows[] = {
      KS_DECL_GROUP,
      WHY_CONSUMERS,
      decl_group},
-    {{"consumer", "consumer NAME group=G topics=T1,T2,... [node=NAME] [consumer configs]", 1, 1,
-      "a name", "consumer c1 group=billing topics=orders", consumer_keys, KS_SCOPE_CONSUMER,
+    {{"consumer",
+      "consumer NAME group=G topics=T1,T2,... [node=NAME] [processing=DURATION] "
+      "[commit=auto|sync|async|before] [from-offset=N] [consumer configs]",
+      1, 1, "a name", "consumer c1 group=billing topics=orders", consumer_keys, KS_SCOPE_CONSUMER,
       "a consumer", false},
      KS_DECL_CONSUMER,
      WHY_CONSUMERS,

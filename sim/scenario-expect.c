@@ -5,7 +5,8 @@
  *
  * One row per condition (cond_rows): leader, isr, replicas, leader epoch,
  * offsets, broker liveness, the controller, consumer lag and commits, group
- * state and assignment, data loss and duplicates, and the summary's
+ * state and assignment, read positions, idle consumers, a group's
+ * coordinator, data loss and duplicates, and the summary's
  * statistics. A row names the condition, its
  * shape ("leader orders-0 == 2") and its handler, which reads the operator
  * and the expected value into a KsPlanExpect. Sets are compared sorted, so
@@ -90,17 +91,30 @@ static bool want_partition(Parser *p, const CondRow *row, KsPlanPartition *out, 
     return true;
 }
 
-static bool want_group(Parser *p, const CondRow *row, char **out, GError **error)
+typedef bool (*FindFn)(Parser *p, const KsToken *t, const char *name, GError **error);
+
+/* A declared name at the cursor, checked with @find (group or consumer). */
+static bool want_declared(Parser *p, const CondRow *row, FindFn find, char **out, GError **error)
 {
     const KsToken *t = ks_scn_cur(p);
     if (!ks_scn_tok_is_name(t))
         return cond_fail(p, row, error);
     g_autofree char *name = ks_scn_tok_text(t);
-    if (!ks_scn_find_group(p, t, name, error))
+    if (!find(p, t, name, error))
         return false;
     *out = g_steal_pointer(&name);
     ks_scn_advance(p);
     return true;
+}
+
+static bool want_group(Parser *p, const CondRow *row, char **out, GError **error)
+{
+    return want_declared(p, row, ks_scn_find_group, out, error);
+}
+
+static bool want_consumer(Parser *p, const CondRow *row, char **out, GError **error)
+{
+    return want_declared(p, row, ks_scn_find_consumer, out, error);
 }
 
 /* A broker id, or `none`. */
@@ -164,17 +178,9 @@ static bool cond_offset(Parser *p, const CondRow *row, KsPlanExpect *e, GError *
     return want_partition_op(p, row, false, e, error) && want_count(p, row, &e->number, error);
 }
 
-static bool cond_alive(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+/* Nothing (true), or `==|!= true|false`, into e->cmp and e->number. */
+static bool want_truth(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
 {
-    if (!ks_scn_tok_is(ks_scn_cur(p), "broker"))
-        return cond_fail(p, row, error);
-    ks_scn_advance(p);
-    const KsToken *t = ks_scn_cur(p);
-    if (t->kind != KS_TOK_INT)
-        return cond_fail(p, row, error);
-    if (!ks_scn_tok_broker(p, t, "expect alive broker 1", &e->broker, error))
-        return false;
-    ks_scn_advance(p);
     e->cmp = KS_CMP_EQ;
     e->number = 1;
     if (ks_scn_cur(p)->kind == KS_TOK_EOL)
@@ -191,6 +197,25 @@ static bool cond_alive(Parser *p, const CondRow *row, KsPlanExpect *e, GError **
     return true;
 }
 
+static bool cond_alive(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+{
+    if (!ks_scn_tok_is(ks_scn_cur(p), "broker"))
+        return cond_fail(p, row, error);
+    ks_scn_advance(p);
+    const KsToken *t = ks_scn_cur(p);
+    if (t->kind != KS_TOK_INT)
+        return cond_fail(p, row, error);
+    if (!ks_scn_tok_broker(p, t, "expect alive broker 1", &e->broker, error))
+        return false;
+    ks_scn_advance(p);
+    return want_truth(p, row, e, error);
+}
+
+static bool cond_idle(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+{
+    return want_consumer(p, row, &e->name, error) && want_truth(p, row, e, error);
+}
+
 static bool cond_controller(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
 {
     return want_op(p, row, true, &e->cmp, error) && want_broker_or_none(p, row, &e->number, error);
@@ -202,10 +227,16 @@ static bool cond_lag(Parser *p, const CondRow *row, KsPlanExpect *e, GError **er
            want_count(p, row, &e->number, error);
 }
 
-static bool cond_committed(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+static bool cond_group_partition(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
 {
     return want_group(p, row, &e->name, error) && want_partition_op(p, row, false, e, error) &&
            want_count(p, row, &e->number, error);
+}
+
+static bool cond_coordinator(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+{
+    return want_group(p, row, &e->name, error) && want_op(p, row, true, &e->cmp, error) &&
+           want_broker_or_none(p, row, &e->number, error);
 }
 
 static const char *const group_states[] = {
@@ -244,14 +275,7 @@ static gint cmp_str_ptr(gconstpointer a, gconstpointer b)
 
 static bool cond_assignment(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
 {
-    const KsToken *t = ks_scn_cur(p);
-    if (!ks_scn_tok_is_name(t))
-        return cond_fail(p, row, error);
-    e->name = ks_scn_tok_text(t);
-    if (!ks_scn_find_consumer(p, t, e->name, error))
-        return false;
-    ks_scn_advance(p);
-    if (!want_op(p, row, true, &e->cmp, error))
+    if (!want_consumer(p, row, &e->name, error) || !want_op(p, row, true, &e->cmp, error))
         return false;
     Arg *a = want_set(p, row, error);
     if (!a)
@@ -319,7 +343,7 @@ static const CondRow cond_rows[] = {
      "the controller is not modelled yet", cond_controller},
     {"lag", "lag GROUP OP N", KS_EXPECT_LAG, 0, WHY_CONSUMERS, cond_lag},
     {"committed", "committed GROUP PARTITION OP N", KS_EXPECT_COMMITTED, 0, WHY_CONSUMERS,
-     cond_committed},
+     cond_group_partition},
     {"group-state",
      "group-state GROUP ==|!= Empty|PreparingRebalance|CompletingRebalance|Stable|Dead",
      KS_EXPECT_GROUP_STATE, 0, WHY_CONSUMERS, cond_group_state},
@@ -328,12 +352,18 @@ static const CondRow cond_rows[] = {
     {"no-acked-data-loss", "no-acked-data-loss", KS_EXPECT_NO_ACKED_DATA_LOSS, 0,
      "the ledger does not track lost records yet", cond_none},
     {"no-duplicates", "no-duplicates", KS_EXPECT_NO_DUPLICATES, 0, WHY_CONSUMERS, cond_none},
+    {"position", "position GROUP PARTITION OP N", KS_EXPECT_POSITION, 0, WHY_CONSUMERS,
+     cond_group_partition},
+    {"idle", "idle CONSUMER [==|!= true|false]", KS_EXPECT_IDLE, 0, WHY_CONSUMERS, cond_idle},
+    {"coordinator", "coordinator GROUP ==|!= BROKER|none", KS_EXPECT_COORDINATOR, 0, WHY_CONSUMERS,
+     cond_coordinator},
     STAT_ROW("records-produced", KS_STAT_RECORDS_PRODUCED, NULL),
     STAT_ROW("records-acked", KS_STAT_RECORDS_ACKED, NULL),
     STAT_ROW("records-refused", KS_STAT_RECORDS_REFUSED, NULL),
     STAT_ROW("records-lost", KS_STAT_RECORDS_LOST, "the ledger does not track lost records yet"),
     STAT_ROW("records-consumed", KS_STAT_RECORDS_CONSUMED, WHY_CONSUMERS),
     STAT_ROW("records-duplicated", KS_STAT_RECORDS_DUPLICATED, WHY_CONSUMERS),
+    STAT_ROW("records-skipped", KS_STAT_RECORDS_SKIPPED, WHY_CONSUMERS),
     STAT_ROW("leader-elections", KS_STAT_LEADER_ELECTIONS, NULL),
     STAT_ROW("rebalances", KS_STAT_REBALANCES, WHY_CONSUMERS),
     STAT_ROW("unavailable-us", KS_STAT_UNAVAILABLE_US, NULL),

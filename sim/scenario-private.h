@@ -372,6 +372,8 @@ bool ks_scn_check_console_producer(Parser *p, const KsToken *head, GError **erro
 
 /* Builds a consumer from group= and topics= (shared by the declaration and
  * by `start consumer` defining a new one). */
+/* start consumer's from-offset= key into *@out (untouched without one). */
+bool ks_scn_consumer_from_offset(Parser *p, Args *a, int64_t *out, GError **error);
 bool ks_scn_define_consumer(Parser *p, const KsToken *nt, const char *name, const Arg *ag,
                             const Arg *at, Args *a, KsLoc loc, bool at_zero, GError **error);
 

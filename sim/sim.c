@@ -28,8 +28,10 @@
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
+#include "consumer-private.h"
 #include "ledger.h"
 #include "model.h"
+#include "kafkasim/output.h"
 #include "kafkasim/placement.h"
 #include "kafkasim/scenario.h"
 
@@ -207,6 +209,20 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
     return true;
 }
 
+KsTopic *ks_sim_create_internal_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
+{
+    if (!add_topic(sim, pt, error))
+        return NULL;
+    KsTopic *t = g_ptr_array_index(sim->topics, sim->topics->len - 1);
+    KsEvent ev = ks_event_init(KS_EV_TOPIC_CREATED, ks_engine_now(sim->engine));
+    ev.topic_created.topic = t->name;
+    ev.topic_created.partitions = t->n_partitions;
+    ev.topic_created.replication_factor = t->replication_factor;
+    ks_sim_emit(sim, &ev);
+    ks_controller_create_topic(sim, t);
+    return t;
+}
+
 static void run_action(KsEngine *engine, void *ctx, uint64_t index);
 
 void ks_sim_note(KsSim *sim, int line, const char *fmt, ...)
@@ -279,6 +295,20 @@ static bool build_producers(KsSim *sim, GError **error)
     return true;
 }
 
+/* Groups come into being when a consumer first uses them (group.c). */
+static bool build_groups(KsSim *sim, GError **error)
+{
+    return true;
+}
+
+static bool build_consumers(KsSim *sim, GError **error)
+{
+    for (guint i = 0; i < sim->plan->consumers->len; i++)
+        g_ptr_array_add(sim->consumers,
+                        ks_consumer_new(sim, g_ptr_array_index(sim->plan->consumers, i), (int)i));
+    return true;
+}
+
 /* Run in this order; NULL: the model cannot run that declaration yet. */
 static const BuildFn builders[] = {
     [KS_DECL_SEED] = build_resolved,
@@ -290,8 +320,8 @@ static const BuildFn builders[] = {
     [KS_DECL_TOPIC] = build_topics,
     [KS_DECL_PRODUCER] = build_producers,
     [KS_DECL_FLUME] = NULL,
-    [KS_DECL_GROUP] = NULL,
-    [KS_DECL_CONSUMER] = NULL,
+    [KS_DECL_GROUP] = build_groups,
+    [KS_DECL_CONSUMER] = build_consumers,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_CONSUMER + 1);
 
@@ -312,6 +342,8 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
     sim->brokers = g_ptr_array_new_with_free_func(broker_free);
     sim->topics = g_ptr_array_new_with_free_func(topic_free);
     sim->producers = g_ptr_array_new_with_free_func(producer_free_cb);
+    sim->groups = g_ptr_array_new_with_free_func((GDestroyNotify)ks_group_free);
+    sim->consumers = g_ptr_array_new_with_free_func((GDestroyNotify)ks_consumer_free);
     sim->sinks = g_array_new(FALSE, FALSE, sizeof(KsSink));
     sim->actions = g_ptr_array_new();
     sim->added_actions = g_ptr_array_new_with_free_func(ks_plan_action_free);
@@ -338,6 +370,10 @@ void ks_sim_free(KsSim *sim)
         return;
     /* Producers first: freeing them reads the broker list. */
     g_ptr_array_free(sim->producers, TRUE);
+    /* Groups before consumers: a group frees the requests it holds, a
+     * consumer those still in flight. */
+    g_ptr_array_free(sim->groups, TRUE);
+    g_ptr_array_free(sim->consumers, TRUE);
     g_free(sim->consoles);
     if (sim->broker_ids) {
         g_hash_table_destroy(sim->broker_ids);
@@ -346,6 +382,8 @@ void ks_sim_free(KsSim *sim)
     ks_net_clear(&sim->net);
 
     g_ptr_array_free(sim->topics, TRUE);
+    if (sim->offsets_plan)
+        ks_plan_topic_free(sim->offsets_plan);
     g_ptr_array_free(sim->brokers, TRUE);
     g_ptr_array_free(sim->nodes, TRUE);
     g_array_free(sim->sinks, TRUE);
@@ -394,6 +432,18 @@ static void action_snapshot(KsSim *sim, const KsPlanAction *a)
     ks_sim_emit(sim, &ev);
 }
 
+/* The table is written when the action runs, so the timeline and the trace
+ * show the groups as they were then. */
+static void action_describe_groups(KsSim *sim, const KsPlanAction *a)
+{
+    g_autoptr(GString) table = g_string_new(NULL);
+    ks_describe_groups(sim, a->name, KS_GROUP_LAYOUT_OFFSETS, table, NULL);
+    KsEvent ev = ks_event_init(KS_EV_DESCRIBE_GROUPS, ks_engine_now(sim->engine));
+    ev.describe_groups.group = a->name;
+    ev.describe_groups.table = table->str;
+    ks_sim_emit(sim, &ev);
+}
+
 static void action_expect(KsSim *sim, const KsPlanAction *a)
 {
     check_now(sim, a->expect, true);
@@ -413,9 +463,9 @@ static const ActionRow action_table[] = {
     [KS_ACTION_ADD_BROKER] = {"add broker", NULL},
     [KS_ACTION_CRASH_NODE] = {"crash node", ks_broker_action_crash_node},
     [KS_ACTION_RESTART_NODE] = {"restart node", ks_broker_action_restart_node},
-    [KS_ACTION_START_CONSUMER] = {"start consumer", NULL},
-    [KS_ACTION_STOP_CONSUMER] = {"stop consumer", NULL},
-    [KS_ACTION_CRASH_CONSUMER] = {"crash consumer", NULL},
+    [KS_ACTION_START_CONSUMER] = {"start consumer", ks_consumer_action_start},
+    [KS_ACTION_STOP_CONSUMER] = {"stop consumer", ks_consumer_action_stop},
+    [KS_ACTION_CRASH_CONSUMER] = {"crash consumer", ks_consumer_action_crash},
     [KS_ACTION_START_PRODUCER] = {"start producer", ks_producer_action_start},
     [KS_ACTION_STOP_PRODUCER] = {"stop producer", ks_producer_action_stop},
     [KS_ACTION_PRODUCE] = {"produce", ks_producer_action_produce},
@@ -426,6 +476,7 @@ static const ActionRow action_table[] = {
     [KS_ACTION_ELECT_PREFERRED] = {"elect-preferred", ks_controller_action_elect_preferred},
     [KS_ACTION_REASSIGN] = {"reassign", NULL},
     [KS_ACTION_SET_CONFIG] = {"set", NULL},
+    [KS_ACTION_DESCRIBE_GROUPS] = {"describe groups", action_describe_groups},
     [KS_ACTION_EXPECT] = {"expect", action_expect},
 };
 /* KS_ACTION_EXPECT is the last kind: a new kind needs its row. */
@@ -480,6 +531,11 @@ static void start_cluster(KsSim *sim)
     }
     for (guint i = 0; i < sim->producers->len; i++)
         ks_producer_start(sim, g_ptr_array_index(sim->producers, i));
+    for (guint i = 0; i < sim->consumers->len; i++) {
+        KsConsumer *c = g_ptr_array_index(sim->consumers, i);
+        if (c->plan->start_at_zero)
+            ks_consumer_start(sim, c, NULL);
+    }
 }
 
 void ks_sim_run(KsSim *sim)

@@ -15,9 +15,10 @@
  *   cli-test KAFKASIM golden FILE EXPECTED.json
  *       the summary JSON of `run FILE` equals EXPECTED.json byte for byte:
  *       this pins the contract's key order and shapes.
- *   cli-test KAFKASIM describe FILE T EXPECTED
- *       `describe FILE --at T` prints EXPECTED byte for byte (the layout of
- *       kafka-topics.sh --describe).
+ *   cli-test KAFKASIM describe FILE T EXPECTED [OPTION...]
+ *       `describe FILE --at T [OPTION...]` prints EXPECTED byte for byte
+ *       (the layout of kafka-topics.sh --describe, or with --groups of
+ *       kafka-consumer-groups.sh --describe).
  *   cli-test KAFKASIM until FILE T T_US
  *       `run FILE --until T` stops at T: the summary's time is T_US, and
  *       the summary says the end-of-run expectations were not checked.
@@ -302,9 +303,12 @@ static int check_trace_golden(const char *file, const char *golden_dir)
     return result ? result : compare_golden("summary", got_summary, summary_path);
 }
 
-static int check_describe(const char *file, const char *at, const char *expected_path)
+/* @extra: further options (NULL-terminated), e.g. --groups. */
+static int check_describe(const char *file, const char *at, const char *expected_path, char **extra)
 {
-    const char *args[] = {"describe", file, "--at", at, NULL};
+    const char *args[16] = {"describe", file, "--at", at};
+    for (int i = 0; extra[i] && i < 11; i++)
+        args[4 + i] = extra[i];
     g_autofree char *out = NULL, *err = NULL, *want = NULL;
     int status = run(args, &out, &err);
     if (status != 0)
@@ -770,8 +774,8 @@ int main(int argc, char **argv)
         kafkasim = argv[1];
     if (argc == 5 && strcmp(argv[2], "golden") == 0)
         return check_golden(argv[3], argv[4]);
-    if (argc == 6 && strcmp(argv[2], "describe") == 0)
-        return check_describe(argv[3], argv[4], argv[5]);
+    if (argc >= 6 && strcmp(argv[2], "describe") == 0)
+        return check_describe(argv[3], argv[4], argv[5], argv + 6);
     if (argc == 6 && strcmp(argv[2], "until") == 0)
         return check_until(argv[3], argv[4], argv[5]);
     if (argc == 5 && strcmp(argv[2], "trace-golden") == 0)

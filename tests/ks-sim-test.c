@@ -192,3 +192,13 @@ int64_t ks_sim_test_epoch_start(const KsSimTest *t, const char *topic, int32_t i
     }
     return -1;
 }
+
+KsGroupInfo ks_sim_test_group(const KsSimTest *t, const char *name)
+{
+    size_t i = 0;
+    if (!ks_query_find_group(t->sim, name, &i))
+        fail_msg("no group %s", name);
+    KsGroupInfo g;
+    ks_query_group(t->sim, i, &g);
+    return g;
+}

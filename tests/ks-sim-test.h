@@ -24,6 +24,7 @@
 
 #include "kafkasim/event.h"
 #include "kafkasim/plan.h"
+#include "kafkasim/query-groups.h"
 #include "kafkasim/query.h"
 #include "kafkasim/sim.h"
 
@@ -71,5 +72,9 @@ KsBrokerInfo ks_sim_test_broker(const KsSimTest *t, KsBrokerId id);
  * partition, or -1 if the cache has no such epoch. */
 int64_t ks_sim_test_epoch_start(const KsSimTest *t, const char *topic, int32_t index, KsBrokerId id,
                                 int32_t epoch);
+
+/* Consumer group @name now (kafkasim/query-groups.h); fails the test if
+ * there is none. */
+KsGroupInfo ks_sim_test_group(const KsSimTest *t, const char *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsSimTest, ks_sim_test_free)

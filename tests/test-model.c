@@ -310,7 +310,55 @@ typedef struct {
     bool nonsense; /* actions in any order: restart live brokers, crash dead ones */
     bool heal;     /* end by restarting everything and letting it settle */
     bool safe;     /* acks=all producers only, no unclean election */
+    bool groups;   /* consumer groups too, from a stream of their own */
 } ChaosOptions;
+
+/* Consumers of the topics, in groups of every assignor and protocol, with
+ * every commit mode, some static, and their starts, stops and crashes,
+ * drawn from @seed's "groups" stream so the rest of the scenario is what
+ * it is without them. */
+static void gen_groups(Gen *g, uint64_t seed, int n_topics, KsTime end)
+{
+    Gen c;
+    gen_init(&c, seed, ks_rng_stream_id("groups"));
+    static const char *const assignors[] = {"range", "roundrobin", "sticky", "cooperative-sticky"};
+    static const char *const commits[] = {"auto", "sync", "async", "before"};
+    g_string_append_printf(
+        g->head,
+        "set offsets.topic.replication.factor=1 offsets.topic.num.partitions=%" PRId64
+        " group.initial.rebalance.delay.ms=%" PRId64 "\n",
+        gen_range(&c, 1, 10), gen_range(&c, 0, 3000));
+    int n_groups = (int)gen_range(&c, 1, 2);
+    for (int k = 0; k < n_groups; k++)
+        g_string_append_printf(g->head, "group g%d assignor=%s\n", k,
+                               assignors[gen_range(&c, 0, 3)]);
+    int n_consumers = (int)gen_range(&c, 1, 5);
+    for (int k = 0; k < n_consumers; k++) {
+        g_string_append_printf(
+            g->head,
+            "consumer c%d group=g%" PRId64 " topics=t%" PRId64 " processing=%" PRId64
+            "ms commit=%s session.timeout.ms=%" PRId64 " heartbeat.interval.ms=%" PRId64
+            " max.poll.records=%" PRId64 " auto.offset.reset=%s%s\n",
+            k, gen_range(&c, 0, n_groups - 1), gen_range(&c, 0, n_topics - 1), gen_range(&c, 0, 20),
+            commits[gen_range(&c, 0, 3)], gen_range(&c, 6000, 20000), gen_range(&c, 500, 2000),
+            gen_range(&c, 1, 500), gen_chance(&c, 50) ? "earliest" : "latest",
+            gen_chance(&c, 20) ? " group.instance.id=s" : "");
+        if (g_str_has_suffix(g->head->str, "=s\n")) {
+            g->head->len--;
+            g_string_append_printf(g->head, "%d\n", k);
+        }
+    }
+    int n_actions = (int)gen_range(&c, 2, 15);
+    for (int k = 0; k < n_actions; k++) {
+        KsTime t = gen_range(&c, 1, end / KS_TIME_MS) * KS_TIME_MS;
+        int who = (int)gen_range(&c, 0, n_consumers - 1);
+        static const char *const verbs[] = {"crash", "stop", "start"};
+        gen_at(g, t, "%s consumer c%d", verbs[gen_range(&c, 0, 2)], who);
+    }
+    g_string_free(c.head, TRUE);
+    g_string_free(c.tail, TRUE);
+    g_array_free(c.actions, TRUE);
+}
 
 /* Any cluster (one or two brokers per node), topics of any replication
  * factor with min.insync.replicas from 1 to above it and unclean election
@@ -382,6 +430,8 @@ static char *gen_chaos(uint64_t seed, ChaosOptions opt)
 
     gen_at(&g, 0, "say \"start\"");
     KsTime end = gen_range(&g, 20, 90) * KS_TIME_S;
+    if (opt.groups)
+        gen_groups(&g, seed, n_topics, end);
     int n_actions = (int)gen_range(&g, 5, 40);
     for (int k = 0; k < n_actions; k++) {
         KsTime t = gen_range(&g, 1, end / KS_TIME_MS) * KS_TIME_MS;
@@ -508,6 +558,23 @@ static void test_model_random_actions_keep_invariants(void **state)
     }
 }
 
+/* Property 6: consumer groups over the same chaos -- members joining,
+ * leaving, crashing, coordinators failing with their brokers -- never break
+ * an invariant (one owner per partition per generation, positions, the
+ * groups' ledger). */
+static void test_model_groups_keep_invariants(void **state)
+{
+    uint64_t first = first_seed(11000);
+    for (int i = 0; i < n_seeds(60); i++) {
+        uint64_t seed = first + (uint64_t)i;
+        g_autofree char *text =
+            gen_chaos(seed, (ChaosOptions){.nonsense = seed % 2 == 0, .groups = true});
+        Run r;
+        run_checked(&r, "groups.ks", text, seed % 20 == 0 ? DENSE : SPARSE);
+        run_clear(&r);
+    }
+}
+
 static void assert_same_stats(const KsSimStats *a, const KsSimStats *b, const char *text)
 {
     const int64_t x[] = {(int64_t)a->events, a->records_produced, a->records_acked,
@@ -604,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_model_liveness_after_everything_restarts),
         cmocka_unit_test(test_model_same_scenario_same_run),
         cmocka_unit_test(test_model_random_actions_keep_invariants),
+        cmocka_unit_test(test_model_groups_keep_invariants),
         cmocka_unit_test(test_model_acks_1_loses_what_acks_all_keeps),
     };
     return run_model_tests("test-model", all, G_N_ELEMENTS(all));

@@ -641,7 +641,8 @@ static void test_scenario_groups_and_consumers(void **state)
     g_autofree char *m3 = parse_err(CLUSTER3 "topic t\nconsumer c group=g\n", NULL);
     ks_assert_str_eq(m3, "test.ks:3:1: error: consumer needs topics=, e.g. "
                          "topics=orders,payments; usage: consumer NAME group=G topics=T1,T2,... "
-                         "[node=NAME] [consumer configs]");
+                         "[node=NAME] [processing=DURATION] [commit=auto|sync|async|before] "
+                         "[from-offset=N] [consumer configs]");
 }
 
 static void test_scenario_zookeeper_and_flume(void **state)

@@ -127,6 +127,8 @@ static void test_scenario_refuses_what_is_not_supported(void **state)
          "elect-preferred"},
         {SUP_ACTION, KS_ACTION_REASSIGN, PRE "at 1s reassign t-0 replicas={2}\n", 7, "reassign"},
         {SUP_ACTION, KS_ACTION_SET_CONFIG, PRE "at 1s set num.partitions=3\n", 7, "set"},
+        {SUP_ACTION, KS_ACTION_DESCRIBE_GROUPS, PRE "at 1s describe groups\n", 7,
+         "describe groups"},
         {SUP_ACTION, KS_ACTION_EXPECT, PRE "at 1s expect alive broker 1\n", 7, "expect"},
         {SUP_EXPECT, KS_EXPECT_LEADER, PRE "expect leader t-0 == 1\n", 8, "expect leader"},
         {SUP_EXPECT, KS_EXPECT_ISR, PRE "expect isr t-0 == {1}\n", 8, "expect isr"},
@@ -150,6 +152,11 @@ static void test_scenario_refuses_what_is_not_supported(void **state)
          "expect no-acked-data-loss"},
         {SUP_EXPECT, KS_EXPECT_NO_DUPLICATES, PRE "expect no-duplicates\n", 8,
          "expect no-duplicates"},
+        {SUP_EXPECT, KS_EXPECT_POSITION, PRE_C "expect position g t-0 >= 0\n", 8,
+         "expect position"},
+        {SUP_EXPECT, KS_EXPECT_IDLE, PRE_C "expect idle c1\n", 8, "expect idle"},
+        {SUP_EXPECT, KS_EXPECT_COORDINATOR, PRE_C "expect coordinator g == 1\n", 8,
+         "expect coordinator"},
         {SUP_STAT, KS_STAT_RECORDS_PRODUCED, PRE "expect records-produced >= 0\n", 8,
          "expect records-produced"},
         {SUP_STAT, KS_STAT_RECORDS_ACKED, PRE "expect records-acked >= 0\n", 8,
@@ -162,6 +169,8 @@ static void test_scenario_refuses_what_is_not_supported(void **state)
          "expect records-consumed"},
         {SUP_STAT, KS_STAT_RECORDS_DUPLICATED, PRE "expect records-duplicated >= 0\n", 8,
          "expect records-duplicated"},
+        {SUP_STAT, KS_STAT_RECORDS_SKIPPED, PRE "expect records-skipped >= 0\n", 8,
+         "expect records-skipped"},
         {SUP_STAT, KS_STAT_LEADER_ELECTIONS, PRE "expect leader-elections >= 0\n", 8,
          "expect leader-elections"},
         {SUP_STAT, KS_STAT_REBALANCES, PRE "expect rebalances >= 0\n", 8, "expect rebalances"},
@@ -252,7 +261,7 @@ static void test_scenario_messages_for_newcomers(void **state)
         {CLUSTER3 "at 1s dance\n", "2:7: error: unknown action 'dance'; actions are crash, "
                                    "restart, stop, add, start, produce, say, snapshot, "
                                    "partition-network, heal-network, elect-preferred, reassign, "
-                                   "set, expect"},
+                                   "set, describe, expect"},
         {CLUSTER3 "at 1s crash brokr 1\n", "2:13: error: cannot crash 'brokr'; did you mean "
                                            "'broker'?; 'crash' takes broker, node or consumer"},
         {CLUSTER3 "at 1s crash broker\n", "2:7: error: crash broker needs a broker id; usage: "

@@ -456,11 +456,15 @@ static void test_sim_support_follows_the_tables(void **state)
     assert_false(ks_support_action(KS_ACTION_ADD_BROKER));
     assert_false(ks_support_action(KS_ACTION_PARTITION_NETWORK));
     assert_true(ks_support_expect(KS_EXPECT_HIGH_WATERMARK));
-    assert_false(ks_support_expect(KS_EXPECT_LAG));
+    assert_true(ks_support_expect(KS_EXPECT_LAG));
+    assert_true(ks_support_expect(KS_EXPECT_COORDINATOR));
     assert_true(ks_support_stat(KS_STAT_RECORDS_LOST));
-    assert_false(ks_support_stat(KS_STAT_REBALANCES));
+    assert_true(ks_support_stat(KS_STAT_REBALANCES));
+    assert_true(ks_support_stat(KS_STAT_RECORDS_SKIPPED));
     assert_true(ks_support_decl(KS_DECL_PRODUCER));
-    assert_false(ks_support_decl(KS_DECL_CONSUMER));
+    assert_true(ks_support_decl(KS_DECL_CONSUMER));
+    assert_true(ks_support_action(KS_ACTION_CRASH_CONSUMER));
+    assert_false(ks_support_decl(KS_DECL_FLUME));
 }
 
 int main(void)

@@ -345,23 +345,46 @@ static int cmd_check(int argc, char **argv)
     return EXIT_HELD;
 }
 
+/* Topics as kafka-topics.sh --describe prints them; with --groups or
+ * --group, consumer groups as kafka-consumer-groups.sh --describe
+ * --all-groups (or --group G) does instead, Kafka's notices on stderr. */
 static int cmd_describe(int argc, char **argv)
 {
-    g_autofree char *at = NULL, *seed = NULL;
-    GOptionEntry entries[] = {{"at", 0, 0, G_OPTION_ARG_STRING, &at,
-                               "Describe the cluster at time T (default: end)", "T"},
-                              {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run", "N"},
-                              {NULL}};
+    g_autofree char *at = NULL, *seed = NULL, *group = NULL;
+    gboolean groups = FALSE, members = FALSE, state = FALSE;
+    GOptionEntry entries[] = {
+        {"at", 0, 0, G_OPTION_ARG_STRING, &at, "Describe the cluster at time T (default: end)",
+         "T"},
+        {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run", "N"},
+        {"groups", 0, 0, G_OPTION_ARG_NONE, &groups,
+         "Consumer groups, as kafka-consumer-groups.sh --describe --all-groups", NULL},
+        {"group", 0, 0, G_OPTION_ARG_STRING, &group, "Only consumer group G", "G"},
+        {"members", 0, 0, G_OPTION_ARG_NONE, &members, "Groups: the --members table", NULL},
+        {"state", 0, 0, G_OPTION_ARG_NONE, &state, "Groups: the --state table", NULL},
+        {NULL}};
     int status = EXIT_HELD;
     const char *file = parse_file_command("describe", entries, argc, argv, &status);
     if (!file)
         return status;
+    if (members && state)
+        return bad_input("--members and --state are two different tables: give one");
+    if ((members || state) && !groups && !group)
+        return bad_input("%s describes groups: add --groups or --group G",
+                         members ? "--members" : "--state");
     g_auto(Prepared) p = {0};
     if (!prepare(file, seed, "--at", at, &p, &status))
         return status;
     ks_sim_run(p.sim);
     g_autoptr(GString) out = g_string_new(NULL);
-    ks_describe_topics(p.sim, out);
+    g_autoptr(GString) err = g_string_new(NULL);
+    if (groups || group)
+        ks_describe_groups(p.sim, group,
+                           members ? KS_GROUP_LAYOUT_MEMBERS
+                                   : (state ? KS_GROUP_LAYOUT_STATE : KS_GROUP_LAYOUT_OFFSETS),
+                           out, err);
+    else
+        ks_describe_topics(p.sim, out);
+    fputs(err->str, stderr);
     fputs(out->str, stdout);
     return EXIT_HELD;
 }
@@ -397,7 +420,8 @@ static const Command commands[] = {
     {"run", "FILE [options]", "Run a scenario: timeline, summary, verdict on its expectations",
      cmd_run},
     {"check", "FILE", "Parse and validate a scenario without running it", cmd_check},
-    {"describe", "FILE [--at T]", "Show topics as kafka-topics.sh --describe would, at time T",
+    {"describe", "FILE [--at T] [--groups]",
+     "Show topics (kafka-topics.sh --describe) or groups (kafka-consumer-groups.sh) at time T",
      cmd_describe},
     {"partition", "--partitions N KEY...", "Which partition each key goes to (Kafka's murmur2)",
      cmd_partition},

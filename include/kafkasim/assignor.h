@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "kafkasim/event.h"
 #include "kafkasim/plan.h"
 
 /* KsAssignorKind (the assignors a group can agree on, by protocol name) and
@@ -28,11 +29,9 @@
  * generation (a new member, or a subscription without one). */
 #define KS_ASSIGNOR_NO_GENERATION ((int32_t)-1)
 
-/* One partition of one topic. @topic is borrowed (see each function). */
-typedef struct {
-    const char *topic;
-    int32_t partition;
-} KsTopicPartition;
+/* KsTopicPartition (one partition of one topic; @topic is borrowed, see
+ * each function) is the event stream's, so an assignment can be reported
+ * as it is. */
 
 /* A topic as the leader's metadata knows it. Topics with no partitions, or
  * missing from the list, do not exist; subscribing to them is not an error,

@@ -128,6 +128,10 @@ typedef enum {
         F(snapshot, name, STRING, ALWAYS, "", "the snapshot's name (\"snapshot\" when unnamed)") \
         F(snapshot, topics, TOPICS, ALWAYS, "", "every topic's partitions with leader, leader epoch, replicas, ISR and offsets, as the summary's \"topics\"") \
     E(snapshot) \
+    S(describe_groups) \
+        F(describe_groups, group, STRING, OMIT, "", "the group asked for; absent: every group") \
+        F(describe_groups, table, STRING, ALWAYS, "", "what kafka-consumer-groups.sh --describe prints for it, byte for byte (its stderr notices first)") \
+    E(describe_groups) \
     S(expect) \
         F(expect, line, INT, ALWAYS, "line", "the expect line in the scenario") \
         F(expect, condition, STRING, ALWAYS, "", "the condition, as written") \
@@ -232,12 +236,75 @@ typedef enum {
         F(records_expired, records, INT, ALWAYS, "records", "records given up") \
         F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", or the Kafka error name of the last attempt when retries ran out") \
         F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out") \
-    E(records_expired)
+    E(records_expired) \
+    S(consumer_event) \
+        F(consumer_event, consumer, STRING, ALWAYS, "", "the consumer") \
+        F(consumer_event, group, STRING, ALWAYS, "", "its group") \
+    E(consumer_event) \
+    S(consumer_failed) \
+        F(consumer_failed, consumer, STRING, ALWAYS, "", "the consumer") \
+        F(consumer_failed, group, STRING, ALWAYS, "", "its group") \
+        F(consumer_failed, error, STRING, ALWAYS, "", "the Kafka error its poll() threw, e.g. \"INVALID_SESSION_TIMEOUT\"") \
+    E(consumer_failed) \
+    S(group_rebalancing) \
+        F(group_rebalancing, group, STRING, ALWAYS, "", "the group") \
+        F(group_rebalancing, generation, INT, ALWAYS, "generation", "the generation being replaced (0 before the first)") \
+        F(group_rebalancing, consumer, STRING, NULLABLE, "", "the member whose join, leave or expiry started it") \
+        F(group_rebalancing, reason, STRING, ALWAYS, "", "\"joined\", \"rejoined\", \"left\", \"session timeout\" or \"max.poll.interval.ms\"") \
+    E(group_rebalancing) \
+    S(group_generation) \
+        F(group_generation, group, STRING, ALWAYS, "", "the group") \
+        F(group_generation, generation, INT, ALWAYS, "generation", "the new generation") \
+        F(group_generation, state, STRING, ALWAYS, "", "\"CompletingRebalance\", or \"Empty\" when no member is left") \
+        F(group_generation, protocol, STRING, ALWAYS, "", "the assignor the members run") \
+        F(group_generation, leader, STRING, NULLABLE, "", "the member that runs the assignor; null when empty") \
+        F(group_generation, members, STRING_LIST, ALWAYS, "", "the members, in join order") \
+    E(group_generation) \
+    S(member_removed) \
+        F(member_removed, group, STRING, ALWAYS, "", "the group") \
+        F(member_removed, consumer, STRING, ALWAYS, "", "the member removed") \
+        F(member_removed, reason, STRING, ALWAYS, "", "\"left\", \"session timeout\", \"max.poll.interval.ms\" or \"did not rejoin\"") \
+    E(member_removed) \
+    S(partitions_moved) \
+        F(partitions_moved, group, STRING, ALWAYS, "", "the group") \
+        F(partitions_moved, consumer, STRING, ALWAYS, "", "the member") \
+        F(partitions_moved, generation, INT, ALWAYS, "generation", "the generation") \
+        F(partitions_moved, partitions, PARTITION_LIST, ALWAYS, "", "the partitions; empty: the member is idle (assigned) or had none (revoked)") \
+        F(partitions_moved, stopped_us, TIME, OMIT, "us", "assigned only: how long the member consumed nothing before this assignment (eager: since it revoked everything or started; 0 when it kept partitions, as cooperative members do)") \
+    E(partitions_moved) \
+    S(offsets_committed) \
+        F(offsets_committed, group, STRING, ALWAYS, "", "the group") \
+        F(offsets_committed, consumer, STRING, ALWAYS, "", "the member that committed") \
+        F(offsets_committed, offsets, STRING, ALWAYS, "", "the committed offsets, e.g. \"orders-0=120 orders-1=98\"") \
+        F(offsets_committed, when, STRING, ALWAYS, "", "\"first after assignment\", \"before rebalance\" or \"on close\": only these commits are events") \
+    E(offsets_committed) \
+    S(consumer_range) \
+        F(consumer_range, group, STRING, ALWAYS, "", "the group") \
+        F(consumer_range, consumer, STRING, NULLABLE, "", "the member that takes the partition") \
+        F(consumer_range, topic, STRING, ALWAYS, "", "the topic") \
+        F(consumer_range, partition, INT, ALWAYS, "partition", "the partition") \
+        F(consumer_range, from_offset, INT, ALWAYS, "offset", "first offset of the range") \
+        F(consumer_range, to_offset, INT, ALWAYS, "offset", "last offset of the range (inclusive)") \
+    E(consumer_range) \
+    S(offset_reset) \
+        F(offset_reset, group, STRING, ALWAYS, "", "the group") \
+        F(offset_reset, consumer, STRING, ALWAYS, "", "the member") \
+        F(offset_reset, topic, STRING, ALWAYS, "", "the topic") \
+        F(offset_reset, partition, INT, ALWAYS, "partition", "the partition") \
+        F(offset_reset, policy, STRING, ALWAYS, "", "auto.offset.reset (earliest, latest or none), or \"from-offset\"") \
+        F(offset_reset, offset, INT, ALWAYS, "offset", "where it starts; -1 with none (NoOffsetForPartitionException)") \
+    E(offset_reset) \
+    S(group_loaded) \
+        F(group_loaded, group, STRING, ALWAYS, "", "the group") \
+        F(group_loaded, broker, BROKER, ALWAYS, "broker id", "its new coordinator") \
+        F(group_loaded, offsets, INT, ALWAYS, "partitions", "committed offsets it loaded") \
+    E(group_loaded)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
     T(SAY, say, say, "the scenario's say action") \
     T(SNAPSHOT, snapshot, snapshot, "the scenario's snapshot action: the cluster as it is") \
+    T(DESCRIBE_GROUPS, describe_groups, describe_groups, "the scenario's describe groups action: consumer groups as kafka-consumer-groups.sh --describe shows them") \
     T(EXPECT, expect, expect, "an expect line was checked") \
     T(NOTE, note, note, "a timeline action changed nothing") \
     /* Machines and processes. */ \
@@ -267,7 +334,22 @@ typedef enum {
     T(PRODUCE, produce, produce, "the scenario's produce action sent records") \
     T(PRODUCE_FAILING, produce_failing, produce_failing, "a producer's writes started failing (or failing differently)") \
     T(PRODUCE_RECOVERED, produce_recovered, produce_recovered, "a producer's writes to a partition succeed again") \
-    T(RECORDS_EXPIRED, records_expired, records_expired, "a producer gave records up")
+    T(RECORDS_EXPIRED, records_expired, records_expired, "a producer gave records up") \
+    /* Consumers and groups. */ \
+    T(CONSUMER_STARTED, consumer_started, consumer_event, "a consumer started") \
+    T(CONSUMER_STOPPED, consumer_stopped, consumer_event, "a consumer closed cleanly (LeaveGroup)") \
+    T(CONSUMER_CRASHED, consumer_crashed, consumer_event, "a consumer's process died without a word") \
+    T(CONSUMER_FAILED, consumer_failed, consumer_failed, "a consumer's poll() threw and its application stopped") \
+    T(GROUP_REBALANCING, group_rebalancing, group_rebalancing, "a group went to PreparingRebalance") \
+    T(GROUP_GENERATION, group_generation, group_generation, "a group's join phase completed: a new generation") \
+    T(MEMBER_REMOVED, member_removed, member_removed, "the coordinator removed a member") \
+    T(PARTITIONS_ASSIGNED, partitions_assigned, partitions_moved, "a member received its assignment (SyncGroup)") \
+    T(PARTITIONS_REVOKED, partitions_revoked, partitions_moved, "a member gave partitions up before or after a rebalance") \
+    T(OFFSETS_COMMITTED, offsets_committed, offsets_committed, "a member's commit was acknowledged (first after an assignment, before a rebalance, on close)") \
+    T(RECORDS_REDELIVERED, records_redelivered, consumer_range, "records the group processed will be delivered again: its committed offset is behind them") \
+    T(RECORDS_SKIPPED, records_skipped, consumer_range, "records committed as consumed that no member processed") \
+    T(OFFSET_RESET, offset_reset, offset_reset, "a member had no committed offset for a partition (auto.offset.reset) or sought one") \
+    T(GROUP_LOADED, group_loaded, group_loaded, "a new coordinator loaded a group from __consumer_offsets")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,

@@ -66,6 +66,21 @@ char *ks_summary_json(const KsSim *sim);
  * 3.7 layout: tab-separated, topics by name, partitions by number). */
 void ks_describe_topics(const KsSim *sim, GString *out);
 
+/* Which table of `kafka-consumer-groups.sh --describe` to print. */
+typedef enum {
+    KS_GROUP_LAYOUT_OFFSETS, /* the default (= --offsets) */
+    KS_GROUP_LAYOUT_MEMBERS, /* --members */
+    KS_GROUP_LAYOUT_STATE,   /* --state */
+} KsGroupLayout;
+
+/* Appends kafka-consumer-groups.sh --describe output in @layout for group
+ * @group, or for every group by name when @group is NULL (--all-groups),
+ * byte for byte as Kafka 3.x prints it. Kafka's stderr notices (an Empty
+ * group, a rebalancing one) go to @err, or into @out when @err is NULL. An
+ * unknown @group gives Kafka's "does not exist" error. */
+void ks_describe_groups(const KsSim *sim, const char *group, KsGroupLayout layout, GString *out,
+                        GString *err);
+
 /* Formats @t as the timeline's time column, e.g. "5.000s" or "0.012500s". */
 char *ks_format_time(KsTime t);
 

@@ -119,6 +119,10 @@ typedef struct {
     char *node;
     KsConfigSet *configs;
     bool start_at_zero; /* declared before the timeline: starts at 0 s */
+    /* The simulated application (keys, not Kafka configs): */
+    KsTime processing;   /* processing=: time per record */
+    int commit;          /* commit=: -1 auto (enable.auto.commit), 0 sync, 1 async, 2 before */
+    int64_t from_offset; /* from-offset=: seek every assigned partition here; -1: none */
     KsLoc loc;
 } KsPlanConsumer;
 
@@ -159,7 +163,10 @@ typedef enum {
     KS_EXPECT_ASSIGNMENT,     /* assignment CONSUMER == {P, ...} */
     KS_EXPECT_NO_ACKED_DATA_LOSS,
     KS_EXPECT_NO_DUPLICATES,
-    KS_EXPECT_STAT, /* STAT OP N, e.g. records-acked >= 100 */
+    KS_EXPECT_POSITION,    /* position GROUP P OP N (the owner's next offset) */
+    KS_EXPECT_IDLE,        /* idle CONSUMER [== true|false] */
+    KS_EXPECT_COORDINATOR, /* coordinator GROUP == ID|none */
+    KS_EXPECT_STAT,        /* STAT OP N, e.g. records-acked >= 100 */
 } KsExpectKind;
 
 /* The counters KS_EXPECT_STAT can name; same names as the summary's stats,
@@ -171,6 +178,7 @@ typedef enum {
     KS_STAT_RECORDS_LOST,
     KS_STAT_RECORDS_CONSUMED,
     KS_STAT_RECORDS_DUPLICATED,
+    KS_STAT_RECORDS_SKIPPED, /* the groups' "skipped", summed */
     KS_STAT_LEADER_ELECTIONS,
     KS_STAT_REBALANCES,
     KS_STAT_UNAVAILABLE_US,
@@ -180,11 +188,13 @@ typedef struct {
     KsExpectKind kind;
     KsPlanPartition partition; /* partition conditions; topic NULL otherwise */
     KsBrokerId broker;         /* alive */
-    char *name;                /* group (lag, committed, group-state), consumer (assignment) */
+    char *name;                /* group (lag, committed, position, group-state,
+                                  coordinator), consumer (assignment, idle) */
     KsStatKind stat;           /* KS_EXPECT_STAT */
     KsCmp cmp;
     /* The expected value, in the field its kind uses: integers, broker ids
-     * and booleans (0/1) in `number` ("none" as a leader is KS_NO_BROKER);
+     * and booleans (0/1) in `number` ("none" as a leader or coordinator is
+     * KS_NO_BROKER);
      * sets of broker ids in `set_ids`; sets of partition names in
      * `set_names`; a state name in `word`. */
     int64_t number;
@@ -215,6 +225,7 @@ typedef enum {
     KS_ACTION_ELECT_PREFERRED,   /* elect-preferred [TOPIC | P] */
     KS_ACTION_REASSIGN,          /* reassign P replicas={ids} */
     KS_ACTION_SET_CONFIG,        /* set KEY=VALUE... at run time */
+    KS_ACTION_DESCRIBE_GROUPS,   /* describe groups [GROUP]: kafka-consumer-groups.sh --describe */
     KS_ACTION_EXPECT,            /* expect CONDITION at this time */
 } KsActionKind;
 
@@ -223,7 +234,8 @@ typedef struct {
     KsTime at;         /* first time it runs */
     KsTime every;      /* > 0: runs again every `every` until the end of the run */
     KsBrokerId broker; /* broker actions */
-    char *name;        /* node, consumer, producer or snapshot name; NULL if none */
+    char *name;        /* node, consumer, producer, snapshot or described group name;
+                          NULL if none */
     char *text;        /* say */
     /* start consumer: overrides of the declared consumer (NULL: as declared) */
     char *group;
@@ -243,6 +255,7 @@ typedef struct {
     KsPlanPartition target;
     GArray *replicas;     /* of KsBrokerId, in the order given */
     KsConfigSet *configs; /* set KEY=VALUE at run time; start consumer overrides */
+    int64_t from_offset;  /* start consumer: from-offset= override; -1: as declared */
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
     KsLoc loc;
 } KsPlanAction;

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * consumer-fetch.c - a consumer's fetches (Kafka's Fetcher) and the
+ * broker's answer to them (ReplicaManager.fetchMessages for a consumer).
+ *
+ * A consumer sends one fetch per broker for all its assigned partitions
+ * led there whose buffer is empty, and at most one at a time per broker,
+ * to the partition's leader (never a follower). Consumer metadata is not
+ * modelled: a consumer knows a new leader as soon as the controller has
+ * chosen it, where Kafka's would learn it from NOT_LEADER_OR_FOLLOWER and a
+ * metadata refresh. The leader answers with the records
+ * below its high watermark (read_uncommitted never sees more), at most
+ * max.partition.fetch.bytes per partition (records of KS_DEFAULT_RECORD_SIZE
+ * bytes, since record sizes are not carried in logs), at once when there
+ * are at least fetch.min.bytes, else it parks the fetch (DelayedFetch) until
+ * a high watermark reaches that much or fetch.max.wait.ms passes. A
+ * partition whose leader moved gets nothing; the consumer asks the new
+ * leader next time. The answer fills the partition's buffer: the records
+ * the next polls return.
+ *
+ * Fetch sessions (KIP-227) change request sizes, which are not modelled;
+ * each request names its partitions.
+ */
+#include "consumer-private.h"
+
+void ks_consumer_fetch_free(gpointer p)
+{
+    KsConsumerFetch *f = p;
+    if (!f)
+        return;
+    ks_purgatory_cancel(&f->park);
+    g_array_free(f->parts, TRUE);
+    g_free(f);
+}
+
+void ks_consumer_fetch_reset(KsConsumer *c)
+{
+    /* Requests and answers in flight carry an old sequence number and are
+     * dropped. */
+    for (guint i = 0; i < c->fetches->len; i++) {
+        KsConsumerFetch *f = g_ptr_array_index(c->fetches, i);
+        if (!f)
+            continue;
+        ks_purgatory_cancel(&f->park);
+        f->seq++;
+        f->in_flight = false;
+    }
+}
+
+static void records_arrive(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
+{
+    KsConsumerFetch *f = ctx;
+    KsConsumer *c = f->consumer;
+    if (seq != f->seq)
+        return;
+    f->in_flight = false;
+    for (guint i = 0; i < f->parts->len; i++) {
+        const KsConsumerRange *r = &g_array_index(f->parts, KsConsumerRange, i);
+        KsConsumerPart *cp = ks_consumer_part(c, r->part);
+        if (!cp || !cp->fetching)
+            continue;
+        cp->fetching = false;
+        if (delivered && cp->fetched == r->first)
+            cp->fetched = r->first + r->count;
+    }
+    if (!delivered) {
+        /* Its connection failed: try that broker again after
+         * retry.backoff.ms (by then the leader may have moved). */
+        f->backoff_until = ks_engine_now(sim->engine) + c->retry_backoff;
+        ks_consumer_retry_later(sim, c);
+        return;
+    }
+    ks_consumer_poll(sim, c);
+}
+
+/* What the leader has for @f's partitions now; returns the total. */
+static int64_t fill(KsConsumerFetch *f)
+{
+    int64_t total = 0;
+    KsConsumer *c = f->consumer;
+    for (guint i = 0; i < f->parts->len; i++) {
+        KsConsumerRange *r = &g_array_index(f->parts, KsConsumerRange, i);
+        KsReplica *lr = r->part->leader_replica;
+        r->count = 0;
+        if (!lr || lr->broker != f->broker || lr->hw <= r->first)
+            continue;
+        r->count = MIN(lr->hw - r->first, c->max_partition_records);
+        total += r->count;
+    }
+    return total;
+}
+
+static void respond(KsSim *sim, KsConsumerFetch *f)
+{
+    if (!f->broker->alive) {
+        /* It died with the fetch parked: the connection is reset. */
+        records_arrive(sim, f, f->seq, false);
+        return;
+    }
+    fill(f);
+    if (!ks_net_send(sim, &f->broker->ep, &f->consumer->ep, KS_NET_CONSUMER_RECORDS, records_arrive,
+                     f, f->seq))
+        records_arrive(sim, f, f->seq, false);
+}
+
+static void park_expired(void *ctx, KsDelayed *op)
+{
+    KsConsumerFetch *f = ctx;
+    respond(f->consumer->sim, f);
+}
+
+static void fetch_arrives(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
+{
+    KsConsumerFetch *f = ctx;
+    if (seq != f->seq)
+        return;
+    if (!delivered) {
+        records_arrive(sim, f, seq, false);
+        return;
+    }
+    if (fill(f) >= f->consumer->fetch_min_records || f->consumer->fetch_max_wait == 0) {
+        respond(sim, f);
+        return;
+    }
+    ks_purgatory_park(&f->parking, &f->park,
+                      ks_engine_now(sim->engine) + f->consumer->fetch_max_wait);
+}
+
+void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
+{
+    for (guint i = 0; i < c->assigned->len; i++) {
+        KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
+        if (cp->position < 0 || cp->fetching || cp->fetched > cp->position)
+            continue;
+        KsBroker *b = ks_sim_find_broker(sim, cp->part->leader);
+        if (!b)
+            continue;
+        while (c->fetches->len <= (guint)b->slot)
+            g_ptr_array_add(c->fetches, NULL);
+        KsConsumerFetch *f = g_ptr_array_index(c->fetches, b->slot);
+        if (!f) {
+            f = g_new0(KsConsumerFetch, 1);
+            f->consumer = c;
+            f->broker = b;
+            f->parts = g_array_new(FALSE, FALSE, sizeof(KsConsumerRange));
+            ks_purgatory_init_timeouts(&f->parking, sim->engine, park_expired, f);
+            c->fetches->pdata[b->slot] = f;
+        }
+        if (f->in_flight || f->backoff_until > ks_engine_now(sim->engine))
+            continue;
+        /* A new request to @b: every eligible partition led by @b. */
+        f->in_flight = true;
+        f->seq++;
+        g_array_set_size(f->parts, 0);
+        for (guint k = i; k < c->assigned->len; k++) {
+            KsConsumerPart *o = &g_array_index(c->assigned, KsConsumerPart, k);
+            if (o->position < 0 || o->fetching || o->fetched > o->position ||
+                o->part->leader != b->id)
+                continue;
+            o->fetching = true;
+            o->fetched = o->position;
+            KsConsumerRange r = {o->part, o->position, 0};
+            g_array_append_val(f->parts, r);
+        }
+        if (!ks_net_send(sim, &c->ep, &b->ep, KS_NET_CONSUMER_FETCH, fetch_arrives, f, f->seq))
+            records_arrive(sim, f, f->seq, false);
+    }
+}
+
+void ks_consumer_fetch_hw_advanced(KsSim *sim, KsPartition *part)
+{
+    if (!sim->consumers)
+        return;
+    for (guint i = 0; i < sim->consumers->len; i++) {
+        KsConsumer *c = g_ptr_array_index(sim->consumers, i);
+        if (!c->running || (guint)0 == c->fetches->len)
+            continue;
+        KsBroker *b = ks_sim_find_broker(sim, part->leader);
+        if (!b || (guint)b->slot >= c->fetches->len)
+            continue;
+        KsConsumerFetch *f = g_ptr_array_index(c->fetches, b->slot);
+        if (!f || !ks_purgatory_parked(&f->park))
+            continue;
+        if (fill(f) >= c->fetch_min_records) {
+            ks_purgatory_cancel(&f->park);
+            respond(sim, f);
+        }
+    }
+}

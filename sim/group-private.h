@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * group-private.h - the group coordinator's state (group.c) and the
+ * messages between consumers and their coordinator.
+ *
+ * Private to sim/. A KsGroup is what Kafka's GroupMetadata holds on the
+ * broker leading the group's __consumer_offsets partition, plus the
+ * group's commit records (what that partition's log holds for it) and the
+ * per-partition consumption accounting of the ledger (ledger-groups.c).
+ * Groups live as long as the KsSim; members are created on their first
+ * JoinGroup and freed when they leave or expire.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "kafkasim/assignor.h"
+#include "model.h"
+
+typedef struct KsGroup KsGroup;
+typedef struct KsGroupMember KsGroupMember;
+typedef struct KsConsumer KsConsumer;
+
+/* GroupState.scala, in kafka-consumer-groups.sh's words. */
+typedef enum {
+    KS_GROUP_EMPTY,
+    KS_GROUP_PREPARING_REBALANCE,
+    KS_GROUP_COMPLETING_REBALANCE,
+    KS_GROUP_STABLE,
+    KS_GROUP_DEAD,
+} KsGroupState;
+
+const char *ks_group_state_name(KsGroupState state);
+
+/* Kafka's error codes of the group APIs (Errors.java). */
+typedef enum {
+    KS_GERR_NONE = 0,
+    KS_GERR_COORDINATOR_LOAD_IN_PROGRESS = 14,
+    KS_GERR_COORDINATOR_NOT_AVAILABLE = 15,
+    KS_GERR_NOT_COORDINATOR = 16,
+    KS_GERR_ILLEGAL_GENERATION = 22,
+    KS_GERR_UNKNOWN_MEMBER_ID = 25,
+    KS_GERR_INVALID_SESSION_TIMEOUT = 26,
+    KS_GERR_REBALANCE_IN_PROGRESS = 27,
+    KS_GERR_REQUEST_TIMED_OUT = 7,
+    KS_GERR_MEMBER_ID_REQUIRED = 79,
+} KsGroupError;
+
+/* What a group request is. */
+typedef enum {
+    KS_GREQ_FIND_COORDINATOR,
+    KS_GREQ_JOIN,
+    KS_GREQ_SYNC,
+    KS_GREQ_HEARTBEAT,
+    KS_GREQ_LEAVE,
+    KS_GREQ_COMMIT,
+    KS_GREQ_OFFSET_FETCH,
+} KsGroupRequestKind;
+
+/* One committed offset, as a request or a response carries it. */
+typedef struct {
+    KsPartition *part;
+    int64_t offset; /* -1: none committed */
+} KsOffsetEntry;
+
+/* A request from a consumer to a broker, and the response that goes back
+ * in the same message (owned by whoever holds it in flight; freed by the
+ * consumer's response handler, or by the broker when it cannot answer). */
+typedef struct {
+    KsGroupRequestKind kind;
+    KsConsumer *consumer;
+    KsBroker *broker;       /* where it was sent */
+    uint64_t token;         /* the consumer's request token when it was sent */
+    int32_t generation;     /* request: the member's; response: the group's */
+    int error;              /* response: KsGroupError */
+    bool is_leader;         /* join response: this member runs the assignor */
+    GArray *offsets;        /* of KsOffsetEntry: commit, offset fetch */
+    GPtrArray *members;     /* join response to the leader: of KsConsumer* in join order */
+    GPtrArray *assign;      /* sync request from the leader: of GPtrArray* (KsPartition*),
+                               one per member of @members; sync response: [0] is the member's */
+    KsBrokerId coordinator; /* find-coordinator response */
+    bool has_id;            /* join: the member knows its id (after MEMBER_ID_REQUIRED) */
+    const char *reason;     /* leave: why ("left", "max.poll.interval.ms") */
+    GPtrArray *owned;       /* join: of KsPartition*, the partitions it owns (cooperative) */
+    int32_t owned_generation;
+} KsGroupMsg;
+
+void ks_group_msg_free(KsGroupMsg *m);
+
+/* A commit record in the group's __consumer_offsets partition. */
+typedef struct {
+    KsPartition *part;  /* the consumed partition */
+    int64_t offset;     /* the committed offset */
+    int64_t log_offset; /* where the record is in the offsets partition */
+    int32_t log_epoch;  /* the leader epoch it was appended under */
+    bool visible;       /* acknowledged (HW covered it) or loaded by a new coordinator */
+} KsCommitRecord;
+
+/* A commit request waiting for the offsets partition's HW. */
+typedef struct {
+    KsGroupMsg *msg;
+    int64_t need;       /* HW that covers its records */
+    guint first, count; /* its records in group->commits */
+} KsPendingCommit;
+
+/* Offsets [first, first + count) of one partition. */
+typedef struct {
+    int64_t first;
+    int64_t count;
+} KsOffsetRange;
+
+/* What the ledger knows of one partition a group consumed. */
+typedef struct {
+    KsPartition *part;
+    GArray *processed;     /* of KsOffsetRange (offsets): processed at least once, disjoint */
+    int64_t origin;        /* the first position the group started from; -1 none */
+    int64_t consumed;      /* every processing, duplicates included */
+    int64_t duplicated;    /* processings of an offset processed before */
+    int64_t skip_reported; /* records_skipped events cover offsets below this */
+} KsGroupPart;
+
+struct KsGroupMember {
+    KsGroup *group;
+    KsConsumer *consumer; /* member id = consumer name */
+    KsTime session_timeout;
+    KsTime rebalance_timeout;
+    KsGroupMsg *join_waiting; /* JoinGroup parked until the join phase completes */
+    KsGroupMsg *sync_waiting; /* SyncGroup parked until the leader's assignment */
+    GPtrArray *assignment;    /* of KsPartition*: the current generation's */
+    GPtrArray *owned;         /* of KsPartition*: owned partitions it reported (cooperative) */
+    int32_t owned_generation;
+    KsTimer session;
+};
+
+struct KsGroup {
+    KsSim *sim;
+    char *name;
+    const KsPlanGroup *plan;
+    int32_t offsets_partition;
+    KsGroupState state;
+    int32_t generation;
+    KsAssignorKind assignor;
+    KsRebalanceProtocol protocol;
+    GPtrArray *members; /* of KsGroupMember* (owned), in join order */
+    GPtrArray *gone;    /* of KsGroupMember* (owned): removed, kept for their timers */
+    KsGroupMember *leader;
+    /* Where it is served: the broker and leader epoch of the offsets
+     * partition it was loaded under; NULL: not loaded anywhere. */
+    KsBroker *coordinator;
+    uint64_t coordinator_incarnation;
+    int32_t loaded_epoch;
+    KsTime loaded_at; /* COORDINATOR_LOAD_IN_PROGRESS until then */
+    /* The join phase (DelayedJoin / InitialDelayedJoin). */
+    KsTimer join_timer;
+    KsTime initial_delay_left; /* InitialDelayedJoin: rebalance time left; -1 none */
+    bool new_member_in_delay;
+    /* Offsets. */
+    GArray *commits;    /* of KsCommitRecord, in log order */
+    GPtrArray *pending; /* of KsPendingCommit* (owned) */
+    GPtrArray *parts;   /* of KsGroupPart* (owned), by (topic, partition) */
+    int64_t rebalances;
+    /* Persisted by the last completed sync (GroupMetadataManager.storeGroup). */
+    int32_t stored_generation;
+};
+
+/* group.c: the coordinator. */
+KsGroup *ks_group_get(KsSim *sim, const char *name);
+void ks_group_free(KsGroup *g);
+/* The broker now leading @g's offsets partition, or NULL. */
+KsBroker *ks_group_coordinator(const KsSim *sim, const KsGroup *g);
+/* A group request reaches @m->broker. */
+void ks_group_handle(KsSim *sim, KsGroupMsg *m);
+/* The coordinator's committed offset of @part for @g, or -1. */
+int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition *part);
+/* @part's HW moved: complete commits and wake consumer fetches. */
+void ks_group_hw_advanced(KsSim *sim, KsPartition *part);
+int32_t ks_group_offsets_partition(const KsSim *sim, const char *name);
+
+/* ledger-groups.c: what each group processed. */
+KsGroupPart *ks_ledger_group_part(KsGroup *g, KsPartition *part);
+/* @c processed records [@first, @first + @count) of @part. */
+void ks_ledger_consumed(KsSim *sim, KsGroup *g, KsPartition *part, int64_t first, int64_t count);
+/* @c takes @part at @position: emits redelivery and skip events. */
+void ks_ledger_position_taken(KsSim *sim, KsGroup *g, KsConsumer *c, KsPartition *part,
+                              int64_t position);
+int64_t ks_ledger_group_skipped(const KsSim *sim, const KsGroup *g);
+int64_t ks_ledger_group_consumed(const KsGroup *g);
+int64_t ks_ledger_group_duplicated(const KsGroup *g);
