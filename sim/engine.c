@@ -144,7 +144,7 @@ static inline void heap_push(KsEngine *engine, KsTime time, uint64_t seq, KsEven
 
 /* Removes the root: the hole at the root moves down to its earliest child
  * until the last entry, which fills it, is no later than that child. */
-static inline void heap_pop_root(KsEngine *engine)
+G_ALWAYS_INLINE static inline void heap_pop_root(KsEngine *engine)
 {
     Entry *a = engine->heap;
     size_t n = --engine->n;
