@@ -469,10 +469,10 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         ks_group_msg_free(m);
         return;
     }
-    int err = delivered ? m->error : KS_GERR_COORDINATOR_NOT_AVAILABLE;
+    int err = delivered ? m->error : KS_ERR_COORDINATOR_NOT_AVAILABLE;
     if (m->kind == KS_GREQ_FIND_COORDINATOR) {
         c->finding = false;
-        if (err == KS_GERR_NONE) {
+        if (err == KS_ERR_NONE) {
             c->coordinator = ks_sim_find_broker(sim, m->coordinator);
             ks_consumer_poll(sim, c);
         } else {
@@ -481,13 +481,13 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         ks_group_msg_free(m);
         return;
     }
-    if (err == KS_GERR_NOT_COORDINATOR || err == KS_GERR_COORDINATOR_NOT_AVAILABLE) {
+    if (err == KS_ERR_NOT_COORDINATOR || err == KS_ERR_COORDINATOR_NOT_AVAILABLE) {
         coordinator_lost(sim, c);
         ks_consumer_retry_later(sim, c);
         ks_group_msg_free(m);
         return;
     }
-    if (err == KS_GERR_COORDINATOR_LOAD_IN_PROGRESS) {
+    if (err == KS_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
         if (m->kind == KS_GREQ_JOIN || m->kind == KS_GREQ_SYNC) {
             c->mstate = KS_MEMBER_UNJOINED;
             c->rejoin_needed = true;
@@ -500,21 +500,21 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
     }
     switch (m->kind) {
     case KS_GREQ_JOIN:
-        if (err == KS_GERR_INVALID_SESSION_TIMEOUT) {
+        if (err == KS_ERR_INVALID_SESSION_TIMEOUT) {
             /* InvalidSessionTimeoutException out of poll(): the
              * application stops. */
             KsEvent ev = ks_event_init(KS_EV_CONSUMER_FAILED, now_of(sim));
             ev.consumer_failed.consumer = c->name;
             ev.consumer_failed.group = c->group->name;
-            ev.consumer_failed.error = "INVALID_SESSION_TIMEOUT";
+            ev.consumer_failed.error = ks_kafka_error_name(KS_ERR_INVALID_SESSION_TIMEOUT);
             ks_sim_emit(sim, &ev);
             ks_group_msg_free(m);
             halt(sim, c);
             return;
         }
-        if (err == KS_GERR_MEMBER_ID_REQUIRED) {
+        if (err == KS_ERR_MEMBER_ID_REQUIRED) {
             send_join(sim, c);
-        } else if (err == KS_GERR_NONE) {
+        } else if (err == KS_ERR_NONE) {
             c->generation = m->generation;
             c->mstate = KS_MEMBER_SYNCING;
             KsGroupMsg *s = msg_new(c, KS_GREQ_SYNC);
@@ -527,10 +527,10 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         }
         break;
     case KS_GREQ_SYNC:
-        if (err == KS_GERR_NONE) {
+        if (err == KS_ERR_NONE) {
             assigned(sim, c, g_ptr_array_index(m->assign, 0));
             ks_consumer_poll(sim, c);
-        } else if (err == KS_GERR_REBALANCE_IN_PROGRESS) {
+        } else if (err == KS_ERR_REBALANCE_IN_PROGRESS) {
             c->mstate = KS_MEMBER_UNJOINED;
             c->rejoin_needed = true;
             ks_consumer_poll(sim, c);
@@ -540,9 +540,9 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         }
         break;
     case KS_GREQ_HEARTBEAT:
-        if (err == KS_GERR_NONE) {
+        if (err == KS_ERR_NONE) {
             c->last_heartbeat_ok = now_of(sim);
-        } else if (err == KS_GERR_REBALANCE_IN_PROGRESS) {
+        } else if (err == KS_ERR_REBALANCE_IN_PROGRESS) {
             if (c->mstate == KS_MEMBER_STABLE)
                 c->rejoin_needed = true;
             ks_consumer_poll(sim, c);
@@ -552,17 +552,17 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         }
         break;
     case KS_GREQ_COMMIT:
-        if (err == KS_GERR_ILLEGAL_GENERATION || err == KS_GERR_UNKNOWN_MEMBER_ID) {
+        if (err == KS_ERR_ILLEGAL_GENERATION || err == KS_ERR_UNKNOWN_MEMBER_ID) {
             /* CommitFailedException: the group rebalanced meanwhile. */
             if (c->mstate == KS_MEMBER_STABLE)
                 membership_lost(sim, c, true);
-        } else if (err == KS_GERR_REBALANCE_IN_PROGRESS) {
+        } else if (err == KS_ERR_REBALANCE_IN_PROGRESS) {
             c->rejoin_needed = true;
         }
         commit_done(sim, c);
         break;
     case KS_GREQ_OFFSET_FETCH:
-        if (err == KS_GERR_NONE)
+        if (err == KS_ERR_NONE)
             positions_known(sim, c, m->offsets);
         ks_consumer_poll(sim, c);
         break;

@@ -35,20 +35,6 @@ typedef enum {
 
 const char *ks_group_state_name(KsGroupState state);
 
-/* Kafka's error codes of the group APIs (Errors.java). */
-typedef enum {
-    KS_GERR_NONE = 0,
-    KS_GERR_COORDINATOR_LOAD_IN_PROGRESS = 14,
-    KS_GERR_COORDINATOR_NOT_AVAILABLE = 15,
-    KS_GERR_NOT_COORDINATOR = 16,
-    KS_GERR_ILLEGAL_GENERATION = 22,
-    KS_GERR_UNKNOWN_MEMBER_ID = 25,
-    KS_GERR_INVALID_SESSION_TIMEOUT = 26,
-    KS_GERR_REBALANCE_IN_PROGRESS = 27,
-    KS_GERR_REQUEST_TIMED_OUT = 7,
-    KS_GERR_MEMBER_ID_REQUIRED = 79,
-} KsGroupError;
-
 /* What a group request is. */
 typedef enum {
     KS_GREQ_FIND_COORDINATOR,
@@ -75,7 +61,7 @@ typedef struct {
     KsBroker *broker;       /* where it was sent */
     uint64_t token;         /* the consumer's request token when it was sent */
     int32_t generation;     /* request: the member's; response: the group's */
-    int error;              /* response: KsGroupError */
+    int error;              /* response: KsKafkaError */
     bool is_leader;         /* join response: this member runs the assignor */
     GArray *offsets;        /* of KsOffsetEntry: commit, offset fetch */
     GPtrArray *members;     /* join response to the leader: of KsConsumer* in join order */

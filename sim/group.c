@@ -256,14 +256,14 @@ static void load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part)
         m->join_waiting = m->sync_waiting = NULL;
         for (int k = 0; k < 2; k++)
             if (w[k] && old)
-                respond_from(sim, old, w[k], KS_GERR_NOT_COORDINATOR);
+                respond_from(sim, old, w[k], KS_ERR_NOT_COORDINATOR);
             else
                 ks_group_msg_free(w[k]);
     }
     for (guint i = 0; i < g->pending->len; i++) {
         KsPendingCommit *pc = g_ptr_array_index(g->pending, i);
         if (old)
-            respond_from(sim, old, g_steal_pointer(&pc->msg), KS_GERR_NOT_COORDINATOR);
+            respond_from(sim, old, g_steal_pointer(&pc->msg), KS_ERR_NOT_COORDINATOR);
     }
     g_ptr_array_set_size(g->pending, 0);
     for (guint i = 0; i < g->commits->len; i++) {
@@ -294,20 +294,20 @@ static void load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part)
     ks_sim_emit(sim, &ev);
 }
 
-/* Whether @b may serve @g now: KS_GERR_NONE, or the error to answer. */
+/* Whether @b may serve @g now: KS_ERR_NONE, or the error to answer. */
 static int check_coordinator(KsSim *sim, KsGroup *g, KsBroker *b)
 {
     /* The broker serves the group while it acts as the partition's leader
      * (it applied the LeaderAndIsr naming it). */
     KsPartition *part = offsets_part(sim, g);
     if (!part || !part->leader_replica || part->leader_replica->broker != b)
-        return KS_GERR_NOT_COORDINATOR;
+        return KS_ERR_NOT_COORDINATOR;
     if (g->coordinator != b || g->coordinator_incarnation != b->ep.incarnation ||
         g->loaded_epoch != part->leader_replica_epoch)
         load(sim, g, b, part);
     if (ks_engine_now(sim->engine) < g->loaded_at)
-        return KS_GERR_COORDINATOR_LOAD_IN_PROGRESS;
-    return KS_GERR_NONE;
+        return KS_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+    return KS_ERR_NONE;
 }
 
 /* Whether the group's in-memory state is live: its coordinator still runs
@@ -370,7 +370,7 @@ static void prepare_rebalance(KsSim *sim, KsGroup *g, KsConsumer *who, const cha
         for (guint i = 0; i < g->members->len; i++) {
             KsGroupMember *m = g_ptr_array_index(g->members, i);
             if (m->sync_waiting)
-                respond(sim, g_steal_pointer(&m->sync_waiting), KS_GERR_REBALANCE_IN_PROGRESS);
+                respond(sim, g_steal_pointer(&m->sync_waiting), KS_ERR_REBALANCE_IN_PROGRESS);
         }
     KsEvent ev = ks_event_init(KS_EV_GROUP_REBALANCING, ks_engine_now(sim->engine));
     ev.group_rebalancing.group = g->name;
@@ -405,9 +405,9 @@ static void remove_member(KsSim *sim, KsGroup *g, KsGroupMember *m, const char *
     if (g->leader == m)
         g->leader = NULL;
     if (m->join_waiting)
-        respond(sim, g_steal_pointer(&m->join_waiting), KS_GERR_UNKNOWN_MEMBER_ID);
+        respond(sim, g_steal_pointer(&m->join_waiting), KS_ERR_UNKNOWN_MEMBER_ID);
     if (m->sync_waiting)
-        respond(sim, g_steal_pointer(&m->sync_waiting), KS_GERR_UNKNOWN_MEMBER_ID);
+        respond(sim, g_steal_pointer(&m->sync_waiting), KS_ERR_UNKNOWN_MEMBER_ID);
     if (g->state == KS_GROUP_STABLE || g->state == KS_GROUP_COMPLETING_REBALANCE)
         prepare_rebalance(sim, g, m->consumer, reason);
     else if (g->state == KS_GROUP_PREPARING_REBALANCE)
@@ -468,7 +468,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
                                 ((KsGroupMember *)g_ptr_array_index(g->members, k))->consumer);
         }
         heartbeat_ok(sim, m);
-        respond(sim, r, KS_GERR_NONE);
+        respond(sim, r, KS_ERR_NONE);
     }
 }
 
@@ -519,13 +519,13 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
 {
     KsConsumer *c = m->consumer;
     if (!m->has_id) {
-        respond(sim, m, KS_GERR_MEMBER_ID_REQUIRED);
+        respond(sim, m, KS_ERR_MEMBER_ID_REQUIRED);
         return;
     }
     KsTime min = ks_config_resolve(KS_CFG_GROUP_MIN_SESSION_TIMEOUT_MS, NULL, sim->defaults);
     KsTime max = ks_config_resolve(KS_CFG_GROUP_MAX_SESSION_TIMEOUT_MS, NULL, sim->defaults);
     if (c->session_timeout < min || c->session_timeout > max) {
-        respond(sim, m, KS_GERR_INVALID_SESSION_TIMEOUT);
+        respond(sim, m, KS_ERR_INVALID_SESSION_TIMEOUT);
         return;
     }
     KsGroupMember *mem = find_member(g, c);
@@ -544,7 +544,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         heartbeat_ok(sim, mem);
         m->generation = g->generation;
         m->is_leader = false;
-        respond(sim, m, KS_GERR_NONE);
+        respond(sim, m, KS_ERR_NONE);
         return;
     }
     if (!mem) {
@@ -597,7 +597,7 @@ static void answer_sync(KsSim *sim, KsGroupMember *mem, KsGroupMsg *m)
         g_ptr_array_add(mine, g_ptr_array_index(mem->assignment, k));
     g_ptr_array_add(m->assign, mine);
     m->generation = mem->group->generation;
-    respond(sim, m, KS_GERR_NONE);
+    respond(sim, m, KS_ERR_NONE);
 }
 
 /* The sender of @m, a member of the current generation; else NULL, and @m
@@ -606,9 +606,9 @@ static KsGroupMember *known_member(KsSim *sim, KsGroup *g, KsGroupMsg *m)
 {
     KsGroupMember *mem = find_member(g, m->consumer);
     if (!mem)
-        respond(sim, m, KS_GERR_UNKNOWN_MEMBER_ID);
+        respond(sim, m, KS_ERR_UNKNOWN_MEMBER_ID);
     else if (m->generation != g->generation)
-        respond(sim, m, KS_GERR_ILLEGAL_GENERATION);
+        respond(sim, m, KS_ERR_ILLEGAL_GENERATION);
     else
         return mem;
     return NULL;
@@ -620,7 +620,7 @@ static void handle_sync(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     if (!mem)
         return;
     if (g->state == KS_GROUP_PREPARING_REBALANCE) {
-        respond(sim, m, KS_GERR_REBALANCE_IN_PROGRESS);
+        respond(sim, m, KS_ERR_REBALANCE_IN_PROGRESS);
         return;
     }
     if (g->state == KS_GROUP_STABLE) {
@@ -652,8 +652,7 @@ static void handle_heartbeat(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         return;
     heartbeat_ok(sim, mem);
     respond(sim, m,
-            g->state == KS_GROUP_PREPARING_REBALANCE ? KS_GERR_REBALANCE_IN_PROGRESS
-                                                     : KS_GERR_NONE);
+            g->state == KS_GROUP_PREPARING_REBALANCE ? KS_ERR_REBALANCE_IN_PROGRESS : KS_ERR_NONE);
 }
 
 static void handle_leave(KsSim *sim, KsGroup *g, KsGroupMsg *m)
@@ -661,7 +660,7 @@ static void handle_leave(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     KsGroupMember *mem = find_member(g, m->consumer);
     if (mem)
         remove_member(sim, g, mem, m->reason ? m->reason : "left");
-    respond(sim, m, mem ? KS_GERR_NONE : KS_GERR_UNKNOWN_MEMBER_ID);
+    respond(sim, m, mem ? KS_ERR_NONE : KS_ERR_UNKNOWN_MEMBER_ID);
 }
 
 static void complete_commit(KsSim *sim, KsGroup *g, KsPendingCommit *pc)
@@ -682,7 +681,7 @@ static void complete_commit(KsSim *sim, KsGroup *g, KsPendingCommit *pc)
         ev.offsets_committed.when = pc->msg->reason;
         ks_sim_emit(sim, &ev);
     }
-    respond(sim, g_steal_pointer(&pc->msg), KS_GERR_NONE);
+    respond(sim, g_steal_pointer(&pc->msg), KS_ERR_NONE);
 }
 
 static void handle_commit(KsSim *sim, KsGroup *g, KsGroupMsg *m)
@@ -691,11 +690,11 @@ static void handle_commit(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     if (!mem)
         return;
     if (g->state == KS_GROUP_COMPLETING_REBALANCE) {
-        respond(sim, m, KS_GERR_REBALANCE_IN_PROGRESS);
+        respond(sim, m, KS_ERR_REBALANCE_IN_PROGRESS);
         return;
     }
     if (!m->offsets || m->offsets->len == 0) {
-        respond(sim, m, KS_GERR_NONE);
+        respond(sim, m, KS_ERR_NONE);
         return;
     }
     KsPartition *op = offsets_part(sim, g);
@@ -727,7 +726,7 @@ static void handle_offset_fetch(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         KsOffsetEntry *e = &g_array_index(m->offsets, KsOffsetEntry, i);
         e->offset = ks_group_committed(sim, g, e->part);
     }
-    respond(sim, m, KS_GERR_NONE);
+    respond(sim, m, KS_ERR_NONE);
 }
 
 /* FindCoordinator, at any broker: the leader of the group's offsets
@@ -751,12 +750,12 @@ static void handle_find(KsSim *sim, KsGroup *g, KsGroupMsg *m)
             sim->offsets_plan = pt;
             sim->offsets_topic = ks_sim_create_internal_topic(sim, pt, NULL);
         }
-        respond(sim, m, KS_GERR_COORDINATOR_NOT_AVAILABLE);
+        respond(sim, m, KS_ERR_COORDINATOR_NOT_AVAILABLE);
         return;
     }
     KsBroker *b = ks_group_coordinator(sim, g);
     m->coordinator = b ? b->id : KS_NO_BROKER;
-    respond(sim, m, b ? KS_GERR_NONE : KS_GERR_COORDINATOR_NOT_AVAILABLE);
+    respond(sim, m, b ? KS_ERR_NONE : KS_ERR_COORDINATOR_NOT_AVAILABLE);
 }
 
 void ks_group_handle(KsSim *sim, KsGroupMsg *m)
@@ -767,7 +766,7 @@ void ks_group_handle(KsSim *sim, KsGroupMsg *m)
         return;
     }
     int err = check_coordinator(sim, g, m->broker);
-    if (err != KS_GERR_NONE) {
+    if (err != KS_ERR_NONE) {
         respond(sim, m, err);
         return;
     }

@@ -109,6 +109,22 @@ const char *ks_kafka_error_name(KsKafkaError err)
         return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
     case KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
         return "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    case KS_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+        return "COORDINATOR_LOAD_IN_PROGRESS";
+    case KS_ERR_COORDINATOR_NOT_AVAILABLE:
+        return "COORDINATOR_NOT_AVAILABLE";
+    case KS_ERR_NOT_COORDINATOR:
+        return "NOT_COORDINATOR";
+    case KS_ERR_ILLEGAL_GENERATION:
+        return "ILLEGAL_GENERATION";
+    case KS_ERR_UNKNOWN_MEMBER_ID:
+        return "UNKNOWN_MEMBER_ID";
+    case KS_ERR_INVALID_SESSION_TIMEOUT:
+        return "INVALID_SESSION_TIMEOUT";
+    case KS_ERR_REBALANCE_IN_PROGRESS:
+        return "REBALANCE_IN_PROGRESS";
+    case KS_ERR_MEMBER_ID_REQUIRED:
+        return "MEMBER_ID_REQUIRED";
     }
     return "UNKNOWN";
 }
