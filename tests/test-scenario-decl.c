@@ -350,40 +350,43 @@ static void test_scenario_producer_delivery_timeout(void **state)
 }
 
 /* The errors Kafka's producer raises when it is built, at the token to fix. */
+/* Kafka's words for the producer configs it refuses (ProducerConfig,
+ * KafkaProducer.configureDeliveryTimeout), shared by the tests below. */
+static const char msg_acks[] = "Must set acks to all in order to use the idempotent producer. "
+                               "Otherwise we cannot guarantee idempotence.";
+static const char msg_retries[] =
+    "Must set retries to non-zero when using the idempotent producer.";
+static const char msg_inflight[] = "Must set max.in.flight.requests.per.connection to at most 5 "
+                                   "to use the idempotent producer.";
+static const char msg_delivery[] = "delivery.timeout.ms should be equal to or larger than "
+                                   "linger.ms + request.timeout.ms";
+
 static void test_scenario_producer_config_conflicts(void **state)
 {
-    static const char acks[] = "Must set acks to all in order to use the idempotent producer. "
-                               "Otherwise we cannot guarantee idempotence.";
-    static const char retries[] = "Must set retries to non-zero when using the idempotent "
-                                  "producer.";
-    static const char inflight[] = "Must set max.in.flight.requests.per.connection to at most 5 "
-                                   "to use the idempotent producer.";
-    static const char delivery[] = "delivery.timeout.ms should be equal to or larger than "
-                                   "linger.ms + request.timeout.ms";
     static const struct {
         const char *text, *where, *message;
     } cases[] = {
         /* At the conflicting config when the line gives it. */
-        {"producer p topic=t enable.idempotence=true acks=0\n", "3:44", acks},
-        {"producer p topic=t acks=1 enable.idempotence=true\n", "3:20", acks},
-        {"set enable.idempotence=true\nproducer p topic=t retries=0\n", "4:20", retries},
+        {"producer p topic=t enable.idempotence=true acks=0\n", "3:44", msg_acks},
+        {"producer p topic=t acks=1 enable.idempotence=true\n", "3:20", msg_acks},
+        {"set enable.idempotence=true\nproducer p topic=t retries=0\n", "4:20", msg_retries},
         /* Else at enable.idempotence on the line. */
-        {"set acks=1\nproducer p topic=t enable.idempotence=true\n", "4:20", acks},
+        {"set acks=1\nproducer p topic=t enable.idempotence=true\n", "4:20", msg_acks},
         /* Else at the producer's name. */
         {"set max.in.flight.requests.per.connection=6 enable.idempotence=true\n"
          "producer p topic=t\n",
-         "4:10", inflight},
+         "4:10", msg_inflight},
         /* Kafka checks retries, then acks, then in-flight requests. */
         {"producer p topic=t acks=1 max.in.flight.requests.per.connection=9 retries=0 "
          "enable.idempotence=true\n",
-         "3:67", retries},
+         "3:67", msg_retries},
         /* Flume's embedded producer is a Kafka producer too. */
-        {"flume f topic=t rate=1/s enable.idempotence=true acks=1\n", "3:50", acks},
-        {"producer p topic=t delivery.timeout.ms=10s\n", "3:20", delivery},
-        {"set delivery.timeout.ms=10s\nproducer p topic=t linger.ms=0\n", "4:20", delivery},
-        {"set delivery.timeout.ms=10s\nproducer p topic=t\n", "4:10", delivery},
+        {"flume f topic=t rate=1/s enable.idempotence=true acks=1\n", "3:50", msg_acks},
+        {"producer p topic=t delivery.timeout.ms=10s\n", "3:20", msg_delivery},
+        {"set delivery.timeout.ms=10s\nproducer p topic=t linger.ms=0\n", "4:20", msg_delivery},
+        {"set delivery.timeout.ms=10s\nproducer p topic=t\n", "4:10", msg_delivery},
         {"producer p topic=t request.timeout.ms=20s delivery.timeout.ms=20s linger.ms=1ms\n",
-         "3:43", delivery},
+         "3:43", msg_delivery},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *text = g_strconcat(CLUSTER3 "topic t\n", cases[i].text, NULL);
@@ -486,32 +489,25 @@ static void test_scenario_produce_with_producer_keeps_its_topic(void **state)
  * they are only defaults for declared producers. */
 static void test_scenario_set_conflicts_with_console_produce(void **state)
 {
-    static const char acks[] = "Must set acks to all in order to use the idempotent producer. "
-                               "Otherwise we cannot guarantee idempotence.";
-    static const char retries[] = "Must set retries to non-zero when using the idempotent "
-                                  "producer.";
-    static const char inflight[] = "Must set max.in.flight.requests.per.connection to at most 5 "
-                                   "to use the idempotent producer.";
-    static const char delivery[] = "delivery.timeout.ms should be equal to or larger than "
-                                   "linger.ms + request.timeout.ms";
     static const struct {
         const char *sets, *where, *message;
     } cases[] = {
         /* The later of the two `set` tokens, across lines or on one. */
-        {"set enable.idempotence=true\nset retries=3 acks=1\n", "4:15", acks},
-        {"set acks=1\nset retries=3 enable.idempotence=true\n", "4:15", acks},
-        {"set acks=1 enable.idempotence=true\n", "3:12", acks},
-        {"set enable.idempotence=true acks=0\n", "3:29", acks},
-        {"set retries=0 enable.idempotence=true\n", "3:15", retries},
-        {"set enable.idempotence=true max.in.flight.requests.per.connection=6\n", "3:29", inflight},
+        {"set enable.idempotence=true\nset retries=3 acks=1\n", "4:15", msg_acks},
+        {"set acks=1\nset retries=3 enable.idempotence=true\n", "4:15", msg_acks},
+        {"set acks=1 enable.idempotence=true\n", "3:12", msg_acks},
+        {"set enable.idempotence=true acks=0\n", "3:29", msg_acks},
+        {"set retries=0 enable.idempotence=true\n", "3:15", msg_retries},
+        {"set enable.idempotence=true max.in.flight.requests.per.connection=6\n", "3:29",
+         msg_inflight},
         /* Kafka's order: retries before acks. */
-        {"set enable.idempotence=true retries=0 acks=1\n", "3:29", retries},
-        {"set delivery.timeout.ms=10s\n", "3:5", delivery},
-        {"set delivery.timeout.ms=40s\nset linger.ms=15s\n", "4:5", delivery},
-        {"set linger.ms=15s\nset delivery.timeout.ms=40s\n", "4:5", delivery},
-        {"set request.timeout.ms=5s linger.ms=1s delivery.timeout.ms=5s\n", "3:40", delivery},
+        {"set enable.idempotence=true retries=0 acks=1\n", "3:29", msg_retries},
+        {"set delivery.timeout.ms=10s\n", "3:5", msg_delivery},
+        {"set delivery.timeout.ms=40s\nset linger.ms=15s\n", "4:5", msg_delivery},
+        {"set linger.ms=15s\nset delivery.timeout.ms=40s\n", "4:5", msg_delivery},
+        {"set request.timeout.ms=5s linger.ms=1s delivery.timeout.ms=5s\n", "3:40", msg_delivery},
         /* `set` lines below the topic count as well. */
-        {"topic u\nset enable.idempotence=true\nset acks=1\n", "5:5", acks},
+        {"topic u\nset enable.idempotence=true\nset acks=1\n", "5:5", msg_acks},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *text =
