@@ -38,18 +38,30 @@ static void remove_pending(int sig)
     raise(sig);
 }
 
-static void track(const char *tmp)
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+
+/* Installs remove_pending once, and blocks (@block) or unblocks the signals
+ * it catches: a temporary file is created and tracked with them blocked, so
+ * a signal between the two cannot leave it behind. */
+static void guard(bool block)
 {
     static bool installed;
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-    for (size_t i = 0; i < G_N_ELEMENTS(sigs) && !installed; i++) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < G_N_ELEMENTS(caught); i++) {
+        sigaddset(&set, caught[i]);
         struct sigaction sa = {.sa_handler = remove_pending}, old;
         sigemptyset(&sa.sa_mask);
         /* A signal the caller ignores stays ignored. */
-        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-            sigaction(sigs[i], &sa, NULL);
+        if (!installed && sigaction(caught[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            sigaction(caught[i], &sa, NULL);
     }
     installed = true;
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static void track(const char *tmp)
+{
     for (int i = 0; i < MAX_PENDING; i++)
         if (!pending[i]) {
             pending[i] = tmp;
@@ -244,16 +256,19 @@ bool ks_outfile_open(KsOutFile *o, GError **error)
         return o->f ? true : fail_errno(error, o, errno);
     }
     o->tmp = g_strconcat(o->target, ".tmp-XXXXXX", NULL);
+    guard(true);
     int fd = g_mkstemp_full(o->tmp, O_WRONLY | O_CLOEXEC, 0666);
+    int e = errno;
+    if (fd >= 0)
+        track(o->tmp);
+    guard(false);
     if (fd < 0) {
-        int e = errno;
         g_clear_pointer(&o->tmp, g_free);
         return fail_errno(error, o, e);
     }
-    track(o->tmp);
     /* An existing file keeps its permissions (a new one gets the umask's). */
     if ((o->exists && fchmod(fd, o->mode) != 0) || !(o->f = fdopen(fd, "w"))) {
-        int e = errno;
+        e = errno;
         close(fd);
         ks_outfile_discard(o);
         return fail_errno(error, o, e);
