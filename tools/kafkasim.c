@@ -20,9 +20,11 @@
 
 #include <glib.h>
 
+#include "kafkasim/metrics.h"
 #include "kafkasim/output.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/plan.h"
+#include "kafkasim/sampler.h"
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
 #include "ks-config.h"
@@ -91,18 +93,12 @@ static void print_line(const char *line, void *ctx)
 
 /* Options that the command line accepts but the simulator cannot honour
  * yet: refused, never ignored. */
-static int refuse_unsupported(const char *metrics, const char *dot, gboolean svg, const char *html,
-                              gboolean step)
+static int refuse_unsupported(const char *dot, gboolean svg, const char *html, gboolean step)
 {
-    const char *what = metrics ? "--metrics"
-                       : dot   ? "--dot"
-                       : svg   ? "--svg"
-                       : html  ? "--html"
-                       : step  ? "--step"
-                               : NULL;
+    const char *what = dot ? "--dot" : svg ? "--svg" : html ? "--html" : step ? "--step" : NULL;
     if (!what)
         return -1;
-    return bad_input("%s is not supported yet: it arrives with the views (diagrams, metrics, "
+    return bad_input("%s is not supported yet: it arrives with the views (diagrams, "
                      "report) and the interactive step mode",
                      what);
 }
@@ -220,9 +216,29 @@ static bool prepare(const char *file, const char *seed, const char *stop_option,
 enum { OUT_TRACE, OUT_SUMMARY, OUT_METRICS, OUT_DOT, OUT_HTML, N_OUTS };
 
 typedef struct {
-    const char *seed, *until, *color;
+    const char *seed, *until, *color, *metrics_interval;
     bool quiet, svg, step;
 } RunOptions;
+
+/* The --metrics-interval: 1 s unless given, and more than nothing. */
+static bool parse_metrics_interval(const RunOptions *opt, const KsOutFile *metrics, KsTime *out,
+                                   int *status)
+{
+    *out = KS_TIME_S;
+    if (!opt->metrics_interval)
+        return true;
+    if (!metrics->path) {
+        *status = bad_input("--metrics-interval sets how often --metrics samples: add --metrics");
+        return false;
+    }
+    if (!parse_time_option("--metrics-interval", opt->metrics_interval, out, status))
+        return false;
+    if (*out > 0)
+        return true;
+    *status =
+        bad_input("--metrics-interval %s: expected a duration above 0", opt->metrics_interval);
+    return false;
+}
 
 /* Runs the scenario @file and writes @outs, whole or not at all; the
  * caller discards @outs afterwards (which deletes what was not committed). */
@@ -231,9 +247,11 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     g_autoptr(GError) err = NULL;
     if (!ks_outfile_check_all(outs, N_OUTS, file, &err))
         return bad_input("%s", err->message);
-    int refused = refuse_unsupported(outs[OUT_METRICS].path, outs[OUT_DOT].path, opt->svg,
-                                     outs[OUT_HTML].path, opt->step);
+    int refused = refuse_unsupported(outs[OUT_DOT].path, opt->svg, outs[OUT_HTML].path, opt->step);
     if (refused >= 0)
+        return refused;
+    KsTime metrics_interval = 0;
+    if (!parse_metrics_interval(opt, &outs[OUT_METRICS], &metrics_interval, &refused))
         return refused;
     /* When a data file goes to standard output, the text a person reads
      * goes to standard error, so the two never mix. */
@@ -254,8 +272,10 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     if (!prepare(file, opt->seed, "--until", opt->until, &p, &status))
         return status;
     KsOutFile *trace = &outs[OUT_TRACE], *summary = &outs[OUT_SUMMARY];
+    KsOutFile *metrics = &outs[OUT_METRICS];
     if ((trace->path && !ks_outfile_open(trace, &err)) ||
-        (summary->path && !ks_outfile_open(summary, &err)))
+        (summary->path && !ks_outfile_open(summary, &err)) ||
+        (metrics->path && !ks_outfile_open(metrics, &err)))
         return bad_input("%s", err->message);
     KsTrace *tr = trace->path ? ks_trace_new_stream(p.sim, trace->f) : NULL;
     g_autoptr(KsTimeline) tl = ks_timeline_new(p.sim, use_color, print_line, text);
@@ -263,8 +283,16 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         ks_sim_add_sink(p.sim, ks_timeline_sink, tl);
     if (tr)
         ks_sim_add_sink(p.sim, ks_trace_sink, tr);
+    KsSampler samplers[1];
+    size_t n_samplers = 0;
+    g_autoptr(KsMetrics) mx =
+        metrics->path ? ks_metrics_new(p.sim, metrics_interval, metrics->f) : NULL;
+    if (mx) {
+        ks_sim_add_sink(p.sim, ks_metrics_sink, mx);
+        samplers[n_samplers++] = (KsSampler){metrics_interval, ks_metrics_sample, mx};
+    }
 
-    ks_sim_run(p.sim);
+    ks_sampler_run(p.sim, samplers, n_samplers);
     if (p.checked_end)
         ks_sim_finish(p.sim);
     ks_timeline_write_summary(tl, p.checked_end);
@@ -286,7 +314,7 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
-                    *dot = NULL, *html = NULL, *color = NULL;
+                    *metrics_interval = NULL, *dot = NULL, *html = NULL, *color = NULL;
     gboolean svg = FALSE, quiet = FALSE, step = FALSE;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
@@ -296,8 +324,10 @@ static int cmd_run(int argc, char **argv)
          "Write every event as JSON lines ('-' is standard output)", "FILE"},
         {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &summary,
          "Write the final state as JSON ('-' is standard output)", "FILE"},
-        {"metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Write metrics as CSV (not yet)",
-         "FILE"},
+        {"metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics,
+         "Write metrics as CSV, sampled every --metrics-interval", "FILE"},
+        {"metrics-interval", 0, 0, G_OPTION_ARG_STRING, &metrics_interval,
+         "Time between metrics samples (default 1s)", "T"},
         {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot, "Write topology diagrams (not yet)", "DIR"},
         {"svg", 0, 0, G_OPTION_ARG_NONE, &svg, "Render the diagrams as SVG (not yet)", NULL},
         {"html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Write an HTML report (not yet)", "FILE"},
@@ -316,8 +346,13 @@ static int cmd_run(int argc, char **argv)
         [OUT_DOT] = {.option = "--dot", .path = dot, .kind = KS_OUTFILE_FOLDER},
         [OUT_HTML] = {.option = "--html", .path = html, .kind = KS_OUTFILE_FILE},
     };
-    RunOptions opt = {
-        .seed = seed, .until = until, .color = color, .quiet = quiet, .svg = svg, .step = step};
+    RunOptions opt = {.seed = seed,
+                      .until = until,
+                      .color = color,
+                      .metrics_interval = metrics_interval,
+                      .quiet = quiet,
+                      .svg = svg,
+                      .step = step};
     status = run_to_outputs(file, &opt, outs);
     for (size_t i = 0; i < N_OUTS; i++)
         ks_outfile_discard(&outs[i]);

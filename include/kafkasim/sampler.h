@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sampler.h - reading the cluster at fixed instants without changing the run.
+ *
+ * Views that show the cluster over time (the metrics CSV, the HTML report's
+ * charts and slider) need its state at 0 s, 1 s, 2 s, ... A view cannot
+ * schedule engine events of its own for that: the run would then differ
+ * with and without it (its event count, the order of equal-time events).
+ * Instead the run is cut into slices, ks_sim_run_until() to each sampling
+ * instant in turn, which sim.h guarantees runs the same events in the same
+ * order as one ks_sim_run(); between two slices every view reads the state
+ * through the read-only queries. The state read at instant T is the state
+ * after every event due at or before T.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "kafkasim/types.h"
+
+/* Called at a sampling instant, ks_sim_now(@sim) being that instant. Must
+ * not run the sim. */
+typedef void (*KsSampleFn)(KsSim *sim, void *ctx);
+
+/* One view that samples: @fn(sim, @ctx) at 0, at every multiple of
+ * @interval (> 0) before the end, and at the end. */
+typedef struct {
+    KsTime interval;
+    KsSampleFn fn;
+    void *ctx;
+} KsSampler;
+
+/* Runs @sim to its end as ks_sim_run() does, calling the @n_samplers
+ * @samplers (borrowed; none is fine) at their instants. At an instant that
+ * several samplers share they are called in the order given. */
+void ks_sampler_run(KsSim *sim, const KsSampler *samplers, size_t n_samplers);
