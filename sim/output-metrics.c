@@ -40,6 +40,7 @@
 #include "kafkasim/plan.h"
 #include "kafkasim/query-groups.h"
 #include "kafkasim/query.h"
+#include "kafkasim/sampler.h"
 #include "kafkasim/sim.h"
 
 /* Counts since the previous sample, for one broker, named after Kafka's
@@ -227,8 +228,7 @@ static void row_rate(KsMetrics *m, const char *kind, const char *subject, const 
                      int64_t count, KsTime span)
 {
     char buf[48];
-    double rate = span > 0 ? (double)count * (double)KS_TIME_S / (double)span : 0.0;
-    g_snprintf(buf, sizeof buf, "%.3f", rate);
+    g_snprintf(buf, sizeof buf, "%.3f", ks_sampler_rate(count, span));
     row(m, kind, subject, metric, buf);
 }
 
@@ -250,14 +250,9 @@ static ptrdiff_t broker_index(const KsSim *sim, KsBrokerId id)
     return -1;
 }
 
-/* What one pass over every partition finds at a sample. */
-typedef struct {
-    int64_t partitions, under_replicated, offline;
-    int64_t *leaders; /* partitions each broker leads, by broker index */
-} Tally;
-
-/* Counts each replica's appends and fills @tally, in one pass. */
-static void pass_partitions(KsMetrics *m, Tally *tally)
+/* Counts each replica's appends and how many partitions each broker leads
+ * (@leaders, by broker index), in one pass. */
+static void pass_partitions(KsMetrics *m, int64_t *leaders)
 {
     for (size_t t = 0; t < ks_query_n_topics(m->sim); t++) {
         KsTopicInfo topic;
@@ -266,27 +261,28 @@ static void pass_partitions(KsMetrics *m, Tally *tally)
             KsPartitionInfo part;
             ks_query_partition(m->sim, t, p, &part);
             count_appends(m, t, p, part.leader);
-            tally->partitions++;
             ptrdiff_t i = broker_index(m->sim, part.leader);
             if (i >= 0)
-                tally->leaders[i]++;
-            if (part.leader == KS_NO_BROKER)
-                tally->offline++;
-            else if ((int32_t)part.n_isr < part.n_replicas)
-                tally->under_replicated++;
+                leaders[i]++;
         }
     }
 }
 
-static void cluster_rows(KsMetrics *m, KsTime span, const Tally *tally)
+static void cluster_rows(KsMetrics *m, KsTime span)
 {
+    KsPartitionCounts counts;
+    ks_sampler_count_partitions(m->sim, &counts);
     KsSimStats st;
     ks_sim_get_stats(m->sim, &st);
     const char *c = "cluster", *s = "cluster";
     row_int(m, c, s, "controller", ks_query_controller(m->sim));
-    row_int(m, c, s, "partitions", tally->partitions);
-    row_int(m, c, s, "under_replicated_partitions", tally->under_replicated);
-    row_int(m, c, s, "offline_partitions", tally->offline);
+    row_int(m, c, s, "partitions", counts.partitions);
+    row_int(m, c, s, "under_replicated_partitions", counts.under_replicated);
+    row_int(m, c, s, "offline_partitions", counts.offline);
+    row_int(m, c, s, "unavailable_partitions", counts.unavailable);
+    char seconds[32];
+    g_snprintf(seconds, sizeof seconds, "%.6f", (double)st.unavailable_us / (double)KS_TIME_S);
+    row(m, c, s, "unavailable_partition_seconds", seconds);
     row_int(m, c, s, "records_produced", st.records_produced);
     row_int(m, c, s, "records_acked", st.records_acked);
     row_int(m, c, s, "records_refused", st.records_refused);
@@ -368,10 +364,9 @@ void ks_metrics_sample(KsSim *sim, void *metrics)
     KsTime now = ks_sim_now(sim);
     KsTime span = m->sampled ? now - m->last_t : 0;
     g_autofree int64_t *leaders = g_new0(int64_t, ks_query_n_brokers(sim));
-    Tally tally = {.leaders = leaders};
-    pass_partitions(m, &tally);
+    pass_partitions(m, leaders);
     count_reads(m);
-    cluster_rows(m, span, &tally);
+    cluster_rows(m, span);
     broker_rows(m, span, leaders);
     partition_rows(m);
     group_rows(m);

@@ -5,12 +5,14 @@
  *
  * Each slice ends at the earliest next instant of any sampler; a run with
  * a 1 s interval over 30 s is 31 slices. The cost is one comparison per
- * sampler per slice on top of the run itself.
+ * sampler per slice on top of the run itself. Also here: what more than
+ * one sampling view counts (partitions by availability, rates).
  */
 #include "kafkasim/sampler.h"
 
 #include <glib.h>
 
+#include "kafkasim/query.h"
 #include "kafkasim/sim.h"
 
 /* The first multiple of @interval after @t. */
@@ -38,4 +40,28 @@ void ks_sampler_run(KsSim *sim, const KsSampler *samplers, size_t n_samplers)
             next = MIN(next, next_multiple(t, samplers[i].interval));
         t = next;
     }
+}
+
+void ks_sampler_count_partitions(const KsSim *sim, KsPartitionCounts *out)
+{
+    *out = (KsPartitionCounts){0};
+    for (size_t t = 0; t < ks_query_n_topics(sim); t++) {
+        KsTopicInfo topic;
+        ks_query_topic(sim, t, &topic);
+        for (int32_t p = 0; p < topic.n_partitions; p++) {
+            KsPartitionInfo part;
+            ks_query_partition(sim, t, p, &part);
+            KsBrokerInfo leader;
+            out->partitions++;
+            out->offline += part.leader == KS_NO_BROKER;
+            out->unavailable += !ks_query_find_broker(sim, part.leader, &leader) || !leader.alive;
+            out->under_replicated +=
+                part.leader != KS_NO_BROKER && (int32_t)part.n_isr < part.n_replicas;
+        }
+    }
+}
+
+double ks_sampler_rate(int64_t count, KsTime span)
+{
+    return span > 0 ? (double)count * (double)KS_TIME_S / (double)span : 0.0;
 }

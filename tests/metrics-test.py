@@ -18,19 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+from kstest import fail, run, read
+
 HEADER = ["time_s", "kind", "subject", "metric", "value"]
-
-
-def fail(msg):
-    print(f"FAIL: {msg}")
-    sys.exit(1)
-
-
-def run(kafkasim, args):
-    p = subprocess.run([kafkasim, "run"] + args, capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        fail(f"run {' '.join(args)}: exit status {p.returncode}\n{p.stderr}")
-    return p.stdout
 
 
 def read_csv(path):
@@ -54,10 +44,7 @@ def check(kafkasim, scenario, tmp, interval_args, interval_s):
     out_without = run(kafkasim, [scenario, "--color", "never", "--summary-json", without_json])
     if out_with != out_without:
         fail("the timeline differs with --metrics: sampling changed the run")
-    with open(with_json) as f:
-        summary_with = f.read()
-    with open(without_json) as f:
-        summary_without = f.read()
+    summary_with, summary_without = read(with_json), read(without_json)
     if summary_with != summary_without:
         fail("the summary differs with --metrics: sampling changed the run")
     summary = json.loads(summary_with)
@@ -90,6 +77,8 @@ def check(kafkasim, scenario, tmp, interval_args, interval_s):
     for key in ["records_produced", "records_acked", "records_refused", "records_lost",
                 "records_consumed"]:
         expect("cluster", "cluster", key, stats[key])
+    expect("cluster", "cluster", "unavailable_partition_seconds",
+           f"{stats['unavailable_us'] / 1e6:.6f}")
     n_partitions = offline = 0
     for topic in summary["topics"]:
         for p in topic["partitions"]:

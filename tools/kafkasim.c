@@ -24,6 +24,7 @@
 #include "kafkasim/output.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/plan.h"
+#include "kafkasim/report.h"
 #include "kafkasim/sampler.h"
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
@@ -93,13 +94,13 @@ static void print_line(const char *line, void *ctx)
 
 /* Options that the command line accepts but the simulator cannot honour
  * yet: refused, never ignored. */
-static int refuse_unsupported(const char *dot, gboolean svg, const char *html, gboolean step)
+static int refuse_unsupported(const char *dot, gboolean svg, gboolean step)
 {
-    const char *what = dot ? "--dot" : svg ? "--svg" : html ? "--html" : step ? "--step" : NULL;
+    const char *what = dot ? "--dot" : svg ? "--svg" : step ? "--step" : NULL;
     if (!what)
         return -1;
-    return bad_input("%s is not supported yet: it arrives with the views (diagrams, "
-                     "report) and the interactive step mode",
+    return bad_input("%s is not supported yet: it arrives with the diagrams and the "
+                     "interactive step mode",
                      what);
 }
 
@@ -247,7 +248,7 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     g_autoptr(GError) err = NULL;
     if (!ks_outfile_check_all(outs, N_OUTS, file, &err))
         return bad_input("%s", err->message);
-    int refused = refuse_unsupported(outs[OUT_DOT].path, opt->svg, outs[OUT_HTML].path, opt->step);
+    int refused = refuse_unsupported(outs[OUT_DOT].path, opt->svg, opt->step);
     if (refused >= 0)
         return refused;
     KsTime metrics_interval = 0;
@@ -272,10 +273,11 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     if (!prepare(file, opt->seed, "--until", opt->until, &p, &status))
         return status;
     KsOutFile *trace = &outs[OUT_TRACE], *summary = &outs[OUT_SUMMARY];
-    KsOutFile *metrics = &outs[OUT_METRICS];
+    KsOutFile *metrics = &outs[OUT_METRICS], *html = &outs[OUT_HTML];
     if ((trace->path && !ks_outfile_open(trace, &err)) ||
         (summary->path && !ks_outfile_open(summary, &err)) ||
-        (metrics->path && !ks_outfile_open(metrics, &err)))
+        (metrics->path && !ks_outfile_open(metrics, &err)) ||
+        (html->path && !ks_outfile_open(html, &err)))
         return bad_input("%s", err->message);
     KsTrace *tr = trace->path ? ks_trace_new_stream(p.sim, trace->f) : NULL;
     g_autoptr(KsTimeline) tl = ks_timeline_new(p.sim, use_color, print_line, text);
@@ -283,13 +285,18 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         ks_sim_add_sink(p.sim, ks_timeline_sink, tl);
     if (tr)
         ks_sim_add_sink(p.sim, ks_trace_sink, tr);
-    KsSampler samplers[1];
+    KsSampler samplers[2];
     size_t n_samplers = 0;
     g_autoptr(KsMetrics) mx =
         metrics->path ? ks_metrics_new(p.sim, metrics_interval, metrics->f) : NULL;
     if (mx) {
         ks_sim_add_sink(p.sim, ks_metrics_sink, mx);
         samplers[n_samplers++] = (KsSampler){metrics_interval, ks_metrics_sample, mx};
+    }
+    g_autoptr(KsReport) report = html->path ? ks_report_new(p.sim) : NULL;
+    if (report) {
+        ks_sim_add_sink(p.sim, ks_report_sink, report);
+        samplers[n_samplers++] = (KsSampler){ks_report_interval(report), ks_report_sample, report};
     }
 
     ks_sampler_run(p.sim, samplers, n_samplers);
@@ -304,6 +311,10 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     if (summary->path) {
         g_autofree char *json = ks_summary_json(p.sim);
         fputs(json, summary->f);
+    }
+    if (report) {
+        g_autofree char *page = ks_report_format(report, p.checked_end);
+        fputs(page, html->f);
     }
     for (size_t i = 0; i < N_OUTS; i++)
         if (outs[i].f && !ks_outfile_commit(&outs[i], &err))
@@ -330,7 +341,8 @@ static int cmd_run(int argc, char **argv)
          "Time between metrics samples (default 1s)", "T"},
         {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot, "Write topology diagrams (not yet)", "DIR"},
         {"svg", 0, 0, G_OPTION_ARG_NONE, &svg, "Render the diagrams as SVG (not yet)", NULL},
-        {"html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Write an HTML report (not yet)", "FILE"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
+         "Write an HTML report of the run: one page, time slider, no network", "FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the summary", NULL},
         {"step", 0, 0, G_OPTION_ARG_NONE, &step, "Pause after each event (not yet)", NULL},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kafkasim/types.h"
 
@@ -34,3 +35,18 @@ typedef struct {
  * @samplers (borrowed; none is fine) at their instants. At an instant that
  * several samplers share they are called in the order given. */
 void ks_sampler_run(KsSim *sim, const KsSampler *samplers, size_t n_samplers);
+
+/* What the sampling views count over every partition at an instant. */
+typedef struct {
+    int64_t partitions;
+    int64_t offline;          /* no leader (Kafka's OfflinePartitionsCount) */
+    int64_t unavailable;      /* no live leader: offline, or led by a broker whose
+                                 process is gone while ZooKeeper still names it */
+    int64_t under_replicated; /* a leader, and fewer in-sync replicas than replicas */
+} KsPartitionCounts;
+
+/* Fills *@out for @sim now: one pass over every partition. */
+void ks_sampler_count_partitions(const KsSim *sim, KsPartitionCounts *out);
+
+/* @count per second over @span; 0 when @span is not positive. */
+double ks_sampler_rate(int64_t count, KsTime span);
