@@ -24,7 +24,7 @@
  * Everything is read through the queries (query.h, query-groups.h) in
  * stable orders: nodes and topics as declared or by name, brokers by id,
  * groups by name. No hash table is walked, so the same run gives the same
- * bytes. Rendering goes through Graphviz's library (agmemread, gvLayout,
+ * bytes. Rendering goes through Graphviz's library (ks_dot_read, gvLayout,
  * gvRenderData), which takes the text as it is; the DOT text never depends
  * on whether Graphviz is built in.
  */
@@ -43,6 +43,8 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 #endif
+
+#include "output-dot-private.h"
 
 G_DEFINE_QUARK(ks - dot - error - quark, ks_dot_error)
 
@@ -414,7 +416,7 @@ bool ks_dot_to_svg(const char *dot, char **out_svg, GError **error)
     agseterr(AGMAX);
     agreseterrors();
     GVC_t *gvc = gvContext();
-    Agraph_t *g = agmemread(dot);
+    Agraph_t *g = ks_dot_read(dot);
     bool ok = false;
     if (g && gvLayout(gvc, g, "dot") == 0) {
         char *data = NULL;
