@@ -19,6 +19,13 @@
  *    exactly what the terminal says;
  *  - says, truncations (the offsets a follower cut, for the bars), the
  *    expectation verdicts (read at the end: each has its time);
+ *  - diagrams (dot.h): the topology as DOT text at every event that changes
+ *    it (leadership, ISR, liveness, membership) and at snapshots, the last
+ *    of each instant, consecutive identical ones once; rendered as SVG at
+ *    the end. Frames point to the diagram of their moment. Graphviz not
+ *    built in, the page says so in one line instead. Above
+ *    MAX_PARTITIONS_DIAGRAM_PER_CHANGE partitions (where a change can come
+ *    in thousands at one instant) only at snapshots and sampling instants.
  *  - series for the charts, at the sampling instants: records acknowledged
  *    and consumed per second, unavailable partitions (no leader, or a
  *    leader whose process is gone: the summary's unavailable time),
@@ -41,6 +48,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kafkasim/dot.h"
 #include "kafkasim/output.h"
 #include "kafkasim/query-groups.h"
 #include "kafkasim/query.h"
@@ -52,6 +60,9 @@
 #define MAX_PARTITIONS 60
 /* Samples over the run, at most (the interval is rounded up to 1-2-5). */
 #define MAX_SAMPLES 300
+/* Above this many partitions diagrams are drawn at snapshots and sampling
+ * instants only, not at every change. */
+#define MAX_PARTITIONS_DIAGRAM_PER_CHANGE 500
 
 #define RESOURCE_PATH "/org/kafkasim/report/"
 
@@ -70,6 +81,10 @@ struct KsReport {
     int64_t n_partitions;     /* partitions of non-internal topics */
     JsonArray *frames, *lines, *says, *truncations;
     KsTime last_frame_t;
+    /* Diagrams: DOT texts, rendered as SVG at the end. */
+    GPtrArray *dots;       /* of char *, owned */
+    KsTime last_dot_t;     /* when the last one was drawn */
+    bool topology_changed; /* since the last one */
     /* Series. */
     JsonArray *s_t, *s_produce, *s_consume, *s_unavailable, *s_under;
     JsonObject *s_lag; /* group name -> array, padded with 0 before it existed */
@@ -111,6 +126,9 @@ KsReport *ks_report_new(KsSim *sim)
     r->s_under = json_array_new();
     r->s_lag = json_object_new();
     r->last_frame_t = -1;
+    r->dots = g_ptr_array_new_with_free_func(g_free);
+    r->last_dot_t = -1;
+    r->topology_changed = true;
     return r;
 }
 
@@ -120,6 +138,7 @@ void ks_report_free(KsReport *r)
         return;
     ks_timeline_free(r->tl);
     g_array_unref(r->shown);
+    g_ptr_array_unref(r->dots);
     g_clear_pointer(&r->summary_lines, json_array_unref);
     JsonArray *arrays[] = {r->frames,    r->lines,     r->says,          r->truncations, r->s_t,
                            r->s_produce, r->s_consume, r->s_unavailable, r->s_under};
@@ -271,7 +290,7 @@ static void capture_frame(KsReport *r, KsTime t)
     json_object_set_array_member(f, "brokers", brokers);
     json_object_set_array_member(f, "p", partitions_array(r));
     json_object_set_array_member(f, "g", groups_array(r->sim));
-    json_object_set_int_member(f, "d", -1);
+    json_object_set_int_member(f, "d", (int64_t)r->dots->len - 1);
     if (r->last_frame_t == t)
         json_array_remove_element(r->frames, json_array_get_length(r->frames) - 1);
     json_array_add_object_element(r->frames, f);
@@ -283,6 +302,51 @@ static JsonObject *timed(KsTime t)
     JsonObject *o = json_object_new();
     json_object_set_int_member(o, "t", t);
     return o;
+}
+
+/* Whether events of @type change what the diagram shows: leadership,
+ * ISRs, brokers' liveness, group membership and assignments; snapshots
+ * always get a diagram. */
+static bool changes_topology(KsEventType type)
+{
+    switch (type) {
+    case KS_EV_SAY:
+    case KS_EV_DESCRIBE_GROUPS:
+    case KS_EV_EXPECT:
+    case KS_EV_NOTE:
+    case KS_EV_PREFERRED_ELECTION:
+    case KS_EV_TRUNCATED:
+    case KS_EV_PRODUCER_STARTED:
+    case KS_EV_PRODUCER_STOPPED:
+    case KS_EV_PRODUCE:
+    case KS_EV_PRODUCE_FAILING:
+    case KS_EV_PRODUCE_RECOVERED:
+    case KS_EV_RECORDS_EXPIRED:
+    case KS_EV_OFFSETS_COMMITTED:
+    case KS_EV_RECORDS_REDELIVERED:
+    case KS_EV_RECORDS_SKIPPED:
+    case KS_EV_OFFSET_RESET:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* Draws the diagram of the cluster now, the last of instant @t: one drawn
+ * earlier at @t is replaced, one identical to the last is not kept twice. */
+static void draw(KsReport *r, KsTime t)
+{
+    if (!r->started)
+        choose_partitions(r);
+    char *dot = ks_dot_topology(r->sim, NULL);
+    r->topology_changed = false;
+    if (r->dots->len > 0 && r->last_dot_t == t)
+        g_ptr_array_remove_index(r->dots, r->dots->len - 1);
+    if (r->dots->len > 0 && strcmp(g_ptr_array_index(r->dots, r->dots->len - 1), dot) == 0)
+        g_free(dot);
+    else
+        g_ptr_array_add(r->dots, dot);
+    r->last_dot_t = t;
 }
 
 void ks_report_sink(const KsEvent *event, void *report)
@@ -303,6 +367,11 @@ void ks_report_sink(const KsEvent *event, void *report)
         json_object_set_int_member(o, "from", event->truncated.from_offset);
         json_object_set_int_member(o, "to", event->truncated.to_offset);
         json_array_add_object_element(r->truncations, o);
+    }
+    if (changes_topology(event->type)) {
+        r->topology_changed = true;
+        if (event->type == KS_EV_SNAPSHOT || r->n_partitions <= MAX_PARTITIONS_DIAGRAM_PER_CHANGE)
+            draw(r, event->t);
     }
     capture_frame(r, event->t);
 }
@@ -327,6 +396,8 @@ void ks_report_sample(KsSim *sim, void *report)
 {
     KsReport *r = report;
     KsTime now = ks_sim_now(sim);
+    if (r->topology_changed)
+        draw(r, now);
     capture_frame(r, now);
     KsSimStats st;
     ks_sim_get_stats(sim, &st);
@@ -369,6 +440,26 @@ static JsonArray *expects_array(const KsSim *sim)
     return a;
 }
 
+/* The diagrams as SVG, each from its <svg> element on (no XML prolog: it
+ * goes inside the page). If Graphviz cannot render (not built in), an
+ * empty array and *@out_note saying why in one line. */
+static JsonArray *render_diagrams(const KsReport *r, char **out_note)
+{
+    JsonArray *a = json_array_new();
+    for (guint i = 0; i < r->dots->len; i++) {
+        g_autofree char *svg = NULL;
+        g_autoptr(GError) err = NULL;
+        if (!ks_dot_to_svg(g_ptr_array_index(r->dots, i), &svg, &err)) {
+            *out_note = g_strdup_printf("No topology diagram: %s", err->message);
+            json_array_unref(a);
+            return json_array_new();
+        }
+        const char *start = strstr(svg, "<svg");
+        json_array_add_string_element(a, start ? start : svg);
+    }
+    return a;
+}
+
 /* The run as the page's JSON, every '<' escaped. */
 static char *data_json(KsReport *r)
 {
@@ -403,8 +494,9 @@ static char *data_json(KsReport *r)
     json_object_set_array_member(series, "under", json_array_ref(r->s_under));
     json_object_set_object_member(series, "lag", json_object_ref(r->s_lag));
     json_object_set_object_member(d, "series", series);
-    json_object_set_array_member(d, "diagrams", json_array_new());
-    json_object_set_string_member(d, "diagram_note", "No topology diagram in this build.");
+    g_autofree char *note = NULL;
+    json_object_set_array_member(d, "diagrams", render_diagrams(r, &note));
+    json_object_set_string_member(d, "diagram_note", note ? note : "");
     g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), d);
     json_object_unref(d);
     g_autofree char *text = json_to_string(node, FALSE);

@@ -7,8 +7,8 @@
 # at 3 s and orders-1's leadership moves to broker 3 at 18.3 s), loads it
 # from a file, moves the time slider and checks what the page shows: at 2 s
 # orders-1 is led by broker 2, broker 2 is up and the narration is the one
-# said at 0 s; at 20 s orders-1 is led by broker 3 with ISR {3,1} and broker
-# 2 is down; the Right arrow key steps to the next event (22 s); at the end
+# said at 0 s; at 20 s orders-1 is led by broker 3 with ISR {3,1}, broker 2
+# is down, in the table and in the topology diagram; the Right arrow key steps to the next event (22 s); at the end
 # every expectation shows its verdict; the charts and log bars are drawn. And
 # the browser's console holds no error (a script error, a blocked load).
 # Exit status: 0 pass, 1 fail, 77 skip (no chromium or chromedriver: `make
@@ -125,6 +125,13 @@ def check_page(d, url):
     expect_in("broker 2 at 20 s", "down", d.script(
         "return document.getElementById('broker-2').className"))
     expect_in("narration at 20 s", "Broker 2 crashes", d.text("say"))
+    # The diagram of the last change (18.317 s): broker 2 down, orders-1 led
+    # by 3; or, built without Graphviz, the one-line note saying so.
+    if d.script("return document.querySelectorAll('#diagram svg').length") == 1:
+        expect_in("diagram at 20 s", "at 18.317s", d.text("diagram"))
+        expect_in("diagram at 20 s", "down", d.text("diagram"))
+    else:
+        expect_in("diagram note", "Graphviz", d.text("diagram"))
 
     # The Right arrow steps to the next event: the say at 22 s.
     d.cmd("POST", "/actions", {"actions": [{"type": "key", "id": "keyboard", "actions": [
