@@ -20,6 +20,8 @@
 
 #include <glib.h>
 
+#include "diagrams.h"
+#include "kafkasim/dot.h"
 #include "kafkasim/output.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/plan.h"
@@ -69,6 +71,16 @@ static bool parse_options(const char *command, const char *params, GOptionEntry 
     return true;
 }
 
+/* The scenario file of @command, the one argument left in @argv after its
+ * options; NULL with the exit status in @status when there is not one. */
+static const char *one_file(const char *command, int argc, char **argv, int *status)
+{
+    if (argc == 2)
+        return argv[1];
+    *status = bad_input("%s takes one scenario file (see 'kafkasim %s --help')", command, command);
+    return NULL;
+}
+
 /* Parses the options of @command, which takes one scenario file; returns
  * the file, or NULL with the exit status in @status. */
 static const char *parse_file_command(const char *command, GOptionEntry *entries, int argc,
@@ -76,10 +88,7 @@ static const char *parse_file_command(const char *command, GOptionEntry *entries
 {
     if (!parse_options(command, "FILE", entries, &argc, &argv, status))
         return NULL;
-    if (argc == 2)
-        return argv[1];
-    *status = bad_input("%s takes one scenario file (see 'kafkasim %s --help')", command, command);
-    return NULL;
+    return one_file(command, argc, argv, status);
 }
 
 /* Prints a line of the timeline on the stream @ctx. */
@@ -91,15 +100,9 @@ static void print_line(const char *line, void *ctx)
 
 /* Options that the command line accepts but the simulator cannot honour
  * yet: refused, never ignored. */
-static int refuse_unsupported(const char *metrics, const char *dot, gboolean svg, const char *html,
-                              gboolean step)
+static int refuse_unsupported(const char *metrics, const char *html, gboolean step)
 {
-    const char *what = metrics ? "--metrics"
-                       : dot   ? "--dot"
-                       : svg   ? "--svg"
-                       : html  ? "--html"
-                       : step  ? "--step"
-                               : NULL;
+    const char *what = metrics ? "--metrics" : html ? "--html" : step ? "--step" : NULL;
     if (!what)
         return -1;
     return bad_input("%s is not supported yet: it arrives with the views (diagrams, metrics, "
@@ -221,8 +224,32 @@ enum { OUT_TRACE, OUT_SUMMARY, OUT_METRICS, OUT_DOT, OUT_HTML, N_OUTS };
 
 typedef struct {
     const char *seed, *until, *color;
-    bool quiet, svg, step;
+    bool quiet, step;
+    bool svg;            /* --svg, with or without a folder */
+    const char *svg_dir; /* --svg DIR or --svg=DIR; NULL: beside the --dot files */
 } RunOptions;
+
+/* The folder of --svg, its files named as --dot's, or NULL when no SVG is
+ * asked for. When --svg cannot be honoured (no folder, no Graphviz built
+ * in) prints why, sets @status and returns NULL. */
+static const char *svg_folder(const RunOptions *opt, const char *dot_dir, int *status)
+{
+    if (!opt->svg)
+        return NULL;
+    const char *dir = opt->svg_dir ? opt->svg_dir : dot_dir;
+    if (!dir) {
+        *status = bad_input("--svg needs a folder: --svg DIR, or --dot DIR to write the SVG "
+                            "files beside the DOT files");
+        return NULL;
+    }
+    g_autoptr(GError) err = NULL;
+    g_autofree char *svg = NULL;
+    if (!ks_dot_can_render() && !ks_dot_to_svg("digraph {}", &svg, &err)) {
+        *status = bad_input("--svg: %s", err->message);
+        return NULL;
+    }
+    return dir;
+}
 
 /* Runs the scenario @file and writes @outs, whole or not at all; the
  * caller discards @outs afterwards (which deletes what was not committed). */
@@ -231,10 +258,20 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     g_autoptr(GError) err = NULL;
     if (!ks_outfile_check_all(outs, N_OUTS, file, &err))
         return bad_input("%s", err->message);
-    int refused = refuse_unsupported(outs[OUT_METRICS].path, outs[OUT_DOT].path, opt->svg,
-                                     outs[OUT_HTML].path, opt->step);
+    int refused = refuse_unsupported(outs[OUT_METRICS].path, outs[OUT_HTML].path, opt->step);
     if (refused >= 0)
         return refused;
+    int status = EXIT_HELD;
+    const char *dot_dir = outs[OUT_DOT].path;
+    const char *svg_dir = svg_folder(opt, dot_dir, &status);
+    if (status != EXIT_HELD)
+        return status;
+    /* The SVG folder may be the DOT folder: checked on its own. */
+    KsOutFile svg_out = {.option = "--svg", .path = svg_dir, .kind = KS_OUTFILE_FOLDER};
+    bool svg_checked = !svg_dir || ks_outfile_check_all(&svg_out, 1, file, &err);
+    ks_outfile_discard(&svg_out);
+    if (!svg_checked)
+        return bad_input("%s", err->message);
     /* When a data file goes to standard output, the text a person reads
      * goes to standard error, so the two never mix. */
     FILE *text = stdout;
@@ -249,7 +286,6 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     else if (opt->color && strcmp(opt->color, "auto") != 0)
         return bad_input("--color %s: expected auto, always or never", opt->color);
 
-    int status = EXIT_HELD;
     g_auto(Prepared) p = {0};
     if (!prepare(file, opt->seed, "--until", opt->until, &p, &status))
         return status;
@@ -263,10 +299,15 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         ks_sim_add_sink(p.sim, ks_timeline_sink, tl);
     if (tr)
         ks_sim_add_sink(p.sim, ks_trace_sink, tr);
+    g_autoptr(KsDiagrams) diagrams = dot_dir || svg_dir ? ks_diagrams_new(p.sim) : NULL;
+    if (diagrams)
+        ks_sim_add_sink(p.sim, ks_diagrams_sink, diagrams);
 
     ks_sim_run(p.sim);
     if (p.checked_end)
         ks_sim_finish(p.sim);
+    if (diagrams)
+        ks_diagrams_add_end(diagrams);
     ks_timeline_write_summary(tl, p.checked_end);
     fflush(text);
 
@@ -277,17 +318,34 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         g_autofree char *json = ks_summary_json(p.sim);
         fputs(json, summary->f);
     }
+    if (diagrams && !ks_diagrams_write(diagrams, "--dot", dot_dir, "--svg", svg_dir, &err))
+        return bad_input("%s", err->message);
     for (size_t i = 0; i < N_OUTS; i++)
         if (outs[i].f && !ks_outfile_commit(&outs[i], &err))
             return bad_input("%s", err->message);
     return ks_sim_all_held(p.sim) ? EXIT_HELD : EXIT_FAILED;
 }
 
+/* --svg takes its folder optionally (GOption's optional arguments are
+ * callbacks without a context of their own, hence program state). */
+static struct {
+    bool given;
+    char *dir;
+} svg_arg;
+
+static gboolean take_svg(const char *name, const char *value, void *data, GError **error)
+{
+    svg_arg.given = true;
+    g_free(svg_arg.dir);
+    svg_arg.dir = g_strdup(value);
+    return TRUE;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
                     *dot = NULL, *html = NULL, *color = NULL;
-    gboolean svg = FALSE, quiet = FALSE, step = FALSE;
+    gboolean quiet = FALSE, step = FALSE;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
@@ -298,15 +356,31 @@ static int cmd_run(int argc, char **argv)
          "Write the final state as JSON ('-' is standard output)", "FILE"},
         {"metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Write metrics as CSV (not yet)",
          "FILE"},
-        {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot, "Write topology diagrams (not yet)", "DIR"},
-        {"svg", 0, 0, G_OPTION_ARG_NONE, &svg, "Render the diagrams as SVG (not yet)", NULL},
+        {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot,
+         "Write a topology diagram (DOT) at every snapshot and at the end into folder DIR", "DIR"},
+        {"svg", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, take_svg,
+         "Render the diagrams as SVG into DIR (default: the --dot folder)", "DIR"},
         {"html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Write an HTML report (not yet)", "FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the summary", NULL},
         {"step", 0, 0, G_OPTION_ARG_NONE, &step, "Pause after each event (not yet)", NULL},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
         {NULL}};
     int status = EXIT_HELD;
-    const char *file = parse_file_command("run", entries, argc, argv, &status);
+    if (!parse_options("run", "FILE", entries, &argc, &argv, &status))
+        return status;
+    g_autofree char *svg_dir = g_steal_pointer(&svg_arg.dir);
+    /* GOption gives --svg the word after it unless that is an option, so
+     * in `--dot DIR --svg FILE` it took the scenario: it is given back. */
+    g_autofree char *taken = NULL;
+    char *given_back[2];
+    if (argc == 1 && svg_dir && g_file_test(svg_dir, G_FILE_TEST_IS_REGULAR)) {
+        taken = g_steal_pointer(&svg_dir);
+        given_back[0] = argv[0];
+        given_back[1] = taken;
+        argc = 2;
+        argv = given_back;
+    }
+    const char *file = one_file("run", argc, argv, &status);
     if (!file)
         return status;
     KsOutFile outs[N_OUTS] = {
@@ -316,8 +390,13 @@ static int cmd_run(int argc, char **argv)
         [OUT_DOT] = {.option = "--dot", .path = dot, .kind = KS_OUTFILE_FOLDER},
         [OUT_HTML] = {.option = "--html", .path = html, .kind = KS_OUTFILE_FILE},
     };
-    RunOptions opt = {
-        .seed = seed, .until = until, .color = color, .quiet = quiet, .svg = svg, .step = step};
+    RunOptions opt = {.seed = seed,
+                      .until = until,
+                      .color = color,
+                      .quiet = quiet,
+                      .step = step,
+                      .svg = svg_arg.given,
+                      .svg_dir = svg_dir};
     status = run_to_outputs(file, &opt, outs);
     for (size_t i = 0; i < N_OUTS; i++)
         ks_outfile_discard(&outs[i]);
