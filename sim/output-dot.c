@@ -42,6 +42,12 @@
 #if KS_HAVE_GRAPHVIZ
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
+#include <graphviz/gvplugin.h>
+
+/* The two plugins the diagrams need, linked in: the dot layout and the
+ * core renderers (SVG among them). */
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_core_LTX_library;
 #endif
 
 G_DEFINE_QUARK(ks - dot - error - quark, ks_dot_error)
@@ -533,7 +539,17 @@ bool ks_dot_to_svg(const char *dot, char **out_svg, GError **error)
      * prints, so its messages are kept for the error instead. */
     agseterr(AGMAX);
     agreseterrors();
-    GVC_t *gvc = gvContext();
+    /* Only the linked-in plugins, not those Graphviz's configuration lists:
+     * without its Pango plugin the text is measured with Graphviz's own
+     * font metrics rather than the fonts a machine has, so the SVG is the
+     * same bytes on every machine (and the Pango plugin of Graphviz 2.42
+     * reads a font name freed with the previous context). */
+    const lt_symlist_t builtins[] = {
+        {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+        {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+        {NULL, NULL},
+    };
+    GVC_t *gvc = gvContextPlugins(builtins, 0);
     Agraph_t *g = agmemread(dot);
     bool ok = false;
     if (g && gvLayout(gvc, g, "dot") == 0) {
