@@ -24,16 +24,6 @@
 
 #define S KS_TIME_S
 
-#define QUICKSTART                                                                                 \
-    "seed 42\n"                                                                                    \
-    "cluster nodes=3 brokers-per-node=1\n"                                                         \
-    "topic orders partitions=3 replication-factor=3 min.insync.replicas=2 "                        \
-    "replica-placement-start=0\n"                                                                  \
-    "producer web topic=orders rate=200/s keys=100 acks=all\n"                                     \
-    "at 3s crash broker 2\n"                                                                       \
-    "at 25s restart broker 2\n"                                                                    \
-    "run until 30s\n"
-
 /* The diagram of @t now. */
 static char *diagram(const KsSimTest *t)
 {
@@ -72,7 +62,7 @@ static void assert_no(const char *dot, const char *what)
  * expires between 16 s and 24 s, when broker 3 takes over. */
 static void test_dot_leader_before_and_after_crash(void **state)
 {
-    g_autoptr(KsSimTest) t = ks_sim_test_new(QUICKSTART);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(KS_SIM_TEST_QUICKSTART);
     ks_sim_test_run_until(t, 2 * S);
     g_autofree char *before = diagram(t);
     assert_line(before, "\"orders-1\" -> \"broker 2\"", "style=solid", "label=\"leader\"", NULL);
@@ -170,8 +160,8 @@ static void test_dot_summary_above_twelve_brokers(void **state)
 
 static void test_dot_same_run_same_bytes(void **state)
 {
-    g_autoptr(KsSimTest) a = ks_sim_test_new(QUICKSTART);
-    g_autoptr(KsSimTest) b = ks_sim_test_new(QUICKSTART);
+    g_autoptr(KsSimTest) a = ks_sim_test_new(KS_SIM_TEST_QUICKSTART);
+    g_autoptr(KsSimTest) b = ks_sim_test_new(KS_SIM_TEST_QUICKSTART);
     ks_sim_test_run_until(a, 20 * S);
     ks_sim_test_run_until(b, 20 * S);
     g_autofree char *x = diagram(a), *y = diagram(b);
@@ -180,7 +170,7 @@ static void test_dot_same_run_same_bytes(void **state)
 
 static void test_dot_renders_svg(void **state)
 {
-    g_autoptr(KsSimTest) t = ks_sim_test_new(QUICKSTART);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(KS_SIM_TEST_QUICKSTART);
     ks_sim_test_run_until(t, 5 * S);
     g_autofree char *dot = diagram(t);
     g_autofree char *svg = NULL;

@@ -25,6 +25,7 @@
 #include "kafkasim/output.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/plan.h"
+#include "kafkasim/query.h"
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
 #include "ks-config.h"
@@ -424,13 +425,44 @@ static int cmd_check(int argc, char **argv)
     return EXIT_HELD;
 }
 
+/* Finds the partition @name ("orders-1": the topic, then '-' and the
+ * number) in @sim; returns false after printing why, with the status in
+ * @status. */
+static bool find_partition(const KsSim *sim, const char *name, size_t *out_topic,
+                           int32_t *out_partition, int *status)
+{
+    const char *dash = strrchr(name, '-');
+    char *end = NULL;
+    gint64 p = dash && dash[1] ? g_ascii_strtoll(dash + 1, &end, 10) : -1;
+    g_autofree char *topic = dash ? g_strndup(name, (gsize)(dash - name)) : NULL;
+    KsTopicInfo t;
+    if (!topic || !end || *end || p < 0 || !g_ascii_isdigit(dash[1])) {
+        *status = bad_input("--log %s: expected a partition, TOPIC-N (e.g. orders-0)", name);
+        return false;
+    }
+    if (!ks_query_find_topic(sim, topic, out_topic)) {
+        *status = bad_input("--log %s: no topic is called %s", name, topic);
+        return false;
+    }
+    ks_query_topic(sim, *out_topic, &t);
+    if (p >= t.n_partitions) {
+        *status = bad_input("--log %s: %s has %" PRId32 " partition%s (0-%" PRId32 ")", name, topic,
+                            t.n_partitions, t.n_partitions == 1 ? "" : "s", t.n_partitions - 1);
+        return false;
+    }
+    *out_partition = (int32_t)p;
+    return true;
+}
+
 /* Topics as kafka-topics.sh --describe prints them; with --groups or
  * --group, consumer groups as kafka-consumer-groups.sh --describe
- * --all-groups (or --group G) does instead, Kafka's notices on stderr. */
+ * --all-groups (or --group G) does instead, Kafka's notices on stderr;
+ * with --brokers, --log P or --zk, the brokers, a partition's log per
+ * replica or ZooKeeper's znodes (output.h). */
 static int cmd_describe(int argc, char **argv)
 {
-    g_autofree char *at = NULL, *seed = NULL, *group = NULL;
-    gboolean groups = FALSE, members = FALSE, state = FALSE;
+    g_autofree char *at = NULL, *seed = NULL, *group = NULL, *log = NULL;
+    gboolean groups = FALSE, members = FALSE, state = FALSE, brokers = FALSE, zk = FALSE;
     GOptionEntry entries[] = {
         {"at", 0, 0, G_OPTION_ARG_STRING, &at, "Describe the cluster at time T (default: end)",
          "T"},
@@ -440,6 +472,11 @@ static int cmd_describe(int argc, char **argv)
         {"group", 0, 0, G_OPTION_ARG_STRING, &group, "Only consumer group G", "G"},
         {"members", 0, 0, G_OPTION_ARG_NONE, &members, "Groups: the --members table", NULL},
         {"state", 0, 0, G_OPTION_ARG_NONE, &state, "Groups: the --state table", NULL},
+        {"brokers", 0, 0, G_OPTION_ARG_NONE, &brokers,
+         "Brokers: the partitions each leads and follows, the records through it", NULL},
+        {"log", 0, 0, G_OPTION_ARG_STRING, &log,
+         "Partition P's log per replica: offsets by leader epoch, HW, LEO, truncations", "P"},
+        {"zk", 0, 0, G_OPTION_ARG_NONE, &zk, "ZooKeeper's znodes and their data", NULL},
         {NULL}};
     int status = EXIT_HELD;
     const char *file = parse_file_command("describe", entries, argc, argv, &status);
@@ -450,17 +487,31 @@ static int cmd_describe(int argc, char **argv)
     if ((members || state) && !groups && !group)
         return bad_input("%s describes groups: add --groups or --group G",
                          members ? "--members" : "--state");
+    int tables = (groups || group) + brokers + (log != NULL) + zk;
+    if (tables > 1)
+        return bad_input("--groups (or --group), --brokers, --log and --zk are different tables: "
+                         "give one");
     g_auto(Prepared) p = {0};
     if (!prepare(file, seed, "--at", at, &p, &status))
         return status;
     ks_sim_run(p.sim);
     g_autoptr(GString) out = g_string_new(NULL);
     g_autoptr(GString) err = g_string_new(NULL);
+    size_t topic = 0;
+    int32_t partition = 0;
+    if (log && !find_partition(p.sim, log, &topic, &partition, &status))
+        return status;
     if (groups || group)
         ks_describe_groups(p.sim, group,
                            members ? KS_GROUP_LAYOUT_MEMBERS
                                    : (state ? KS_GROUP_LAYOUT_STATE : KS_GROUP_LAYOUT_OFFSETS),
                            out, err);
+    else if (brokers)
+        ks_describe_brokers(p.sim, out);
+    else if (log)
+        ks_describe_log(p.sim, topic, partition, out);
+    else if (zk)
+        ks_describe_zk(p.sim, out);
     else
         ks_describe_topics(p.sim, out);
     fputs(err->str, stderr);
@@ -500,7 +551,8 @@ static const Command commands[] = {
      cmd_run},
     {"check", "FILE", "Parse and validate a scenario without running it", cmd_check},
     {"describe", "FILE [--at T] [--groups]",
-     "Show topics (kafka-topics.sh --describe) or groups (kafka-consumer-groups.sh) at time T",
+     "Show topics (kafka-topics.sh --describe), groups (kafka-consumer-groups.sh), brokers, a "
+     "partition's log or ZooKeeper at time T",
      cmd_describe},
     {"partition", "--partitions N KEY...", "Which partition each key goes to (Kafka's murmur2)",
      cmd_partition},
