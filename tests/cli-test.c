@@ -47,6 +47,9 @@
  *       DIR/NAME.*.dot exists (KS_UPDATE_GOLDEN=1 writes them); with DOT,
  *       the path of Graphviz's dot program, `dot -Tsvg` accepts each of
  *       them without a word on stderr.
+ *   cli-test KAFKASIM refused WANT ARG...
+ *       `kafkasim ARG...` is bad input: exit 2, one line on stderr,
+ *       "kafkasim: error: ..." containing WANT, nothing on stdout.
  *   cli-test KAFKASIM svg FILE
  *       `--svg DIR`, `--svg=DIR` and `--dot DIR --svg` write one SVG per
  *       DOT file, where they say; built without Graphviz, `--svg` exits 2
@@ -913,6 +916,8 @@ int main(int argc, char **argv)
         return check_diagrams(argv[3], argv[4], argc == 6 ? argv[5] : NULL);
     if (argc == 4 && strcmp(argv[2], "svg") == 0)
         return check_svg(argv[3]);
+    if (argc >= 5 && strcmp(argv[2], "refused") == 0)
+        return expect_refused((const char *const *)argv + 4, argv[3]);
     if (argc == 6 && strcmp(argv[2], "partition") == 0)
         return check_partition(argv[3], argv[4], argv[5]);
     if (argc == 5 && strcmp(argv[2], "deterministic") == 0)
