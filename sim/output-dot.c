@@ -93,12 +93,26 @@ typedef struct {
     int64_t leads, follows, records;
 } BrokerLoad;
 
+static gint cmp_broker_id(gconstpointer a, gconstpointer b)
+{
+    KsBrokerId x = *(const KsBrokerId *)a, y = *(const KsBrokerId *)b;
+    return (x > y) - (x < y);
+}
+
 /* Counts, for every broker (by query index), the partitions of user topics
- * it leads and follows and the records its replicas of them hold. */
+ * it leads and follows and the records its replicas of them hold: one pass
+ * over the replicas, each broker found by binary search (the query lists
+ * brokers by id). */
 static BrokerLoad *broker_loads(const KsSim *sim)
 {
     size_t n = ks_query_n_brokers(sim);
     BrokerLoad *loads = g_new0(BrokerLoad, n + 1);
+    g_autofree KsBrokerId *ids = g_new(KsBrokerId, n + 1);
+    for (size_t b = 0; b < n; b++) {
+        KsBrokerInfo bi;
+        ks_query_broker(sim, b, &bi);
+        ids[b] = bi.id;
+    }
     for (size_t t = 0; t < ks_query_n_topics(sim); t++) {
         KsTopicInfo ti;
         ks_query_topic(sim, t, &ti);
@@ -108,15 +122,13 @@ static BrokerLoad *broker_loads(const KsSim *sim)
             for (int32_t r = 0; r < ti.replication_factor; r++) {
                 KsReplicaInfo rep;
                 ks_query_replica(sim, t, p, r, &rep);
-                for (size_t b = 0; b < n; b++) {
-                    KsBrokerInfo bi;
-                    ks_query_broker(sim, b, &bi);
-                    if (bi.id != rep.broker)
-                        continue;
-                    loads[b].leads += rep.is_leader;
-                    loads[b].follows += !rep.is_leader;
-                    loads[b].records += rep.log_end_offset - rep.log_start_offset;
-                }
+                const KsBrokerId *at = bsearch(&rep.broker, ids, n, sizeof *ids, cmp_broker_id);
+                if (!at)
+                    continue;
+                BrokerLoad *load = &loads[at - ids];
+                load->leads += rep.is_leader;
+                load->follows += !rep.is_leader;
+                load->records += rep.log_end_offset - rep.log_start_offset;
             }
     }
     return loads;
