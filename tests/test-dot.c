@@ -24,10 +24,15 @@
 
 #define S KS_TIME_S
 
-/* The diagram of @t now. */
+/* The diagram of @t now; Graphviz, when built in, must draw it. */
 static char *diagram(const KsSimTest *t)
 {
-    return ks_dot_topology(t->sim, "test");
+    char *dot = ks_dot_topology(t->sim, "test");
+    g_autofree char *svg = NULL;
+    g_autoptr(GError) error = NULL;
+    if (ks_dot_can_render() && !ks_dot_to_svg(dot, &svg, &error))
+        fail_msg("Graphviz refused the diagram: %s\n%s", error->message, dot);
+    return dot;
 }
 
 /* Fails unless @dot has a line containing every one of the NULL-ended
