@@ -319,6 +319,7 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         if (seq == SEQ_APPEND) {
             ks_log_append(&lr->log, rb->count, part->leader_replica_epoch, p->index,
                           rb->producer_epoch, rb->first_seq);
+            b->records_in += rb->count;
             ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
             ks_fetcher_mark_followers_dirty(part);
         }
@@ -552,6 +553,7 @@ int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
     ks_log_append(&lr->log, count, part->leader_replica_epoch, -1, 0, 0);
+    lr->broker->records_in += count;
     ks_fetcher_mark_followers_dirty(part);
     int64_t end = lr->log.end;
     ks_broker_maybe_advance_hw(sim, part);

@@ -97,7 +97,7 @@ static void respond(KsSim *sim, KsConsumerFetch *f)
         records_arrive(sim, f, f->seq, false);
         return;
     }
-    fill(f);
+    f->broker->records_out += fill(f);
     if (!ks_net_send(sim, &f->broker->ep, &f->consumer->ep, KS_NET_CONSUMER_RECORDS, records_arrive,
                      f, f->seq))
         records_arrive(sim, f, f->seq, false);

@@ -410,6 +410,10 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
             if (a->truncate_to < old_end) {
                 ks_log_truncate(&r->log, a->truncate_to);
                 ks_ledger_truncated(sim->ledger, r);
+                if (!r->truncations)
+                    r->truncations = g_array_new(FALSE, FALSE, sizeof(KsTruncation));
+                KsTruncation cut = {ks_engine_now(sim->engine), old_end, r->log.end};
+                g_array_append_val(r->truncations, cut);
                 r->hw = MIN(r->hw, r->log.end);
                 KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
                 ev.truncated.topic = part->topic->name;
@@ -432,6 +436,8 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
                 ks_epochs_assign(r->epochs, run->epoch, MAX(run->base, from));
         }
         r->hw = MIN(a->hw, r->log.end);
+        r->broker->records_replicated_in += r->log.end - from;
+        f->leader->records_replicated_out += r->log.end - from;
         if (r->log.end != from)
             mark_dirty(r); /* its next fetch carries the new position */
     }

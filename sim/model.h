@@ -82,6 +82,13 @@ typedef struct {
     int64_t end;  /* log end offset (LEO) */
 } KsLog;
 
+/* Offsets [to, from) truncated from a replica at time t. */
+typedef struct {
+    KsTime t;
+    int64_t from; /* its log end before */
+    int64_t to;   /* its log end after */
+} KsTruncation;
+
 /* One entry of a replica's leader-epoch cache (KIP-101). */
 typedef struct {
     int32_t epoch;
@@ -116,6 +123,9 @@ struct KsReplica {
     int32_t known_epoch;     /* leader epoch of the latest LeaderAndIsr applied */
     KsBrokerId known_leader; /* the leader it names (KS_NO_BROKER: StopReplica) */
     bool isr_change_pending; /* in the leader's AlterPartition in flight */
+    /* What truncation removed from this replica, oldest first (fetcher.c),
+     * for the views (describe log); NULL until the first truncation. */
+    GArray *truncations; /* of KsTruncation */
 };
 
 /* The leader's AlterPartition in flight for a partition (Partition.scala's
@@ -209,6 +219,13 @@ struct KsBroker {
     KsTime connect_timeout; /* the lesser of replica.socket.timeout.ms and
                                socket.connection.setup.timeout.ms */
     KsTime session_timeout; /* zookeeper.session.timeout.ms */
+    /* Records through it, for the views (describe brokers): appended as
+     * leader (producers, group commits; broker.c), copied from leaders and
+     * sent to followers (fetcher.c), sent to consumers (consumer-fetch.c). */
+    int64_t records_in;
+    int64_t records_replicated_in;
+    int64_t records_replicated_out;
+    int64_t records_out;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */

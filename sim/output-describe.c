@@ -312,20 +312,24 @@ void ks_describe_group_write(const KsGroupView *g, KsGroupLayout layout, GString
     }
 }
 
-/* "<node>:<port>  (<id>)": brokers on one node listen on 9092, 9093, ...
- * in id order. NULL without a coordinator. */
+int ks_describe_broker_port(const KsSim *sim, const KsBrokerInfo *b)
+{
+    int port = 9092;
+    for (size_t i = 0; i < ks_query_n_brokers(sim); i++) {
+        KsBrokerInfo other;
+        ks_query_broker(sim, i, &other);
+        port += other.id < b->id && strcmp(other.node, b->node) == 0;
+    }
+    return port;
+}
+
+/* "<node>:<port>  (<id>)", or NULL without a coordinator. */
 static char *coordinator_text(const KsSim *sim, KsBrokerId id)
 {
     KsBrokerInfo b;
     if (id == KS_NO_BROKER || !ks_query_find_broker(sim, id, &b))
         return NULL;
-    int port = 9092;
-    for (size_t i = 0; i < ks_query_n_brokers(sim); i++) {
-        KsBrokerInfo other;
-        ks_query_broker(sim, i, &other);
-        port += other.id < id && strcmp(other.node, b.node) == 0;
-    }
-    return g_strdup_printf("%s:%d  (%" PRId32 ")", b.node, port, id);
+    return g_strdup_printf("%s:%d  (%" PRId32 ")", b.node, ks_describe_broker_port(sim, &b), id);
 }
 
 static void describe_group(const KsSim *sim, size_t index, KsGroupLayout layout, GString *out,

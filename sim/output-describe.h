@@ -14,6 +14,7 @@
 
 #include "kafkasim/output.h"
 #include "kafkasim/query-groups.h"
+#include "kafkasim/query.h"
 
 /* Everything the three layouts read about one group. Every pointer is
  * borrowed. */
@@ -36,3 +37,7 @@ typedef struct {
  * prints only "Error: Consumer group '...' does not exist." on @out. */
 void ks_describe_group_write(const KsGroupView *g, KsGroupLayout layout, GString *out,
                              GString *err);
+
+/* The port broker @b listens on: brokers sharing a node listen on 9092,
+ * 9093, ... in id order (a node is one host). */
+int ks_describe_broker_port(const KsSim *sim, const KsBrokerInfo *b);

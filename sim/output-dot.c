@@ -42,6 +42,12 @@
 #if KS_HAVE_GRAPHVIZ
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
+#include <graphviz/gvplugin.h>
+
+/* The two plugins the diagrams need, linked in: the dot layout and the
+ * core renderers (SVG among them). */
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_core_LTX_library;
 #endif
 
 #include "output-dot-private.h"
@@ -89,12 +95,26 @@ typedef struct {
     int64_t leads, follows, records;
 } BrokerLoad;
 
+static gint cmp_broker_id(gconstpointer a, gconstpointer b)
+{
+    KsBrokerId x = *(const KsBrokerId *)a, y = *(const KsBrokerId *)b;
+    return (x > y) - (x < y);
+}
+
 /* Counts, for every broker (by query index), the partitions of user topics
- * it leads and follows and the records its replicas of them hold. */
+ * it leads and follows and the records its replicas of them hold: one pass
+ * over the replicas, each broker found by binary search (the query lists
+ * brokers by id). */
 static BrokerLoad *broker_loads(const KsSim *sim)
 {
     size_t n = ks_query_n_brokers(sim);
     BrokerLoad *loads = g_new0(BrokerLoad, n + 1);
+    g_autofree KsBrokerId *ids = g_new(KsBrokerId, n + 1);
+    for (size_t b = 0; b < n; b++) {
+        KsBrokerInfo bi;
+        ks_query_broker(sim, b, &bi);
+        ids[b] = bi.id;
+    }
     for (size_t t = 0; t < ks_query_n_topics(sim); t++) {
         KsTopicInfo ti;
         ks_query_topic(sim, t, &ti);
@@ -104,15 +124,13 @@ static BrokerLoad *broker_loads(const KsSim *sim)
             for (int32_t r = 0; r < ti.replication_factor; r++) {
                 KsReplicaInfo rep;
                 ks_query_replica(sim, t, p, r, &rep);
-                for (size_t b = 0; b < n; b++) {
-                    KsBrokerInfo bi;
-                    ks_query_broker(sim, b, &bi);
-                    if (bi.id != rep.broker)
-                        continue;
-                    loads[b].leads += rep.is_leader;
-                    loads[b].follows += !rep.is_leader;
-                    loads[b].records += rep.log_end_offset - rep.log_start_offset;
-                }
+                const KsBrokerId *at = bsearch(&rep.broker, ids, n, sizeof *ids, cmp_broker_id);
+                if (!at)
+                    continue;
+                BrokerLoad *load = &loads[at - ids];
+                load->leads += rep.is_leader;
+                load->follows += !rep.is_leader;
+                load->records += rep.log_end_offset - rep.log_start_offset;
             }
     }
     return loads;
@@ -120,7 +138,7 @@ static BrokerLoad *broker_loads(const KsSim *sim)
 
 /* One broker box. */
 static void write_broker(GString *out, const KsSim *sim, const KsBrokerInfo *b,
-                         const BrokerLoad *load, bool summary)
+                         const BrokerLoad *load)
 {
     g_autoptr(GString) label = g_string_new(NULL);
     g_string_append_printf(label, "broker %" PRId32, b->id);
@@ -134,8 +152,6 @@ static void write_broker(GString *out, const KsSim *sim, const KsBrokerInfo *b,
         g_string_append(label, b->registered ? "\ndown (ZooKeeper session still open)" : "\ndown");
     g_string_append_printf(label, "\nleads %" PRId64 ", follows %" PRId64, load->leads,
                            load->follows);
-    if (summary)
-        g_string_append_printf(label, "\n%" PRId64 " records stored", load->records);
     g_autofree char *id = broker_id_text(b->id);
     g_string_append(out, "    ");
     append_quoted(out, id);
@@ -153,7 +169,7 @@ static void write_broker(GString *out, const KsSim *sim, const KsBrokerInfo *b,
 }
 
 /* One cluster per machine, holding its brokers (by id). */
-static void write_nodes(GString *out, const KsSim *sim, const BrokerLoad *loads, bool summary)
+static void write_nodes(GString *out, const KsSim *sim, const BrokerLoad *loads)
 {
     for (size_t n = 0; n < ks_query_n_nodes(sim); n++) {
         KsNodeInfo node;
@@ -174,7 +190,7 @@ static void write_nodes(GString *out, const KsSim *sim, const BrokerLoad *loads,
             KsBrokerInfo bi;
             ks_query_broker(sim, b, &bi);
             if (strcmp(bi.node, node.name) == 0)
-                write_broker(out, sim, &bi, &loads[b], summary);
+                write_broker(out, sim, &bi, &loads[b]);
         }
         g_string_append(out, "  }\n");
     }
@@ -195,6 +211,15 @@ static void write_edge(GString *out, const char *from, const char *to, const cha
     g_string_append_printf(out, " [%s];\n", attrs);
 }
 
+/* Whether @part has a leader whose broker is down: the controller has not
+ * replaced it yet (it waits for the broker's ZooKeeper session to expire),
+ * so the partition takes no writes. */
+static bool leader_down(const KsSim *sim, const KsPartitionInfo *part)
+{
+    KsBrokerInfo b;
+    return part->leader != KS_NO_BROKER && ks_query_find_broker(sim, part->leader, &b) && !b.alive;
+}
+
 /* A partition box and its edges to its replicas' brokers. */
 static void write_partition(GString *out, const KsSim *sim, size_t topic, int32_t p, GString *edges)
 {
@@ -209,7 +234,13 @@ static void write_partition(GString *out, const KsSim *sim, size_t topic, int32_
     } else {
         g_string_append_printf(label, "\nepoch %" PRId32 ", HW %" PRId64 ", LEO %" PRId64,
                                part.leader_epoch, part.high_watermark, part.log_end_offset);
-        if ((int32_t)part.n_isr < part.n_replicas) {
+        g_string_append(label, "\nISR ");
+        for (size_t i = 0; i < part.n_isr; i++)
+            g_string_append_printf(label, "%s%" PRId32, i ? "," : "", part.isr[i]);
+        if (leader_down(sim, &part)) {
+            g_string_append(label, "\nUNAVAILABLE: its leader is down");
+            style = "style=\"rounded,filled\", fillcolor=\"#f5b7b1\"";
+        } else if ((int32_t)part.n_isr < part.n_replicas) {
             g_string_append(label, "\nunder-replicated");
             style = "style=\"rounded,filled\", fillcolor=\"#fdebd0\"";
         }
@@ -264,9 +295,9 @@ static char *consumer_id_text(const char *name)
 }
 
 /* One consumer of group @group (an index) and its edges to the partitions
- * it owns (none in the summary, which draws no partition). */
+ * it owns. */
 static void write_consumer(GString *out, const KsSim *sim, size_t group, const KsConsumerInfo *c,
-                           bool summary, GString *edges)
+                           GString *edges)
 {
     g_autofree char *id = consumer_id_text(c->name);
     g_autoptr(GArray) owned = ks_query_member_assignment(sim, group, c->name);
@@ -279,17 +310,12 @@ static void write_consumer(GString *out, const KsSim *sim, size_t group, const K
     } else if (c->idle) {
         g_string_append(label, "\nIDLE: no partition");
         style = "style=\"filled,dashed\", fillcolor=white";
-    } else if (summary) {
-        g_string_append_printf(label, "\nowns %u partition%s", owned->len,
-                               owned->len == 1 ? "" : "s");
     }
     g_string_append(out, "    ");
     append_quoted(out, id);
     g_string_append(out, " [shape=ellipse, color=\"" COLOR_GROUP "\", label=");
     append_quoted(out, label->str);
     g_string_append_printf(out, ", %s];\n", style);
-    if (summary)
-        return;
     for (guint k = 0; k < owned->len; k++) {
         const KsGroupOffsetInfo *o = &g_array_index(owned, KsGroupOffsetInfo, k);
         if (internal_topic(o->topic))
@@ -302,7 +328,7 @@ static void write_consumer(GString *out, const KsSim *sim, size_t group, const K
 /* One cluster per group, by name: the group (state, generation,
  * coordinator) and its consumers, in the order they were declared or
  * started. */
-static void write_groups(GString *out, const KsSim *sim, bool summary, GString *edges)
+static void write_groups(GString *out, const KsSim *sim, GString *edges)
 {
     for (size_t g = 0; g < ks_query_n_groups(sim); g++) {
         KsGroupInfo gi;
@@ -326,7 +352,7 @@ static void write_groups(GString *out, const KsSim *sim, bool summary, GString *
             KsConsumerInfo ci;
             ks_query_consumer(sim, c, &ci);
             if (strcmp(ci.group, gi.name) == 0)
-                write_consumer(out, sim, g, &ci, summary, edges);
+                write_consumer(out, sim, g, &ci, edges);
         }
         g_string_append(out, "  }\n");
         if (gi.coordinator != KS_NO_BROKER) {
@@ -338,6 +364,108 @@ static void write_groups(GString *out, const KsSim *sim, bool summary, GString *
             write_edge(edges, id, broker, attrs);
         }
     }
+}
+
+/* ---- the summary, above KS_DOT_DETAIL_MAX_BROKERS brokers ---- */
+
+/* Brokers per table: tables stand side by side, so a few hundred brokers
+ * make a wide picture rather than one endless column. */
+enum { SUMMARY_ROWS = 25 };
+
+/* Appends @text to an HTML-like label, escaped. */
+static void append_cell(GString *out, const char *bgcolor, const char *text)
+{
+    g_autofree char *escaped = g_markup_escape_text(text, -1);
+    if (bgcolor)
+        g_string_append_printf(out, "<td bgcolor=\"%s\">%s</td>", bgcolor, escaped);
+    else
+        g_string_append_printf(out, "<td>%s</td>", escaped);
+}
+
+/* Opens a plaintext node @id holding a table whose header row is the
+ * @n @columns. */
+static void open_table(GString *out, const char *id, const char *const *columns, size_t n)
+{
+    g_string_append(out, "  ");
+    append_quoted(out, id);
+    g_string_append(out, " [shape=plaintext, label=<<table border=\"0\" cellborder=\"1\" "
+                         "cellspacing=\"0\" cellpadding=\"3\">\n    <tr>");
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(out, "<td><b>%s</b></td>", columns[i]);
+    g_string_append(out, "</tr>\n");
+}
+
+static void close_table(GString *out)
+{
+    g_string_append(out, "  </table>>];\n");
+}
+
+/* One row of the brokers table. */
+static void write_broker_row(GString *out, const KsSim *sim, const KsBrokerInfo *b,
+                             const BrokerLoad *load)
+{
+    KsNodeInfo node = {.name = b->node};
+    for (size_t n = 0; n < ks_query_n_nodes(sim); n++) {
+        ks_query_node(sim, n, &node);
+        if (strcmp(node.name, b->node) == 0)
+            break;
+    }
+    bool controller = ks_query_controller(sim) == b->id;
+    const char *bg = !b->alive ? COLOR_DOWN_FILL : controller ? "#fff2cc" : NULL;
+    g_autofree char *id = g_strdup_printf("%" PRId32, b->id);
+    g_autofree char *machine =
+        node.zone ? g_strdup_printf("%s (%s)", node.name, node.zone) : g_strdup(node.name);
+    g_autofree char *leads = g_strdup_printf("%" PRId64, load->leads);
+    g_autofree char *follows = g_strdup_printf("%" PRId64, load->follows);
+    g_autofree char *records = g_strdup_printf("%" PRId64, load->records);
+    const char *state = !b->alive    ? (b->registered ? "down (session open)" : "down")
+                        : controller ? "CONTROLLER"
+                                     : "up";
+    g_string_append(out, "    <tr>");
+    const char *cells[] = {id, machine, b->rack ? b->rack : "-", state, leads, follows, records};
+    for (size_t i = 0; i < G_N_ELEMENTS(cells); i++)
+        append_cell(out, bg, cells[i]);
+    g_string_append(out, "</tr>\n");
+}
+
+/* The brokers as tables of SUMMARY_ROWS rows, by id, and the groups as one
+ * table, by name. */
+static void write_summary(GString *out, const KsSim *sim, const BrokerLoad *loads)
+{
+    static const char *const broker_columns[] = {"broker", "machine", "rack",   "state",
+                                                 "leads",  "follows", "records"};
+    size_t n = ks_query_n_brokers(sim);
+    for (size_t b = 0; b < n; b++) {
+        if (b % SUMMARY_ROWS == 0) {
+            g_autofree char *id = g_strdup_printf("brokers %zu", b / SUMMARY_ROWS + 1);
+            open_table(out, id, broker_columns, G_N_ELEMENTS(broker_columns));
+        }
+        KsBrokerInfo bi;
+        ks_query_broker(sim, b, &bi);
+        write_broker_row(out, sim, &bi, &loads[b]);
+        if (b % SUMMARY_ROWS == SUMMARY_ROWS - 1 || b == n - 1)
+            close_table(out);
+    }
+    if (ks_query_n_groups(sim) == 0)
+        return;
+    static const char *const group_columns[] = {"group", "state", "generation", "coordinator",
+                                                "members"};
+    open_table(out, "groups", group_columns, G_N_ELEMENTS(group_columns));
+    for (size_t g = 0; g < ks_query_n_groups(sim); g++) {
+        KsGroupInfo gi;
+        ks_query_group(sim, g, &gi);
+        g_autofree char *generation = g_strdup_printf("%" PRId32, gi.generation);
+        g_autofree char *coordinator = gi.coordinator == KS_NO_BROKER
+                                           ? g_strdup("none")
+                                           : g_strdup_printf("broker %" PRId32, gi.coordinator);
+        g_autofree char *members = g_strdup_printf("%zu", gi.n_members);
+        const char *cells[] = {gi.name, gi.state, generation, coordinator, members};
+        g_string_append(out, "    <tr>");
+        for (size_t i = 0; i < G_N_ELEMENTS(cells); i++)
+            append_cell(out, NULL, cells[i]);
+        g_string_append(out, "</tr>\n");
+    }
+    close_table(out);
 }
 
 /* The graph's title: @title, the time, the controller, and in the summary
@@ -356,7 +484,7 @@ static char *graph_label(const KsSim *sim, const char *title, bool summary)
     else
         g_string_append_printf(label, "\ncontroller: broker %" PRId32 " (epoch %" PRId32 ")",
                                controller, ks_query_controller_epoch(sim));
-    int64_t partitions = 0, offline = 0, under = 0;
+    int64_t partitions = 0, offline = 0, down = 0, under = 0;
     for (size_t t = 0; t < ks_query_n_topics(sim); t++) {
         KsTopicInfo ti;
         ks_query_topic(sim, t, &ti);
@@ -367,15 +495,18 @@ static char *graph_label(const KsSim *sim, const char *title, bool summary)
             ks_query_partition(sim, t, p, &part);
             partitions++;
             offline += part.leader == KS_NO_BROKER;
+            down += leader_down(sim, &part);
             under += part.leader != KS_NO_BROKER && (int32_t)part.n_isr < part.n_replicas;
         }
     }
-    g_string_append_printf(
-        label, "\n%" PRId64 " partitions: %" PRId64 " offline, %" PRId64 " under-replicated",
-        partitions, offline, under);
+    g_string_append_printf(label,
+                           "\n%" PRId64 " partitions: %" PRId64 " offline, %" PRId64
+                           " with their leader down, %" PRId64 " under-replicated",
+                           partitions, offline, down, under);
     if (summary)
         g_string_append_printf(label,
-                               "\nsummary of %zu brokers (partitions are drawn up to %d brokers)",
+                               "\nsummary of %zu brokers (partitions are drawn up to %d brokers): "
+                               "the partitions each leads and follows, the records it stores",
                                ks_query_n_brokers(sim), KS_DOT_DETAIL_MAX_BROKERS);
     return g_string_free(label, FALSE);
 }
@@ -388,15 +519,22 @@ char *ks_dot_topology(const KsSim *sim, const char *title)
     g_autofree char *label = graph_label(sim, title, summary);
     GString *out = g_string_new("digraph kafkasim {\n  graph [label=");
     append_quoted(out, label);
-    g_string_append(out, ", labelloc=t, fontname=\"Helvetica\", rankdir=LR, newrank=true, "
-                         "nodesep=0.25, ranksep=1.0];\n"
-                         "  node [fontname=\"Helvetica\", fontsize=11];\n"
-                         "  edge [fontname=\"Helvetica\", fontsize=9];\n");
+    /* Detail flows left to right (consumers, partitions, brokers); the
+     * summary's tables stand side by side. */
+    g_string_append_printf(out,
+                           ", labelloc=t, fontname=\"Helvetica\", rankdir=%s, newrank=true, "
+                           "nodesep=0.25, ranksep=1.0];\n"
+                           "  node [fontname=\"Helvetica\", fontsize=11];\n"
+                           "  edge [fontname=\"Helvetica\", fontsize=9];\n",
+                           summary ? "TB" : "LR");
     g_autoptr(GString) edges = g_string_new(NULL);
-    write_groups(out, sim, summary, edges);
-    if (!summary)
+    if (summary) {
+        write_summary(out, sim, loads);
+    } else {
+        write_groups(out, sim, edges);
         write_topics(out, sim, edges);
-    write_nodes(out, sim, loads, summary);
+        write_nodes(out, sim, loads);
+    }
     g_string_append(out, edges->str);
     g_string_append(out, "}\n");
     return g_string_free(out, FALSE);
@@ -415,7 +553,17 @@ bool ks_dot_to_svg(const char *dot, char **out_svg, GError **error)
      * prints, so its messages are kept for the error instead. */
     agseterr(AGMAX);
     agreseterrors();
-    GVC_t *gvc = gvContext();
+    /* Only the linked-in plugins, not those Graphviz's configuration lists:
+     * without its Pango plugin the text is measured with Graphviz's own
+     * font metrics rather than the fonts a machine has, so the SVG is the
+     * same bytes on every machine (and the Pango plugin of Graphviz 2.42
+     * reads a font name freed with the previous context). */
+    const lt_symlist_t builtins[] = {
+        {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+        {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+        {NULL, NULL},
+    };
+    GVC_t *gvc = gvContextPlugins(builtins, 0);
     Agraph_t *g = ks_dot_read(dot);
     bool ok = false;
     if (g && gvLayout(gvc, g, "dot") == 0) {

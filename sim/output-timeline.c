@@ -245,18 +245,22 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
     }
 }
 
-/* kafka-consumer-groups.sh's table under its line, column for column; its
- * blank lines (one before each table and notice) are left out. */
-static void describe_groups(KsTimeline *tl, const KsEvent *ev)
+/* A describe action's table (read from the queries now, as the action
+ * runs) under its line, column for column; blank lines (kafka-consumer-
+ * groups.sh prints one before each table and notice) are left out. */
+static void describe_table(KsTimeline *tl, const KsEvent *ev)
 {
-    const char *group = ev->describe_groups.group;
-    const char *table = ev->describe_groups.table;
-    line(tl, ev->t, "groups", C_BOLD, "describe groups%s%s%s", group ? " " : "", group ? group : "",
-         *table ? "" : ": no consumer group yet");
-    g_auto(GStrv) rows = g_strsplit(table, "\n", -1);
+    const char *tag = NULL;
+    g_autoptr(GString) headline = g_string_new(NULL);
+    g_autoptr(GString) table = g_string_new(NULL);
+    ks_describe_event(tl->sim, ev, &tag, headline, table);
+    line(tl, ev->t, tag, C_BOLD, "%s", headline->str);
+    g_auto(GStrv) rows = g_strsplit(table->str, "\n", -1);
     for (char **r = rows; *r; r++)
-        if (**r)
-            sub(tl, *r);
+        if (**r) {
+            g_autofree char *spaced = g_strdelimit(g_strdup(*r), "\t", ' ');
+            sub(tl, spaced);
+        }
 }
 
 /* "orders-0, orders-1" or "nothing". */
@@ -407,7 +411,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         snapshot(tl, ev);
         break;
     case KS_EV_DESCRIBE_GROUPS:
-        describe_groups(tl, ev);
+    case KS_EV_DESCRIBE:
+        describe_table(tl, ev);
         break;
     case KS_EV_EXPECT:
         if (ev->expect.held)

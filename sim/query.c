@@ -213,6 +213,35 @@ GArray *ks_query_replica_epochs(const KsSim *sim, size_t topic, int32_t partitio
     return out;
 }
 
+GArray *ks_query_replica_truncations(const KsSim *sim, size_t topic, int32_t partition,
+                                     int32_t replica)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(KsTruncationInfo));
+    g_return_val_if_fail(sim != NULL, out);
+    const KsPartition *part = partition_at(sim, topic, partition);
+    g_return_val_if_fail(part && replica >= 0 && replica < part->n_replicas, out);
+    const GArray *cuts = part->replicas[replica].truncations;
+    for (guint i = 0; cuts && i < cuts->len; i++) {
+        const KsTruncation *c = &g_array_index(cuts, KsTruncation, i);
+        KsTruncationInfo ti = {.t = c->t, .from_offset = c->from, .to_offset = c->to};
+        g_array_append_val(out, ti);
+    }
+    return out;
+}
+
+void ks_query_broker_traffic(const KsSim *sim, size_t index, KsBrokerTraffic *out)
+{
+    g_return_if_fail(sim != NULL && out != NULL);
+    g_return_if_fail(index < sim->brokers->len);
+    const KsBroker *b = g_ptr_array_index(sim->brokers, index);
+    *out = (KsBrokerTraffic){
+        .records_in = b->records_in,
+        .records_replicated_in = b->records_replicated_in,
+        .records_replicated_out = b->records_replicated_out,
+        .records_out = b->records_out,
+    };
+}
+
 static void producer_info(const KsProducer *p, KsProducerInfo *out)
 {
     *out = (KsProducerInfo){

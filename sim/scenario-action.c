@@ -6,7 +6,8 @@
  * One row per action (action_rows: crash, restart and stop a broker, add a
  * broker, crash and restart a node, start, stop and crash a consumer or
  * producer, produce, say, snapshot, partition-network, heal-network,
- * elect-preferred, reassign, set, describe groups, expect). A row names its verb and object,
+ * elect-preferred, reassign, set, describe groups, brokers, log and zk,
+ * expect). A row names its verb and object,
  * its usage, keys and handler; the handler fills a KsPlanAction.
  * ks_scn_parse_action builds one action from the tokens after `at TIME` or
  * `every PERIOD` (or from the start of the line for an action that runs
@@ -235,6 +236,15 @@ static bool act_describe_groups(Parser *p, const ActionRow *row, const KsToken *
     return ks_scn_find_group(p, ks_scn_scalar(ag), act->name, error);
 }
 
+static bool act_describe_log(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                             KsPlanAction *act, GError **error)
+{
+    const Arg *at = a->pos->pdata[0];
+    if (!ks_scn_want_scalar(p, at, "a partition", error))
+        return false;
+    return ks_scn_tok_partition(p, ks_scn_scalar(at), &act->target, error);
+}
+
 static bool act_partition_network(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                                   KsPlanAction *act, GError **error)
 {
@@ -408,6 +418,13 @@ static const ActionRow action_rows[] = {
     ACT("describe", "groups", "describe groups", "describe groups [GROUP]", 0, 1, "a group name",
         "describe groups billing", NULL, 0, NULL, false, KS_ACTION_DESCRIBE_GROUPS, false,
         WHY_CONSUMERS, act_describe_groups),
+    ACT("describe", "brokers", "describe brokers", "describe brokers", 0, 0, NULL, NULL, NULL, 0,
+        NULL, false, KS_ACTION_DESCRIBE_BROKERS, false, NULL, act_none),
+    ACT("describe", "log", "describe log", "describe log PARTITION", 1, 1, "a partition",
+        "describe log orders-0", NULL, 0, NULL, false, KS_ACTION_DESCRIBE_LOG, false, NULL,
+        act_describe_log),
+    ACT("describe", "zk", "describe zk", "describe zk", 0, 0, NULL, NULL, NULL, 0, NULL, false,
+        KS_ACTION_DESCRIBE_ZK, false, NULL, act_none),
     ACT("expect", NULL, "expect", "expect CONDITION", 0, 0, NULL, NULL, NULL, 0, NULL, false,
         KS_ACTION_EXPECT, false, NULL, NULL),
 };

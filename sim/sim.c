@@ -31,7 +31,6 @@
 #include "consumer-private.h"
 #include "ledger.h"
 #include "model.h"
-#include "kafkasim/output.h"
 #include "kafkasim/placement.h"
 #include "kafkasim/scenario.h"
 
@@ -124,6 +123,8 @@ static void topic_free(gpointer p)
         for (int32_t r = 0; r < part->n_replicas; r++) {
             ks_log_clear(&part->replicas[r].log);
             g_array_free(part->replicas[r].epochs, TRUE);
+            if (part->replicas[r].truncations)
+                g_array_free(part->replicas[r].truncations, TRUE);
         }
         g_free(part->replicas);
         g_array_free(part->isr, TRUE);
@@ -432,15 +433,25 @@ static void action_snapshot(KsSim *sim, const KsPlanAction *a)
     ks_sim_emit(sim, &ev);
 }
 
-/* The table is written when the action runs, so the timeline and the trace
- * show the groups as they were then. */
+/* The event says what is described; the views draw the table from the
+ * queries while it is emitted, so it shows the cluster as it is then. */
 static void action_describe_groups(KsSim *sim, const KsPlanAction *a)
 {
-    g_autoptr(GString) table = g_string_new(NULL);
-    ks_describe_groups(sim, a->name, KS_GROUP_LAYOUT_OFFSETS, table, NULL);
     KsEvent ev = ks_event_init(KS_EV_DESCRIBE_GROUPS, ks_engine_now(sim->engine));
     ev.describe_groups.group = a->name;
-    ev.describe_groups.table = table->str;
+    ks_sim_emit(sim, &ev);
+}
+
+static void action_describe(KsSim *sim, const KsPlanAction *a)
+{
+    KsEvent ev = ks_event_init(KS_EV_DESCRIBE, ks_engine_now(sim->engine));
+    ev.describe.what = a->kind == KS_ACTION_DESCRIBE_BROKERS ? "brokers"
+                       : a->kind == KS_ACTION_DESCRIBE_LOG   ? "log"
+                                                             : "zk";
+    if (a->kind == KS_ACTION_DESCRIBE_LOG) {
+        ev.describe.topic = a->target.topic;
+        ev.describe.partition = a->target.partition;
+    }
     ks_sim_emit(sim, &ev);
 }
 
@@ -477,6 +488,9 @@ static const ActionRow action_table[] = {
     [KS_ACTION_REASSIGN] = {"reassign", NULL},
     [KS_ACTION_SET_CONFIG] = {"set", NULL},
     [KS_ACTION_DESCRIBE_GROUPS] = {"describe groups", action_describe_groups},
+    [KS_ACTION_DESCRIBE_BROKERS] = {"describe brokers", action_describe},
+    [KS_ACTION_DESCRIBE_LOG] = {"describe log", action_describe},
+    [KS_ACTION_DESCRIBE_ZK] = {"describe zk", action_describe},
     [KS_ACTION_EXPECT] = {"expect", action_expect},
 };
 /* KS_ACTION_EXPECT is the last kind: a new kind needs its row. */

@@ -41,6 +41,19 @@
  *       is FILE's name without ".ks". With KS_UPDATE_GOLDEN=1 in the
  *       environment it writes those files instead (and passes), so a change
  *       of behaviour updates them in the same commit and the diff shows it.
+ *   cli-test KAFKASIM diagrams FILE DIR [DOT]
+ *       the DOT files `run FILE --dot TMP` writes (one per snapshot, one at
+ *       the end) equal DIR/NAME.<file> byte for byte, and no other
+ *       DIR/NAME.*.dot exists (KS_UPDATE_GOLDEN=1 writes them); with DOT,
+ *       the path of Graphviz's dot program, `dot -Tsvg` accepts each of
+ *       them without a word on stderr.
+ *   cli-test KAFKASIM refused WANT ARG...
+ *       `kafkasim ARG...` is bad input: exit 2, one line on stderr,
+ *       "kafkasim: error: ..." containing WANT, nothing on stdout.
+ *   cli-test KAFKASIM svg FILE
+ *       `--svg DIR`, `--svg=DIR` and `--dot DIR --svg` write one SVG per
+ *       DOT file, where they say; built without Graphviz, `--svg` exits 2
+ *       with the one-line fix and writes nothing.
  *
  * Exit status: 0 pass, 1 fail (with the reason on stderr), 77 skip.
  */
@@ -55,6 +68,8 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+
+#include "ks-config.h"
 
 static const char *kafkasim;
 
@@ -301,6 +316,123 @@ static int check_trace_golden(const char *file, const char *golden_dir)
     if (result == 0)
         result = compare_golden("trace", got_trace, trace_path);
     return result ? result : compare_golden("summary", got_summary, summary_path);
+}
+
+/* The names of the files in @dir ending in @suffix, sorted. */
+static GPtrArray *files_in(const char *dir, const char *prefix, const char *suffix)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    for (const char *n; d && (n = g_dir_read_name(d));)
+        if (g_str_has_prefix(n, prefix) && g_str_has_suffix(n, suffix))
+            g_ptr_array_add(names, g_strdup(n));
+    g_ptr_array_sort(names, (GCompareFunc)g_ascii_strcasecmp);
+    return names;
+}
+
+/* Runs Graphviz's @dot_program -Tsvg on @path: it must exit 0 and say
+ * nothing on stderr. */
+static int dot_accepts(const char *dot_program, const char *path)
+{
+    const char *argv[] = {dot_program, "-Tsvg", "-o", "/dev/null", path, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int wait_status = 0;
+    g_autoptr(GError) error = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                      &wait_status, &error))
+        return fail("cannot run %s: %s", dot_program, error->message);
+    if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0 || *err)
+        return fail("%s -Tsvg %s refused it:\n%s", dot_program, path, err);
+    return 0;
+}
+
+static void remove_tree(const char *dir);
+
+static int check_diagrams(const char *file, const char *golden_dir, const char *dot_program)
+{
+    g_autofree char *base = g_path_get_basename(file);
+    g_autofree char *name = g_strndup(base, strlen(base) - (g_str_has_suffix(base, ".ks") ? 3 : 0));
+    g_autofree char *tmp = g_dir_make_tmp("kafkasim-dot-XXXXXX", NULL);
+    g_autofree char *dir = g_build_filename(tmp, "diagrams", NULL);
+    const char *args[] = {"run", file, "--quiet", "--dot", dir, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = run(args, &out, &err);
+    g_autoptr(GPtrArray) got = files_in(dir, "", ".dot");
+    g_autofree char *prefix = g_strconcat(name, ".", NULL);
+    g_autoptr(GPtrArray) want = files_in(golden_dir, prefix, ".dot");
+    int result = 0;
+    if (status != 0 && status != 1)
+        result = fail("run %s --dot: exit status %d\n%s", file, status, err);
+    else if (got->len == 0)
+        result = fail("run %s --dot wrote no diagram", file);
+    for (guint i = 0; result == 0 && i < got->len; i++) {
+        g_autofree char *path = g_build_filename(dir, got->pdata[i], NULL);
+        g_autofree char *golden_name = g_strconcat(prefix, got->pdata[i], NULL);
+        g_autofree char *golden = g_build_filename(golden_dir, golden_name, NULL);
+        g_autofree char *text = NULL;
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+            result = fail("cannot read %s", path);
+        else if ((result = compare_golden("diagram", text, golden)) == 0 && dot_program)
+            result = dot_accepts(dot_program, path);
+    }
+    if (result == 0 && !g_getenv("KS_UPDATE_GOLDEN") && want->len != got->len)
+        result = fail("run %s --dot wrote %u diagrams; %s has %u %s*.dot files", file, got->len,
+                      golden_dir, want->len, prefix);
+    remove_tree(tmp);
+    return result;
+}
+
+/* The SVG files in @dir: one per diagram of the quickstart (three
+ * snapshots and the end), each an SVG document. */
+static int expect_svgs(const char *dir, const char *how)
+{
+    g_autoptr(GPtrArray) svgs = files_in(dir, "", ".svg");
+    if (svgs->len != 4)
+        return fail("%s: %u SVG files in %s, expected 4", how, svgs->len, dir);
+    for (guint i = 0; i < svgs->len; i++) {
+        g_autofree char *path = g_build_filename(dir, svgs->pdata[i], NULL);
+        g_autofree char *text = NULL;
+        if (!g_file_get_contents(path, &text, NULL, NULL) || !strstr(text, "</svg>"))
+            return fail("%s: %s is not a whole SVG document", how, path);
+    }
+    return 0;
+}
+
+static int check_svg(const char *file)
+{
+    g_autofree char *tmp = g_dir_make_tmp("kafkasim-svg-XXXXXX", NULL);
+    g_autofree char *spaced = g_build_filename(tmp, "spaced", NULL);
+    g_autofree char *equals = g_build_filename(tmp, "equals", NULL);
+    g_autofree char *beside = g_build_filename(tmp, "beside", NULL);
+    g_autofree char *equals_arg = g_strconcat("--svg=", equals, NULL);
+    const char *a[] = {"run", file, "--quiet", "--svg", spaced, NULL};
+    const char *b[] = {"run", equals_arg, "--quiet", file, NULL};
+    const char *c[] = {"run", "--dot", beside, "--svg", file, "--quiet", NULL};
+    const char *const *cases[] = {a, b, c};
+    const char *dirs[] = {spaced, equals, beside};
+    int result = 0;
+    for (size_t i = 0; result == 0 && i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *out = NULL, *err = NULL;
+        int status = run(cases[i], &out, &err);
+        if (!KS_HAVE_GRAPHVIZ) {
+            if (status != 2 || !strstr(err, "apt-get install libgraphviz-dev") ||
+                count_files(tmp) != 0)
+                result = fail("--svg without Graphviz: exit status %d, stderr %s", status, err);
+        } else if (status != 0) {
+            result = fail("--svg (case %zu): exit status %d\n%s", i + 1, status, err);
+        } else {
+            result = expect_svgs(dirs[i], cases[i][3]);
+        }
+    }
+    g_autoptr(GPtrArray) dots = files_in(beside, "", ".dot");
+    if (result == 0 && KS_HAVE_GRAPHVIZ && dots->len != 4)
+        result = fail("--dot DIR --svg: %u DOT files beside the SVG files, expected 4", dots->len);
+    const char *bare[] = {"run", file, "--svg", NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    if (result == 0 && (run(bare, &out, &err) != 2 || !strstr(err, "--svg needs a folder")))
+        result = fail("a bare --svg without --dot: stderr %s", err);
+    remove_tree(tmp);
+    return result;
 }
 
 /* @extra: further options (NULL-terminated), e.g. --groups. */
@@ -780,6 +912,12 @@ int main(int argc, char **argv)
         return check_until(argv[3], argv[4], argv[5]);
     if (argc == 5 && strcmp(argv[2], "trace-golden") == 0)
         return check_trace_golden(argv[3], argv[4]);
+    if ((argc == 5 || argc == 6) && strcmp(argv[2], "diagrams") == 0)
+        return check_diagrams(argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+    if (argc == 4 && strcmp(argv[2], "svg") == 0)
+        return check_svg(argv[3]);
+    if (argc >= 5 && strcmp(argv[2], "refused") == 0)
+        return expect_refused((const char *const *)argv + 4, argv[3]);
     if (argc == 6 && strcmp(argv[2], "partition") == 0)
         return check_partition(argv[3], argv[4], argv[5]);
     if (argc == 5 && strcmp(argv[2], "deterministic") == 0)

@@ -39,6 +39,18 @@ typedef struct {
     GPtrArray *events; /* of KsSimTestEvent*, in emit order */
 } KsSimTest;
 
+/* scenarios/quickstart.ks without its narration and checks: broker 2 of
+ * three crashes at 3 s (it leads orders-1) and restarts at 25 s. */
+#define KS_SIM_TEST_QUICKSTART                                                                     \
+    "seed 42\n"                                                                                    \
+    "cluster nodes=3 brokers-per-node=1\n"                                                         \
+    "topic orders partitions=3 replication-factor=3 min.insync.replicas=2 "                        \
+    "replica-placement-start=0\n"                                                                  \
+    "producer web topic=orders rate=200/s keys=100 acks=all\n"                                     \
+    "at 3s crash broker 2\n"                                                                       \
+    "at 25s restart broker 2\n"                                                                    \
+    "run until 30s\n"
+
 /* Parses @text and builds its sim; fails the test if either refuses. */
 KsSimTest *ks_sim_test_new(const char *text);
 void ks_sim_test_free(KsSimTest *t);

@@ -8,7 +8,15 @@
  * rules the examples do not show: row order by assignment size, committed
  * partitions nobody owns, missing values, the notices for Empty,
  * rebalancing and Dead groups, static members.
+ *
+ * Then the tables of output-describe-cluster.c on small runs: brokers in
+ * both roles (what each leads and follows, the records through it, which
+ * add up to what was written), a follower's log truncated by leader epoch,
+ * ZooKeeper's ephemeral broker node that outlives the process until the
+ * session expires, and the describe actions' events, which carry what is
+ * described and no table.
  */
+#include "ks-sim-test.h"
 #include "ks-test.h"
 #include "ks-tsv.h"
 
@@ -184,6 +192,117 @@ static void test_describe_members_with_group_instance_id(void **state)
     assert_describes(&v, KS_GROUP_LAYOUT_MEMBERS, want, "");
 }
 
+/* ---- describe brokers, log and zk (output-describe-cluster.c) ---- */
+
+static void assert_has(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("no \"%s\" in:\n%s", want, text);
+}
+
+/* Before any failure each broker leads one partition and follows two; what
+ * the leaders appended is every record written, and each record reached
+ * both followers. */
+static void test_describe_brokers_both_roles(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(KS_SIM_TEST_QUICKSTART);
+    ks_sim_test_run_until(t, 2 * KS_TIME_S);
+    g_autoptr(GString) out = g_string_new(NULL);
+    ks_describe_brokers(t->sim, out);
+    assert_has(out->str, "BROKER HOST    RACK STATE          LEADER-FOR FOLLOWER-FOR RECORDS-IN");
+    assert_has(out->str, "\n1      n1:9092 -    up, controller 1          2 ");
+    assert_has(out->str, "Broker 2 leads orders-1; follows orders-0, orders-2\n");
+    int64_t in = 0, replicated = 0, written = 0;
+    for (size_t i = 0; i < ks_query_n_brokers(t->sim); i++) {
+        KsBrokerTraffic tr;
+        ks_query_broker_traffic(t->sim, i, &tr);
+        in += tr.records_in;
+        replicated += tr.records_replicated_in;
+        ks_assert_i64_eq(tr.records_out, 0);
+    }
+    for (int32_t p = 0; p < 3; p++)
+        written += ks_sim_test_partition(t, "orders", p).high_watermark;
+    ks_assert_i64_eq(in, written);
+    ks_assert_i64_eq(replicated, 2 * written);
+
+    ks_sim_test_run_until(t, 5 * KS_TIME_S);
+    g_string_truncate(out, 0);
+    ks_describe_brokers(t->sim, out);
+    assert_has(out->str, "\n2      n2:9092 -    down (ZooKeeper session open) 1 ");
+}
+
+/* acks=1 and a leader crash: the returning old leader truncates what the
+ * new leader never had, above the high watermark; the log table shows the
+ * epochs and the cut. */
+static void test_describe_log_shows_truncation(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("seed 7\n"
+                        "cluster nodes=3 zones=eu-1a,eu-1b,eu-1c\n"
+                        "topic events partitions=1 replication-factor=2 replica-placement-start=1\n"
+                        "producer fast topic=events acks=1 node=n2 rate=20000/s\n"
+                        "at 5s crash broker 2\n"
+                        "at 30s restart broker 2\n"
+                        "run until 31s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *cut = ks_sim_test_find(t, 0, "\"type\":\"truncated\"");
+    assert_non_null(cut);
+    g_autoptr(GString) out = g_string_new(NULL);
+    ks_describe_log(t->sim, 0, 0, out);
+    assert_has(out->str, "Topic: events\tPartition: 0\tLeader: 1\tLeaderEpoch: 1\tIsr: 1,2\n");
+    assert_has(out->str, "\n1      leader   up    yes    0 ");
+    int64_t new_start = ks_sim_test_epoch_start(t, "events", 0, 1, 1);
+    g_autofree char *epoch0 =
+        g_strdup_printf("\n2      0            0            %" PRId64 " ", new_start - 1);
+    assert_has(out->str, epoch0);
+    g_autofree char *at = ks_format_time(cut->ev.t);
+    g_autofree char *row =
+        g_strdup_printf("\n2      %s %" PRId64 " ", at, cut->ev.truncated.to_offset);
+    assert_has(out->str, row);
+    g_autofree char *count = g_strdup_printf(" %" PRId64 "\n", cut->ev.truncated.from_offset -
+                                                                   cut->ev.truncated.to_offset);
+    assert_has(out->str, count);
+    ks_assert_i64_eq(cut->ev.truncated.to_offset, new_start);
+}
+
+/* Broker 2's ephemeral /brokers/ids/2 stays while its session lives, then
+ * goes; the partition state is the controller's. */
+static void test_describe_zk_ephemeral_node(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(KS_SIM_TEST_QUICKSTART);
+    ks_sim_test_run_until(t, 5 * KS_TIME_S);
+    g_autoptr(GString) out = g_string_new(NULL);
+    ks_describe_zk(t->sim, out);
+    assert_has(out->str, "\n/brokers/ids/2 {\"endpoints\":[\"PLAINTEXT://n2:9092\"],");
+    assert_has(out->str, "its process is down");
+    assert_has(out->str, "\n/controller {\"version\":2,\"brokerid\":1}");
+    assert_has(out->str, "\n/controller_epoch 1\n");
+    ks_sim_test_run_until(t, 24 * KS_TIME_S);
+    g_string_truncate(out, 0);
+    ks_describe_zk(t->sim, out);
+    if (strstr(out->str, "/brokers/ids/2"))
+        fail_msg("/brokers/ids/2 outlived broker 2's session:\n%s", out->str);
+    assert_has(out->str,
+               "/brokers/topics/orders/partitions/1/state {\"leader\":3,\"leader_epoch\":1,"
+               "\"isr\":[3,1],\"version\":1}");
+}
+
+/* The actions' events say what is described, never the table. */
+static void test_describe_actions_carry_what(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "topic orders partitions=2 replication-factor=3\n"
+                                             "at 1s describe brokers\n"
+                                             "at 1s describe log orders-1\n"
+                                             "at 1s describe zk\n"
+                                             "run until 2s\n");
+    ks_sim_test_run(t);
+    assert_non_null(ks_sim_test_find(t, 0, "\"type\":\"describe\",\"what\":\"brokers\"}"));
+    assert_non_null(ks_sim_test_find(
+        t, 0, "\"type\":\"describe\",\"what\":\"log\",\"topic\":\"orders\",\"partition\":1}"));
+    assert_non_null(ks_sim_test_find(t, 0, "\"type\":\"describe\",\"what\":\"zk\"}"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +312,10 @@ int main(void)
         cmocka_unit_test(test_describe_row_order_and_missing_values),
         cmocka_unit_test(test_describe_notices_by_state),
         cmocka_unit_test(test_describe_members_with_group_instance_id),
+        cmocka_unit_test(test_describe_brokers_both_roles),
+        cmocka_unit_test(test_describe_log_shows_truncation),
+        cmocka_unit_test(test_describe_zk_ephemeral_node),
+        cmocka_unit_test(test_describe_actions_carry_what),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

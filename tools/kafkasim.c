@@ -20,10 +20,13 @@
 
 #include <glib.h>
 
+#include "diagrams.h"
+#include "kafkasim/dot.h"
 #include "kafkasim/metrics.h"
 #include "kafkasim/output.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/plan.h"
+#include "kafkasim/query.h"
 #include "kafkasim/report.h"
 #include "kafkasim/sampler.h"
 #include "kafkasim/scenario.h"
@@ -72,6 +75,16 @@ static bool parse_options(const char *command, const char *params, GOptionEntry 
     return true;
 }
 
+/* The scenario file of @command, the one argument left in @argv after its
+ * options; NULL with the exit status in @status when there is not one. */
+static const char *one_file(const char *command, int argc, char **argv, int *status)
+{
+    if (argc == 2)
+        return argv[1];
+    *status = bad_input("%s takes one scenario file (see 'kafkasim %s --help')", command, command);
+    return NULL;
+}
+
 /* Parses the options of @command, which takes one scenario file; returns
  * the file, or NULL with the exit status in @status. */
 static const char *parse_file_command(const char *command, GOptionEntry *entries, int argc,
@@ -79,10 +92,7 @@ static const char *parse_file_command(const char *command, GOptionEntry *entries
 {
     if (!parse_options(command, "FILE", entries, &argc, &argv, status))
         return NULL;
-    if (argc == 2)
-        return argv[1];
-    *status = bad_input("%s takes one scenario file (see 'kafkasim %s --help')", command, command);
-    return NULL;
+    return one_file(command, argc, argv, status);
 }
 
 /* Prints a line of the timeline on the stream @ctx. */
@@ -94,14 +104,12 @@ static void print_line(const char *line, void *ctx)
 
 /* Options that the command line accepts but the simulator cannot honour
  * yet: refused, never ignored. */
-static int refuse_unsupported(const char *dot, gboolean svg, gboolean step)
+static int refuse_unsupported(gboolean step)
 {
-    const char *what = dot ? "--dot" : svg ? "--svg" : step ? "--step" : NULL;
+    const char *what = step ? "--step" : NULL;
     if (!what)
         return -1;
-    return bad_input("%s is not supported yet: it arrives with the diagrams and the "
-                     "interactive step mode",
-                     what);
+    return bad_input("%s is not supported yet: it arrives with the interactive step mode", what);
 }
 
 /* The parser refuses scenarios over 16 MiB; standard input is read up to
@@ -218,7 +226,9 @@ enum { OUT_TRACE, OUT_SUMMARY, OUT_METRICS, OUT_DOT, OUT_HTML, N_OUTS };
 
 typedef struct {
     const char *seed, *until, *color, *metrics_interval;
-    bool quiet, svg, step;
+    bool quiet, step;
+    bool svg;            /* --svg, with or without a folder */
+    const char *svg_dir; /* --svg DIR or --svg=DIR; NULL: beside the --dot files */
 } RunOptions;
 
 /* The --metrics-interval: 1 s unless given, and more than nothing. */
@@ -241,6 +251,28 @@ static bool parse_metrics_interval(const RunOptions *opt, const KsOutFile *metri
     return false;
 }
 
+/* The folder of --svg, its files named as --dot's, or NULL when no SVG is
+ * asked for. When --svg cannot be honoured (no folder, no Graphviz built
+ * in) prints why, sets @status and returns NULL. */
+static const char *svg_folder(const RunOptions *opt, const char *dot_dir, int *status)
+{
+    if (!opt->svg)
+        return NULL;
+    const char *dir = opt->svg_dir ? opt->svg_dir : dot_dir;
+    if (!dir) {
+        *status = bad_input("--svg needs a folder: --svg DIR, or --dot DIR to write the SVG "
+                            "files beside the DOT files");
+        return NULL;
+    }
+    g_autoptr(GError) err = NULL;
+    g_autofree char *svg = NULL;
+    if (!ks_dot_can_render() && !ks_dot_to_svg("digraph {}", &svg, &err)) {
+        *status = bad_input("--svg: %s", err->message);
+        return NULL;
+    }
+    return dir;
+}
+
 /* Runs the scenario @file and writes @outs, whole or not at all; the
  * caller discards @outs afterwards (which deletes what was not committed). */
 static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *outs)
@@ -248,12 +280,23 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     g_autoptr(GError) err = NULL;
     if (!ks_outfile_check_all(outs, N_OUTS, file, &err))
         return bad_input("%s", err->message);
-    int refused = refuse_unsupported(outs[OUT_DOT].path, opt->svg, opt->step);
+    int refused = refuse_unsupported(opt->step);
     if (refused >= 0)
         return refused;
     KsTime metrics_interval = 0;
     if (!parse_metrics_interval(opt, &outs[OUT_METRICS], &metrics_interval, &refused))
         return refused;
+    int status = EXIT_HELD;
+    const char *dot_dir = outs[OUT_DOT].path;
+    const char *svg_dir = svg_folder(opt, dot_dir, &status);
+    if (status != EXIT_HELD)
+        return status;
+    /* The SVG folder may be the DOT folder: checked on its own. */
+    KsOutFile svg_out = {.option = "--svg", .path = svg_dir, .kind = KS_OUTFILE_FOLDER};
+    bool svg_checked = !svg_dir || ks_outfile_check_all(&svg_out, 1, file, &err);
+    ks_outfile_discard(&svg_out);
+    if (!svg_checked)
+        return bad_input("%s", err->message);
     /* When a data file goes to standard output, the text a person reads
      * goes to standard error, so the two never mix. */
     FILE *text = stdout;
@@ -268,7 +311,6 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     else if (opt->color && strcmp(opt->color, "auto") != 0)
         return bad_input("--color %s: expected auto, always or never", opt->color);
 
-    int status = EXIT_HELD;
     g_auto(Prepared) p = {0};
     if (!prepare(file, opt->seed, "--until", opt->until, &p, &status))
         return status;
@@ -285,6 +327,9 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         ks_sim_add_sink(p.sim, ks_timeline_sink, tl);
     if (tr)
         ks_sim_add_sink(p.sim, ks_trace_sink, tr);
+    g_autoptr(KsDiagrams) diagrams = dot_dir || svg_dir ? ks_diagrams_new(p.sim) : NULL;
+    if (diagrams)
+        ks_sim_add_sink(p.sim, ks_diagrams_sink, diagrams);
     KsSampler samplers[2];
     size_t n_samplers = 0;
     g_autoptr(KsMetrics) mx =
@@ -302,6 +347,8 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     ks_sampler_run(p.sim, samplers, n_samplers);
     if (p.checked_end)
         ks_sim_finish(p.sim);
+    if (diagrams)
+        ks_diagrams_add_end(diagrams);
     ks_timeline_write_summary(tl, p.checked_end);
     fflush(text);
 
@@ -316,17 +363,34 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         g_autofree char *page = ks_report_format(report, p.checked_end);
         fputs(page, html->f);
     }
+    if (diagrams && !ks_diagrams_write(diagrams, "--dot", dot_dir, "--svg", svg_dir, &err))
+        return bad_input("%s", err->message);
     for (size_t i = 0; i < N_OUTS; i++)
         if (outs[i].f && !ks_outfile_commit(&outs[i], &err))
             return bad_input("%s", err->message);
     return ks_sim_all_held(p.sim) ? EXIT_HELD : EXIT_FAILED;
 }
 
+/* --svg takes its folder optionally (GOption's optional arguments are
+ * callbacks without a context of their own, hence program state). */
+static struct {
+    bool given;
+    char *dir;
+} svg_arg;
+
+static gboolean take_svg(const char *name, const char *value, void *data, GError **error)
+{
+    svg_arg.given = true;
+    g_free(svg_arg.dir);
+    svg_arg.dir = g_strdup(value);
+    return TRUE;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
                     *metrics_interval = NULL, *dot = NULL, *html = NULL, *color = NULL;
-    gboolean svg = FALSE, quiet = FALSE, step = FALSE;
+    gboolean quiet = FALSE, step = FALSE;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
@@ -339,8 +403,10 @@ static int cmd_run(int argc, char **argv)
          "Write metrics as CSV, sampled every --metrics-interval", "FILE"},
         {"metrics-interval", 0, 0, G_OPTION_ARG_STRING, &metrics_interval,
          "Time between metrics samples (default 1s)", "T"},
-        {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot, "Write topology diagrams (not yet)", "DIR"},
-        {"svg", 0, 0, G_OPTION_ARG_NONE, &svg, "Render the diagrams as SVG (not yet)", NULL},
+        {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot,
+         "Write a topology diagram (DOT) at every snapshot and at the end into folder DIR", "DIR"},
+        {"svg", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, take_svg,
+         "Render the diagrams as SVG into DIR (default: the --dot folder)", "DIR"},
         {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
          "Write an HTML report of the run: one page, time slider, no network", "FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the summary", NULL},
@@ -348,7 +414,21 @@ static int cmd_run(int argc, char **argv)
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
         {NULL}};
     int status = EXIT_HELD;
-    const char *file = parse_file_command("run", entries, argc, argv, &status);
+    if (!parse_options("run", "FILE", entries, &argc, &argv, &status))
+        return status;
+    g_autofree char *svg_dir = g_steal_pointer(&svg_arg.dir);
+    /* GOption gives --svg the word after it unless that is an option, so
+     * in `--dot DIR --svg FILE` it took the scenario: it is given back. */
+    g_autofree char *taken = NULL;
+    char *given_back[2];
+    if (argc == 1 && svg_dir && g_file_test(svg_dir, G_FILE_TEST_IS_REGULAR)) {
+        taken = g_steal_pointer(&svg_dir);
+        given_back[0] = argv[0];
+        given_back[1] = taken;
+        argc = 2;
+        argv = given_back;
+    }
+    const char *file = one_file("run", argc, argv, &status);
     if (!file)
         return status;
     KsOutFile outs[N_OUTS] = {
@@ -363,8 +443,9 @@ static int cmd_run(int argc, char **argv)
                       .color = color,
                       .metrics_interval = metrics_interval,
                       .quiet = quiet,
-                      .svg = svg,
-                      .step = step};
+                      .step = step,
+                      .svg = svg_arg.given,
+                      .svg_dir = svg_dir};
     status = run_to_outputs(file, &opt, outs);
     for (size_t i = 0; i < N_OUTS; i++)
         ks_outfile_discard(&outs[i]);
@@ -392,13 +473,44 @@ static int cmd_check(int argc, char **argv)
     return EXIT_HELD;
 }
 
+/* Finds the partition @name ("orders-1": the topic, then '-' and the
+ * number) in @sim; returns false after printing why, with the status in
+ * @status. */
+static bool find_partition(const KsSim *sim, const char *name, size_t *out_topic,
+                           int32_t *out_partition, int *status)
+{
+    const char *dash = strrchr(name, '-');
+    char *end = NULL;
+    gint64 p = dash && dash[1] ? g_ascii_strtoll(dash + 1, &end, 10) : -1;
+    g_autofree char *topic = dash ? g_strndup(name, (gsize)(dash - name)) : NULL;
+    KsTopicInfo t;
+    if (!topic || !end || *end || p < 0 || !g_ascii_isdigit(dash[1])) {
+        *status = bad_input("--log %s: expected a partition, TOPIC-N (e.g. orders-0)", name);
+        return false;
+    }
+    if (!ks_query_find_topic(sim, topic, out_topic)) {
+        *status = bad_input("--log %s: no topic is called %s", name, topic);
+        return false;
+    }
+    ks_query_topic(sim, *out_topic, &t);
+    if (p >= t.n_partitions) {
+        *status = bad_input("--log %s: %s has %" PRId32 " partition%s (0-%" PRId32 ")", name, topic,
+                            t.n_partitions, t.n_partitions == 1 ? "" : "s", t.n_partitions - 1);
+        return false;
+    }
+    *out_partition = (int32_t)p;
+    return true;
+}
+
 /* Topics as kafka-topics.sh --describe prints them; with --groups or
  * --group, consumer groups as kafka-consumer-groups.sh --describe
- * --all-groups (or --group G) does instead, Kafka's notices on stderr. */
+ * --all-groups (or --group G) does instead, Kafka's notices on stderr;
+ * with --brokers, --log P or --zk, the brokers, a partition's log per
+ * replica or ZooKeeper's znodes (output.h). */
 static int cmd_describe(int argc, char **argv)
 {
-    g_autofree char *at = NULL, *seed = NULL, *group = NULL;
-    gboolean groups = FALSE, members = FALSE, state = FALSE;
+    g_autofree char *at = NULL, *seed = NULL, *group = NULL, *log = NULL;
+    gboolean groups = FALSE, members = FALSE, state = FALSE, brokers = FALSE, zk = FALSE;
     GOptionEntry entries[] = {
         {"at", 0, 0, G_OPTION_ARG_STRING, &at, "Describe the cluster at time T (default: end)",
          "T"},
@@ -408,6 +520,11 @@ static int cmd_describe(int argc, char **argv)
         {"group", 0, 0, G_OPTION_ARG_STRING, &group, "Only consumer group G", "G"},
         {"members", 0, 0, G_OPTION_ARG_NONE, &members, "Groups: the --members table", NULL},
         {"state", 0, 0, G_OPTION_ARG_NONE, &state, "Groups: the --state table", NULL},
+        {"brokers", 0, 0, G_OPTION_ARG_NONE, &brokers,
+         "Brokers: the partitions each leads and follows, the records through it", NULL},
+        {"log", 0, 0, G_OPTION_ARG_STRING, &log,
+         "Partition P's log per replica: offsets by leader epoch, HW, LEO, truncations", "P"},
+        {"zk", 0, 0, G_OPTION_ARG_NONE, &zk, "ZooKeeper's znodes and their data", NULL},
         {NULL}};
     int status = EXIT_HELD;
     const char *file = parse_file_command("describe", entries, argc, argv, &status);
@@ -418,17 +535,31 @@ static int cmd_describe(int argc, char **argv)
     if ((members || state) && !groups && !group)
         return bad_input("%s describes groups: add --groups or --group G",
                          members ? "--members" : "--state");
+    int tables = (groups || group) + brokers + (log != NULL) + zk;
+    if (tables > 1)
+        return bad_input("--groups (or --group), --brokers, --log and --zk are different tables: "
+                         "give one");
     g_auto(Prepared) p = {0};
     if (!prepare(file, seed, "--at", at, &p, &status))
         return status;
     ks_sim_run(p.sim);
     g_autoptr(GString) out = g_string_new(NULL);
     g_autoptr(GString) err = g_string_new(NULL);
+    size_t topic = 0;
+    int32_t partition = 0;
+    if (log && !find_partition(p.sim, log, &topic, &partition, &status))
+        return status;
     if (groups || group)
         ks_describe_groups(p.sim, group,
                            members ? KS_GROUP_LAYOUT_MEMBERS
                                    : (state ? KS_GROUP_LAYOUT_STATE : KS_GROUP_LAYOUT_OFFSETS),
                            out, err);
+    else if (brokers)
+        ks_describe_brokers(p.sim, out);
+    else if (log)
+        ks_describe_log(p.sim, topic, partition, out);
+    else if (zk)
+        ks_describe_zk(p.sim, out);
     else
         ks_describe_topics(p.sim, out);
     fputs(err->str, stderr);
@@ -468,7 +599,8 @@ static const Command commands[] = {
      cmd_run},
     {"check", "FILE", "Parse and validate a scenario without running it", cmd_check},
     {"describe", "FILE [--at T] [--groups]",
-     "Show topics (kafka-topics.sh --describe) or groups (kafka-consumer-groups.sh) at time T",
+     "Show topics (kafka-topics.sh --describe), groups (kafka-consumer-groups.sh), brokers, a "
+     "partition's log or ZooKeeper at time T",
      cmd_describe},
     {"partition", "--partitions N KEY...", "Which partition each key goes to (Kafka's murmur2)",
      cmd_partition},

@@ -130,8 +130,12 @@ typedef enum {
     E(snapshot) \
     S(describe_groups) \
         F(describe_groups, group, STRING, OMIT, "", "the group asked for; absent: every group") \
-        F(describe_groups, table, STRING, ALWAYS, "", "what kafka-consumer-groups.sh --describe prints for it, byte for byte (its stderr notices first)") \
     E(describe_groups) \
+    S(describe) \
+        F(describe, what, STRING, ALWAYS, "", "\"brokers\", \"log\" or \"zk\": the table asked for") \
+        F(describe, topic, STRING, OMIT, "", "describe log: the partition's topic") \
+        F(describe, partition, INT, OMIT, "partition", "describe log: the partition") \
+    E(describe) \
     S(expect) \
         F(expect, line, INT, ALWAYS, "line", "the expect line in the scenario") \
         F(expect, condition, STRING, ALWAYS, "", "the condition, as written") \
@@ -304,7 +308,8 @@ typedef enum {
     /* Narration and checks. */ \
     T(SAY, say, say, "the scenario's say action") \
     T(SNAPSHOT, snapshot, snapshot, "the scenario's snapshot action: the cluster as it is") \
-    T(DESCRIBE_GROUPS, describe_groups, describe_groups, "the scenario's describe groups action: consumer groups as kafka-consumer-groups.sh --describe shows them") \
+    T(DESCRIBE_GROUPS, describe_groups, describe_groups, "the scenario's describe groups action: the timeline shows consumer groups as kafka-consumer-groups.sh --describe does, as they are at that instant") \
+    T(DESCRIBE, describe, describe, "the scenario's describe brokers, describe log or describe zk action: the timeline shows that table as it is at that instant") \
     T(EXPECT, expect, expect, "an expect line was checked") \
     T(NOTE, note, note, "a timeline action changed nothing") \
     /* Machines and processes. */ \

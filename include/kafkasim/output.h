@@ -81,6 +81,29 @@ typedef enum {
 void ks_describe_groups(const KsSim *sim, const char *group, KsGroupLayout layout, GString *out,
                         GString *err);
 
+/* Appends a table of every broker, by id: host, rack, state, how many
+ * partitions it leads and follows, the records appended to it as leader,
+ * copied to it as follower, sent by it to followers and to consumers; then
+ * one line per broker naming the partitions it leads and follows. */
+void ks_describe_brokers(const KsSim *sim, GString *out);
+
+/* Appends partition @partition of topic @topic (an index) as each replica
+ * holds it: log start, high watermark and log end offset, its offsets by
+ * leader epoch, and what truncation removed from it. */
+void ks_describe_log(const KsSim *sim, size_t topic, int32_t partition, GString *out);
+
+/* Appends the znodes of the modelled ZooKeeper, one per line, path first,
+ * then its data in Kafka's JSON. */
+void ks_describe_zk(const KsSim *sim, GString *out);
+
+/* For a describe action's event (KS_EV_DESCRIBE_GROUPS, KS_EV_DESCRIBE)
+ * being emitted: sets *@out_tag to a static word naming the table
+ * ("groups", "brokers", "log", "zk"), appends the action as written to
+ * @headline and the table, as the cluster is now, to @table (groups in the
+ * offsets layout, Kafka's notices included). */
+void ks_describe_event(const KsSim *sim, const KsEvent *ev, const char **out_tag, GString *headline,
+                       GString *table);
+
 /* Formats @t as the timeline's time column, e.g. "5.000s" or "0.012500s". */
 char *ks_format_time(KsTime t);
 

@@ -226,6 +226,9 @@ typedef enum {
     KS_ACTION_REASSIGN,          /* reassign P replicas={ids} */
     KS_ACTION_SET_CONFIG,        /* set KEY=VALUE... at run time */
     KS_ACTION_DESCRIBE_GROUPS,   /* describe groups [GROUP]: kafka-consumer-groups.sh --describe */
+    KS_ACTION_DESCRIBE_BROKERS,  /* describe brokers: each broker's partitions and traffic */
+    KS_ACTION_DESCRIBE_LOG,      /* describe log PARTITION: each replica's log */
+    KS_ACTION_DESCRIBE_ZK,       /* describe zk: the znode tree */
     KS_ACTION_EXPECT,            /* expect CONDITION at this time */
 } KsActionKind;
 

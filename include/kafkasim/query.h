@@ -151,6 +151,32 @@ typedef struct {
  * KsEpochStart; free with g_array_unref(). */
 GArray *ks_query_replica_epochs(const KsSim *sim, size_t topic, int32_t partition, int32_t replica);
 
+/* What a truncation removed from a replica: offsets [to_offset,
+ * from_offset), at time t (a follower reconciling its log with a new
+ * leader's, KIP-101/279). */
+typedef struct {
+    KsTime t;
+    int64_t from_offset; /* its log end before */
+    int64_t to_offset;   /* its log end after */
+} KsTruncationInfo;
+
+/* Every truncation of that replica so far, oldest first. Returns a new
+ * array of KsTruncationInfo; free with g_array_unref(). */
+GArray *ks_query_replica_truncations(const KsSim *sim, size_t topic, int32_t partition,
+                                     int32_t replica);
+
+/* Records through a broker since the start of the run: both roles of every
+ * broker, leader for some partitions and follower for others. */
+typedef struct {
+    int64_t records_in;             /* appended as leader: producers, group commits */
+    int64_t records_replicated_in;  /* copied from leaders, as follower */
+    int64_t records_replicated_out; /* sent to followers, as leader */
+    int64_t records_out;            /* sent to consumers, as leader */
+} KsBrokerTraffic;
+
+/* The traffic of broker @index (sorted by id, as ks_query_broker()). */
+void ks_query_broker_traffic(const KsSim *sim, size_t index, KsBrokerTraffic *out);
+
 /* Producers: the declared ones, then console producers. */
 size_t ks_query_n_producers(const KsSim *sim);
 void ks_query_producer(const KsSim *sim, size_t index, KsProducerInfo *out);
