@@ -5,12 +5,15 @@
  *
  * What the page needs is recorded as the run goes, as JSON (json-glib):
  *
- *  - frames: the cluster after every event and at every sampling instant
+ *  - frames: the cluster after every event that changes it (as the
+ *    diagram sees it, and truncations) and at every sampling instant
  *    (sampler.h): brokers and the controller, each shown partition's
  *    leader, epoch, ISR and replicas with their logs (log start, HW, LEO,
- *    the leader-epoch cache: the coloured ranges of the bars), each group's
- *    state, lag and members. Frames at the same instant replace each other,
- *    so a moment shows the state after everything that happened at it. At
+ *    the leader-epoch cache: the coloured ranges of the bars);
+ *  - group frames: each group's state, lag and members with their
+ *    partitions (at most MAX_MEMBER_PARTITIONS listed), at group events and
+ *    sampling instants (a group's offsets cost a pass over its partitions); Frames at the same
+ * instant replace each other, so a moment shows the state after everything that happened at it. At
  *    most MAX_PARTITIONS partitions are shown, internal topics
  *    (__consumer_offsets) left out: a classroom report is read, not
  *    searched.
@@ -58,6 +61,8 @@
 
 /* Partitions whose logs and states the page shows. */
 #define MAX_PARTITIONS 60
+/* Partitions listed per group member (a count says how many in all). */
+#define MAX_MEMBER_PARTITIONS 24
 /* Samples over the run, at most (the interval is rounded up to 1-2-5). */
 #define MAX_SAMPLES 300
 /* Above this many partitions diagrams are drawn at snapshots and sampling
@@ -81,6 +86,8 @@ struct KsReport {
     int64_t n_partitions;     /* partitions of non-internal topics */
     JsonArray *frames, *lines, *says, *truncations;
     KsTime last_frame_t;
+    JsonArray *group_frames; /* {t, g}: every group, at group events and samples */
+    KsTime last_groups_t;
     /* Diagrams: DOT texts, rendered as SVG at the end. */
     GPtrArray *dots;       /* of char *, owned */
     KsTime last_dot_t;     /* when the last one was drawn */
@@ -126,6 +133,8 @@ KsReport *ks_report_new(KsSim *sim)
     r->s_under = json_array_new();
     r->s_lag = json_object_new();
     r->last_frame_t = -1;
+    r->group_frames = json_array_new();
+    r->last_groups_t = -1;
     r->dots = g_ptr_array_new_with_free_func(g_free);
     r->last_dot_t = -1;
     r->topology_changed = true;
@@ -140,8 +149,9 @@ void ks_report_free(KsReport *r)
     g_array_unref(r->shown);
     g_ptr_array_unref(r->dots);
     g_clear_pointer(&r->summary_lines, json_array_unref);
-    JsonArray *arrays[] = {r->frames,    r->lines,     r->says,          r->truncations, r->s_t,
-                           r->s_produce, r->s_consume, r->s_unavailable, r->s_under};
+    JsonArray *arrays[] = {r->frames,        r->group_frames, r->lines,     r->says,
+                           r->truncations,   r->s_t,          r->s_produce, r->s_consume,
+                           r->s_unavailable, r->s_under};
     for (size_t i = 0; i < G_N_ELEMENTS(arrays); i++)
         json_array_unref(arrays[i]);
     json_object_unref(r->s_lag);
@@ -226,6 +236,13 @@ static JsonArray *partitions_array(const KsReport *r)
     return a;
 }
 
+static JsonObject *timed(KsTime t)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_int_member(o, "t", t);
+    return o;
+}
+
 /* A group's lag as the summary sums it: the known lags. */
 static int64_t group_lag(const GArray *offsets)
 {
@@ -235,19 +252,29 @@ static int64_t group_lag(const GArray *offsets)
     return lag;
 }
 
-static JsonArray *groups_array(const KsSim *sim)
+static void add_lag(KsReport *r, const char *name, int64_t value);
+
+/* Every group now, as the groups frame of instant @t (replacing one of the
+ * same instant); with @series, each group's lag is a sample of its chart
+ * too. A group's offsets cost one pass over its partitions, so groups are
+ * recorded at group events and samples, not with every frame. */
+static void capture_groups(KsReport *r, KsTime t, bool series)
 {
+    const KsSim *sim = r->sim;
     JsonArray *a = json_array_new();
     for (size_t g = 0; g < ks_query_n_groups(sim); g++) {
         KsGroupInfo info;
         ks_query_group(sim, g, &info);
         g_autoptr(GArray) offsets = ks_query_group_offsets(sim, g);
         g_autoptr(GArray) members = ks_query_group_members(sim, g);
+        int64_t lag = group_lag(offsets);
+        if (series)
+            add_lag(r, info.name, lag);
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "name", info.name);
         json_object_set_string_member(o, "state", info.state);
         json_object_set_int_member(o, "gen", info.generation);
-        json_object_set_int_member(o, "lag", group_lag(offsets));
+        json_object_set_int_member(o, "lag", lag);
         JsonArray *ms = json_array_new();
         for (guint i = 0; i < members->len; i++) {
             const KsMemberInfo *m = &g_array_index(members, KsMemberInfo, i);
@@ -255,18 +282,24 @@ static JsonArray *groups_array(const KsSim *sim)
             JsonObject *mo = json_object_new();
             json_object_set_string_member(mo, "id", m->id);
             JsonArray *pa = json_array_new();
-            for (guint k = 0; k < parts->len; k++) {
+            for (guint k = 0; k < MIN(parts->len, MAX_MEMBER_PARTITIONS); k++) {
                 const KsGroupOffsetInfo *p = &g_array_index(parts, KsGroupOffsetInfo, k);
                 g_autofree char *name = g_strdup_printf("%s-%d", p->topic, p->partition);
                 json_array_add_string_element(pa, name);
             }
             json_object_set_array_member(mo, "parts", pa);
+            json_object_set_int_member(mo, "n", parts->len);
             json_array_add_object_element(ms, mo);
         }
         json_object_set_array_member(o, "members", ms);
         json_array_add_object_element(a, o);
     }
-    return a;
+    JsonObject *f = timed(t);
+    json_object_set_array_member(f, "g", a);
+    if (r->last_groups_t == t)
+        json_array_remove_element(r->group_frames, json_array_get_length(r->group_frames) - 1);
+    json_array_add_object_element(r->group_frames, f);
+    r->last_groups_t = t;
 }
 
 /* Records the cluster now as the frame of instant @t, replacing a frame of
@@ -289,19 +322,11 @@ static void capture_frame(KsReport *r, KsTime t)
     }
     json_object_set_array_member(f, "brokers", brokers);
     json_object_set_array_member(f, "p", partitions_array(r));
-    json_object_set_array_member(f, "g", groups_array(r->sim));
     json_object_set_int_member(f, "d", (int64_t)r->dots->len - 1);
     if (r->last_frame_t == t)
         json_array_remove_element(r->frames, json_array_get_length(r->frames) - 1);
     json_array_add_object_element(r->frames, f);
     r->last_frame_t = t;
-}
-
-static JsonObject *timed(KsTime t)
-{
-    JsonObject *o = json_object_new();
-    json_object_set_int_member(o, "t", t);
-    return o;
 }
 
 /* Whether events of @type change what the diagram shows: leadership,
@@ -329,6 +354,27 @@ static bool changes_topology(KsEventType type)
         return false;
     default:
         return true;
+    }
+}
+
+/* Whether events of @type change what the groups panel shows: members,
+ * their states and assignments. */
+static bool changes_groups(KsEventType type)
+{
+    switch (type) {
+    case KS_EV_CONSUMER_STARTED:
+    case KS_EV_CONSUMER_STOPPED:
+    case KS_EV_CONSUMER_CRASHED:
+    case KS_EV_CONSUMER_FAILED:
+    case KS_EV_GROUP_REBALANCING:
+    case KS_EV_GROUP_GENERATION:
+    case KS_EV_MEMBER_REMOVED:
+    case KS_EV_PARTITIONS_ASSIGNED:
+    case KS_EV_PARTITIONS_REVOKED:
+    case KS_EV_GROUP_LOADED:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -373,7 +419,12 @@ void ks_report_sink(const KsEvent *event, void *report)
         if (event->type == KS_EV_SNAPSHOT || r->n_partitions <= MAX_PARTITIONS_DIAGRAM_PER_CHANGE)
             draw(r, event->t);
     }
-    capture_frame(r, event->t);
+    /* Other events change nothing a frame shows (or, for a truncation, only
+     * logs): the frame before them still holds. */
+    if (changes_topology(event->type) || event->type == KS_EV_TRUNCATED)
+        capture_frame(r, event->t);
+    if (changes_groups(event->type))
+        capture_groups(r, event->t, false);
 }
 
 /* Appends @value to the series @name of group lags, first padding it with
@@ -412,12 +463,7 @@ void ks_report_sample(KsSim *sim, void *report)
         ks_sampler_rate(r->sampled ? st.records_consumed - r->last_consumed : 0, span));
     json_array_add_int_element(r->s_unavailable, counts.unavailable);
     json_array_add_int_element(r->s_under, counts.under_replicated);
-    for (size_t g = 0; g < ks_query_n_groups(sim); g++) {
-        KsGroupInfo info;
-        ks_query_group(sim, g, &info);
-        g_autoptr(GArray) offsets = ks_query_group_offsets(sim, g);
-        add_lag(r, info.name, group_lag(offsets));
-    }
+    capture_groups(r, now, true);
     r->sampled = true;
     r->last_sample_t = now;
     r->last_acked = st.records_acked;
@@ -481,6 +527,7 @@ static char *data_json(KsReport *r)
     json_object_set_array_member(d, "partitions", names);
     json_object_set_int_member(d, "partitions_total", r->n_partitions);
     json_object_set_array_member(d, "frames", json_array_ref(r->frames));
+    json_object_set_array_member(d, "group_frames", json_array_ref(r->group_frames));
     json_object_set_array_member(d, "lines", json_array_ref(r->lines));
     json_object_set_array_member(d, "summary", json_array_ref(r->summary_lines));
     json_object_set_array_member(d, "says", json_array_ref(r->says));

@@ -157,8 +157,9 @@ void ks_metrics_sink(const KsEvent *event, void *metrics)
                       event->leader_elected.previous_leader);
 }
 
-/* Counts what each group's members read since the last sample. */
-static void count_reads(KsMetrics *m)
+/* Counts what each group's members read since the last sample, and sets
+ * @lags[g] to group g's lag (the sum of its known lags, as the summary's). */
+static void count_reads(KsMetrics *m, int64_t *lags)
 {
     for (size_t g = 0; g < ks_query_n_groups(m->sim); g++) {
         KsGroupInfo group;
@@ -166,6 +167,7 @@ static void count_reads(KsMetrics *m)
         g_autoptr(GArray) offsets = ks_query_group_offsets(m->sim, g);
         for (guint i = 0; i < offsets->len; i++) {
             const KsGroupOffsetInfo *o = &g_array_index(offsets, KsGroupOffsetInfo, i);
+            lags[g] += MAX(o->lag, 0);
             g_autofree char *key =
                 g_strdup_printf("%s\t%s\t%d", group.name, o->topic, o->partition);
             int64_t *last = g_hash_table_lookup(m->reads, key);
@@ -337,22 +339,15 @@ static void partition_rows(KsMetrics *m)
     }
 }
 
-static void group_rows(KsMetrics *m)
+static void group_rows(KsMetrics *m, const int64_t *lags)
 {
     for (size_t g = 0; g < ks_query_n_groups(m->sim); g++) {
         KsGroupInfo group;
         ks_query_group(m->sim, g, &group);
-        g_autoptr(GArray) offsets = ks_query_group_offsets(m->sim, g);
-        int64_t lag = 0;
-        for (guint i = 0; i < offsets->len; i++) {
-            const KsGroupOffsetInfo *o = &g_array_index(offsets, KsGroupOffsetInfo, i);
-            if (o->lag > 0)
-                lag += o->lag;
-        }
         row(m, "group", group.name, "state", group.state);
         row_int(m, "group", group.name, "generation", group.generation);
         row_int(m, "group", group.name, "members", (int64_t)group.n_members);
-        row_int(m, "group", group.name, "lag", lag);
+        row_int(m, "group", group.name, "lag", lags[g]);
         row_int(m, "group", group.name, "records_consumed", group.records_consumed);
     }
 }
@@ -365,11 +360,12 @@ void ks_metrics_sample(KsSim *sim, void *metrics)
     KsTime span = m->sampled ? now - m->last_t : 0;
     g_autofree int64_t *leaders = g_new0(int64_t, ks_query_n_brokers(sim));
     pass_partitions(m, leaders);
-    count_reads(m);
+    g_autofree int64_t *lags = g_new0(int64_t, ks_query_n_groups(sim));
+    count_reads(m, lags);
     cluster_rows(m, span);
     broker_rows(m, span, leaders);
     partition_rows(m);
-    group_rows(m);
+    group_rows(m, lags);
     m->sampled = true;
     m->last_t = now;
 }

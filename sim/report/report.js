@@ -1,8 +1,9 @@
 /* kafkasim report: draws the run embedded in #ks-data at the moment the
  * slider shows. Everything is drawn here, from the data: no network, no
  * library. The data (sim/output-html.c writes it):
- *   frames: the cluster at sampling instants and at every event, in time
- *           order; the moment t shows the last frame at or before t.
+ *   frames: the cluster at sampling instants and at every event that
+ *           changes it, in time order; the moment t shows the last frame
+ *           at or before t; group_frames: the groups, likewise.
  *   lines: the timeline's lines with their times; says: the narration;
  *   expects: every expectation checked, with its verdict and time;
  *   truncations: replica logs cut back to their leader's;
@@ -148,7 +149,9 @@
     $("logs").innerHTML = html;
   }
 
-  function drawGroups(f) {
+  function drawGroups(t) {
+    const i = lastAtOrBefore(data.group_frames, t, (g) => g.t);
+    const f = i >= 0 ? data.group_frames[i] : { g: [] };
     if (!f.g.length) { $("groups").innerHTML = '<div class="legend">No consumer group.</div>'; return; }
     let html = "";
     for (const g of f.g) {
@@ -156,7 +159,8 @@
               ", generation " + g.gen + ", lag " + g.lag + "<br>";
       for (const m of g.members)
         html += "&nbsp;&nbsp;" + esc(m.id) + ": " +
-                (m.parts.length ? esc(m.parts.join(", ")) : "idle") + "<br>";
+                (m.parts.length ? esc(m.parts.join(", ")) : "idle") +
+                (m.n > m.parts.length ? " and " + (m.n - m.parts.length) + " more" : "") + "<br>";
       html += "</div>";
     }
     $("groups").innerHTML = html;
@@ -233,7 +237,7 @@
     drawDiagram(f);
     drawPartitions(f, prev);
     drawLogs(f, t);
-    drawGroups(f);
+    drawGroups(t);
     drawEvents(t);
     drawExpects(t);
     drawCharts(t);
