@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * output-timeline-private.h - the timeline view's state and its line
+ * writers, shared by the files of the timeline: output-timeline.c (a
+ * sentence per event), output-status.c (status lines during silences) and
+ * output-gloss.c (one-line glosses of the jargon it prints).
+ *
+ * Private to sim/. The view owns nothing of the sim; it only reads it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kafkasim/output.h"
+
+struct KsTimeline {
+    KsSim *sim; /* borrowed */
+    bool color;
+    KsLineFn write;
+    void *ctx;
+    bool header_done;
+    bool explain;       /* glosses on (the default) */
+    bool verbose;       /* requests too (--verbose) */
+    uint64_t glossed;   /* bit per gloss: already printed */
+    uint64_t gloss_due; /* bit per gloss: met in the lines of the current block */
+    KsTime next_status; /* the next status boundary */
+};
+
+#define C_RESET   "\033[0m"
+#define C_BOLD    "\033[1m"
+#define C_RED     "\033[31m"
+#define C_GREEN   "\033[32m"
+#define C_YELLOW  "\033[33m"
+#define C_BLUE    "\033[34m"
+#define C_MAGENTA "\033[35m"
+#define C_CYAN    "\033[36m"
+#define C_DIM     "\033[2m"
+
+/* Writes "TIME  CATEGORY  text" with the category in @color (the run's
+ * header first, if not written yet), and notes the jargon it uses. */
+void ks_timeline_put(KsTimeline *tl, KsTime t, const char *category, const char *color,
+                     const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+/* Writes an indented continuation line, and notes the jargon it uses. */
+void ks_timeline_put_sub(KsTimeline *tl, const char *text);
+
+/* output-gloss.c: notes which terms @text uses that have not been glossed
+ * yet, for ks_timeline_flush_glosses() (output.h). */
+void ks_timeline_note_terms(KsTimeline *tl, const char *text);
