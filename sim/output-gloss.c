@@ -46,7 +46,7 @@ static const Gloss glosses[] = {
     {{"ZooKeeper session", "session of broker", "closed its session"},
      "ZooKeeper session: a broker counts as live while its session lives; a broker that dies "
      "without closing it keeps it until zookeeper.session.timeout.ms runs out"},
-    {{"session times out", "session timeout", "session expires"},
+    {{"session times out", "session timeout"},
      "consumer session: a consumer stays in its group while its heartbeats reach the group "
      "coordinator within session.timeout.ms"},
     {{"leader epoch"},

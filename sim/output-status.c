@@ -86,8 +86,18 @@ static void why_no_leader(const KsSim *sim, const KsPartitionInfo *part, const K
 
 /* Why acks=all writes to @part wait for its HW: the ISR members that have
  * not copied them. */
-static void why_parked(const KsSim *sim, size_t topic, const KsPartitionInfo *part, GString *s)
+static void why_parked(const KsSim *sim, size_t topic, const KsPartitionInfo *part,
+                       int32_t min_insync, GString *s)
 {
+    if ((int32_t)part->n_isr < min_insync) {
+        /* Partition.maybeIncrementLeaderHW: not under min.insync.replicas. */
+        g_autofree char *isr = ks_text_ids(part->isr, part->n_isr);
+        g_string_append_printf(s,
+                               "isr %s is smaller than min.insync.replicas=%" PRId32
+                               ", and the leader does not move the HW meanwhile",
+                               isr, min_insync);
+        return;
+    }
     g_autoptr(GString) down = g_string_new(NULL), behind = g_string_new(NULL);
     int n_down = 0, n_behind = 0;
     bool session_runs = false;
@@ -116,11 +126,17 @@ static void why_parked(const KsSim *sim, size_t topic, const KsPartitionInfo *pa
 }
 
 /* The status of one partition, or NULL when nothing has waited long. */
-static char *partition_status(const KsSim *sim, size_t topic, const KsTopicInfo *t, int32_t p)
+static char *partition_status(const KsTimeline *tl, size_t topic, const KsTopicInfo *t, int32_t p)
 {
+    const KsSim *sim = tl->sim;
     KsTime now = ks_sim_now(sim);
     KsPartitionWaits w;
     ks_query_partition_waits(sim, topic, p, &w);
+    /* A topic created during the run (__consumer_offsets) has been without
+     * a leader since it was created, not since the start. */
+    const KsTime *created = g_hash_table_lookup(tl->created, t->name);
+    if (created && w.no_leader_since >= 0 && w.no_leader_since < *created)
+        w.no_leader_since = *created;
     bool no_leader = w.no_leader_since >= 0 && now - w.no_leader_since >= STATUS_QUIET_UNDER;
     bool parked = w.parked_records > 0 && now - w.parked_since >= STATUS_QUIET_UNDER;
     bool failing = w.failing_producers > 0 && now - w.failing_since >= STATUS_QUIET_UNDER;
@@ -137,16 +153,16 @@ static char *partition_status(const KsSim *sim, size_t topic, const KsTopicInfo 
         g_string_append(s, ")");
     } else if (failing) {
         g_autofree char *span = format_span(now - w.failing_since);
-        g_string_append_printf(s, "writes refused for %s with %s", span, w.error);
+        g_string_append_printf(s, "writes have failed for %s with %s", span, w.error);
         if (strncmp(w.error, "NOT_ENOUGH_REPLICAS", 19) == 0) {
             g_autofree char *isr = ks_text_ids(part.isr, part.n_isr);
             g_string_append_printf(s, " (isr %s is smaller than min.insync.replicas=%" PRId32 ")",
-                                   isr, t->min_insync);
+                                   isr, w.min_insync);
         }
     } else {
         g_autofree char *span = format_span(now - w.parked_since);
         g_string_append_printf(s, "acks=all writes have waited %s for the HW (", span);
-        why_parked(sim, topic, &part, s);
+        why_parked(sim, topic, &part, w.min_insync, s);
         g_string_append(s, ")");
     }
     if (w.producer_records > 0) {
@@ -175,17 +191,20 @@ void ks_timeline_write_status(KsTimeline *tl)
         KsTopicInfo t;
         ks_query_topic(sim, i, &t);
         for (int32_t p = 0; p < t.n_partitions; p++) {
-            char *status = partition_status(sim, i, &t, p);
+            char *status = partition_status(tl, i, &t, p);
             if (status)
                 g_ptr_array_add(lines, status);
         }
     }
     KsTime now = ks_sim_now(sim);
+    ks_timeline_flush_glosses(tl);
+    tl->hold_glosses = true;
     for (guint i = 0; i < lines->len && i < MAX_STATUS_PARTITIONS; i++)
         ks_timeline_put(tl, now, "waiting", C_YELLOW, "%s", (const char *)lines->pdata[i]);
     if (lines->len > MAX_STATUS_PARTITIONS)
         ks_timeline_put(tl, now, "waiting", C_YELLOW, "and %u more partitions waiting likewise",
                         lines->len - MAX_STATUS_PARTITIONS);
+    tl->hold_glosses = false;
     ks_timeline_flush_glosses(tl);
 }
 

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "kafkasim/output.h"
 
 struct KsTimeline {
@@ -20,11 +22,14 @@ struct KsTimeline {
     KsLineFn write;
     void *ctx;
     bool header_done;
-    bool explain;       /* glosses on (the default) */
-    bool verbose;       /* requests too (--verbose) */
-    uint64_t glossed;   /* bit per gloss: already printed */
-    uint64_t gloss_due; /* bit per gloss: met in the lines of the current block */
-    KsTime next_status; /* the next status boundary */
+    bool explain;        /* glosses on (the default) */
+    bool verbose;        /* requests too (--verbose) */
+    uint64_t glossed;    /* bit per gloss: already printed */
+    uint64_t gloss_due;  /* bit per gloss: met in the lines of the current block */
+    bool hold_glosses;   /* a block of lines is being written: glosses after it */
+    KsTime next_status;  /* the next status boundary */
+    GHashTable *created; /* topic name (borrowed from the sim) -> KsTime* of its
+                            topic_created event; lookups only */
 };
 
 #define C_RESET   "\033[0m"

@@ -41,6 +41,7 @@ void ks_query_partition_waits(const KsSim *sim, size_t topic, int32_t partition,
     const KsPartition *part = &t->partitions[partition];
     *out = (KsPartitionWaits){.no_leader_since = part->unavailable_since, .failing_since = -1};
     out->parked_records = parked_records(part, &out->parked_since);
+    out->min_insync = ks_partition_min_isr(sim, part);
     for (guint i = 0; i < sim->producers->len; i++) {
         const KsProducer *p = g_ptr_array_index(sim->producers, i);
         if (p->topic != t)

@@ -599,6 +599,13 @@ bool ks_sim_add_action(KsSim *sim, KsPlanAction *action, GError **error)
         ks_plan_action_free(action);
         return false;
     }
+    /* A `start consumer` line may define its consumer (the parser adds it
+     * to the plan): the model gets it now, in the plan's order. */
+    while (sim->consumers->len < sim->plan->consumers->len) {
+        guint i = sim->consumers->len;
+        g_ptr_array_add(sim->consumers,
+                        ks_consumer_new(sim, g_ptr_array_index(sim->plan->consumers, i), (int)i));
+    }
     guint index = sim->actions->len;
     g_ptr_array_add(sim->added_actions, action);
     g_ptr_array_add(sim->actions, action);

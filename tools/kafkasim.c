@@ -27,6 +27,7 @@
 #include "kafkasim/sim.h"
 #include "ks-config.h"
 #include "outfile.h"
+#include "repl.h"
 
 enum { EXIT_HELD = 0, EXIT_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
@@ -538,7 +539,8 @@ static const Command commands[] = {
      cmd_describe},
     {"partition", "--partitions N KEY...", "Which partition each key goes to (Kafka's murmur2)",
      cmd_partition},
-    {"repl", "[FILE]", "Interactive mode (not supported yet)", cmd_not_yet},
+    {"repl", "[FILE]", "Run a scenario one command at a time (step, run until T, actions)",
+     ks_repl_main},
     {"sweep", "FILE --seeds A..B", "Run many seeds (not supported yet)", cmd_not_yet},
 };
 

@@ -36,6 +36,9 @@ typedef struct {
     int64_t failing_producers;
     const char *error;
     KsTime failing_since; /* that producer's writes fail since then; -1: none */
+    /* min.insync.replicas as its leader reads it (its topic's, else the
+     * leader's broker line, else Kafka's), at most the replication factor. */
+    int32_t min_insync;
 } KsPartitionWaits;
 
 /* Fills *@out for partition @partition of topic @topic (an index). */
