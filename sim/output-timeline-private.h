@@ -23,7 +23,6 @@ struct KsTimeline {
     void *ctx;
     bool header_done;
     bool explain;        /* glosses on (the default) */
-    bool verbose;        /* requests too (--verbose) */
     uint64_t glossed;    /* bit per gloss: already printed */
     uint64_t gloss_due;  /* bit per gloss: met in the lines of the current block */
     bool hold_glosses;   /* a block of lines is being written: glosses after it */

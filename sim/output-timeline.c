@@ -676,6 +676,13 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_GROUP_LOADED:
         group_line(tl, ev);
         break;
+    case KS_EV_REQUEST: {
+        const struct KsEvent_request *r = &ev->request;
+        ks_timeline_put(tl, ev->t, "request", C_DIM, "%s -> broker %" PRId32 ": %s%s%s%s", r->from,
+                        r->to, r->api, r->detail ? " (" : "", r->detail ? r->detail : "",
+                        r->detail ? ")" : "");
+        break;
+    }
     case KS_EV_COUNT:
         break;
     }

@@ -43,6 +43,24 @@ void ks_sim_emit(KsSim *sim, const KsEvent *event)
     }
 }
 
+void ks_sim_emit_request(KsSim *sim, const char *api, const char *from, KsBrokerId to,
+                         const char *detail)
+{
+    if (!sim->verbose)
+        return;
+    KsEvent ev = ks_event_init(KS_EV_REQUEST, ks_engine_now(sim->engine));
+    ev.request.api = api;
+    ev.request.from = from;
+    ev.request.to = to;
+    ev.request.detail = detail;
+    ks_sim_emit(sim, &ev);
+}
+
+void ks_sim_set_verbose(KsSim *sim, bool verbose)
+{
+    sim->verbose = verbose;
+}
+
 void ks_sim_add_sink(KsSim *sim, KsEventSinkFn fn, void *ctx)
 {
     KsSink s = {.fn = fn, .ctx = ctx};

@@ -148,12 +148,33 @@ static void test_timeline_glosses_once_and_only_when_asked(void **state)
     run_free(quiet);
 }
 
+/* --verbose: requests join the timeline, and the run stays the same. */
+static void test_timeline_verbose_shows_requests(void **state)
+{
+    (void)state;
+    Run *plain = run_new(false);
+    ks_timeline_run_until(plain->tl, 4 * KS_TIME_S);
+    Run *verbose = run_new(false);
+    ks_sim_set_verbose(verbose->sim, true);
+    ks_timeline_run_until(verbose->tl, 4 * KS_TIME_S);
+    ks_assert_i64_eq(events_of(verbose->sim), events_of(plain->sim));
+    const char *t = verbose->out->str;
+    assert_non_null(strstr(t, "request     producer web -> broker 1: Produce (1 batch, "));
+    assert_non_null(strstr(t, "request     broker 2 -> broker 1: Fetch (1 partition)"));
+    assert_null(strstr(plain->out->str, "request"));
+    /* After the crash, broker 2 sends nothing. */
+    assert_null(strstr(strstr(t, "broker 2 crashed"), "broker 2 -> "));
+    run_free(plain);
+    run_free(verbose);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timeline_status_says_why_writes_wait),
         cmocka_unit_test(test_timeline_views_change_nothing),
         cmocka_unit_test(test_timeline_glosses_once_and_only_when_asked),
+        cmocka_unit_test(test_timeline_verbose_shows_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

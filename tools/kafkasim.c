@@ -306,7 +306,7 @@ enum { OUT_TRACE, OUT_SUMMARY, OUT_METRICS, OUT_DOT, OUT_HTML, N_OUTS };
 
 typedef struct {
     const char *seed, *until, *color;
-    bool quiet, svg, step, no_explain;
+    bool quiet, svg, step, no_explain, verbose;
 } RunOptions;
 
 /* Runs the scenario @file and writes @outs, whole or not at all; the
@@ -355,6 +355,7 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         ks_sim_add_sink(p.sim, step ? step_sink : ks_timeline_sink, step ? (void *)&stepper : tl);
     if (tr)
         ks_sim_add_sink(p.sim, ks_trace_sink, tr);
+    ks_sim_set_verbose(p.sim, opt->verbose);
 
     /* The run in slices, for the progress bar; the slices change nothing
      * (sim.h). The timeline adds its status lines at its own boundaries. */
@@ -393,7 +394,7 @@ static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
                     *dot = NULL, *html = NULL, *color = NULL;
-    gboolean svg = FALSE, quiet = FALSE, step = FALSE, no_explain = FALSE;
+    gboolean svg = FALSE, quiet = FALSE, step = FALSE, no_explain = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
@@ -412,6 +413,8 @@ static int cmd_run(int argc, char **argv)
          "Pause at every say, snapshot and failed expectation until Enter (on a terminal)", NULL},
         {"no-explain", 0, 0, G_OPTION_ARG_NONE, &no_explain,
          "No one-line glosses of Kafka's terms (LEO, HW, ISR, ...) in the timeline", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+         "Requests too (produce, fetch, heartbeats, commits): for small scenarios", NULL},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
         {NULL}};
     int status = EXIT_HELD;
@@ -431,7 +434,8 @@ static int cmd_run(int argc, char **argv)
                       .quiet = quiet,
                       .svg = svg,
                       .step = step,
-                      .no_explain = no_explain};
+                      .no_explain = no_explain,
+                      .verbose = verbose};
     status = run_to_outputs(file, &opt, outs);
     for (size_t i = 0; i < N_OUTS; i++)
         ks_outfile_discard(&outs[i]);

@@ -56,7 +56,7 @@ typedef struct {
     bool from_file;
     KsSim *sim;
     KsTimeline *tl;
-    bool explain, color, has_seed;
+    bool explain, color, has_seed, verbose;
     uint64_t seed;
     int line_no;        /* commands read so far */
     uint64_t printed;   /* timeline lines written so far */
@@ -137,6 +137,7 @@ static bool ensure_sim(Repl *r)
     r->tl = ks_timeline_new(r->sim, r->color, print_line, r);
     ks_timeline_set_explain(r->tl, r->explain);
     ks_sim_add_sink(r->sim, ks_timeline_sink, r->tl);
+    ks_sim_set_verbose(r->sim, r->verbose);
     return true;
 }
 
@@ -425,12 +426,14 @@ static void repl_clear(Repl *r)
 int ks_repl_main(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *color = NULL;
-    gboolean no_explain = FALSE;
+    gboolean no_explain = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
         {"no-explain", 0, 0, G_OPTION_ARG_NONE, &no_explain,
          "No one-line glosses of Kafka's terms in the timeline", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+         "Requests too (produce, fetch, heartbeats, commits)", NULL},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
         {NULL}};
     g_set_prgname("kafkasim repl");
@@ -444,6 +447,7 @@ int ks_repl_main(int argc, char **argv)
         return 2;
     }
     Repl r = {.explain = !no_explain,
+              .verbose = verbose,
               .expects = g_ptr_array_new_with_free_func(ks_plan_expect_free)};
     bool tty = isatty(STDIN_FILENO);
     r.color = isatty(STDOUT_FILENO);
