@@ -30,6 +30,7 @@
 
 #include <glib.h>
 
+#include "kafkasim/query-groups.h"
 #include "kafkasim/query-waits.h"
 #include "kafkasim/query.h"
 #include "kafkasim/text.h"
@@ -183,6 +184,40 @@ static char *partition_status(const KsTimeline *tl, size_t topic, const KsTopicI
     return g_string_free(s, FALSE);
 }
 
+/* The status of member @m of group @g (an index) whose consumer runs no
+ * more but is still a member: nobody reads its partitions until its session
+ * times out. NULL when that has lasted under a second, or is not so. */
+static char *member_status(const KsTimeline *tl, size_t g, const KsGroupInfo *group,
+                           const KsMemberInfo *m)
+{
+    const KsSim *sim = tl->sim;
+    KsConsumerInfo c;
+    if (m->n_assigned == 0 || !ks_query_find_consumer(sim, m->id, &c) || c.running)
+        return NULL;
+    const KsConsumerGone *gone = g_hash_table_lookup(tl->gone, m->id);
+    KsTime now = ks_sim_now(sim);
+    if (!gone || now - gone->at < STATUS_QUIET_UNDER)
+        return NULL;
+    g_autoptr(GArray) parts = ks_query_member_assignment(sim, g, m->id);
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%s: %s ", group->name, m->id);
+    g_autofree char *span = format_span(now - gone->at);
+    g_string_append_printf(s, "%s %s ago%s", gone->crashed ? "crashed" : "stopped", span,
+                           gone->crashed || !m->instance_id ? ""
+                                                            : " (a static member does not leave)");
+    g_string_append_printf(s, " but stays a member until its session times out, so nobody "
+                              "reads ");
+    int64_t lag = 0;
+    for (guint i = 0; i < parts->len; i++) {
+        const KsGroupOffsetInfo *o = &g_array_index(parts, KsGroupOffsetInfo, i);
+        g_string_append_printf(s, "%s%s-%" PRId32, i ? ", " : "", o->topic, o->partition);
+        lag += o->lag > 0 ? o->lag : 0;
+    }
+    g_autofree char *n = format_records(lag);
+    g_string_append_printf(s, " (lag %s)", n);
+    return g_string_free(s, FALSE);
+}
+
 void ks_timeline_write_status(KsTimeline *tl)
 {
     const KsSim *sim = tl->sim;
@@ -192,6 +227,16 @@ void ks_timeline_write_status(KsTimeline *tl)
         ks_query_topic(sim, i, &t);
         for (int32_t p = 0; p < t.n_partitions; p++) {
             char *status = partition_status(tl, i, &t, p);
+            if (status)
+                g_ptr_array_add(lines, status);
+        }
+    }
+    for (size_t g = 0; g < ks_query_n_groups(sim); g++) {
+        KsGroupInfo group;
+        ks_query_group(sim, g, &group);
+        g_autoptr(GArray) members = ks_query_group_members(sim, g);
+        for (guint i = 0; i < members->len; i++) {
+            char *status = member_status(tl, g, &group, &g_array_index(members, KsMemberInfo, i));
             if (status)
                 g_ptr_array_add(lines, status);
         }

@@ -16,6 +16,12 @@
 
 #include "kafkasim/output.h"
 
+/* When a consumer stopped running, and how. */
+typedef struct {
+    KsTime at;
+    bool crashed; /* else stopped (closed) */
+} KsConsumerGone;
+
 struct KsTimeline {
     KsSim *sim; /* borrowed */
     bool color;
@@ -29,6 +35,8 @@ struct KsTimeline {
     KsTime next_status;  /* the next status boundary */
     GHashTable *created; /* topic name (borrowed from the sim) -> KsTime* of its
                             topic_created event; lookups only */
+    GHashTable *gone;    /* consumer name (owned) -> KsConsumerGone* (owned) since its
+                            crash or stop, until it starts again; lookups only */
 };
 
 #define C_RESET   "\033[0m"

@@ -41,14 +41,17 @@ KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx)
     tl->ctx = ctx;
     tl->explain = true;
     tl->created = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    tl->gone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     tl->next_status = KS_TIMELINE_STATUS_EVERY;
     return tl;
 }
 
 void ks_timeline_free(KsTimeline *tl)
 {
-    if (tl)
+    if (tl) {
         g_hash_table_destroy(tl->created);
+        g_hash_table_destroy(tl->gone);
+    }
     g_free(tl);
 }
 
@@ -661,8 +664,18 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     }
     case KS_EV_CONSUMER_STARTED:
-    case KS_EV_CONSUMER_STOPPED:
     case KS_EV_CONSUMER_CRASHED:
+    case KS_EV_CONSUMER_STOPPED:
+        /* For the status lines: since when a member sends nothing. */
+        if (ev->type == KS_EV_CONSUMER_STARTED) {
+            g_hash_table_remove(tl->gone, ev->consumer_event.consumer);
+        } else {
+            KsConsumerGone gone = {ev->t, ev->type == KS_EV_CONSUMER_CRASHED};
+            g_hash_table_replace(tl->gone, g_strdup(ev->consumer_event.consumer),
+                                 g_memdup2(&gone, sizeof gone));
+        }
+        group_line(tl, ev);
+        break;
     case KS_EV_CONSUMER_FAILED:
     case KS_EV_GROUP_REBALANCING:
     case KS_EV_GROUP_GENERATION:
