@@ -15,7 +15,15 @@
  * leaves the ISR before the election (ReplicaStateMachine before
  * PartitionStateMachine), which it says instead. The end summary accounts
  * for every record: produced = acknowledged + refused + still pending, with
- * the lost ones a part of the acknowledged.
+ * the lost ones a part of the acknowledged; a summed figure says what it
+ * sums ("partition-seconds without a live leader").
+ *
+ * The timeline explains itself to a class: output-status.c writes status
+ * lines while something waits (no engine event marks a silence), and
+ * output-gloss.c a one-line gloss after the first use of each of Kafka's
+ * terms. With --verbose the model also emits requests, one line each.
+ * Lines are written through ks_timeline_put() and ks_timeline_put_sub()
+ * (output-timeline-private.h), which note the terms used.
  */
 #include "kafkasim/output.h"
 
