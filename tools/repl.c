@@ -61,6 +61,8 @@ typedef struct {
     int line_no;        /* commands read so far */
     uint64_t printed;   /* timeline lines written so far */
     GPtrArray *expects; /* of KsPlanExpect*: checked ones, which results borrow */
+    GPtrArray *decls;   /* without a file: the declaration lines typed (owned) */
+    GArray *decl_lines; /* of int: their line numbers */
 } Repl;
 
 static void print_line(const char *line, void *ctx)
@@ -95,12 +97,46 @@ static void error_at(const Repl *r, const char *fmt, ...)
     fflush(stderr);
 }
 
+/* Rebuilds the plan of a session without a file from its declaration
+ * lines but line @drop, whose declaration the parser refused only when the
+ * declarations ended (a replication factor above the brokers declared),
+ * and those that named what it declared. */
+static void drop_declaration(Repl *r, int drop)
+{
+    KsPlan *plan = ks_plan_new("<repl>");
+    GPtrArray *decls = g_ptr_array_new_with_free_func(g_free);
+    GArray *decl_lines = g_array_new(FALSE, FALSE, sizeof(int));
+    for (guint i = 0; i < r->decls->len; i++) {
+        int line_no = g_array_index(r->decl_lines, int, i);
+        KsScenarioLine line = {0};
+        if (line_no != drop &&
+            ks_scenario_parse_line(plan, g_ptr_array_index(r->decls, i), line_no, &line, NULL)) {
+            g_ptr_array_add(decls, g_strdup(g_ptr_array_index(r->decls, i)));
+            g_array_append_val(decl_lines, line_no);
+        } else {
+            note("the declaration of line %d is dropped: declare it again, corrected", line_no);
+        }
+        ks_scenario_line_clear(&line);
+    }
+    g_ptr_array_unref(r->decls);
+    g_array_unref(r->decl_lines);
+    r->decls = decls;
+    r->decl_lines = decl_lines;
+    ks_plan_free(r->plan);
+    r->plan = plan;
+}
+
 /* ks_scenario_parse_line() with "<repl>" naming the line in messages. */
 static bool parse_line(Repl *r, const char *text, KsScenarioLine *out)
 {
     g_autoptr(GError) err = NULL;
-    if (ks_scenario_parse_line(r->plan, text, r->line_no, out, &err))
+    if (ks_scenario_parse_line(r->plan, text, r->line_no, out, &err)) {
+        if (!r->from_file && out->kind == KS_SCENARIO_LINE_DECLARATION) {
+            g_ptr_array_add(r->decls, g_strdup(text));
+            g_array_append_val(r->decl_lines, r->line_no);
+        }
         return true;
+    }
     /* The parser names the plan's file; the line is the REPL's. */
     const char *msg = err->message;
     size_t n = strlen(r->plan->file);
@@ -109,6 +145,14 @@ static bool parse_line(Repl *r, const char *text, KsScenarioLine *out)
     fflush(stdout);
     fprintf(stderr, "%s%s\n", msg == err->message ? "" : "<repl>", msg);
     fflush(stderr);
+    int at_line = 0;
+    if (!r->from_file && msg != err->message && sscanf(msg, ":%d:", &at_line) == 1 &&
+        at_line != r->line_no)
+        for (guint i = 0; i < r->decl_lines->len; i++)
+            if (g_array_index(r->decl_lines, int, i) == at_line) {
+                drop_declaration(r, at_line);
+                break;
+            }
     return false;
 }
 
@@ -280,6 +324,13 @@ static void cmd_scenario_line(Repl *r, const char *text)
     }
     if (blanked)
         line.action->at = at;
+    /* A declaration went into the plan; the first action or expectation
+     * ends the declarations of a session without a file. */
+    if ((line.kind != KS_SCENARIO_LINE_ACTION && line.kind != KS_SCENARIO_LINE_EXPECT) ||
+        !ensure_sim(r)) {
+        ks_scenario_line_clear(&line);
+        return;
+    }
     if (line.kind == KS_SCENARIO_LINE_EXPECT) {
         /* "expect" with leading blanks or in another case: check it now. */
         ks_sim_check_expect_now(r->sim, line.expect);
@@ -335,25 +386,18 @@ static bool dispatch(Repl *r, const char *text)
         note("diagrams are not available in this build yet: they arrive with --dot and --svg");
         return true;
     }
-    if (!r->sim && !r->from_file) {
-        /* Declarations build the cluster until a command needs it. */
-        KsScenarioLine probe = {0};
-        bool decl = !g_str_has_prefix(cmd, "run") && strcmp(cmd, "step") != 0 &&
-                    strcmp(cmd, "next event") != 0 && strcmp(cmd, "next") != 0 &&
-                    strcmp(cmd, "time") != 0 && strcmp(cmd, "status") != 0 &&
-                    !g_str_has_prefix(cmd, "describe") && !g_str_has_prefix(cmd, "expect") &&
-                    !g_str_has_prefix(cmd, "at ") && !g_str_has_prefix(cmd, "every ");
-        if (decl) {
-            if (parse_line(r, cmd, &probe) && probe.kind == KS_SCENARIO_LINE_DECLARATION)
-                return true;
-            if (probe.kind == KS_SCENARIO_LINE_NONE) {
-                ks_scenario_line_clear(&probe);
-                return true;
-            }
-            ks_scenario_line_clear(&probe);
-            error_at(r, "declare the cluster first (cluster, topic, producer, ...), then act");
-            return true;
-        }
+    bool command = strcmp(cmd, "step") == 0 || strcmp(cmd, "next event") == 0 ||
+                   strcmp(cmd, "next") == 0 || strcmp(cmd, "run") == 0 ||
+                   g_str_has_prefix(cmd, "run ") || strcmp(cmd, "time") == 0 ||
+                   strcmp(cmd, "status") == 0 || strcmp(cmd, "describe") == 0 ||
+                   g_str_has_prefix(cmd, "describe ") || g_str_has_prefix(cmd, "expect ");
+    if (!command) {
+        /* A scenario line: without a file, declarations build the cluster
+         * until the first action. */
+        cmd_scenario_line(r, cmd);
+        if (r->tl)
+            ks_timeline_flush_glosses(r->tl);
+        return true;
     }
     if (!ensure_sim(r))
         return true;
@@ -372,10 +416,8 @@ static bool dispatch(Repl *r, const char *text)
             note("nothing has waited a second or more");
     } else if (strcmp(cmd, "describe") == 0 || g_str_has_prefix(cmd, "describe "))
         cmd_describe(r, cmd[8] ? cmd + 9 : "");
-    else if (g_str_has_prefix(cmd, "expect "))
-        cmd_expect(r, cmd);
     else
-        cmd_scenario_line(r, cmd);
+        cmd_expect(r, cmd);
     ks_timeline_flush_glosses(r->tl);
     return true;
 }
@@ -420,6 +462,8 @@ static void repl_clear(Repl *r)
     g_clear_pointer(&r->tl, ks_timeline_free);
     g_clear_pointer(&r->sim, ks_sim_free);
     g_clear_pointer(&r->expects, g_ptr_array_unref);
+    g_clear_pointer(&r->decls, g_ptr_array_unref);
+    g_clear_pointer(&r->decl_lines, g_array_unref);
     g_clear_pointer(&r->plan, ks_plan_free);
 }
 
@@ -448,6 +492,8 @@ int ks_repl_main(int argc, char **argv)
     }
     Repl r = {.explain = !no_explain,
               .verbose = verbose,
+              .decls = g_ptr_array_new_with_free_func(g_free),
+              .decl_lines = g_array_new(FALSE, FALSE, sizeof(int)),
               .expects = g_ptr_array_new_with_free_func(ks_plan_expect_free)};
     bool tty = isatty(STDIN_FILENO);
     r.color = isatty(STDOUT_FILENO);
