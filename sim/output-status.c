@@ -115,10 +115,12 @@ static void why_parked(const KsSim *sim, size_t topic, const KsPartitionInfo *pa
         }
     }
     if (n_down > 0)
-        g_string_append_printf(
-            s, "broker%s %s %s in the ISR but down, and stay%s there until %s",
-            n_down > 1 ? "s" : "", down->str, n_down > 1 ? "are" : "is", n_down > 1 ? "" : "s",
-            session_runs ? "the ZooKeeper session expires" : "replica.lag.time.max.ms passes");
+        g_string_append_printf(s, "broker%s %s %s in the ISR but down, and stay%s there until %s",
+                               n_down > 1 ? "s" : "", down->str, n_down > 1 ? "are" : "is",
+                               n_down > 1 ? "" : "s",
+                               !session_runs ? "replica.lag.time.max.ms passes"
+                               : n_down > 1  ? "their ZooKeeper sessions expire"
+                                             : "its ZooKeeper session expires");
     else if (n_behind > 0)
         g_string_append_printf(s, "broker%s %s in the ISR %s not copied them yet",
                                n_behind > 1 ? "s" : "", behind->str, n_behind > 1 ? "have" : "has");

@@ -91,7 +91,7 @@ static void test_timeline_status_says_why_writes_wait(void **state)
     assert_non_null(strstr(t, "    10.000s  waiting     orders-1: no leader for 7 s (broker 2 is "
                               "down, but its ZooKeeper session has not expired"));
     assert_non_null(strstr(t, "    10.000s  waiting     orders-0: acks=all writes have waited"));
-    assert_non_null(strstr(t, "(broker 2 is in the ISR but down, and stays there until the "
+    assert_non_null(strstr(t, "(broker 2 is in the ISR but down, and stays there until its "
                               "ZooKeeper session expires)"));
     /* 3 partitions at 5, 10 and 15 s; none once the session has expired. */
     ks_assert_i64_eq(count_lines(t, "     5.000s  waiting"), 3);
