@@ -47,8 +47,9 @@ static char *format_span(KsTime us)
                            us % KS_TIME_S / KS_TIME_MS);
 }
 
-/* "2,000 records" or "1 record". */
-static char *format_records(int64_t n)
+/* "2,000 records" or "1 record", with @what before "records" ("acks=all "
+ * or ""). */
+static char *format_records(int64_t n, const char *what)
 {
     g_autofree char *digits = g_strdup_printf("%" PRId64, n);
     GString *s = g_string_new(NULL);
@@ -58,7 +59,7 @@ static char *format_records(int64_t n)
             g_string_append_c(s, ',');
         g_string_append_c(s, digits[i]);
     }
-    g_string_append(s, n == 1 ? " record" : " records");
+    g_string_append_printf(s, " %s%s", what, n == 1 ? "record" : "records");
     return g_string_free(s, FALSE);
 }
 
@@ -128,6 +129,23 @@ static void why_parked(const KsSim *sim, size_t topic, const KsPartitionInfo *pa
         g_string_append(s, "the followers' fetches have not moved the HW yet");
 }
 
+/* "acks=all " when every producer of @topic writes with acks=all (or 1, or
+ * 0), else "". Static. */
+static const char *topic_acks(const KsSim *sim, const char *topic)
+{
+    int32_t acks = -2;
+    for (size_t i = 0; i < ks_query_n_producers(sim); i++) {
+        KsProducerInfo p;
+        ks_query_producer(sim, i, &p);
+        if (strcmp(p.topic, topic) != 0)
+            continue;
+        if (acks != -2 && acks != p.acks)
+            return "";
+        acks = p.acks;
+    }
+    return acks == -1 ? "acks=all " : acks == 1 ? "acks=1 " : acks == 0 ? "acks=0 " : "";
+}
+
 /* The status of one partition, or NULL when nothing has waited long. */
 static char *partition_status(const KsTimeline *tl, size_t topic, const KsTopicInfo *t, int32_t p)
 {
@@ -169,10 +187,10 @@ static char *partition_status(const KsTimeline *tl, size_t topic, const KsTopicI
         g_string_append(s, ")");
     }
     if (w.producer_records > 0) {
-        g_autofree char *n = format_records(w.producer_records);
+        g_autofree char *n = format_records(w.producer_records, topic_acks(sim, t->name));
         g_string_append_printf(s, "; %s not yet acknowledged", n);
         if (w.parked_records > 0 && part.leader != KS_NO_BROKER) {
-            g_autofree char *m = format_records(w.parked_records);
+            g_autofree char *m = format_records(w.parked_records, "");
             if (w.parked_records == w.producer_records)
                 g_string_append_printf(s, " (all sent and waiting at leader %" PRId32 ")",
                                        part.leader);
@@ -215,7 +233,7 @@ static char *member_status(const KsTimeline *tl, size_t g, const KsGroupInfo *gr
         g_string_append_printf(s, "%s%s-%" PRId32, i ? ", " : "", o->topic, o->partition);
         lag += o->lag > 0 ? o->lag : 0;
     }
-    g_autofree char *n = format_records(lag);
+    g_autofree char *n = format_records(lag, "");
     g_string_append_printf(s, " (lag %s)", n);
     return g_string_free(s, FALSE);
 }
