@@ -3,8 +3,9 @@
  * output-sampler.c - runs a sim in slices so views can read it at fixed
  * instants (sampler.h says why this leaves the run unchanged).
  *
- * Each slice ends at the earliest next instant of any sampler; a run with
- * a 1 s interval over 30 s is 31 slices. The cost is one comparison per
+ * Each slice ends at the earliest next instant of any sampler (or where
+ * the caller stops: a progress bar cuts the run too); a run with a 1 s
+ * interval over 30 s is 31 slices. The cost is one comparison per
  * sampler per slice on top of the run itself. Also here: what more than
  * one sampling view counts (partitions by availability, rates).
  */
@@ -15,31 +16,73 @@
 #include "kafkasim/query.h"
 #include "kafkasim/sim.h"
 
-/* The first multiple of @interval after @t. */
-static KsTime next_multiple(KsTime t, KsTime interval)
+struct KsSampling {
+    KsSim *sim;
+    GArray *samplers; /* of KsSampler */
+    KsTime next;      /* the next sampling instant; KS_TIME_NEVER: none left */
+};
+
+/* The first sampling instant after @t: the earliest next multiple of an
+ * interval, or the end; KS_TIME_NEVER after the end. */
+static KsTime instant_after(const KsSampling *s, KsTime t)
 {
-    return (t / interval + 1) * interval;
+    KsTime end = ks_sim_end(s->sim);
+    if (t >= end)
+        return KS_TIME_NEVER;
+    KsTime next = end;
+    for (guint i = 0; i < s->samplers->len; i++) {
+        KsTime interval = g_array_index(s->samplers, KsSampler, i).interval;
+        next = MIN(next, (t / interval + 1) * interval);
+    }
+    return next;
 }
 
-void ks_sampler_run(KsSim *sim, const KsSampler *samplers, size_t n_samplers)
+KsSampling *ks_sampling_new(KsSim *sim, const KsSampler *samplers, size_t n_samplers)
 {
-    g_return_if_fail(sim != NULL);
+    g_return_val_if_fail(sim != NULL, NULL);
     for (size_t i = 0; i < n_samplers; i++)
-        g_return_if_fail(samplers[i].interval > 0 && samplers[i].fn != NULL);
-    KsTime end = ks_sim_end(sim);
-    KsTime t = ks_sim_now(sim);
-    for (;;) {
-        ks_sim_run_until(sim, t);
-        for (size_t i = 0; i < n_samplers; i++)
-            if (t % samplers[i].interval == 0 || t == end)
-                samplers[i].fn(sim, samplers[i].ctx);
-        if (t >= end)
-            break;
-        KsTime next = end;
-        for (size_t i = 0; i < n_samplers; i++)
-            next = MIN(next, next_multiple(t, samplers[i].interval));
-        t = next;
+        g_return_val_if_fail(samplers[i].interval > 0 && samplers[i].fn != NULL, NULL);
+    KsSampling *s = g_new0(KsSampling, 1);
+    s->sim = sim;
+    s->samplers = g_array_sized_new(FALSE, FALSE, sizeof(KsSampler), (guint)n_samplers);
+    g_array_append_vals(s->samplers, samplers, (guint)n_samplers);
+    KsTime now = ks_sim_now(sim);
+    s->next = n_samplers == 0 ? KS_TIME_NEVER : now == 0 ? 0 : instant_after(s, now);
+    return s;
+}
+
+void ks_sampling_free(KsSampling *s)
+{
+    if (!s)
+        return;
+    g_array_unref(s->samplers);
+    g_free(s);
+}
+
+/* ks_sim_run_until() as a run function. */
+static void run_sim(KsTime t, void *sim)
+{
+    ks_sim_run_until(sim, t);
+}
+
+void ks_sampling_run_until(KsSampling *s, KsTime t, void (*run)(KsTime t, void *run_ctx),
+                           void *run_ctx)
+{
+    g_return_if_fail(s != NULL);
+    if (!run) {
+        run = run_sim;
+        run_ctx = s->sim;
     }
+    KsTime end = ks_sim_end(s->sim);
+    for (; s->next <= t; s->next = instant_after(s, s->next)) {
+        run(s->next, run_ctx);
+        for (guint i = 0; i < s->samplers->len; i++) {
+            const KsSampler *sp = &g_array_index(s->samplers, KsSampler, i);
+            if (s->next % sp->interval == 0 || s->next == end)
+                sp->fn(s->sim, sp->ctx);
+        }
+    }
+    run(t, run_ctx);
 }
 
 void ks_sampler_count_partitions(const KsSim *sim, KsPartitionCounts *out)
