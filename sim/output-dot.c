@@ -310,6 +310,9 @@ static void write_consumer(GString *out, const KsSim *sim, size_t group, const K
     } else if (c->idle) {
         g_string_append(label, "\nIDLE: no partition");
         style = "style=\"filled,dashed\", fillcolor=white";
+    } else if (owned->len == 0) {
+        /* Not in a completed generation yet (joining, or no coordinator). */
+        g_string_append(label, "\nno assignment yet");
     }
     g_string_append(out, "    ");
     append_quoted(out, id);

@@ -10,7 +10,8 @@
  *  - the controller is marked, and a partition without a leader says
  *    OFFLINE;
  *  - consumers point at the partitions they own, a member without one is
- *    shown IDLE, and the group points at its coordinator;
+ *    shown IDLE, and the group points at its coordinator (or says it has
+ *    none, its consumers without an assignment);
  *  - above 12 brokers a summary (leaders and followers per broker) replaces
  *    the partitions;
  *  - the same run gives the same bytes, and the library renders the text
@@ -136,6 +137,21 @@ static void test_dot_idle_consumer_shown_idle(void **state)
     assert_no(dot, "__consumer_offsets-0\"");
 }
 
+/* One broker cannot hold __consumer_offsets (replication factor 3): the
+ * group has no coordinator and its consumer no assignment. */
+static void test_dot_consumer_without_coordinator(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=1\n"
+                                             "topic t partitions=2 replication-factor=1\n"
+                                             "consumer c group=g topics=t\n"
+                                             "run until 3s\n");
+    ks_sim_test_run(t);
+    g_autofree char *dot = diagram(t);
+    assert_line(dot, "\"group g\" [", "no coordinator available", NULL);
+    assert_line(dot, "\"consumer c\" [", "no assignment yet", NULL);
+    assert_no(dot, "\"group g\" ->");
+}
+
 /* Thirteen brokers: no partition box, one table row per broker with the
  * partitions it leads and follows and the records it stores; twelve are
  * still drawn in detail. */
@@ -205,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_dot_leader_before_and_after_crash),
         cmocka_unit_test(test_dot_offline_partition),
         cmocka_unit_test(test_dot_idle_consumer_shown_idle),
+        cmocka_unit_test(test_dot_consumer_without_coordinator),
         cmocka_unit_test(test_dot_summary_above_twelve_brokers),
         cmocka_unit_test(test_dot_same_run_same_bytes),
         cmocka_unit_test(test_dot_renders_svg),
