@@ -44,12 +44,15 @@ typedef enum {
     KS_GREQ_LEAVE,
     KS_GREQ_COMMIT,
     KS_GREQ_OFFSET_FETCH,
+    KS_GREQ_LIST_OFFSETS, /* to a partition leader, by timestamp (consumer-seek.c) */
 } KsGroupRequestKind;
 
 /* One committed offset, as a request or a response carries it. */
 typedef struct {
     KsPartition *part;
-    int64_t offset; /* -1: none committed */
+    int64_t offset; /* -1: none committed; list offsets: none found */
+    KsTime found;   /* list offsets: the timestamp of the record found */
+    int64_t end;    /* list offsets: the leader's high watermark */
 } KsOffsetEntry;
 
 /* A request from a consumer to a broker, and the response that goes back
@@ -72,6 +75,7 @@ typedef struct {
     const char *reason;     /* leave: why ("left", "max.poll.interval.ms") */
     GPtrArray *owned;       /* join: of KsPartition*, the partitions it owns (cooperative) */
     int32_t owned_generation;
+    KsTime time; /* list offsets: the timestamp sought */
 } KsGroupMsg;
 
 void ks_group_msg_free(KsGroupMsg *m);
@@ -164,6 +168,14 @@ int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition
 /* @part's HW moved: complete commits and wake consumer fetches. */
 void ks_group_hw_advanced(KsSim *sim, KsPartition *part);
 int32_t ks_group_offsets_partition(const KsSim *sim, const char *name);
+
+/* consumer-seek.c: the partitions' time index (batches' timestamps, for
+ * ListOffsets by time), kept only when the scenario seeks by time. */
+void ks_consumer_seek_setup(KsSim *sim);
+/* broker.c: the leader of @part appended [@base, @base + @count) in leader
+ * epoch @epoch, produced at @time. */
+void ks_consumer_seek_appended(KsPartition *part, int64_t base, int64_t count, int32_t epoch,
+                               KsTime time);
 
 /* ledger-groups.c: what each group processed. */
 KsGroupPart *ks_ledger_group_part(KsGroup *g, KsPartition *part);

@@ -178,18 +178,7 @@ KsBroker *ks_group_coordinator(const KsSim *sim, const KsGroup *g)
 static bool record_present(const KsPartition *part, const KsCommitRecord *r)
 {
     const KsReplica *lr = part->leader_replica ? part->leader_replica : &part->replicas[0];
-    const KsLog *log = &lr->log;
-    if (r->log_offset >= log->end)
-        return false;
-    guint lo = 0, hi = log->runs->len;
-    while (hi - lo > 1) {
-        guint mid = lo + (hi - lo) / 2;
-        if (g_array_index(log->runs, KsLogRun, mid).base <= r->log_offset)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return g_array_index(log->runs, KsLogRun, lo).epoch == r->log_epoch;
+    return ks_log_epoch_at(&lr->log, r->log_offset) == r->log_epoch;
 }
 
 int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition *part)
@@ -790,6 +779,7 @@ void ks_group_handle(KsSim *sim, KsGroupMsg *m)
         handle_offset_fetch(sim, g, m);
         break;
     case KS_GREQ_FIND_COORDINATOR:
+    case KS_GREQ_LIST_OFFSETS:
         break;
     }
 }

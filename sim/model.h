@@ -156,6 +156,9 @@ struct KsPartition {
     KsTime unavailable_us;
     /* Written by ledger.c. */
     struct KsLedgerPartition *ledger; /* ledger.c's accounts of it, NULL until used */
+    /* consumer-seek.c's time index (batches' timestamps); NULL unless the
+     * scenario seeks by time. */
+    GArray *times;
 };
 
 struct KsTopic {
@@ -295,6 +298,8 @@ void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer,
                    int32_t producer_epoch, int64_t first_seq);
 guint ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto);
 void ks_log_truncate(KsLog *log, int64_t offset);
+/* The leader epoch @offset was appended in; -1 if @log does not hold it. */
+int32_t ks_log_epoch_at(const KsLog *log, int64_t offset);
 void ks_epochs_assign(GArray *epochs, int32_t epoch, int64_t start);
 void ks_epochs_truncate_from_end(GArray *epochs, int64_t end);
 int32_t ks_epochs_latest(const GArray *epochs);

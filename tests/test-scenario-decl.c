@@ -638,7 +638,7 @@ static void test_scenario_groups_and_consumers(void **state)
     ks_assert_str_eq(m3, "test.ks:3:1: error: consumer needs topics=, e.g. "
                          "topics=orders,payments; usage: consumer NAME group=G topics=T1,T2,... "
                          "[node=NAME] [processing=DURATION] [commit=auto|sync|async|before] "
-                         "[from-offset=N] [consumer configs]");
+                         "[commit-every=N] [from-offset=N | from-time=T] [consumer configs]");
 }
 
 static void test_scenario_zookeeper_and_flume(void **state)
