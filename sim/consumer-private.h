@@ -99,6 +99,8 @@ struct KsConsumer {
     int64_t since_commit; /* records processed since the last commit-every commit */
     int64_t chunk;        /* records the processing timer covers */
     char *instance_id;    /* group.instance.id: a static member; NULL: dynamic */
+    int incarnation;      /* starts so far */
+    char *member_id;      /* this incarnation's: the name, then NAME-2, NAME-3, ... */
     bool running;
     uint64_t token; /* +1 at start, stop and crash, and when the coordinator is lost */
     /* Membership. */

@@ -81,6 +81,7 @@ void ks_consumer_free(KsConsumer *c)
     g_ptr_array_free(c->fetches, TRUE);
     g_free(c->host);
     g_free(c->instance_id);
+    g_free(c->member_id);
     g_free(c->name);
     g_free(c);
 }
@@ -314,9 +315,9 @@ static void leader_assign(KsSim *sim, KsConsumer *c, KsGroupMsg *sync, const GPt
         KsConsumer *mc = g_ptr_array_index(members, i);
         KsGroupMember *mem = NULL;
         for (guint k = 0; k < g->members->len; k++)
-            if (((KsGroupMember *)g_ptr_array_index(g->members, k))->consumer == mc)
+            if (ks_group_member_is(g_ptr_array_index(g->members, k), mc))
                 mem = g_ptr_array_index(g->members, k);
-        ms[i].member_id = mc->name;
+        ms[i].member_id = mc->member_id;
         ms[i].group_instance_id = mc->instance_id;
         ms[i].topics = (const char *const *)mc->topic_names->pdata;
         ms[i].n_topics = mc->topic_names->len;
@@ -803,6 +804,12 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     else
         c->commit =
             resolve_ms(c, over, KS_CFG_ENABLE_AUTO_COMMIT) ? KS_COMMIT_AUTO : KS_COMMIT_SYNC;
+    /* A new process is a new member (Kafka: client.id and a fresh UUID);
+     * the first keeps the consumer's name. */
+    c->incarnation++;
+    g_free(c->member_id);
+    c->member_id =
+        c->incarnation == 1 ? g_strdup(c->name) : g_strdup_printf("%s-%d", c->name, c->incarnation);
     c->commit_every = c->plan->commit_every;
     c->since_commit = 0;
     c->running = true;

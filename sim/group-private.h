@@ -114,7 +114,8 @@ typedef struct {
 
 struct KsGroupMember {
     KsGroup *group;
-    KsConsumer *consumer; /* member id = consumer name */
+    KsConsumer *consumer; /* the process; a restarted one is a new member */
+    char *member_id;      /* the consumer's member id when it joined (owned) */
     KsTime session_timeout;
     KsTime rebalance_timeout;
     KsGroupMsg *join_waiting; /* JoinGroup parked until the join phase completes */
@@ -157,6 +158,8 @@ struct KsGroup {
 };
 
 /* group.c: the coordinator. */
+/* Whether @m is @c's current incarnation. */
+bool ks_group_member_is(const KsGroupMember *m, const KsConsumer *c);
 KsGroup *ks_group_get(KsSim *sim, const char *name);
 void ks_group_free(KsGroup *g);
 /* The broker now leading @g's offsets partition, or NULL. */

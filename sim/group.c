@@ -33,7 +33,10 @@
  * Completion increments the generation and moves to CompletingRebalance;
  * the leader's SyncGroup stores the assignment and moves to Stable.
  * Heartbeats keep a member's session; LeaveGroup and session expiry remove
- * it. Member ids are consumer names (see query-groups.h).
+ * it. A member's id is its consumer's name for the consumer's first
+ * process and NAME-N for its Nth (see query-groups.h): a restarted
+ * consumer is a new member, and the old one stays until its session
+ * expires, as in Kafka.
  *
  * Static members (group.instance.id) are found by instance id: one that
  * joins again while the group is Stable takes its old place, generation and
@@ -97,6 +100,7 @@ static void member_free(gpointer p)
     g_ptr_array_free(m->assignment, TRUE);
     if (m->owned)
         g_ptr_array_free(m->owned, TRUE);
+    g_free(m->member_id);
     g_free(m);
 }
 
@@ -217,7 +221,7 @@ static void emit_member_removed(KsSim *sim, KsGroup *g, KsGroupMember *m, const 
 {
     KsEvent ev = ks_event_init(KS_EV_MEMBER_REMOVED, ks_engine_now(sim->engine));
     ev.member_removed.group = g->name;
-    ev.member_removed.consumer = m->consumer->name;
+    ev.member_removed.consumer = m->member_id;
     ev.member_removed.reason = reason;
     ks_sim_emit(sim, &ev);
 }
@@ -309,11 +313,16 @@ static bool served(const KsGroup *g)
 
 /* ---- the join phase ---- */
 
+bool ks_group_member_is(const KsGroupMember *m, const KsConsumer *c)
+{
+    return m->consumer == c && c->member_id && strcmp(m->member_id, c->member_id) == 0;
+}
+
 static KsGroupMember *find_member(const KsGroup *g, const KsConsumer *c)
 {
     for (guint i = 0; i < g->members->len; i++) {
         KsGroupMember *m = g_ptr_array_index(g->members, i);
-        if (m->consumer == c)
+        if (ks_group_member_is(m, c))
             return m;
     }
     return NULL;
@@ -353,7 +362,7 @@ static void maybe_complete_join(KsSim *sim, KsGroup *g)
         complete_join(sim, g);
 }
 
-static void prepare_rebalance(KsSim *sim, KsGroup *g, KsConsumer *who, const char *reason)
+static void prepare_rebalance(KsSim *sim, KsGroup *g, const char *who, const char *reason)
 {
     if (g->state == KS_GROUP_COMPLETING_REBALANCE)
         for (guint i = 0; i < g->members->len; i++) {
@@ -364,7 +373,7 @@ static void prepare_rebalance(KsSim *sim, KsGroup *g, KsConsumer *who, const cha
     KsEvent ev = ks_event_init(KS_EV_GROUP_REBALANCING, ks_engine_now(sim->engine));
     ev.group_rebalancing.group = g->name;
     ev.group_rebalancing.generation = g->generation;
-    ev.group_rebalancing.consumer = who ? who->name : NULL;
+    ev.group_rebalancing.consumer = who;
     ev.group_rebalancing.reason = reason;
     ks_sim_emit(sim, &ev);
     bool was_empty = g->state == KS_GROUP_EMPTY;
@@ -398,7 +407,7 @@ static void remove_member(KsSim *sim, KsGroup *g, KsGroupMember *m, const char *
     if (m->sync_waiting)
         respond(sim, g_steal_pointer(&m->sync_waiting), KS_ERR_UNKNOWN_MEMBER_ID);
     if (g->state == KS_GROUP_STABLE || g->state == KS_GROUP_COMPLETING_REBALANCE)
-        prepare_rebalance(sim, g, m->consumer, reason);
+        prepare_rebalance(sim, g, m->member_id, reason);
     else if (g->state == KS_GROUP_PREPARING_REBALANCE)
         maybe_complete_join(sim, g);
 }
@@ -429,7 +438,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
     ev.group_generation.protocol = ks_assignor_name(g->assignor);
     g_autofree const char **names = g_new0(const char *, g->members->len + 1);
     for (guint i = 0; i < g->members->len; i++)
-        names[i] = ((KsGroupMember *)g_ptr_array_index(g->members, i))->consumer->name;
+        names[i] = ((KsGroupMember *)g_ptr_array_index(g->members, i))->member_id;
     ev.group_generation.members.items = names;
     ev.group_generation.members.len = g->members->len;
     if (g->members->len == 0) {
@@ -443,7 +452,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
         g->leader = g_ptr_array_index(g->members, 0);
     g->state = KS_GROUP_COMPLETING_REBALANCE;
     ev.group_generation.state = ks_group_state_name(g->state);
-    ev.group_generation.leader = g->leader->consumer->name;
+    ev.group_generation.leader = g->leader->member_id;
     ks_sim_emit(sim, &ev);
     for (guint i = 0; i < g->members->len; i++) {
         KsGroupMember *m = g_ptr_array_index(g->members, i);
@@ -524,6 +533,8 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
          * with its instance id): it replaces the old one
          * (updateStaticMemberAndRebalance). */
         mem->consumer = c;
+        g_free(mem->member_id);
+        mem->member_id = g_strdup(c->member_id);
     }
     if (mem && c->instance_id && g->state == KS_GROUP_STABLE) {
         /* Known static member, group Stable: no rebalance; it gets the
@@ -540,6 +551,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         mem = g_new0(KsGroupMember, 1);
         mem->group = g;
         mem->consumer = c;
+        mem->member_id = g_strdup(c->member_id);
         mem->assignment = g_ptr_array_new();
         ks_timer_init(&mem->session, session_expired, mem);
         g_ptr_array_add(g->members, mem);
@@ -557,7 +569,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     if (g->state == KS_GROUP_PREPARING_REBALANCE)
         maybe_complete_join(sim, g);
     else
-        prepare_rebalance(sim, g, c, reason);
+        prepare_rebalance(sim, g, c->member_id, reason);
 }
 
 /* The leader's SyncGroup: every member's assignment, in the order of the
@@ -665,7 +677,7 @@ static void complete_commit(KsSim *sim, KsGroup *g, KsPendingCommit *pc)
         }
         KsEvent ev = ks_event_init(KS_EV_OFFSETS_COMMITTED, ks_engine_now(sim->engine));
         ev.offsets_committed.group = g->name;
-        ev.offsets_committed.consumer = pc->msg->consumer->name;
+        ev.offsets_committed.consumer = pc->msg->consumer->member_id;
         ev.offsets_committed.offsets = text->str;
         ev.offsets_committed.when = pc->msg->reason;
         ks_sim_emit(sim, &ev);

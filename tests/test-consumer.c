@@ -11,6 +11,8 @@
  *  - committing before processing (at-most-once) and crashing skips
  *    exactly committed-minus-processed records;
  *  - committing every N records (commit-every=) redelivers fewer than N;
+ *  - a restarted dynamic consumer is a new member, and the old one stays
+ *    until its session times out;
  *  - with more consumers than partitions the extra ones are idle and each
  *    partition has one owner;
  *  - the coordinator's failure keeps the committed offsets (they are
@@ -262,6 +264,46 @@ static void test_consumer_commit_every_n_records_bounds_redelivery(void **state)
     assert_int_equal(ks_sim_test_consumed(t, "a2"), 700);
 }
 
+/* The member ids of group @name, sorted, joined by spaces. */
+static char *member_ids(const KsSimTest *t, const char *name)
+{
+    size_t i = 0;
+    assert_true(ks_query_find_group(t->sim, name, &i));
+    g_autoptr(GArray) ms = ks_query_group_members(t->sim, i);
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (guint k = 0; k < ms->len; k++)
+        g_string_append_printf(out, "%s%s", k ? " " : "", g_array_index(ms, KsMemberInfo, k).id);
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* A dynamic consumer restarted is a new member, c-2; the old member c
+ * stays in the group, holding up the rebalance its successor started,
+ * until its session times out. */
+static void test_consumer_restart_is_a_new_member(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(BASE "consumer c group=g topics=t session.timeout.ms=10s\n"
+                             "consumer d group=g topics=t session.timeout.ms=10s\n"
+                             "at 5s crash consumer c\n"
+                             "at 7s start consumer c\n"
+                             "run until 30s\n");
+    ks_sim_test_run_until(t, 9 * S);
+    g_autofree char *during = member_ids(t, "g");
+    ks_assert_str_eq(during, "c c-2 d");
+    ks_assert_str_eq(ks_sim_test_group(t, "g").state, "PreparingRebalance");
+    assert_non_null(ks_sim_test_find(t, 7 * S, "\"reason\":\"joined\"}"));
+    ks_sim_test_run(t);
+    g_autofree char *after = member_ids(t, "g");
+    ks_assert_str_eq(after, "c-2 d");
+    assert_non_null(ks_sim_test_find(
+        t, 12 * S,
+        "\"type\":\"member_removed\",\"group\":\"g\",\"consumer\":\"c\",\"reason\":"
+        "\"session timeout\""));
+    KsConsumerInfo ci;
+    assert_true(ks_query_find_consumer(t->sim, "c", &ci));
+    assert_false(ci.idle);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_consumer_more_consumers_than_partitions_one_idle),
         cmocka_unit_test(test_consumer_coordinator_failover_keeps_committed_offsets),
         cmocka_unit_test(test_consumer_commit_every_n_records_bounds_redelivery),
+        cmocka_unit_test(test_consumer_restart_is_a_new_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
