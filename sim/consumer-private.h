@@ -95,12 +95,14 @@ struct KsConsumer {
     KsTime from_time; /* from-time=: -1 none */
     int offset_reset; /* 0 latest, 1 earliest, 2 none */
     KsCommitMode commit;
-    int64_t commit_every; /* commit-every=: records between commits; 0: per poll */
-    int64_t since_commit; /* records processed since the last commit-every commit */
-    int64_t chunk;        /* records the processing timer covers */
-    char *instance_id;    /* group.instance.id: a static member; NULL: dynamic */
-    int incarnation;      /* starts so far */
-    char *member_id;      /* this incarnation's: the name, then NAME-2, NAME-3, ... */
+    int64_t commit_every;         /* commit-every=: records between commits; 0: per poll */
+    int64_t since_commit;         /* records processed since the last commit-every commit */
+    int64_t chunk;                /* records the processing timer covers */
+    char *instance_id;            /* group.instance.id: a static member; NULL: dynamic */
+    int incarnation;              /* starts so far */
+    char *member_id;              /* this incarnation's: the name, then NAME-2, NAME-3, ... */
+    int64_t assignors;            /* its protocols, partition.assignment.strategy's encoding */
+    KsRebalanceProtocol protocol; /* eager or cooperative (group-protocol.c) */
     bool running;
     uint64_t token; /* +1 at start, stop and crash, and when the coordinator is lost */
     /* Membership. */

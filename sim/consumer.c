@@ -506,13 +506,13 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
     }
     switch (m->kind) {
     case KS_GREQ_JOIN:
-        if (err == KS_ERR_INVALID_SESSION_TIMEOUT) {
+        if (err == KS_ERR_INVALID_SESSION_TIMEOUT || err == KS_ERR_INCONSISTENT_GROUP_PROTOCOL) {
             /* InvalidSessionTimeoutException out of poll(): the
              * application stops. */
             KsEvent ev = ks_event_init(KS_EV_CONSUMER_FAILED, now_of(sim));
             ev.consumer_failed.consumer = c->name;
             ev.consumer_failed.group = c->group->name;
-            ev.consumer_failed.error = ks_kafka_error_name(KS_ERR_INVALID_SESSION_TIMEOUT);
+            ev.consumer_failed.error = ks_kafka_error_name(err);
             ks_sim_emit(sim, &ev);
             ks_group_msg_free(m);
             halt(sim, c);
@@ -651,7 +651,7 @@ void ks_consumer_poll(KsSim *sim, KsConsumer *c)
         return;
     }
     if (c->mstate == KS_MEMBER_UNJOINED || (c->rejoin_needed && c->mstate == KS_MEMBER_STABLE)) {
-        bool eager = c->group->protocol == KS_PROTOCOL_EAGER;
+        bool eager = c->protocol == KS_PROTOCOL_EAGER;
         if (c->generation < 0)
             drop_assignment(sim, c); /* lost: nothing to commit */
         /* onJoinPrepare: auto-commit first, then (eager) revoke all. */
@@ -666,7 +666,7 @@ void ks_consumer_poll(KsSim *sim, KsConsumer *c)
         if (eager)
             return;
     }
-    if (c->mstate != KS_MEMBER_STABLE && c->group->protocol == KS_PROTOCOL_EAGER)
+    if (c->mstate != KS_MEMBER_STABLE && c->protocol == KS_PROTOCOL_EAGER)
         return;
     if (c->commit == KS_COMMIT_AUTO && now_of(sim) >= c->next_auto_commit && !c->committing) {
         c->next_auto_commit = now_of(sim) + c->auto_commit_interval;
@@ -810,6 +810,7 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     g_free(c->member_id);
     c->member_id =
         c->incarnation == 1 ? g_strdup(c->name) : g_strdup_printf("%s-%d", c->name, c->incarnation);
+    ks_group_member_protocols(c, over);
     c->commit_every = c->plan->commit_every;
     c->since_commit = 0;
     c->running = true;

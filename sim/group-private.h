@@ -172,6 +172,16 @@ int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition
 void ks_group_hw_advanced(KsSim *sim, KsPartition *part);
 int32_t ks_group_offsets_partition(const KsSim *sim, const char *name);
 
+/* group-protocol.c: the assignor a group runs. */
+/* @c's protocols and rebalance protocol, from its configs (@over: those
+ * of its start action, or NULL) and its group. */
+void ks_group_member_protocols(KsConsumer *c, const KsConfigSet *over);
+/* Whether @c may join @g: it supports a protocol all members support. */
+bool ks_group_supports_protocols(const KsGroup *g, const KsConsumer *c);
+/* At the end of the join phase: the members' vote (selectProtocol), and
+ * the rebalance protocol they share. */
+void ks_group_select_protocol(KsGroup *g);
+
 /* consumer-seek.c: the partitions' time index (batches' timestamps, for
  * ListOffsets by time), kept only when the scenario seeks by time. */
 void ks_consumer_seek_setup(KsSim *sim);

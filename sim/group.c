@@ -429,6 +429,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
         if (g->leader == m)
             g->leader = NULL;
     }
+    ks_group_select_protocol(g);
     g->generation++;
     sim->stats.rebalances++;
     g->rebalances++;
@@ -527,6 +528,11 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         return;
     }
     KsGroupMember *mem = find_member(g, c);
+    if (!mem && !(c->instance_id && find_static(g, c->instance_id)) &&
+        !ks_group_supports_protocols(g, c)) {
+        respond(sim, m, KS_ERR_INCONSISTENT_GROUP_PROTOCOL);
+        return;
+    }
     const char *reason = "rejoined";
     if (!mem && c->instance_id && (mem = find_static(g, c->instance_id))) {
         /* A static member back under a new process (or another consumer

@@ -15,8 +15,40 @@
 #include "scenario-private.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include <glib.h>
+
+bool ks_scn_config_list(Parser *p, const KsConfigInfo *info, Arg *a, KsConfigSet *into,
+                        GError **error)
+{
+    if (a->is_set)
+        return ks_scn_fail(p, a->first, VALUE, error,
+                           "%s takes a list written a,b (no braces), e.g. %s=range,roundrobin",
+                           info->name, info->name);
+    int64_t list = 0;
+    for (guint i = 0; i < a->items->len; i++) {
+        const KsToken *t = a->items->pdata[i];
+        g_autofree char *word = ks_scn_tok_text(t);
+        const KsConfigChoice *c = info->choices;
+        while (c->name && (t->kind == KS_TOK_STRING || strcmp(c->name, word) != 0))
+            c++;
+        if (!c->name) {
+            g_autoptr(GPtrArray) names = g_ptr_array_new();
+            for (const KsConfigChoice *d = info->choices; d->name; d++)
+                g_ptr_array_add(names, (gpointer)d->name);
+            g_autofree char *all = ks_scn_join_strs(names, 20);
+            return ks_scn_fail(p, t, VALUE, error, "%s: expected a list of %s", word, all);
+        }
+        for (int k = 0; ks_config_list_at(list, k) >= 0; k++)
+            if (ks_config_list_at(list, k) == c->value)
+                return ks_scn_fail(p, t, VALUE, error, "%s is listed twice in %s", word,
+                                   info->name);
+        list = ks_config_list_add(list, c->value);
+    }
+    ks_config_set_put(into, info->key, list);
+    return true;
+}
 
 static const char *const commit_names[] = {"sync", "async", "before", "auto", NULL};
 

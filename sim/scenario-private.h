@@ -372,6 +372,11 @@ bool ks_scn_check_console_producer(Parser *p, const KsToken *head, GError **erro
 
 /* scenario-consumer.c */
 
+/* A KS_CONFIG_ENUM_LIST config's value, one name or a list a,b,c, into
+ * @into. */
+bool ks_scn_config_list(Parser *p, const KsConfigInfo *info, Arg *a, KsConfigSet *into,
+                        GError **error);
+
 /* Where to read from, as @offset_key=N or @time_key=T (one of them) into
  * *@offset or *@time (each untouched without its key). */
 bool ks_scn_consumer_seek_keys(Parser *p, Args *a, const char *offset_key, const char *time_key,

@@ -11,7 +11,9 @@
  *  - a consumer that stops leaves at once (LeaveGroup), one that crashes
  *    is removed only when its session times out;
  *  - __consumer_offsets is not created while fewer brokers are alive than
- *    offsets.topic.replication.factor.
+ *    offsets.topic.replication.factor;
+ *  - the members' partition.assignment.strategy lists choose the assignor
+ *    by vote (selectProtocol), and a member with none in common is refused.
  * The Kafka sources cited are those of 3.9 (core GroupCoordinator.scala).
  */
 #include "ks-sim-test.h"
@@ -264,6 +266,38 @@ static void test_group_session_bounds_and_poll_timeout(void **state)
     assert_int_equal(g.generation, 2);
 }
 
+/* selectProtocol: the candidates are the assignors every member
+ * supports; each member votes for the first candidate in its own list,
+ * and the most votes win (range, 2 to 1). A consumer that supports none of
+ * the group's protocols is refused: its poll throws
+ * INCONSISTENT_GROUP_PROTOCOL. Only cooperative-sticky in every list
+ * rebalances cooperatively. */
+static void test_group_members_vote_for_the_assignor(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        CLUSTER "set group.initial.rebalance.delay.ms=1s\n" TOPIC_T
+                "consumer a group=g topics=t partition.assignment.strategy=roundrobin,range\n"
+                "consumer b group=g topics=t partition.assignment.strategy=range,roundrobin\n"
+                "consumer c group=g topics=t partition.assignment.strategy="
+                "org.apache.kafka.clients.consumer.RangeAssignor,roundrobin,sticky\n"
+                "consumer e group=h topics=t partition.assignment.strategy=cooperative-sticky\n"
+                "consumer f group=k topics=t partition.assignment.strategy="
+                "range,cooperative-sticky\n"
+                "at 5s start consumer d group=g topics=t partition.assignment.strategy=sticky\n"
+                "run until 10s\n");
+    ks_sim_test_run(t);
+    KsGroupInfo g = ks_sim_test_group(t, "g");
+    ks_assert_str_eq(g.protocol, "range");
+    assert_int_equal(g.generation, 1);
+    assert_int_equal(g.n_members, 3);
+    assert_non_null(ks_sim_test_find(t, 5 * S,
+                                     "\"consumer\":\"d\",\"group\":\"g\",\"error\":"
+                                     "\"INCONSISTENT_GROUP_PROTOCOL\""));
+    ks_assert_str_eq(ks_sim_test_group(t, "h").rebalance_protocol, "cooperative");
+    ks_assert_str_eq(ks_sim_test_group(t, "k").rebalance_protocol, "eager");
+    ks_assert_str_eq(ks_sim_test_group(t, "k").protocol, "range");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_group_cooperative_revokes_only_what_moves),
         cmocka_unit_test(test_group_static_member_restart_causes_no_rebalance),
         cmocka_unit_test(test_group_session_bounds_and_poll_timeout),
+        cmocka_unit_test(test_group_members_vote_for_the_assignor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,6 +355,15 @@ static void gen_groups(Gen *g, uint64_t seed, int n_topics, KsTime end)
             g->head->len--;
             g_string_append_printf(g->head, " commit-every=%" PRId64 "\n", gen_range(&c, 1, 300));
         }
+        /* Its own assignors, one or two (the group votes). */
+        if (gen_chance(&c, 20)) {
+            int64_t first = gen_range(&c, 0, 3), second = gen_range(&c, 0, 3);
+            g->head->len--;
+            g_string_append_printf(g->head, " partition.assignment.strategy=%s", assignors[first]);
+            if (second != first)
+                g_string_append_printf(g->head, ",%s", assignors[second]);
+            g_string_append_c(g->head, '\n');
+        }
         /* Where it starts reading, by time (offsetsForTimes). */
         if (gen_chance(&c, 15)) {
             g->head->len--;
