@@ -504,20 +504,23 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         ks_group_msg_free(m);
         return;
     }
+    if (err == KS_ERR_FENCED_INSTANCE_ID ||
+        (m->kind == KS_GREQ_JOIN &&
+         (err == KS_ERR_INVALID_SESSION_TIMEOUT || err == KS_ERR_INCONSISTENT_GROUP_PROTOCOL))) {
+        /* A fatal exception out of poll() (FencedInstanceIdException:
+         * another process took its group.instance.id): the application
+         * stops. */
+        KsEvent ev = ks_event_init(KS_EV_CONSUMER_FAILED, now_of(sim));
+        ev.consumer_failed.consumer = c->name;
+        ev.consumer_failed.group = c->group->name;
+        ev.consumer_failed.error = ks_kafka_error_name(err);
+        ks_sim_emit(sim, &ev);
+        ks_group_msg_free(m);
+        halt(sim, c);
+        return;
+    }
     switch (m->kind) {
     case KS_GREQ_JOIN:
-        if (err == KS_ERR_INVALID_SESSION_TIMEOUT || err == KS_ERR_INCONSISTENT_GROUP_PROTOCOL) {
-            /* InvalidSessionTimeoutException out of poll(): the
-             * application stops. */
-            KsEvent ev = ks_event_init(KS_EV_CONSUMER_FAILED, now_of(sim));
-            ev.consumer_failed.consumer = c->name;
-            ev.consumer_failed.group = c->group->name;
-            ev.consumer_failed.error = ks_kafka_error_name(err);
-            ks_sim_emit(sim, &ev);
-            ks_group_msg_free(m);
-            halt(sim, c);
-            return;
-        }
         if (err == KS_ERR_MEMBER_ID_REQUIRED) {
             send_join(sim, c);
         } else if (err == KS_ERR_NONE) {

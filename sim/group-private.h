@@ -137,6 +137,8 @@ struct KsGroup {
     KsRebalanceProtocol protocol;
     GPtrArray *members; /* of KsGroupMember* (owned), in join order */
     GPtrArray *gone;    /* of KsGroupMember* (owned): removed, kept for their timers */
+    GPtrArray *fenced;  /* of char* (owned): member ids a later process with the same
+                           group.instance.id replaced (FENCED_INSTANCE_ID) */
     KsGroupMember *leader;
     /* Where it is served: the broker and leader epoch of the offsets
      * partition it was loaded under; NULL: not loaded anywhere. */

@@ -41,9 +41,10 @@
  * Static members (group.instance.id) are found by instance id: one that
  * joins again while the group is Stable takes its old place, generation and
  * assignment, with no rebalance; it does not send LeaveGroup on close, so
- * only its session timeout removes it. Fencing of a second live process
- * with the same instance id (FENCED_INSTANCE_ID) is not modelled: the
- * newer one replaces the older.
+ * only its session timeout removes it. A process that joins under the
+ * instance id of a member takes its place: the older process's member id
+ * is fenced, and its next request is answered FENCED_INSTANCE_ID, which
+ * stops it (two consumers with one group.instance.id).
  *
  * Not modelled: offsets retention, group deletion (Dead),
  * offsets.commit.timeout.ms.
@@ -141,6 +142,7 @@ KsGroup *ks_group_get(KsSim *sim, const char *name)
     g->state = KS_GROUP_EMPTY;
     g->members = g_ptr_array_new();
     g->gone = g_ptr_array_new_with_free_func(member_free);
+    g->fenced = g_ptr_array_new_with_free_func(g_free);
     g->commits = g_array_new(FALSE, FALSE, sizeof(KsCommitRecord));
     g->pending = g_ptr_array_new_with_free_func(pending_free);
     g->parts = g_ptr_array_new_with_free_func(part_free);
@@ -157,6 +159,7 @@ void ks_group_free(KsGroup *g)
         member_free(g_ptr_array_index(g->members, i));
     g_ptr_array_free(g->members, TRUE);
     g_ptr_array_free(g->gone, TRUE);
+    g_ptr_array_free(g->fenced, TRUE);
     g_array_free(g->commits, TRUE);
     g_ptr_array_free(g->pending, TRUE);
     g_ptr_array_free(g->parts, TRUE);
@@ -539,7 +542,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
          * with its instance id): it replaces the old one
          * (updateStaticMemberAndRebalance). */
         mem->consumer = c;
-        g_free(mem->member_id);
+        g_ptr_array_add(g->fenced, g_steal_pointer(&mem->member_id));
         mem->member_id = g_strdup(c->member_id);
     }
     if (mem && c->instance_id && g->state == KS_GROUP_STABLE) {
@@ -765,6 +768,16 @@ static void handle_find(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     respond(sim, m, b ? KS_ERR_NONE : KS_ERR_COORDINATOR_NOT_AVAILABLE);
 }
 
+/* Whether @c's process lost its group.instance.id to a later one
+ * (GroupCoordinator.validateCurrentMember). */
+static bool is_fenced(const KsGroup *g, const KsConsumer *c)
+{
+    for (guint i = 0; c->instance_id && i < g->fenced->len; i++)
+        if (strcmp(g_ptr_array_index(g->fenced, i), c->member_id) == 0)
+            return true;
+    return false;
+}
+
 void ks_group_handle(KsSim *sim, KsGroupMsg *m)
 {
     KsGroup *g = m->consumer->group;
@@ -773,6 +786,8 @@ void ks_group_handle(KsSim *sim, KsGroupMsg *m)
         return;
     }
     int err = check_coordinator(sim, g, m->broker);
+    if (err == KS_ERR_NONE && m->kind != KS_GREQ_OFFSET_FETCH && is_fenced(g, m->consumer))
+        err = KS_ERR_FENCED_INSTANCE_ID;
     if (err != KS_ERR_NONE) {
         respond(sim, m, err);
         return;

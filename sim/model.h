@@ -234,6 +234,7 @@ typedef enum {
     KS_ERR_INVALID_SESSION_TIMEOUT = 26,
     KS_ERR_REBALANCE_IN_PROGRESS = 27,
     KS_ERR_MEMBER_ID_REQUIRED = 79,
+    KS_ERR_FENCED_INSTANCE_ID = 82,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);

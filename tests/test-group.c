@@ -13,7 +13,9 @@
  *  - __consumer_offsets is not created while fewer brokers are alive than
  *    offsets.topic.replication.factor;
  *  - the members' partition.assignment.strategy lists choose the assignor
- *    by vote (selectProtocol), and a member with none in common is refused.
+ *    by vote (selectProtocol), and a member with none in common is refused;
+ *  - a second process with a static member's group.instance.id takes its
+ *    place, and the first is fenced.
  * The Kafka sources cited are those of 3.9 (core GroupCoordinator.scala).
  */
 #include "ks-sim-test.h"
@@ -298,6 +300,33 @@ static void test_group_members_vote_for_the_assignor(void **state)
     ks_assert_str_eq(ks_sim_test_group(t, "k").protocol, "range");
 }
 
+/* Two processes with one group.instance.id: the second takes the static
+ * member's place without a rebalance, and the first, fenced, stops at its
+ * next heartbeat (FencedInstanceIdException). */
+static void test_group_duplicate_instance_id_is_fenced(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(CLUSTER "set group.initial.rebalance.delay.ms=0\n" TOPIC_T
+                                "consumer x group=g topics=t group.instance.id=s1\n"
+                                "consumer o group=g topics=t\n"
+                                "at 5s start consumer y group=g topics=t group.instance.id=s1\n"
+                                "run until 15s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(
+        t, 5 * S, "\"consumer\":\"x\",\"group\":\"g\",\"error\":\"FENCED_INSTANCE_ID\"");
+    assert_non_null(e);
+    assert_true(e->ev.t < 5 * S + 3500 * MS); /* its next heartbeat */
+    KsConsumerInfo x, y;
+    assert_true(ks_query_find_consumer(t->sim, "x", &x));
+    assert_true(ks_query_find_consumer(t->sim, "y", &y));
+    assert_false(x.running);
+    assert_true(y.running);
+    KsGroupInfo g = ks_sim_test_group(t, "g");
+    ks_assert_str_eq(g.state, "Stable");
+    assert_int_equal(g.n_members, 2);
+    assert_int_equal(g.generation, 2); /* x, then o; y caused none */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_group_static_member_restart_causes_no_rebalance),
         cmocka_unit_test(test_group_session_bounds_and_poll_timeout),
         cmocka_unit_test(test_group_members_vote_for_the_assignor),
+        cmocka_unit_test(test_group_duplicate_instance_id_is_fenced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
