@@ -321,6 +321,9 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
                           rb->producer_epoch, rb->first_seq);
             b->records_in += rb->count;
             ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
+            ks_consumer_seek_appended(part, lr->log.end - rb->count, rb->count,
+                                      part->leader_replica_epoch,
+                                      rb->batch ? rb->batch->created : ks_engine_now(sim->engine));
             ks_fetcher_mark_followers_dirty(part);
         }
         int64_t required = seq == SEQ_APPEND ? lr->log.end : dup_end;

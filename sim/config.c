@@ -40,9 +40,21 @@ static const KsConfigChoice offset_reset_choices[] = {
     {NULL, 0},
 };
 
+/* ConsumerPartitionAssignor names and Kafka's class names. */
 static const KsConfigChoice assignor_choices[] = {
-    {"range", 0}, {"roundrobin", 1}, {"sticky", 2}, {"cooperative-sticky", 3}, {NULL, 0},
+    {"range", 0},
+    {"roundrobin", 1},
+    {"sticky", 2},
+    {"cooperative-sticky", 3},
+    {"org.apache.kafka.clients.consumer.RangeAssignor", 0},
+    {"org.apache.kafka.clients.consumer.RoundRobinAssignor", 1},
+    {"org.apache.kafka.clients.consumer.StickyAssignor", 2},
+    {"org.apache.kafka.clients.consumer.CooperativeStickyAssignor", 3},
+    {NULL, 0},
 };
+
+/* [RangeAssignor, CooperativeStickyAssignor] (ConsumerConfig). */
+#define ASSIGNORS_DEFAULT ((0 + 1) | (3 + 1) << 3)
 
 #define ROW(k, n, ty, sc, d, lo, hi, ch, sup, dc)                                                  \
     ROWX(k, n, ty, sc, d, lo, hi, ch, NULL, NULL, sup, dc)
@@ -185,8 +197,9 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
         "bytes a consumer fetch waits for"),
     ROW(KS_CFG_FETCH_MAX_WAIT_MS, "fetch.max.wait.ms", KS_CONFIG_MS, C, 500 * MS, 0, MAX_DURATION,
         NULL, true, "longest a consumer fetch waits at the broker for data"),
-    ROW(KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, "partition.assignment.strategy", KS_CONFIG_ENUM, C, 0,
-        0, 0, assignor_choices, false, "the assignor the consumer proposes"),
+    ROW(KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, "partition.assignment.strategy", KS_CONFIG_ENUM_LIST,
+        C, ASSIGNORS_DEFAULT, ASSIGNORS_DEFAULT, ASSIGNORS_DEFAULT, assignor_choices, true,
+        "the assignors the consumer supports, in its order of preference"),
     ROWS(KS_CFG_GROUP_INSTANCE_ID, "group.instance.id", C, NULL, "consumer-1", true,
          "a static member's id: a restart within the session timeout keeps its partitions"),
     ROWS(KS_CFG_CLIENT_RACK, "client.rack", C, "", "eu-1a", false,
@@ -247,8 +260,34 @@ char *ks_config_format_value(KsConfigKey key, int64_t value)
         return g_strdup_printf("%" G_GINT64_FORMAT, value);
     case KS_CONFIG_STRING:
         return g_strdup(info->example);
+    case KS_CONFIG_ENUM_LIST: {
+        GString *out = g_string_new(NULL);
+        for (int i = 0; ks_config_list_at(value, i) >= 0; i++)
+            for (const KsConfigChoice *c = info->choices; c->name; c++)
+                if (c->value == ks_config_list_at(value, i)) {
+                    g_string_append_printf(out, "%s%s", i ? "," : "", c->name);
+                    break;
+                }
+        return g_string_free(out, FALSE);
+    }
     }
     g_assert_not_reached();
+}
+
+int64_t ks_config_list_at(int64_t list, int i)
+{
+    if (i < 0 || i >= KS_CONFIG_LIST_MAX)
+        return -1;
+    return ((list >> (3 * i)) & 7) - 1;
+}
+
+int64_t ks_config_list_add(int64_t list, int64_t item)
+{
+    int n = 0;
+    while (ks_config_list_at(list, n) >= 0)
+        n++;
+    g_return_val_if_fail(n < KS_CONFIG_LIST_MAX && item >= 0 && item < 7, list);
+    return list | (item + 1) << (3 * n);
 }
 
 static bool is_name_text(const char *text)

@@ -47,6 +47,15 @@ typedef struct {
     int64_t fetched;  /* records [position, fetched) are in the buffer */
     bool fetching;    /* in a fetch in flight */
     bool no_offset;   /* auto.offset.reset=none and nothing committed */
+    /* A seek (consumer-seek.c), made by the application between polls:
+     * NULL policy: none; with a time, ListOffsets for it is wanted
+     * (listing false) or in flight; with an offset (seek_ready), it
+     * applies at the next poll. */
+    const char *seek_policy; /* "from-time", "to-time" or "to-offset" */
+    KsTime seek_time;        /* -1: to an offset */
+    KsTime seek_found;       /* the time of the record found; -1: none (the end) */
+    int64_t seek_offset;
+    bool listing, seek_ready;
 } KsConsumerPart;
 
 /* A range a poll returned, being processed. */
@@ -83,9 +92,17 @@ struct KsConsumer {
     KsTime session_timeout, heartbeat_interval, max_poll_interval, auto_commit_interval;
     KsTime fetch_max_wait, retry_backoff, request_timeout, processing;
     int64_t max_poll_records, fetch_min_records, max_partition_records, from_offset;
+    KsTime from_time; /* from-time=: -1 none */
     int offset_reset; /* 0 latest, 1 earliest, 2 none */
     KsCommitMode commit;
-    char *instance_id; /* group.instance.id: a static member; NULL: dynamic */
+    int64_t commit_every;         /* commit-every=: records between commits; 0: per poll */
+    int64_t since_commit;         /* records processed since the last commit-every commit */
+    int64_t chunk;                /* records the processing timer covers */
+    char *instance_id;            /* group.instance.id: a static member; NULL: dynamic */
+    int incarnation;              /* starts so far */
+    char *member_id;              /* this incarnation's: the name, then NAME-2, NAME-3, ... */
+    int64_t assignors;            /* its protocols, partition.assignment.strategy's encoding */
+    KsRebalanceProtocol protocol; /* eager or cooperative (group-protocol.c) */
     bool running;
     uint64_t token; /* +1 at start, stop and crash, and when the coordinator is lost */
     /* Membership. */
@@ -129,6 +146,28 @@ void ks_consumer_poll(KsSim *sim, KsConsumer *c);
 void ks_consumer_retry_later(KsSim *sim, KsConsumer *c);
 KsConsumerPart *ks_consumer_part(KsConsumer *c, const KsPartition *part);
 bool ks_consumer_owns(const KsConsumer *c, const KsPartition *part);
+
+KsGroupMsg *ks_consumer_msg_new(KsConsumer *c, KsGroupRequestKind kind);
+void ks_consumer_emit_reset(KsSim *sim, KsConsumer *c, const KsPartition *p, const char *policy,
+                            int64_t offset, KsTime time, KsTime found);
+
+/* consumer-commit.c */
+/* Accounts the first @n records of the batch as processed and removes them
+ * from it; returns how many there were. */
+int64_t ks_consumer_account(KsSim *sim, KsConsumer *c, int64_t n);
+/* Records left in the batch. */
+int64_t ks_consumer_batch_left(const KsConsumer *c);
+/* Records to process before the next stop: the batch, or with
+ * commit-every= up to the next commit. */
+int64_t ks_consumer_next_chunk(const KsConsumer *c);
+/* What a commit carries for @cp: its position, or with commit-every= the
+ * first record of the batch not processed yet. */
+int64_t ks_consumer_processed_offset(const KsConsumer *c, const KsConsumerPart *cp);
+
+/* consumer-seek.c */
+/* In poll: applies the seeks whose offset is known and sends ListOffsets
+ * for those to a time. */
+void ks_consumer_seek_list(KsSim *sim, KsConsumer *c);
 
 /* consumer-fetch.c */
 void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c);

@@ -38,6 +38,7 @@
 static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg);
 static void halt(KsSim *sim, KsConsumer *c);
 static void app_fired(KsEngine *engine, void *ctx, uint64_t arg);
+static void start_processing(KsSim *sim, KsConsumer *c);
 
 KsConsumer *ks_consumer_new(KsSim *sim, const KsPlanConsumer *plan, int index)
 {
@@ -80,6 +81,7 @@ void ks_consumer_free(KsConsumer *c)
     g_ptr_array_free(c->fetches, TRUE);
     g_free(c->host);
     g_free(c->instance_id);
+    g_free(c->member_id);
     g_free(c->name);
     g_free(c);
 }
@@ -153,7 +155,7 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
     ks_group_handle(sim, m);
 }
 
-static KsGroupMsg *msg_new(KsConsumer *c, KsGroupRequestKind kind)
+KsGroupMsg *ks_consumer_msg_new(KsConsumer *c, KsGroupRequestKind kind)
 {
     KsGroupMsg *m = g_new0(KsGroupMsg, 1);
     m->kind = kind;
@@ -211,13 +213,13 @@ void ks_consumer_retry_later(KsSim *sim, KsConsumer *c)
 /* Positions of every assigned partition that has one, as a commit. */
 static KsGroupMsg *commit_msg(KsConsumer *c, const char *reason)
 {
-    KsGroupMsg *m = msg_new(c, KS_GREQ_COMMIT);
+    KsGroupMsg *m = ks_consumer_msg_new(c, KS_GREQ_COMMIT);
     m->offsets = g_array_new(FALSE, FALSE, sizeof(KsOffsetEntry));
     for (guint i = 0; i < c->assigned->len; i++) {
         const KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
         if (cp->position < 0)
             continue;
-        KsOffsetEntry e = {cp->part, cp->position};
+        KsOffsetEntry e = {cp->part, ks_consumer_processed_offset(c, cp)};
         g_array_append_val(m->offsets, e);
     }
     if (!reason && !c->first_commit_done)
@@ -264,13 +266,8 @@ static void commit_done(KsSim *sim, KsConsumer *c)
     c->committing = false;
     if (c->app != KS_APP_COMMITTING)
         return;
-    if (c->batch->len > 0 && c->commit == KS_COMMIT_BEFORE) {
-        c->app = KS_APP_PROCESSING;
-        c->batch_start = now_of(sim);
-        int64_t n = 0;
-        for (guint i = 0; i < c->batch->len; i++)
-            n += g_array_index(c->batch, KsConsumerRange, i).count;
-        ks_timer_arm(sim->engine, &c->app_timer, n * c->processing);
+    if (c->batch->len > 0 && (c->commit == KS_COMMIT_BEFORE || c->commit_every > 0)) {
+        start_processing(sim, c);
         return;
     }
     c->app = KS_APP_POLLING;
@@ -307,7 +304,7 @@ static void membership_lost(KsSim *sim, KsConsumer *c, bool forget_id)
 
 static void send_join(KsSim *sim, KsConsumer *c)
 {
-    KsGroupMsg *m = msg_new(c, KS_GREQ_JOIN);
+    KsGroupMsg *m = ks_consumer_msg_new(c, KS_GREQ_JOIN);
     m->has_id = c->generation >= 0 || c->mstate == KS_MEMBER_JOINING || c->instance_id;
     m->owned = g_ptr_array_new();
     for (guint i = 0; i < c->assigned->len; i++)
@@ -342,9 +339,9 @@ static void leader_assign(KsSim *sim, KsConsumer *c, KsGroupMsg *sync, const GPt
         KsConsumer *mc = g_ptr_array_index(members, i);
         KsGroupMember *mem = NULL;
         for (guint k = 0; k < g->members->len; k++)
-            if (((KsGroupMember *)g_ptr_array_index(g->members, k))->consumer == mc)
+            if (ks_group_member_is(g_ptr_array_index(g->members, k), mc))
                 mem = g_ptr_array_index(g->members, k);
-        ms[i].member_id = mc->name;
+        ms[i].member_id = mc->member_id;
         ms[i].group_instance_id = mc->instance_id;
         ms[i].topics = (const char *const *)mc->topic_names->pdata;
         ms[i].n_topics = mc->topic_names->len;
@@ -386,7 +383,7 @@ static gint cmp_part(gconstpointer a, gconstpointer b)
 
 static void send_offset_fetch(KsSim *sim, KsConsumer *c)
 {
-    KsGroupMsg *m = msg_new(c, KS_GREQ_OFFSET_FETCH);
+    KsGroupMsg *m = ks_consumer_msg_new(c, KS_GREQ_OFFSET_FETCH);
     m->offsets = g_array_new(FALSE, FALSE, sizeof(KsOffsetEntry));
     for (guint i = 0; i < c->assigned->len; i++) {
         const KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
@@ -441,8 +438,8 @@ static void assigned(KsSim *sim, KsConsumer *c, GPtrArray *parts)
     send_offset_fetch(sim, c);
 }
 
-static void emit_reset(KsSim *sim, KsConsumer *c, const KsPartition *p, const char *policy,
-                       int64_t offset)
+void ks_consumer_emit_reset(KsSim *sim, KsConsumer *c, const KsPartition *p, const char *policy,
+                            int64_t offset, KsTime time, KsTime found)
 {
     KsEvent ev = ks_event_init(KS_EV_OFFSET_RESET, now_of(sim));
     ev.offset_reset.group = c->group->name;
@@ -451,6 +448,8 @@ static void emit_reset(KsSim *sim, KsConsumer *c, const KsPartition *p, const ch
     ev.offset_reset.partition = p->index;
     ev.offset_reset.policy = policy;
     ev.offset_reset.offset = offset;
+    ev.offset_reset.time_us = time;
+    ev.offset_reset.found_us = found;
     ks_sim_emit(sim, &ev);
 }
 
@@ -466,20 +465,27 @@ static void positions_known(KsSim *sim, KsConsumer *c, const GArray *offsets)
             continue;
         if (c->from_offset >= 0) {
             cp->position = c->from_offset;
-            emit_reset(sim, c, cp->part, "from-offset", cp->position);
+            ks_consumer_emit_reset(sim, c, cp->part, "from-offset", cp->position, -1, -1);
+        } else if (c->from_time >= 0) {
+            /* offsetsForTimes, then seek: a ListOffsets to the leader. */
+            cp->seek_policy = "from-time";
+            cp->seek_time = c->from_time;
+            cp->seek_ready = false;
+            continue;
         } else if (e->offset >= 0) {
             cp->position = e->offset;
             ks_ledger_position_taken(sim, c->group, c, cp->part, cp->position);
         } else if (c->offset_reset == 2) {
             cp->no_offset = true;
-            emit_reset(sim, c, cp->part, policies[2], -1);
+            ks_consumer_emit_reset(sim, c, cp->part, policies[2], -1, -1, -1);
             continue;
         } else {
             /* earliest: the log start (nothing is deleted); latest: the
              * end as ListOffsets gives it, the leader's high watermark. */
             KsReplica *lr = ks_partition_leader_replica(cp->part);
             cp->position = c->offset_reset == 1 ? 0 : lr ? lr->hw : 0;
-            emit_reset(sim, c, cp->part, policies[c->offset_reset], cp->position);
+            ks_consumer_emit_reset(sim, c, cp->part, policies[c->offset_reset], cp->position, -1,
+                                   -1);
             ks_ledger_position_taken(sim, c->group, c, cp->part, cp->position);
         }
         cp->fetched = cp->position;
@@ -522,26 +528,29 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         ks_group_msg_free(m);
         return;
     }
+    if (err == KS_ERR_FENCED_INSTANCE_ID ||
+        (m->kind == KS_GREQ_JOIN &&
+         (err == KS_ERR_INVALID_SESSION_TIMEOUT || err == KS_ERR_INCONSISTENT_GROUP_PROTOCOL))) {
+        /* A fatal exception out of poll() (FencedInstanceIdException:
+         * another process took its group.instance.id): the application
+         * stops. */
+        KsEvent ev = ks_event_init(KS_EV_CONSUMER_FAILED, now_of(sim));
+        ev.consumer_failed.consumer = c->name;
+        ev.consumer_failed.group = c->group->name;
+        ev.consumer_failed.error = ks_kafka_error_name(err);
+        ks_sim_emit(sim, &ev);
+        ks_group_msg_free(m);
+        halt(sim, c);
+        return;
+    }
     switch (m->kind) {
     case KS_GREQ_JOIN:
-        if (err == KS_ERR_INVALID_SESSION_TIMEOUT) {
-            /* InvalidSessionTimeoutException out of poll(): the
-             * application stops. */
-            KsEvent ev = ks_event_init(KS_EV_CONSUMER_FAILED, now_of(sim));
-            ev.consumer_failed.consumer = c->name;
-            ev.consumer_failed.group = c->group->name;
-            ev.consumer_failed.error = ks_kafka_error_name(KS_ERR_INVALID_SESSION_TIMEOUT);
-            ks_sim_emit(sim, &ev);
-            ks_group_msg_free(m);
-            halt(sim, c);
-            return;
-        }
         if (err == KS_ERR_MEMBER_ID_REQUIRED) {
             send_join(sim, c);
         } else if (err == KS_ERR_NONE) {
             c->generation = m->generation;
             c->mstate = KS_MEMBER_SYNCING;
-            KsGroupMsg *s = msg_new(c, KS_GREQ_SYNC);
+            KsGroupMsg *s = ks_consumer_msg_new(c, KS_GREQ_SYNC);
             if (m->is_leader)
                 leader_assign(sim, c, s, m->members);
             send_to(sim, c, c->coordinator, s);
@@ -592,6 +601,7 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         break;
     case KS_GREQ_LEAVE:
     case KS_GREQ_FIND_COORDINATOR:
+    case KS_GREQ_LIST_OFFSETS:
         break;
     }
     ks_group_msg_free(m);
@@ -615,7 +625,7 @@ static void find_coordinator(KsSim *sim, KsConsumer *c)
         return;
     }
     c->finding = true;
-    send_to(sim, c, to, msg_new(c, KS_GREQ_FIND_COORDINATOR));
+    send_to(sim, c, to, ks_consumer_msg_new(c, KS_GREQ_FIND_COORDINATOR));
 }
 
 /* poll() returns up to max.poll.records from the fetched buffers, a
@@ -640,11 +650,12 @@ static int64_t take_records(KsConsumer *c)
     return taken;
 }
 
-static void start_processing(KsSim *sim, KsConsumer *c, int64_t n)
+static void start_processing(KsSim *sim, KsConsumer *c)
 {
     c->app = KS_APP_PROCESSING;
     c->batch_start = now_of(sim);
-    ks_timer_arm(sim->engine, &c->app_timer, n * c->processing);
+    c->chunk = ks_consumer_next_chunk(c);
+    ks_timer_arm(sim->engine, &c->app_timer, c->chunk * c->processing);
 }
 
 /* Accounts the records of the batch processed by now (all when @all). */
@@ -653,13 +664,7 @@ static void account_batch(KsSim *sim, KsConsumer *c, bool all)
     int64_t done = INT64_MAX;
     if (!all && c->processing > 0)
         done = (now_of(sim) - c->batch_start) / c->processing;
-    for (guint i = 0; i < c->batch->len && done > 0; i++) {
-        KsConsumerRange *r = &g_array_index(c->batch, KsConsumerRange, i);
-        int64_t n = MIN(done, r->count);
-        ks_ledger_consumed(sim, c->group, r->part, r->first, n);
-        c->records_consumed += n;
-        done -= n;
-    }
+    ks_consumer_account(sim, c, done);
     g_array_set_size(c->batch, 0);
 }
 
@@ -673,7 +678,7 @@ void ks_consumer_poll(KsSim *sim, KsConsumer *c)
         return;
     }
     if (c->mstate == KS_MEMBER_UNJOINED || (c->rejoin_needed && c->mstate == KS_MEMBER_STABLE)) {
-        bool eager = c->group->protocol == KS_PROTOCOL_EAGER;
+        bool eager = c->protocol == KS_PROTOCOL_EAGER;
         if (c->generation < 0)
             drop_assignment(sim, c); /* lost: nothing to commit */
         /* onJoinPrepare: auto-commit first, then (eager) revoke all. */
@@ -688,12 +693,13 @@ void ks_consumer_poll(KsSim *sim, KsConsumer *c)
         if (eager)
             return;
     }
-    if (c->mstate != KS_MEMBER_STABLE && c->group->protocol == KS_PROTOCOL_EAGER)
+    if (c->mstate != KS_MEMBER_STABLE && c->protocol == KS_PROTOCOL_EAGER)
         return;
     if (c->commit == KS_COMMIT_AUTO && now_of(sim) >= c->next_auto_commit && !c->committing) {
         c->next_auto_commit = now_of(sim) + c->auto_commit_interval;
         send_commit(sim, c, NULL);
     }
+    ks_consumer_seek_list(sim, c);
     int64_t n = take_records(c);
     ks_consumer_send_fetches(sim, c);
     if (n == 0)
@@ -702,7 +708,7 @@ void ks_consumer_poll(KsSim *sim, KsConsumer *c)
         c->app = KS_APP_COMMITTING;
         return;
     }
-    start_processing(sim, c, n);
+    start_processing(sim, c);
 }
 
 static void app_fired(KsEngine *engine, void *ctx, uint64_t arg)
@@ -711,6 +717,26 @@ static void app_fired(KsEngine *engine, void *ctx, uint64_t arg)
     KsSim *sim = c->sim;
     if (!c->running || c->app != KS_APP_PROCESSING)
         return;
+    if (c->commit_every > 0) {
+        /* commit-every=: a chunk is done; commit what is processed when
+         * the count is reached, then go on with the batch. */
+        c->since_commit += ks_consumer_account(sim, c, c->chunk);
+        bool due = c->since_commit >= c->commit_every;
+        if (due)
+            c->since_commit = 0;
+        c->app = KS_APP_POLLING;
+        if (due && c->commit == KS_COMMIT_SYNC && send_commit(sim, c, NULL)) {
+            c->app = KS_APP_COMMITTING;
+            return;
+        }
+        if (due && c->commit == KS_COMMIT_ASYNC)
+            send_commit(sim, c, NULL);
+        if (c->batch->len > 0)
+            start_processing(sim, c);
+        else
+            ks_consumer_poll(sim, c);
+        return;
+    }
     account_batch(sim, c, true);
     c->app = KS_APP_POLLING;
     if (c->commit == KS_COMMIT_SYNC && send_commit(sim, c, NULL)) {
@@ -743,14 +769,14 @@ static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg)
         !c->instance_id) {
         /* The poll timeout expired: leave the group; the next poll finds
          * the partitions lost and rejoins. */
-        KsGroupMsg *m = msg_new(c, KS_GREQ_LEAVE);
+        KsGroupMsg *m = ks_consumer_msg_new(c, KS_GREQ_LEAVE);
         m->reason = "max.poll.interval.ms";
         send_to(sim, c, c->coordinator, m);
         c->generation = -1;
         c->mstate = KS_MEMBER_UNJOINED;
         return;
     }
-    send_to(sim, c, c->coordinator, msg_new(c, KS_GREQ_HEARTBEAT));
+    send_to(sim, c, c->coordinator, ks_consumer_msg_new(c, KS_GREQ_HEARTBEAT));
 }
 
 /* ---- start, stop, crash ---- */
@@ -786,6 +812,11 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     c->fetch_min_records = (min_bytes + KS_DEFAULT_RECORD_SIZE - 1) / KS_DEFAULT_RECORD_SIZE;
     c->max_partition_records = MAX(1, part_bytes / KS_DEFAULT_RECORD_SIZE);
     c->from_offset = a && a->from_offset >= 0 ? a->from_offset : c->plan->from_offset;
+    c->from_time = a && a->from_time >= 0 ? a->from_time : c->plan->from_time;
+    if (a && a->from_offset >= 0)
+        c->from_time = -1;
+    if (a && a->from_time >= 0)
+        c->from_offset = -1;
     c->offset_reset = (int)resolve_ms(c, over, KS_CFG_AUTO_OFFSET_RESET);
     const KsConfigSet *own_id =
         over && ks_config_set_has(over, KS_CFG_GROUP_INSTANCE_ID) ? over : c->plan->configs;
@@ -800,6 +831,15 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     else
         c->commit =
             resolve_ms(c, over, KS_CFG_ENABLE_AUTO_COMMIT) ? KS_COMMIT_AUTO : KS_COMMIT_SYNC;
+    /* A new process is a new member (Kafka: client.id and a fresh UUID);
+     * the first keeps the consumer's name. */
+    c->incarnation++;
+    g_free(c->member_id);
+    c->member_id =
+        c->incarnation == 1 ? g_strdup(c->name) : g_strdup_printf("%s-%d", c->name, c->incarnation);
+    ks_group_member_protocols(c, over);
+    c->commit_every = c->plan->commit_every;
+    c->since_commit = 0;
     c->running = true;
     c->token++;
     c->coordinator = NULL;
@@ -839,6 +879,10 @@ static void stop(KsSim *sim, KsConsumer *c)
     int64_t done = INT64_MAX;
     if (c->app == KS_APP_PROCESSING && c->processing > 0)
         done = (now_of(sim) - c->batch_start) / c->processing;
+    /* commit-every= in the middle of a batch: what is left is unprocessed. */
+    bool mid_batch = c->app == KS_APP_COMMITTING && c->commit_every > 0;
+    if (mid_batch)
+        done = 0;
     if (c->app == KS_APP_PROCESSING || c->app == KS_APP_COMMITTING)
         for (guint i = 0; i < c->batch->len; i++) {
             KsConsumerRange *r = &g_array_index(c->batch, KsConsumerRange, i);
@@ -848,6 +892,8 @@ static void stop(KsSim *sim, KsConsumer *c)
             if (cp && c->commit != KS_COMMIT_BEFORE)
                 cp->position = r->first + n;
         }
+    if (mid_batch)
+        g_array_set_size(c->batch, 0);
     account_batch(sim, c, c->app != KS_APP_PROCESSING);
     if (c->coordinator && c->mstate == KS_MEMBER_STABLE && c->generation >= 0) {
         if (c->commit != KS_COMMIT_BEFORE)
@@ -855,7 +901,7 @@ static void stop(KsSim *sim, KsConsumer *c)
         /* A static member does not leave: its partitions wait for it until
          * its session times out. */
         if (!c->instance_id)
-            send_to(sim, c, c->coordinator, msg_new(c, KS_GREQ_LEAVE));
+            send_to(sim, c, c->coordinator, ks_consumer_msg_new(c, KS_GREQ_LEAVE));
     }
     emit_consumer(sim, c, KS_EV_CONSUMER_STOPPED);
     halt(sim, c);

@@ -44,12 +44,15 @@ typedef enum {
     KS_GREQ_LEAVE,
     KS_GREQ_COMMIT,
     KS_GREQ_OFFSET_FETCH,
+    KS_GREQ_LIST_OFFSETS, /* to a partition leader, by timestamp (consumer-seek.c) */
 } KsGroupRequestKind;
 
 /* One committed offset, as a request or a response carries it. */
 typedef struct {
     KsPartition *part;
-    int64_t offset; /* -1: none committed */
+    int64_t offset; /* -1: none committed; list offsets: none found */
+    KsTime found;   /* list offsets: the timestamp of the record found */
+    int64_t end;    /* list offsets: the leader's high watermark */
 } KsOffsetEntry;
 
 /* A request from a consumer to a broker, and the response that goes back
@@ -72,6 +75,7 @@ typedef struct {
     const char *reason;     /* leave: why ("left", "max.poll.interval.ms") */
     GPtrArray *owned;       /* join: of KsPartition*, the partitions it owns (cooperative) */
     int32_t owned_generation;
+    KsTime time; /* list offsets: the timestamp sought */
 } KsGroupMsg;
 
 void ks_group_msg_free(KsGroupMsg *m);
@@ -110,7 +114,8 @@ typedef struct {
 
 struct KsGroupMember {
     KsGroup *group;
-    KsConsumer *consumer; /* member id = consumer name */
+    KsConsumer *consumer; /* the process; a restarted one is a new member */
+    char *member_id;      /* the consumer's member id when it joined (owned) */
     KsTime session_timeout;
     KsTime rebalance_timeout;
     KsGroupMsg *join_waiting; /* JoinGroup parked until the join phase completes */
@@ -132,6 +137,8 @@ struct KsGroup {
     KsRebalanceProtocol protocol;
     GPtrArray *members; /* of KsGroupMember* (owned), in join order */
     GPtrArray *gone;    /* of KsGroupMember* (owned): removed, kept for their timers */
+    GPtrArray *fenced;  /* of char* (owned): member ids a later process with the same
+                           group.instance.id replaced (FENCED_INSTANCE_ID) */
     KsGroupMember *leader;
     /* Where it is served: the broker and leader epoch of the offsets
      * partition it was loaded under; NULL: not loaded anywhere. */
@@ -153,6 +160,8 @@ struct KsGroup {
 };
 
 /* group.c: the coordinator. */
+/* Whether @m is @c's current incarnation. */
+bool ks_group_member_is(const KsGroupMember *m, const KsConsumer *c);
 KsGroup *ks_group_get(KsSim *sim, const char *name);
 void ks_group_free(KsGroup *g);
 /* The broker now leading @g's offsets partition, or NULL. */
@@ -164,6 +173,24 @@ int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition
 /* @part's HW moved: complete commits and wake consumer fetches. */
 void ks_group_hw_advanced(KsSim *sim, KsPartition *part);
 int32_t ks_group_offsets_partition(const KsSim *sim, const char *name);
+
+/* group-protocol.c: the assignor a group runs. */
+/* @c's protocols and rebalance protocol, from its configs (@over: those
+ * of its start action, or NULL) and its group. */
+void ks_group_member_protocols(KsConsumer *c, const KsConfigSet *over);
+/* Whether @c may join @g: it supports a protocol all members support. */
+bool ks_group_supports_protocols(const KsGroup *g, const KsConsumer *c);
+/* At the end of the join phase: the members' vote (selectProtocol), and
+ * the rebalance protocol they share. */
+void ks_group_select_protocol(KsGroup *g);
+
+/* consumer-seek.c: the partitions' time index (batches' timestamps, for
+ * ListOffsets by time), kept only when the scenario seeks by time. */
+void ks_consumer_seek_setup(KsSim *sim);
+/* broker.c: the leader of @part appended [@base, @base + @count) in leader
+ * epoch @epoch, produced at @time. */
+void ks_consumer_seek_appended(KsPartition *part, int64_t base, int64_t count, int32_t epoch,
+                               KsTime time);
 
 /* ledger-groups.c: what each group processed. */
 KsGroupPart *ks_ledger_group_part(KsGroup *g, KsPartition *part);

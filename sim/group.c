@@ -33,14 +33,18 @@
  * Completion increments the generation and moves to CompletingRebalance;
  * the leader's SyncGroup stores the assignment and moves to Stable.
  * Heartbeats keep a member's session; LeaveGroup and session expiry remove
- * it. Member ids are consumer names (see query-groups.h).
+ * it. A member's id is its consumer's name for the consumer's first
+ * process and NAME-N for its Nth (see query-groups.h): a restarted
+ * consumer is a new member, and the old one stays until its session
+ * expires, as in Kafka.
  *
  * Static members (group.instance.id) are found by instance id: one that
  * joins again while the group is Stable takes its old place, generation and
  * assignment, with no rebalance; it does not send LeaveGroup on close, so
- * only its session timeout removes it. Fencing of a second live process
- * with the same instance id (FENCED_INSTANCE_ID) is not modelled: the
- * newer one replaces the older.
+ * only its session timeout removes it. A process that joins under the
+ * instance id of a member takes its place: the older process's member id
+ * is fenced, and its next request is answered FENCED_INSTANCE_ID, which
+ * stops it (two consumers with one group.instance.id).
  *
  * Not modelled: offsets retention, group deletion (Dead),
  * offsets.commit.timeout.ms.
@@ -97,6 +101,7 @@ static void member_free(gpointer p)
     g_ptr_array_free(m->assignment, TRUE);
     if (m->owned)
         g_ptr_array_free(m->owned, TRUE);
+    g_free(m->member_id);
     g_free(m);
 }
 
@@ -137,6 +142,7 @@ KsGroup *ks_group_get(KsSim *sim, const char *name)
     g->state = KS_GROUP_EMPTY;
     g->members = g_ptr_array_new();
     g->gone = g_ptr_array_new_with_free_func(member_free);
+    g->fenced = g_ptr_array_new_with_free_func(g_free);
     g->commits = g_array_new(FALSE, FALSE, sizeof(KsCommitRecord));
     g->pending = g_ptr_array_new_with_free_func(pending_free);
     g->parts = g_ptr_array_new_with_free_func(part_free);
@@ -153,6 +159,7 @@ void ks_group_free(KsGroup *g)
         member_free(g_ptr_array_index(g->members, i));
     g_ptr_array_free(g->members, TRUE);
     g_ptr_array_free(g->gone, TRUE);
+    g_ptr_array_free(g->fenced, TRUE);
     g_array_free(g->commits, TRUE);
     g_ptr_array_free(g->pending, TRUE);
     g_ptr_array_free(g->parts, TRUE);
@@ -178,18 +185,7 @@ KsBroker *ks_group_coordinator(const KsSim *sim, const KsGroup *g)
 static bool record_present(const KsPartition *part, const KsCommitRecord *r)
 {
     const KsReplica *lr = part->leader_replica ? part->leader_replica : &part->replicas[0];
-    const KsLog *log = &lr->log;
-    if (r->log_offset >= log->end)
-        return false;
-    guint lo = 0, hi = log->runs->len;
-    while (hi - lo > 1) {
-        guint mid = lo + (hi - lo) / 2;
-        if (g_array_index(log->runs, KsLogRun, mid).base <= r->log_offset)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return g_array_index(log->runs, KsLogRun, lo).epoch == r->log_epoch;
+    return ks_log_epoch_at(&lr->log, r->log_offset) == r->log_epoch;
 }
 
 int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition *part)
@@ -228,7 +224,7 @@ static void emit_member_removed(KsSim *sim, KsGroup *g, KsGroupMember *m, const 
 {
     KsEvent ev = ks_event_init(KS_EV_MEMBER_REMOVED, ks_engine_now(sim->engine));
     ev.member_removed.group = g->name;
-    ev.member_removed.consumer = m->consumer->name;
+    ev.member_removed.consumer = m->member_id;
     ev.member_removed.reason = reason;
     ks_sim_emit(sim, &ev);
 }
@@ -320,11 +316,16 @@ static bool served(const KsGroup *g)
 
 /* ---- the join phase ---- */
 
+bool ks_group_member_is(const KsGroupMember *m, const KsConsumer *c)
+{
+    return m->consumer == c && c->member_id && strcmp(m->member_id, c->member_id) == 0;
+}
+
 static KsGroupMember *find_member(const KsGroup *g, const KsConsumer *c)
 {
     for (guint i = 0; i < g->members->len; i++) {
         KsGroupMember *m = g_ptr_array_index(g->members, i);
-        if (m->consumer == c)
+        if (ks_group_member_is(m, c))
             return m;
     }
     return NULL;
@@ -364,7 +365,7 @@ static void maybe_complete_join(KsSim *sim, KsGroup *g)
         complete_join(sim, g);
 }
 
-static void prepare_rebalance(KsSim *sim, KsGroup *g, KsConsumer *who, const char *reason)
+static void prepare_rebalance(KsSim *sim, KsGroup *g, const char *who, const char *reason)
 {
     if (g->state == KS_GROUP_COMPLETING_REBALANCE)
         for (guint i = 0; i < g->members->len; i++) {
@@ -375,7 +376,7 @@ static void prepare_rebalance(KsSim *sim, KsGroup *g, KsConsumer *who, const cha
     KsEvent ev = ks_event_init(KS_EV_GROUP_REBALANCING, ks_engine_now(sim->engine));
     ev.group_rebalancing.group = g->name;
     ev.group_rebalancing.generation = g->generation;
-    ev.group_rebalancing.consumer = who ? who->name : NULL;
+    ev.group_rebalancing.consumer = who;
     ev.group_rebalancing.reason = reason;
     ks_sim_emit(sim, &ev);
     bool was_empty = g->state == KS_GROUP_EMPTY;
@@ -409,7 +410,7 @@ static void remove_member(KsSim *sim, KsGroup *g, KsGroupMember *m, const char *
     if (m->sync_waiting)
         respond(sim, g_steal_pointer(&m->sync_waiting), KS_ERR_UNKNOWN_MEMBER_ID);
     if (g->state == KS_GROUP_STABLE || g->state == KS_GROUP_COMPLETING_REBALANCE)
-        prepare_rebalance(sim, g, m->consumer, reason);
+        prepare_rebalance(sim, g, m->member_id, reason);
     else if (g->state == KS_GROUP_PREPARING_REBALANCE)
         maybe_complete_join(sim, g);
 }
@@ -431,6 +432,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
         if (g->leader == m)
             g->leader = NULL;
     }
+    ks_group_select_protocol(g);
     g->generation++;
     sim->stats.rebalances++;
     g->rebalances++;
@@ -440,7 +442,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
     ev.group_generation.protocol = ks_assignor_name(g->assignor);
     g_autofree const char **names = g_new0(const char *, g->members->len + 1);
     for (guint i = 0; i < g->members->len; i++)
-        names[i] = ((KsGroupMember *)g_ptr_array_index(g->members, i))->consumer->name;
+        names[i] = ((KsGroupMember *)g_ptr_array_index(g->members, i))->member_id;
     ev.group_generation.members.items = names;
     ev.group_generation.members.len = g->members->len;
     if (g->members->len == 0) {
@@ -454,7 +456,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
         g->leader = g_ptr_array_index(g->members, 0);
     g->state = KS_GROUP_COMPLETING_REBALANCE;
     ev.group_generation.state = ks_group_state_name(g->state);
-    ev.group_generation.leader = g->leader->consumer->name;
+    ev.group_generation.leader = g->leader->member_id;
     ks_sim_emit(sim, &ev);
     for (guint i = 0; i < g->members->len; i++) {
         KsGroupMember *m = g_ptr_array_index(g->members, i);
@@ -529,12 +531,19 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         return;
     }
     KsGroupMember *mem = find_member(g, c);
+    if (!mem && !(c->instance_id && find_static(g, c->instance_id)) &&
+        !ks_group_supports_protocols(g, c)) {
+        respond(sim, m, KS_ERR_INCONSISTENT_GROUP_PROTOCOL);
+        return;
+    }
     const char *reason = "rejoined";
     if (!mem && c->instance_id && (mem = find_static(g, c->instance_id))) {
         /* A static member back under a new process (or another consumer
          * with its instance id): it replaces the old one
          * (updateStaticMemberAndRebalance). */
         mem->consumer = c;
+        g_ptr_array_add(g->fenced, g_steal_pointer(&mem->member_id));
+        mem->member_id = g_strdup(c->member_id);
     }
     if (mem && c->instance_id && g->state == KS_GROUP_STABLE) {
         /* Known static member, group Stable: no rebalance; it gets the
@@ -551,6 +560,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         mem = g_new0(KsGroupMember, 1);
         mem->group = g;
         mem->consumer = c;
+        mem->member_id = g_strdup(c->member_id);
         mem->assignment = g_ptr_array_new();
         ks_timer_init(&mem->session, session_expired, mem);
         g_ptr_array_add(g->members, mem);
@@ -568,7 +578,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     if (g->state == KS_GROUP_PREPARING_REBALANCE)
         maybe_complete_join(sim, g);
     else
-        prepare_rebalance(sim, g, c, reason);
+        prepare_rebalance(sim, g, c->member_id, reason);
 }
 
 /* The leader's SyncGroup: every member's assignment, in the order of the
@@ -676,7 +686,7 @@ static void complete_commit(KsSim *sim, KsGroup *g, KsPendingCommit *pc)
         }
         KsEvent ev = ks_event_init(KS_EV_OFFSETS_COMMITTED, ks_engine_now(sim->engine));
         ev.offsets_committed.group = g->name;
-        ev.offsets_committed.consumer = pc->msg->consumer->name;
+        ev.offsets_committed.consumer = pc->msg->consumer->member_id;
         ev.offsets_committed.offsets = text->str;
         ev.offsets_committed.when = pc->msg->reason;
         ks_sim_emit(sim, &ev);
@@ -758,6 +768,16 @@ static void handle_find(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     respond(sim, m, b ? KS_ERR_NONE : KS_ERR_COORDINATOR_NOT_AVAILABLE);
 }
 
+/* Whether @c's process lost its group.instance.id to a later one
+ * (GroupCoordinator.validateCurrentMember). */
+static bool is_fenced(const KsGroup *g, const KsConsumer *c)
+{
+    for (guint i = 0; c->instance_id && i < g->fenced->len; i++)
+        if (strcmp(g_ptr_array_index(g->fenced, i), c->member_id) == 0)
+            return true;
+    return false;
+}
+
 void ks_group_handle(KsSim *sim, KsGroupMsg *m)
 {
     KsGroup *g = m->consumer->group;
@@ -766,6 +786,8 @@ void ks_group_handle(KsSim *sim, KsGroupMsg *m)
         return;
     }
     int err = check_coordinator(sim, g, m->broker);
+    if (err == KS_ERR_NONE && m->kind != KS_GREQ_OFFSET_FETCH && is_fenced(g, m->consumer))
+        err = KS_ERR_FENCED_INSTANCE_ID;
     if (err != KS_ERR_NONE) {
         respond(sim, m, err);
         return;
@@ -790,6 +812,7 @@ void ks_group_handle(KsSim *sim, KsGroupMsg *m)
         handle_offset_fetch(sim, g, m);
         break;
     case KS_GREQ_FIND_COORDINATOR:
+    case KS_GREQ_LIST_OFFSETS:
         break;
     }
 }

@@ -70,6 +70,13 @@ static guint run_index(const KsLog *log, int64_t offset)
     return lo;
 }
 
+int32_t ks_log_epoch_at(const KsLog *log, int64_t offset)
+{
+    if (offset < 0 || offset >= log->end)
+        return -1;
+    return g_array_index(log->runs, KsLogRun, run_index(log, offset)).epoch;
+}
+
 /* Copies @src's records from @dst's end up to @upto (exclusive) onto @dst,
  * keeping their epochs and identities: what a follower's fetch does.
  * Returns the index of the first run of @dst that the copy extended or

@@ -166,6 +166,9 @@ struct KsPartition {
     KsTime unavailable_us;
     /* Written by ledger.c. */
     struct KsLedgerPartition *ledger; /* ledger.c's accounts of it, NULL until used */
+    /* consumer-seek.c's time index (batches' timestamps); NULL unless the
+     * scenario seeks by time. */
+    GArray *times;
 };
 
 struct KsTopic {
@@ -243,10 +246,12 @@ typedef enum {
     KS_ERR_COORDINATOR_NOT_AVAILABLE = 15,
     KS_ERR_NOT_COORDINATOR = 16,
     KS_ERR_ILLEGAL_GENERATION = 22,
+    KS_ERR_INCONSISTENT_GROUP_PROTOCOL = 23,
     KS_ERR_UNKNOWN_MEMBER_ID = 25,
     KS_ERR_INVALID_SESSION_TIMEOUT = 26,
     KS_ERR_REBALANCE_IN_PROGRESS = 27,
     KS_ERR_MEMBER_ID_REQUIRED = 79,
+    KS_ERR_FENCED_INSTANCE_ID = 82,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);
@@ -317,6 +322,8 @@ void ks_log_append(KsLog *log, int64_t count, int32_t epoch, int32_t producer,
                    int32_t producer_epoch, int64_t first_seq);
 guint ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto);
 void ks_log_truncate(KsLog *log, int64_t offset);
+/* The leader epoch @offset was appended in; -1 if @log does not hold it. */
+int32_t ks_log_epoch_at(const KsLog *log, int64_t offset);
 void ks_epochs_assign(GArray *epochs, int32_t epoch, int64_t start);
 void ks_epochs_truncate_from_end(GArray *epochs, int64_t end);
 int32_t ks_epochs_latest(const GArray *epochs);

@@ -46,6 +46,8 @@ typedef enum {
     KS_NET_ALTER_PARTITION,     /* leader -> controller (AlterPartitionManager) */
     KS_NET_ALTER_PARTITION_RESPONSE, /* controller -> leader */
     KS_NET_LOCAL,                    /* a process's timer: a message to itself (ks_net_after) */
+    KS_NET_LIST_OFFSETS,             /* a consumer's ListOffsets to a partition leader */
+    KS_NET_LIST_OFFSETS_RESPONSE,    /* its answer */
     KS_NET_N_KINDS,
 } KsNetKind;
 

@@ -385,7 +385,20 @@ static void group_line(KsTimeline *tl, const KsEvent *ev)
                             "%s: no committed offset for %s-%" PRId64
                             " and auto.offset.reset=none: NoOffsetForPartitionException",
                             r->consumer, r->topic, r->partition);
-        else if (strcmp(r->policy, "from-offset") == 0)
+        else if (r->time_us >= 0) {
+            g_autofree char *sought = ks_format_time(r->time_us);
+            g_autofree char *found = r->found_us >= 0 ? ks_format_time(r->found_us) : NULL;
+            if (found)
+                ks_timeline_put(tl, ev->t, "consumer", C_CYAN,
+                                "%s seeks %s-%" PRId64 " to time %s: offset %" PRId64
+                                ", the first record produced at or after it (at %s)",
+                                r->consumer, r->topic, r->partition, sought, r->offset, found);
+            else
+                ks_timeline_put(tl, ev->t, "consumer", C_CYAN,
+                                "%s seeks %s-%" PRId64 " to time %s: no record produced at or "
+                                "after it, so to the end, offset %" PRId64,
+                                r->consumer, r->topic, r->partition, sought, r->offset);
+        } else if (strcmp(r->policy, "from-offset") == 0 || strcmp(r->policy, "to-offset") == 0)
             ks_timeline_put(tl, ev->t, "consumer", C_CYAN,
                             "%s seeks %s-%" PRId64 " to offset %" PRId64, r->consumer, r->topic,
                             r->partition, r->offset);

@@ -122,6 +122,10 @@ const char *ks_kafka_error_name(KsKafkaError err)
         return "UNKNOWN_MEMBER_ID";
     case KS_ERR_INVALID_SESSION_TIMEOUT:
         return "INVALID_SESSION_TIMEOUT";
+    case KS_ERR_INCONSISTENT_GROUP_PROTOCOL:
+        return "INCONSISTENT_GROUP_PROTOCOL";
+    case KS_ERR_FENCED_INSTANCE_ID:
+        return "FENCED_INSTANCE_ID";
     case KS_ERR_REBALANCE_IN_PROGRESS:
         return "REBALANCE_IN_PROGRESS";
     case KS_ERR_MEMBER_ID_REQUIRED:

@@ -72,7 +72,7 @@ GArray *ks_query_group_members(const KsSim *sim, size_t group)
     for (guint i = 0; i < g->members->len; i++) {
         const KsGroupMember *m = g_ptr_array_index(g->members, i);
         KsMemberInfo mi = {
-            .id = m->consumer->name,
+            .id = m->member_id,
             .client_id = m->consumer->name,
             .host = m->consumer->host,
             .instance_id = m->consumer->instance_id,
@@ -98,9 +98,9 @@ static KsGroupOffsetInfo offset_row(const KsSim *sim, const KsGroup *g, const Ks
         const KsGroupMember *m = g_ptr_array_index(g->members, i);
         if (g->state != KS_GROUP_STABLE || !g_ptr_array_find(m->assignment, part, NULL))
             continue;
-        r.owner = m->consumer->name;
+        r.owner = m->member_id;
         const KsConsumerPart *cp = ks_consumer_part(m->consumer, part);
-        if (m->consumer->running && cp)
+        if (m->consumer->running && cp && ks_group_member_is(m, m->consumer))
             r.position = cp->position;
     }
     return r;
@@ -122,7 +122,7 @@ GArray *ks_query_member_assignment(const KsSim *sim, size_t group, const char *m
         return out;
     for (guint i = 0; i < g->members->len; i++) {
         const KsGroupMember *m = g_ptr_array_index(g->members, i);
-        if (strcmp(m->consumer->name, member) != 0)
+        if (strcmp(m->consumer->name, member) != 0 || !ks_group_member_is(m, m->consumer))
             continue;
         for (guint k = 0; k < m->assignment->len; k++) {
             KsGroupOffsetInfo r = offset_row(sim, g, g_ptr_array_index(m->assignment, k));
@@ -189,7 +189,7 @@ static bool idle(const KsConsumer *c)
         return false;
     for (guint i = 0; i < c->group->members->len; i++) {
         const KsGroupMember *m = g_ptr_array_index(c->group->members, i);
-        if (m->consumer == c)
+        if (ks_group_member_is(m, c))
             return m->assignment->len == 0;
     }
     return false;

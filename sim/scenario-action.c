@@ -4,7 +4,7 @@
  * when.
  *
  * One row per action (action_rows: crash, restart and stop a broker, add a
- * broker, crash and restart a node, start, stop and crash a consumer or
+ * broker, crash and restart a node, start, stop, crash and seek a consumer or
  * producer, produce, say, snapshot, partition-network, heal-network,
  * elect-preferred, reassign, set, describe groups, brokers, log and zk,
  * expect). A row names its verb and object,
@@ -108,9 +108,11 @@ static bool act_start_consumer(Parser *p, const ActionRow *row, const KsToken *h
     }
     if (at && !ks_scn_arg_topics(p, at, &act->topics, error))
         return false;
-    if (!ks_scn_consumer_from_offset(p, a, &act->from_offset, error))
+    if (!ks_scn_consumer_seek_keys(p, a, "from-offset", "from-time", &act->from_offset,
+                                   &act->from_time, error))
         return false;
-    for (const char *const *k = (const char *const[]){"processing", "commit", NULL}; *k; k++)
+    for (const char *const *k = (const char *const[]){"processing", "commit", "commit-every", NULL};
+         *k; k++)
         if (ks_scn_get(a, *k))
             return ks_scn_fail(p, ks_scn_get(a, *k)->key, VALUE, error,
                                "%s= is part of a consumer's declaration; a declared consumer "
@@ -142,6 +144,13 @@ static bool act_consumer(Parser *p, const ActionRow *row, const KsToken *head, A
                          KsPlanAction *act, GError **error)
 {
     return act_client(p, a, CLIENT_CONSUMER, act, error);
+}
+
+static bool act_seek_consumer(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                              KsPlanAction *act, GError **error)
+{
+    return act_client(p, a, CLIENT_CONSUMER, act, error) &&
+           ks_scn_seek_target(p, head, a, act, error);
 }
 
 static bool act_producer(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
@@ -345,8 +354,11 @@ static bool act_set(Parser *p, const ActionRow *row, const KsToken *head, Args *
 
 static const KeySpec add_broker_keys[] = {KEY("node", "n4"), KEY("rack", "eu-1a"), KEYS_END};
 static const KeySpec start_consumer_keys[] = {
-    KEY("group", "billing"), KEY("topics", "orders"),   KEY("node", "n1"), KEY("processing", "2ms"),
-    KEY("commit", "sync"),   KEY("from-offset", "500"), KEYS_END};
+    KEY("group", "billing"),   KEY("topics", "orders"), KEY("node", "n1"),
+    KEY("processing", "2ms"),  KEY("commit", "sync"),   KEY("commit-every", "100"),
+    KEY("from-offset", "500"), KEY("from-time", "5s"),  KEYS_END};
+static const KeySpec seek_consumer_keys[] = {KEY("to-offset", "500"), KEY("to-time", "5s"),
+                                             KEYS_END};
 static const KeySpec produce_keys[] = {KEY("topic", "orders"), KEY("key", "user-7"),
                                        KEY("partition", "0"),  KEY("count", "10"),
                                        KEY("producer", "web"), KEYS_END};
@@ -377,16 +389,21 @@ static const ActionRow action_rows[] = {
     ACT("restart", "node", "restart node", "restart node NAME", 1, 1, "a node name",
         "restart node n2", NULL, 0, NULL, false, KS_ACTION_RESTART_NODE, false, NULL, act_node),
     ACT("start", "consumer", "start consumer",
-        "start consumer NAME [group=G topics=T,...] [from-offset=N] [consumer configs]", 1, 1,
-        "a consumer name", "start consumer c2 group=billing topics=orders", start_consumer_keys,
-        KS_SCOPE_CONSUMER, "a consumer", false, KS_ACTION_START_CONSUMER, false, WHY_CONSUMERS,
-        act_start_consumer),
+        "start consumer NAME [group=G topics=T,...] [from-offset=N | from-time=T] "
+        "[consumer configs]",
+        1, 1, "a consumer name", "start consumer c2 group=billing topics=orders",
+        start_consumer_keys, KS_SCOPE_CONSUMER, "a consumer", false, KS_ACTION_START_CONSUMER,
+        false, WHY_CONSUMERS, act_start_consumer),
     ACT("stop", "consumer", "stop consumer", "stop consumer NAME", 1, 1, "a consumer name",
         "stop consumer c1", NULL, 0, NULL, false, KS_ACTION_STOP_CONSUMER, false, WHY_CONSUMERS,
         act_consumer),
     ACT("crash", "consumer", "crash consumer", "crash consumer NAME", 1, 1, "a consumer name",
         "crash consumer c2", NULL, 0, NULL, false, KS_ACTION_CRASH_CONSUMER, false, WHY_CONSUMERS,
         act_consumer),
+    ACT("seek", "consumer", "seek consumer",
+        "seek consumer NAME [PARTITION] to-offset=N | to-time=T", 1, 2, "a consumer name",
+        "seek consumer c1 orders-0 to-time=5s", seek_consumer_keys, 0, NULL, false,
+        KS_ACTION_SEEK_CONSUMER, false, WHY_CONSUMERS, act_seek_consumer),
     ACT("start", "producer", "start producer", "start producer NAME", 1, 1, "a producer name",
         "start producer web", NULL, 0, NULL, false, KS_ACTION_START_PRODUCER, false, NULL,
         act_producer),
@@ -527,6 +544,7 @@ KsPlanAction *ks_scn_parse_action(Parser *p, KsTime at, KsTime every, GError **e
     p->now = at;
     g_autoptr(KsPlanAction) act = g_new0(KsPlanAction, 1);
     act->from_offset = -1;
+    act->from_time = -1;
     act->kind = row->kind;
     act->at = at;
     act->every = every;

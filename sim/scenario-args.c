@@ -462,6 +462,8 @@ static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, KsConfigSe
 {
     g_autofree char *example_val = ks_config_format_value(info->key, info->def);
     g_autofree char *example = g_strdup_printf("%s=%s", info->name, example_val);
+    if (info->type == KS_CONFIG_ENUM_LIST)
+        return ks_scn_config_list(p, info, a, into, error);
     a->example = example;
     bool ok = ks_scn_want_scalar(p, a, "one value", error);
     a->example = NULL;
@@ -531,7 +533,8 @@ static bool config_value(Parser *p, const KsConfigInfo *info, Arg *a, KsConfigSe
         return ks_scn_fail(p, t, VALUE, error, "%s: expected one of %s", s, list);
     }
     case KS_CONFIG_STRING:
-        g_assert_not_reached(); /* config_text() above */
+    case KS_CONFIG_ENUM_LIST:
+        g_assert_not_reached(); /* config_text(), ks_scn_config_list() above */
     }
     if (v < info->min || v > info->max)
         return ks_scn_range_error(p, a, t, info->min, info->max, error);

@@ -684,57 +684,6 @@ static bool decl_group(Parser *p, const DeclRow *row, const KsToken *head, Args 
     return true;
 }
 
-static const char *const commit_names[] = {"sync", "async", "before", "auto", NULL};
-
-bool ks_scn_consumer_from_offset(Parser *p, Args *a, int64_t *out, GError **error)
-{
-    const Arg *af = ks_scn_get(a, "from-offset");
-    return !af || ks_scn_arg_int(p, af, 0, INT64_MAX / 2, out, error);
-}
-
-/* The simulated application's keys: processing=, commit=, from-offset=. */
-static bool consumer_app_keys(Parser *p, Args *a, KsPlanConsumer *c, GError **error)
-{
-    c->commit = -1;
-    c->from_offset = -1;
-    const Arg *ap = ks_scn_get(a, "processing");
-    if (ap && !ks_scn_tok_duration(p, ks_scn_scalar(ap), ap, "a duration per record", "2ms",
-                                   &c->processing, error))
-        return false;
-    const Arg *ac = ks_scn_get(a, "commit");
-    int commit = -1;
-    if (ac && !ks_scn_arg_choice(p, ac, commit_names, &commit, error))
-        return false;
-    c->commit = commit == 3 ? -1 : commit;
-    return ks_scn_consumer_from_offset(p, a, &c->from_offset, error);
-}
-
-bool ks_scn_define_consumer(Parser *p, const KsToken *nt, const char *name, const Arg *ag,
-                            const Arg *at, Args *a, KsLoc loc, bool at_zero, GError **error)
-{
-    if (!ks_scn_check_client_name(p, nt, name, error))
-        return false;
-    KsPlanConsumer *c = g_new0(KsPlanConsumer, 1);
-    c->name = g_strdup(name);
-    c->start_at_zero = at_zero;
-    c->loc = loc;
-    g_ptr_array_add(p->plan->consumers, c);
-    ks_scn_add_client(p, c->name, CLIENT_CONSUMER, loc.line);
-    if (!ks_scn_arg_name(p, ag, "a group name", &c->group, error))
-        return false;
-    if (!ks_scn_use_group(p, ks_scn_scalar(ag), c->group, error))
-        return false;
-    if (!ks_scn_arg_topics(p, at, &c->topics, error))
-        return false;
-    const Arg *anode = ks_scn_get(a, "node");
-    if (anode && !ks_scn_arg_node(p, anode, &c->node, error))
-        return false;
-    if (!consumer_app_keys(p, a, c, error))
-        return false;
-    c->configs = g_steal_pointer(&a->configs);
-    return true;
-}
-
 static bool decl_consumer(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
                           GError **error)
 {
@@ -774,7 +723,9 @@ static const KeySpec consumer_keys[] = {KEY("group", "billing"),
                                         KEY("node", "n1"),
                                         KEY("processing", "2ms"),
                                         KEY("commit", "sync"),
+                                        KEY("commit-every", "100"),
                                         KEY("from-offset", "500"),
+                                        KEY("from-time", "5s"),
                                         KEYS_END};
 
 static const DeclRow decl_rows[] = {
@@ -838,7 +789,8 @@ static const DeclRow decl_rows[] = {
      decl_group},
     {{"consumer",
       "consumer NAME group=G topics=T1,T2,... [node=NAME] [processing=DURATION] "
-      "[commit=auto|sync|async|before] [from-offset=N] [consumer configs]",
+      "[commit=auto|sync|async|before] [commit-every=N] [from-offset=N | from-time=T] "
+      "[consumer configs]",
       1, 1, "a name", "consumer c1 group=billing topics=orders", consumer_keys, KS_SCOPE_CONSUMER,
       "a consumer", false},
      KS_DECL_CONSUMER,

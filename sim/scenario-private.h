@@ -370,12 +370,24 @@ bool ks_scn_add_broker(Parser *p, const KsToken *t, int64_t id, GError **error);
  */
 bool ks_scn_check_console_producer(Parser *p, const KsToken *head, GError **error);
 
+/* scenario-consumer.c */
+
+/* A KS_CONFIG_ENUM_LIST config's value, one name or a list a,b,c, into
+ * @into. */
+bool ks_scn_config_list(Parser *p, const KsConfigInfo *info, Arg *a, KsConfigSet *into,
+                        GError **error);
+
+/* Where to read from, as @offset_key=N or @time_key=T (one of them) into
+ * *@offset or *@time (each untouched without its key). */
+bool ks_scn_consumer_seek_keys(Parser *p, Args *a, const char *offset_key, const char *time_key,
+                               int64_t *offset, KsTime *time, GError **error);
 /* Builds a consumer from group= and topics= (shared by the declaration and
  * by `start consumer` defining a new one). */
-/* start consumer's from-offset= key into *@out (untouched without one). */
-bool ks_scn_consumer_from_offset(Parser *p, Args *a, int64_t *out, GError **error);
 bool ks_scn_define_consumer(Parser *p, const KsToken *nt, const char *name, const Arg *ag,
                             const Arg *at, Args *a, KsLoc loc, bool at_zero, GError **error);
+/* seek consumer's partition (optional, the second value) and to-offset= or
+ * to-time= into @act. */
+bool ks_scn_seek_target(Parser *p, const KsToken *head, Args *a, KsPlanAction *act, GError **error);
 
 /* Once the declarations are over: defaults resolved, counts checked. */
 bool ks_scn_finish_declarations(Parser *p, int line, GError **error);

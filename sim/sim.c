@@ -146,6 +146,8 @@ static void topic_free(gpointer p)
         }
         g_free(part->replicas);
         g_array_free(part->isr, TRUE);
+        if (part->times)
+            g_array_free(part->times, TRUE);
         g_queue_clear_full(&part->waits, g_free);
     }
     g_free(t->partitions);
@@ -325,6 +327,7 @@ static bool build_consumers(KsSim *sim, GError **error)
     for (guint i = 0; i < sim->plan->consumers->len; i++)
         g_ptr_array_add(sim->consumers,
                         ks_consumer_new(sim, g_ptr_array_index(sim->plan->consumers, i), (int)i));
+    ks_consumer_seek_setup(sim);
     return true;
 }
 
@@ -510,9 +513,10 @@ static const ActionRow action_table[] = {
     [KS_ACTION_DESCRIBE_LOG] = {"describe log", action_describe},
     [KS_ACTION_DESCRIBE_ZK] = {"describe zk", action_describe},
     [KS_ACTION_EXPECT] = {"expect", action_expect},
+    [KS_ACTION_SEEK_CONSUMER] = {"seek consumer", ks_consumer_action_seek},
 };
-/* KS_ACTION_EXPECT is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_EXPECT + 1);
+/* KS_ACTION_SEEK_CONSUMER is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_SEEK_CONSUMER + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {

@@ -202,3 +202,11 @@ KsGroupInfo ks_sim_test_group(const KsSimTest *t, const char *name)
     ks_query_group(t->sim, i, &g);
     return g;
 }
+
+int64_t ks_sim_test_consumed(const KsSimTest *t, const char *consumer)
+{
+    KsConsumerInfo ci;
+    if (!ks_query_find_consumer(t->sim, consumer, &ci))
+        fail_msg("no consumer %s", consumer);
+    return ci.records_consumed;
+}

@@ -88,5 +88,8 @@ int64_t ks_sim_test_epoch_start(const KsSimTest *t, const char *topic, int32_t i
 /* Consumer group @name now (kafkasim/query-groups.h); fails the test if
  * there is none. */
 KsGroupInfo ks_sim_test_group(const KsSimTest *t, const char *name);
+/* The records consumer @consumer processed (fails the test if there is no
+ * such consumer). */
+int64_t ks_sim_test_consumed(const KsSimTest *t, const char *consumer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsSimTest, ks_sim_test_free)

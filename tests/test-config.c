@@ -70,6 +70,17 @@ static void test_config_defaults_within_bounds(void **state)
             assert_null(info->choices);
             assert_non_null(info->example);
             break;
+        case KS_CONFIG_ENUM_LIST:
+            /* Every item of the default is a choice. */
+            assert_non_null(info->choices);
+            assert_true(ks_config_list_at(info->def, 0) >= 0);
+            for (int i = 0; ks_config_list_at(info->def, i) >= 0; i++) {
+                const KsConfigChoice *c = info->choices;
+                while (c->name && c->value != ks_config_list_at(info->def, i))
+                    c++;
+                assert_non_null(c->name);
+            }
+            break;
         case KS_CONFIG_BOOL:
             assert_null(info->choices);
             ks_assert_i64_eq(info->min, 0);
@@ -186,7 +197,8 @@ static void test_config_format_value(void **state)
         {KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE, 1, "true"},
         {KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE, 0, "false"},
         {KS_CFG_AUTO_OFFSET_RESET, 1, "earliest"},
-        {KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, 3, "cooperative-sticky"},
+        {KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, 3 + 1, "cooperative-sticky"},
+        {KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, (0 + 1) | (3 + 1) << 3, "range,cooperative-sticky"},
         {KS_CFG_BATCH_SIZE, 16384, "16384"},
         {KS_CFG_MIN_INSYNC_REPLICAS, 2, "2"},
     };

@@ -10,6 +10,9 @@
  *    processed-minus-committed of them;
  *  - committing before processing (at-most-once) and crashing skips
  *    exactly committed-minus-processed records;
+ *  - committing every N records (commit-every=) redelivers fewer than N;
+ *  - a restarted dynamic consumer is a new member, and the old one stays
+ *    until its session times out;
  *  - with more consumers than partitions the extra ones are idle and each
  *    partition has one owner;
  *  - the coordinator's failure keeps the committed offsets (they are
@@ -46,13 +49,6 @@ static KsGroupOffsetInfo offsets_of(const KsSimTest *t, const char *name, int32_
     return (KsGroupOffsetInfo){0};
 }
 
-static int64_t consumed_by(const KsSimTest *t, const char *consumer)
-{
-    KsConsumerInfo ci;
-    assert_true(ks_query_find_consumer(t->sim, consumer, &ci));
-    return ci.records_consumed;
-}
-
 /* The end of what group @name processed of t-0 (no query shows it: the
  * ledger's processed ranges). */
 static int64_t processed_end(const KsSimTest *t, const char *name)
@@ -77,9 +73,9 @@ static void test_consumer_reads_from_earliest_latest_or_an_offset(void **state)
              "at 10s produce topic=t count=10\n"
              "run until 20s\n");
     ks_sim_test_run(t);
-    assert_int_equal(consumed_by(t, "early"), 110);
-    assert_int_equal(consumed_by(t, "late"), 10);
-    assert_int_equal(consumed_by(t, "seek"), 70);
+    assert_int_equal(ks_sim_test_consumed(t, "early"), 110);
+    assert_int_equal(ks_sim_test_consumed(t, "late"), 10);
+    assert_int_equal(ks_sim_test_consumed(t, "seek"), 70);
     for (const char *const *g = (const char *const[]){"g1", "g2", "g3", NULL}; *g; g++) {
         KsGroupOffsetInfo r = offsets_of(t, *g, 0);
         assert_int_equal(r.position, 110);
@@ -108,9 +104,9 @@ static void test_consumer_offset_reset_none(void **state)
              "at 10s start consumer lonely group=h topics=t auto.offset.reset=none\n"
              "run until 20s\n");
     ks_sim_test_run(t);
-    assert_int_equal(consumed_by(t, "first"), 50);
-    assert_int_equal(consumed_by(t, "strict"), 20);
-    assert_int_equal(consumed_by(t, "lonely"), 0);
+    assert_int_equal(ks_sim_test_consumed(t, "first"), 50);
+    assert_int_equal(ks_sim_test_consumed(t, "strict"), 20);
+    assert_int_equal(ks_sim_test_consumed(t, "lonely"), 0);
     assert_non_null(ks_sim_test_find(t, 10 * S,
                                      "\"type\":\"offset_reset\",\"group\":\"h\",\"consumer\":"
                                      "\"lonely\",\"topic\":\"t\",\"partition\":0,\"policy\":"
@@ -138,7 +134,8 @@ static void test_consumer_redelivery_after_crash_is_processed_minus_committed(vo
     KsGroupInfo g = ks_sim_test_group(t, "g");
     assert_int_equal(g.records_duplicated, processed - committed);
     assert_int_equal(g.records_skipped, 0);
-    assert_int_equal(g.records_consumed, consumed_by(t, "c1") + consumed_by(t, "c2"));
+    assert_int_equal(g.records_consumed,
+                     ks_sim_test_consumed(t, "c1") + ks_sim_test_consumed(t, "c2"));
     const KsSimTestEvent *again = ks_sim_test_find(t, 17 * S, "\"type\":\"records_redelivered\"");
     assert_non_null(again);
     g_autofree char *range =
@@ -239,6 +236,74 @@ static void test_consumer_coordinator_failover_keeps_committed_offsets(void **st
 #undef FAILOVER
 }
 
+/* commit-every=100: the application commits after each 100 records it
+ * processed, within a poll of 500, the offsets it processed; a crash
+ * redelivers fewer than 100 records. Committing per poll, nothing was
+ * committed before the crash, in the middle of the first poll. */
+static void test_consumer_commit_every_n_records_bounds_redelivery(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        BASE "at 1s produce topic=t count=1000\n"
+             "at 2s start consumer a group=g topics=t auto.offset.reset=earliest processing=1ms "
+             "commit=sync commit-every=100 session.timeout.ms=6s\n"
+             "at 2s start consumer b group=h topics=t auto.offset.reset=earliest processing=1ms "
+             "commit=sync session.timeout.ms=6s\n"
+             "at 2600ms crash consumer a\n"
+             "at 2600ms crash consumer b\n"
+             "at 3s start consumer a2 group=g topics=t processing=1ms\n"
+             "run until 20s\n");
+    ks_sim_test_run_until(t, 3 * KS_TIME_S);
+    assert_int_equal(offsets_of(t, "g", 0).committed, 300);
+    assert_int_equal(offsets_of(t, "h", 0).committed, -1);
+    assert_non_null(ks_sim_test_find(t, 2 * S, "\"offsets\":\"t-0=100\""));
+    int64_t processed = ks_sim_test_consumed(t, "a");
+    assert_true(processed > 300 && processed < 400);
+    ks_sim_test_run(t);
+    KsGroupInfo g = ks_sim_test_group(t, "g");
+    assert_int_equal(g.records_duplicated, processed - 300);
+    assert_int_equal(ks_sim_test_consumed(t, "a2"), 700);
+}
+
+/* The member ids of group @name, sorted, joined by spaces. */
+static char *member_ids(const KsSimTest *t, const char *name)
+{
+    size_t i = 0;
+    assert_true(ks_query_find_group(t->sim, name, &i));
+    g_autoptr(GArray) ms = ks_query_group_members(t->sim, i);
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (guint k = 0; k < ms->len; k++)
+        g_string_append_printf(out, "%s%s", k ? " " : "", g_array_index(ms, KsMemberInfo, k).id);
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* A dynamic consumer restarted is a new member, c-2; the old member c
+ * stays in the group, holding up the rebalance its successor started,
+ * until its session times out. */
+static void test_consumer_restart_is_a_new_member(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(BASE "consumer c group=g topics=t session.timeout.ms=10s\n"
+                             "consumer d group=g topics=t session.timeout.ms=10s\n"
+                             "at 5s crash consumer c\n"
+                             "at 7s start consumer c\n"
+                             "run until 30s\n");
+    ks_sim_test_run_until(t, 9 * S);
+    g_autofree char *during = member_ids(t, "g");
+    ks_assert_str_eq(during, "c c-2 d");
+    ks_assert_str_eq(ks_sim_test_group(t, "g").state, "PreparingRebalance");
+    assert_non_null(ks_sim_test_find(t, 7 * S, "\"reason\":\"joined\"}"));
+    ks_sim_test_run(t);
+    g_autofree char *after = member_ids(t, "g");
+    ks_assert_str_eq(after, "c-2 d");
+    assert_non_null(ks_sim_test_find(
+        t, 12 * S,
+        "\"type\":\"member_removed\",\"group\":\"g\",\"consumer\":\"c\",\"reason\":"
+        "\"session timeout\""));
+    KsConsumerInfo ci;
+    assert_true(ks_query_find_consumer(t->sim, "c", &ci));
+    assert_false(ci.idle);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +313,8 @@ int main(void)
         cmocka_unit_test(test_consumer_commit_before_processing_skips_on_crash),
         cmocka_unit_test(test_consumer_more_consumers_than_partitions_one_idle),
         cmocka_unit_test(test_consumer_coordinator_failover_keeps_committed_offsets),
+        cmocka_unit_test(test_consumer_commit_every_n_records_bounds_redelivery),
+        cmocka_unit_test(test_consumer_restart_is_a_new_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,11 @@
  *  - a consumer that stops leaves at once (LeaveGroup), one that crashes
  *    is removed only when its session times out;
  *  - __consumer_offsets is not created while fewer brokers are alive than
- *    offsets.topic.replication.factor.
+ *    offsets.topic.replication.factor;
+ *  - the members' partition.assignment.strategy lists choose the assignor
+ *    by vote (selectProtocol), and a member with none in common is refused;
+ *  - a second process with a static member's group.instance.id takes its
+ *    place, and the first is fenced.
  * The Kafka sources cited are those of 3.9 (core GroupCoordinator.scala).
  */
 #include "ks-sim-test.h"
@@ -264,6 +268,65 @@ static void test_group_session_bounds_and_poll_timeout(void **state)
     assert_int_equal(g.generation, 2);
 }
 
+/* selectProtocol: the candidates are the assignors every member
+ * supports; each member votes for the first candidate in its own list,
+ * and the most votes win (range, 2 to 1). A consumer that supports none of
+ * the group's protocols is refused: its poll throws
+ * INCONSISTENT_GROUP_PROTOCOL. Only cooperative-sticky in every list
+ * rebalances cooperatively. */
+static void test_group_members_vote_for_the_assignor(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        CLUSTER "set group.initial.rebalance.delay.ms=1s\n" TOPIC_T
+                "consumer a group=g topics=t partition.assignment.strategy=roundrobin,range\n"
+                "consumer b group=g topics=t partition.assignment.strategy=range,roundrobin\n"
+                "consumer c group=g topics=t partition.assignment.strategy="
+                "org.apache.kafka.clients.consumer.RangeAssignor,roundrobin,sticky\n"
+                "consumer e group=h topics=t partition.assignment.strategy=cooperative-sticky\n"
+                "consumer f group=k topics=t partition.assignment.strategy="
+                "range,cooperative-sticky\n"
+                "at 5s start consumer d group=g topics=t partition.assignment.strategy=sticky\n"
+                "run until 10s\n");
+    ks_sim_test_run(t);
+    KsGroupInfo g = ks_sim_test_group(t, "g");
+    ks_assert_str_eq(g.protocol, "range");
+    assert_int_equal(g.generation, 1);
+    assert_int_equal(g.n_members, 3);
+    assert_non_null(ks_sim_test_find(t, 5 * S,
+                                     "\"consumer\":\"d\",\"group\":\"g\",\"error\":"
+                                     "\"INCONSISTENT_GROUP_PROTOCOL\""));
+    ks_assert_str_eq(ks_sim_test_group(t, "h").rebalance_protocol, "cooperative");
+    ks_assert_str_eq(ks_sim_test_group(t, "k").rebalance_protocol, "eager");
+    ks_assert_str_eq(ks_sim_test_group(t, "k").protocol, "range");
+}
+
+/* Two processes with one group.instance.id: the second takes the static
+ * member's place without a rebalance, and the first, fenced, stops at its
+ * next heartbeat (FencedInstanceIdException). */
+static void test_group_duplicate_instance_id_is_fenced(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(CLUSTER "set group.initial.rebalance.delay.ms=0\n" TOPIC_T
+                                "consumer x group=g topics=t group.instance.id=s1\n"
+                                "consumer o group=g topics=t\n"
+                                "at 5s start consumer y group=g topics=t group.instance.id=s1\n"
+                                "run until 15s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *e = ks_sim_test_find(
+        t, 5 * S, "\"consumer\":\"x\",\"group\":\"g\",\"error\":\"FENCED_INSTANCE_ID\"");
+    assert_non_null(e);
+    assert_true(e->ev.t < 5 * S + 3500 * MS); /* its next heartbeat */
+    KsConsumerInfo x, y;
+    assert_true(ks_query_find_consumer(t->sim, "x", &x));
+    assert_true(ks_query_find_consumer(t->sim, "y", &y));
+    assert_false(x.running);
+    assert_true(y.running);
+    KsGroupInfo g = ks_sim_test_group(t, "g");
+    ks_assert_str_eq(g.state, "Stable");
+    assert_int_equal(g.n_members, 2);
+    assert_int_equal(g.generation, 2); /* x, then o; y caused none */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +337,8 @@ int main(void)
         cmocka_unit_test(test_group_cooperative_revokes_only_what_moves),
         cmocka_unit_test(test_group_static_member_restart_causes_no_rebalance),
         cmocka_unit_test(test_group_session_bounds_and_poll_timeout),
+        cmocka_unit_test(test_group_members_vote_for_the_assignor),
+        cmocka_unit_test(test_group_duplicate_instance_id_is_fenced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -347,6 +347,29 @@ static void gen_groups(Gen *g, uint64_t seed, int n_topics, KsTime end)
             g->head->len--;
             g_string_append_printf(g->head, "%d\n", k);
         }
+        /* Explicit commits every N records. */
+        const char *line = g->head->str + g->head->len - 1;
+        while (line > g->head->str && line[-1] != '\n')
+            line--;
+        if ((strstr(line, "commit=sync") || strstr(line, "commit=async")) && gen_chance(&c, 40)) {
+            g->head->len--;
+            g_string_append_printf(g->head, " commit-every=%" PRId64 "\n", gen_range(&c, 1, 300));
+        }
+        /* Its own assignors, one or two (the group votes). */
+        if (gen_chance(&c, 20)) {
+            int64_t first = gen_range(&c, 0, 3), second = gen_range(&c, 0, 3);
+            g->head->len--;
+            g_string_append_printf(g->head, " partition.assignment.strategy=%s", assignors[first]);
+            if (second != first)
+                g_string_append_printf(g->head, ",%s", assignors[second]);
+            g_string_append_c(g->head, '\n');
+        }
+        /* Where it starts reading, by time (offsetsForTimes). */
+        if (gen_chance(&c, 15)) {
+            g->head->len--;
+            g_string_append_printf(g->head, " from-time=%" PRId64 "ms\n",
+                                   gen_range(&c, 0, end / KS_TIME_MS));
+        }
     }
     int n_actions = (int)gen_range(&c, 2, 15);
     for (int k = 0; k < n_actions; k++) {
@@ -354,6 +377,22 @@ static void gen_groups(Gen *g, uint64_t seed, int n_topics, KsTime end)
         int who = (int)gen_range(&c, 0, n_consumers - 1);
         static const char *const verbs[] = {"crash", "stop", "start"};
         gen_at(g, t, "%s consumer c%d", verbs[gen_range(&c, 0, 2)], who);
+    }
+    /* Seeks, to the start or to a time, of one partition or all (a seek
+     * past the log end is not modelled: Kafka's next fetch would get
+     * OFFSET_OUT_OF_RANGE). */
+    int n_seeks = (int)gen_range(&c, 0, 3);
+    for (int k = 0; k < n_seeks; k++) {
+        KsTime t = gen_range(&c, 1, end / KS_TIME_MS) * KS_TIME_MS;
+        int who = (int)gen_range(&c, 0, n_consumers - 1);
+        g_autofree char *part =
+            gen_chance(&c, 50) ? g_strdup_printf(" t%" PRId64 "-0", gen_range(&c, 0, n_topics - 1))
+                               : g_strdup("");
+        if (gen_chance(&c, 50))
+            gen_at(g, t, "seek consumer c%d%s to-offset=0", who, part);
+        else
+            gen_at(g, t, "seek consumer c%d%s to-time=%" PRId64 "ms", who, part,
+                   gen_range(&c, 0, end / KS_TIME_MS));
     }
     g_string_free(c.head, TRUE);
     g_string_free(c.tail, TRUE);

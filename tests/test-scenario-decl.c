@@ -232,7 +232,10 @@ static void test_scenario_config_values_by_type(void **state)
         {"set partitioner.ignore.keys=true", KS_CFG_PARTITIONER_IGNORE_KEYS, 1},
         {"set enable.auto.commit=false", KS_CFG_ENABLE_AUTO_COMMIT, 0},
         {"set partition.assignment.strategy=cooperative-sticky",
-         KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, 3},
+         KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, 3 + 1},
+        {"set partition.assignment.strategy=roundrobin,"
+         "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+         KS_CFG_PARTITION_ASSIGNMENT_STRATEGY, (1 + 1) | (3 + 1) << 3},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
         g_autofree char *text = g_strdup_printf(CLUSTER3 "%s\n", ok[i].line);
@@ -638,7 +641,7 @@ static void test_scenario_groups_and_consumers(void **state)
     ks_assert_str_eq(m3, "test.ks:3:1: error: consumer needs topics=, e.g. "
                          "topics=orders,payments; usage: consumer NAME group=G topics=T1,T2,... "
                          "[node=NAME] [processing=DURATION] [commit=auto|sync|async|before] "
-                         "[from-offset=N] [consumer configs]");
+                         "[commit-every=N] [from-offset=N | from-time=T] [consumer configs]");
 }
 
 static void test_scenario_zookeeper_and_flume(void **state)

@@ -91,14 +91,15 @@ typedef enum {
 } KsConfigKey;
 
 typedef enum {
-    KS_CONFIG_INT,     /* integer within [min, max] */
-    KS_CONFIG_BYTES,   /* byte count within [min, max] */
-    KS_CONFIG_BOOL,    /* true or false */
-    KS_CONFIG_MS,      /* duration; a plain number is milliseconds */
-    KS_CONFIG_SECONDS, /* duration; a plain number is seconds */
-    KS_CONFIG_MINUTES, /* duration; a plain number is minutes */
-    KS_CONFIG_ENUM,    /* one of the names in `choices` */
-    KS_CONFIG_STRING,  /* text: a name or a quoted string, at most 249 bytes */
+    KS_CONFIG_INT,       /* integer within [min, max] */
+    KS_CONFIG_BYTES,     /* byte count within [min, max] */
+    KS_CONFIG_BOOL,      /* true or false */
+    KS_CONFIG_MS,        /* duration; a plain number is milliseconds */
+    KS_CONFIG_SECONDS,   /* duration; a plain number is seconds */
+    KS_CONFIG_MINUTES,   /* duration; a plain number is minutes */
+    KS_CONFIG_ENUM,      /* one of the names in `choices` */
+    KS_CONFIG_STRING,    /* text: a name or a quoted string, at most 249 bytes */
+    KS_CONFIG_ENUM_LIST, /* a list of names in `choices`, in order (see ks_config_list_at) */
 } KsConfigType;
 
 /* Which entities a config may be set on (a bit set). `set` accepts all. */
@@ -128,6 +129,14 @@ typedef struct {
     bool supported;                /* false: the model does not honour it yet */
     const char *doc;               /* one line, for error messages and docs */
 } KsConfigInfo;
+
+/* A KS_CONFIG_ENUM_LIST value holds up to KS_CONFIG_LIST_MAX choice values
+ * (each 0..6), three bits each, the first lowest, stored as value + 1 (0
+ * ends the list). ks_config_list_at() is the @i-th item's choice value, or
+ * -1 past the end; ks_config_list_add() appends @item to @list. */
+#define KS_CONFIG_LIST_MAX 8
+int64_t ks_config_list_at(int64_t list, int i);
+int64_t ks_config_list_add(int64_t list, int64_t item);
 
 /* The table row for @key. Never NULL for a valid key. */
 const KsConfigInfo *ks_config_info(KsConfigKey key);

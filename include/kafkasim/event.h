@@ -295,8 +295,10 @@ typedef enum {
         F(offset_reset, consumer, STRING, ALWAYS, "", "the member") \
         F(offset_reset, topic, STRING, ALWAYS, "", "the topic") \
         F(offset_reset, partition, INT, ALWAYS, "partition", "the partition") \
-        F(offset_reset, policy, STRING, ALWAYS, "", "auto.offset.reset (earliest, latest or none), or \"from-offset\"") \
+        F(offset_reset, policy, STRING, ALWAYS, "", "auto.offset.reset (earliest, latest or none), or a seek: \"from-offset\" or \"from-time\" (start consumer), \"to-offset\" or \"to-time\" (seek consumer)") \
         F(offset_reset, offset, INT, ALWAYS, "offset", "where it starts; -1 with none (NoOffsetForPartitionException)") \
+        F(offset_reset, time_us, TIME, OMIT, "us", "a seek to a time: the time sought (offsetsForTimes)") \
+        F(offset_reset, found_us, TIME, OMIT, "us", "a seek to a time: the timestamp of the record found; absent when no record below the high watermark was produced at or after the time, and the seek goes to the end") \
     E(offset_reset) \
     S(group_loaded) \
         F(group_loaded, group, STRING, ALWAYS, "", "the group") \

@@ -120,9 +120,12 @@ typedef struct {
     KsConfigSet *configs;
     bool start_at_zero; /* declared before the timeline: starts at 0 s */
     /* The simulated application (keys, not Kafka configs): */
-    KsTime processing;   /* processing=: time per record */
-    int commit;          /* commit=: -1 auto (enable.auto.commit), 0 sync, 1 async, 2 before */
-    int64_t from_offset; /* from-offset=: seek every assigned partition here; -1: none */
+    KsTime processing;    /* processing=: time per record */
+    int commit;           /* commit=: -1 auto (enable.auto.commit), 0 sync, 1 async, 2 before */
+    int64_t from_offset;  /* from-offset=: seek every assigned partition here; -1: none */
+    KsTime from_time;     /* from-time=: seek every assigned partition to the first record
+                             produced at or after it (offsetsForTimes); -1: none */
+    int64_t commit_every; /* commit-every=: commit after this many records; 0: per poll */
     KsLoc loc;
 } KsPlanConsumer;
 
@@ -230,6 +233,7 @@ typedef enum {
     KS_ACTION_DESCRIBE_LOG,      /* describe log PARTITION: each replica's log */
     KS_ACTION_DESCRIBE_ZK,       /* describe zk: the znode tree */
     KS_ACTION_EXPECT,            /* expect CONDITION at this time */
+    KS_ACTION_SEEK_CONSUMER,     /* seek consumer NAME [P] to-offset=N|to-time=T */
 } KsActionKind;
 
 typedef struct {
@@ -258,7 +262,8 @@ typedef struct {
     KsPlanPartition target;
     GArray *replicas;     /* of KsBrokerId, in the order given */
     KsConfigSet *configs; /* set KEY=VALUE at run time; start consumer overrides */
-    int64_t from_offset;  /* start consumer: from-offset= override; -1: as declared */
+    int64_t from_offset;  /* start consumer: from-offset= override, seek: to-offset=; -1: none */
+    KsTime from_time;     /* start consumer: from-time= override, seek: to-time=; -1: none */
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
     KsLoc loc;
 } KsPlanAction;
