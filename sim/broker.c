@@ -101,6 +101,7 @@
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
+#include "metadata-private.h"
 #include "group-private.h"
 #include "ledger.h"
 #include "model.h"
@@ -761,6 +762,7 @@ void ks_broker_restart(KsSim *sim, KsBroker *b, KsEventType type)
     }
     b->alive = true;
     ks_net_endpoint_start(&b->ep);
+    ks_metadata_reset(sim, b); /* a new process knows nothing until UpdateMetadata */
     ks_net_after(sim, &b->ep, b->lag_max / 2, isr_expiration, b, 0);
     emit_lifecycle(sim, type, b, -1, -1);
     ks_registry_register_broker(sim, b);
