@@ -80,6 +80,10 @@ typedef struct {
     KsProducerBatch *batch; /* the producer's batch; NULL for acks=0 (settled at send) */
     int error;              /* KsKafkaError */
     KsProduceWait *wait;    /* acks=all: its wait at the leader, while waiting */
+    /* KIP-951, with NOT_LEADER_OR_FOLLOWER: the leader and epoch the
+     * answering broker knows (KS_NO_BROKER, -1: none); producer.c. */
+    KsBrokerId current_leader;
+    int32_t current_epoch;
 } KsRequestBatch;
 
 /* A produce request from one producer to one broker. Engine events carry
