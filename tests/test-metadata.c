@@ -13,6 +13,9 @@
  *    UpdateMetadata (ZkMetadataCache is built empty);
  *  - a leader that the cache does not hold alive is not named
  *    (getPartitionMetadata: LEADER_NOT_AVAILABLE);
+ *  - FindCoordinator names the leader of the group's offsets partition as
+ *    the asked broker's cache holds it (KafkaApis.getCoordinator), a dead
+ *    broker whose session lives included;
  *  - a producer's first record waits for a Metadata answer that names the
  *    topic (KafkaProducer.waitOnMetadata), and its refreshes back off
  *    exponentially on equivalent answers (Metadata.timeToAllowUpdate).
@@ -20,6 +23,8 @@
 #include "ks-sim-test.h"
 
 #include "sim/metadata-private.h"
+#include "sim/consumer-private.h"
+#include "sim/group-private.h"
 #include "sim/model.h"
 #include "sim/producer-private.h"
 
@@ -159,6 +164,47 @@ static void equivalent_answers_back_off_exponentially(void **state)
     ks_assert_i64_eq(p->meta.equivalent, 0);
 }
 
+/* FindCoordinator at broker @asked for @consumer's group, answered now:
+ * the answer's coordinator, or KS_NO_BROKER with the error. The message
+ * carries a stale token, so the consumer drops it when it arrives. */
+static KsBrokerId find_coordinator_at(KsSimTest *t, const char *consumer, KsBrokerId asked,
+                                      int *error)
+{
+    KsGroupMsg *m = g_new0(KsGroupMsg, 1);
+    m->kind = KS_GREQ_FIND_COORDINATOR;
+    m->consumer = ks_consumer_find(t->sim, consumer);
+    m->broker = broker(t, asked);
+    m->token = m->consumer->token - 1;
+    ks_group_handle(t->sim, m);
+    *error = m->error;
+    return m->error == KS_ERR_NONE ? m->coordinator : KS_NO_BROKER;
+}
+
+/* billing's offsets live in __consumer_offsets-9, led by broker 2, which is
+ * killed at 15 s; its session expires at about 34.2 s (seed 2). Until then
+ * broker 1's cache holds broker 2 alive and leading, so FindCoordinator
+ * names it (the consumer then finds it unreachable and asks again); after
+ * the election's UpdateMetadata it names broker 1. */
+static void find_coordinator_answers_from_the_cache(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "seed 2\ncluster nodes=3 brokers-per-node=1\nset offsets.topic.num.partitions=10\n"
+        "topic orders partitions=2 replication-factor=3 replica-placement-start=0\n"
+        "producer shop topic=orders rate=200/s\ngroup billing\n"
+        "consumer c1 group=billing topics=orders processing=2ms auto.offset.reset=earliest\n"
+        "at 15s crash broker 2\nrun until 40s\n");
+    int err;
+    ks_sim_test_run_until(t, 14 * S);
+    ks_assert_i64_eq(find_coordinator_at(t, "c1", 1, &err), 2);
+    ks_sim_test_run_until(t, 20 * S);
+    ks_assert_i64_eq(find_coordinator_at(t, "c1", 1, &err), 2);
+    ks_assert_i64_eq(err, KS_ERR_NONE);
+    ks_sim_test_run_until(t, 36 * S);
+    ks_assert_i64_eq(t->sim->offsets_topic->partitions[9].leader, 1);
+    ks_assert_i64_eq(find_coordinator_at(t, "c1", 3, &err), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +213,7 @@ int main(void)
         cmocka_unit_test(restarted_broker_starts_with_an_empty_cache),
         cmocka_unit_test(first_send_waits_for_a_metadata_answer),
         cmocka_unit_test(equivalent_answers_back_off_exponentially),
+        cmocka_unit_test(find_coordinator_answers_from_the_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
