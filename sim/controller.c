@@ -209,8 +209,8 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
         return;
     }
     const ControllerRequest *req = g_queue_peek_head(&q->requests);
-    if (req->kind == KS_NET_UPDATE_METADATA)
-        ks_metadata_apply(sim, q->broker, req->version);
+    if (req->kind == KS_NET_UPDATE_METADATA && ks_metadata_apply(sim, q->broker, req->version))
+        ks_broker_live_brokers_changed(sim, q->broker);
     for (guint i = 0; req->items && i < req->items->len; i++) {
         const LeaderAndIsrItem *it = &g_array_index(req->items, LeaderAndIsrItem, i);
         ks_broker_apply_leader_and_isr(sim, ks_partition_replica(it->part, q->broker->id),

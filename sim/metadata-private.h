@@ -42,8 +42,9 @@ void ks_metadata_changed(KsSim *sim, const KsPartition *part);
 uint64_t ks_metadata_publish(KsSim *sim);
 
 /* The broker's side. UpdateMetadata of @version arrives at @b
- * (ZkMetadataCache.updateMetadata): its cache holds that state from now. */
-void ks_metadata_apply(KsSim *sim, const KsBroker *b, uint64_t version);
+ * (ZkMetadataCache.updateMetadata): its cache holds that state from now.
+ * Returns whether its live brokers changed. */
+bool ks_metadata_apply(KsSim *sim, const KsBroker *b, uint64_t version);
 /* @b's process starts: its cache is empty until an UpdateMetadata comes. */
 void ks_metadata_reset(KsSim *sim, const KsBroker *b);
 

@@ -173,17 +173,20 @@ uint64_t ks_metadata_publish(KsSim *sim)
     return md->version;
 }
 
-void ks_metadata_apply(KsSim *sim, const KsBroker *b, uint64_t version)
+bool ks_metadata_apply(KsSim *sim, const KsBroker *b, uint64_t version)
 {
     GArray *applied = sim->metadata->applied;
     if (applied->len <= (guint)b->slot)
         g_array_set_size(applied, b->slot + 1);
-    g_array_index(applied, uint64_t, b->slot) = version;
+    uint64_t *v = &g_array_index(applied, uint64_t, b->slot);
+    const Live *before = live_at(sim->metadata, *v);
+    *v = version;
+    return live_at(sim->metadata, version) != before;
 }
 
 void ks_metadata_reset(KsSim *sim, const KsBroker *b)
 {
-    ks_metadata_apply(sim, b, 0);
+    (void)ks_metadata_apply(sim, b, 0);
 }
 
 uint64_t ks_metadata_version(const KsSim *sim, const KsBroker *b)

@@ -16,6 +16,8 @@
  *  - FindCoordinator names the leader of the group's offsets partition as
  *    the asked broker's cache holds it (KafkaApis.getCoordinator), a dead
  *    broker whose session lives included;
+ *  - a follower joins the ISR only if the leader's cache holds it alive
+ *    (Partition.isReplicaIsrEligible);
  *  - a producer's first record waits for a Metadata answer that names the
  *    topic (KafkaProducer.waitOnMetadata), and its refreshes back off
  *    exponentially on equivalent answers (Metadata.timeToAllowUpdate).
@@ -203,6 +205,33 @@ static void find_coordinator_answers_from_the_cache(void **state)
     ks_sim_test_run_until(t, 36 * S);
     ks_assert_i64_eq(t->sim->offsets_topic->partitions[9].leader, 1);
     ks_assert_i64_eq(find_coordinator_at(t, "c1", 3, &err), 1);
+    ks_sim_test_run(t); /* the answers arrive: the consumer drops them */
+}
+
+/* Partition.isReplicaIsrEligible in ZooKeeper mode: a follower joins the
+ * ISR only if the leader's metadata cache holds its broker alive. Brokers
+ * 1 and 2 (t-0's replicas) come back at 40 s, 2 leads, and 1 rejoins about
+ * 3 ms later; with the leader's cache emptied just before (as a restarted
+ * process's is), broker 1 stays out, caught up or not. */
+static void isr_expansion_needs_the_follower_alive_in_the_leaders_cache(void **state)
+{
+    (void)state;
+    const char *text = "cluster nodes=3\n"
+                       "topic t partitions=1 replication-factor=2 replica-placement-start=0\n"
+                       "at 1s crash broker 2\nat 2s crash broker 1\n"
+                       "at 40s restart broker 1\nat 40s restart broker 2\nrun until 45s\n";
+    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+    ks_sim_test_run(t);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    ks_assert_str_eq(isr, "2,1");
+
+    g_autoptr(KsSimTest) u = ks_sim_test_new(text);
+    ks_sim_test_run_until(u, 40 * S + 2 * MS);
+    ks_assert_i64_eq(part_t0(u)->leader, 2);
+    ks_metadata_reset(u->sim, broker(u, 2));
+    ks_sim_test_run(u);
+    g_autofree char *stale = ks_sim_test_isr(u, "t", 0);
+    ks_assert_str_eq(stale, "2");
 }
 
 int main(void)
@@ -214,6 +243,7 @@ int main(void)
         cmocka_unit_test(first_send_waits_for_a_metadata_answer),
         cmocka_unit_test(equivalent_answers_back_off_exponentially),
         cmocka_unit_test(find_coordinator_answers_from_the_cache),
+        cmocka_unit_test(isr_expansion_needs_the_follower_alive_in_the_leaders_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
