@@ -140,6 +140,11 @@ static void send_metadata(KsSim *sim, KsProducer *p, KsConnection *c)
     c->in_flight++;
     p->meta.request = req;
     p->meta.error = KS_ERR_REQUEST_TIMED_OUT;
+    if (sim->verbose) {
+        g_autofree char *from = g_strdup_printf("producer %s", p->name);
+        g_autofree char *detail = g_strdup_printf("topic %s", p->topic->name);
+        ks_sim_emit_request(sim, "Metadata", from, c->broker->id, detail);
+    }
     ks_net_send(sim, &p->ep, &c->broker->ep, KS_NET_METADATA_REQUEST, metadata_arrives, req, 0);
 }
 
