@@ -80,6 +80,10 @@ typedef struct {
     KsProducerBatch *batch; /* the producer's batch; NULL for acks=0 (settled at send) */
     int error;              /* KsKafkaError */
     KsProduceWait *wait;    /* acks=all: its wait at the leader, while waiting */
+    /* KIP-951, with NOT_LEADER_OR_FOLLOWER: the leader and epoch the
+     * answering broker knows (KS_NO_BROKER, -1: none); producer.c. */
+    KsBrokerId current_leader;
+    int32_t current_epoch;
 } KsRequestBatch;
 
 /* A produce request from one producer to one broker. Engine events carry
@@ -124,6 +128,10 @@ void ks_broker_step_down(KsSim *sim, KsPartition *part);
 void ks_broker_propose_isr_expand(KsSim *sim, KsPartition *part, KsReplica *replica);
 /* The net handler of the controller's answer to an AlterPartition. */
 void ks_broker_alter_partition_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
+/* UpdateMetadata changed the live brokers in @b's metadata cache: a
+ * follower that became alive there may join the ISR of what @b leads
+ * (Partition.isReplicaIsrEligible reads the cache). */
+void ks_broker_live_brokers_changed(KsSim *sim, KsBroker *b);
 void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part);
 /* The leader of @part appends @count records of its own (the group
  * coordinator's offset commits); returns the log end after them. */

@@ -90,8 +90,7 @@
  *
  * Simplifications, each the job of a later issue: only leadership is per
  * broker: ISR changes the controller makes itself (a dead broker leaves)
- * reach the leader's HW and min-ISR checks at once, and ISR eligibility
- * reads ZooKeeper's truth, not the leader's metadata cache; when a new
+ * reach the leader's HW and min-ISR checks at once; when a new
  * leader takes over, the old one (if it has not heard yet) steps down in
  * the same instant; the HW checkpoint is the in-memory HW; fetch sizes
  * (replica.fetch.max.bytes) and bandwidth are not limited.
@@ -101,6 +100,7 @@
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
+#include "metadata-private.h"
 #include "group-private.h"
 #include "ledger.h"
 #include "model.h"
@@ -534,7 +534,7 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
         if (r == lr)
             continue;
         bool caught_up =
-            r->fetch_leo >= 0 && r->broker->registered &&
+            r->fetch_leo >= 0 && ks_metadata_broker_alive(sim, lr->broker, r->broker->id) &&
             (r->fetch_leo >= lr->log.end ||
              (ks_fetcher_last_caught_up(r) >= 0 && now - ks_fetcher_last_caught_up(r) <= lag_max));
         /* Partition.maximalIsr: while an AlterPartition is in flight the
@@ -581,8 +581,8 @@ static void maybe_expand_again(KsSim *sim, KsPartition *part)
         /* Its position as last recorded, unless it truncated since (its
          * next fetch carries the new one). */
         if (r != lr && !r->in_isr && r->fetcher && r->fetcher->leader == lr->broker &&
-            !r->must_truncate && r->broker->registered && r->fetch_leo >= lr->hw &&
-            r->fetch_leo >= cur->start && r->fetch_leo <= r->log.end) {
+            !r->must_truncate && ks_metadata_broker_alive(sim, lr->broker, r->broker->id) &&
+            r->fetch_leo >= lr->hw && r->fetch_leo >= cur->start && r->fetch_leo <= r->log.end) {
             ks_broker_propose_isr_expand(sim, part, r);
             return;
         }
@@ -618,6 +618,15 @@ void ks_broker_alter_partition_answered(KsSim *sim, void *ctx, uint64_t arg, boo
     alter_reset(part);
     ks_broker_maybe_advance_hw(sim, part);
     maybe_expand_again(sim, part);
+}
+
+void ks_broker_live_brokers_changed(KsSim *sim, KsBroker *b)
+{
+    for (guint i = 0; i < b->replicas->len; i++) {
+        KsReplica *r = g_ptr_array_index(b->replicas, i);
+        if (r->part->leader_replica == r)
+            maybe_expand_again(sim, r->part);
+    }
 }
 
 void ks_broker_propose_isr_expand(KsSim *sim, KsPartition *part, KsReplica *r)
@@ -766,6 +775,7 @@ void ks_broker_restart(KsSim *sim, KsBroker *b, KsEventType type)
     }
     b->alive = true;
     ks_net_endpoint_start(&b->ep);
+    ks_metadata_reset(sim, b); /* a new process knows nothing until UpdateMetadata */
     ks_net_after(sim, &b->ep, b->lag_max / 2, isr_expiration, b, 0);
     emit_lifecycle(sim, type, b, -1, -1);
     ks_registry_register_broker(sim, b);

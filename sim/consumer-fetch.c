@@ -5,10 +5,13 @@
  *
  * A consumer sends one fetch per broker for all its assigned partitions
  * led there whose buffer is empty, and at most one at a time per broker,
- * to the partition's leader (never a follower). Consumer metadata is not
- * modelled: a consumer knows a new leader as soon as the controller has
- * chosen it, where Kafka's would learn it from NOT_LEADER_OR_FOLLOWER and a
- * metadata refresh. The leader answers with the records
+ * to the partition's leader (never a follower) as the metadata cache of a
+ * broker it talks to names it (its coordinator, else the first broker
+ * whose process runs: metadata.c), read at once: a leader that broker has
+ * not heard of yet is not asked, a stale one is (Kafka's consumer sends a
+ * Metadata request to its least loaded node, with the producer's backoffs:
+ * simplified here to an instant read of that broker's cache). The leader
+ * answers with the records
  * below its high watermark (read_uncommitted never sees more), at most
  * max.partition.fetch.bytes per partition (records of KS_DEFAULT_RECORD_SIZE
  * bytes, since record sizes are not carried in logs), at once when there
@@ -22,6 +25,7 @@
  * each request names its partitions.
  */
 #include "consumer-private.h"
+#include "metadata-private.h"
 
 void ks_consumer_fetch_free(gpointer p)
 {
@@ -126,13 +130,28 @@ static void fetch_arrives(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
                       ks_engine_now(sim->engine) + f->consumer->fetch_max_wait);
 }
 
+/* The leader of @part as the consumer's metadata names it: the metadata
+ * cache of the broker it asks (its coordinator while that process runs,
+ * else the first broker whose process runs), read at once. NULL while
+ * that cache names no live leader (LEADER_NOT_AVAILABLE). */
+static KsBroker *leader_of(KsSim *sim, const KsConsumer *c, const KsPartition *part)
+{
+    const KsBroker *asked = c->coordinator && c->coordinator->alive ? c->coordinator : NULL;
+    for (guint i = 0; i < sim->brokers->len && !asked; i++) {
+        const KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (b->alive)
+            asked = b;
+    }
+    return asked ? ks_sim_find_broker(sim, ks_metadata_leader(sim, asked, part)) : NULL;
+}
+
 void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
 {
     for (guint i = 0; i < c->assigned->len; i++) {
         KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
         if (cp->position < 0 || cp->fetching || cp->fetched > cp->position)
             continue;
-        KsBroker *b = ks_sim_find_broker(sim, cp->part->leader);
+        KsBroker *b = leader_of(sim, c, cp->part);
         if (!b)
             continue;
         while (c->fetches->len <= (guint)b->slot)
@@ -155,7 +174,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
         for (guint k = i; k < c->assigned->len; k++) {
             KsConsumerPart *o = &g_array_index(c->assigned, KsConsumerPart, k);
             if (o->position < 0 || o->fetching || o->fetched > o->position ||
-                o->part->leader != b->id)
+                leader_of(sim, c, o->part) != b)
                 continue;
             o->fetching = true;
             o->fetched = o->position;

@@ -65,8 +65,9 @@
  * controller learns it; a request that finds its broker down is dropped
  * (Kafka retries every 100 ms until then; a returning broker is sent its
  * whole state anyway); a new controller starts with empty queues and sends
- * every live broker its whole state. UpdateMetadata fills no metadata cache
- * yet: producers read the controller's state (docs/fidelity.md).
+ * every live broker its whole state. UpdateMetadata fills the broker's
+ * metadata cache (metadata.c), which answers clients' Metadata and
+ * FindCoordinator requests.
  *
  * Cost: a decision costs one queued item per replica on a live broker; a
  * request, two messages per broker per controller event, plus
@@ -76,6 +77,7 @@
 #include "actions-private.h"
 #include "broker-private.h"
 #include "registry-private.h"
+#include "metadata-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -105,8 +107,9 @@ typedef struct {
 } LeaderAndIsrItem;
 
 typedef struct {
-    KsNetKind kind; /* KS_NET_LEADER_AND_ISR or KS_NET_UPDATE_METADATA */
-    GArray *items;  /* of LeaderAndIsrItem; NULL for UpdateMetadata */
+    KsNetKind kind;   /* KS_NET_LEADER_AND_ISR or KS_NET_UPDATE_METADATA */
+    GArray *items;    /* of LeaderAndIsrItem; NULL for UpdateMetadata */
+    uint64_t version; /* UpdateMetadata: the metadata it carries (metadata.c) */
 } ControllerRequest;
 
 /* The requests waiting for one broker and the one in flight at its head
@@ -206,6 +209,8 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
         return;
     }
     const ControllerRequest *req = g_queue_peek_head(&q->requests);
+    if (req->kind == KS_NET_UPDATE_METADATA && ks_metadata_apply(sim, q->broker, req->version))
+        ks_broker_live_brokers_changed(sim, q->broker);
     for (guint i = 0; req->items && i < req->items->len; i++) {
         const LeaderAndIsrItem *it = &g_array_index(req->items, LeaderAndIsrItem, i);
         ks_broker_apply_leader_and_isr(sim, ks_partition_replica(it->part, q->broker->id),
@@ -244,12 +249,14 @@ static void send_requests(KsSim *sim, bool metadata)
     }
     if (!metadata)
         return;
+    uint64_t version = ks_metadata_publish(sim);
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         if (!b->ctrl_live)
             continue;
         ControllerRequest *req = g_new0(ControllerRequest, 1);
         req->kind = KS_NET_UPDATE_METADATA;
+        req->version = version;
         g_queue_push_tail(&queue_of(b)->requests, req);
         queue_kick(sim, b->ctrl_queue);
     }
@@ -270,6 +277,7 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     if (reason != KS_REASON_INITIAL)
         part->leader_epoch++;
     ks_partition_set_isr(part, isr);
+    ks_metadata_changed(sim, part);
     /* Offline: its leader died, and a dead process leads nothing. */
     if (leader == KS_NO_BROKER)
         ks_broker_step_down(sim, part);
@@ -568,6 +576,7 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
             if (!a->shrink)
                 g_array_append_val(isr, id);
             ks_partition_set_isr(part, isr);
+            ks_metadata_changed(sim, part);
             ks_ledger_leader_changed(sim->ledger, part);
             ks_partition_emit_isr_change(sim, a->shrink ? KS_EV_ISR_SHRUNK : KS_EV_ISR_EXPANDED,
                                          part, id,

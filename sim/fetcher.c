@@ -55,6 +55,7 @@
  * partitions that changed, not to the session's size.
  */
 #include "broker-private.h"
+#include "metadata-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -228,7 +229,9 @@ static void record_follower_fetch(KsSim *sim, KsPartition *part, KsReplica *lr, 
     r->last_fetch = now;
     r->fetch_leo = fo;
 
-    if (!r->in_isr && r->broker->registered && fo >= lr->hw) {
+    /* Partition.isReplicaIsrEligible (ZooKeeper mode): the follower is
+     * alive in the leader's metadata cache. */
+    if (!r->in_isr && ks_metadata_broker_alive(sim, lr->broker, r->broker->id) && fo >= lr->hw) {
         const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
         if (fo >= cur->start)
             ks_broker_propose_isr_expand(sim, part, r);

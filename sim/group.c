@@ -54,6 +54,7 @@
 
 #include "broker-private.h"
 #include "consumer-private.h"
+#include "metadata-private.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/query.h"
 
@@ -763,9 +764,12 @@ static void handle_find(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         respond(sim, m, KS_ERR_COORDINATOR_NOT_AVAILABLE);
         return;
     }
-    KsBroker *b = ks_group_coordinator(sim, g);
-    m->coordinator = b ? b->id : KS_NO_BROKER;
-    respond(sim, m, b ? KS_ERR_NONE : KS_ERR_COORDINATOR_NOT_AVAILABLE);
+    /* KafkaApis.getCoordinator (3.9): the leader of the group's offsets
+     * partition in the metadata cache of the broker asked, if that cache
+     * holds it alive; else COORDINATOR_NOT_AVAILABLE. */
+    KsBrokerId leader = ks_metadata_leader(sim, m->broker, offsets_part(sim, g));
+    m->coordinator = leader;
+    respond(sim, m, leader != KS_NO_BROKER ? KS_ERR_NONE : KS_ERR_COORDINATOR_NOT_AVAILABLE);
 }
 
 /* Whether @c's process lost its group.instance.id to a later one

@@ -50,6 +50,7 @@ typedef struct KsReplica KsReplica;
 typedef struct KsFetcher KsFetcher;   /* broker-private.h */
 typedef struct KsProducer KsProducer; /* producer-private.h */
 typedef struct KsRegistry KsRegistry; /* registry-private.h */
+typedef struct KsMetadata KsMetadata; /* metadata-private.h */
 
 /* Written by sim.c (built) and broker.c (crash-node, restart-node). */
 struct KsNode {
@@ -284,6 +285,7 @@ struct KsSim {
     KsNet net;               /* messages in flight (net.c) */
     struct KsLedger *ledger; /* what became of every record (ledger.c) */
     KsRegistry *registry;    /* ZooKeeper: sessions, /controller (registry.c) */
+    KsMetadata *metadata;    /* the brokers' metadata caches (metadata.c) */
     /* Views: written by sim.c; stats counted by the modules that see
      * what they count. */
     GArray *sinks; /* of KsSink */

@@ -40,6 +40,8 @@ typedef enum {
     KS_NET_GROUP_RESPONSE,      /* its answer */
     KS_NET_CONSUMER_FETCH,      /* a consumer's fetch request */
     KS_NET_CONSUMER_RECORDS,    /* its answer */
+    KS_NET_METADATA_REQUEST,    /* a producer's Metadata request (any broker) */
+    KS_NET_METADATA_RESPONSE,   /* its answer, from that broker's metadata cache */
     KS_NET_LEADER_AND_ISR,      /* controller -> broker (ControllerChannelManager) */
     KS_NET_UPDATE_METADATA,     /* controller -> broker */
     KS_NET_CONTROLLER_RESPONSE, /* broker -> controller: the answer to either */

@@ -16,7 +16,7 @@
  * by ExponentialBackoff (doubling, ±20 % jitter from the producer's own
  * random stream, capped at their .max.ms). The first failure in a row is
  * told on the timeline with Kafka's log line, and marks the partitions the
- * broker leads as failing; every failure refreshes the metadata.
+ * broker leads as failing; every failure asks for a metadata update.
  *
  * Owns nothing: the connection state lives in KsConnection
  * (producer-private.h), which producer.c creates and frees. Cost: constant
@@ -84,7 +84,7 @@ static void connect_failed(KsSim *sim, KsConnection *c)
     c->reconnect_at = c->attempt_at + ks_producer_backoff(&p->jitter, p->reconnect_backoff,
                                                           p->reconnect_backoff_max, c->failures);
     c->failures++;
-    ks_producer_refresh_metadata(sim, p);
+    ks_producer_request_metadata(sim, p);
 }
 
 /* NetworkClient.ready: can a request go to the connection's broker now? An

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * producer-private.h - the producers' own state: the record accumulator
- * and its batches, each producer's connections to brokers, its configs and
- * partitioner, and the calls other modules make into producer.c and
- * producer-conn.c.
+ * and its batches, each producer's connections to brokers, its metadata,
+ * its configs and partitioner, and the calls other modules make into
+ * producer.c, producer-accum.c, producer-conn.c and producer-metadata.c.
  *
- * Private to sim/. Included by producer.c and producer-conn.c (first), by
+ * Private to sim/. Included by the producer*.c files (first), by
  * the modules that call a producer or read its state (broker.c answers its
  * requests, ledger.c reads what it sent, sim.c builds and drives it,
  * invariants.c checks it, query.c reports it) and by the model's tests.
- * Every field is written by producer.c, except a connection's attempt state
- * (failures, attempt_at, reconnect_at, connecting_until), which
- * producer-conn.c keeps, and its purgatory (`parked`), which broker.c and
- * purgatory.c manage. Never included by a view.
+ * Every field is written by producer.c, except the batches, the active set
+ * and the arrivals (producer-accum.c), `meta` (producer-metadata.c), a
+ * connection's attempt state (failures, attempt_at, reconnect_at,
+ * connecting_until), which producer-conn.c keeps, and its purgatory
+ * (`parked`), which broker.c and purgatory.c manage. Never included by a view.
  */
 #pragma once
 
@@ -78,6 +79,37 @@ struct KsConnection {
     GPtrArray *drain;         /* scratch: batches of the request being built */
 };
 
+/* What a producer knows of its topic's metadata and how it asks (Metadata,
+ * ProducerMetadata): written by producer-metadata.c. */
+typedef struct {
+    bool added;                /* the first send() added the topic */
+    bool known;                /* the last answer named the topic: send() does not block */
+    bool requested;            /* an update is wanted (Metadata.needFullUpdate) */
+    bool answered;             /* an answer has come */
+    KsProduceRequest *request; /* the Metadata request in flight, NULL with none */
+    KsKafkaError error;        /* how it went so far */
+    int64_t attempts;          /* failed requests in a row */
+    int64_t equivalent;        /* answers in a row in which no leader epoch went up */
+    KsTime last_success;       /* lastSuccessfulRefreshMs */
+    KsTime attempts_until;     /* no request before (backoff of attempts) */
+    KsTime equivalent_until;   /* nor before this (backoff of equivalent answers) */
+    KsTime unblocked_at;       /* send() last stopped blocking */
+    KsTime next;               /* when it must look again; KS_TIME_NEVER: on an event */
+    GArray *nodes;             /* of KsBrokerId: brokers it may ask (bootstrap: all) */
+    /* The answer on its way back (written when the broker answers). */
+    bool answer_known;
+    KsBrokerId *answer_leader; /* by partition: KS_NO_BROKER for LEADER_NOT_AVAILABLE */
+    int32_t *answer_epoch;     /* by partition */
+    GArray *answer_nodes;      /* of KsBrokerId: the cache's live brokers */
+} KsProducerMetadata;
+
+/* A send() made while the producer blocked waiting for metadata. */
+typedef struct {
+    int64_t count;
+    char *key; /* owned; NULL: none */
+    int32_t partition;
+} KsPendingSend;
+
 struct KsProducer {
     KsSim *sim; /* owner, for engine callbacks */
     char *name;
@@ -101,6 +133,7 @@ struct KsProducer {
     KsTime setup_timeout_max;
     KsTime request_timeout;
     KsTime delivery_timeout;
+    KsTime metadata_max_age;
     bool idempotent;
     bool ignore_keys;
     bool adaptive;
@@ -109,8 +142,9 @@ struct KsProducer {
     KsRoundRobin rr;
     KsSticky sticky;
     KsRng rng;
-    KsRng jitter;         /* the backoffs' random factors */
-    bool has_metadata;    /* it has fetched metadata at least once */
+    KsRng jitter; /* the backoffs' random factors */
+    KsProducerMetadata meta;
+    GArray *pending;      /* of KsPendingSend: sends waiting for metadata */
     bool *available;      /* partitions with a leader in its metadata */
     int32_t *queue_sizes; /* batches queued per partition (adaptive sticky) */
     /* Record arrivals at the configured rate: the k-th record (1-based) after
@@ -138,11 +172,75 @@ void ks_producer_start(KsSim *sim, KsProducer *producer);
 void ks_producer_stop(KsSim *sim, KsProducer *producer);
 void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
                       int32_t partition);
-/* Reads every partition's current leader, as a Metadata response would. */
-void ks_producer_refresh_metadata(KsSim *sim, KsProducer *producer);
 /* The broker is done with @req: its answer leaves for the producer (acks=0:
- * it is dropped). */
+ * a produce request's is dropped). */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req);
+/* The connection to @b, made on first use. */
+KsConnection *ks_producer_conn_for(KsProducer *producer, KsBroker *b);
+/* A request to fill (a Metadata request is one with no batches). */
+KsProduceRequest *ks_producer_request_new(KsProducer *producer);
+
+/* producer-metadata.c */
+void ks_producer_metadata_init(KsSim *sim, KsProducer *producer);
+void ks_producer_metadata_clear(KsProducer *producer);
+/* Asks for a metadata update at the next poll the backoffs allow. */
+void ks_producer_request_metadata(KsSim *sim, KsProducer *producer);
+/* KafkaProducer.waitOnMetadata: whether send() must wait, the topic not
+ * being known yet (the first call asks at once). */
+bool ks_producer_metadata_blocked(KsSim *sim, KsProducer *producer);
+/* DefaultMetadataUpdater.maybeUpdate: sends a Metadata request if one is
+ * due and a broker can take it; sets meta.next to when to look again. */
+void ks_producer_metadata_poll(KsSim *sim, KsProducer *producer);
+/* The answer to @req (or its failure) reached the producer. */
+void ks_producer_metadata_answered(KsSim *sim, KsProduceRequest *req);
+/* Points every partition at the connection to its leader as the
+ * producer's metadata names it. */
+void ks_producer_metadata_relink(KsSim *sim, KsProducer *producer);
+/* KIP-951: broker @b answers @rb NOT_LEADER_OR_FOLLOWER and names the
+ * leader it knows. */
+void ks_producer_current_leader(KsSim *sim, const KsBroker *b, KsRequestBatch *rb);
+/* KIP-951: the producer takes @rb's current leader if its epoch is newer;
+ * returns whether it did (then relink). */
+bool ks_producer_update_leadership(KsProducer *producer, const KsRequestBatch *rb);
+
+/* Sends the request of the batches gathered in @c->drain. */
+void ks_producer_send_request(KsSim *sim, KsConnection *c);
+/* What the producer does whenever something happened: takes the records
+ * that arrived, gives up on expired ones, sends what is ready, asks for
+ * metadata when due, and sleeps until the next thing that can matter. */
+void ks_producer_process(KsSim *sim, KsProducer *producer);
+
+/* producer-accum.c: the record accumulator. */
+/* A partition's newest and oldest batch, NULL with none (inline: they are
+ * asked for every record). */
+static inline KsProducerBatch *ks_producer_newest_batch(const KsProducerPartition *pp)
+{
+    return pp->batches.tail ? pp->batches.tail->data : NULL;
+}
+
+static inline KsProducerBatch *ks_producer_oldest_batch(const KsProducerPartition *pp)
+{
+    return pp->batches.head ? pp->batches.head->data : NULL;
+}
+/* Takes the records that arrived at the rate since the last time. */
+void ks_producer_take_arrivals(KsSim *sim, KsProducer *producer);
+/* Appends the sends that waited for metadata, once it is known. */
+void ks_producer_flush_pending(KsSim *sim, KsProducer *producer);
+/* The batch is done: acknowledged (judged by the ledger now when @seen,
+ * else when the acks=0 request lands) or refused. */
+void ks_producer_settle_batch(KsSim *sim, KsProducer *producer, KsProducerBatch *batch, bool acked,
+                              bool seen);
+/* KIP-360: a new producer epoch for @pp, starting at its oldest batch. */
+void ks_producer_bump_epoch(KsProducerPartition *pp);
+/* KIP-951: whether @batch's partition has a newer leader than its last
+ * attempt went to. */
+bool ks_producer_leader_changed(const KsProducer *producer, const KsProducerBatch *batch);
+/* Sends requests until every broker is at its limit or nothing is ready. */
+void ks_producer_drain(KsSim *sim, KsProducer *producer);
+/* Gives up on batches that reached delivery.timeout.ms, sent or not. */
+void ks_producer_expire_batches(KsSim *sim, KsProducer *producer);
+/* The earliest moment a record not arrived yet could make a batch ready. */
+KsTime ks_producer_arrival_deadline(KsSim *sim, KsProducer *producer);
 
 /* producer-conn.c */
 /* ExponentialBackoff.backoff(@attempts) of Kafka's clients, in whole

@@ -1,30 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * producer.c - Kafka producers: partitioning, the record accumulator, the
- * sender, acks and retries (KafkaProducer, RecordAccumulator, Sender,
- * NetworkClient).
+ * producer.c - Kafka producers: their lifecycle, the produce requests the
+ * sender builds, acks and retries (KafkaProducer, Sender, NetworkClient).
  *
  * Kafka 3.9.0's client (clients/src/main/java/org/apache/kafka/clients/).
- * Records arrive at the producer's rate (or all at once from a `produce`
- * action) and are appended to a batch of their partition; a batch holds
- * batch.size bytes of records. The sender drains, for each broker, the first
- * ready batch of every partition that broker leads into one produce request
- * (DESIGN principle 2), and keeps up to max.in.flight.requests.per.connection
- * requests unanswered per broker. A batch is ready when it is full, when a
- * newer batch exists behind it, when it has waited linger.ms, or when it is
- * a retry whose backoff has passed.
+ * The record accumulator (partitioning, batches, linger, drain, expiry) is
+ * in producer-accum.c, the connections and the shared backoff in
+ * producer-conn.c, the metadata (Metadata requests to a broker's cache) in
+ * producer-metadata.c. This file sends the requests the drain builds,
+ * answers them for the broker (broker.c decides), and handles the answers.
  *
  * Retries (KIP-580): a failed batch waits ExponentialBackoff(retry.backoff.ms,
  * 2, retry.backoff.max.ms, 0.2).backoff(attempts - 1): 80-120 ms, then
  * 160-240, ... up to 1 s with the defaults; retry.backoff.ms above the max is
- * lowered to it (ks_producer_backoff). KIP-951: a retry whose partition has a
- * newer leader epoch in the metadata than its last attempt had skips the
- * backoff. Only NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE and broken
+ * lowered to it (ks_producer_backoff). KIP-951: a NOT_LEADER_OR_FOLLOWER
+ * answer names the leader the answering broker knows (its own partition,
+ * else its metadata cache: KafkaApis.getCurrentLeader), which the producer
+ * takes if its epoch is newer (Metadata.updatePartitionLeadership); a retry
+ * whose partition has a newer leader epoch than its last attempt had skips
+ * the backoff. Only NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE and broken
  * connections ask for new metadata (Sender.completeBatch). A batch is given
- * up when retries run out or at delivery.timeout.ms since it was created,
- * sent or not (Sender.getExpiredInflightBatches): a batch in flight is
- * detached from its request, whose answer is then ignored. acks=0 gets no
- * answer: the producer counts a batch as sent and done when it leaves.
+ * up when retries run out or at delivery.timeout.ms since it was created
+ * (producer-accum.c). acks=0 gets no answer: the producer counts a batch as
+ * sent and done when it leaves.
  *
  * Connections (NetworkClient, ClusterConnectionStates): a connection is used
  * while the producer believes it open. A broker process killed on a live
@@ -34,11 +32,12 @@
  * connection, up to the in-flight limit, and learns only when the oldest
  * request outlives request.timeout.ms (1 ms later: Kafka counts whole
  * milliseconds and wants more than the timeout); then every lost request on
- * the connection fails REQUEST_TIMED_OUT together, the connection is closed
- * and the metadata refreshed. Connecting, the connection setup timeout and
- * the reconnect backoff are in producer-conn.c. The backoffs' jitter is drawn
- * from the producer's own random stream ("producer:NAME:backoff"), so
- * failures do not move its partitioner.
+ * the connection fails REQUEST_TIMED_OUT together (a Metadata request among
+ * them too), the connection is closed and a metadata update asked for.
+ * Connecting, the connection setup timeout and the reconnect backoff are in
+ * producer-conn.c. The backoffs' jitter is drawn from the producer's own
+ * random stream ("producer:NAME:backoff"), so failures do not move its
+ * partitioner.
  *
  * The timeline says a partition's writes fail when they start failing (or
  * fail with another error), and that they succeed again only for a success
@@ -51,28 +50,11 @@
  * sim-wide id), so the per-partition state is found through one function,
  * producer_part, the one place that assumes a producer writes a single topic.
  *
- * Cost: arrivals at the rate are not events. When the producer wakes it
- * takes every record that arrived since, each with its own arrival time, and
- * it sleeps until a batch could become ready: the next record when linger.ms
- * is 0 and a broker has room for a request, else the end of a linger or the
- * arrival that could fill a batch. Per wake and per response the work is
- * proportional to the partitions that have batches, not to the topic.
- *
- * Simplified for now: metadata is read from the controller's state the
- * moment it is refreshed (no Metadata request, no metadata backoff, so the
- * leader a NOT_LEADER_OR_FOLLOWER answer would carry under KIP-951 is known
- * at once anyway; when no leader is reachable it is refreshed every
- * retry.backoff.ms), and metadata.max.age.ms is not enforced; a retry's
- * backoff is drawn once when it fails (Kafka draws afresh at every readiness
- * check); KIP-951's "leader changed" compares the leader epoch of the
- * producer's metadata, not the one the answer carries; while a connection
- * attempt to a dead machine waits, or after a lost request, a machine that
- * comes back does not reset the old connection early (its requests still
- * time out); the broker-side purgatory timeout and the client's
- * request.timeout.ms do not race (the broker's answer wins); batches are
- * not split; idempotent ordering of retries behind new batches
- * (RecordAccumulator.shouldStopDrainBatchesForPartition) is not modelled;
- * max.request.size and buffer.memory are not enforced.
+ * Simplified: while a connection attempt to a dead machine waits, or after
+ * a lost request, a machine that comes back does not reset the old
+ * connection early (its requests still time out); the broker-side purgatory
+ * timeout and the client's request.timeout.ms do not race (the broker's
+ * answer wins).
  */
 #include "producer-private.h"
 #include "actions-private.h"
@@ -86,7 +68,6 @@
 #include "kafkasim/partitioner.h"
 
 static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg);
-static void process(KsSim *sim, KsProducer *p);
 static void conn_free(gpointer data);
 static void request_free(gpointer data);
 static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg);
@@ -176,6 +157,7 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->setup_timeout_max =
         ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, cfg, def);
     p->request_timeout = ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def);
+    p->metadata_max_age = ks_config_resolve(KS_CFG_METADATA_MAX_AGE_MS, cfg, def);
     (void)ks_config_producer_effective(cfg, def, &p->idempotent, &p->delivery_timeout);
     p->ignore_keys = ks_config_resolve(KS_CFG_PARTITIONER_IGNORE_KEYS, cfg, def) != 0;
     p->adaptive = ks_config_resolve(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE, cfg, def) != 0;
@@ -199,15 +181,18 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
         g_queue_init(&p->parts[i].batches);
         p->parts[i].active_slot = -1;
         p->parts[i].leader = KS_NO_BROKER;
+        p->parts[i].leader_epoch = -1;
     }
     p->conns = g_ptr_array_new_with_free_func(conn_free);
+    p->pending = g_array_new(FALSE, FALSE, sizeof(KsPendingSend));
+    ks_producer_metadata_init(sim, p);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
 }
 
 /* The connection to @b: every broker has one, made on first use, in the
  * slot of @b (a broker added later gets its own). */
-static KsConnection *conn_for(KsProducer *p, KsBroker *b)
+KsConnection *ks_producer_conn_for(KsProducer *p, KsBroker *b)
 {
     if (p->conns->len <= (guint)b->slot)
         g_ptr_array_set_size(p->conns, b->slot + 1);
@@ -246,22 +231,13 @@ static void request_free(gpointer data)
 }
 
 /* A request to fill, a spare one when there is one. */
-static KsProduceRequest *request_new(KsProducer *p)
+KsProduceRequest *ks_producer_request_new(KsProducer *p)
 {
     GList *spare = g_queue_pop_head_link(&p->spare_requests);
     KsProduceRequest *req = spare ? spare->data : g_new0(KsProduceRequest, 1);
     GArray *batches = spare ? req->batches : g_array_new(FALSE, TRUE, sizeof(KsRequestBatch));
     *req = (KsProduceRequest){.link.data = req, .batches = batches};
     return req;
-}
-
-/* A new empty batch, a spare one when there is one. */
-static KsProducerBatch *batch_new(KsProducer *p)
-{
-    GList *spare = g_queue_pop_head_link(&p->spare_batches);
-    KsProducerBatch *batch = spare ? spare->data : g_new(KsProducerBatch, 1);
-    *batch = (KsProducerBatch){.link.data = batch};
-    return batch;
 }
 
 /* Empties @q, a queue whose nodes belong to its items (their link), and
@@ -290,6 +266,10 @@ void ks_producer_free(KsProducer *p)
     if (!p)
         return;
     g_ptr_array_free(p->conns, TRUE);
+    for (guint i = 0; i < p->pending->len; i++)
+        g_free(g_array_index(p->pending, KsPendingSend, i).key);
+    g_array_free(p->pending, TRUE);
+    ks_producer_metadata_clear(p);
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         clear_linked(&p->parts[i].batches, g_free);
     }
@@ -301,214 +281,6 @@ void ks_producer_free(KsProducer *p)
     g_free(p->parts);
     g_free(p->name);
     g_free(p);
-}
-
-/* ---- metadata and partitioning ---- */
-
-/* Reads every partition's current leader, as a Metadata response would. */
-void ks_producer_refresh_metadata(KsSim *sim, KsProducer *p)
-{
-    p->has_metadata = true;
-    for (guint i = 0; i < p->conns->len; i++) {
-        KsConnection *c = g_ptr_array_index(p->conns, i);
-        if (c)
-            c->leads = 0;
-    }
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        KsProducerPartition *pp = &p->parts[i];
-        pp->leader = p->topic->partitions[i].leader;
-        pp->leader_epoch = p->topic->partitions[i].leader_epoch;
-        p->available[i] = pp->leader != KS_NO_BROKER;
-        pp->conn = NULL;
-        if (pp->leader != KS_NO_BROKER) {
-            pp->conn = conn_for(p, ks_sim_find_broker(sim, pp->leader));
-            pp->conn->leads++;
-        }
-    }
-}
-
-/* Whether keys choose the partition: with Kafka's default partitioner and
- * the key partitioner, unless partitioner.ignore.keys. */
-static bool uses_keys(const KsProducer *p)
-{
-    return (p->partitioner == KS_PARTITIONER_DEFAULT || p->partitioner == KS_PARTITIONER_KEY) &&
-           !p->ignore_keys;
-}
-
-/* A partition's newest and oldest batch, NULL with none (inline: they are
- * asked for every record). */
-static inline KsProducerBatch *newest_batch(const KsProducerPartition *pp)
-{
-    return pp->batches.tail ? pp->batches.tail->data : NULL;
-}
-
-static inline KsProducerBatch *oldest_batch(const KsProducerPartition *pp)
-{
-    return pp->batches.head ? pp->batches.head->data : NULL;
-}
-
-/* Whether one more record for @partition would need a new batch: its newest
- * batch is gone, sent, a retry, or full. */
-static bool opens_new_batch(const KsProducer *p, int32_t partition)
-{
-    const KsProducerBatch *last = newest_batch(&p->parts[partition]);
-    return !last || last->in_flight || last->attempts > 0 || last->count >= p->batch_records;
-}
-
-/* Partition of one record that names none; @key is NULL for a null key.
- * Only records the sticky partitioner places count towards its switch
- * (BuiltInPartitioner.updatePartitionInfo). */
-static int32_t choose_partition(KsProducer *p, const char *key)
-{
-    int32_t n = p->topic->n_partitions;
-    switch (p->partitioner) {
-    case KS_PARTITIONER_EXPLICIT:
-        return p->plan->partition;
-    case KS_PARTITIONER_ROUND_ROBIN: {
-        /* KAFKA-9965 (Kafka 3.0 to 3.9): with a partitioner class, a record
-         * that would open a new batch is aborted and partition() is asked
-         * again, so the counter moves twice and a partition is skipped. */
-        int32_t first = ks_round_robin_next(&p->rr, p->available, n);
-        return opens_new_batch(p, first) ? ks_round_robin_next(&p->rr, p->available, n) : first;
-    }
-    case KS_PARTITIONER_KEY:
-    case KS_PARTITIONER_DEFAULT:
-    case KS_PARTITIONER_STICKY:
-        break;
-    }
-    if (key && uses_keys(p))
-        return ks_partition_for_key(key, strlen(key), n);
-    int32_t chosen =
-        ks_sticky_partition(&p->sticky, &p->rng, p->available, p->adaptive ? p->queue_sizes : NULL,
-                            n, p->batch_records * p->record_size);
-    ks_sticky_on_append(&p->sticky, p->record_size);
-    return chosen;
-}
-
-/* ---- the accumulator ---- */
-
-static void activate(KsProducer *p, int32_t partition)
-{
-    KsProducerPartition *pp = &p->parts[partition];
-    if (pp->active_slot >= 0)
-        return;
-    pp->active_slot = (int)p->active->len;
-    g_array_append_val(p->active, partition);
-}
-
-/* Swap-remove from the active set; the order is deterministic either way. */
-static void deactivate(KsProducer *p, int32_t partition)
-{
-    KsProducerPartition *pp = &p->parts[partition];
-    int32_t last = g_array_index(p->active, int32_t, p->active->len - 1);
-    g_array_index(p->active, int32_t, pp->active_slot) = last;
-    p->parts[last].active_slot = pp->active_slot;
-    g_array_set_size(p->active, p->active->len - 1);
-    pp->active_slot = -1;
-}
-
-/* Appends @n records that arrived at @when to @partition's accumulator: to
- * its newest batch while that batch has room and has not been sent, then
- * to new batches. The caller tells the ledger (ks_ledger_produced), once
- * per run of records that went to one partition: the partitioner picks per
- * record, and the sticky partitioner sends long runs to one partition. */
-static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime when)
-{
-    KsProducerPartition *pp = &p->parts[partition];
-    activate(p, partition);
-    while (n > 0) {
-        KsProducerBatch *last = newest_batch(pp);
-        if (opens_new_batch(p, partition)) {
-            last = batch_new(p);
-            last->partition = partition;
-            last->first_seq = pp->next_seq;
-            last->created = when;
-            g_queue_push_tail_link(&pp->batches, &last->link);
-            p->queue_sizes[partition]++;
-        }
-        int64_t take = MIN(n, p->batch_records - last->count);
-        last->count += take;
-        pp->next_seq += take;
-        n -= take;
-    }
-}
-
-/* Time the k-th record after rate_start arrives (k >= 1). */
-static KsTime arrival_time(const KsProducer *p, int64_t k)
-{
-    int64_t rate = p->plan->rate_per_s;
-    return p->rate_start + (k / rate) * KS_TIME_S + ((k % rate) * KS_TIME_S + rate - 1) / rate;
-}
-
-/* How many rate records may still come (the count= limit), or INT64_MAX. */
-static int64_t rate_remaining(const KsProducer *p)
-{
-    if (!p->running || !p->plan || p->plan->rate_per_s <= 0)
-        return 0;
-    return p->plan->count < 0 ? INT64_MAX : p->plan->count - p->generated;
-}
-
-/* Takes the records that arrived at the rate since the last time, each with
- * its arrival time. The first send() fetches the topic's metadata. */
-static void take_arrivals(KsSim *sim, KsProducer *p)
-{
-    int64_t remaining = rate_remaining(p);
-    if (remaining <= 0)
-        return;
-    KsTime d = ks_engine_now(sim->engine) - p->rate_start;
-    int64_t rate = p->plan->rate_per_s;
-    /* d * rate / 1e6 without overflow for long runs and high rates. */
-    int64_t arrived = (d / KS_TIME_S) * rate + (d % KS_TIME_S) * rate / KS_TIME_S;
-    int64_t n = MIN(arrived - p->rate_arrived, remaining);
-    if (n <= 0)
-        return;
-    if (!p->has_metadata)
-        ks_producer_refresh_metadata(sim, p);
-    char key[300];
-    int32_t run_partition = -1; /* the partition of the current run of records */
-    int64_t run = 0;
-    for (int64_t i = 0; i < n; i++) {
-        KsTime when = arrival_time(p, ++p->rate_arrived);
-        const char *k = NULL;
-        if (p->plan->keys > 0) {
-            g_snprintf(key, sizeof key, "%s%" G_GINT64_FORMAT, p->plan->key_prefix,
-                       (int64_t)ks_rng_below(&p->rng, (uint64_t)p->plan->keys));
-            k = key;
-        }
-        int32_t partition = choose_partition(p, k);
-        if (partition != run_partition && run > 0) {
-            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
-            run = 0;
-        }
-        run_partition = partition;
-        run++;
-        add_to_batches(p, partition, 1, when);
-    }
-    if (run > 0)
-        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
-    p->generated += n;
-}
-
-void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key, int32_t partition)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    /* Records that arrived at the rate before this send come first. */
-    take_arrivals(sim, p);
-    if (!p->has_metadata)
-        ks_producer_refresh_metadata(sim, p);
-    if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
-        partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
-    if (partition >= 0) {
-        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], count);
-        add_to_batches(p, partition, count, now);
-    } else {
-        for (int64_t i = 0; i < count; i++) {
-            int32_t chosen = choose_partition(p, key);
-            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[chosen], 1);
-            add_to_batches(p, chosen, 1, now);
-        }
-    }
-    process(sim, p);
 }
 
 /* ---- requests ---- */
@@ -537,41 +309,6 @@ static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t par
     ks_sim_emit(sim, &ev);
 }
 
-/* KIP-360: the idempotent producer bumps its epoch for @pp and
- * re-sequences what it still holds, so the new epoch starts at its oldest
- * unacknowledged batch (or at the next record, if it holds none). */
-static void bump_epoch(KsProducerPartition *pp)
-{
-    const KsProducerBatch *head = oldest_batch(pp);
-    pp->producer_epoch++;
-    pp->epoch_base_seq = head ? head->first_seq : pp->next_seq;
-}
-
-/* The batch is done: acknowledged (its range judged by the ledger now when
- * @seen, else when the acks=0 request lands) or refused. */
-static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool acked, bool seen)
-{
-    KsProducerPartition *pp = &p->parts[batch->partition];
-    ks_ledger_settled(sim->ledger, p->index, &p->topic->partitions[batch->partition],
-                      batch->first_seq, batch->count,
-                      !acked ? KS_LEDGER_REFUSED
-                      : seen ? KS_LEDGER_ACKED
-                             : KS_LEDGER_ACKED_UNSEEN);
-    if (acked)
-        pp->acked_upto = MAX(pp->acked_upto, batch->first_seq + batch->count);
-    if (!acked)
-        pp->refused += batch->count;
-    g_queue_unlink(&pp->batches, &batch->link);
-    /* An idempotent producer that gives up on a batch leaves a gap in its
-     * sequence: it bumps its epoch so later batches are accepted. */
-    if (!acked && p->idempotent)
-        bump_epoch(pp);
-    p->queue_sizes[batch->partition]--;
-    if (g_queue_is_empty(&pp->batches))
-        deactivate(p, batch->partition);
-    g_queue_push_head_link(&p->spare_batches, &batch->link);
-}
-
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 
@@ -592,10 +329,10 @@ static void emit_produce_request(KsSim *sim, const KsProducer *p, const KsConnec
     ks_sim_emit_request(sim, "Produce", from, c->broker->id, detail);
 }
 
-static void send_request(KsSim *sim, KsConnection *c)
+void ks_producer_send_request(KsSim *sim, KsConnection *c)
 {
     KsProducer *p = c->producer;
-    KsProduceRequest *req = request_new(p);
+    KsProduceRequest *req = ks_producer_request_new(p);
     req->conn = c;
     req->sent = ks_engine_now(sim->engine);
     for (guint i = 0; i < c->drain->len; i++) {
@@ -615,7 +352,7 @@ static void send_request(KsSim *sim, KsConnection *c)
         /* acks=0: nothing will answer; the batch is done once it leaves,
          * and its fate reaches the ledger when the broker has handled it. */
         if (p->acks == 0) {
-            settle_batch(sim, p, batch, true, false);
+            ks_producer_settle_batch(sim, p, batch, true, false);
             rb.batch = NULL;
         }
         g_array_append_val(req->batches, rb);
@@ -630,75 +367,11 @@ static void send_request(KsSim *sim, KsConnection *c)
     ks_net_send(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, request_arrives, req, 0);
 }
 
-/* KIP-951: a retry whose partition has a newer leader in the metadata than
- * the one its last attempt went to skips retry.backoff.ms
- * (ProducerBatch.hasLeaderChangedForTheOngoingRetry, :113-136;
- * RecordAccumulator.shouldBackoff, :813-815). In 3.9 the new leader comes
- * with the NOT_LEADER_OR_FOLLOWER answer (Sender.java:610-637, :715-719); here
- * every failure refreshes the metadata at once, which is at least as new. */
-static bool leader_changed(const KsProducer *p, const KsProducerBatch *batch)
-{
-    return batch->attempts > 0 && p->parts[batch->partition].leader_epoch > batch->leader_epoch;
-}
-
-/* Whether @batch, the first unsent one of its partition, may go now. */
-static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool newer, KsTime now)
-{
-    if (batch->retry_after > now && !leader_changed(p, batch))
-        return false;
-    return newer || batch->count >= p->batch_records || batch->attempts > 0 || !p->running ||
-           now - batch->created >= p->linger;
-}
-
-/* One pass of the Sender: for every broker that is ready and below
- * max.in.flight.requests.per.connection, one request with the first ready
- * batch of each partition it leads. Returns whether it sent anything. */
-static bool drain_once(KsSim *sim, KsProducer *p)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    bool any = false;
-    for (guint i = 0; i < p->active->len; i++) {
-        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        KsConnection *c = pp->conn;
-        if (!c)
-            continue;
-        /* A broker that already gets a request in this pass takes more
-         * partitions into it; otherwise it must have room and be ready. */
-        if (c->drain->len == 0 && ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
-                                   !ks_producer_connection_ready(sim, c)))
-            continue;
-        for (GList *l = pp->batches.head; l; l = l->next) {
-            KsProducerBatch *batch = l->data;
-            if (batch->in_flight)
-                continue;
-            if (batch_ready(p, batch, l->next != NULL, now)) {
-                g_ptr_array_add(c->drain, batch);
-                any = true;
-            }
-            break;
-        }
-    }
-    /* In broker id order, the order the requests leave in. */
-    for (guint i = 0; any && i < sim->brokers->len; i++) {
-        KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        KsConnection *c =
-            (guint)b->slot < p->conns->len ? g_ptr_array_index(p->conns, b->slot) : NULL;
-        if (c && c->drain->len > 0)
-            send_request(sim, c);
-    }
-    return any;
-}
-
-/* Sends requests until every broker is at its in-flight limit or nothing
- * is ready: the Sender loops without waiting while it has data to send. */
-static void drain(KsSim *sim, KsProducer *p)
-{
-    while (drain_once(sim, p))
-        ;
-}
-
 static void fail_all(KsProduceRequest *req, KsKafkaError err)
 {
+    KsProducer *p = req->conn->producer;
+    if (req == p->meta.request)
+        p->meta.error = err;
     for (guint i = 0; i < req->batches->len; i++)
         g_array_index(req->batches, KsRequestBatch, i).error = err;
 }
@@ -736,7 +409,7 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
 {
     KsConnection *c = req->conn;
     KsProducer *p = c->producer;
-    if (p->acks == 0) {
+    if (p->acks == 0 && req->batches->len > 0) {
         /* The producer took these as written when they left: from now on
          * they count in the ledger, whatever the broker did with them. */
         for (guint i = 0; i < req->batches->len; i++) {
@@ -746,7 +419,13 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
         request_done(req);
         return;
     }
-    if (ks_net_send(sim, &c->broker->ep, &p->ep, KS_NET_PRODUCE_RESPONSE, response_arrives, req, 0))
+    for (guint i = 0; i < req->batches->len; i++) {
+        KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
+        if (rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER)
+            ks_producer_current_leader(sim, c->broker, rb);
+    }
+    KsNetKind kind = req->batches->len > 0 ? KS_NET_PRODUCE_RESPONSE : KS_NET_METADATA_RESPONSE;
+    if (ks_net_send(sim, &c->broker->ep, &p->ep, kind, response_arrives, req, 0))
         return;
     fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
     g_queue_push_tail(&c->lost, req);
@@ -797,8 +476,8 @@ static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
     KsProduceRequest *req;
     while ((req = g_queue_pop_head(&c->lost)))
         response_arrives(sim, req, 0, true);
-    ks_producer_refresh_metadata(sim, p);
-    process(sim, p);
+    ks_producer_request_metadata(sim, p);
+    ks_producer_process(sim, p);
 }
 
 /* Whether a batch of @pp sent before @sent is still unanswered. */
@@ -820,8 +499,14 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
     KsConnection *c = req->conn;
     KsProducer *p = c->producer;
     KsTime now = ks_engine_now(sim->engine);
-    bool refresh = false;
+    bool refresh = false, relink = false;
     c->in_flight--;
+    if (req->batches->len == 0) {
+        ks_producer_metadata_answered(sim, req);
+        request_done(req);
+        ks_producer_process(sim, p);
+        return;
+    }
     for (guint i = 0; i < req->batches->len; i++) {
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         KsProducerBatch *batch = rb->batch;
@@ -841,7 +526,7 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
                 emit_client(sim, KS_EV_PRODUCE_RECOVERED, p, rb->part->index, pp->refused, NULL);
                 pp->refused = 0;
             }
-            settle_batch(sim, p, batch, true, true);
+            ks_producer_settle_batch(sim, p, batch, true, true);
             continue;
         }
         if (!pp->failing)
@@ -858,6 +543,9 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
         refresh |= rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER ||
                    rb->error == KS_ERR_LEADER_NOT_AVAILABLE ||
                    rb->error == KS_ERR_NETWORK_EXCEPTION;
+        /* KIP-951: the answer names the leader (Sender.java:715-719). */
+        if (rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER)
+            relink |= ks_producer_update_leadership(p, rb);
         batch->in_flight = false;
         /* TransactionManager.canRetry: out of sequence although the batch
          * is the next one after the last acknowledged sequence means a
@@ -866,11 +554,11 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
          * is still unresolved, or this one was written and only its answer
          * was lost: it just retries. */
         if (rb->error == KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER && batch->first_seq == pp->acked_upto)
-            bump_epoch(pp);
+            ks_producer_bump_epoch(pp);
         if (batch->attempts > p->retries || now - batch->created >= p->delivery_timeout) {
             emit_client(sim, KS_EV_RECORDS_EXPIRED, p, rb->part->index, batch->count,
                         ks_kafka_error_name(rb->error));
-            settle_batch(sim, p, batch, false, false);
+            ks_producer_settle_batch(sim, p, batch, false, false);
         } else {
             /* KIP-580: RecordAccumulator.shouldBackoff waits
              * retryBackoff.backoff(attempts - 1) (:813-815), drawn here once. */
@@ -880,59 +568,18 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
         }
     }
     request_done(req);
+    if (relink)
+        ks_producer_metadata_relink(sim, p);
     if (refresh)
-        ks_producer_refresh_metadata(sim, p);
-    process(sim, p);
+        ks_producer_request_metadata(sim, p);
+    ks_producer_process(sim, p);
 }
 
 /* ---- waking up ---- */
 
-/* Gives up on batches that reached delivery.timeout.ms, sent or not
- * (Sender.sendProducerData, :415-417: RecordAccumulator.expiredBatches and
- * getExpiredInflightBatches, :186-218; ProducerBatch.hasReachedDeliveryTimeout,
- * :414-416). A batch in flight is detached from its request, which stays
- * until answered or timed out. A partition's batches are in creation order
- * (retries keep their place), so the walk stops at the first that has time
- * left. */
-static void expire_batches(KsSim *sim, KsProducer *p)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    for (guint i = 0; i < p->active->len;) {
-        int32_t partition = g_array_index(p->active, int32_t, i);
-        KsProducerPartition *pp = &p->parts[partition];
-        int64_t expired = 0;
-        for (GList *l = pp->batches.head; l;) {
-            KsProducerBatch *batch = l->data;
-            l = l->next;
-            if (now - batch->created < p->delivery_timeout)
-                break;
-            if (batch->in_flight)
-                g_array_index(batch->request->batches, KsRequestBatch, batch->slot).batch = NULL;
-            expired += batch->count;
-            settle_batch(sim, p, batch, false, false);
-        }
-        if (expired > 0) {
-            if (!pp->failing)
-                pp->failing_since = now;
-            pp->failing = true;
-            KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
-            ev.records_expired.producer = p->name;
-            ev.records_expired.topic = p->topic->name;
-            ev.records_expired.partition = partition;
-            ev.records_expired.records = expired;
-            ev.records_expired.delivery_timeout_ms = p->delivery_timeout / KS_TIME_MS;
-            ev.records_expired.reason = "delivery.timeout.ms";
-            ks_sim_emit(sim, &ev);
-        }
-        /* settle_batch may have swapped another partition into slot i. */
-        if (pp->active_slot == (int)i)
-            i++;
-    }
-}
-
 /* Whether the producer should ask for metadata: a partition with batches
- * has no known leader, or its leader cannot be reached. Kafka requests an
- * update then, at most every retry.backoff.ms. */
+ * has no known leader (Sender.sendProducerData: unknownLeaderTopics), or
+ * its leader cannot be reached (NetworkClient.processDisconnection). */
 static bool needs_metadata(KsSim *sim, KsProducer *p)
 {
     for (guint i = 0; i < p->active->len; i++) {
@@ -942,44 +589,6 @@ static bool needs_metadata(KsSim *sim, KsProducer *p)
             return true;
     }
     return false;
-}
-
-/* Whether some partition's leader could take a request now (before the
- * first send, which fetches metadata, the answer is yes). */
-static bool any_room(KsSim *sim, KsProducer *p)
-{
-    if (p->acks == 0 || !p->has_metadata)
-        return true;
-    for (guint i = 0; i < p->conns->len; i++) {
-        const KsConnection *c = g_ptr_array_index(p->conns, i);
-        if (c && c->leads > 0 && c->in_flight < p->max_in_flight && c->failures == 0 &&
-            c->connecting_until == 0)
-            return true;
-    }
-    return false;
-}
-
-/* The earliest moment a record that has not arrived yet could make a batch
- * ready: the next arrival plus linger.ms (it may open a batch), or the
- * arrival that would fill the fullest open batch. */
-static KsTime arrival_deadline(KsSim *sim, KsProducer *p)
-{
-    int64_t remaining = rate_remaining(p);
-    if (remaining <= 0)
-        return KS_TIME_NEVER;
-    if (p->linger == 0 && !any_room(sim, p))
-        return KS_TIME_NEVER; /* a response will come first and drain */
-    KsTime t = arrival_time(p, p->rate_arrived + 1) + p->linger;
-    int64_t need = p->batch_records;
-    for (guint i = 0; i < p->active->len; i++) {
-        int32_t partition = g_array_index(p->active, int32_t, i);
-        const KsProducerBatch *last = newest_batch(&p->parts[partition]);
-        if (!opens_new_batch(p, partition))
-            need = MIN(need, p->batch_records - last->count);
-    }
-    if (need <= remaining)
-        t = MIN(t, arrival_time(p, p->rate_arrived + need));
-    return t;
 }
 
 /* Arms the wake timer for the earliest future moment something changes:
@@ -992,10 +601,10 @@ static KsTime arrival_deadline(KsSim *sim, KsProducer *p)
 static void schedule_wake(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
-    KsTime next = arrival_deadline(sim, p);
+    KsTime next = ks_producer_arrival_deadline(sim, p);
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        const KsProducerBatch *oldest = oldest_batch(pp);
+        const KsProducerBatch *oldest = ks_producer_oldest_batch(pp);
         next = MIN(next, oldest->created + p->delivery_timeout);
         const KsProducerBatch *first = NULL;
         for (GList *l = pp->batches.head; l && !first; l = l->next)
@@ -1003,9 +612,10 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
                 first = l->data;
         if (!first)
             continue;
-        if (first->attempts > 0 && first->retry_after > now && !leader_changed(p, first))
+        if (first->attempts > 0 && first->retry_after > now &&
+            !ks_producer_leader_changed(p, first))
             next = MIN(next, first->retry_after);
-        const KsProducerBatch *last = newest_batch(pp);
+        const KsProducerBatch *last = ks_producer_newest_batch(pp);
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
             next = MIN(next, last->created + p->linger);
     }
@@ -1016,8 +626,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
         if (c && c->connecting_until > now)
             next = MIN(next, c->connecting_until);
     }
-    if (needs_metadata(sim, p))
-        next = MIN(next, now + p->retry_backoff);
+    next = MIN(next, p->meta.next);
     if (next == KS_TIME_NEVER)
         ks_timer_cancel(sim->engine, &p->wake);
     else
@@ -1027,20 +636,22 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
 /* What the producer does whenever something happened: takes the records
  * that arrived, gives up on expired ones, sends what is ready, and sleeps
  * until the next thing that can matter. */
-static void process(KsSim *sim, KsProducer *p)
+void ks_producer_process(KsSim *sim, KsProducer *p)
 {
-    take_arrivals(sim, p);
-    expire_batches(sim, p);
-    drain(sim, p);
+    ks_producer_take_arrivals(sim, p);
+    ks_producer_flush_pending(sim, p);
+    ks_producer_expire_batches(sim, p);
+    if (needs_metadata(sim, p))
+        ks_producer_request_metadata(sim, p);
+    ks_producer_drain(sim, p);
+    /* Sender.runOnce: the sends, then NetworkClient.poll's metadata update. */
+    ks_producer_metadata_poll(sim, p);
     schedule_wake(sim, p);
 }
 
 static void producer_wake(KsEngine *engine, void *ctx, uint64_t arg)
 {
-    KsProducer *p = ctx;
-    if (needs_metadata(p->sim, p))
-        ks_producer_refresh_metadata(p->sim, p);
-    process(p->sim, p);
+    ks_producer_process(((KsProducer *)ctx)->sim, ctx);
 }
 
 void ks_producer_start(KsSim *sim, KsProducer *p)
@@ -1052,20 +663,20 @@ void ks_producer_start(KsSim *sim, KsProducer *p)
     ev.producer_event.producer = p->name;
     ev.producer_event.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
-    process(sim, p);
+    ks_producer_process(sim, p);
 }
 
 /* Stops the application's sends; what is buffered is still sent (close()
  * flushes). */
 void ks_producer_stop(KsSim *sim, KsProducer *p)
 {
-    take_arrivals(sim, p);
+    ks_producer_take_arrivals(sim, p);
     p->running = false;
     KsEvent ev = ks_event_init(KS_EV_PRODUCER_STOPPED, ks_engine_now(sim->engine));
     ev.producer_event.producer = p->name;
     ev.producer_event.topic = p->topic->name;
     ks_sim_emit(sim, &ev);
-    process(sim, p);
+    ks_producer_process(sim, p);
 }
 
 /* ---- timeline actions ---- */

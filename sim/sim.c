@@ -28,6 +28,7 @@
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
+#include "metadata-private.h"
 #include "consumer-private.h"
 #include "ledger.h"
 #include "model.h"
@@ -372,6 +373,7 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
 
     sim->expect_results = g_ptr_array_new_with_free_func(expect_result_free);
     sim->registry = ks_registry_new(sim->seed);
+    sim->metadata = ks_metadata_new();
     sim->end = end;
 
     for (guint k = 0; k < G_N_ELEMENTS(builders); k++)
@@ -415,6 +417,7 @@ void ks_sim_free(KsSim *sim)
     g_ptr_array_free(sim->actions, TRUE);
     g_ptr_array_free(sim->added_actions, TRUE);
     ks_registry_free(sim->registry);
+    ks_metadata_free(sim->metadata);
     g_free(sim);
 }
 
