@@ -73,6 +73,7 @@
  * UpdateMetadata's two per live broker.
  */
 #include "controller-private.h"
+#include "zk-ensemble.h"
 #include "actions-private.h"
 #include "broker-private.h"
 #include "registry-private.h"
@@ -546,6 +547,10 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
         /* The connection broke: the leader forgets the proposal and
          * proposes again at its next check. */
         ks_broker_alter_partition_answered(sim, part, (uint64_t)gen << 1, true);
+        return;
+    }
+    if (!ks_zk_has_quorum(sim)) { /* the ISR write waits for a quorum */
+        ks_zk_park_alter(sim, part, arg);
         return;
     }
     bool ok = (uint32_t)(arg >> 32) == (uint32_t)sim->registry->controller_epoch &&

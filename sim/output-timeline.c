@@ -18,6 +18,7 @@
  * the lost ones a part of the acknowledged.
  */
 #include "kafkasim/output.h"
+#include "output-faults.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -649,6 +650,23 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_GROUP_LOADED:
         group_line(tl, ev);
         break;
+    case KS_EV_FLUME_STARTED:
+    case KS_EV_FLUME_CRASHED:
+    case KS_EV_FLUME_RESTARTED:
+    case KS_EV_CHANNEL_FILL:
+    case KS_EV_CHANNEL_FULL:
+    case KS_EV_SINK_ROLLED_BACK:
+    case KS_EV_HDFS_FILE_ROLLED:
+    case KS_EV_ZK_SERVER_CRASHED:
+    case KS_EV_ZK_SERVER_RESTARTED:
+    case KS_EV_ZK_LEADER_ELECTED:
+    case KS_EV_ZK_QUORUM_LOST: {
+        const char *category;
+        a = ks_timeline_fault_text(ev, &category);
+        line(tl, ev->t, category, ev->type >= KS_EV_ZK_SERVER_CRASHED ? C_MAGENTA : C_CYAN, "%s",
+             a);
+        break;
+    }
     case KS_EV_COUNT:
         break;
     }

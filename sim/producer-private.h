@@ -129,6 +129,10 @@ struct KsProducer {
     GQueue spare_batches;  /* of KsProducerBatch* (owned; nodes: their link) */
     GQueue spare_requests; /* of KsProduceRequest* (owned; nodes: link), batches emptied */
     KsTimer wake;          /* next arrival, linger, retry or expiry */
+    /* The application that hands it records and waits for their outcome
+     * (a Flume agent's Kafka sink): told of every batch settled. NULL: none. */
+    void (*on_settled)(KsSim *sim, void *owner, int64_t records, bool acked);
+    void *owner;
 };
 
 /* producer.c */

@@ -564,7 +564,10 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
     p->queue_sizes[batch->partition]--;
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
+    int64_t records = batch->count;
     g_queue_push_head_link(&p->spare_batches, &batch->link);
+    if (p->on_settled)
+        p->on_settled(sim, p->owner, records, acked);
 }
 
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);

@@ -51,12 +51,17 @@
  * KafkaZkClient.checkedEphemeralCreate fails with NodeExists and the new
  * process exits at startup ("Fatal error during KafkaServer startup").
  *
- * Not modelled yet (the ZooKeeper issue): the znode tree itself, watch
- * latency, the ensemble, network partitions between brokers and ZooKeeper.
+ * The ensemble (zk-ensemble.c) decides whether sessions can expire at
+ * all: without a quorum an expiry waits, and every new ZooKeeper leader
+ * re-arms the sessions of dead brokers (ks_registry_sessions_rearmed()).
+ *
+ * Not modelled yet: the znode tree itself, watch latency, network
+ * partitions between brokers and ZooKeeper.
  */
 #include "registry-private.h"
 #include "controller-private.h"
 #include "model.h"
+#include "zk-ensemble.h"
 
 KsRegistry *ks_registry_new(uint64_t seed)
 {
@@ -128,7 +133,24 @@ static void session_ends(KsSim *sim, KsBroker *b, KsEventType how)
 static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsBroker *b = ctx;
-    session_ends(b->sim, b, KS_EV_SESSION_EXPIRED);
+    /* Without a quorum no server expires sessions: the next leader re-arms it. */
+    if (ks_zk_has_quorum(b->sim))
+        session_ends(b->sim, b, KS_EV_SESSION_EXPIRED);
+}
+
+/* A new ZooKeeper leader re-arms every session from now (zk-ensemble.c):
+ * the sessions of dead brokers expire a timeout later. */
+void ks_registry_sessions_rearmed(KsSim *sim)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (b->registered && !b->alive) {
+            KsTime negotiated = ks_registry_negotiate(sim->registry, b->session_timeout);
+            ks_timer_arm_at(sim->engine, &b->session_timer,
+                            ks_registry_expiry_bucket(sim->registry, now, negotiated));
+        }
+    }
 }
 
 void ks_registry_close_session(KsSim *sim, KsBroker *b)
