@@ -719,7 +719,7 @@ static void emit_lifecycle(KsSim *sim, KsEventType type, const KsBroker *b, int6
     if (type == KS_EV_BROKER_START_FAILED) {
         ev.broker_start_failed.broker = b->id;
         ev.broker_start_failed.error = "NodeExists";
-        ev.broker_start_failed.old_session_expires_us = n;
+        ev.broker_start_failed.old_session_expires_us = n == KS_TIME_NEVER ? -1 : n;
     } else if (type == KS_EV_BROKER_STOPPING) {
         ev.broker_stopping.broker = b->id;
         ev.broker_stopping.still_leads = n;

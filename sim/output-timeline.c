@@ -458,12 +458,15 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " stopped", ev->broker_event.broker);
         break;
     case KS_EV_BROKER_START_FAILED:
-        a = ks_format_time(ev->broker_start_failed.old_session_expires_us);
+        a = ev->broker_start_failed.old_session_expires_us < 0
+                ? g_strdup("cannot expire before ZooKeeper has a quorum again")
+                : ks_format_time(ev->broker_start_failed.old_session_expires_us);
         line(tl, ev->t, "broker", C_RED,
              "broker %" PRId32 " failed to start: /brokers/ids/%" PRId32
-             " still belongs to its old ZooKeeper session (%s), which expires at %s",
+             " still belongs to its old ZooKeeper session (%s), which %s%s",
              ev->broker_start_failed.broker, ev->broker_start_failed.broker,
-             ev->broker_start_failed.error, a);
+             ev->broker_start_failed.error,
+             ev->broker_start_failed.old_session_expires_us < 0 ? "" : "expires at ", a);
         break;
     case KS_EV_NODE_CRASHED:
         line(tl, ev->t, "node", C_RED, "node %s crashed", ev->node_event.node);

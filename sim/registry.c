@@ -179,9 +179,12 @@ bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
 
 KsTime ks_registry_session_expiry(const KsBroker *b)
 {
-    return b->registered && ks_timer_is_armed(&b->session_timer)
-               ? ks_timer_deadline(&b->session_timer)
-               : -1;
+    if (!b->registered || b->alive)
+        return -1;
+    /* Without a quorum the session waits for the next ZooKeeper leader. */
+    if (!ks_zk_has_quorum(b->sim) || !ks_timer_is_armed(&b->session_timer))
+        return KS_TIME_NEVER;
+    return ks_timer_deadline(&b->session_timer);
 }
 
 KsTime ks_registry_negotiate(const KsRegistry *r, KsTime requested)

@@ -153,7 +153,7 @@ typedef enum {
     S(broker_start_failed) \
         F(broker_start_failed, broker, BROKER, ALWAYS, "broker id", "the broker whose process exited at startup") \
         F(broker_start_failed, error, STRING, ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session)") \
-        F(broker_start_failed, old_session_expires_us, TIME, ALWAYS, "us", "when the old ZooKeeper session expires") \
+        F(broker_start_failed, old_session_expires_us, TIME, ALWAYS, "us", "when the old ZooKeeper session expires; -1 while ZooKeeper has no quorum (it cannot expire then)") \
     E(broker_start_failed) \
     S(node_event) \
         F(node_event, node, STRING, ALWAYS, "", "the node (machine) name") \
