@@ -173,16 +173,16 @@ void ks_zk_park_alter(KsSim *sim, KsPartition *part, uint64_t arg)
 static void server_down(KsSim *sim, int32_t id)
 {
     KsZkEnsemble *zk = sim->zk;
+    bool had = running(zk) >= ks_zk_majority(zk->n);
     zk->up[id - 1] = false;
     emit_server(sim, KS_EV_ZK_SERVER_CRASHED, id);
     bool quorum = running(zk) >= ks_zk_majority(zk->n);
-    if (zk->leader == id || (zk->leader && !quorum)) {
+    if (zk->leader == id || !quorum)
         zk->leader = 0;
-        if (!quorum)
-            emit_quorum(sim, KS_EV_ZK_QUORUM_LOST);
-    }
-    if (!quorum)
+    if (had && !quorum) {
+        emit_quorum(sim, KS_EV_ZK_QUORUM_LOST);
         ks_timer_cancel(sim->engine, &zk->election);
+    }
     maybe_elect(sim);
 }
 
