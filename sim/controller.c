@@ -478,7 +478,9 @@ void ks_controller_broker_change(KsSim *sim)
 
 int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
 {
-    if (!controller_active(sim) || !b->ctrl_live)
+    /* Without a ZooKeeper quorum the controller cannot write the moves:
+     * the request gets no answer, as if there were no controller. */
+    if (!controller_active(sim) || !b->ctrl_live || !ks_zk_has_quorum(sim))
         return -1;
     b->shutting_down = true;
     for (guint i = 0; i < b->replicas->len; i++) {
@@ -607,7 +609,7 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch);
 void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition)
 {
     int64_t asked = 0, moved = 0;
-    bool active = controller_active(sim);
+    bool active = controller_active(sim) && ks_zk_has_quorum(sim);
     KsEvent ev = ks_event_init(KS_EV_PREFERRED_ELECTION, ks_engine_now(sim->engine));
     for (guint t = 0; t < sim->topics->len; t++) {
         KsTopic *tp = g_ptr_array_index(sim->topics, t);
@@ -654,6 +656,11 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
     KsSim *sim = ctx;
     if ((uint64_t)sim->registry->controller_epoch != epoch || !controller_active(sim))
         return;
+    if (!ks_zk_has_quorum(sim)) { /* nothing can be written: try at the next check */
+        schedule_auto_rebalance(
+            sim, controller_config(sim, KS_CFG_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));
+        return;
+    }
     int64_t percentage = controller_config(sim, KS_CFG_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);

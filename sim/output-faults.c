@@ -87,6 +87,14 @@ char *ks_timeline_fault_text(const KsEvent *ev, const char **category)
     }
 }
 
+const char *ks_timeline_no_controller_text(const KsSim *sim)
+{
+    KsZookeeperInfo z;
+    ks_query_zookeeper(sim, &z);
+    return z.quorum ? "no active controller"
+                    : "the controller cannot write to ZooKeeper, which has no quorum";
+}
+
 static void flumes(JsonBuilder *b, const KsSim *sim)
 {
     json_builder_set_member_name(b, "flumes");

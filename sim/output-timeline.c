@@ -440,7 +440,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                  leads < 0 ? " (controlled.shutdown.enable=false)" : "");
         else if (leads < 0)
             line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " asks for a controlled shutdown: no active controller%s", id,
+                 "broker %" PRId32 " asks for a controlled shutdown: %s%s", id,
+                 ks_timeline_no_controller_text(tl->sim),
                  left > 0 ? ", it will ask again" : ", it stops now");
         else if (leads == 0)
             line(tl, ev->t, "broker", C_YELLOW,
@@ -458,6 +459,13 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " stopped", ev->broker_event.broker);
         break;
     case KS_EV_BROKER_START_FAILED:
+        if (strcmp(ev->broker_start_failed.error, "NodeExists") != 0) {
+            line(tl, ev->t, "broker", C_RED,
+                 "broker %" PRId32 " failed to start: no ZooKeeper server takes its connection "
+                 "without a quorum (%s)",
+                 ev->broker_start_failed.broker, ev->broker_start_failed.error);
+            break;
+        }
         a = ev->broker_start_failed.old_session_expires_us < 0
                 ? g_strdup("cannot expire before ZooKeeper has a quorum again")
                 : ks_format_time(ev->broker_start_failed.old_session_expires_us);
@@ -570,8 +578,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         else
             a = g_strdup(topic ? topic : "every partition");
         if (asked < 0)
-            line(tl, ev->t, "leader", C_RED,
-                 "preferred-leader election for %s: no active controller, nothing done", a);
+            line(tl, ev->t, "leader", C_RED, "preferred-leader election for %s: %s, nothing done",
+                 a, ks_timeline_no_controller_text(tl->sim));
         else
             line(tl, ev->t, "leader", C_YELLOW,
                  "preferred-leader election for %s: %" PRId64 " of %" PRId64

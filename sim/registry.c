@@ -155,7 +155,10 @@ void ks_registry_sessions_rearmed(KsSim *sim)
 
 void ks_registry_close_session(KsSim *sim, KsBroker *b)
 {
-    session_ends(sim, b, KS_EV_SESSION_CLOSED);
+    /* closeSession is a write: without a quorum the session outlives the
+     * process and expires after the next ZooKeeper leader re-arms it. */
+    if (ks_zk_has_quorum(sim))
+        session_ends(sim, b, KS_EV_SESSION_CLOSED);
 }
 
 void ks_registry_init_broker(KsBroker *b)

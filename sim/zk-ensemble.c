@@ -21,7 +21,11 @@
  * writes (an AlterPartition it received waits and is answered once a
  * leader serves again, so the partition's leader keeps its ISR), and with
  * them the leader elections and controller failover that only follow a
- * session's expiry. Brokers keep serving what they lead.
+ * session's expiry; a controlled shutdown gets no answer and a preferred
+ * election does nothing (controller.c); a stopping broker's closeSession
+ * does not commit, so its session outlives it (registry.c); a starting
+ * broker finds no server to connect to and exits (broker.c). Brokers keep
+ * serving what they lead.
  *
  * Sessions live in the leader's SessionTracker: a new leader rebuilds it
  * from its snapshot and re-arms every session's timeout from the moment
@@ -33,9 +37,8 @@
  *
  * Simplified: a server that leaves a majority behind makes the leader give
  * up at once (ZooKeeper notices within half a tick); the leader's sync of
- * followers takes no time; a broker that starts, or stops cleanly, while
- * there is no quorum registers or closes its session anyway; `crash node`
- * takes down the servers on the node with its brokers.
+ * followers takes no time; a broker that cannot connect exits at once
+ * rather than after zookeeper.connection.timeout.ms.
  */
 #include "zk-ensemble.h"
 

@@ -154,6 +154,44 @@ static void isr_changes_wait_for_a_quorum(void **state)
     ks_assert_i64_eq(shrunk->ev.isr_shrunk.broker, 3);
 }
 
+/* Nothing else writes to ZooKeeper without a quorum either: a broker
+ * cannot start (no server takes its connection), a stopping broker's
+ * controlled shutdown gets no answer and its session outlives it (and
+ * expires after the recovery), a preferred election does nothing. */
+static void no_quorum_no_registration_no_moves(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new("cluster nodes=3\n"
+                                             "zookeeper servers=3\n"
+                                             "set controlled.shutdown.max.retries=1\n"
+                                             "topic t partitions=1 replication-factor=3 "
+                                             "replica-placement-start=0\n"
+                                             "at 1s crash zookeeper 3\n"
+                                             "at 1s crash zookeeper 2\n"
+                                             "at 2s stop broker 1\n"
+                                             "at 20s restart broker 1\n"
+                                             "at 21s elect-preferred\n"
+                                             "at 30s restart zookeeper 2\n"
+                                             "run until 60s\n");
+    ks_sim_test_run_until(t, 29 * S);
+    assert_null(ks_sim_test_find(t, 0, "\"type\":\"session_closed\""));
+    assert_true(ks_sim_test_broker(t, 1).registered);
+    assert_false(ks_sim_test_broker(t, 1).alive);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).leader, 1);
+    const KsSimTestEvent *failed = ks_sim_test_find(t, 0, "\"type\":\"broker_start_failed\"");
+    assert_non_null(failed);
+    ks_assert_i64_eq(failed->ev.t, 20 * S);
+    assert_non_null(strstr(failed->json, "ZooKeeperClientTimeoutException"));
+    const KsSimTestEvent *pref = ks_sim_test_find(t, 0, "\"type\":\"preferred_election\"");
+    assert_non_null(pref);
+    ks_assert_i64_eq(pref->ev.preferred_election.asked, -1);
+    ks_sim_test_run(t);
+    const KsSimTestEvent *exp = ks_sim_test_find(t, 0, "\"type\":\"session_expired\",\"broker\":1");
+    assert_non_null(exp);
+    assert_true(exp->ev.t > 48 * S + 200 * MS && exp->ev.t <= 51 * S + 200 * MS);
+    assert_true(ks_sim_test_partition(t, "t", 0).leader != 1);
+}
+
 /* Servers on a node go down with it and come back with it. */
 static void node_crash_takes_its_servers(void **state)
 {
@@ -184,6 +222,7 @@ int main(void)
         cmocka_unit_test(newest_history_wins_over_highest_id),
         cmocka_unit_test(sessions_wait_for_a_quorum_and_start_over),
         cmocka_unit_test(isr_changes_wait_for_a_quorum),
+        cmocka_unit_test(no_quorum_no_registration_no_moves),
         cmocka_unit_test(node_crash_takes_its_servers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

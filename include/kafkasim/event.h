@@ -152,7 +152,7 @@ typedef enum {
     E(broker_stopping) \
     S(broker_start_failed) \
         F(broker_start_failed, broker, BROKER, ALWAYS, "broker id", "the broker whose process exited at startup") \
-        F(broker_start_failed, error, STRING, ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session)") \
+        F(broker_start_failed, error, STRING, ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session) or \"ZooKeeperClientTimeoutException\" (the ensemble has no quorum)") \
         F(broker_start_failed, old_session_expires_us, TIME, ALWAYS, "us", "when the old ZooKeeper session expires; -1 while ZooKeeper has no quorum (it cannot expire then)") \
     E(broker_start_failed) \
     S(node_event) \
@@ -195,7 +195,7 @@ typedef enum {
         F(preferred_election, topic, STRING, NULLABLE, "", "the topic asked about; null for every topic") \
         F(preferred_election, partition, INT, OMIT, "partition", "the partition asked about; absent for every partition") \
         F(preferred_election, moved, INT, ALWAYS, "partitions", "partitions that moved to their preferred replica") \
-        F(preferred_election, asked, INT, ALWAYS, "partitions", "partitions asked about; -1 with no active controller (nothing done)") \
+        F(preferred_election, asked, INT, ALWAYS, "partitions", "partitions asked about; -1 with no active controller or no ZooKeeper quorum (nothing done)") \
     E(preferred_election) \
     S(truncated) \
         F(truncated, topic, STRING, ALWAYS, "", "the topic") \
@@ -339,7 +339,7 @@ typedef enum {
     T(BROKER_RESTARTED, broker_restarted, broker_event, "a broker's process started again") \
     T(BROKER_STOPPING, broker_stopping, broker_stopping, "a broker was asked to stop and asked the controller for a controlled shutdown (or could not)") \
     T(BROKER_STOPPED, broker_stopped, broker_event, "a broker's process stopped cleanly") \
-    T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session") \
+    T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session, or no ZooKeeper server took its connection (no quorum)") \
     T(NODE_CRASHED, node_crashed, node_event, "a machine crashed, with every process on it") \
     T(NODE_RESTARTED, node_restarted, node_event, "a machine came back") \
     /* ZooKeeper and the controller. */ \
