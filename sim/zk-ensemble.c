@@ -6,8 +6,10 @@
  *
  * `zookeeper servers=N node=...` declares N servers, ids 1..N (myid), on
  * the nodes given (one for all, or one per server); without the line there
- * is one server. A leader serves when a majority of the servers run and
- * follow it (QuorumPeer, FastLeaderElection):
+ * is one server; `crash node` takes the servers on the node down with its
+ * brokers, `restart node` brings them back. A leader serves when a
+ * majority of the servers run and follow it (QuorumPeer,
+ * FastLeaderElection):
  *  - At start-up all servers run and the one with the highest id leads.
  *  - When the leader dies, or a server comes back to a majority that had
  *    none, the running servers elect: the vote with the newest history
