@@ -51,7 +51,5 @@ KsTime ks_registry_expiry_bucket(const KsRegistry *registry, KsTime touched, KsT
  * dead broker. */
 KsTime ks_registry_session_expiry(const KsBroker *broker);
 void ks_registry_broker_died(KsSim *sim, KsBroker *broker);
-/* A new ZooKeeper leader re-arms the sessions of dead brokers from now. */
-void ks_registry_sessions_rearmed(KsSim *sim);
 /* The broker closes its session on a clean shutdown: its nodes go at once. */
 void ks_registry_close_session(KsSim *sim, KsBroker *broker);

@@ -32,8 +32,8 @@
  * Simplified: the broker's other ZooKeeper requests (they renew the session
  * too) and the time a ping takes to reach the server are not modelled; the
  * watch on /brokers/ids fires in the instant of the expiry. tickTime and the
- * session bounds are ZooKeeper's defaults: the scenario language's
- * `zookeeper` declaration, where they would be set, is not supported yet.
+ * session bounds are ZooKeeper's defaults (the scenario's `zookeeper`
+ * line declares the ensemble's servers, not these settings).
  *
  * The controller watches the children of /brokers/ids. Sessions that expire
  * at the same instant delete their nodes before the controller reads the
@@ -53,7 +53,7 @@
  *
  * The ensemble (zk-ensemble.c) decides whether sessions can expire at
  * all: without a quorum an expiry waits, and every new ZooKeeper leader
- * re-arms the sessions of dead brokers (ks_registry_sessions_rearmed()).
+ * re-arms the sessions of dead brokers.
  *
  * Not modelled yet: the znode tree itself, watch latency, network
  * partitions between brokers and ZooKeeper.
@@ -136,21 +136,6 @@ static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
     /* Without a quorum no server expires sessions: the next leader re-arms it. */
     if (ks_zk_has_quorum(b->sim))
         session_ends(b->sim, b, KS_EV_SESSION_EXPIRED);
-}
-
-/* A new ZooKeeper leader re-arms every session from now (zk-ensemble.c):
- * the sessions of dead brokers expire a timeout later. */
-void ks_registry_sessions_rearmed(KsSim *sim)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    for (guint i = 0; i < sim->brokers->len; i++) {
-        KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        if (b->registered && !b->alive) {
-            KsTime negotiated = ks_registry_negotiate(sim->registry, b->session_timeout);
-            ks_timer_arm_at(sim->engine, &b->session_timer,
-                            ks_registry_expiry_bucket(sim->registry, now, negotiated));
-        }
-    }
 }
 
 void ks_registry_close_session(KsSim *sim, KsBroker *b)

@@ -150,6 +150,22 @@ static void maybe_elect(KsSim *sim)
     ks_timer_arm(sim->engine, &zk->election, ELECTION_TIME);
 }
 
+/* The new leader's SessionTracker re-arms every session from now: the
+ * sessions of dead brokers expire a timeout later (live ones are renewed
+ * by their pings). */
+static void rearm_sessions(KsSim *sim)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (b->registered && !b->alive) {
+            KsTime negotiated = ks_registry_negotiate(sim->registry, b->session_timeout);
+            ks_timer_arm_at(sim->engine, &b->session_timer,
+                            ks_registry_expiry_bucket(sim->registry, now, negotiated));
+        }
+    }
+}
+
 static void election_done(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsSim *sim = ctx;
@@ -158,8 +174,7 @@ static void election_done(KsEngine *engine, void *ctx, uint64_t arg)
         return;
     lead(zk, winner(zk));
     emit_quorum(sim, KS_EV_ZK_LEADER_ELECTED);
-    /* The new leader's SessionTracker re-arms every session. */
-    ks_registry_sessions_rearmed(sim);
+    rearm_sessions(sim);
     /* The controller's writes that waited go through now, in arrival order. */
     g_autoptr(GArray) parked = zk->alters;
     zk->alters = g_array_new(FALSE, FALSE, sizeof(KsZkParkedAlter));
