@@ -44,8 +44,8 @@
  * before it fails) is not modelled: a put that does not fit fails at once.
  * Byte capacities, interceptors, several sinks or sink groups, and log
  * lines written while the agent is down are not modelled. A crashed
- * agent's producer still completes the requests it has (as if they were
- * already on the wire); their outcome no longer matters to the agent.
+ * agent's producer dies with it (ks_producer_abandon): what it held is
+ * given up, though a request already on the wire may still be written.
  */
 #include "flume-private.h"
 
@@ -342,6 +342,10 @@ void ks_flume_action_crash(KsSim *sim, const KsPlanAction *a)
         return;
     }
     f->alive = false;
+    if (f->producer) { /* the sink's producer dies with the process */
+        f->producer->on_settled = NULL;
+        ks_producer_abandon(sim, f->producer);
+    }
     ks_timer_cancel(sim->engine, &f->source_timer);
     ks_timer_cancel(sim->engine, &f->sink_timer);
     ks_timer_cancel(sim->engine, &f->roll_timer);

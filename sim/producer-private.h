@@ -142,6 +142,9 @@ void ks_producer_start(KsSim *sim, KsProducer *producer);
 void ks_producer_stop(KsSim *sim, KsProducer *producer);
 void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
                       int32_t partition);
+/* The process died: every record it holds is given up, none is sent or
+ * retried any more (a Flume agent's crash). */
+void ks_producer_abandon(KsSim *sim, KsProducer *producer);
 /* Reads every partition's current leader, as a Metadata response would. */
 void ks_producer_refresh_metadata(KsSim *sim, KsProducer *producer);
 /* The broker is done with @req: its answer leaves for the producer (acks=0:

@@ -16,7 +16,7 @@
  *    (SinkRunner), so a channel smaller than a second of events overflows
  *    even while Kafka is healthy;
  *  - a memory channel dies with the agent, a file channel is replayed and
- *    its open take rolled back (sent again: Flume is at least once);
+ *    its open take rolled back; the agent's producer dies with it;
  *  - a refused event rolls the whole take back, and the sink retries 5 s
  *    later;
  *  - an HDFS sink drains at its write rate and rolls its file every roll
@@ -167,6 +167,14 @@ static void memory_channel_dies_file_channel_is_replayed(void **state)
     /* Drained, but for what arrived while the idle sink slept (at most
      * maxBackoffSleep, 5 s, at 100/s). */
     assert_true(f.fill <= 520 && m.fill <= 520);
+    /* The crashed agents' producers died with them: their takes were given
+     * up, and every record Kafka acknowledged is one a live sink committed
+     * (or has in an open take). */
+    KsSimStats st;
+    ks_sim_get_stats(t->sim, &st);
+    assert_true(st.records_refused > 0);
+    assert_true(st.records_acked >= m.delivered + f.delivered);
+    assert_true(st.records_acked <= m.delivered + f.delivered + 200);
 }
 
 /* A take whose events are refused (delivery.timeout.ms passes while the

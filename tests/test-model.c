@@ -27,7 +27,9 @@
  *     live broker, crash a dead one, two brokers per node, RF 1 and 2,
  *     min.insync.replicas above RF, unclean election), never break an
  *     invariant or crash. Half the chaos scenarios have a ZooKeeper
- *     ensemble whose servers crash and restart, quorum losses included.
+ *     ensemble whose servers crash and restart, quorum losses included;
+ *     a quarter of the nonsense ones not limited to acks=all have Flume
+ *     agents that crash and restart.
  * test-model-regress.c runs the example scenarios and the regressions.
  *
  * Environment: KS_MODEL_FIRST and KS_MODEL_SEEDS choose the seeds of the
@@ -394,6 +396,34 @@ static int gen_zookeeper(Gen *g, uint64_t seed, bool nonsense, KsTime end)
     return servers;
 }
 
+/* A quarter of the time, one or two Flume agents writing to the topics
+ * (memory or file channel, Flume's acks=1 or acks=all), which crash and
+ * restart, from @seed's "flume" stream. */
+static void gen_flume(Gen *g, uint64_t seed, int n_topics, KsTime end)
+{
+    Gen f;
+    gen_init(&f, seed, ks_rng_stream_id("flume"));
+    if (gen_chance(&f, 25)) {
+        int n_agents = (int)gen_range(&f, 1, 2);
+        for (int k = 0; k < n_agents; k++) {
+            g_string_append_printf(g->head,
+                                   "flume agent%d topic=t%" PRId64 " rate=%" PRId64
+                                   "/s channel=%s capacity=%" PRId64 "%s\n",
+                                   k, gen_range(&f, 0, n_topics - 1), gen_range(&f, 10, 100),
+                                   gen_chance(&f, 50) ? "file" : "memory", gen_range(&f, 100, 3000),
+                                   gen_chance(&f, 30) ? " acks=all" : "");
+            for (int a = (int)gen_range(&f, 0, 3); a > 0; a--) {
+                KsTime t = gen_range(&f, 1, end / KS_TIME_MS) * KS_TIME_MS;
+                gen_at(g, t, "crash flume agent%d", k);
+                gen_at(g, t + gen_range(&f, 0, 5000) * KS_TIME_MS, "restart flume agent%d", k);
+            }
+        }
+    }
+    g_string_free(f.head, TRUE);
+    g_string_free(f.tail, TRUE);
+    g_array_free(f.actions, TRUE);
+}
+
 /* Any cluster (one or two brokers per node), topics of any replication
  * factor with min.insync.replicas from 1 to above it and unclean election
  * on or off, producers of every acks with keys, partitions and batching, and
@@ -467,6 +497,8 @@ static char *gen_chaos(uint64_t seed, ChaosOptions opt)
     if (opt.groups)
         gen_groups(&g, seed, n_topics, end);
     int zk_servers = gen_zookeeper(&g, seed, opt.nonsense, end);
+    if (opt.nonsense && !opt.safe)
+        gen_flume(&g, seed, n_topics, end);
     int n_actions = (int)gen_range(&g, 5, 40);
     for (int k = 0; k < n_actions; k++) {
         KsTime t = gen_range(&g, 1, end / KS_TIME_MS) * KS_TIME_MS;
