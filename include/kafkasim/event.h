@@ -324,7 +324,13 @@ typedef enum {
         F(zk_quorum, leader, INT, ALWAYS, "server id", "the ensemble's leader; -1 when none") \
         F(zk_quorum, up, INT, ALWAYS, "servers", "servers running") \
         F(zk_quorum, servers, INT, ALWAYS, "servers", "servers in the ensemble") \
-    E(zk_quorum)
+    E(zk_quorum) \
+    S(request) \
+        F(request, api, STRING, ALWAYS, "", "Kafka's name of the request: Produce, Fetch (a follower's), ConsumerFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch") \
+        F(request, from, STRING, ALWAYS, "", "who sends it: \"producer NAME\", \"broker ID\" or \"consumer NAME\"") \
+        F(request, to, BROKER, ALWAYS, "broker id", "the broker it goes to") \
+        F(request, detail, STRING, OMIT, "", "what it carries, in words") \
+    E(request)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -388,7 +394,9 @@ typedef enum {
     T(ZK_SERVER_CRASHED, zk_server_crashed, zk_server, "a ZooKeeper server's process died") \
     T(ZK_SERVER_RESTARTED, zk_server_restarted, zk_server, "a ZooKeeper server started again") \
     T(ZK_LEADER_ELECTED, zk_leader_elected, zk_quorum, "the ensemble elected a leader: it has a quorum and takes writes") \
-    T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session")
+    T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session") \
+    /* Requests: only with --verbose (ks_sim_set_verbose). */ \
+    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,
