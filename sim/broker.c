@@ -101,6 +101,7 @@
 #include "producer-private.h"
 #include "registry-private.h"
 #include "metadata-private.h"
+#include "zk-ensemble.h"
 #include "group-private.h"
 #include "ledger.h"
 #include "model.h"
@@ -732,8 +733,11 @@ static void emit_lifecycle(KsSim *sim, KsEventType type, const KsBroker *b, int6
     KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
     if (type == KS_EV_BROKER_START_FAILED) {
         ev.broker_start_failed.broker = b->id;
-        ev.broker_start_failed.error = "NodeExists";
-        ev.broker_start_failed.old_session_expires_us = n;
+        /* Without a quorum no server accepts the connection:
+         * zookeeper.connection.timeout.ms passes and startup fails. */
+        ev.broker_start_failed.error =
+            ks_zk_has_quorum(sim) ? "NodeExists" : "ZooKeeperClientTimeoutException";
+        ev.broker_start_failed.old_session_expires_us = n == KS_TIME_NEVER ? -1 : n;
     } else if (type == KS_EV_BROKER_STOPPING) {
         ev.broker_stopping.broker = b->id;
         ev.broker_stopping.still_leads = n;
@@ -769,7 +773,7 @@ static void process_dies(KsSim *sim, KsBroker *b)
 void ks_broker_restart(KsSim *sim, KsBroker *b, KsEventType type)
 {
     KsTime expiry = ks_registry_session_expiry(b);
-    if (expiry >= 0) {
+    if (expiry >= 0 || !ks_zk_has_quorum(sim)) {
         emit_lifecycle(sim, KS_EV_BROKER_START_FAILED, b, expiry, -1);
         return;
     }

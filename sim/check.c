@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "actions-private.h"
+#include "kafkasim/query-faults.h"
 #include "kafkasim/query-groups.h"
 #include "kafkasim/text.h"
 
@@ -423,6 +424,30 @@ static bool eval_no_duplicates(const KsSim *sim, const Subject *s, char **out_ac
     return total == 0;
 }
 
+static bool eval_flume(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsFlumeInfo f;
+    if (!ks_query_find_flume(sim, s->e->name, &f))
+        g_assert_not_reached(); /* the parser checked the name */
+    bool dropped = s->e->kind == KS_EXPECT_FLUME_DROPPED;
+    int64_t v = dropped ? f.dropped : f.fill;
+    if (dropped)
+        *out_actual = g_strdup_printf("agent %s dropped %" PRId64 " events", f.name, v);
+    else
+        *out_actual = g_strdup_printf("agent %s's channel holds %" PRId64 " of %" PRId64 " events",
+                                      f.name, v, f.capacity);
+    return compare(v, s->e->cmp, s->e->number);
+}
+
+static bool eval_quorum(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    KsZookeeperInfo z;
+    ks_query_zookeeper(sim, &z);
+    *out_actual = g_strdup_printf("%d of %d ZooKeeper servers up, %s", z.up, z.servers,
+                                  z.quorum ? "a quorum" : "no quorum");
+    return compare(z.quorum, s->e->cmp, s->e->number);
+}
+
 static const EvalFn evaluators[] = {
     [KS_EXPECT_LEADER] = eval_leader,
     [KS_EXPECT_ISR] = eval_isr,
@@ -442,9 +467,12 @@ static const EvalFn evaluators[] = {
     [KS_EXPECT_IDLE] = eval_idle,
     [KS_EXPECT_COORDINATOR] = eval_coordinator,
     [KS_EXPECT_STAT] = eval_stat,
+    [KS_EXPECT_FLUME_DROPPED] = eval_flume,
+    [KS_EXPECT_CHANNEL_FILL] = eval_flume,
+    [KS_EXPECT_ZOOKEEPER_QUORUM] = eval_quorum,
 };
-/* KS_EXPECT_STAT is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(evaluators) == KS_EXPECT_STAT + 1);
+/* KS_EXPECT_ZOOKEEPER_QUORUM is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(evaluators) == KS_EXPECT_ZOOKEEPER_QUORUM + 1);
 
 bool ks_check_has_evaluator(KsExpectKind kind)
 {

@@ -74,6 +74,7 @@
  * UpdateMetadata's two per live broker.
  */
 #include "controller-private.h"
+#include "zk-ensemble.h"
 #include "actions-private.h"
 #include "broker-private.h"
 #include "registry-private.h"
@@ -485,7 +486,9 @@ void ks_controller_broker_change(KsSim *sim)
 
 int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
 {
-    if (!controller_active(sim) || !b->ctrl_live)
+    /* Without a ZooKeeper quorum the controller cannot write the moves:
+     * the request gets no answer, as if there were no controller. */
+    if (!controller_active(sim) || !b->ctrl_live || !ks_zk_has_quorum(sim))
         return -1;
     b->shutting_down = true;
     for (guint i = 0; i < b->replicas->len; i++) {
@@ -556,6 +559,10 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
         ks_broker_alter_partition_answered(sim, part, (uint64_t)gen << 1, true);
         return;
     }
+    if (!ks_zk_has_quorum(sim)) { /* the ISR write waits for a quorum */
+        ks_zk_park_alter(sim, part, arg);
+        return;
+    }
     bool ok = (uint32_t)(arg >> 32) == (uint32_t)sim->registry->controller_epoch &&
               part->leader == a->from && part->leader_epoch == a->epoch;
     for (int32_t i = 0; ok && i < part->n_replicas; i++) {
@@ -611,7 +618,7 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch);
 void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partition)
 {
     int64_t asked = 0, moved = 0;
-    bool active = controller_active(sim);
+    bool active = controller_active(sim) && ks_zk_has_quorum(sim);
     KsEvent ev = ks_event_init(KS_EV_PREFERRED_ELECTION, ks_engine_now(sim->engine));
     for (guint t = 0; t < sim->topics->len; t++) {
         KsTopic *tp = g_ptr_array_index(sim->topics, t);
@@ -658,6 +665,11 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
     KsSim *sim = ctx;
     if ((uint64_t)sim->registry->controller_epoch != epoch || !controller_active(sim))
         return;
+    if (!ks_zk_has_quorum(sim)) { /* nothing can be written: try at the next check */
+        schedule_auto_rebalance(
+            sim, controller_config(sim, KS_CFG_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));
+        return;
+    }
     int64_t percentage = controller_config(sim, KS_CFG_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);

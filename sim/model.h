@@ -47,10 +47,12 @@ typedef struct KsTopic KsTopic;
 typedef struct KsPartition KsPartition;
 typedef struct KsReplica KsReplica;
 /* Owned by other modules, defined in their private headers. */
-typedef struct KsFetcher KsFetcher;   /* broker-private.h */
-typedef struct KsProducer KsProducer; /* producer-private.h */
-typedef struct KsRegistry KsRegistry; /* registry-private.h */
-typedef struct KsMetadata KsMetadata; /* metadata-private.h */
+typedef struct KsFetcher KsFetcher;       /* broker-private.h */
+typedef struct KsProducer KsProducer;     /* producer-private.h */
+typedef struct KsRegistry KsRegistry;     /* registry-private.h */
+typedef struct KsMetadata KsMetadata;     /* metadata-private.h */
+typedef struct KsFlume KsFlume;           /* flume-private.h */
+typedef struct KsZkEnsemble KsZkEnsemble; /* zk-ensemble.h */
 
 /* Written by sim.c (built) and broker.c (crash-node, restart-node). */
 struct KsNode {
@@ -286,6 +288,8 @@ struct KsSim {
     struct KsLedger *ledger; /* what became of every record (ledger.c) */
     KsRegistry *registry;    /* ZooKeeper: sessions, /controller (registry.c) */
     KsMetadata *metadata;    /* the brokers' metadata caches (metadata.c) */
+    KsZkEnsemble *zk;        /* the ZooKeeper servers and their quorum (zk-ensemble.c) */
+    GPtrArray *flumes;       /* of KsFlume*, declaration order (flume.c) */
     /* Views: written by sim.c; stats counted by the modules that see
      * what they count. */
     GArray *sinks; /* of KsSink */

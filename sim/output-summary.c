@@ -28,6 +28,7 @@
 #include "actions-private.h"
 #include "kafkasim/query-groups.h"
 #include "kafkasim/query.h"
+#include "output-faults.h"
 #include "output-json.h"
 
 static void brokers(JsonBuilder *b, const KsSim *sim)
@@ -204,6 +205,7 @@ char *ks_summary_json(const KsSim *sim)
     brokers(b, sim);
     ks_json_topics(b, sim);
     groups(b, sim);
+    ks_json_faults(b, sim);
     stats(b, sim);
     expectations(b, sim);
     json_builder_end_object(b);

@@ -26,6 +26,7 @@
  * (output-timeline-private.h), which note the terms used.
  */
 #include "kafkasim/output.h"
+#include "output-faults.h"
 
 #include "output-timeline-private.h"
 
@@ -470,9 +471,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                             id, leads < 0 ? " (controlled.shutdown.enable=false)" : "");
         else if (leads < 0)
             ks_timeline_put(tl, ev->t, "broker", C_YELLOW,
-                            "broker %" PRId32
-                            " asks for a controlled shutdown: no active controller%s",
-                            id, left > 0 ? ", it will ask again" : ", it stops now");
+                            "broker %" PRId32 " asks for a controlled shutdown: %s%s", id,
+                            ks_timeline_no_controller_text(tl->sim),
+                            left > 0 ? ", it will ask again" : ", it stops now");
         else if (leads == 0)
             ks_timeline_put(
                 tl, ev->t, "broker", C_YELLOW,
@@ -492,12 +493,23 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                         ev->broker_event.broker);
         break;
     case KS_EV_BROKER_START_FAILED:
-        a = ks_format_time(ev->broker_start_failed.old_session_expires_us);
+        if (strcmp(ev->broker_start_failed.error, "NodeExists") != 0) {
+            ks_timeline_put(tl, ev->t, "broker", C_RED,
+                            "broker %" PRId32
+                            " failed to start: no ZooKeeper server takes its connection "
+                            "without a quorum (%s)",
+                            ev->broker_start_failed.broker, ev->broker_start_failed.error);
+            break;
+        }
+        a = ev->broker_start_failed.old_session_expires_us < 0
+                ? g_strdup("cannot expire before ZooKeeper has a quorum again")
+                : ks_format_time(ev->broker_start_failed.old_session_expires_us);
         ks_timeline_put(tl, ev->t, "broker", C_RED,
                         "broker %" PRId32 " failed to start: /brokers/ids/%" PRId32
-                        " still belongs to its old ZooKeeper session (%s), which expires at %s",
+                        " still belongs to its old ZooKeeper session (%s), which %s%s",
                         ev->broker_start_failed.broker, ev->broker_start_failed.broker,
-                        ev->broker_start_failed.error, a);
+                        ev->broker_start_failed.error,
+                        ev->broker_start_failed.old_session_expires_us < 0 ? "" : "expires at ", a);
         break;
     case KS_EV_NODE_CRASHED:
         ks_timeline_put(tl, ev->t, "node", C_RED, "node %s crashed", ev->node_event.node);
@@ -609,8 +621,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             a = g_strdup(topic ? topic : "every partition");
         if (asked < 0)
             ks_timeline_put(tl, ev->t, "leader", C_RED,
-                            "preferred-leader election for %s: no active controller, nothing done",
-                            a);
+                            "preferred-leader election for %s: %s, nothing done", a,
+                            ks_timeline_no_controller_text(tl->sim));
         else
             ks_timeline_put(
                 tl, ev->t, "leader", C_YELLOW,
@@ -707,6 +719,23 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_GROUP_LOADED:
         group_line(tl, ev);
         break;
+    case KS_EV_FLUME_STARTED:
+    case KS_EV_FLUME_CRASHED:
+    case KS_EV_FLUME_RESTARTED:
+    case KS_EV_CHANNEL_FILL:
+    case KS_EV_CHANNEL_FULL:
+    case KS_EV_SINK_ROLLED_BACK:
+    case KS_EV_HDFS_FILE_ROLLED:
+    case KS_EV_ZK_SERVER_CRASHED:
+    case KS_EV_ZK_SERVER_RESTARTED:
+    case KS_EV_ZK_LEADER_ELECTED:
+    case KS_EV_ZK_QUORUM_LOST: {
+        const char *category;
+        a = ks_timeline_fault_text(ev, &category);
+        ks_timeline_put(tl, ev->t, category,
+                        ev->type >= KS_EV_ZK_SERVER_CRASHED ? C_MAGENTA : C_CYAN, "%s", a);
+        break;
+    }
     case KS_EV_REQUEST: {
         const struct KsEvent_request *r = &ev->request;
         ks_timeline_put(tl, ev->t, "request", C_DIM, "%s -> broker %" PRId32 ": %s%s%s%s", r->from,

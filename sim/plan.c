@@ -45,6 +45,8 @@ void ks_plan_free(KsPlan *plan)
     g_ptr_array_unref(plan->consumers);
     if (plan->zookeeper) {
         g_free(plan->zookeeper->node);
+        if (plan->zookeeper->nodes)
+            g_ptr_array_unref(plan->zookeeper->nodes);
         g_free(plan->zookeeper);
     }
     g_ptr_array_unref(plan->actions);

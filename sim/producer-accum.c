@@ -283,7 +283,10 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
     p->queue_sizes[batch->partition]--;
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
+    int64_t records = batch->count;
     g_queue_push_head_link(&p->spare_batches, &batch->link);
+    if (p->on_settled)
+        p->on_settled(sim, p->owner, records, acked);
 }
 
 /* KIP-951: a retry whose partition has a newer leader in the metadata than

@@ -163,6 +163,10 @@ struct KsProducer {
     GQueue spare_batches;  /* of KsProducerBatch* (owned; nodes: their link) */
     GQueue spare_requests; /* of KsProduceRequest* (owned; nodes: link), batches emptied */
     KsTimer wake;          /* next arrival, linger, retry or expiry */
+    /* The application that hands it records and waits for their outcome
+     * (a Flume agent's Kafka sink): told of every batch settled. NULL: none. */
+    void (*on_settled)(KsSim *sim, void *owner, int64_t records, bool acked);
+    void *owner;
 };
 
 /* producer.c */
@@ -172,6 +176,9 @@ void ks_producer_start(KsSim *sim, KsProducer *producer);
 void ks_producer_stop(KsSim *sim, KsProducer *producer);
 void ks_producer_send(KsSim *sim, KsProducer *producer, int64_t count, const char *key,
                       int32_t partition);
+/* The process died: every record it holds is given up, none is sent or
+ * retried any more (a Flume agent's crash). */
+void ks_producer_abandon(KsSim *sim, KsProducer *producer);
 /* The broker is done with @req: its answer leaves for the producer (acks=0:
  * a produce request's is dropped). */
 void ks_producer_respond(KsSim *sim, KsProduceRequest *req);

@@ -679,6 +679,24 @@ void ks_producer_stop(KsSim *sim, KsProducer *p)
     ks_producer_process(sim, p);
 }
 
+/* The application's process died with its producer: nothing it holds will
+ * be sent or retried, and no answer reaches it. Its records are given up
+ * (refused, as far as the ledger knows); a request already on the wire
+ * may still be written, as when delivery.timeout.ms detaches it. */
+void ks_producer_abandon(KsSim *sim, KsProducer *p)
+{
+    ks_producer_take_arrivals(sim, p);
+    p->running = false;
+    while (p->active->len > 0) {
+        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, 0)];
+        KsProducerBatch *batch = ks_producer_oldest_batch(pp);
+        if (batch->in_flight)
+            g_array_index(batch->request->batches, KsRequestBatch, batch->slot).batch = NULL;
+        ks_producer_settle_batch(sim, p, batch, false, false);
+    }
+    ks_timer_cancel(sim->engine, &p->wake);
+}
+
 /* ---- timeline actions ---- */
 
 void ks_producer_action_start(KsSim *sim, const KsPlanAction *a)

@@ -46,7 +46,9 @@ KsTime ks_registry_ping_interval(KsTime negotiated);
  * (ExpiryQueue.roundToNextInterval: the first tick boundary strictly after
  * @touched + @negotiated). */
 KsTime ks_registry_expiry_bucket(const KsRegistry *registry, KsTime touched, KsTime negotiated);
-/* When a dead broker's session will expire, or -1. */
+/* When a dead broker's session will expire; KS_TIME_NEVER while
+ * ZooKeeper has no quorum (it cannot expire then); -1 with no session of a
+ * dead broker. */
 KsTime ks_registry_session_expiry(const KsBroker *broker);
 void ks_registry_broker_died(KsSim *sim, KsBroker *broker);
 /* The broker closes its session on a clean shutdown: its nodes go at once. */

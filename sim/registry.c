@@ -32,8 +32,8 @@
  * Simplified: the broker's other ZooKeeper requests (they renew the session
  * too) and the time a ping takes to reach the server are not modelled; the
  * watch on /brokers/ids fires in the instant of the expiry. tickTime and the
- * session bounds are ZooKeeper's defaults: the scenario language's
- * `zookeeper` declaration, where they would be set, is not supported yet.
+ * session bounds are ZooKeeper's defaults (the scenario's `zookeeper`
+ * line declares the ensemble's servers, not these settings).
  *
  * The controller watches the children of /brokers/ids. Sessions that expire
  * at the same instant delete their nodes before the controller reads the
@@ -51,12 +51,17 @@
  * KafkaZkClient.checkedEphemeralCreate fails with NodeExists and the new
  * process exits at startup ("Fatal error during KafkaServer startup").
  *
- * Not modelled yet (the ZooKeeper issue): the znode tree itself, watch
- * latency, the ensemble, network partitions between brokers and ZooKeeper.
+ * The ensemble (zk-ensemble.c) decides whether sessions can expire at
+ * all: without a quorum an expiry waits, and every new ZooKeeper leader
+ * re-arms the sessions of dead brokers.
+ *
+ * Not modelled yet: the znode tree itself, watch latency, network
+ * partitions between brokers and ZooKeeper.
  */
 #include "registry-private.h"
 #include "controller-private.h"
 #include "model.h"
+#include "zk-ensemble.h"
 
 KsRegistry *ks_registry_new(uint64_t seed)
 {
@@ -128,12 +133,17 @@ static void session_ends(KsSim *sim, KsBroker *b, KsEventType how)
 static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsBroker *b = ctx;
-    session_ends(b->sim, b, KS_EV_SESSION_EXPIRED);
+    /* Without a quorum no server expires sessions: the next leader re-arms it. */
+    if (ks_zk_has_quorum(b->sim))
+        session_ends(b->sim, b, KS_EV_SESSION_EXPIRED);
 }
 
 void ks_registry_close_session(KsSim *sim, KsBroker *b)
 {
-    session_ends(sim, b, KS_EV_SESSION_CLOSED);
+    /* closeSession is a write: without a quorum the session outlives the
+     * process and expires after the next ZooKeeper leader re-arms it. */
+    if (ks_zk_has_quorum(sim))
+        session_ends(sim, b, KS_EV_SESSION_CLOSED);
 }
 
 void ks_registry_init_broker(KsBroker *b)
@@ -157,9 +167,12 @@ bool ks_registry_register_broker(KsSim *sim, KsBroker *b)
 
 KsTime ks_registry_session_expiry(const KsBroker *b)
 {
-    return b->registered && ks_timer_is_armed(&b->session_timer)
-               ? ks_timer_deadline(&b->session_timer)
-               : -1;
+    if (!b->registered || b->alive)
+        return -1;
+    /* Without a quorum the session waits for the next ZooKeeper leader. */
+    if (!ks_zk_has_quorum(b->sim) || !ks_timer_is_armed(&b->session_timer))
+        return KS_TIME_NEVER;
+    return ks_timer_deadline(&b->session_timer);
 }
 
 KsTime ks_registry_negotiate(const KsRegistry *r, KsTime requested)

@@ -7,7 +7,7 @@
  * broker, crash and restart a node, start, stop, crash and seek a consumer or
  * producer, produce, say, snapshot, partition-network, heal-network,
  * elect-preferred, reassign, set, describe groups, brokers, log and zk,
- * expect). A row names its verb and object,
+ * expect; crash and restart a flume agent or a ZooKeeper server). A row names its verb and object,
  * its usage, keys and handler; the handler fills a KsPlanAction.
  * ks_scn_parse_action builds one action from the tokens after `at TIME` or
  * `every PERIOD` (or from the start of the line for an action that runs
@@ -157,6 +157,25 @@ static bool act_producer(Parser *p, const ActionRow *row, const KsToken *head, A
                          KsPlanAction *act, GError **error)
 {
     return act_client(p, a, CLIENT_PRODUCER, act, error);
+}
+
+static bool act_flume(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                      KsPlanAction *act, GError **error)
+{
+    const Arg *an = a->pos->pdata[0];
+    return ks_scn_arg_name(p, an, "a flume agent name", &act->name, error) &&
+           ks_scn_find_flume(p, ks_scn_scalar(an), act->name, error);
+}
+
+static bool act_zookeeper(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                          KsPlanAction *act, GError **error)
+{
+    int64_t id;
+    int32_t n = p->plan->zookeeper ? p->plan->zookeeper->servers : 1;
+    if (!ks_scn_arg_int(p, a->pos->pdata[0], 1, n, &id, error))
+        return false;
+    act->broker = (KsBrokerId)id;
+    return true;
 }
 
 static bool act_produce(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
@@ -444,6 +463,17 @@ static const ActionRow action_rows[] = {
         KS_ACTION_DESCRIBE_ZK, false, NULL, act_none),
     ACT("expect", NULL, "expect", "expect CONDITION", 0, 0, NULL, NULL, NULL, 0, NULL, false,
         KS_ACTION_EXPECT, false, NULL, NULL),
+    ACT("crash", "flume", "crash flume", "crash flume NAME", 1, 1, "a flume agent name",
+        "crash flume agent1", NULL, 0, NULL, false, KS_ACTION_CRASH_FLUME, false, NULL, act_flume),
+    ACT("restart", "flume", "restart flume", "restart flume NAME", 1, 1, "a flume agent name",
+        "restart flume agent1", NULL, 0, NULL, false, KS_ACTION_RESTART_FLUME, false, NULL,
+        act_flume),
+    ACT("crash", "zookeeper", "crash zookeeper", "crash zookeeper N", 1, 1, "a server number",
+        "crash zookeeper 2", NULL, 0, NULL, false, KS_ACTION_CRASH_ZOOKEEPER, false, NULL,
+        act_zookeeper),
+    ACT("restart", "zookeeper", "restart zookeeper", "restart zookeeper N", 1, 1, "a server number",
+        "restart zookeeper 2", NULL, 0, NULL, false, KS_ACTION_RESTART_ZOOKEEPER, false, NULL,
+        act_zookeeper),
 };
 
 static const ActionRow *find_action(Parser *p, GError **error)

@@ -237,15 +237,12 @@ static bool decl_zookeeper(Parser *p, const DeclRow *row, const KsToken *head, A
     zk->servers = 1;
     zk->loc = ks_scn_loc_of(head);
     p->plan->zookeeper = zk;
-    const Arg *an = ks_scn_get(a, "node");
-    if (an && !ks_scn_arg_node(p, an, &zk->node, error))
-        return false;
     const Arg *as = ks_scn_get(a, "servers");
     int64_t servers = 1;
     if (as && !ks_scn_arg_int(p, as, 1, MAX_ZK_SERVERS, &servers, error))
         return false;
     zk->servers = (int32_t)servers;
-    return true;
+    return ks_scn_zookeeper_nodes(p, a, zk, error);
 }
 
 /* Kafka's rules (Topic.validate): [a-zA-Z0-9._-], at most 249 characters,
@@ -335,7 +332,7 @@ static const KsPartitionerKind partitioner_kinds[] = {
     KS_PARTITIONER_STICKY,
 };
 
-static bool arg_rate(Parser *p, const Arg *a, int64_t *out, GError **error)
+bool ks_scn_arg_rate(Parser *p, const Arg *a, int64_t *out, GError **error)
 {
     if (!ks_scn_want_scalar(p, a, "a rate", error))
         return false;
@@ -540,7 +537,7 @@ static bool decl_producer(Parser *p, const DeclRow *row, const KsToken *head, Ar
     if (!want_topic(p, row, head, a, &pr->topic, error))
         return false;
     const Arg *ar = ks_scn_get(a, "rate");
-    if (ar && !arg_rate(p, ar, &pr->rate_per_s, error))
+    if (ar && !ks_scn_arg_rate(p, ar, &pr->rate_per_s, error))
         return false;
     const Arg *ak = ks_scn_get(a, "keys");
     if (ak && !ks_scn_arg_int(p, ak, 0, MAX_KEYS, &pr->keys, error))
@@ -618,10 +615,12 @@ static bool decl_flume(Parser *p, const DeclRow *row, const KsToken *head, Args 
     f->loc = ks_scn_loc_of(head);
     g_ptr_array_add(p->plan->flumes, f);
     ks_scn_add_client(p, f->name, CLIENT_FLUME, head->line);
-    if (!want_topic(p, row, head, a, &f->topic, error))
+    if (!ks_scn_flume_sink(p, a, f, error))
+        return false;
+    if (f->sink == KS_FLUME_SINK_KAFKA && !want_topic(p, row, head, a, &f->topic, error))
         return false;
     const Arg *ar = ks_scn_need(p, a, &row->spec, head, "rate", error);
-    if (!ar || !arg_rate(p, ar, &f->rate_per_s, error))
+    if (!ar || !ks_scn_arg_rate(p, ar, &f->rate_per_s, error))
         return false;
     const Arg *ac = ks_scn_get(a, "capacity");
     if (ac && !ks_scn_arg_int(p, ac, 1, MAX_CAPACITY, &f->channel_capacity, error))
@@ -629,11 +628,8 @@ static bool decl_flume(Parser *p, const DeclRow *row, const KsToken *head, Args 
     const Arg *ab = ks_scn_get(a, "batch-size");
     if (ab && !ks_scn_arg_int(p, ab, 1, MAX_CAPACITY, &f->batch_size, error))
         return false;
-    if (f->batch_size > f->channel_capacity)
-        return ks_scn_fail(p, ab ? ab->first : ac->first, VALUE, error,
-                           "batch-size=%" PRId64 " is larger than capacity=%" PRId64
-                           ": a take cannot hold more than the channel",
-                           f->batch_size, f->channel_capacity);
+    if (!ks_scn_flume_keys(p, a, f, error))
+        return false;
     const Arg *anode = ks_scn_get(a, "node");
     if (anode && !ks_scn_arg_node(p, anode, &f->node, error))
         return false;
@@ -714,9 +710,21 @@ static const KeySpec producer_keys[] = {KEY("topic", "orders"),    KEY("rate", "
                                         KEY("keys", "1000"),       KEY("key-prefix", "user-"),
                                         KEY("record-size", "100"), KEY("count", "1000"),
                                         KEY("node", "n1"),         KEYS_END};
-static const KeySpec flume_keys[] = {KEY("topic", "logs"),   KEY("rate", "200/s"),
-                                     KEY("capacity", "100"), KEY("batch-size", "100"),
-                                     KEY("node", "n1"),      KEYS_END};
+static const KeySpec flume_keys[] = {KEY("topic", "logs"),
+                                     KEY("rate", "200/s"),
+                                     KEY("capacity", "100"),
+                                     KEY("batch-size", "100"),
+                                     KEY("node", "n1"),
+                                     KEY("channel", "file"),
+                                     KEY("transactionCapacity", "100"),
+                                     KEY("source-batch", "20"),
+                                     KEY("sink", "hdfs"),
+                                     KEY("roll-interval", "30s"),
+                                     KEY("write-rate", "500/s"),
+                                     KEY("peak", "1000/s"),
+                                     KEY("peak-every", "60s"),
+                                     KEY("peak-for", "10s"),
+                                     KEYS_END};
 static const KeySpec group_keys[] = {KEY("assignor", "range"), KEY("protocol", "eager"), KEYS_END};
 static const KeySpec consumer_keys[] = {KEY("group", "billing"),
                                         KEY("topics", "orders,payments"),
@@ -752,8 +760,8 @@ static const DeclRow decl_rows[] = {
      KS_DECL_BROKER,
      NULL,
      decl_broker},
-    {{"zookeeper", "zookeeper [node=NAME] [servers=N]", 0, 0, NULL, NULL, zookeeper_keys, 0, NULL,
-      false},
+    {{"zookeeper", "zookeeper [servers=N] [node=NAME | node=NAME,NAME,...]", 0, 0, NULL, NULL,
+      zookeeper_keys, 0, NULL, false},
      KS_DECL_ZOOKEEPER,
      "the ZooKeeper ensemble is not modelled yet",
      decl_zookeeper},
@@ -774,8 +782,10 @@ static const DeclRow decl_rows[] = {
      NULL,
      decl_producer},
     {{"flume",
-      "flume NAME topic=T rate=R/s [capacity=N] [batch-size=N] [node=NAME] [producer configs]", 1,
-      1, "a name", "flume agent1 topic=logs rate=200/s", flume_keys, KS_SCOPE_PRODUCER,
+      "flume NAME [sink=kafka|hdfs] topic=T rate=R/s [channel=memory|file] [capacity=N] "
+      "[transactionCapacity=N] [batch-size=N] [source-batch=N] [peak=R/s peak-every=D peak-for=D] "
+      "[roll-interval=D] [write-rate=R/s] [node=NAME] [producer configs]",
+      1, 1, "a name", "flume agent1 topic=logs rate=200/s", flume_keys, KS_SCOPE_PRODUCER,
       "a flume agent", false},
      KS_DECL_FLUME,
      "Flume agents are not modelled yet",

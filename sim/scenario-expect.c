@@ -322,6 +322,31 @@ static bool cond_stat(Parser *p, const CondRow *row, KsPlanExpect *e, GError **e
     return want_count(p, row, &e->number, error);
 }
 
+/* A declared flume agent's name, into e->name. */
+static bool want_flume(Parser *p, const CondRow *row, char **out, GError **error)
+{
+    const KsToken *t = ks_scn_cur(p);
+    if (!ks_scn_tok_is_name(t))
+        return cond_fail(p, row, error);
+    g_autofree char *name = ks_scn_tok_text(t);
+    if (!ks_scn_find_flume(p, t, name, error))
+        return false;
+    ks_scn_advance(p);
+    *out = g_steal_pointer(&name);
+    return true;
+}
+
+static bool cond_flume(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+{
+    return want_flume(p, row, &e->name, error) && want_op(p, row, false, &e->cmp, error) &&
+           want_count(p, row, &e->number, error);
+}
+
+static bool cond_quorum(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+{
+    return want_truth(p, row, e, error);
+}
+
 #define STAT_ROW(n, s, w)                                                                          \
     {                                                                                              \
         n, n " OP N", KS_EXPECT_STAT, s, w, cond_stat                                              \
@@ -357,6 +382,10 @@ static const CondRow cond_rows[] = {
     {"idle", "idle CONSUMER [==|!= true|false]", KS_EXPECT_IDLE, 0, WHY_CONSUMERS, cond_idle},
     {"coordinator", "coordinator GROUP ==|!= BROKER|none", KS_EXPECT_COORDINATOR, 0, WHY_CONSUMERS,
      cond_coordinator},
+    {"flume-dropped", "flume-dropped AGENT OP N", KS_EXPECT_FLUME_DROPPED, 0, NULL, cond_flume},
+    {"channel-fill", "channel-fill AGENT OP N", KS_EXPECT_CHANNEL_FILL, 0, NULL, cond_flume},
+    {"zookeeper-quorum", "zookeeper-quorum [==|!= true|false]", KS_EXPECT_ZOOKEEPER_QUORUM, 0, NULL,
+     cond_quorum},
     STAT_ROW("records-produced", KS_STAT_RECORDS_PRODUCED, NULL),
     STAT_ROW("records-acked", KS_STAT_RECORDS_ACKED, NULL),
     STAT_ROW("records-refused", KS_STAT_RECORDS_REFUSED, NULL),

@@ -276,7 +276,9 @@ static bool find_client(Parser *p, const KsToken *t, const char *name, ClientKin
     if (c)
         return ks_scn_fail(p, t, REFERENCE, error, "'%s' is a %s (line %d), not a %s", name,
                            client_kind_name(c->kind), c->line, client_kind_name(kind));
-    GPtrArray *declared = kind == CLIENT_CONSUMER ? p->plan->consumers : p->plan->producers;
+    GPtrArray *declared = kind == CLIENT_CONSUMER ? p->plan->consumers
+                          : kind == CLIENT_FLUME  ? p->plan->flumes
+                                                  : p->plan->producers;
     g_autofree char *are = g_strdup_printf("%ss are", client_kind_name(kind));
     g_autofree char *none = g_strdup_printf("no %s is declared", client_kind_name(kind));
     g_autofree char *known = describe_names(declared, are, none);
@@ -292,6 +294,11 @@ bool ks_scn_find_consumer(Parser *p, const KsToken *t, const char *name, GError 
 bool ks_scn_find_producer(Parser *p, const KsToken *t, const char *name, GError **error)
 {
     return find_client(p, t, name, CLIENT_PRODUCER, error);
+}
+
+bool ks_scn_find_flume(Parser *p, const KsToken *t, const char *name, GError **error)
+{
+    return find_client(p, t, name, CLIENT_FLUME, error);
 }
 
 bool ks_scn_arg_topics(Parser *p, const Arg *a, GPtrArray **out, GError **error)

@@ -355,6 +355,16 @@ bool ks_scn_use_group(Parser *p, const KsToken *t, const char *name, GError **er
 
 /* scenario-decl.c */
 
+/* A rate: N/s, or 0. */
+bool ks_scn_arg_rate(Parser *p, const Arg *a, int64_t *out, GError **error);
+
+/* scenario-flume.c: the keys of a flume line beyond its name, topic, rate,
+ * capacity, batch-size and node, and the nodes of the zookeeper line. */
+bool ks_scn_flume_sink(Parser *p, Args *a, KsPlanFlume *f, GError **error);
+bool ks_scn_flume_keys(Parser *p, Args *a, KsPlanFlume *f, GError **error);
+bool ks_scn_zookeeper_nodes(Parser *p, Args *a, KsPlanZookeeper *zk, GError **error);
+bool ks_scn_find_flume(Parser *p, const KsToken *t, const char *name, GError **error);
+
 bool ks_scn_add_broker(Parser *p, const KsToken *t, int64_t id, GError **error);
 
 /*

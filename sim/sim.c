@@ -30,6 +30,8 @@
 #include "registry-private.h"
 #include "metadata-private.h"
 #include "consumer-private.h"
+#include "flume-private.h"
+#include "zk-ensemble.h"
 #include "ledger.h"
 #include "model.h"
 #include "kafkasim/placement.h"
@@ -298,6 +300,13 @@ static bool build_brokers(KsSim *sim, GError **error)
     return true;
 }
 
+/* After the nodes: the servers run on them. */
+static bool build_zookeeper(KsSim *sim, GError **error)
+{
+    sim->zk = ks_zk_new(sim);
+    return true;
+}
+
 static bool build_topics(KsSim *sim, GError **error)
 {
     for (guint i = 0; i < sim->plan->topics->len; i++)
@@ -314,6 +323,13 @@ static bool build_producers(KsSim *sim, GError **error)
                         ks_producer_new(sim, pp, ks_sim_find_topic(sim, pp->topic), (int)i));
     }
     sim->consoles = g_new0(KsProducer *, sim->topics->len);
+    return true;
+}
+
+/* After the producers: an agent's Kafka sink producer joins them. */
+static bool build_flumes(KsSim *sim, GError **error)
+{
+    ks_flume_build(sim);
     return true;
 }
 
@@ -334,16 +350,11 @@ static bool build_consumers(KsSim *sim, GError **error)
 
 /* Run in this order; NULL: the model cannot run that declaration yet. */
 static const BuildFn builders[] = {
-    [KS_DECL_SEED] = build_resolved,
-    [KS_DECL_SET] = build_resolved,
-    [KS_DECL_CLUSTER] = build_resolved,
-    [KS_DECL_NODE] = build_nodes,
-    [KS_DECL_BROKER] = build_brokers,
-    [KS_DECL_ZOOKEEPER] = NULL,
-    [KS_DECL_TOPIC] = build_topics,
-    [KS_DECL_PRODUCER] = build_producers,
-    [KS_DECL_FLUME] = NULL,
-    [KS_DECL_GROUP] = build_groups,
+    [KS_DECL_SEED] = build_resolved,      [KS_DECL_SET] = build_resolved,
+    [KS_DECL_CLUSTER] = build_resolved,   [KS_DECL_NODE] = build_nodes,
+    [KS_DECL_BROKER] = build_brokers,     [KS_DECL_ZOOKEEPER] = build_zookeeper,
+    [KS_DECL_TOPIC] = build_topics,       [KS_DECL_PRODUCER] = build_producers,
+    [KS_DECL_FLUME] = build_flumes,       [KS_DECL_GROUP] = build_groups,
     [KS_DECL_CONSUMER] = build_consumers,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_CONSUMER + 1);
@@ -367,6 +378,7 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
     sim->producers = g_ptr_array_new_with_free_func(producer_free_cb);
     sim->groups = g_ptr_array_new_with_free_func((GDestroyNotify)ks_group_free);
     sim->consumers = g_ptr_array_new_with_free_func((GDestroyNotify)ks_consumer_free);
+    sim->flumes = g_ptr_array_new_with_free_func((GDestroyNotify)ks_flume_free);
     sim->sinks = g_array_new(FALSE, FALSE, sizeof(KsSink));
     sim->actions = g_ptr_array_new();
     sim->added_actions = g_ptr_array_new_with_free_func(ks_plan_action_free);
@@ -394,6 +406,7 @@ void ks_sim_free(KsSim *sim)
         return;
     /* Producers first: freeing them reads the broker list. */
     g_ptr_array_free(sim->producers, TRUE);
+    g_ptr_array_free(sim->flumes, TRUE);
     /* Groups before consumers: a group frees the requests it holds, a
      * consumer those still in flight. */
     g_ptr_array_free(sim->groups, TRUE);
@@ -418,6 +431,7 @@ void ks_sim_free(KsSim *sim)
     g_ptr_array_free(sim->added_actions, TRUE);
     ks_registry_free(sim->registry);
     ks_metadata_free(sim->metadata);
+    ks_zk_free(sim->zk);
     g_free(sim);
 }
 
@@ -484,6 +498,19 @@ static void action_expect(KsSim *sim, const KsPlanAction *a)
     check_now(sim, a->expect, true);
 }
 
+/* A machine's brokers (broker.c), then its ZooKeeper servers. */
+static void action_crash_node(KsSim *sim, const KsPlanAction *a)
+{
+    ks_broker_action_crash_node(sim, a);
+    ks_zk_node_crashed(sim, ks_sim_find_node(sim, a->name));
+}
+
+static void action_restart_node(KsSim *sim, const KsPlanAction *a)
+{
+    ks_broker_action_restart_node(sim, a);
+    ks_zk_node_restarted(sim, ks_sim_find_node(sim, a->name));
+}
+
 /* ---- the dispatch table ---- */
 
 typedef struct {
@@ -496,8 +523,8 @@ static const ActionRow action_table[] = {
     [KS_ACTION_RESTART_BROKER] = {"restart broker", ks_broker_action_restart},
     [KS_ACTION_STOP_BROKER] = {"stop broker", ks_broker_action_stop},
     [KS_ACTION_ADD_BROKER] = {"add broker", NULL},
-    [KS_ACTION_CRASH_NODE] = {"crash node", ks_broker_action_crash_node},
-    [KS_ACTION_RESTART_NODE] = {"restart node", ks_broker_action_restart_node},
+    [KS_ACTION_CRASH_NODE] = {"crash node", action_crash_node},
+    [KS_ACTION_RESTART_NODE] = {"restart node", action_restart_node},
     [KS_ACTION_START_CONSUMER] = {"start consumer", ks_consumer_action_start},
     [KS_ACTION_STOP_CONSUMER] = {"stop consumer", ks_consumer_action_stop},
     [KS_ACTION_CRASH_CONSUMER] = {"crash consumer", ks_consumer_action_crash},
@@ -517,9 +544,13 @@ static const ActionRow action_table[] = {
     [KS_ACTION_DESCRIBE_ZK] = {"describe zk", action_describe},
     [KS_ACTION_EXPECT] = {"expect", action_expect},
     [KS_ACTION_SEEK_CONSUMER] = {"seek consumer", ks_consumer_action_seek},
+    [KS_ACTION_CRASH_FLUME] = {"crash flume", ks_flume_action_crash},
+    [KS_ACTION_RESTART_FLUME] = {"restart flume", ks_flume_action_restart},
+    [KS_ACTION_CRASH_ZOOKEEPER] = {"crash zookeeper", ks_zk_action_crash},
+    [KS_ACTION_RESTART_ZOOKEEPER] = {"restart zookeeper", ks_zk_action_restart},
 };
-/* KS_ACTION_SEEK_CONSUMER is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_SEEK_CONSUMER + 1);
+/* KS_ACTION_RESTART_ZOOKEEPER is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_RESTART_ZOOKEEPER + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {
@@ -570,6 +601,7 @@ static void start_cluster(KsSim *sim)
     }
     for (guint i = 0; i < sim->producers->len; i++)
         ks_producer_start(sim, g_ptr_array_index(sim->producers, i));
+    ks_flume_start_all(sim);
     for (guint i = 0; i < sim->consumers->len; i++) {
         KsConsumer *c = g_ptr_array_index(sim->consumers, i);
         if (c->plan->start_at_zero)

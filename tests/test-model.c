@@ -26,7 +26,10 @@
  *  5. Robustness: random action sequences, nonsense ones included (restart a
  *     live broker, crash a dead one, two brokers per node, RF 1 and 2,
  *     min.insync.replicas above RF, unclean election), never break an
- *     invariant or crash.
+ *     invariant or crash. Half the chaos scenarios have a ZooKeeper
+ *     ensemble whose servers crash and restart, quorum losses included;
+ *     a quarter of the nonsense ones not limited to acks=all have Flume
+ *     agents that crash and restart.
  * test-model-regress.c runs the example scenarios and the regressions.
  *
  * Environment: KS_MODEL_FIRST and KS_MODEL_SEEDS choose the seeds of the
@@ -399,6 +402,67 @@ static void gen_groups(Gen *g, uint64_t seed, int n_topics, KsTime end)
     g_array_free(c.actions, TRUE);
 }
 
+/* Half the time, a ZooKeeper ensemble of 3 or 5 servers (sometimes all on
+ * node n1, so that `crash node n1` takes them down too) whose servers crash
+ * and restart, drawn from @seed's "zookeeper" stream so the rest of the
+ * scenario is what it is without them: quorum losses included. Without
+ * @nonsense each crash is followed by a restart. Returns the number of
+ * servers, 0 without the line. */
+static int gen_zookeeper(Gen *g, uint64_t seed, bool nonsense, KsTime end)
+{
+    Gen z;
+    gen_init(&z, seed, ks_rng_stream_id("zookeeper"));
+    int servers = 0;
+    if (gen_chance(&z, 50)) {
+        servers = gen_chance(&z, 70) ? 3 : 5;
+        g_string_append_printf(g->head, "zookeeper servers=%d%s\n", servers,
+                               gen_chance(&z, 30) ? " node=n1" : "");
+        for (int k = (int)gen_range(&z, 1, 6); k > 0; k--) {
+            KsTime t = gen_range(&z, 1, end / KS_TIME_MS) * KS_TIME_MS;
+            int id = (int)gen_range(&z, 1, servers);
+            if (nonsense && gen_chance(&z, 40)) {
+                gen_at(g, t, "restart zookeeper %d", id);
+                continue;
+            }
+            gen_at(g, t, "crash zookeeper %d", id);
+            if (!nonsense)
+                gen_at(g, t + gen_range(&z, 100, 40000) * KS_TIME_MS, "restart zookeeper %d", id);
+        }
+    }
+    g_string_free(z.head, TRUE);
+    g_string_free(z.tail, TRUE);
+    g_array_free(z.actions, TRUE);
+    return servers;
+}
+
+/* A quarter of the time, one or two Flume agents writing to the topics
+ * (memory or file channel, Flume's acks=1 or acks=all), which crash and
+ * restart, from @seed's "flume" stream. */
+static void gen_flume(Gen *g, uint64_t seed, int n_topics, KsTime end)
+{
+    Gen f;
+    gen_init(&f, seed, ks_rng_stream_id("flume"));
+    if (gen_chance(&f, 25)) {
+        int n_agents = (int)gen_range(&f, 1, 2);
+        for (int k = 0; k < n_agents; k++) {
+            g_string_append_printf(g->head,
+                                   "flume agent%d topic=t%" PRId64 " rate=%" PRId64
+                                   "/s channel=%s capacity=%" PRId64 "%s\n",
+                                   k, gen_range(&f, 0, n_topics - 1), gen_range(&f, 10, 100),
+                                   gen_chance(&f, 50) ? "file" : "memory", gen_range(&f, 100, 3000),
+                                   gen_chance(&f, 30) ? " acks=all" : "");
+            for (int a = (int)gen_range(&f, 0, 3); a > 0; a--) {
+                KsTime t = gen_range(&f, 1, end / KS_TIME_MS) * KS_TIME_MS;
+                gen_at(g, t, "crash flume agent%d", k);
+                gen_at(g, t + gen_range(&f, 0, 5000) * KS_TIME_MS, "restart flume agent%d", k);
+            }
+        }
+    }
+    g_string_free(f.head, TRUE);
+    g_string_free(f.tail, TRUE);
+    g_array_free(f.actions, TRUE);
+}
+
 /* Any cluster (one or two brokers per node), topics of any replication
  * factor with min.insync.replicas from 1 to above it and unclean election
  * on or off, producers of every acks with keys, partitions and batching, and
@@ -471,6 +535,9 @@ static char *gen_chaos(uint64_t seed, ChaosOptions opt)
     KsTime end = gen_range(&g, 20, 90) * KS_TIME_S;
     if (opt.groups)
         gen_groups(&g, seed, n_topics, end);
+    int zk_servers = gen_zookeeper(&g, seed, opt.nonsense, end);
+    if (opt.nonsense && !opt.safe)
+        gen_flume(&g, seed, n_topics, end);
     int n_actions = (int)gen_range(&g, 5, 40);
     for (int k = 0; k < n_actions; k++) {
         KsTime t = gen_range(&g, 1, end / KS_TIME_MS) * KS_TIME_MS;
@@ -548,6 +615,12 @@ static char *gen_chaos(uint64_t seed, ChaosOptions opt)
             gen_at(&g, t, "stop producer p%d", i);
         for (int i = 1; i <= n_nodes; i++)
             gen_at(&g, t, "restart node n%d", i);
+        /* Every ZooKeeper server too: the sessions of dead brokers expire
+         * a timeout (and a 3 s tick) after the leader election's 200 ms. */
+        for (int i = 1; i <= zk_servers; i++)
+            gen_at(&g, t, "restart zookeeper %d", i);
+        if (zk_servers)
+            t += 4000 * KS_TIME_MS;
         t += MAX(session, (retries + 1) * backoff) + 1000 * KS_TIME_MS;
         for (int i = 1; i <= n; i++)
             gen_at(&g, t, "restart broker %d", i);

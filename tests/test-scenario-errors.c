@@ -255,15 +255,16 @@ static void test_scenario_messages_for_newcomers(void **state)
     } cases[] = {
         {"brokr 1 node=n1\n", "1:1: error: unknown declaration 'brokr'; did you mean 'broker'?"},
         {"5s\n", "1:1: error: a line starts with a keyword such as `topic` or `at`, not '5s'"},
-        {CLUSTER3 "at 1s crash\n", "2:7: error: 'crash' needs what to crash: broker, node or "
-                                   "consumer"},
+        {CLUSTER3 "at 1s crash\n", "2:7: error: 'crash' needs what to crash: broker, node, "
+                                   "consumer, flume or zookeeper"},
         {CLUSTER3 "at 1s\n", "2:6: error: expected an action, e.g. crash broker 2"},
         {CLUSTER3 "at 1s dance\n", "2:7: error: unknown action 'dance'; actions are crash, "
                                    "restart, stop, add, start, seek, produce, say, snapshot, "
                                    "partition-network, heal-network, elect-preferred, reassign, "
                                    "set, describe, expect"},
-        {CLUSTER3 "at 1s crash brokr 1\n", "2:13: error: cannot crash 'brokr'; did you mean "
-                                           "'broker'?; 'crash' takes broker, node or consumer"},
+        {CLUSTER3 "at 1s crash brokr 1\n",
+         "2:13: error: cannot crash 'brokr'; did you mean "
+         "'broker'?; 'crash' takes broker, node, consumer, flume or zookeeper"},
         {CLUSTER3 "at 1s crash broker\n", "2:7: error: crash broker needs a broker id; usage: "
                                           "crash broker ID"},
         {CLUSTER3 "at 1s crash broker n1\n", "2:20: error: expected a broker id (a whole "

@@ -449,7 +449,7 @@ static void test_sim_queries_show_the_cluster(void **state)
 /* What the parser accepts is what the model's tables can run. */
 static void test_sim_support_follows_the_tables(void **state)
 {
-    for (KsActionKind k = 0; k <= KS_ACTION_SEEK_CONSUMER; k++)
+    for (KsActionKind k = 0; k <= KS_ACTION_RESTART_ZOOKEEPER; k++)
         assert_non_null(ks_sim_action_name(k));
     assert_true(ks_support_action(KS_ACTION_CRASH_BROKER));
     assert_true(ks_support_action(KS_ACTION_ELECT_PREFERRED));
@@ -464,7 +464,10 @@ static void test_sim_support_follows_the_tables(void **state)
     assert_true(ks_support_decl(KS_DECL_PRODUCER));
     assert_true(ks_support_decl(KS_DECL_CONSUMER));
     assert_true(ks_support_action(KS_ACTION_CRASH_CONSUMER));
-    assert_false(ks_support_decl(KS_DECL_FLUME));
+    assert_true(ks_support_decl(KS_DECL_FLUME));
+    assert_true(ks_support_decl(KS_DECL_ZOOKEEPER));
+    assert_true(ks_support_action(KS_ACTION_CRASH_ZOOKEEPER));
+    assert_true(ks_support_expect(KS_EXPECT_CHANNEL_FILL));
 }
 
 int main(void)

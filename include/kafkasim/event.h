@@ -156,8 +156,8 @@ typedef enum {
     E(broker_stopping) \
     S(broker_start_failed) \
         F(broker_start_failed, broker, BROKER, ALWAYS, "broker id", "the broker whose process exited at startup") \
-        F(broker_start_failed, error, STRING, ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session)") \
-        F(broker_start_failed, old_session_expires_us, TIME, ALWAYS, "us", "when the old ZooKeeper session expires") \
+        F(broker_start_failed, error, STRING, ALWAYS, "", "ZooKeeper's error: \"NodeExists\" (`/brokers/ids/<id>` still belongs to its old session) or \"ZooKeeperClientTimeoutException\" (the ensemble has no quorum)") \
+        F(broker_start_failed, old_session_expires_us, TIME, ALWAYS, "us", "when the old ZooKeeper session expires; -1 while ZooKeeper has no quorum (it cannot expire then)") \
     E(broker_start_failed) \
     S(node_event) \
         F(node_event, node, STRING, ALWAYS, "", "the node (machine) name") \
@@ -199,7 +199,7 @@ typedef enum {
         F(preferred_election, topic, STRING, NULLABLE, "", "the topic asked about; null for every topic") \
         F(preferred_election, partition, INT, OMIT, "partition", "the partition asked about; absent for every partition") \
         F(preferred_election, moved, INT, ALWAYS, "partitions", "partitions that moved to their preferred replica") \
-        F(preferred_election, asked, INT, ALWAYS, "partitions", "partitions asked about; -1 with no active controller (nothing done)") \
+        F(preferred_election, asked, INT, ALWAYS, "partitions", "partitions asked about; -1 with no active controller or no ZooKeeper quorum (nothing done)") \
     E(preferred_election) \
     S(truncated) \
         F(truncated, topic, STRING, ALWAYS, "", "the topic") \
@@ -305,6 +305,32 @@ typedef enum {
         F(group_loaded, broker, BROKER, ALWAYS, "broker id", "its new coordinator") \
         F(group_loaded, offsets, INT, ALWAYS, "partitions", "committed offsets it loaded") \
     E(group_loaded) \
+    S(flume_event) \
+        F(flume_event, agent, STRING, ALWAYS, "", "the Flume agent") \
+        F(flume_event, channel, STRING, ALWAYS, "", "its channel: \"memory\" or \"file\"") \
+        F(flume_event, events, INT, ALWAYS, "events", "events in its channel after the change (a file channel replays them on restart)") \
+        F(flume_event, lost, INT, ALWAYS, "events", "events its memory channel lost with the process; 0 otherwise") \
+    E(flume_event) \
+    S(channel_fill) \
+        F(channel_fill, agent, STRING, ALWAYS, "", "the Flume agent") \
+        F(channel_fill, events, INT, ALWAYS, "events", "events in its channel (queued and taken by an open sink transaction)") \
+        F(channel_fill, capacity, INT, ALWAYS, "events", "the channel's capacity") \
+        F(channel_fill, dropped, INT, ALWAYS, "events", "events the source dropped since the agent's previous channel line (ChannelFullException)") \
+    E(channel_fill) \
+    S(flume_sink) \
+        F(flume_sink, agent, STRING, ALWAYS, "", "the Flume agent") \
+        F(flume_sink, events, INT, ALWAYS, "events", "events of the sink transaction (rolled back) or of the file (rolled)") \
+        F(flume_sink, error, STRING, OMIT, "", "why the transaction was rolled back; absent for a rolled file") \
+    E(flume_sink) \
+    S(zk_server) \
+        F(zk_server, server, INT, ALWAYS, "server id", "the ZooKeeper server (myid)") \
+        F(zk_server, node, STRING, NULLABLE, "", "the node it runs on; null: a machine of its own") \
+    E(zk_server) \
+    S(zk_quorum) \
+        F(zk_quorum, leader, INT, ALWAYS, "server id", "the ensemble's leader; -1 when none") \
+        F(zk_quorum, up, INT, ALWAYS, "servers", "servers running") \
+        F(zk_quorum, servers, INT, ALWAYS, "servers", "servers in the ensemble") \
+    E(zk_quorum) \
     S(request) \
         F(request, api, STRING, ALWAYS, "", "Kafka's name of the request: Produce, Fetch (a follower's), ConsumerFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch") \
         F(request, from, STRING, ALWAYS, "", "who sends it: \"producer NAME\", \"broker ID\" or \"consumer NAME\"") \
@@ -326,7 +352,7 @@ typedef enum {
     T(BROKER_RESTARTED, broker_restarted, broker_event, "a broker's process started again") \
     T(BROKER_STOPPING, broker_stopping, broker_stopping, "a broker was asked to stop and asked the controller for a controlled shutdown (or could not)") \
     T(BROKER_STOPPED, broker_stopped, broker_event, "a broker's process stopped cleanly") \
-    T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session") \
+    T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session, or no ZooKeeper server took its connection (no quorum)") \
     T(NODE_CRASHED, node_crashed, node_event, "a machine crashed, with every process on it") \
     T(NODE_RESTARTED, node_restarted, node_event, "a machine came back") \
     /* ZooKeeper and the controller. */ \
@@ -363,6 +389,19 @@ typedef enum {
     T(RECORDS_SKIPPED, records_skipped, consumer_range, "records committed as consumed that no member processed") \
     T(OFFSET_RESET, offset_reset, offset_reset, "a member had no committed offset for a partition (auto.offset.reset) or sought one") \
     T(GROUP_LOADED, group_loaded, group_loaded, "a new coordinator loaded a group from __consumer_offsets") \
+    /* Flume agents. */ \
+    T(FLUME_STARTED, flume_started, flume_event, "a Flume agent started") \
+    T(FLUME_CRASHED, flume_crashed, flume_event, "a Flume agent's process died") \
+    T(FLUME_RESTARTED, flume_restarted, flume_event, "a Flume agent started again") \
+    T(CHANNEL_FILL, channel_fill, channel_fill, "a Flume channel's fill level moved by a tenth of its capacity (at most 1000 events), or its source dropped events (at most one line per agent per second)") \
+    T(CHANNEL_FULL, channel_full, channel_fill, "a Flume channel refused a put: the source's events are dropped (ChannelFullException) until it has room again") \
+    T(SINK_ROLLED_BACK, sink_rolled_back, flume_sink, "a Flume sink transaction failed: its events go back to the channel") \
+    T(HDFS_FILE_ROLLED, hdfs_file_rolled, flume_sink, "a Flume HDFS sink closed its file (hdfs.rollInterval)") \
+    /* The ZooKeeper ensemble. */ \
+    T(ZK_SERVER_CRASHED, zk_server_crashed, zk_server, "a ZooKeeper server's process died") \
+    T(ZK_SERVER_RESTARTED, zk_server_restarted, zk_server, "a ZooKeeper server started again") \
+    T(ZK_LEADER_ELECTED, zk_leader_elected, zk_quorum, "the ensemble elected a leader: it has a quorum and takes writes") \
+    T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session") \
     /* Requests: only with --verbose (ks_sim_set_verbose). */ \
     T(REQUEST, request, request, "a request leaves its sender (only with --verbose)")
 // clang-format on

@@ -82,15 +82,38 @@ typedef struct {
     KsLoc loc;
 } KsPlanProducer;
 
+/* A Flume agent's channel (Flume 1.11.0: MemoryChannel, FileChannel). */
+typedef enum {
+    KS_FLUME_CHANNEL_MEMORY, /* lost when the agent dies */
+    KS_FLUME_CHANNEL_FILE,   /* survives the agent: replayed on restart */
+} KsFlumeChannel;
+
+/* A Flume agent's sink. */
+typedef enum {
+    KS_FLUME_SINK_KAFKA, /* KafkaSink: an embedded Kafka producer */
+    KS_FLUME_SINK_HDFS,  /* HDFSEventSink: writes files, rolled every roll interval */
+} KsFlumeSink;
+
 typedef struct {
     char *name;
-    char *topic;
+    char *topic; /* Kafka sink only; NULL for an HDFS sink */
     char *node;
     int64_t rate_per_s;       /* log lines per second arriving at the agent */
     int64_t channel_capacity; /* events the channel holds before it refuses */
     int64_t batch_size;       /* events per take from the channel */
     KsConfigSet *configs;     /* of its embedded Kafka producer */
     KsLoc loc;
+    KsFlumeChannel channel;       /* channel=memory|file */
+    int64_t transaction_capacity; /* transactionCapacity: events per put or take */
+    int64_t source_batch;         /* source-batch: events per put (ExecSource batchSize) */
+    KsFlumeSink sink;             /* sink=kafka|hdfs */
+    KsTime roll_interval;         /* HDFS: hdfs.rollInterval */
+    int64_t write_rate;           /* HDFS: events per second the sink writes */
+    /* The source's shape: `rate`, except for `peak_for` at the start of
+     * every `peak_every`, when it is `peak_rate`; peak_every 0: steady. */
+    int64_t peak_rate;
+    KsTime peak_every;
+    KsTime peak_for;
 } KsPlanFlume;
 
 typedef enum {
@@ -133,6 +156,10 @@ typedef struct {
     char *node;      /* NULL: a node of its own */
     int32_t servers; /* ensemble size, default 1 */
     KsLoc loc;
+    /* Server i+1 runs on nodes[i]: node= with one node per server
+     * (node=n1,n2,n3), or the one node= for all; NULL: its own machine.
+     * NULL when no server names a node. */
+    GPtrArray *nodes; /* of char* (owned) */
 } KsPlanZookeeper;
 
 /* A partition named in a scenario ("orders-3"). */
@@ -166,10 +193,13 @@ typedef enum {
     KS_EXPECT_ASSIGNMENT,     /* assignment CONSUMER == {P, ...} */
     KS_EXPECT_NO_ACKED_DATA_LOSS,
     KS_EXPECT_NO_DUPLICATES,
-    KS_EXPECT_POSITION,    /* position GROUP P OP N (the owner's next offset) */
-    KS_EXPECT_IDLE,        /* idle CONSUMER [== true|false] */
-    KS_EXPECT_COORDINATOR, /* coordinator GROUP == ID|none */
-    KS_EXPECT_STAT,        /* STAT OP N, e.g. records-acked >= 100 */
+    KS_EXPECT_POSITION,         /* position GROUP P OP N (the owner's next offset) */
+    KS_EXPECT_IDLE,             /* idle CONSUMER [== true|false] */
+    KS_EXPECT_COORDINATOR,      /* coordinator GROUP == ID|none */
+    KS_EXPECT_STAT,             /* STAT OP N, e.g. records-acked >= 100 */
+    KS_EXPECT_FLUME_DROPPED,    /* flume-dropped AGENT OP N */
+    KS_EXPECT_CHANNEL_FILL,     /* channel-fill AGENT OP N (events in its channel) */
+    KS_EXPECT_ZOOKEEPER_QUORUM, /* zookeeper-quorum == true|false */
 } KsExpectKind;
 
 /* The counters KS_EXPECT_STAT can name; same names as the summary's stats,
@@ -192,7 +222,8 @@ typedef struct {
     KsPlanPartition partition; /* partition conditions; topic NULL otherwise */
     KsBrokerId broker;         /* alive */
     char *name;                /* group (lag, committed, position, group-state,
-                                  coordinator), consumer (assignment, idle) */
+                                  coordinator), consumer (assignment, idle),
+                                  flume agent (flume-dropped, channel-fill) */
     KsStatKind stat;           /* KS_EXPECT_STAT */
     KsCmp cmp;
     /* The expected value, in the field its kind uses: integers, broker ids
@@ -234,15 +265,19 @@ typedef enum {
     KS_ACTION_DESCRIBE_ZK,       /* describe zk: the znode tree */
     KS_ACTION_EXPECT,            /* expect CONDITION at this time */
     KS_ACTION_SEEK_CONSUMER,     /* seek consumer NAME [P] to-offset=N|to-time=T */
+    KS_ACTION_CRASH_FLUME,       /* crash flume NAME: the agent's process dies */
+    KS_ACTION_RESTART_FLUME,     /* restart flume NAME */
+    KS_ACTION_CRASH_ZOOKEEPER,   /* crash zookeeper N: server N of the ensemble */
+    KS_ACTION_RESTART_ZOOKEEPER, /* restart zookeeper N */
 } KsActionKind;
 
 typedef struct {
     KsActionKind kind;
     KsTime at;         /* first time it runs */
     KsTime every;      /* > 0: runs again every `every` until the end of the run */
-    KsBrokerId broker; /* broker actions */
-    char *name;        /* node, consumer, producer, snapshot or described group name;
-                          NULL if none */
+    KsBrokerId broker; /* broker actions; the server id of zookeeper actions */
+    char *name;        /* node, consumer, producer, flume agent, snapshot or described
+                          group name; NULL if none */
     char *text;        /* say */
     /* start consumer: overrides of the declared consumer (NULL: as declared) */
     char *group;
