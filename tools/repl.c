@@ -15,7 +15,7 @@
  *   status             the status lines now: what waits, and why
  *   describe [topics]  kafka-topics.sh --describe; `describe groups [G]`
  *   expect COND        checks COND now, as a timed `expect` does
- *   diagram            (not in this build: diagrams arrive with --dot/--svg)
+ *   diagram [FILE]     the topology now, written as SVG and named
  *   time, help, quit
  *   anything else      a scenario line: a timeline action (`crash broker
  *                      2`, `at 40s restart broker 2`, `start consumer c3
@@ -45,6 +45,7 @@
 #include <editline/readline.h>
 #endif
 
+#include "kafkasim/dot.h"
 #include "kafkasim/output.h"
 #include "kafkasim/scenario.h"
 #include "kafkasim/sim.h"
@@ -362,12 +363,42 @@ static void help(void)
          "  status             what waits now, and why\n"
          "  describe [topics]  kafka-topics.sh --describe; describe groups [GROUP]\n"
          "  expect COND        check a condition now (e.g. expect leader orders-1 == 3)\n"
-         "  diagram            a topology diagram (not in this build)\n"
+         "  diagram [FILE]     write the topology now as SVG (diagram-TIME.svg)\n"
          "  time               where the simulation is\n"
          "  help, quit\n"
          "Any timeline action of the scenario language runs now, or at its time with `at T`:\n"
          "  crash broker 2, restart broker 2, at 40s restart broker 2,\n"
          "  start consumer c3 group=g topics=t, say \"...\", snapshot NAME");
+}
+
+/* `diagram [FILE]`: the topology now, as SVG (DOT text when the program
+ * was built without Graphviz's library), written whole to FILE or to
+ * diagram-TIME.svg in the current folder, and named. */
+static void cmd_diagram(Repl *r, const char *name)
+{
+    if (!r->sim) {
+        note("no cluster yet: declare one, or load a scenario");
+        return;
+    }
+    KsTime now = ks_sim_now(r->sim);
+    g_autofree char *title = g_strdup_printf("at %.3fs", (double)now / 1e6);
+    g_autofree char *dot = ks_dot_topology(r->sim, title);
+    g_autofree char *svg = NULL;
+    g_autoptr(GError) err = NULL;
+    bool render = ks_dot_can_render();
+    if (render && !ks_dot_to_svg(dot, &svg, &err)) {
+        note("diagram: %s", err->message);
+        return;
+    }
+    g_autofree char *path =
+        *name ? g_strdup(name)
+              : g_strdup_printf("diagram-%.3fs.%s", (double)now / 1e6, render ? "svg" : "dot");
+    if (!g_file_set_contents(path, render ? svg : dot, -1, &err)) {
+        note("diagram: %s", err->message);
+        return;
+    }
+    note("diagram written to %s%s", path,
+         render ? "" : " (DOT text: this build has no Graphviz library to draw SVG)");
 }
 
 /* Runs one command; returns false on quit. */
@@ -382,8 +413,8 @@ static bool dispatch(Repl *r, const char *text)
         help();
         return true;
     }
-    if (strcmp(cmd, "diagram") == 0) {
-        note("diagrams are not available in this build yet: they arrive with --dot and --svg");
+    if (strcmp(cmd, "diagram") == 0 || g_str_has_prefix(cmd, "diagram ")) {
+        cmd_diagram(r, g_strstrip(cmd + strlen("diagram")));
         return true;
     }
     bool command = strcmp(cmd, "step") == 0 || strcmp(cmd, "next event") == 0 ||
