@@ -39,6 +39,7 @@ static void test_dot_read_same_text_same_bytes(void **state)
     g_autofree char *first = render(FIRST);
     for (int i = 0; i < 5; i++) {
         g_autofree char *other = render(OTHER);
+        assert_non_null(other);
         g_autofree char *again = render(FIRST);
         assert_string_equal(first, again);
     }
