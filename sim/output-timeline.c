@@ -71,6 +71,11 @@ char *ks_format_time(KsTime t)
     return g_strdup_printf("%" PRId64 ".%06" PRId64 "s", s, us);
 }
 
+char *ks_format_usd(int64_t micro_usd)
+{
+    return g_strdup_printf("$%" PRId64 ".%06" PRId64, micro_usd / 1000000, micro_usd % 1000000);
+}
+
 /* Writes "TIME  CATEGORY  text" with the category in @color. */
 static void line(KsTimeline *tl, KsTime t, const char *category, const char *color, const char *fmt,
                  ...) G_GNUC_PRINTF(5, 6);
@@ -677,6 +682,18 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
     tl->write(l1, tl->ctx);
     tl->write(l2, tl->ctx);
     tl->write(l3, tl->ctx);
+    if (ks_query_has_cost(sim)) {
+        KsCostInfo c;
+        ks_query_cost(sim, &c);
+        int64_t transfer = c.total_micro_usd - c.machines_micro_usd - c.storage_micro_usd;
+        g_autofree char *total = ks_format_usd(c.total_micro_usd);
+        g_autofree char *mach = ks_format_usd(c.machines_micro_usd);
+        g_autofree char *stor = ks_format_usd(c.storage_micro_usd);
+        g_autofree char *xfer = ks_format_usd(transfer);
+        g_autofree char *l4 = g_strdup_printf(
+            "  cost: %s (machines %s, storage %s, data transfer %s)", total, mach, stor, xfer);
+        tl->write(l4, tl->ctx);
+    }
 
     const GPtrArray *results = ks_sim_expect_results(sim);
     guint held = 0;

@@ -17,6 +17,7 @@ KsPlan *ks_plan_new(const char *file)
     plan->file = g_strdup(file);
     plan->defaults = ks_config_set_new();
     plan->nodes = g_ptr_array_new_with_free_func(ks_plan_node_free);
+    plan->node_types = g_ptr_array_new_with_free_func(ks_plan_node_type_free);
     plan->brokers = g_ptr_array_new_with_free_func(ks_plan_broker_free);
     plan->topics = g_ptr_array_new_with_free_func(ks_plan_topic_free);
     plan->producers = g_ptr_array_new_with_free_func(ks_plan_producer_free);
@@ -37,6 +38,7 @@ void ks_plan_free(KsPlan *plan)
     g_free(plan->file);
     ks_config_set_free(plan->defaults);
     g_ptr_array_unref(plan->nodes);
+    g_ptr_array_unref(plan->node_types);
     g_ptr_array_unref(plan->brokers);
     g_ptr_array_unref(plan->topics);
     g_ptr_array_unref(plan->producers);
@@ -131,7 +133,17 @@ void ks_plan_node_free(gpointer p)
         return;
     g_free(n->name);
     g_free(n->zone);
+    g_free(n->type);
     g_free(n);
+}
+
+void ks_plan_node_type_free(gpointer p)
+{
+    KsPlanNodeType *t = p;
+    if (!t)
+        return;
+    g_free(t->name);
+    g_free(t);
 }
 
 void ks_plan_broker_free(gpointer p)

@@ -603,7 +603,11 @@ static void send_request(KsSim *sim, KsConnection *c)
     sim->stats.produce_requests++;
     if (p->acks != 0)
         c->in_flight++;
-    ks_net_send(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, request_arrives, req, 0);
+    int64_t records = 0;
+    for (guint i = 0; i < req->batches->len; i++)
+        records += g_array_index(req->batches, KsRequestBatch, i).count;
+    ks_net_send_bytes(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, records * p->record_size,
+                      request_arrives, req, 0);
 }
 
 /* KIP-951: a retry whose partition has a newer leader in the metadata than

@@ -389,6 +389,16 @@ bool ks_scn_broker_place(Parser *p, const LineSpec *spec, const KsToken *head, A
  * once the timeline has begun. */
 bool ks_scn_parse_declaration(Parser *p, const KsToken *kw, GError **error);
 
+/* scenario-decl-capacity.c */
+
+/* The keys of `node-type`, and the declaration whose arguments are @a. */
+extern const KeySpec ks_scn_node_type_keys[];
+bool ks_scn_node_type(Parser *p, const LineSpec *spec, const KsToken *head, Args *a,
+                      GError **error);
+/* A node type declared above or in the price table (which it then adds to
+ * the plan's node_types); *@out is its name. */
+bool ks_scn_arg_node_type(Parser *p, const Arg *a, char **out, GError **error);
+
 /* Adds the declaration keywords and their keys to @words. */
 void ks_scn_add_decl_keywords(GPtrArray *words);
 

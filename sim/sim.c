@@ -25,6 +25,7 @@
 
 #include "actions-private.h"
 #include "broker-private.h"
+#include "capacity.h"
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
@@ -322,8 +323,9 @@ static const BuildFn builders[] = {
     [KS_DECL_FLUME] = NULL,
     [KS_DECL_GROUP] = build_groups,
     [KS_DECL_CONSUMER] = build_consumers,
+    [KS_DECL_NODE_TYPE] = ks_capacity_build,
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_CONSUMER + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_NODE_TYPE + 1);
 
 bool ks_sim_has_decl_builder(KsDeclKind kind)
 {
@@ -380,6 +382,7 @@ void ks_sim_free(KsSim *sim)
         g_ptr_array_free(sim->broker_slots, TRUE);
     }
     ks_net_clear(&sim->net);
+    ks_capacity_free(sim->capacity);
 
     g_ptr_array_free(sim->topics, TRUE);
     if (sim->offsets_plan)

@@ -33,8 +33,24 @@ typedef struct {
 typedef struct {
     char *name;
     char *zone; /* NULL: no zone */
+    char *type; /* its machine type (a node-type or one of the price table's); NULL: unlimited */
     KsLoc loc;
 } KsPlanNode;
+
+/* A machine type (`node-type`): what a node of that type can do and what it
+ * costs. Sizes in bytes, throughputs in bytes per second (0: unlimited),
+ * prices in millionths of a US dollar. */
+typedef struct {
+    char *name;
+    int64_t vcpus;
+    int64_t memory_bytes;
+    int64_t network_bytes_per_s; /* each way (NIC in and out) */
+    int64_t disk_bytes_per_s;    /* writes */
+    int64_t disk_bytes;          /* the volume's size */
+    int64_t price_micro_usd_per_h;
+    int64_t storage_micro_usd_per_gb_month; /* the volume, per GB (10^9 bytes) and month */
+    KsLoc loc;
+} KsPlanNodeType;
 
 typedef struct {
     KsBrokerId id;
@@ -266,6 +282,7 @@ struct KsPlan {
     uint64_t seed;
     KsConfigSet *defaults;      /* `set` lines */
     GPtrArray *nodes;           /* of KsPlanNode, in declaration order */
+    GPtrArray *node_types;      /* of KsPlanNodeType, in declaration order */
     GPtrArray *brokers;         /* of KsPlanBroker, sorted by id */
     GPtrArray *topics;          /* of KsPlanTopic, in declaration order */
     GPtrArray *producers;       /* of KsPlanProducer */
@@ -301,6 +318,7 @@ const KsPlanGroup *ks_plan_find_group(const KsPlan *plan, const char *name);
 
 /* Free functions for the elements, usable as GDestroyNotify. */
 void ks_plan_node_free(gpointer p);
+void ks_plan_node_type_free(gpointer p);
 void ks_plan_broker_free(gpointer p);
 void ks_plan_topic_free(gpointer p);
 void ks_plan_producer_free(gpointer p);
@@ -313,3 +331,4 @@ void ks_plan_action_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlan, ks_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanAction, ks_plan_action_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanExpect, ks_plan_expect_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanNodeType, ks_plan_node_type_free)

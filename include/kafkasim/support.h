@@ -34,6 +34,7 @@ typedef enum {
     KS_DECL_FLUME,
     KS_DECL_GROUP,
     KS_DECL_CONSUMER,
+    KS_DECL_NODE_TYPE,
 } KsDeclKind;
 
 /* Whether the model can run a declaration, a timeline action, an `expect`

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * capacity.c - machines with limits, and what a run costs.
+ *
+ * A node may have a type (`node-type`, or one of the price table's,
+ * prices.h): vCPUs, memory, network bandwidth, disk throughput and size,
+ * an hourly price. A node without a type has no limits and costs nothing,
+ * which is what every scenario without `type=` gets: its messages take
+ * their latency and no more, so its timeline is as before.
+ *
+ * What a typed node's limits do. Every message carries a size in bytes
+ * (its records: record-size times their count; control messages count as
+ * none). A node has three queues, each a FIFO served at the type's rate:
+ * its network out, its network in (a NIC is full duplex), and its disk
+ * writes. A message of B bytes sent at t from node A to node C:
+ *   out = max(t, A.out_free) + B / A.network;   A.out_free = out
+ *   in  = max(out, C.in_free + B / C.network);  C.in_free  = in
+ *   and, for a produce request or a fetch response (the receiver appends
+ *   them to its log), disk = max(in, C.disk_free) + B / C.disk.
+ * The message arrives that much later than its latency says. So when a
+ * broker's traffic (produce in, replication out and in, consumer fetches
+ * out) needs more than its node can move, the queue grows, requests wait,
+ * latency rises, a follower's fetches come back late and it leaves the ISR
+ * after replica.lag.time.max.ms, consumers fall behind: throughput
+ * saturates at what the node moves. This is a fluid approximation: no TCP
+ * windows, no page cache (reads cost no disk), no CPU.
+ *
+ * Cost (ks_query_cost): every typed node is billed for the whole run at its
+ * type's hourly price, with its volume (disk-size) at the type's price per
+ * GB-month (a month is 730 hours, as the providers count); data transfer is
+ * billed by kind at the table's prices: free within a zone (or where a
+ * zone is not given, or to a client on a machine of its own), across zones
+ * where both ends have different zones. Across sites and to the internet
+ * count nothing until nodes belong to sites. Everything is integer
+ * arithmetic in millionths of a dollar, rounded down at each line, so the
+ * cost is a pure function of the scenario and the table.
+ *
+ * Cost of the transfer call: a few multiplications per message, only when
+ * some node has a type.
+ */
+#include "capacity.h"
+
+#include <string.h>
+
+#include "kafkasim/prices.h"
+#include "model.h"
+
+#define US_PER_H        ((int64_t)3600 * 1000 * 1000)
+#define HOURS_PER_MONTH 730
+#define BYTES_PER_GB    ((int64_t)1000 * 1000 * 1000)
+
+struct KsCapacityNode {
+    const KsPlanNodeType *type;
+    KsTime out_free, in_free, disk_free; /* when each queue is next idle */
+    KsTime out_busy, in_busy, disk_busy; /* time spent transferring */
+    int64_t bytes_out, bytes_in, bytes_written;
+};
+
+struct KsCapacity {
+    GPtrArray *nodes;     /* of KsCapacityNode*, owned, one per typed node */
+    GArray *record_bytes; /* of int64_t, by topic index (declared topics) */
+    int64_t transfer_bytes[KS_TRANSFER_N_KINDS];
+};
+
+static const KsPlanNodeType *find_type(const KsPlan *plan, const char *name)
+{
+    for (guint i = 0; i < plan->node_types->len; i++) {
+        const KsPlanNodeType *t = plan->node_types->pdata[i];
+        if (strcmp(t->name, name) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+bool ks_capacity_build(KsSim *sim, GError **error)
+{
+    const KsPlan *plan = sim->plan;
+    KsCapacity *cap = NULL;
+    for (guint i = 0; i < plan->nodes->len; i++) {
+        const KsPlanNode *pn = plan->nodes->pdata[i];
+        if (!pn->type)
+            continue;
+        if (!cap) {
+            cap = g_new0(KsCapacity, 1);
+            cap->nodes = g_ptr_array_new_with_free_func(g_free);
+        }
+        KsCapacityNode *cn = g_new0(KsCapacityNode, 1);
+        cn->type = find_type(plan, pn->type);
+        g_assert(cn->type);
+        g_ptr_array_add(cap->nodes, cn);
+        KsNode *n = g_ptr_array_index(sim->nodes, i);
+        n->cap = cn;
+    }
+    if (!cap)
+        return true;
+    cap->record_bytes = g_array_new(FALSE, TRUE, sizeof(int64_t));
+    g_array_set_size(cap->record_bytes, plan->topics->len);
+    for (guint i = 0; i < plan->producers->len; i++) {
+        const KsPlanProducer *pp = plan->producers->pdata[i];
+        KsTopic *t = ks_sim_find_topic(sim, pp->topic);
+        int64_t *rb = &g_array_index(cap->record_bytes, int64_t, t->index);
+        *rb = MAX(*rb, pp->record_size);
+    }
+    sim->capacity = cap;
+    return true;
+}
+
+void ks_capacity_free(KsCapacity *cap)
+{
+    if (!cap)
+        return;
+    g_ptr_array_free(cap->nodes, TRUE);
+    g_array_free(cap->record_bytes, TRUE);
+    g_free(cap);
+}
+
+int64_t ks_capacity_record_bytes(const KsSim *sim, const KsTopic *topic)
+{
+    const KsCapacity *cap = sim->capacity;
+    if (cap && (guint)topic->index < cap->record_bytes->len) {
+        int64_t rb = g_array_index(cap->record_bytes, int64_t, topic->index);
+        if (rb > 0)
+            return rb;
+    }
+    return KS_DEFAULT_RECORD_SIZE;
+}
+
+/* The time @bytes take at @rate bytes per second, rounded up (0: no limit). */
+static KsTime duration(int64_t bytes, int64_t rate)
+{
+    if (rate <= 0)
+        return 0;
+    return (KsTime)(((__int128)bytes * 1000000 + rate - 1) / rate);
+}
+
+static KsTransferKind transfer_kind(const KsNode *from, const KsNode *to)
+{
+    if (from && to && from->zone && to->zone && strcmp(from->zone, to->zone) != 0)
+        return KS_TRANSFER_ACROSS_ZONES;
+    return KS_TRANSFER_WITHIN_ZONE;
+}
+
+KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, KsNetKind kind,
+                            int64_t bytes)
+{
+    KsCapacity *cap = sim->capacity;
+    if (!cap || bytes <= 0 || from == to)
+        return 0;
+    KsTime now = ks_engine_now(sim->engine);
+    cap->transfer_bytes[transfer_kind(from, to)] += bytes;
+    KsTime t = now;
+    KsCapacityNode *a = from ? from->cap : NULL;
+    if (a) {
+        KsTime d = duration(bytes, a->type->network_bytes_per_s);
+        t = MAX(t, a->out_free) + d;
+        a->out_free = t;
+        a->out_busy += d;
+        a->bytes_out += bytes;
+    }
+    KsCapacityNode *c = to ? to->cap : NULL;
+    if (c) {
+        KsTime d = duration(bytes, c->type->network_bytes_per_s);
+        t = MAX(t, c->in_free + d);
+        c->in_free = t;
+        c->in_busy += d;
+        c->bytes_in += bytes;
+        if (kind == KS_NET_PRODUCE_REQUEST || kind == KS_NET_FETCH_RESPONSE) {
+            KsTime w = duration(bytes, c->type->disk_bytes_per_s);
+            t = MAX(t, c->disk_free) + w;
+            c->disk_free = t;
+            c->disk_busy += w;
+            c->bytes_written += bytes;
+        }
+    }
+    return t - now;
+}
+
+/* ---- queries (kafkasim/query.h) ---- */
+
+static int32_t permille(KsTime busy, KsTime now)
+{
+    return now > 0 ? (int32_t)MIN(1000, busy * 1000 / now) : 0;
+}
+
+void ks_query_node_load(const KsSim *sim, size_t index, KsNodeLoadInfo *out)
+{
+    g_return_if_fail(sim != NULL && out != NULL);
+    g_return_if_fail(index < sim->nodes->len);
+    const KsNode *n = g_ptr_array_index(sim->nodes, index);
+    *out = (KsNodeLoadInfo){0};
+    const KsCapacityNode *c = n->cap;
+    if (!c)
+        return;
+    KsTime now = ks_engine_now(sim->engine);
+    out->type = c->type->name;
+    out->bytes_out = c->bytes_out;
+    out->bytes_in = c->bytes_in;
+    out->bytes_written = c->bytes_written;
+    out->network_out_permille = permille(c->out_busy, now);
+    out->network_in_permille = permille(c->in_busy, now);
+    out->disk_permille = permille(c->disk_busy, now);
+    out->backlog = MAX(0, MAX(c->out_free, MAX(c->in_free, c->disk_free)) - now);
+}
+
+bool ks_query_has_cost(const KsSim *sim)
+{
+    return sim->capacity != NULL;
+}
+
+size_t ks_query_n_cost_types(const KsSim *sim)
+{
+    return sim->capacity ? sim->plan->node_types->len : 0;
+}
+
+static int64_t mul_div(int64_t a, int64_t b, int64_t c)
+{
+    return (int64_t)((__int128)a * b / c);
+}
+
+void ks_query_cost_type(const KsSim *sim, size_t index, KsCostTypeInfo *out)
+{
+    g_return_if_fail(sim != NULL && out != NULL);
+    g_return_if_fail(index < ks_query_n_cost_types(sim));
+    const KsPlanNodeType *t = sim->plan->node_types->pdata[index];
+    KsTime now = ks_engine_now(sim->engine);
+    *out = (KsCostTypeInfo){.type = t->name,
+                            .price_micro_usd_per_h = t->price_micro_usd_per_h,
+                            .storage_micro_usd_per_gb_month = t->storage_micro_usd_per_gb_month};
+    for (guint i = 0; i < sim->capacity->nodes->len; i++) {
+        const KsCapacityNode *c = sim->capacity->nodes->pdata[i];
+        if (c->type != t)
+            continue;
+        out->nodes++;
+        out->machine_us += now;
+        out->storage_bytes += t->disk_bytes;
+    }
+    out->machines_micro_usd = mul_div(out->machine_us, t->price_micro_usd_per_h, US_PER_H);
+    /* bytes/GB * price/month * machine time/month, per machine */
+    out->storage_micro_usd =
+        out->nodes ? (int64_t)((__int128)out->storage_bytes * t->storage_micro_usd_per_gb_month *
+                               now / ((__int128)BYTES_PER_GB * HOURS_PER_MONTH * US_PER_H))
+                   : 0;
+}
+
+void ks_query_cost(const KsSim *sim, KsCostInfo *out)
+{
+    g_return_if_fail(sim != NULL && out != NULL);
+    *out = (KsCostInfo){0};
+    if (!sim->capacity)
+        return;
+    for (size_t i = 0; i < ks_query_n_cost_types(sim); i++) {
+        KsCostTypeInfo ti;
+        ks_query_cost_type(sim, i, &ti);
+        out->machines_micro_usd += ti.machines_micro_usd;
+        out->storage_micro_usd += ti.storage_micro_usd;
+    }
+    const KsTransferPrices *tp = ks_prices_transfer();
+    const int64_t price[KS_TRANSFER_N_KINDS] = {tp->within_zone, tp->across_zones, tp->across_sites,
+                                                tp->internet};
+    out->total_micro_usd = out->machines_micro_usd + out->storage_micro_usd;
+    for (int k = 0; k < KS_TRANSFER_N_KINDS; k++) {
+        out->transfer_bytes[k] = sim->capacity->transfer_bytes[k];
+        out->transfer_micro_usd[k] = mul_div(out->transfer_bytes[k], price[k], BYTES_PER_GB);
+        out->total_micro_usd += out->transfer_micro_usd[k];
+    }
+}
+
+const char *ks_transfer_kind_name(KsTransferKind kind)
+{
+    switch (kind) {
+    case KS_TRANSFER_WITHIN_ZONE:
+        return "within_zone";
+    case KS_TRANSFER_ACROSS_ZONES:
+        return "across_zones";
+    case KS_TRANSFER_ACROSS_SITES:
+        return "across_sites";
+    case KS_TRANSFER_INTERNET:
+        return "internet";
+    case KS_TRANSFER_N_KINDS:
+        break;
+    }
+    return "?";
+}
