@@ -37,6 +37,9 @@ void ks_broker_action_stop(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_crash_node(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_restart_node(KsSim *sim, const KsPlanAction *action);
 
+/* scaling.c: add broker. */
+void ks_scaling_action_add_broker(KsSim *sim, const KsPlanAction *action);
+
 /* producer.c */
 void ks_producer_action_start(KsSim *sim, const KsPlanAction *action);
 void ks_producer_action_stop(KsSim *sim, const KsPlanAction *action);

@@ -262,6 +262,7 @@ struct KsSim {
     KsConfigSet *defaults;
     KsNet net;                   /* messages in flight (net.c) */
     struct KsCapacity *capacity; /* machines' limits and cost (capacity.c); NULL: none typed */
+    struct KsScaling *scaling;   /* brokers added at run time (scaling.c); NULL: none yet */
     struct KsLedger *ledger;     /* what became of every record (ledger.c) */
     KsRegistry *registry;        /* ZooKeeper: sessions, /controller (registry.c) */
     /* Views: written by sim.c; stats counted by the modules that see

@@ -426,6 +426,12 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         line(tl, ev->t, "note", C_DIM, "line %" PRId64 ": %s", ev->note.line, ev->note.text);
         break;
     case KS_EV_BROKER_STARTED:
+        /* At 0 s the cluster line says it; later it is `add broker`. */
+        if (ev->t > 0)
+            line(tl, ev->t, "broker", C_GREEN,
+                 "broker %" PRId32 " started: a new broker joins the cluster",
+                 ev->broker_event.broker);
+        break;
     case KS_EV_BROKER_REGISTERED:
         break;
     case KS_EV_BROKER_CRASHED:

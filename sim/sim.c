@@ -26,6 +26,7 @@
 #include "actions-private.h"
 #include "broker-private.h"
 #include "capacity.h"
+#include "scaling.h"
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
@@ -388,6 +389,7 @@ void ks_sim_free(KsSim *sim)
     if (sim->offsets_plan)
         ks_plan_topic_free(sim->offsets_plan);
     g_ptr_array_free(sim->brokers, TRUE);
+    ks_scaling_free(sim->scaling);
     g_ptr_array_free(sim->nodes, TRUE);
     g_array_free(sim->sinks, TRUE);
     g_ptr_array_free(sim->expect_results, TRUE);
@@ -463,7 +465,7 @@ static const ActionRow action_table[] = {
     [KS_ACTION_CRASH_BROKER] = {"crash broker", ks_broker_action_crash},
     [KS_ACTION_RESTART_BROKER] = {"restart broker", ks_broker_action_restart},
     [KS_ACTION_STOP_BROKER] = {"stop broker", ks_broker_action_stop},
-    [KS_ACTION_ADD_BROKER] = {"add broker", NULL},
+    [KS_ACTION_ADD_BROKER] = {"add broker", ks_scaling_action_add_broker},
     [KS_ACTION_CRASH_NODE] = {"crash node", ks_broker_action_crash_node},
     [KS_ACTION_RESTART_NODE] = {"restart node", ks_broker_action_restart_node},
     [KS_ACTION_START_CONSUMER] = {"start consumer", ks_consumer_action_start},

@@ -214,6 +214,30 @@ static void test_capacity_without_types_nothing_is_priced(void **state)
     assert_null(strstr(json, "\"cost\""));
 }
 
+/* add broker: a new machine joins a running cluster, registers, and
+ * nothing stops. */
+static void test_capacity_added_broker_joins_without_downtime(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "cluster nodes=4\ntopic t partitions=3 replication-factor=3 min.insync.replicas=2\n"
+        "producer p topic=t rate=100/s acks=all\n"
+        "at 5s add broker 5 node=n4\nrun until 20s\n");
+    ks_sim_test_run_until(t, 5 * S - 1);
+    KsBrokerInfo none;
+    assert_false(ks_query_find_broker(t->sim, 5, &none));
+    ks_sim_test_run(t);
+    KsBrokerInfo b = ks_sim_test_broker(t, 5);
+    assert_true(b.alive);
+    assert_true(b.registered);
+    ks_assert_str_eq(b.node, "n4");
+    assert_non_null(ks_sim_test_find(t, 5 * S, "\"type\":\"broker_started\",\"broker\":5"));
+    KsSimStats st;
+    ks_sim_get_stats(t->sim, &st);
+    ks_assert_i64_eq(st.leader_elections, 0);
+    ks_assert_i64_eq(st.unavailable_us, 0);
+    ks_assert_i64_eq(st.records_acked + st.records_pending, st.records_produced);
+}
+
 static void test_capacity_price_table_is_documented(void **state)
 {
     g_autofree char *path = g_build_filename(source_root(), "docs", "prices.md", NULL);
@@ -254,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_capacity_three_zones_cost_more_than_one),
         cmocka_unit_test(test_capacity_throughput_saturates_at_the_network),
         cmocka_unit_test(test_capacity_without_types_nothing_is_priced),
+        cmocka_unit_test(test_capacity_added_broker_joins_without_downtime),
         cmocka_unit_test(test_capacity_price_table_is_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
