@@ -26,14 +26,13 @@
  * windows, no page cache (reads cost no disk), no CPU.
  *
  * Cost (ks_query_cost): every typed node is billed for the whole run at its
- * type's hourly price, with its volume (disk-size) at the type's price per
- * GB-month (a month is 730 hours, as the providers count); data transfer is
- * billed by kind at the table's prices: free within a zone (or where a
- * zone is not given, or to a client on a machine of its own), across zones
- * where both ends have different zones. Across sites and to the internet
- * count nothing until nodes belong to sites. Everything is integer
- * arithmetic in millionths of a dollar, rounded down at each line, so the
- * cost is a pure function of the scenario and the table.
+ * type's hourly price (a resized node at each type for the time it had it), with its volume
+ * (disk-size) at the type's price per GB-month (a month is 730 hours, as the providers count); data
+ * transfer is billed by kind at the table's prices: free within a zone (or where a zone is not
+ * given, or to a client on a machine of its own), across zones where both ends have different
+ * zones. Across sites and to the internet count nothing until nodes belong to sites. Everything is
+ * integer arithmetic in millionths of a dollar, rounded down at each line, so the cost is a pure
+ * function of the scenario and the table.
  *
  * Cost of the transfer call: a few multiplications per message, only when
  * some node has a type.
@@ -51,6 +50,7 @@
 
 struct KsCapacityNode {
     const KsPlanNodeType *type;
+    KsTime since;                        /* it has had this type since */
     KsTime out_free, in_free, disk_free; /* when each queue is next idle */
     KsTime out_busy, in_busy, disk_busy; /* time spent transferring */
     int64_t bytes_out, bytes_in, bytes_written;
@@ -60,7 +60,13 @@ struct KsCapacity {
     GPtrArray *nodes;     /* of KsCapacityNode*, owned, one per typed node */
     GArray *record_bytes; /* of int64_t, by topic index (declared topics) */
     int64_t transfer_bytes[KS_TRANSFER_N_KINDS];
+    GArray *billed; /* of Billed: machine time of types nodes had before a resize */
 };
+
+typedef struct {
+    const KsPlanNodeType *type;
+    KsTime us;
+} Billed;
 
 static const KsPlanNodeType *find_type(const KsPlan *plan, const char *name)
 {
@@ -72,27 +78,30 @@ static const KsPlanNodeType *find_type(const KsPlan *plan, const char *name)
     return NULL;
 }
 
+static KsCapacityNode *node_add(KsCapacity *cap, KsNode *n, const KsPlanNodeType *type)
+{
+    KsCapacityNode *cn = g_new0(KsCapacityNode, 1);
+    cn->type = type;
+    g_ptr_array_add(cap->nodes, cn);
+    n->cap = cn;
+    return cn;
+}
+
+/* Made when some node has a type or the timeline resizes one to a type
+ * (the plan's node_types then holds it). */
 bool ks_capacity_build(KsSim *sim, GError **error)
 {
     const KsPlan *plan = sim->plan;
-    KsCapacity *cap = NULL;
+    if (plan->node_types->len == 0)
+        return true;
+    KsCapacity *cap = g_new0(KsCapacity, 1);
+    cap->nodes = g_ptr_array_new_with_free_func(g_free);
+    cap->billed = g_array_new(FALSE, FALSE, sizeof(Billed));
     for (guint i = 0; i < plan->nodes->len; i++) {
         const KsPlanNode *pn = plan->nodes->pdata[i];
-        if (!pn->type)
-            continue;
-        if (!cap) {
-            cap = g_new0(KsCapacity, 1);
-            cap->nodes = g_ptr_array_new_with_free_func(g_free);
-        }
-        KsCapacityNode *cn = g_new0(KsCapacityNode, 1);
-        cn->type = find_type(plan, pn->type);
-        g_assert(cn->type);
-        g_ptr_array_add(cap->nodes, cn);
-        KsNode *n = g_ptr_array_index(sim->nodes, i);
-        n->cap = cn;
+        if (pn->type)
+            node_add(cap, g_ptr_array_index(sim->nodes, i), find_type(plan, pn->type));
     }
-    if (!cap)
-        return true;
     cap->record_bytes = g_array_new(FALSE, TRUE, sizeof(int64_t));
     g_array_set_size(cap->record_bytes, plan->topics->len);
     for (guint i = 0; i < plan->producers->len; i++) {
@@ -105,11 +114,35 @@ bool ks_capacity_build(KsSim *sim, GError **error)
     return true;
 }
 
+const char *ks_capacity_set_node_type(KsSim *sim, KsNode *node, const char *type)
+{
+    const KsPlanNodeType *t = find_type(sim->plan, type);
+    g_return_val_if_fail(sim->capacity && t, NULL);
+    KsCapacityNode *cn = node->cap;
+    const char *old = cn ? cn->type->name : NULL;
+    KsTime now = ks_engine_now(sim->engine);
+    if (cn) {
+        Billed b = {cn->type, now - cn->since};
+        g_array_append_val(sim->capacity->billed, b);
+    } else {
+        cn = node_add(sim->capacity, node, t);
+    }
+    /* A new machine: its queues start idle; what it moved before still
+     * counts in its load. */
+    cn->type = t;
+    cn->since = now;
+    cn->out_free = MIN(cn->out_free, now);
+    cn->in_free = MIN(cn->in_free, now);
+    cn->disk_free = MIN(cn->disk_free, now);
+    return old;
+}
+
 void ks_capacity_free(KsCapacity *cap)
 {
     if (!cap)
         return;
     g_ptr_array_free(cap->nodes, TRUE);
+    g_array_free(cap->billed, TRUE);
     g_array_free(cap->record_bytes, TRUE);
     g_free(cap);
 }
@@ -231,15 +264,19 @@ void ks_query_cost_type(const KsSim *sim, size_t index, KsCostTypeInfo *out)
         if (c->type != t)
             continue;
         out->nodes++;
-        out->machine_us += now;
+        out->machine_us += now - c->since;
         out->storage_bytes += t->disk_bytes;
     }
+    for (guint i = 0; i < sim->capacity->billed->len; i++) {
+        const Billed *b = &g_array_index(sim->capacity->billed, Billed, i);
+        if (b->type == t)
+            out->machine_us += b->us;
+    }
     out->machines_micro_usd = mul_div(out->machine_us, t->price_micro_usd_per_h, US_PER_H);
-    /* bytes/GB * price/month * machine time/month, per machine */
+    /* Each machine's volume, GB * price per GB-month * its months. */
     out->storage_micro_usd =
-        out->nodes ? (int64_t)((__int128)out->storage_bytes * t->storage_micro_usd_per_gb_month *
-                               now / ((__int128)BYTES_PER_GB * HOURS_PER_MONTH * US_PER_H))
-                   : 0;
+        (int64_t)((__int128)t->disk_bytes * t->storage_micro_usd_per_gb_month * out->machine_us /
+                  ((__int128)BYTES_PER_GB * HOURS_PER_MONTH * US_PER_H));
 }
 
 void ks_query_cost(const KsSim *sim, KsCostInfo *out)

@@ -35,6 +35,10 @@ void ks_capacity_free(KsCapacity *cap);
 KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, KsNetKind kind,
                             int64_t bytes);
 
+/* Gives @node the plan's type called @type (declared or from the table),
+ * its queues idle; returns the name of its type before, or NULL (none). */
+const char *ks_capacity_set_node_type(KsSim *sim, KsNode *node, const char *type);
+
 /* Bytes per record of @topic: the largest record-size of the producers
  * that write it (KS_DEFAULT_RECORD_SIZE if none say). */
 int64_t ks_capacity_record_bytes(const KsSim *sim, const KsTopic *topic);

@@ -475,6 +475,15 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
              ev->broker_start_failed.broker, ev->broker_start_failed.broker,
              ev->broker_start_failed.error, a);
         break;
+    case KS_EV_NODE_RESIZED: {
+        g_autofree char *down = ks_format_time(ev->node_resized.downtime_us);
+        line(tl, ev->t, "node", C_YELLOW,
+             "node %s stops to be resized: %s -> %s; its brokers start again in %s",
+             ev->node_resized.node,
+             ev->node_resized.old_node_type ? ev->node_resized.old_node_type : "untyped",
+             ev->node_resized.node_type, down);
+        break;
+    }
     case KS_EV_NODE_CRASHED:
         line(tl, ev->t, "node", C_RED, "node %s crashed", ev->node_event.node);
         break;

@@ -245,6 +245,7 @@ void ks_plan_action_free(gpointer p)
     g_free(a->key);
     g_free(a->producer);
     g_free(a->node);
+    g_free(a->node_type);
     g_free(a->rack);
     if (a->side_a)
         g_ptr_array_unref(a->side_a);

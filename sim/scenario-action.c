@@ -79,6 +79,22 @@ static bool act_node(Parser *p, const ActionRow *row, const KsToken *head, Args 
     return ks_scn_arg_node(p, a->pos->pdata[0], &act->name, error);
 }
 
+/* resize node NAME type=T, rolling-resize type=T (scaling.c). */
+static bool act_resize(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                       KsPlanAction *act, GError **error)
+{
+    if (a->pos->len > 0 && !ks_scn_arg_node(p, a->pos->pdata[0], &act->name, error))
+        return false;
+    const Arg *at = ks_scn_need(p, a, &row->spec, head, "type", error);
+    if (!at || !ks_scn_arg_node_type(p, at, &act->node_type, error))
+        return false;
+    act->downtime = 30 * KS_TIME_S;
+    const Arg *ad = ks_scn_get(a, "downtime");
+    return !ad || (ks_scn_want_scalar(p, ad, "a duration", error) &&
+                   ks_scn_tok_duration(p, ks_scn_scalar(ad), ad, "a duration", ad->example,
+                                       &act->downtime, error));
+}
+
 static bool act_start_consumer(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                                KsPlanAction *act, GError **error)
 {
@@ -341,6 +357,7 @@ static const KeySpec produce_keys[] = {KEY("topic", "orders"), KEY("key", "user-
                                        KEY("partition", "0"),  KEY("count", "10"),
                                        KEY("producer", "web"), KEYS_END};
 static const KeySpec reassign_keys[] = {KEY("replicas", "{1,2,3}"), KEYS_END};
+static const KeySpec resize_keys[] = {KEY("type", "m5.2xlarge"), KEY("downtime", "30s"), KEYS_END};
 
 #define ACT(verb, obj, full, usage, minp, maxp, what, ex, keys, scopes, entity, pipe, kind, once,  \
             why, fn)                                                                               \
@@ -409,6 +426,11 @@ static const ActionRow action_rows[] = {
         WHY_CONSUMERS, act_describe_groups),
     ACT("expect", NULL, "expect", "expect CONDITION", 0, 0, NULL, NULL, NULL, 0, NULL, false,
         KS_ACTION_EXPECT, false, NULL, NULL),
+    ACT("resize", "node", "resize node", "resize node NAME type=T [downtime=DURATION]", 1, 1,
+        "a node name", "resize node n1 type=m5.2xlarge", resize_keys, 0, NULL, false,
+        KS_ACTION_RESIZE_NODE, false, NULL, act_resize),
+    ACT("rolling-resize", NULL, "rolling-resize", "rolling-resize type=T [downtime=DURATION]", 0, 0,
+        NULL, NULL, resize_keys, 0, NULL, false, KS_ACTION_ROLLING_RESIZE, false, NULL, act_resize),
 };
 
 static const ActionRow *find_action(Parser *p, GError **error)

@@ -483,9 +483,11 @@ static const ActionRow action_table[] = {
     [KS_ACTION_SET_CONFIG] = {"set", NULL},
     [KS_ACTION_DESCRIBE_GROUPS] = {"describe groups", action_describe_groups},
     [KS_ACTION_EXPECT] = {"expect", action_expect},
+    [KS_ACTION_RESIZE_NODE] = {"resize node", ks_scaling_action_resize_node},
+    [KS_ACTION_ROLLING_RESIZE] = {"rolling-resize", ks_scaling_action_rolling_resize},
 };
-/* KS_ACTION_EXPECT is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_EXPECT + 1);
+/* KS_ACTION_ROLLING_RESIZE is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_ROLLING_RESIZE + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {

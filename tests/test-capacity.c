@@ -238,6 +238,89 @@ static void test_capacity_added_broker_joins_without_downtime(void **state)
     ks_assert_i64_eq(st.records_acked + st.records_pending, st.records_produced);
 }
 
+#define RESIZE_CLUSTER                                                                             \
+    "node-type small network=100Mbit/s price=0.10/h\n"                                             \
+    "node-type big network=1Gbit/s price=0.40/h\n"                                                 \
+    "cluster nodes=3 type=small zones=a,b,c\n"                                                     \
+    "topic t partitions=3 replication-factor=3 min.insync.replicas=2\n"                            \
+    "producer p topic=t rate=500/s record-size=1000 acks=all\n"
+
+/* The time of the first event at or after @from matching @match; fails the
+ * test if none. */
+static KsTime when(const KsSimTest *t, KsTime from, const char *match)
+{
+    const KsSimTestEvent *e = ks_sim_test_find(t, from, match);
+    if (!e)
+        fail_msg("no event %s after %" PRId64 " us", match, from);
+    return e->ev.t;
+}
+
+/* resize node: its broker stops cleanly (leaders move), the machine is
+ * down for the downtime, the broker starts again on the new type; no
+ * partition is without a leader and no acknowledged record is lost. */
+static void test_capacity_resize_restarts_the_brokers(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(RESIZE_CLUSTER "at 10s resize node n1 type=big downtime=20s\n"
+                                       "run until 60s\nexpect no-acked-data-loss\n");
+    ks_sim_test_run(t);
+    KsTime stopped = when(t, 10 * S, "\"type\":\"broker_stopped\",\"broker\":1");
+    KsTime resized = when(t, 10 * S, "\"type\":\"node_resized\",\"node\":\"n1\"");
+    KsTime back = when(t, 10 * S, "\"type\":\"broker_restarted\",\"broker\":1");
+    ks_assert_i64_eq(stopped, 10 * S);
+    ks_assert_i64_eq(resized, stopped);
+    ks_assert_i64_eq(back, resized + 20 * S);
+    /* Its leadership moved to another replica before it stopped. */
+    assert_true(ks_sim_test_count(t, 10 * S, 10 * S, "\"reason\":\"controlled_shutdown\"") >= 1);
+    assert_non_null(ks_sim_test_find(t, back, "\"type\":\"isr_expanded\""));
+    KsNodeLoadInfo load;
+    ks_query_node_load(t->sim, 0, &load);
+    ks_assert_str_eq(load.type, "big");
+    KsSimStats st;
+    ks_sim_get_stats(t->sim, &st);
+    ks_assert_i64_eq(st.unavailable_us, 0);
+    ks_assert_i64_eq(st.records_lost, 0);
+    assert_true(ks_sim_all_held(t->sim));
+    /* Billing follows the machine: 10 s small, then big. */
+    KsCostTypeInfo small, big;
+    ks_query_cost_type(t->sim, 0, &small);
+    ks_query_cost_type(t->sim, 1, &big);
+    ks_assert_i64_eq(small.machine_us, 2 * 60 * S + 10 * S);
+    ks_assert_i64_eq(big.machine_us, 50 * S);
+}
+
+/* rolling-resize waits for each node's brokers to be back in every ISR
+ * before it stops the next. */
+static void test_capacity_rolling_resize_waits_for_the_isr(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(RESIZE_CLUSTER "at 10s rolling-resize type=big\n"
+                                                            "run until 3m\n");
+    ks_sim_test_run(t);
+    KsTime prev = 0;
+    for (KsBrokerId id = 1; id <= 3; id++) {
+        g_autofree char *stop = g_strdup_printf("\"type\":\"broker_stopped\",\"broker\":%d", id);
+        g_autofree char *back = g_strdup_printf("\"type\":\"broker_restarted\",\"broker\":%d", id);
+        KsTime stopped = when(t, 0, stop);
+        assert_true(stopped >= prev);
+        KsTime restarted = when(t, stopped, back);
+        ks_assert_i64_eq(restarted, stopped + 30 * S);
+        /* The next node stops only after this broker rejoined all three. */
+        for (int p = 0; p < 3; p++) {
+            g_autofree char *m = g_strdup_printf(
+                "\"type\":\"isr_expanded\",\"topic\":\"t\",\"partition\":%d,\"broker\":%d", p, id);
+            prev = MAX(prev, when(t, restarted, m));
+        }
+    }
+    for (int p = 0; p < 3; p++) {
+        g_autofree char *isr = ks_sim_test_isr(t, "t", p);
+        assert_int_equal(strlen(isr), 5);
+    }
+    KsSimStats st;
+    ks_sim_get_stats(t->sim, &st);
+    ks_assert_i64_eq(st.unavailable_us, 0);
+    ks_assert_i64_eq(st.records_lost, 0);
+}
+
 static void test_capacity_price_table_is_documented(void **state)
 {
     g_autofree char *path = g_build_filename(source_root(), "docs", "prices.md", NULL);
@@ -279,6 +362,8 @@ int main(void)
         cmocka_unit_test(test_capacity_throughput_saturates_at_the_network),
         cmocka_unit_test(test_capacity_without_types_nothing_is_priced),
         cmocka_unit_test(test_capacity_added_broker_joins_without_downtime),
+        cmocka_unit_test(test_capacity_resize_restarts_the_brokers),
+        cmocka_unit_test(test_capacity_rolling_resize_waits_for_the_isr),
         cmocka_unit_test(test_capacity_price_table_is_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,6 +243,8 @@ typedef enum {
     KS_ACTION_SET_CONFIG,        /* set KEY=VALUE... at run time */
     KS_ACTION_DESCRIBE_GROUPS,   /* describe groups [GROUP]: kafka-consumer-groups.sh --describe */
     KS_ACTION_EXPECT,            /* expect CONDITION at this time */
+    KS_ACTION_RESIZE_NODE,       /* resize node NAME type=T: restart its brokers on type T */
+    KS_ACTION_ROLLING_RESIZE,    /* rolling-resize type=T: every node in turn */
 } KsActionKind;
 
 typedef struct {
@@ -273,6 +275,8 @@ typedef struct {
     KsConfigSet *configs; /* set KEY=VALUE at run time; start consumer overrides */
     int64_t from_offset;  /* start consumer: from-offset= override; -1: as declared */
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
+    char *node_type;      /* resize node, rolling-resize: the new machine type */
+    KsTime downtime;      /* resize node, rolling-resize: a machine's stop, resize and boot */
     KsLoc loc;
 } KsPlanAction;
 
