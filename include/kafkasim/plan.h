@@ -198,6 +198,8 @@ typedef enum {
     KS_STAT_LEADER_ELECTIONS,
     KS_STAT_REBALANCES,
     KS_STAT_UNAVAILABLE_US,
+    KS_STAT_COST_MICRO_USD,   /* the run's cost so far (capacity.c) */
+    KS_STAT_CROSS_ZONE_BYTES, /* record bytes moved between zones */
 } KsStatKind;
 
 typedef struct {
