@@ -25,17 +25,25 @@
  * saturates at what the node moves. This is a fluid approximation: no TCP
  * windows, no page cache (reads cost no disk), no CPU.
  *
- * Cost (ks_query_cost): every typed node is billed for the whole run at its
- * type's hourly price (a resized node at each type for the time it had it), with its volume
- * (disk-size) at the type's price per GB-month (a month is 730 hours, as the providers count); data
- * transfer is billed by kind at the table's prices: free within a zone (or where a zone is not
- * given, or to a client on a machine of its own), across zones where both ends have different
- * zones. Across sites and to the internet count nothing until nodes belong to sites. Everything is
- * integer arithmetic in millionths of a dollar, rounded down at each line, so the cost is a pure
- * function of the scenario and the table.
+ * Cost (ks_query_cost): every typed node is billed for the whole run at
+ * its type's hourly price (a resized node at each type for the time it had
+ * it), with its volume (disk-size) at the type's price per GB-month (a
+ * month is 730 hours, as the providers count); data transfer is billed by
+ * kind at the table's prices: free within a zone (or where a zone is not
+ * given, or to a client on a machine of its own), across zones where both
+ * ends have different zones, across sites between nodes of two sites, to
+ * the internet from a node of a public site to a client on a machine of its
+ * own. Everything is integer arithmetic in millionths of a dollar, rounded
+ * down at each line, so the cost is a pure function of the scenario and the
+ * table.
+ *
+ * Sites: a message between two sites also takes the larger of their WAN
+ * latencies and queues on the sender site's uplink out and the receiver
+ * site's uplink in (wan-bandwidth), so replication over a thin WAN link
+ * backs up like a small NIC.
  *
  * Cost of the transfer call: a few multiplications per message, only when
- * some node has a type.
+ * some node has a type or a site is declared.
  */
 #include "capacity.h"
 
@@ -49,7 +57,8 @@
 #define BYTES_PER_GB    ((int64_t)1000 * 1000 * 1000)
 
 struct KsCapacityNode {
-    const KsPlanNodeType *type;
+    const KsPlanNodeType *type;          /* NULL: unlimited, not billed */
+    int site;                            /* index in the plan's sites; -1: none */
     KsTime since;                        /* it has had this type since */
     KsTime out_free, in_free, disk_free; /* when each queue is next idle */
     KsTime out_busy, in_busy, disk_busy; /* time spent transferring */
@@ -60,8 +69,14 @@ struct KsCapacity {
     GPtrArray *nodes;     /* of KsCapacityNode*, owned, one per typed node */
     GArray *record_bytes; /* of int64_t, by topic index (declared topics) */
     int64_t transfer_bytes[KS_TRANSFER_N_KINDS];
-    GArray *billed; /* of Billed: machine time of types nodes had before a resize */
+    GArray *billed;  /* of Billed: machine time of types nodes had before a resize */
+    GArray *uplinks; /* of Uplink, by site index */
 };
+
+/* A site's WAN uplink: a queue each way. */
+typedef struct {
+    KsTime out_free, in_free;
+} Uplink;
 
 typedef struct {
     const KsPlanNodeType *type;
@@ -87,20 +102,32 @@ static KsCapacityNode *node_add(KsCapacity *cap, KsNode *n, const KsPlanNodeType
     return cn;
 }
 
+static int find_site(const KsPlan *plan, const char *name)
+{
+    for (guint i = 0; name && i < plan->sites->len; i++)
+        if (strcmp(((const KsPlanSite *)plan->sites->pdata[i])->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 /* Made when some node has a type or the timeline resizes one to a type
- * (the plan's node_types then holds it). */
+ * (the plan's node_types then holds it), or sites are declared; then every
+ * node has its KsCapacityNode, typed or not. */
 bool ks_capacity_build(KsSim *sim, GError **error)
 {
     const KsPlan *plan = sim->plan;
-    if (plan->node_types->len == 0)
+    if (plan->node_types->len == 0 && plan->sites->len == 0)
         return true;
     KsCapacity *cap = g_new0(KsCapacity, 1);
     cap->nodes = g_ptr_array_new_with_free_func(g_free);
     cap->billed = g_array_new(FALSE, FALSE, sizeof(Billed));
+    cap->uplinks = g_array_new(FALSE, TRUE, sizeof(Uplink));
+    g_array_set_size(cap->uplinks, plan->sites->len);
     for (guint i = 0; i < plan->nodes->len; i++) {
         const KsPlanNode *pn = plan->nodes->pdata[i];
-        if (pn->type)
-            node_add(cap, g_ptr_array_index(sim->nodes, i), find_type(plan, pn->type));
+        KsCapacityNode *cn = node_add(cap, g_ptr_array_index(sim->nodes, i),
+                                      pn->type ? find_type(plan, pn->type) : NULL);
+        cn->site = find_site(plan, pn->site);
     }
     cap->record_bytes = g_array_new(FALSE, TRUE, sizeof(int64_t));
     g_array_set_size(cap->record_bytes, plan->topics->len);
@@ -119,13 +146,14 @@ const char *ks_capacity_set_node_type(KsSim *sim, KsNode *node, const char *type
     const KsPlanNodeType *t = find_type(sim->plan, type);
     g_return_val_if_fail(sim->capacity && t, NULL);
     KsCapacityNode *cn = node->cap;
-    const char *old = cn ? cn->type->name : NULL;
+    const char *old = cn && cn->type ? cn->type->name : NULL;
     KsTime now = ks_engine_now(sim->engine);
-    if (cn) {
+    if (cn && cn->type) {
         Billed b = {cn->type, now - cn->since};
         g_array_append_val(sim->capacity->billed, b);
-    } else {
+    } else if (!cn) {
         cn = node_add(sim->capacity, node, t);
+        cn->site = -1;
     }
     /* A new machine: its queues start idle; what it moved before still
      * counts in its load. */
@@ -143,6 +171,7 @@ void ks_capacity_free(KsCapacity *cap)
         return;
     g_ptr_array_free(cap->nodes, TRUE);
     g_array_free(cap->billed, TRUE);
+    g_array_free(cap->uplinks, TRUE);
     g_array_free(cap->record_bytes, TRUE);
     g_free(cap);
 }
@@ -166,25 +195,62 @@ static KsTime duration(int64_t bytes, int64_t rate)
     return (KsTime)(((__int128)bytes * 1000000 + rate - 1) / rate);
 }
 
-static KsTransferKind transfer_kind(const KsNode *from, const KsNode *to)
+static const KsPlanSite *site_of(const KsSim *sim, const KsNode *n)
 {
+    return n && n->cap && n->cap->site >= 0 ? sim->plan->sites->pdata[n->cap->site] : NULL;
+}
+
+static KsTransferKind transfer_kind(const KsSim *sim, const KsNode *from, const KsNode *to)
+{
+    const KsPlanSite *sa = site_of(sim, from), *sb = site_of(sim, to);
+    if (sa && sb && sa != sb)
+        return KS_TRANSFER_ACROSS_SITES;
+    if (!to && sa && sa->public_cloud)
+        return KS_TRANSFER_INTERNET;
     if (from && to && from->zone && to->zone && strcmp(from->zone, to->zone) != 0)
         return KS_TRANSFER_ACROSS_ZONES;
     return KS_TRANSFER_WITHIN_ZONE;
+}
+
+static int64_t network_rate(const KsCapacityNode *c)
+{
+    return c && c->type ? c->type->network_bytes_per_s : 0;
+}
+
+/* Between two sites: the larger WAN latency, and the sender's uplink out,
+ * then the receiver's uplink in, each a queue at the site's wan-bandwidth.
+ * Returns when the bytes are through, from @t. */
+static KsTime wan(KsSim *sim, const KsNode *from, const KsNode *to, int64_t bytes, KsTime t,
+                  KsTime *latency)
+{
+    KsCapacity *cap = sim->capacity;
+    const KsPlanSite *sa = site_of(sim, from), *sb = site_of(sim, to);
+    *latency = MAX(sa->wan_latency, sb->wan_latency);
+    Uplink *ua = &g_array_index(cap->uplinks, Uplink, from->cap->site);
+    Uplink *ub = &g_array_index(cap->uplinks, Uplink, to->cap->site);
+    t = MAX(t, ua->out_free) + duration(bytes, sa->wan_bytes_per_s);
+    ua->out_free = t;
+    t = MAX(t, ub->in_free + duration(bytes, sb->wan_bytes_per_s));
+    ub->in_free = t;
+    return t;
 }
 
 KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, KsNetKind kind,
                             int64_t bytes)
 {
     KsCapacity *cap = sim->capacity;
-    if (!cap || bytes <= 0 || from == to)
+    if (!cap || from == to)
         return 0;
-    KsTime now = ks_engine_now(sim->engine);
-    cap->transfer_bytes[transfer_kind(from, to)] += bytes;
-    KsTime t = now;
+    KsTransferKind tk = transfer_kind(sim, from, to);
+    KsTime now = ks_engine_now(sim->engine), t = now, latency = 0;
+    if (tk == KS_TRANSFER_ACROSS_SITES)
+        t = wan(sim, from, to, bytes, t, &latency);
+    if (bytes <= 0)
+        return t - now + latency;
+    cap->transfer_bytes[tk] += bytes;
     KsCapacityNode *a = from ? from->cap : NULL;
     if (a) {
-        KsTime d = duration(bytes, a->type->network_bytes_per_s);
+        KsTime d = duration(bytes, network_rate(a));
         t = MAX(t, a->out_free) + d;
         a->out_free = t;
         a->out_busy += d;
@@ -192,12 +258,12 @@ KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, Ks
     }
     KsCapacityNode *c = to ? to->cap : NULL;
     if (c) {
-        KsTime d = duration(bytes, c->type->network_bytes_per_s);
+        KsTime d = duration(bytes, network_rate(c));
         t = MAX(t, c->in_free + d);
         c->in_free = t;
         c->in_busy += d;
         c->bytes_in += bytes;
-        if (kind == KS_NET_PRODUCE_REQUEST || kind == KS_NET_FETCH_RESPONSE) {
+        if (c->type && (kind == KS_NET_PRODUCE_REQUEST || kind == KS_NET_FETCH_RESPONSE)) {
             KsTime w = duration(bytes, c->type->disk_bytes_per_s);
             t = MAX(t, c->disk_free) + w;
             c->disk_free = t;
@@ -205,7 +271,7 @@ KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, Ks
             c->bytes_written += bytes;
         }
     }
-    return t - now;
+    return t - now + latency;
 }
 
 /* ---- queries (kafkasim/query.h) ---- */
@@ -222,7 +288,7 @@ void ks_query_node_load(const KsSim *sim, size_t index, KsNodeLoadInfo *out)
     const KsNode *n = g_ptr_array_index(sim->nodes, index);
     *out = (KsNodeLoadInfo){0};
     const KsCapacityNode *c = n->cap;
-    if (!c)
+    if (!c || !c->type)
         return;
     KsTime now = ks_engine_now(sim->engine);
     out->type = c->type->name;

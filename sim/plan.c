@@ -18,6 +18,7 @@ KsPlan *ks_plan_new(const char *file)
     plan->defaults = ks_config_set_new();
     plan->nodes = g_ptr_array_new_with_free_func(ks_plan_node_free);
     plan->node_types = g_ptr_array_new_with_free_func(ks_plan_node_type_free);
+    plan->sites = g_ptr_array_new_with_free_func(ks_plan_site_free);
     plan->brokers = g_ptr_array_new_with_free_func(ks_plan_broker_free);
     plan->topics = g_ptr_array_new_with_free_func(ks_plan_topic_free);
     plan->producers = g_ptr_array_new_with_free_func(ks_plan_producer_free);
@@ -39,6 +40,7 @@ void ks_plan_free(KsPlan *plan)
     ks_config_set_free(plan->defaults);
     g_ptr_array_unref(plan->nodes);
     g_ptr_array_unref(plan->node_types);
+    g_ptr_array_unref(plan->sites);
     g_ptr_array_unref(plan->brokers);
     g_ptr_array_unref(plan->topics);
     g_ptr_array_unref(plan->producers);
@@ -134,7 +136,19 @@ void ks_plan_node_free(gpointer p)
     g_free(n->name);
     g_free(n->zone);
     g_free(n->type);
+    g_free(n->site);
     g_free(n);
+}
+
+void ks_plan_site_free(gpointer p)
+{
+    KsPlanSite *s = p;
+    if (!s)
+        return;
+    g_free(s->name);
+    g_free(s->region);
+    g_ptr_array_unref(s->zones);
+    g_free(s);
 }
 
 void ks_plan_node_type_free(gpointer p)

@@ -202,3 +202,103 @@ bool ks_scn_arg_node_type(Parser *p, const Arg *a, char **out, GError **error)
     *out = g_steal_pointer(&name);
     return true;
 }
+
+/* ---- sites ---- */
+
+const KeySpec ks_scn_site_keys[] = {KEY("kind", "public"),           KEY("region", "eu-west-1"),
+                                    KEY("zones", "a,b,c"),           KEY("wan-latency", "15ms"),
+                                    KEY("wan-bandwidth", "1Gbit/s"), KEYS_END};
+
+static const char *const site_kinds[] = {"private", "public", NULL};
+
+static KsPlanSite *plan_site(Parser *p, const char *name)
+{
+    for (guint i = 0; i < p->plan->sites->len; i++) {
+        KsPlanSite *s = p->plan->sites->pdata[i];
+        if (strcmp(s->name, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+bool ks_scn_site(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, GError **error)
+{
+    const Arg *an = a->pos->pdata[0];
+    g_autofree char *name = NULL;
+    if (!ks_scn_arg_name(p, an, "a site name", &name, error))
+        return false;
+    const KsPlanSite *old = plan_site(p, name);
+    if (old)
+        return ks_scn_fail(p, ks_scn_scalar(an), VALUE, error,
+                           "site '%s' is already declared on line %d", name, old->loc.line);
+    KsPlanSite *s = g_new0(KsPlanSite, 1);
+    s->name = g_steal_pointer(&name);
+    s->zones = g_ptr_array_new_with_free_func(g_free);
+    s->wan_latency = 10 * KS_TIME_MS;
+    s->loc = ks_scn_loc_of(head);
+    g_ptr_array_add(p->plan->sites, s);
+    const Arg *v;
+    int kind = 0;
+    if ((v = ks_scn_get(a, "kind")) && !ks_scn_arg_choice(p, v, site_kinds, &kind, error))
+        return false;
+    s->public_cloud = kind == 1;
+    if ((v = ks_scn_get(a, "region")) && !ks_scn_arg_name(p, v, "a region name", &s->region, error))
+        return false;
+    if ((v = ks_scn_get(a, "zones")))
+        for (guint i = 0; i < v->items->len; i++) {
+            const KsToken *z = v->items->pdata[i];
+            if (!ks_scn_tok_is_name(z)) {
+                g_autofree char *shown = ks_scn_tok_show(z);
+                return ks_scn_fail(p, z, VALUE, error, "'%s': expected a zone name, e.g. %s", shown,
+                                   v->example);
+            }
+            g_ptr_array_add(s->zones, ks_scn_tok_text(z));
+        }
+    if ((v = ks_scn_get(a, "wan-latency")) &&
+        !(ks_scn_want_scalar(p, v, "a duration", error) &&
+          ks_scn_tok_duration(p, ks_scn_scalar(v), v, "a duration", v->example, &s->wan_latency,
+                              error)))
+        return false;
+    if ((v = ks_scn_get(a, "wan-bandwidth")) &&
+        !arg_quantity(p, v, rate_units, "a throughput", &s->wan_bytes_per_s, error))
+        return false;
+    return true;
+}
+
+bool ks_scn_node_site(Parser *p, const Arg *as, const char *zone, const KsToken *zone_tok,
+                      char **out, GError **error)
+{
+    g_autofree char *name = NULL;
+    if (!ks_scn_arg_name(p, as, "a site name", &name, error))
+        return false;
+    const KsPlanSite *s = plan_site(p, name);
+    if (!s)
+        return ks_scn_fail(p, ks_scn_scalar(as), REFERENCE, error,
+                           "site '%s' is not declared; declare it above with `site %s`", name,
+                           name);
+    if (zone && s->zones->len > 0) {
+        bool known = false;
+        for (guint i = 0; i < s->zones->len; i++)
+            known = known || strcmp(s->zones->pdata[i], zone) == 0;
+        if (!known) {
+            g_autofree char *list = ks_scn_join_strs(s->zones, 20);
+            return ks_scn_fail(p, zone_tok ? zone_tok : ks_scn_scalar(as), VALUE, error,
+                               "zone '%s' is not a zone of site '%s' (%s)", zone, s->name, list);
+        }
+    }
+    *out = g_steal_pointer(&name);
+    return true;
+}
+
+bool ks_scn_cluster_site(Parser *p, const Arg *as, const Arg *az, char **out, GError **error)
+{
+    if (!az)
+        return ks_scn_node_site(p, as, NULL, NULL, out, error);
+    for (guint i = 0; i < az->items->len; i++) {
+        g_autofree char *z = ks_scn_tok_text(az->items->pdata[i]);
+        g_clear_pointer(out, g_free);
+        if (!ks_scn_node_site(p, as, z, az->items->pdata[i], out, error))
+            return false;
+    }
+    return true;
+}

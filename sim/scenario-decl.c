@@ -141,9 +141,11 @@ static bool decl_cluster(Parser *p, const DeclRow *row, const KsToken *head, Arg
             if (!ks_scn_check_name_len(p, z, error))
                 return false;
         }
-    g_autofree char *type = NULL;
-    const Arg *at = ks_scn_get(a, "type");
+    g_autofree char *type = NULL, *site = NULL;
+    const Arg *at = ks_scn_get(a, "type"), *as = ks_scn_get(a, "site");
     if (at && !ks_scn_arg_node_type(p, at, &type, error))
+        return false;
+    if (as && !ks_scn_cluster_site(p, as, az, &site, error))
         return false;
     KsLoc loc = ks_scn_loc_of(head);
     for (int64_t i = 1; i <= nodes; i++) {
@@ -159,8 +161,9 @@ static bool decl_cluster(Parser *p, const DeclRow *row, const KsToken *head, Arg
         }
         if (!add_node(p, head, name, zone, loc, error))
             return false;
-        ((KsPlanNode *)g_ptr_array_index(p->plan->nodes, p->plan->nodes->len - 1))->type =
-            g_strdup(type);
+        KsPlanNode *pn = g_ptr_array_index(p->plan->nodes, p->plan->nodes->len - 1);
+        pn->type = g_strdup(type);
+        pn->site = g_strdup(site);
         for (int64_t j = 1; j <= per_node; j++) {
             int64_t id = (i - 1) * per_node + j;
             BrokerInfo *old = g_hash_table_lookup(p->brokers, GINT_TO_POINTER((int)id));
@@ -195,9 +198,11 @@ static bool decl_node(Parser *p, const DeclRow *row, const KsToken *head, Args *
         return false;
     if (!add_node(p, ks_scn_scalar(an), name, zone, ks_scn_loc_of(head), error))
         return false;
-    const Arg *at = ks_scn_get(a, "type");
+    const Arg *at = ks_scn_get(a, "type"), *as = ks_scn_get(a, "site");
     KsPlanNode *node = g_ptr_array_index(p->plan->nodes, p->plan->nodes->len - 1);
-    return !at || ks_scn_arg_node_type(p, at, &node->type, error);
+    return (!at || ks_scn_arg_node_type(p, at, &node->type, error)) &&
+           (!as ||
+            ks_scn_node_site(p, as, zone, az ? ks_scn_scalar(az) : NULL, &node->site, error));
 }
 
 bool ks_scn_broker_place(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, char **node,
@@ -236,10 +241,11 @@ static bool decl_broker(Parser *p, const DeclRow *row, const KsToken *head, Args
     return true;
 }
 
-static bool decl_node_type(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
-                           GError **error)
+static bool decl_capacity(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
+                          GError **error)
 {
-    return ks_scn_node_type(p, &row->spec, head, a, error);
+    return (row->kind == KS_DECL_SITE ? ks_scn_site : ks_scn_node_type)(p, &row->spec, head, a,
+                                                                        error);
 }
 
 static bool decl_zookeeper(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
@@ -769,10 +775,11 @@ static bool decl_consumer(Parser *p, const DeclRow *row, const KsToken *head, Ar
 }
 
 static const KeySpec no_keys[] = {KEYS_END};
-static const KeySpec cluster_keys[] = {KEY("nodes", "3"), KEY("brokers-per-node", "1"),
-                                       KEY("zones", "eu-1a,eu-1b,eu-1c"), KEY("type", "m5.xlarge"),
-                                       KEYS_END};
-static const KeySpec node_keys[] = {KEY("zone", "eu-1a"), KEY("type", "m5.xlarge"), KEYS_END};
+static const KeySpec cluster_keys[] = {
+    KEY("nodes", "3"),        KEY("brokers-per-node", "1"), KEY("zones", "eu-1a,eu-1b,eu-1c"),
+    KEY("type", "m5.xlarge"), KEY("site", "aws"),           KEYS_END};
+static const KeySpec node_keys[] = {KEY("zone", "eu-1a"), KEY("type", "m5.xlarge"),
+                                    KEY("site", "aws"), KEYS_END};
 static const KeySpec broker_keys[] = {KEY("node", "n1"), KEY("rack", "eu-1a"), KEYS_END};
 static const KeySpec zookeeper_keys[] = {KEY("node", "zk1"), KEY("servers", "3"), KEYS_END};
 static const KeySpec topic_keys[] = {KEY("partitions", "6"), KEY("replication-factor", "3"),
@@ -803,13 +810,13 @@ static const DeclRow decl_rows[] = {
      KS_DECL_SET,
      NULL,
      decl_set},
-    {{"cluster", "cluster nodes=N [brokers-per-node=M] [zones=A,B,...] [type=T]", 0, 0, NULL, NULL,
-      cluster_keys, 0, NULL, false},
+    {{"cluster", "cluster nodes=N [brokers-per-node=M] [zones=A,B,...] [type=T] [site=S]", 0, 0,
+      NULL, NULL, cluster_keys, 0, NULL, false},
      KS_DECL_CLUSTER,
      NULL,
      decl_cluster},
-    {{"node", "node NAME [zone=Z] [type=T]", 1, 1, "a name", "node n1 zone=eu-1a", node_keys, 0,
-      NULL, false},
+    {{"node", "node NAME [zone=Z] [type=T] [site=S]", 1, 1, "a name", "node n1 zone=eu-1a",
+      node_keys, 0, NULL, false},
      KS_DECL_NODE,
      NULL,
      decl_node},
@@ -819,7 +826,14 @@ static const DeclRow decl_rows[] = {
       1, 1, "a name", "node-type big vcpus=8", ks_scn_node_type_keys, 0, NULL, false},
      KS_DECL_NODE_TYPE,
      NULL,
-     decl_node_type},
+     decl_capacity},
+    {{"site",
+      "site NAME [kind=private|public] [region=R] [zones=A,B,...] [wan-latency=DURATION] "
+      "[wan-bandwidth=RATE]",
+      1, 1, "a name", "site aws kind=public", ks_scn_site_keys, 0, NULL, false},
+     KS_DECL_SITE,
+     NULL,
+     decl_capacity},
     {{"broker", "broker ID node=NAME [rack=R] [broker configs]", 1, 1, "an id", "broker 1 node=n1",
       broker_keys, KS_SCOPE_BROKER, "a broker", false},
      KS_DECL_BROKER,

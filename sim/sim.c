@@ -325,8 +325,9 @@ static const BuildFn builders[] = {
     [KS_DECL_GROUP] = build_groups,
     [KS_DECL_CONSUMER] = build_consumers,
     [KS_DECL_NODE_TYPE] = ks_capacity_build,
+    [KS_DECL_SITE] = build_resolved, /* capacity.c reads the sites */
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_NODE_TYPE + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_SITE + 1);
 
 bool ks_sim_has_decl_builder(KsDeclKind kind)
 {

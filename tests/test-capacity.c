@@ -321,6 +321,60 @@ static void test_capacity_rolling_resize_waits_for_the_isr(void **state)
     ks_assert_i64_eq(st.records_lost, 0);
 }
 
+static void test_capacity_sites_check_their_zones(void **state)
+{
+    g_autofree char *msg =
+        parse_err("site aws kind=public zones=a,b\nnode n1 site=aws zone=c\n", NULL);
+    ks_assert_str_eq(msg, "test.ks:2:23: error: zone 'c' is not a zone of site 'aws' (a, b)");
+    g_autofree char *msg2 = parse_err("node n1 site=gcp\n", NULL);
+    ks_assert_str_eq(msg2, "test.ks:1:14: error: site 'gcp' is not declared; declare it above with "
+                           "`site gcp`");
+    g_autofree char *msg3 =
+        parse_err("site aws zones=a\ncluster nodes=2 site=aws zones=a,b\n", NULL);
+    ks_assert_str_eq(msg3, "test.ks:2:34: error: zone 'b' is not a zone of site 'aws' (a)");
+    g_autoptr(KsPlan) plan = parse_ok("site onprem wan-latency=25ms wan-bandwidth=1Gbit/s\n"
+                                      "cluster nodes=2 site=onprem\n");
+    const KsPlanSite *site = plan->sites->pdata[0];
+    ks_assert_i64_eq(site->wan_latency, 25 * KS_TIME_MS);
+    ks_assert_i64_eq(site->wan_bytes_per_s, 125000000);
+    assert_false(site->public_cloud);
+    ks_assert_str_eq(((KsPlanNode *)plan->nodes->pdata[1])->site, "onprem");
+}
+
+/* Acknowledged acks=all records at 20 s with the third replica @latency
+ * away, and the bytes billed across sites. */
+static int64_t acked_across_wan(const char *latency, int64_t *across)
+{
+    g_autofree char *text = g_strdup_printf(
+        "site here\nsite there wan-latency=%s\n"
+        "node n1 site=here\nnode n2 site=here\nnode n3 site=there\n"
+        "broker 1 node=n1\nbroker 2 node=n2\nbroker 3 node=n3\n"
+        "topic t partitions=1 replication-factor=3 replica-placement-start=0\n"
+        "producer p topic=t rate=1000/s record-size=1000 acks=all node=n1\nrun until 20s\n",
+        latency);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+    ks_sim_test_run(t);
+    KsCostInfo c;
+    ks_query_cost(t->sim, &c);
+    *across = c.transfer_bytes[KS_TRANSFER_ACROSS_SITES];
+    KsSimStats st;
+    ks_sim_get_stats(t->sim, &st);
+    return st.records_acked;
+}
+
+/* A replica across a WAN slows acks=all: the farther, the fewer records
+ * acknowledged in the same time; its copy is billed across sites. */
+static void test_capacity_wan_latency_slows_acks_all(void **state)
+{
+    int64_t near_across, far_across;
+    int64_t near = acked_across_wan("1ms", &near_across);
+    int64_t far = acked_across_wan("50ms", &far_across);
+    assert_true(near >= 19900);
+    assert_true(far < near * 9 / 10);
+    assert_true(near_across >= near * 1000);
+    assert_true(far_across >= far * 1000);
+}
+
 static void test_capacity_price_table_is_documented(void **state)
 {
     g_autofree char *path = g_build_filename(source_root(), "docs", "prices.md", NULL);
@@ -364,6 +418,8 @@ int main(void)
         cmocka_unit_test(test_capacity_added_broker_joins_without_downtime),
         cmocka_unit_test(test_capacity_resize_restarts_the_brokers),
         cmocka_unit_test(test_capacity_rolling_resize_waits_for_the_isr),
+        cmocka_unit_test(test_capacity_sites_check_their_zones),
+        cmocka_unit_test(test_capacity_wan_latency_slows_acks_all),
         cmocka_unit_test(test_capacity_price_table_is_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

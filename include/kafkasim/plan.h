@@ -34,8 +34,21 @@ typedef struct {
     char *name;
     char *zone; /* NULL: no zone */
     char *type; /* its machine type (a node-type or one of the price table's); NULL: unlimited */
+    char *site; /* its site (`site`); NULL: none */
     KsLoc loc;
 } KsPlanNode;
+
+/* A site (`site`): a data centre or a cloud region, whose nodes reach
+ * other sites through its uplink (a WAN link). */
+typedef struct {
+    char *name;
+    bool public_cloud;       /* kind=public; else private (on premises) */
+    char *region;            /* NULL: not given */
+    GPtrArray *zones;        /* of char*: its zones; empty: any */
+    KsTime wan_latency;      /* one way, to another site (the larger of the two applies) */
+    int64_t wan_bytes_per_s; /* its uplink, each way; 0: unlimited */
+    KsLoc loc;
+} KsPlanSite;
 
 /* A machine type (`node-type`): what a node of that type can do and what it
  * costs. Sizes in bytes, throughputs in bytes per second (0: unlimited),
@@ -289,6 +302,7 @@ struct KsPlan {
     KsConfigSet *defaults;      /* `set` lines */
     GPtrArray *nodes;           /* of KsPlanNode, in declaration order */
     GPtrArray *node_types;      /* of KsPlanNodeType, in declaration order */
+    GPtrArray *sites;           /* of KsPlanSite, in declaration order */
     GPtrArray *brokers;         /* of KsPlanBroker, sorted by id */
     GPtrArray *topics;          /* of KsPlanTopic, in declaration order */
     GPtrArray *producers;       /* of KsPlanProducer */
@@ -325,6 +339,7 @@ const KsPlanGroup *ks_plan_find_group(const KsPlan *plan, const char *name);
 /* Free functions for the elements, usable as GDestroyNotify. */
 void ks_plan_node_free(gpointer p);
 void ks_plan_node_type_free(gpointer p);
+void ks_plan_site_free(gpointer p);
 void ks_plan_broker_free(gpointer p);
 void ks_plan_topic_free(gpointer p);
 void ks_plan_producer_free(gpointer p);
