@@ -11,7 +11,7 @@ KAFKASIM  := $(BUILD)/tools/kafkasim
 
 # Debian 12 packages the build and the tests need.
 PACKAGES := gcc libc6-dev make python3 meson ninja-build pkg-config \
-            libglib2.0-dev libjson-glib-dev libcmocka-dev
+            libglib2.0-dev libjson-glib-dev libcmocka-dev libedit-dev
 
 # Warnings are errors here and in CI, though not in a plain `meson setup`.
 SETUP := meson setup -Dtests=enabled -Dwerror=true

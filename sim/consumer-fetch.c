@@ -168,6 +168,12 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
             KsConsumerRange r = {o->part, o->position, 0};
             g_array_append_val(f->parts, r);
         }
+        if (sim->verbose) {
+            g_autofree char *from = g_strdup_printf("consumer %s", c->name);
+            g_autofree char *detail =
+                g_strdup_printf("%u partition%s", f->parts->len, f->parts->len == 1 ? "" : "s");
+            ks_sim_emit_request(sim, "ConsumerFetch", from, b->id, detail);
+        }
         if (!ks_net_send(sim, &c->ep, &b->ep, KS_NET_CONSUMER_FETCH, fetch_arrives, f, f->seq))
             records_arrive(sim, f, f->seq, false);
     }

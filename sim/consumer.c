@@ -165,9 +165,33 @@ static KsGroupMsg *msg_new(KsConsumer *c, KsGroupRequestKind kind)
     return m;
 }
 
+/* --verbose: @m, as a request event. */
+static void emit_group_request(KsSim *sim, const KsConsumer *c, const KsBroker *to,
+                               const KsGroupMsg *m)
+{
+    static const char *const apis[] = {
+        [KS_GREQ_FIND_COORDINATOR] = "FindCoordinator",
+        [KS_GREQ_JOIN] = "JoinGroup",
+        [KS_GREQ_SYNC] = "SyncGroup",
+        [KS_GREQ_HEARTBEAT] = "Heartbeat",
+        [KS_GREQ_LEAVE] = "LeaveGroup",
+        [KS_GREQ_COMMIT] = "OffsetCommit",
+        [KS_GREQ_OFFSET_FETCH] = "OffsetFetch",
+    };
+    g_autofree char *from = g_strdup_printf("consumer %s", c->name);
+    g_autofree char *detail = NULL;
+    if (c->group && m->kind != KS_GREQ_FIND_COORDINATOR && m->generation >= 0)
+        detail = g_strdup_printf("group %s, generation %" PRId32, c->group->name, m->generation);
+    else if (c->group)
+        detail = g_strdup_printf("group %s", c->group->name);
+    ks_sim_emit_request(sim, apis[m->kind], from, to->id, detail);
+}
+
 static void send_to(KsSim *sim, KsConsumer *c, KsBroker *to, KsGroupMsg *m)
 {
     m->broker = to;
+    if (sim->verbose)
+        emit_group_request(sim, c, to, m);
     if (!ks_net_send(sim, &c->ep, &to->ep, KS_NET_GROUP_REQUEST, request_arrives, m, 0))
         ks_group_msg_free(m);
 }

@@ -59,6 +59,8 @@
 #include "capacity.h"
 #include "model.h"
 
+#include <inttypes.h>
+
 /* ---- incremental sessions: what changed ---- */
 
 /* Whether the lazy rule holds for @r: it is clean in its session and was
@@ -468,6 +470,12 @@ static void fetcher_kick(KsSim *sim, KsFetcher *f)
     f->state = KS_FETCH_REQUEST;
     f->sent_at = ks_engine_now(sim->engine);
     sim->stats.fetch_requests++;
+    if (sim->verbose) {
+        g_autofree char *from = g_strdup_printf("broker %" PRId32, f->follower->id);
+        g_autofree char *detail =
+            g_strdup_printf("%u partition%s", f->replicas->len, f->replicas->len == 1 ? "" : "s");
+        ks_sim_emit_request(sim, "Fetch", from, f->leader->id, detail);
+    }
     ks_net_send(sim, &f->follower->ep, &f->leader->ep, KS_NET_FETCH_REQUEST, fetch_request_arrives,
                 f, f->gen);
 }

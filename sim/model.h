@@ -277,10 +277,15 @@ struct KsSim {
     GPtrArray *added_actions; /* of KsPlanAction*, owned */
     KsTime end;
     bool started;
+    bool verbose; /* requests are emitted too (ks_sim_set_verbose) */
 };
 
 /* sim.c */
 void ks_sim_emit(KsSim *sim, const KsEvent *event);
+/* Emits a request event when the sim is verbose (check sim->verbose before
+ * building @detail): @api is Kafka's request name, @from its sender. */
+void ks_sim_emit_request(KsSim *sim, const char *api, const char *from, KsBrokerId to,
+                         const char *detail);
 KsBroker *ks_sim_find_broker(const KsSim *sim, KsBrokerId id);
 KsNode *ks_sim_find_node(const KsSim *sim, const char *name);
 KsTopic *ks_sim_find_topic(const KsSim *sim, const char *name);

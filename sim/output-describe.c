@@ -162,7 +162,9 @@ static GArray *offset_rows(const KsGroupView *g)
             if (owned_by(r.o, m))
                 g_array_append_val(rows, r);
         }
-        qsort(&g_array_index(rows, Row, first), rows->len - first, sizeof(Row), cmp_by_partition);
+        if (rows->len > first) /* an empty GArray may have no data to point into */
+            qsort(&g_array_index(rows, Row, first), rows->len - first, sizeof(Row),
+                  cmp_by_partition);
     }
     for (size_t k = 0; k < g->n_offsets; k++) {
         Row r = {&g->offsets[k], NULL};

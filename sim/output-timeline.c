@@ -15,9 +15,19 @@
  * leaves the ISR before the election (ReplicaStateMachine before
  * PartitionStateMachine), which it says instead. The end summary accounts
  * for every record: produced = acknowledged + refused + still pending, with
- * the lost ones a part of the acknowledged.
+ * the lost ones a part of the acknowledged; a summed figure says what it
+ * sums ("partition-seconds without a live leader").
+ *
+ * The timeline explains itself to a class: output-status.c writes status
+ * lines while something waits (no engine event marks a silence), and
+ * output-gloss.c a one-line gloss after the first use of each of Kafka's
+ * terms. With --verbose the model also emits requests, one line each.
+ * Lines are written through ks_timeline_put() and ks_timeline_put_sub()
+ * (output-timeline-private.h), which note the terms used.
  */
 #include "kafkasim/output.h"
+
+#include "output-timeline-private.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -30,24 +40,6 @@
  * per partition. */
 #define MAX_PARTITION_LINES 12
 
-struct KsTimeline {
-    KsSim *sim;
-    bool color;
-    KsLineFn write;
-    void *ctx;
-    bool header_done;
-};
-
-#define C_RESET   "\033[0m"
-#define C_BOLD    "\033[1m"
-#define C_RED     "\033[31m"
-#define C_GREEN   "\033[32m"
-#define C_YELLOW  "\033[33m"
-#define C_BLUE    "\033[34m"
-#define C_MAGENTA "\033[35m"
-#define C_CYAN    "\033[36m"
-#define C_DIM     "\033[2m"
-
 KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx)
 {
     KsTimeline *tl = g_new0(KsTimeline, 1);
@@ -55,11 +47,19 @@ KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx)
     tl->color = color;
     tl->write = write;
     tl->ctx = ctx;
+    tl->explain = true;
+    tl->created = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    tl->gone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    tl->next_status = KS_TIMELINE_STATUS_EVERY;
     return tl;
 }
 
 void ks_timeline_free(KsTimeline *tl)
 {
+    if (tl) {
+        g_hash_table_destroy(tl->created);
+        g_hash_table_destroy(tl->gone);
+    }
     g_free(tl);
 }
 
@@ -76,13 +76,19 @@ char *ks_format_usd(int64_t micro_usd)
     return g_strdup_printf("$%" PRId64 ".%06" PRId64, micro_usd / 1000000, micro_usd % 1000000);
 }
 
-/* Writes "TIME  CATEGORY  text" with the category in @color. */
-static void line(KsTimeline *tl, KsTime t, const char *category, const char *color, const char *fmt,
-                 ...) G_GNUC_PRINTF(5, 6);
+static void header(KsTimeline *tl);
 
-static void line(KsTimeline *tl, KsTime t, const char *category, const char *color, const char *fmt,
-                 ...)
+void ks_timeline_put(KsTimeline *tl, KsTime t, const char *category, const char *color,
+                     const char *fmt, ...)
 {
+    if (!tl->header_done) {
+        tl->header_done = true;
+        header(tl);
+    }
+    /* The glosses of the lines before, after all of them (a topic's
+     * partition lines, a snapshot's table). */
+    if (!tl->hold_glosses)
+        ks_timeline_flush_glosses(tl);
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
@@ -95,13 +101,14 @@ static void line(KsTimeline *tl, KsTime t, const char *category, const char *col
     else
         out = g_strdup_printf("%11s  %-10s  %s", time, category, text);
     tl->write(out, tl->ctx);
+    ks_timeline_note_terms(tl, text);
 }
 
-/* Writes an indented continuation line. */
-static void sub(KsTimeline *tl, const char *text)
+void ks_timeline_put_sub(KsTimeline *tl, const char *text)
 {
     g_autofree char *out = g_strdup_printf("%25s%s", "", text);
     tl->write(out, tl->ctx);
+    ks_timeline_note_terms(tl, text);
 }
 
 /* Whether a broker of @isr is registered in ZooKeeper, which is what the
@@ -151,7 +158,7 @@ static void header(KsTimeline *tl)
     }
     g_string_append_printf(s, ") on %u node%s, seed %" G_GUINT64_FORMAT, n_nodes,
                            n_nodes == 1 ? "" : "s", ks_query_seed(sim));
-    line(tl, 0, "cluster", C_BOLD, "%s", s->str);
+    ks_timeline_put(tl, 0, "cluster", C_BOLD, "%s", s->str);
     g_string_free(s, TRUE);
 }
 
@@ -194,7 +201,7 @@ static void producer_started(KsTimeline *tl, const KsEvent *ev)
         g_string_append_printf(s, " (partition %" PRId32 ")", p.partition);
     if (p.keys > 0)
         g_string_append_printf(s, ", %" PRId64 " keys", p.keys);
-    line(tl, ev->t, "producer", C_CYAN, "%s", s->str);
+    ks_timeline_put(tl, ev->t, "producer", C_CYAN, "%s", s->str);
     g_string_free(s, TRUE);
 }
 
@@ -215,7 +222,7 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
         if (b.alive)
             g_string_append_printf(s, " %" PRId32, b.id);
     }
-    line(tl, ev->t, "snapshot", C_BOLD, "%s", s->str);
+    ks_timeline_put(tl, ev->t, "snapshot", C_BOLD, "%s", s->str);
     g_string_free(s, TRUE);
 
     g_autoptr(GString) table = g_string_new(NULL);
@@ -225,7 +232,7 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
         /* Tabs would not align under the time column: show them as two
          * spaces, as a terminal with short tab stops roughly would. */
         g_autofree char *spaced = g_strdelimit(g_strdup(*r), "\t", ' ');
-        sub(tl, spaced + (spaced[0] == ' ' ? 1 : 0));
+        ks_timeline_put_sub(tl, spaced + (spaced[0] == ' ' ? 1 : 0));
     }
     /* Offsets, which kafka-topics does not show. */
     for (size_t i = 0; i < ks_query_n_topics(sim); i++) {
@@ -244,7 +251,7 @@ static void snapshot(KsTimeline *tl, const KsEvent *ev)
                 g_string_append_printf(o, "  broker %" PRId32 " LEO %" PRId64 " HW %" PRId64,
                                        rep.broker, rep.log_end_offset, rep.high_watermark);
             }
-            sub(tl, o->str);
+            ks_timeline_put_sub(tl, o->str);
             g_string_free(o, TRUE);
         }
     }
@@ -256,12 +263,12 @@ static void describe_groups(KsTimeline *tl, const KsEvent *ev)
 {
     const char *group = ev->describe_groups.group;
     const char *table = ev->describe_groups.table;
-    line(tl, ev->t, "groups", C_BOLD, "describe groups%s%s%s", group ? " " : "", group ? group : "",
-         *table ? "" : ": no consumer group yet");
+    ks_timeline_put(tl, ev->t, "groups", C_BOLD, "describe groups%s%s%s", group ? " " : "",
+                    group ? group : "", *table ? "" : ": no consumer group yet");
     g_auto(GStrv) rows = g_strsplit(table, "\n", -1);
     for (char **r = rows; *r; r++)
         if (**r)
-            sub(tl, *r);
+            ks_timeline_put_sub(tl, *r);
 }
 
 /* "orders-0, orders-1" or "nothing". */
@@ -282,113 +289,122 @@ static void group_line(KsTimeline *tl, const KsEvent *ev)
     g_autofree char *a = NULL;
     switch (ev->type) {
     case KS_EV_CONSUMER_STARTED:
-        line(tl, ev->t, "consumer", C_CYAN, "%s started in group %s", ev->consumer_event.consumer,
-             ev->consumer_event.group);
+        ks_timeline_put(tl, ev->t, "consumer", C_CYAN, "%s started in group %s",
+                        ev->consumer_event.consumer, ev->consumer_event.group);
         break;
     case KS_EV_CONSUMER_STOPPED:
-        line(tl, ev->t, "consumer", C_CYAN, "%s closed: it commits and leaves group %s",
-             ev->consumer_event.consumer, ev->consumer_event.group);
+        ks_timeline_put(tl, ev->t, "consumer", C_CYAN, "%s closed: it commits and leaves group %s",
+                        ev->consumer_event.consumer, ev->consumer_event.group);
         break;
     case KS_EV_CONSUMER_CRASHED:
-        line(tl, ev->t, "consumer", C_RED,
-             "%s crashed: group %s learns it only when its session times out",
-             ev->consumer_event.consumer, ev->consumer_event.group);
+        ks_timeline_put(tl, ev->t, "consumer", C_RED,
+                        "%s crashed: group %s learns it only when its session times out",
+                        ev->consumer_event.consumer, ev->consumer_event.group);
         break;
     case KS_EV_CONSUMER_FAILED:
-        line(tl, ev->t, "consumer", C_RED, "%s: poll() threw %s; the application stops",
-             ev->consumer_failed.consumer, ev->consumer_failed.error);
+        ks_timeline_put(tl, ev->t, "consumer", C_RED, "%s: poll() threw %s; the application stops",
+                        ev->consumer_failed.consumer, ev->consumer_failed.error);
         break;
     case KS_EV_GROUP_REBALANCING: {
         const struct KsEvent_group_rebalancing *r = &ev->group_rebalancing;
         if (r->consumer)
-            line(tl, ev->t, "group", C_YELLOW, "%s is rebalancing: %s %s", r->group, r->consumer,
-                 r->reason);
+            ks_timeline_put(tl, ev->t, "group", C_YELLOW, "%s is rebalancing: %s %s", r->group,
+                            r->consumer, r->reason);
         else
-            line(tl, ev->t, "group", C_YELLOW, "%s is rebalancing (%s)", r->group, r->reason);
+            ks_timeline_put(tl, ev->t, "group", C_YELLOW, "%s is rebalancing (%s)", r->group,
+                            r->reason);
         break;
     }
     case KS_EV_GROUP_GENERATION: {
         const struct KsEvent_group_generation *g = &ev->group_generation;
         if (g->members.len == 0) {
-            line(tl, ev->t, "group", C_YELLOW, "%s generation %" PRId64 ": no members, Empty",
-                 g->group, g->generation);
+            ks_timeline_put(tl, ev->t, "group", C_YELLOW,
+                            "%s generation %" PRId64 ": no members, Empty", g->group,
+                            g->generation);
             break;
         }
         GString *m = g_string_new(NULL);
         for (size_t i = 0; i < g->members.len; i++)
             g_string_append_printf(m, "%s%s", i ? ", " : "", g->members.items[i]);
-        line(tl, ev->t, "group", C_YELLOW,
-             "%s generation %" PRId64 ": members %s, leader %s runs %s", g->group, g->generation,
-             m->str, g->leader, g->protocol);
+        ks_timeline_put(tl, ev->t, "group", C_YELLOW,
+                        "%s generation %" PRId64 ": members %s, leader %s runs %s", g->group,
+                        g->generation, m->str, g->leader, g->protocol);
         g_string_free(m, TRUE);
         break;
     }
     case KS_EV_MEMBER_REMOVED: {
         const struct KsEvent_member_removed *r = &ev->member_removed;
-        line(tl, ev->t, "group", C_YELLOW, "%s removes %s (%s)", r->group, r->consumer, r->reason);
+        ks_timeline_put(tl, ev->t, "group", C_YELLOW, "%s removes %s (%s)", r->group, r->consumer,
+                        r->reason);
         break;
     }
     case KS_EV_PARTITIONS_ASSIGNED:
         a = partition_names(&ev->partitions_moved.partitions);
         if (ev->partitions_moved.partitions.len == 0)
-            line(tl, ev->t, "group", C_DIM, "%s gets no partition in generation %" PRId64 ": idle",
-                 ev->partitions_moved.consumer, ev->partitions_moved.generation);
+            ks_timeline_put(tl, ev->t, "group", C_DIM,
+                            "%s gets no partition in generation %" PRId64 ": idle",
+                            ev->partitions_moved.consumer, ev->partitions_moved.generation);
         else if (ev->partitions_moved.stopped_us > 0)
-            line(tl, ev->t, "group", C_GREEN,
-                 "%s gets %s (generation %" PRId64 ", after %.3f s without partitions)",
-                 ev->partitions_moved.consumer, a, ev->partitions_moved.generation,
-                 (double)ev->partitions_moved.stopped_us / KS_TIME_S);
+            ks_timeline_put(tl, ev->t, "group", C_GREEN,
+                            "%s gets %s (generation %" PRId64 ", after %.3f s without partitions)",
+                            ev->partitions_moved.consumer, a, ev->partitions_moved.generation,
+                            (double)ev->partitions_moved.stopped_us / KS_TIME_S);
         else
-            line(tl, ev->t, "group", C_GREEN, "%s gets %s (generation %" PRId64 ")",
-                 ev->partitions_moved.consumer, a, ev->partitions_moved.generation);
+            ks_timeline_put(tl, ev->t, "group", C_GREEN, "%s gets %s (generation %" PRId64 ")",
+                            ev->partitions_moved.consumer, a, ev->partitions_moved.generation);
         break;
     case KS_EV_PARTITIONS_REVOKED:
         a = partition_names(&ev->partitions_moved.partitions);
-        line(tl, ev->t, "group", C_YELLOW, "%s gives up %s", ev->partitions_moved.consumer, a);
+        ks_timeline_put(tl, ev->t, "group", C_YELLOW, "%s gives up %s",
+                        ev->partitions_moved.consumer, a);
         break;
     case KS_EV_OFFSETS_COMMITTED:
-        line(tl, ev->t, "commit", C_DIM, "%s commits %s for %s (%s)",
-             ev->offsets_committed.consumer, ev->offsets_committed.offsets,
-             ev->offsets_committed.group, ev->offsets_committed.when);
+        ks_timeline_put(tl, ev->t, "commit", C_DIM, "%s commits %s for %s (%s)",
+                        ev->offsets_committed.consumer, ev->offsets_committed.offsets,
+                        ev->offsets_committed.group, ev->offsets_committed.when);
         break;
     case KS_EV_RECORDS_REDELIVERED: {
         const struct KsEvent_consumer_range *r = &ev->consumer_range;
-        line(tl, ev->t, "consumer", C_RED,
-             "%s-%" PRId64 " offsets %" PRId64 "-%" PRId64 " delivered again to %s (processed, "
-             "not committed)",
-             r->topic, r->partition, r->from_offset, r->to_offset, r->consumer);
+        ks_timeline_put(tl, ev->t, "consumer", C_RED,
+                        "%s-%" PRId64 " offsets %" PRId64 "-%" PRId64
+                        " delivered again to %s (processed, "
+                        "not committed)",
+                        r->topic, r->partition, r->from_offset, r->to_offset, r->consumer);
         break;
     }
     case KS_EV_RECORDS_SKIPPED: {
         const struct KsEvent_consumer_range *r = &ev->consumer_range;
-        line(tl, ev->t, "consumer", C_RED,
-             "%s-%" PRId64 " offsets %" PRId64 "-%" PRId64 " skipped by %s: committed, never "
-             "processed",
-             r->topic, r->partition, r->from_offset, r->to_offset, r->group);
+        ks_timeline_put(tl, ev->t, "consumer", C_RED,
+                        "%s-%" PRId64 " offsets %" PRId64 "-%" PRId64
+                        " skipped by %s: committed, never "
+                        "processed",
+                        r->topic, r->partition, r->from_offset, r->to_offset, r->group);
         break;
     }
     case KS_EV_OFFSET_RESET: {
         const struct KsEvent_offset_reset *r = &ev->offset_reset;
         if (r->offset < 0)
-            line(tl, ev->t, "consumer", C_RED,
-                 "%s: no committed offset for %s-%" PRId64
-                 " and auto.offset.reset=none: NoOffsetForPartitionException",
-                 r->consumer, r->topic, r->partition);
+            ks_timeline_put(tl, ev->t, "consumer", C_RED,
+                            "%s: no committed offset for %s-%" PRId64
+                            " and auto.offset.reset=none: NoOffsetForPartitionException",
+                            r->consumer, r->topic, r->partition);
         else if (strcmp(r->policy, "from-offset") == 0)
-            line(tl, ev->t, "consumer", C_CYAN, "%s seeks %s-%" PRId64 " to offset %" PRId64,
-                 r->consumer, r->topic, r->partition, r->offset);
+            ks_timeline_put(tl, ev->t, "consumer", C_CYAN,
+                            "%s seeks %s-%" PRId64 " to offset %" PRId64, r->consumer, r->topic,
+                            r->partition, r->offset);
         else
-            line(tl, ev->t, "consumer", C_CYAN,
-                 "%s: no committed offset for %s-%" PRId64 ", starts at %s offset %" PRId64,
-                 r->consumer, r->topic, r->partition, r->policy, r->offset);
+            ks_timeline_put(tl, ev->t, "consumer", C_CYAN,
+                            "%s: no committed offset for %s-%" PRId64
+                            ", starts at %s offset %" PRId64,
+                            r->consumer, r->topic, r->partition, r->policy, r->offset);
         break;
     }
     case KS_EV_GROUP_LOADED:
-        line(tl, ev->t, "group", C_YELLOW,
-             "broker %" PRId32 " is now coordinator of %s: loaded %" PRId64
-             " committed offset%s from __consumer_offsets",
-             ev->group_loaded.broker, ev->group_loaded.group, ev->group_loaded.offsets,
-             ev->group_loaded.offsets == 1 ? "" : "s");
+        ks_timeline_put(tl, ev->t, "group", C_YELLOW,
+                        "broker %" PRId32 " is now coordinator of %s: loaded %" PRId64
+                        " committed offset%s from __consumer_offsets",
+                        ev->group_loaded.broker, ev->group_loaded.group, ev->group_loaded.offsets,
+                        ev->group_loaded.offsets == 1 ? "" : "s");
         break;
     default:
         break;
@@ -398,15 +414,11 @@ static void group_line(KsTimeline *tl, const KsEvent *ev)
 void ks_timeline_sink(const KsEvent *ev, void *timeline)
 {
     KsTimeline *tl = timeline;
-    if (!tl->header_done) {
-        tl->header_done = true;
-        header(tl);
-    }
     g_autofree char *a = NULL, *b = NULL, *c = NULL;
     switch (ev->type) {
     case KS_EV_SAY:
-        line(tl, ev->t, "say", C_BOLD, "%s%s%s", tl->color ? C_BOLD : "", ev->say.text,
-             tl->color ? C_RESET : "");
+        ks_timeline_put(tl, ev->t, "say", C_BOLD, "%s%s%s", tl->color ? C_BOLD : "", ev->say.text,
+                        tl->color ? C_RESET : "");
         break;
     case KS_EV_SNAPSHOT:
         snapshot(tl, ev);
@@ -416,100 +428,115 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     case KS_EV_EXPECT:
         if (ev->expect.held)
-            line(tl, ev->t, "expect", C_GREEN, "held: %s (line %" PRId64 ")", ev->expect.condition,
-                 ev->expect.line);
+            ks_timeline_put(tl, ev->t, "expect", C_GREEN, "held: %s (line %" PRId64 ")",
+                            ev->expect.condition, ev->expect.line);
         else
-            line(tl, ev->t, "expect", C_RED, "FAILED: %s (line %" PRId64 "): %s",
-                 ev->expect.condition, ev->expect.line, ev->expect.actual);
+            ks_timeline_put(tl, ev->t, "expect", C_RED, "FAILED: %s (line %" PRId64 "): %s",
+                            ev->expect.condition, ev->expect.line, ev->expect.actual);
         break;
     case KS_EV_NOTE:
-        line(tl, ev->t, "note", C_DIM, "line %" PRId64 ": %s", ev->note.line, ev->note.text);
+        ks_timeline_put(tl, ev->t, "note", C_DIM, "line %" PRId64 ": %s", ev->note.line,
+                        ev->note.text);
         break;
     case KS_EV_BROKER_STARTED:
         /* At 0 s the cluster line says it; later it is `add broker`. */
         if (ev->t > 0)
-            line(tl, ev->t, "broker", C_GREEN,
-                 "broker %" PRId32 " started: a new broker joins the cluster",
-                 ev->broker_event.broker);
+            ks_timeline_put(tl, ev->t, "broker", C_GREEN,
+                            "broker %" PRId32 " started: a new broker joins the cluster",
+                            ev->broker_event.broker);
         break;
     case KS_EV_BROKER_REGISTERED:
         break;
     case KS_EV_BROKER_CRASHED:
-        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " crashed", ev->broker_event.broker);
+        ks_timeline_put(tl, ev->t, "broker", C_RED, "broker %" PRId32 " crashed",
+                        ev->broker_event.broker);
         break;
     case KS_EV_BROKER_RESTARTED:
-        line(tl, ev->t, "broker", C_GREEN, "broker %" PRId32 " restarted", ev->broker_event.broker);
+        ks_timeline_put(tl, ev->t, "broker", C_GREEN, "broker %" PRId32 " restarted",
+                        ev->broker_event.broker);
         break;
     case KS_EV_BROKER_STOPPING: {
         KsBrokerId id = ev->broker_stopping.broker;
         int64_t leads = ev->broker_stopping.still_leads;
         int64_t left = ev->broker_stopping.attempts_left;
         if (left < 0)
-            line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " shuts down without handing its leadership over%s", id,
-                 leads < 0 ? " (controlled.shutdown.enable=false)" : "");
+            ks_timeline_put(tl, ev->t, "broker", C_YELLOW,
+                            "broker %" PRId32 " shuts down without handing its leadership over%s",
+                            id, leads < 0 ? " (controlled.shutdown.enable=false)" : "");
         else if (leads < 0)
-            line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " asks for a controlled shutdown: no active controller%s", id,
-                 left > 0 ? ", it will ask again" : ", it stops now");
+            ks_timeline_put(tl, ev->t, "broker", C_YELLOW,
+                            "broker %" PRId32
+                            " asks for a controlled shutdown: no active controller%s",
+                            id, left > 0 ? ", it will ask again" : ", it stops now");
         else if (leads == 0)
-            line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " controlled shutdown: it leads no partition any more", id);
+            ks_timeline_put(
+                tl, ev->t, "broker", C_YELLOW,
+                "broker %" PRId32 " controlled shutdown: it leads no partition any more", id);
         else
-            line(tl, ev->t, "broker", C_YELLOW,
-                 "broker %" PRId32 " controlled shutdown: it still leads %" PRId64
-                 " partition%s with no other in-sync replica; %s",
-                 id, leads, leads == 1 ? "" : "s",
-                 left > 0 ? "it will ask again after controlled.shutdown.retry.backoff.ms"
-                          : "that was its last attempt, it stops now");
+            ks_timeline_put(tl, ev->t, "broker", C_YELLOW,
+                            "broker %" PRId32 " controlled shutdown: it still leads %" PRId64
+                            " partition%s with no other in-sync replica; %s",
+                            id, leads, leads == 1 ? "" : "s",
+                            left > 0
+                                ? "it will ask again after controlled.shutdown.retry.backoff.ms"
+                                : "that was its last attempt, it stops now");
         break;
     }
     case KS_EV_BROKER_STOPPED:
-        line(tl, ev->t, "broker", C_RED, "broker %" PRId32 " stopped", ev->broker_event.broker);
+        ks_timeline_put(tl, ev->t, "broker", C_RED, "broker %" PRId32 " stopped",
+                        ev->broker_event.broker);
         break;
     case KS_EV_BROKER_START_FAILED:
         a = ks_format_time(ev->broker_start_failed.old_session_expires_us);
-        line(tl, ev->t, "broker", C_RED,
-             "broker %" PRId32 " failed to start: /brokers/ids/%" PRId32
-             " still belongs to its old ZooKeeper session (%s), which expires at %s",
-             ev->broker_start_failed.broker, ev->broker_start_failed.broker,
-             ev->broker_start_failed.error, a);
+        ks_timeline_put(tl, ev->t, "broker", C_RED,
+                        "broker %" PRId32 " failed to start: /brokers/ids/%" PRId32
+                        " still belongs to its old ZooKeeper session (%s), which expires at %s",
+                        ev->broker_start_failed.broker, ev->broker_start_failed.broker,
+                        ev->broker_start_failed.error, a);
         break;
     case KS_EV_NODE_RESIZED: {
         g_autofree char *down = ks_format_time(ev->node_resized.downtime_us);
-        line(tl, ev->t, "node", C_YELLOW,
-             "node %s stops to be resized: %s -> %s; its brokers start again in %s",
-             ev->node_resized.node,
-             ev->node_resized.old_node_type ? ev->node_resized.old_node_type : "untyped",
-             ev->node_resized.node_type, down);
+        ks_timeline_put(tl, ev->t, "node", C_YELLOW,
+                        "node %s stops to be resized: %s -> %s; its brokers start again in %s",
+                        ev->node_resized.node,
+                        ev->node_resized.old_node_type ? ev->node_resized.old_node_type : "untyped",
+                        ev->node_resized.node_type, down);
         break;
     }
     case KS_EV_NODE_CRASHED:
-        line(tl, ev->t, "node", C_RED, "node %s crashed", ev->node_event.node);
+        ks_timeline_put(tl, ev->t, "node", C_RED, "node %s crashed", ev->node_event.node);
         break;
     case KS_EV_NODE_RESTARTED:
-        line(tl, ev->t, "node", C_GREEN, "node %s restarted", ev->node_event.node);
+        ks_timeline_put(tl, ev->t, "node", C_GREEN, "node %s restarted", ev->node_event.node);
         break;
     case KS_EV_SESSION_EXPIRED:
-        line(tl, ev->t, "zookeeper", C_MAGENTA,
-             "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone",
-             ev->broker_event.broker, ev->broker_event.broker);
+        ks_timeline_put(tl, ev->t, "zookeeper", C_MAGENTA,
+                        "session of broker %" PRId32 " expired: /brokers/ids/%" PRId32 " is gone",
+                        ev->broker_event.broker, ev->broker_event.broker);
         break;
     case KS_EV_SESSION_CLOSED:
-        line(tl, ev->t, "zookeeper", C_MAGENTA,
-             "broker %" PRId32 " closed its session: /brokers/ids/%" PRId32 " is gone at once",
-             ev->broker_event.broker, ev->broker_event.broker);
+        ks_timeline_put(tl, ev->t, "zookeeper", C_MAGENTA,
+                        "broker %" PRId32 " closed its session: /brokers/ids/%" PRId32
+                        " is gone at once",
+                        ev->broker_event.broker, ev->broker_event.broker);
         break;
     case KS_EV_CONTROLLER_ELECTED:
-        line(tl, ev->t, "controller", C_MAGENTA,
-             "broker %" PRId32 " is the controller (epoch %" PRId64 ")",
-             ev->controller_elected.broker, ev->controller_elected.controller_epoch);
+        ks_timeline_put(tl, ev->t, "controller", C_MAGENTA,
+                        "broker %" PRId32 " is the controller (epoch %" PRId64 ")",
+                        ev->controller_elected.broker, ev->controller_elected.controller_epoch);
         break;
     case KS_EV_TOPIC_CREATED: {
         int64_t n = ev->topic_created.partitions;
-        line(tl, ev->t, "topic", C_BLUE,
-             "%s created: %" PRId64 " partition%s, replication factor %" PRId64,
-             ev->topic_created.topic, n, n == 1 ? "" : "s", ev->topic_created.replication_factor);
+        size_t topic;
+        KsTopicInfo info;
+        if (ks_query_find_topic(tl->sim, ev->topic_created.topic, &topic)) {
+            ks_query_topic(tl->sim, topic, &info);
+            g_hash_table_replace(tl->created, (void *)info.name, g_memdup2(&ev->t, sizeof ev->t));
+        }
+        ks_timeline_put(tl, ev->t, "topic", C_BLUE,
+                        "%s created: %" PRId64 " partition%s, replication factor %" PRId64,
+                        ev->topic_created.topic, n, n == 1 ? "" : "s",
+                        ev->topic_created.replication_factor);
         break;
     }
     case KS_EV_LEADER_ELECTED: {
@@ -537,46 +564,51 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             g_autofree char *text =
                 g_strdup_printf("%s-%" PRId64 ": leader %s, replicas %s, isr %s", le->topic,
                                 le->partition, a, reps, c);
-            sub(tl, text);
+            ks_timeline_put_sub(tl, text);
         } else if (le->leader == KS_NO_BROKER && isr_has_live_member(tl->sim, &le->isr)) {
             /* onControllerFailover: the replica state machine takes dead
              * replicas out of the ISRs before the partition state machine
              * elects (KafkaController.scala:316-317,
              * ReplicaStateMachine.scala:330-350). */
-            line(tl, ev->t, "leader", C_RED,
-                 "%s-%" PRId64 " has no leader: leader %s's broker failed and its replica "
-                 "leaves the ISR before the controller elects, leader epoch %" PRId64 ", isr %s",
-                 le->topic, le->partition, b, le->leader_epoch, c);
+            ks_timeline_put(
+                tl, ev->t, "leader", C_RED,
+                "%s-%" PRId64 " has no leader: leader %s's broker failed and its replica "
+                "leaves the ISR before the controller elects, leader epoch %" PRId64 ", isr %s",
+                le->topic, le->partition, b, le->leader_epoch, c);
         } else if (le->leader == KS_NO_BROKER) {
-            line(tl, ev->t, "leader", C_RED,
-                 "%s-%" PRId64 " is offline: leader %s's broker failed and no other live "
-                 "replica is in sync, leader epoch %" PRId64 ", isr %s",
-                 le->topic, le->partition, b, le->leader_epoch, c);
+            ks_timeline_put(tl, ev->t, "leader", C_RED,
+                            "%s-%" PRId64
+                            " is offline: leader %s's broker failed and no other live "
+                            "replica is in sync, leader epoch %" PRId64 ", isr %s",
+                            le->topic, le->partition, b, le->leader_epoch, c);
         } else {
-            line(tl, ev->t, "leader", C_YELLOW,
-                 "%s-%" PRId64 ": leader %s -> %s (%s), leader epoch %" PRId64 ", isr %s",
-                 le->topic, le->partition, b, a, election_text(le->reason), le->leader_epoch, c);
+            ks_timeline_put(
+                tl, ev->t, "leader", C_YELLOW,
+                "%s-%" PRId64 ": leader %s -> %s (%s), leader epoch %" PRId64 ", isr %s", le->topic,
+                le->partition, b, a, election_text(le->reason), le->leader_epoch, c);
         }
         break;
     }
     case KS_EV_ISR_SHRUNK: {
         const struct KsEvent_isr_shrunk *is = &ev->isr_shrunk;
         c = ks_text_ids(is->isr.items, is->isr.len);
-        line(tl, ev->t, "isr", C_YELLOW,
-             "%s-%" PRId64 ": broker %" PRId32 " left the ISR (%s), leader epoch %" PRId64
-             ", isr %s",
-             is->topic, is->partition, is->broker,
-             is->reason == KS_REASON_LAGGING               ? "lagging: replica.lag.time.max.ms"
-             : is->reason == KS_REASON_CONTROLLED_SHUTDOWN ? "its broker is shutting down"
-                                                           : "its broker failed",
-             is->leader_epoch, c);
+        ks_timeline_put(tl, ev->t, "isr", C_YELLOW,
+                        "%s-%" PRId64 ": broker %" PRId32
+                        " left the ISR (%s), leader epoch %" PRId64 ", isr %s",
+                        is->topic, is->partition, is->broker,
+                        is->reason == KS_REASON_LAGGING ? "lagging: replica.lag.time.max.ms"
+                        : is->reason == KS_REASON_CONTROLLED_SHUTDOWN
+                            ? "its broker is shutting down"
+                            : "its broker failed",
+                        is->leader_epoch, c);
         break;
     }
     case KS_EV_ISR_EXPANDED:
         c = ks_text_ids(ev->isr_expanded.isr.items, ev->isr_expanded.isr.len);
-        line(tl, ev->t, "isr", C_GREEN,
-             "%s-%" PRId64 ": broker %" PRId32 " rejoined the ISR, isr %s", ev->isr_expanded.topic,
-             ev->isr_expanded.partition, ev->isr_expanded.broker, c);
+        ks_timeline_put(tl, ev->t, "isr", C_GREEN,
+                        "%s-%" PRId64 ": broker %" PRId32 " rejoined the ISR, isr %s",
+                        ev->isr_expanded.topic, ev->isr_expanded.partition, ev->isr_expanded.broker,
+                        c);
         break;
     case KS_EV_PREFERRED_ELECTION: {
         const char *topic = ev->preferred_election.topic;
@@ -586,30 +618,33 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         else
             a = g_strdup(topic ? topic : "every partition");
         if (asked < 0)
-            line(tl, ev->t, "leader", C_RED,
-                 "preferred-leader election for %s: no active controller, nothing done", a);
+            ks_timeline_put(tl, ev->t, "leader", C_RED,
+                            "preferred-leader election for %s: no active controller, nothing done",
+                            a);
         else
-            line(tl, ev->t, "leader", C_YELLOW,
-                 "preferred-leader election for %s: %" PRId64 " of %" PRId64
-                 " partition%s moved to the preferred replica (the others already had it, "
-                 "or it is not live and in sync)",
-                 a, moved, asked, asked == 1 ? "" : "s");
+            ks_timeline_put(
+                tl, ev->t, "leader", C_YELLOW,
+                "preferred-leader election for %s: %" PRId64 " of %" PRId64
+                " partition%s moved to the preferred replica (the others already had it, "
+                "or it is not live and in sync)",
+                a, moved, asked, asked == 1 ? "" : "s");
         break;
     }
     case KS_EV_TRUNCATED: {
         int64_t dropped = ev->truncated.from_offset - ev->truncated.to_offset;
-        line(tl, ev->t, "log", C_RED,
-             "%s-%" PRId64 " on broker %" PRId32 " truncated from offset %" PRId64 " to %" PRId64
-             " (%" PRId64 " record%s dropped)",
-             ev->truncated.topic, ev->truncated.partition, ev->truncated.broker,
-             ev->truncated.from_offset, ev->truncated.to_offset, dropped, dropped == 1 ? "" : "s");
+        ks_timeline_put(tl, ev->t, "log", C_RED,
+                        "%s-%" PRId64 " on broker %" PRId32 " truncated from offset %" PRId64
+                        " to %" PRId64 " (%" PRId64 " record%s dropped)",
+                        ev->truncated.topic, ev->truncated.partition, ev->truncated.broker,
+                        ev->truncated.from_offset, ev->truncated.to_offset, dropped,
+                        dropped == 1 ? "" : "s");
         break;
     }
     case KS_EV_PRODUCER_STARTED:
         producer_started(tl, ev);
         break;
     case KS_EV_PRODUCER_STOPPED:
-        line(tl, ev->t, "producer", C_CYAN, "%s stopped", ev->producer_event.producer);
+        ks_timeline_put(tl, ev->t, "producer", C_CYAN, "%s stopped", ev->producer_event.producer);
         break;
     case KS_EV_PRODUCE: {
         int64_t n = ev->produce.records;
@@ -617,45 +652,58 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
             a = g_strdup_printf(" partition %" PRId64, ev->produce.partition);
         else if (ev->produce.key)
             a = g_strdup_printf(" with key \"%s\"", ev->produce.key);
-        line(tl, ev->t, "produce", C_CYAN, "%s sends %" PRId64 " record%s to %s%s",
-             ev->produce.producer, n, n == 1 ? "" : "s", ev->produce.topic, a ? a : "");
+        ks_timeline_put(tl, ev->t, "produce", C_CYAN, "%s sends %" PRId64 " record%s to %s%s",
+                        ev->produce.producer, n, n == 1 ? "" : "s", ev->produce.topic, a ? a : "");
         break;
     }
     case KS_EV_PRODUCE_FAILING:
         if (ev->produce_failing.partition < 0)
-            line(tl, ev->t, "producer", C_RED, "%s: \"%s\" It refreshes its metadata",
-                 ev->produce_failing.producer, ev->produce_failing.message);
+            ks_timeline_put(tl, ev->t, "producer", C_RED, "%s: \"%s\" It refreshes its metadata",
+                            ev->produce_failing.producer, ev->produce_failing.message);
         else
-            line(tl, ev->t, "producer", C_RED,
-                 "%s: writes to %s-%" PRId64 " fail with %s, retrying",
-                 ev->produce_failing.producer, ev->produce_failing.topic,
-                 ev->produce_failing.partition, ev->produce_failing.error);
+            ks_timeline_put(tl, ev->t, "producer", C_RED,
+                            "%s: writes to %s-%" PRId64 " fail with %s, retrying",
+                            ev->produce_failing.producer, ev->produce_failing.topic,
+                            ev->produce_failing.partition, ev->produce_failing.error);
         break;
     case KS_EV_PRODUCE_RECOVERED: {
         int64_t n = ev->produce_recovered.records_given_up;
-        line(tl, ev->t, "producer", C_GREEN,
-             "%s: writes to %s-%" PRId64 " succeed again (%" PRId64 " record%s given up meanwhile)",
-             ev->produce_recovered.producer, ev->produce_recovered.topic,
-             ev->produce_recovered.partition, n, n == 1 ? "" : "s");
+        ks_timeline_put(tl, ev->t, "producer", C_GREEN,
+                        "%s: writes to %s-%" PRId64 " succeed again (%" PRId64
+                        " record%s given up meanwhile)",
+                        ev->produce_recovered.producer, ev->produce_recovered.topic,
+                        ev->produce_recovered.partition, n, n == 1 ? "" : "s");
         break;
     }
     case KS_EV_RECORDS_EXPIRED: {
         const struct KsEvent_records_expired *re = &ev->records_expired;
         if (re->delivery_timeout_ms >= 0)
-            line(tl, ev->t, "producer", C_RED,
-                 "%s: Expiring %" PRId64 " record(s) for %s-%" PRId64 ": %" PRId64
-                 " ms has passed since batch creation",
-                 re->producer, re->records, re->topic, re->partition, re->delivery_timeout_ms);
+            ks_timeline_put(tl, ev->t, "producer", C_RED,
+                            "%s: Expiring %" PRId64 " record(s) for %s-%" PRId64 ": %" PRId64
+                            " ms has passed since batch creation",
+                            re->producer, re->records, re->topic, re->partition,
+                            re->delivery_timeout_ms);
         else
-            line(tl, ev->t, "producer", C_RED,
-                 "%s: gave up on %" PRId64 " record%s for %s-%" PRId64 " (%s, retries exhausted)",
-                 re->producer, re->records, re->records == 1 ? "" : "s", re->topic, re->partition,
-                 re->reason);
+            ks_timeline_put(tl, ev->t, "producer", C_RED,
+                            "%s: gave up on %" PRId64 " record%s for %s-%" PRId64
+                            " (%s, retries exhausted)",
+                            re->producer, re->records, re->records == 1 ? "" : "s", re->topic,
+                            re->partition, re->reason);
         break;
     }
     case KS_EV_CONSUMER_STARTED:
-    case KS_EV_CONSUMER_STOPPED:
     case KS_EV_CONSUMER_CRASHED:
+    case KS_EV_CONSUMER_STOPPED:
+        /* For the status lines: since when a member sends nothing. */
+        if (ev->type == KS_EV_CONSUMER_STARTED) {
+            g_hash_table_remove(tl->gone, ev->consumer_event.consumer);
+        } else {
+            KsConsumerGone gone = {ev->t, ev->type == KS_EV_CONSUMER_CRASHED};
+            g_hash_table_replace(tl->gone, g_strdup(ev->consumer_event.consumer),
+                                 g_memdup2(&gone, sizeof gone));
+        }
+        group_line(tl, ev);
+        break;
     case KS_EV_CONSUMER_FAILED:
     case KS_EV_GROUP_REBALANCING:
     case KS_EV_GROUP_GENERATION:
@@ -669,6 +717,13 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_GROUP_LOADED:
         group_line(tl, ev);
         break;
+    case KS_EV_REQUEST: {
+        const struct KsEvent_request *r = &ev->request;
+        ks_timeline_put(tl, ev->t, "request", C_DIM, "%s -> broker %" PRId32 ": %s%s%s%s", r->from,
+                        r->to, r->api, r->detail ? " (" : "", r->detail ? r->detail : "",
+                        r->detail ? ")" : "");
+        break;
+    }
     case KS_EV_COUNT:
         break;
     }
@@ -680,8 +735,10 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
     KsSimStats stats;
     ks_sim_get_stats(sim, &stats);
     const KsSimStats *st = &stats;
+    ks_timeline_flush_glosses(tl);
     g_autofree char *now = ks_format_time(ks_sim_now(sim));
     g_autofree char *unavail = ks_format_time(st->unavailable_us);
+    unavail[strlen(unavail) - 1] = '\0'; /* a count of partition-seconds, not a time */
     g_autofree char *l1 = g_strdup_printf("Run ended at %s (seed %" G_GUINT64_FORMAT
                                           ", %" G_GUINT64_FORMAT " events)",
                                           now, ks_query_seed(sim), st->events);
@@ -690,9 +747,10 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
         " refused + %" PRId64 " still pending at the end; %" PRId64 " of the acknowledged lost",
         st->records_produced, st->records_acked, st->records_refused, st->records_pending,
         st->records_lost);
-    g_autofree char *l3 =
-        g_strdup_printf("  leader elections: %" PRId64 ", partition time without a live leader: %s",
-                        st->leader_elections, unavail);
+    g_autofree char *l3 = g_strdup_printf("  leader elections: %" PRId64
+                                          "; partition-seconds without a live leader (summed over "
+                                          "partitions): %s",
+                                          st->leader_elections, unavail);
     tl->write("", tl->ctx);
     tl->write(l1, tl->ctx);
     tl->write(l2, tl->ctx);

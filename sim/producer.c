@@ -80,6 +80,7 @@
 #include "ledger.h"
 #include "model.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "kafkasim/partitioner.h"
@@ -570,6 +571,23 @@ static void settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch, bool
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 
+/* --verbose: the request @req to @c's broker, as a request event. */
+static void emit_produce_request(KsSim *sim, const KsProducer *p, const KsConnection *c,
+                                 const KsProduceRequest *req)
+{
+    int64_t records = 0;
+    for (guint i = 0; i < req->batches->len; i++)
+        records += g_array_index(req->batches, KsRequestBatch, i).count;
+    g_autofree char *from = g_strdup_printf("producer %s", p->name);
+    g_autofree char *detail =
+        g_strdup_printf("%u batch%s, %" PRId64 " record%s, acks=%s", req->batches->len,
+                        req->batches->len == 1 ? "" : "es", records, records == 1 ? "" : "s",
+                        p->acks == -1  ? "all"
+                        : p->acks == 0 ? "0"
+                                       : "1");
+    ks_sim_emit_request(sim, "Produce", from, c->broker->id, detail);
+}
+
 static void send_request(KsSim *sim, KsConnection *c)
 {
     KsProducer *p = c->producer;
@@ -603,6 +621,8 @@ static void send_request(KsSim *sim, KsConnection *c)
     sim->stats.produce_requests++;
     if (p->acks != 0)
         c->in_flight++;
+    if (sim->verbose)
+        emit_produce_request(sim, p, c, req);
     int64_t records = 0;
     for (guint i = 0; i < req->batches->len; i++)
         records += g_array_index(req->batches, KsRequestBatch, i).count;

@@ -45,6 +45,24 @@ void ks_sim_emit(KsSim *sim, const KsEvent *event)
     }
 }
 
+void ks_sim_emit_request(KsSim *sim, const char *api, const char *from, KsBrokerId to,
+                         const char *detail)
+{
+    if (!sim->verbose)
+        return;
+    KsEvent ev = ks_event_init(KS_EV_REQUEST, ks_engine_now(sim->engine));
+    ev.request.api = api;
+    ev.request.from = from;
+    ev.request.to = to;
+    ev.request.detail = detail;
+    ks_sim_emit(sim, &ev);
+}
+
+void ks_sim_set_verbose(KsSim *sim, bool verbose)
+{
+    sim->verbose = verbose;
+}
+
 void ks_sim_add_sink(KsSim *sim, KsEventSinkFn fn, void *ctx)
 {
     KsSink s = {.fn = fn, .ctx = ctx};
@@ -606,6 +624,13 @@ bool ks_sim_add_action(KsSim *sim, KsPlanAction *action, GError **error)
                         "%s at %s is after the end of the run (%s)", name, at, when);
         ks_plan_action_free(action);
         return false;
+    }
+    /* A `start consumer` line may define its consumer (the parser adds it
+     * to the plan): the model gets it now, in the plan's order. */
+    while (sim->consumers->len < sim->plan->consumers->len) {
+        guint i = sim->consumers->len;
+        g_ptr_array_add(sim->consumers,
+                        ks_consumer_new(sim, g_ptr_array_index(sim->plan->consumers, i), (int)i));
     }
     guint index = sim->actions->len;
     g_ptr_array_add(sim->added_actions, action);

@@ -27,6 +27,7 @@
 #include "kafkasim/sim.h"
 #include "ks-config.h"
 #include "outfile.h"
+#include "repl.h"
 
 enum { EXIT_HELD = 0, EXIT_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
@@ -82,28 +83,112 @@ static const char *parse_file_command(const char *command, GOptionEntry *entries
     return NULL;
 }
 
-/* Prints a line of the timeline on the stream @ctx. */
+/* Where the timeline goes, and the progress bar it must not mix with. */
+typedef struct {
+    FILE *out;
+    bool bar_drawn; /* a progress bar is on stderr's last line */
+} TextOut;
+
+/* Prints a line of the timeline on the TextOut @ctx, over the progress
+ * bar if one is drawn. */
 static void print_line(const char *line, void *ctx)
 {
-    fputs(line, ctx);
-    fputc('\n', ctx);
+    TextOut *t = ctx;
+    if (t->bar_drawn) {
+        fputs("\r\033[K", stderr);
+        t->bar_drawn = false;
+    }
+    fputs(line, t->out);
+    fputc('\n', t->out);
+}
+
+/* The progress bar: on stderr, only when it is a terminal, and only once a
+ * run has taken a second of wall time (the wall clock is read here, in the
+ * program, never in the simulator). */
+typedef struct {
+    bool enabled;
+    gint64 started; /* g_get_monotonic_time() at the start */
+    int shown;      /* the percentage last drawn, -1: none */
+} Progress;
+
+static void progress_update(Progress *pr, TextOut *text, KsTime now, KsTime end)
+{
+    if (!pr->enabled || g_get_monotonic_time() - pr->started < G_USEC_PER_SEC)
+        return;
+    int pct = end > 0 ? (int)(now * 100 / end) : 100;
+    if (pct == pr->shown && text->bar_drawn)
+        return;
+    enum { WIDTH = 40 };
+    char bar[WIDTH + 1];
+    for (int i = 0; i < WIDTH; i++)
+        bar[i] = i < pct * WIDTH / 100 ? '#' : '.';
+    bar[WIDTH] = '\0';
+    g_autofree char *t = ks_format_time(now);
+    fprintf(stderr, "\r\033[K[%s] %3d%%  simulated %s", bar, pct, t);
+    fflush(stderr);
+    pr->shown = pct;
+    text->bar_drawn = true;
+}
+
+static void progress_clear(TextOut *text)
+{
+    if (text->bar_drawn)
+        fputs("\r\033[K", stderr);
+    text->bar_drawn = false;
+}
+
+/* --step: the timeline pauses after a `say`, a `snapshot` and a failed
+ * expectation until Enter is pressed. It pauses only when standard input
+ * and the timeline's stream are terminals, unless KS_STEP_ANY_INPUT=1 in
+ * the environment lets any standard input answer (for tests). At the end
+ * of standard input it stops pausing. */
+typedef struct {
+    KsTimeline *tl;
+    TextOut *text;
+    bool tty; /* answers come from a terminal, which echoes the Enter */
+    bool done;
+} Stepper;
+
+static void step_sink(const KsEvent *ev, void *ctx)
+{
+    Stepper *st = ctx;
+    ks_timeline_sink(ev, st->tl);
+    bool pause = ev->type == KS_EV_SAY || ev->type == KS_EV_SNAPSHOT ||
+                 (ev->type == KS_EV_EXPECT && !ev->expect.held);
+    if (!pause || st->done)
+        return;
+    ks_timeline_flush_glosses(st->tl);
+    fprintf(st->text->out, "%25s[paused: press Enter to go on]%s", "", st->tty ? " " : "\n");
+    fflush(st->text->out);
+    int c;
+    while ((c = getchar()) != EOF && c != '\n')
+        ;
+    if (c == EOF)
+        st->done = true;
+}
+
+/* Whether --step can pause: it needs a person at a terminal. */
+static bool step_possible(FILE *text)
+{
+    const char *any = g_getenv("KS_STEP_ANY_INPUT");
+    if (any && strcmp(any, "1") == 0)
+        return true;
+    return isatty(STDIN_FILENO) && isatty(fileno(text));
 }
 
 /* Options that the command line accepts but the simulator cannot honour
  * yet: refused, never ignored. */
-static int refuse_unsupported(const char *metrics, const char *dot, gboolean svg, const char *html,
-                              gboolean step)
+static int refuse_unsupported(const char *metrics, const char *dot, gboolean svg, const char *html)
 {
     const char *what = metrics ? "--metrics"
                        : dot   ? "--dot"
                        : svg   ? "--svg"
                        : html  ? "--html"
-                       : step  ? "--step"
                                : NULL;
     if (!what)
         return -1;
     return bad_input("%s is not supported yet: it arrives with the views (diagrams, metrics, "
-                     "report) and the interactive step mode",
+                     "report)",
                      what);
 }
 
@@ -221,7 +306,7 @@ enum { OUT_TRACE, OUT_SUMMARY, OUT_METRICS, OUT_DOT, OUT_HTML, N_OUTS };
 
 typedef struct {
     const char *seed, *until, *color;
-    bool quiet, svg, step;
+    bool quiet, svg, step, no_explain, verbose;
 } RunOptions;
 
 /* Runs the scenario @file and writes @outs, whole or not at all; the
@@ -232,7 +317,7 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     if (!ks_outfile_check_all(outs, N_OUTS, file, &err))
         return bad_input("%s", err->message);
     int refused = refuse_unsupported(outs[OUT_METRICS].path, outs[OUT_DOT].path, opt->svg,
-                                     outs[OUT_HTML].path, opt->step);
+                                     outs[OUT_HTML].path);
     if (refused >= 0)
         return refused;
     /* When a data file goes to standard output, the text a person reads
@@ -258,13 +343,35 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
         (summary->path && !ks_outfile_open(summary, &err)))
         return bad_input("%s", err->message);
     KsTrace *tr = trace->path ? ks_trace_new_stream(p.sim, trace->f) : NULL;
-    g_autoptr(KsTimeline) tl = ks_timeline_new(p.sim, use_color, print_line, text);
+    TextOut out = {.out = text};
+    g_autoptr(KsTimeline) tl = ks_timeline_new(p.sim, use_color, print_line, &out);
+    ks_timeline_set_explain(tl, !opt->no_explain);
+    Stepper stepper = {.tl = tl, .text = &out, .tty = isatty(STDIN_FILENO)};
+    bool step = opt->step && !opt->quiet && step_possible(text);
+    if (opt->step && !step)
+        fprintf(stderr, "kafkasim: --step pauses only with a terminal to answer it (and a "
+                        "timeline to read): the run goes straight through\n");
     if (!opt->quiet)
-        ks_sim_add_sink(p.sim, ks_timeline_sink, tl);
+        ks_sim_add_sink(p.sim, step ? step_sink : ks_timeline_sink, step ? (void *)&stepper : tl);
     if (tr)
         ks_sim_add_sink(p.sim, ks_trace_sink, tr);
+    ks_sim_set_verbose(p.sim, opt->verbose);
 
-    ks_sim_run(p.sim);
+    /* The run in slices, for the progress bar; the slices change nothing
+     * (sim.h). The timeline adds its status lines at its own boundaries. */
+    Progress progress = {
+        .enabled = !step && isatty(STDERR_FILENO), .started = g_get_monotonic_time(), .shown = -1};
+    enum { SLICES = 200 };
+    KsTime end = ks_sim_end(p.sim);
+    for (int k = 1; k <= SLICES; k++) {
+        KsTime t = end / SLICES * k + (k == SLICES ? end % SLICES : 0);
+        if (opt->quiet)
+            ks_sim_run_until(p.sim, t);
+        else
+            ks_timeline_run_until(tl, t);
+        progress_update(&progress, &out, t, end);
+    }
+    progress_clear(&out);
     if (p.checked_end)
         ks_sim_finish(p.sim);
     ks_timeline_write_summary(tl, p.checked_end);
@@ -287,7 +394,7 @@ static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
                     *dot = NULL, *html = NULL, *color = NULL;
-    gboolean svg = FALSE, quiet = FALSE, step = FALSE;
+    gboolean svg = FALSE, quiet = FALSE, step = FALSE, no_explain = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
@@ -302,7 +409,12 @@ static int cmd_run(int argc, char **argv)
         {"svg", 0, 0, G_OPTION_ARG_NONE, &svg, "Render the diagrams as SVG (not yet)", NULL},
         {"html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Write an HTML report (not yet)", "FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only the summary", NULL},
-        {"step", 0, 0, G_OPTION_ARG_NONE, &step, "Pause after each event (not yet)", NULL},
+        {"step", 0, 0, G_OPTION_ARG_NONE, &step,
+         "Pause at every say, snapshot and failed expectation until Enter (on a terminal)", NULL},
+        {"no-explain", 0, 0, G_OPTION_ARG_NONE, &no_explain,
+         "No one-line glosses of Kafka's terms (LEO, HW, ISR, ...) in the timeline", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+         "Requests too (produce, fetch, heartbeats, commits): for small scenarios", NULL},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
         {NULL}};
     int status = EXIT_HELD;
@@ -316,8 +428,14 @@ static int cmd_run(int argc, char **argv)
         [OUT_DOT] = {.option = "--dot", .path = dot, .kind = KS_OUTFILE_FOLDER},
         [OUT_HTML] = {.option = "--html", .path = html, .kind = KS_OUTFILE_FILE},
     };
-    RunOptions opt = {
-        .seed = seed, .until = until, .color = color, .quiet = quiet, .svg = svg, .step = step};
+    RunOptions opt = {.seed = seed,
+                      .until = until,
+                      .color = color,
+                      .quiet = quiet,
+                      .svg = svg,
+                      .step = step,
+                      .no_explain = no_explain,
+                      .verbose = verbose};
     status = run_to_outputs(file, &opt, outs);
     for (size_t i = 0; i < N_OUTS; i++)
         ks_outfile_discard(&outs[i]);
@@ -425,7 +543,8 @@ static const Command commands[] = {
      cmd_describe},
     {"partition", "--partitions N KEY...", "Which partition each key goes to (Kafka's murmur2)",
      cmd_partition},
-    {"repl", "[FILE]", "Interactive mode (not supported yet)", cmd_not_yet},
+    {"repl", "[FILE]", "Run a scenario one command at a time (step, run until T, actions)",
+     ks_repl_main},
     {"sweep", "FILE --seeds A..B", "Run many seeds (not supported yet)", cmd_not_yet},
 };
 

@@ -304,7 +304,13 @@ typedef enum {
         F(group_loaded, group, STRING, ALWAYS, "", "the group") \
         F(group_loaded, broker, BROKER, ALWAYS, "broker id", "its new coordinator") \
         F(group_loaded, offsets, INT, ALWAYS, "partitions", "committed offsets it loaded") \
-    E(group_loaded)
+    E(group_loaded) \
+    S(request) \
+        F(request, api, STRING, ALWAYS, "", "Kafka's name of the request: Produce, Fetch (a follower's), ConsumerFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch") \
+        F(request, from, STRING, ALWAYS, "", "who sends it: \"producer NAME\", \"broker ID\" or \"consumer NAME\"") \
+        F(request, to, BROKER, ALWAYS, "broker id", "the broker it goes to") \
+        F(request, detail, STRING, OMIT, "", "what it carries, in words") \
+    E(request)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -356,7 +362,9 @@ typedef enum {
     T(RECORDS_REDELIVERED, records_redelivered, consumer_range, "records the group processed will be delivered again: its committed offset is behind them") \
     T(RECORDS_SKIPPED, records_skipped, consumer_range, "records committed as consumed that no member processed") \
     T(OFFSET_RESET, offset_reset, offset_reset, "a member had no committed offset for a partition (auto.offset.reset) or sought one") \
-    T(GROUP_LOADED, group_loaded, group_loaded, "a new coordinator loaded a group from __consumer_offsets")
+    T(GROUP_LOADED, group_loaded, group_loaded, "a new coordinator loaded a group from __consumer_offsets") \
+    /* Requests: only with --verbose (ks_sim_set_verbose). */ \
+    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,

@@ -34,6 +34,32 @@ void ks_timeline_free(KsTimeline *tl);
 /* Event sink: pass to ks_sim_add_sink() with the timeline as context. */
 void ks_timeline_sink(const KsEvent *event, void *timeline);
 
+/* Whether a one-line gloss follows the first use of each term (LEO, HW,
+ * ISR, leader epoch, acks, ...). On by default; --no-explain turns it off. */
+void ks_timeline_set_explain(KsTimeline *tl, bool explain);
+
+/* Writes the glosses of the terms met since the last call, one line each
+ * (the timeline calls it before each new line; a caller that pauses after
+ * an event calls it first). */
+void ks_timeline_flush_glosses(KsTimeline *tl);
+
+/* How often, in simulated time, status lines say what waits. */
+#define KS_TIMELINE_STATUS_EVERY (5 * KS_TIME_S)
+
+/* Drives the sim to @t as ks_sim_run_until() does, stopping at every
+ * status boundary (each multiple of KS_TIMELINE_STATUS_EVERY before the
+ * end) to write a status line for each partition that has been without a
+ * leader, or whose writes have waited or been refused, for a second or
+ * more, and why. The boundaries only cut the run in slices: the events and
+ * their order are those of ks_sim_run() (sim.h). */
+void ks_timeline_run_until(KsTimeline *tl, KsTime t);
+
+/* ks_sim_step() with the status lines of the boundaries it passes. */
+bool ks_timeline_step(KsTimeline *tl);
+
+/* Writes the status lines for now (nothing when nothing waits). */
+void ks_timeline_write_status(KsTimeline *tl);
+
 /* Writes the end-of-run summary (statistics and expectation verdicts).
  * @checked_end: whether the end-of-run expectations were checked. */
 void ks_timeline_write_summary(KsTimeline *tl, bool checked_end);

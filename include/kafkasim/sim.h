@@ -80,6 +80,12 @@ KsSim *ks_sim_new(const KsPlan *plan, bool has_seed, uint64_t seed, KsTime end, 
 /* Frees @sim; NULL is a no-op. */
 void ks_sim_free(KsSim *sim);
 
+/* With @verbose, the model also emits a KS_EV_REQUEST for every request a
+ * producer, a follower or a consumer sends (produce, fetch, heartbeats,
+ * commits, ...): for small scenarios (--verbose). Emitting is not an engine
+ * event: the run is the same either way. Off by default. */
+void ks_sim_set_verbose(KsSim *sim, bool verbose);
+
 /* Adds a view: @fn(event, @ctx) receives every event from now on. */
 void ks_sim_add_sink(KsSim *sim, KsEventSinkFn fn, void *ctx);
 
