@@ -43,6 +43,8 @@ void ks_broker_action_restart_node(KsSim *sim, const KsPlanAction *action);
 void ks_scaling_action_add_broker(KsSim *sim, const KsPlanAction *action);
 void ks_scaling_action_resize_node(KsSim *sim, const KsPlanAction *action);
 void ks_scaling_action_rolling_resize(KsSim *sim, const KsPlanAction *action);
+/* add node NAME ...: a new machine, up, with no broker yet. */
+void ks_scaling_action_add_node(KsSim *sim, const KsPlanAction *action);
 
 /* producer.c */
 void ks_producer_action_start(KsSim *sim, const KsPlanAction *action);

@@ -110,6 +110,15 @@ static int find_site(const KsPlan *plan, const char *name)
     return -1;
 }
 
+void ks_capacity_add_node(KsSim *sim, KsCapacity *cap, KsNode *node, const KsPlanNode *pn)
+{
+    if (!cap)
+        return;
+    KsCapacityNode *cn = node_add(cap, node, pn->type ? find_type(sim->plan, pn->type) : NULL);
+    cn->site = find_site(sim->plan, pn->site);
+    cn->since = ks_engine_now(sim->engine);
+}
+
 /* Made when some node has a type or the timeline resizes one to a type
  * (the plan's node_types then holds it), or sites are declared; then every
  * node has its KsCapacityNode, typed or not. */
@@ -123,12 +132,8 @@ bool ks_capacity_build(KsSim *sim, GError **error)
     cap->billed = g_array_new(FALSE, FALSE, sizeof(Billed));
     cap->uplinks = g_array_new(FALSE, TRUE, sizeof(Uplink));
     g_array_set_size(cap->uplinks, plan->sites->len);
-    for (guint i = 0; i < plan->nodes->len; i++) {
-        const KsPlanNode *pn = plan->nodes->pdata[i];
-        KsCapacityNode *cn = node_add(cap, g_ptr_array_index(sim->nodes, i),
-                                      pn->type ? find_type(plan, pn->type) : NULL);
-        cn->site = find_site(plan, pn->site);
-    }
+    for (guint i = 0; i < sim->nodes->len; i++)
+        ks_capacity_add_node(sim, cap, g_ptr_array_index(sim->nodes, i), plan->nodes->pdata[i]);
     cap->record_bytes = g_array_new(FALSE, TRUE, sizeof(int64_t));
     g_array_set_size(cap->record_bytes, plan->topics->len);
     for (guint i = 0; i < plan->producers->len; i++) {

@@ -14,6 +14,7 @@
 
 #include <glib.h>
 
+#include "kafkasim/plan.h"
 #include "kafkasim/types.h"
 #include "net.h"
 
@@ -25,6 +26,9 @@ typedef struct KsTopic KsTopic;
  * no node has one. A builder of sim.c's table; never fails. */
 bool ks_capacity_build(KsSim *sim, GError **error);
 void ks_capacity_free(KsCapacity *cap);
+/* Gives @node (declared as @pn) its type, site and load, billed from now;
+ * nothing when @cap is NULL. */
+void ks_capacity_add_node(KsSim *sim, KsCapacity *cap, KsNode *node, const KsPlanNode *pn);
 
 /* How much longer than its latency a message of @bytes takes from @from to
  * @to, sent now: the time it waits for, and spends on, the sender's

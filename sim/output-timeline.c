@@ -494,6 +494,10 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                         ev->broker_start_failed.broker, ev->broker_start_failed.broker,
                         ev->broker_start_failed.error, a);
         break;
+    case KS_EV_NODE_ADDED:
+        ks_timeline_put(tl, ev->t, "node", C_GREEN, "node %s added: a new machine, no broker yet",
+                        ev->node_event.node);
+        break;
     case KS_EV_NODE_RESIZED: {
         g_autofree char *down = ks_format_time(ev->node_resized.downtime_us);
         ks_timeline_put(tl, ev->t, "node", C_YELLOW,

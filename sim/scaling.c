@@ -3,6 +3,9 @@
  * scaling.c - changing the cluster's machines while it runs: `add broker`
  * (horizontal scaling) and `resize node` / `rolling-resize` (vertical).
  *
+ * add node: a new machine joins (no broker yet), with its type and site;
+ * it is billed from then on.
+ *
  * add broker: a new broker process starts on a node, as a new machine joins
  * a running cluster (KafkaServer.startup): it registers /brokers/ids/<id>,
  * the controller's watch sees a new live broker (onBrokerStartup) and sends
@@ -245,4 +248,18 @@ void ks_scaling_action_rolling_resize(KsSim *sim, const KsPlanAction *a)
         return;
     }
     resize_start(sim, a, nodes, true);
+}
+
+void ks_scaling_action_add_node(KsSim *sim, const KsPlanAction *a)
+{
+    const KsPlanNode *pn = ks_plan_find_node(sim->plan, a->name);
+    KsNode *n = g_new0(KsNode, 1);
+    n->name = g_strdup(pn->name);
+    n->zone = g_strdup(pn->zone);
+    n->up = true;
+    g_ptr_array_add(sim->nodes, n);
+    ks_capacity_add_node(sim, sim->capacity, n, pn);
+    KsEvent ev = ks_event_init(KS_EV_NODE_ADDED, ks_engine_now(sim->engine));
+    ev.node_event.node = n->name;
+    ks_sim_emit(sim, &ev);
 }

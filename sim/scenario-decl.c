@@ -89,6 +89,7 @@ static bool add_node(Parser *p, const KsToken *t, const char *name, const char *
     node->name = g_strdup(name);
     node->zone = g_strdup(zone);
     node->loc = loc;
+    node->added_at = -1;
     g_ptr_array_add(p->plan->nodes, node);
     g_hash_table_insert(p->nodes, node->name, node);
     return true;

@@ -280,6 +280,8 @@ static bool build_nodes(KsSim *sim, GError **error)
 {
     for (guint i = 0; i < sim->plan->nodes->len; i++) {
         const KsPlanNode *pn = g_ptr_array_index(sim->plan->nodes, i);
+        if (pn->added_at >= 0)
+            continue; /* `add node` makes it (scaling.c) */
         KsNode *n = g_new0(KsNode, 1);
         n->name = g_strdup(pn->name);
         n->zone = g_strdup(pn->zone);
@@ -504,9 +506,10 @@ static const ActionRow action_table[] = {
     [KS_ACTION_EXPECT] = {"expect", action_expect},
     [KS_ACTION_RESIZE_NODE] = {"resize node", ks_scaling_action_resize_node},
     [KS_ACTION_ROLLING_RESIZE] = {"rolling-resize", ks_scaling_action_rolling_resize},
+    [KS_ACTION_ADD_NODE] = {"add node", ks_scaling_action_add_node},
 };
-/* KS_ACTION_ROLLING_RESIZE is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_ROLLING_RESIZE + 1);
+/* KS_ACTION_ADD_NODE is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_ADD_NODE + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {

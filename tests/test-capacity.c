@@ -375,6 +375,24 @@ static void test_capacity_wan_latency_slows_acks_all(void **state)
     assert_true(far_across >= far * 1000);
 }
 
+/* add node, then add broker on it: a machine joins and is billed from
+ * then on. */
+static void test_capacity_added_node_is_billed_from_then(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "cluster nodes=3 type=m5.large\ntopic t partitions=1 replication-factor=3\n"
+        "at 10s add node n4 type=m5.xlarge\nat 12s add broker 4 node=n4\nrun until 30s\n");
+    ks_sim_test_run(t);
+    ks_assert_i64_eq(ks_query_n_nodes(t->sim), 4);
+    KsBrokerInfo b = ks_sim_test_broker(t, 4);
+    assert_true(b.alive);
+    ks_assert_str_eq(b.node, "n4");
+    KsCostTypeInfo xl;
+    ks_query_cost_type(t->sim, 1, &xl);
+    ks_assert_str_eq(xl.type, "m5.xlarge");
+    ks_assert_i64_eq(xl.machine_us, 20 * S);
+}
+
 static void test_capacity_price_table_is_documented(void **state)
 {
     g_autofree char *path = g_build_filename(source_root(), "docs", "prices.md", NULL);
@@ -420,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_capacity_rolling_resize_waits_for_the_isr),
         cmocka_unit_test(test_capacity_sites_check_their_zones),
         cmocka_unit_test(test_capacity_wan_latency_slows_acks_all),
+        cmocka_unit_test(test_capacity_added_node_is_billed_from_then),
         cmocka_unit_test(test_capacity_price_table_is_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

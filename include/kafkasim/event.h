@@ -328,6 +328,7 @@ typedef enum {
     T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session") \
     T(NODE_CRASHED, node_crashed, node_event, "a machine crashed, with every process on it") \
     T(NODE_RESTARTED, node_restarted, node_event, "a machine came back") \
+    T(NODE_ADDED, node_added, node_event, "a new machine joined (add node); it runs no broker until one is added") \
     T(NODE_RESIZED, node_resized, node_resized, "a machine changed type while its brokers were stopped (resize node, rolling-resize)") \
     /* ZooKeeper and the controller. */ \
     T(SESSION_EXPIRED, session_expired, broker_event, "a broker's ZooKeeper session expired") \

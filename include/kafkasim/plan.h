@@ -35,6 +35,7 @@ typedef struct {
     char *zone; /* NULL: no zone */
     char *type; /* its machine type (a node-type or one of the price table's); NULL: unlimited */
     char *site; /* its site (`site`); NULL: none */
+    KsTime added_at; /* -1: declared; else the time `add node` adds it */
     KsLoc loc;
 } KsPlanNode;
 
@@ -260,6 +261,7 @@ typedef enum {
     KS_ACTION_EXPECT,            /* expect CONDITION at this time */
     KS_ACTION_RESIZE_NODE,       /* resize node NAME type=T: restart its brokers on type T */
     KS_ACTION_ROLLING_RESIZE,    /* rolling-resize type=T: every node in turn */
+    KS_ACTION_ADD_NODE,          /* add node NAME [zone=Z] [type=T] [site=S] */
 } KsActionKind;
 
 typedef struct {
@@ -353,3 +355,4 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlan, ks_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanAction, ks_plan_action_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanExpect, ks_plan_expect_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanNodeType, ks_plan_node_type_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanNode, ks_plan_node_free)
