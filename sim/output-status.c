@@ -153,11 +153,6 @@ static char *partition_status(const KsTimeline *tl, size_t topic, const KsTopicI
     KsTime now = ks_sim_now(sim);
     KsPartitionWaits w;
     ks_query_partition_waits(sim, topic, p, &w);
-    /* A topic created during the run (__consumer_offsets) has been without
-     * a leader since it was created, not since the start. */
-    const KsTime *created = g_hash_table_lookup(tl->created, t->name);
-    if (created && w.no_leader_since >= 0 && w.no_leader_since < *created)
-        w.no_leader_since = *created;
     bool no_leader = w.no_leader_since >= 0 && now - w.no_leader_since >= STATUS_QUIET_UNDER;
     bool parked = w.parked_records > 0 && now - w.parked_since >= STATUS_QUIET_UNDER;
     bool failing = w.failing_producers > 0 && now - w.failing_since >= STATUS_QUIET_UNDER;

@@ -28,15 +28,13 @@ struct KsTimeline {
     KsLineFn write;
     void *ctx;
     bool header_done;
-    bool explain;        /* glosses on (the default) */
-    uint64_t glossed;    /* bit per gloss: already printed */
-    uint64_t gloss_due;  /* bit per gloss: met in the lines of the current block */
-    bool hold_glosses;   /* a block of lines is being written: glosses after it */
-    KsTime next_status;  /* the next status boundary */
-    GHashTable *created; /* topic name (borrowed from the sim) -> KsTime* of its
-                            topic_created event; lookups only */
-    GHashTable *gone;    /* consumer name (owned) -> KsConsumerGone* (owned) since its
-                            crash or stop, until it starts again; lookups only */
+    bool explain;       /* glosses on (the default) */
+    uint64_t glossed;   /* bit per gloss: already printed */
+    uint64_t gloss_due; /* bit per gloss: met in the lines of the current block */
+    bool hold_glosses;  /* a block of lines is being written: glosses after it */
+    KsTime next_status; /* the next status boundary */
+    GHashTable *gone;   /* consumer name (owned) -> KsConsumerGone* (owned) since its
+                           crash or stop, until it starts again; lookups only */
 };
 
 #define C_RESET   "\033[0m"

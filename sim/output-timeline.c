@@ -48,7 +48,6 @@ KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx)
     tl->write = write;
     tl->ctx = ctx;
     tl->explain = true;
-    tl->created = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     tl->gone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     tl->next_status = KS_TIMELINE_STATUS_EVERY;
     return tl;
@@ -57,7 +56,6 @@ KsTimeline *ks_timeline_new(KsSim *sim, bool color, KsLineFn write, void *ctx)
 void ks_timeline_free(KsTimeline *tl)
 {
     if (tl) {
-        g_hash_table_destroy(tl->created);
         g_hash_table_destroy(tl->gone);
     }
     g_free(tl);
@@ -531,12 +529,6 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
         break;
     case KS_EV_TOPIC_CREATED: {
         int64_t n = ev->topic_created.partitions;
-        size_t topic;
-        KsTopicInfo info;
-        if (ks_query_find_topic(tl->sim, ev->topic_created.topic, &topic)) {
-            ks_query_topic(tl->sim, topic, &info);
-            g_hash_table_replace(tl->created, (void *)info.name, g_memdup2(&ev->t, sizeof ev->t));
-        }
         ks_timeline_put(tl, ev->t, "topic", C_BLUE,
                         "%s created: %" PRId64 " partition%s, replication factor %" PRId64,
                         ev->topic_created.topic, n, n == 1 ? "" : "s",

@@ -210,7 +210,7 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
         part->replicas = g_new0(KsReplica, rf);
         part->leader = KS_NO_BROKER;
         g_queue_init(&part->waits);
-        part->unavailable_since = 0;
+        part->unavailable_since = ks_engine_now(sim->engine);
         for (int32_t r = 0; r < rf; r++) {
             KsReplica *rep = &part->replicas[r];
             rep->part = part;
