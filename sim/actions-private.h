@@ -37,6 +37,15 @@ void ks_broker_action_stop(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_crash_node(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_restart_node(KsSim *sim, const KsPlanAction *action);
 
+/* scaling.c: add broker; resize node (its brokers stop, it changes type,
+ * they start again) and rolling-resize (every node in turn, each once the
+ * last one's brokers are back in their ISRs). */
+void ks_scaling_action_add_broker(KsSim *sim, const KsPlanAction *action);
+void ks_scaling_action_resize_node(KsSim *sim, const KsPlanAction *action);
+void ks_scaling_action_rolling_resize(KsSim *sim, const KsPlanAction *action);
+/* add node NAME ...: a new machine, up, with no broker yet. */
+void ks_scaling_action_add_node(KsSim *sim, const KsPlanAction *action);
+
 /* producer.c */
 void ks_producer_action_start(KsSim *sim, const KsPlanAction *action);
 void ks_producer_action_stop(KsSim *sim, const KsPlanAction *action);

@@ -101,6 +101,21 @@ GROUP_STAT(records_duplicated)
 GROUP_STAT(records_skipped)
 GROUP_STAT(rebalances)
 
+/* The cost, from capacity.c (0 when no node has a type). */
+static int64_t stat_cost_micro_usd(const KsSim *sim, const KsSimStats *s)
+{
+    KsCostInfo c;
+    ks_query_cost(sim, &c);
+    return c.total_micro_usd;
+}
+
+static int64_t stat_cross_zone_bytes(const KsSim *sim, const KsSimStats *s)
+{
+    KsCostInfo c;
+    ks_query_cost(sim, &c);
+    return c.transfer_bytes[KS_TRANSFER_ACROSS_ZONES];
+}
+
 static const StatFn stat_table[] = {
     [KS_STAT_RECORDS_PRODUCED] = stat_records_produced,
     [KS_STAT_RECORDS_ACKED] = stat_records_acked,
@@ -112,9 +127,11 @@ static const StatFn stat_table[] = {
     [KS_STAT_LEADER_ELECTIONS] = stat_leader_elections,
     [KS_STAT_REBALANCES] = stat_rebalances,
     [KS_STAT_UNAVAILABLE_US] = stat_unavailable_us,
+    [KS_STAT_COST_MICRO_USD] = stat_cost_micro_usd,
+    [KS_STAT_CROSS_ZONE_BYTES] = stat_cross_zone_bytes,
 };
-/* KS_STAT_UNAVAILABLE_US is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(stat_table) == KS_STAT_UNAVAILABLE_US + 1);
+/* KS_STAT_CROSS_ZONE_BYTES is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(stat_table) == KS_STAT_CROSS_ZONE_BYTES + 1);
 
 bool ks_check_has_stat(KsStatKind kind)
 {

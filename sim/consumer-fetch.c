@@ -26,6 +26,7 @@
  */
 #include "consumer-private.h"
 #include "metadata-private.h"
+#include "capacity.h"
 
 void ks_consumer_fetch_free(gpointer p)
 {
@@ -101,9 +102,15 @@ static void respond(KsSim *sim, KsConsumerFetch *f)
         records_arrive(sim, f, f->seq, false);
         return;
     }
-    f->broker->records_out += fill(f);
-    if (!ks_net_send(sim, &f->broker->ep, &f->consumer->ep, KS_NET_CONSUMER_RECORDS, records_arrive,
-                     f, f->seq))
+    int64_t records = fill(f);
+    f->broker->records_out += records;
+    int64_t bytes = 0;
+    for (guint i = 0; sim->capacity && records > 0 && i < f->parts->len; i++) {
+        const KsConsumerRange *r = &g_array_index(f->parts, KsConsumerRange, i);
+        bytes += r->count * ks_capacity_record_bytes(sim, r->part->topic);
+    }
+    if (!ks_net_send_bytes(sim, &f->broker->ep, &f->consumer->ep, KS_NET_CONSUMER_RECORDS, bytes,
+                           records_arrive, f, f->seq))
         records_arrive(sim, f, f->seq, false);
 }
 

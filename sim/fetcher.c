@@ -57,6 +57,7 @@
 #include "broker-private.h"
 #include "metadata-private.h"
 #include "ledger.h"
+#include "capacity.h"
 #include "model.h"
 
 #include <inttypes.h>
@@ -294,13 +295,30 @@ static void fill_answers(KsFetcher *f)
 
 static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered);
 
+/* The bytes of the records the answers carry (only when machines have
+ * limits: capacity.c). */
+static int64_t answers_bytes(const KsSim *sim, const KsFetcher *f)
+{
+    if (!sim->capacity)
+        return 0;
+    int64_t bytes = 0;
+    for (guint i = 0; i < f->answers->len; i++) {
+        const KsFetchAnswer *a = &g_array_index(f->answers, KsFetchAnswer, i);
+        int64_t from =
+            a->truncate_to >= 0 ? MIN(a->truncate_to, a->replica->log.end) : a->replica->log.end;
+        if (a->upto > from)
+            bytes += (a->upto - from) * ks_capacity_record_bytes(sim, a->replica->part->topic);
+    }
+    return bytes;
+}
+
 static void fetcher_respond(KsSim *sim, KsFetcher *f)
 {
     fill_answers(f);
     f->state = KS_FETCH_RESPONSE;
     ks_purgatory_cancel(&f->park);
-    ks_net_send(sim, &f->leader->ep, &f->follower->ep, KS_NET_FETCH_RESPONSE,
-                fetch_response_arrives, f, f->gen);
+    ks_net_send_bytes(sim, &f->leader->ep, &f->follower->ep, KS_NET_FETCH_RESPONSE,
+                      answers_bytes(sim, f), fetch_response_arrives, f, f->gen);
 }
 
 /* The leader was unreachable: wait replica.fetch.backoff.ms, then retry. */

@@ -356,7 +356,20 @@ static bool lex_string(Cursor *c, GError **error)
     return true;
 }
 
-/* Lexes a run of name characters (and a following "/s" for a rate). */
+/* Whether a number followed by '/' and @unit (@n bytes) is a quantity per
+ * unit that the capacity declarations read as a word: a throughput with a
+ * size unit ("10Gbit/s", "500MB/s": the run before '/' is not a bare number)
+ * or a price ("0.50/h", "0.08/GB-month"). A bare number per second stays a
+ * rate. */
+static bool per_unit_word(bool numeric, const char *unit, size_t n)
+{
+    if (!numeric)
+        return n == 1 && unit[0] == 's';
+    return (n == 1 && unit[0] == 'h') || (n == 8 && memcmp(unit, "GB-month", 8) == 0);
+}
+
+/* Lexes a run of name characters (and a following "/s" for a rate, or the
+ * per-unit words of per_unit_word()). */
 static bool lex_run(Cursor *c, GError **error)
 {
     size_t start = c->i;
@@ -370,6 +383,18 @@ static bool lex_run(Cursor *c, GError **error)
     size_t ipn, fpn, restn;
     const char *fp, *rest;
     bool numeric = split_number(s, n, &ipn, &fp, &fpn, &rest, &restn) && restn == 0;
+
+    if (c->i < c->n && c->s[c->i] == '/' && n > 0 && g_ascii_isdigit(s[0])) {
+        size_t k = c->i + 1;
+        while (k < c->n && is_name_char(c->s[k]))
+            k++;
+        if (per_unit_word(numeric, c->s + c->i + 1, k - c->i - 1)) {
+            c->col += (int)(k - c->i);
+            c->i = k;
+            push(c, KS_TOK_WORD, start, col0, k - start);
+            return true;
+        }
+    }
 
     if (c->i < c->n && c->s[c->i] == '/' && numeric) {
         size_t j = c->i + 1;

@@ -14,7 +14,9 @@
  * microseconds (or, for rates, of records per second) is an error, not a
  * rounding. A run of name characters is classified once it has been read in
  * full: "3" is an INT, "-1" an INT, "10s" and "2m" DURATIONs, "500/s" a RATE,
- * and anything else ("orders-3", "eu-1a", "1a", "1.5") a WORD.
+ * and anything else ("orders-3", "eu-1a", "1a", "1.5") a WORD. The
+ * capacity quantities "10Gbit/s", "500MB/s", "0.50/h" and "0.08/GB-month"
+ * are WORDs too, read by the declarations that take them.
  *
  * The lexer also enforces the file's shape: no NUL bytes, no non-ASCII
  * outside strings and comments, lines of at most KS_LEX_MAX_LINE bytes. Its

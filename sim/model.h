@@ -59,6 +59,7 @@ struct KsNode {
     char *name;
     char *zone; /* NULL: none */
     bool up;
+    struct KsCapacityNode *cap; /* capacity.c: its type and load; NULL: unlimited */
 };
 
 /*
@@ -284,12 +285,14 @@ struct KsSim {
     KsTopic *offsets_topic;    /* __consumer_offsets; NULL until first FindCoordinator */
     KsPlanTopic *offsets_plan; /* its declaration, made by the model (owned) */
     KsConfigSet *defaults;
-    KsNet net;               /* messages in flight (net.c) */
-    struct KsLedger *ledger; /* what became of every record (ledger.c) */
-    KsRegistry *registry;    /* ZooKeeper: sessions, /controller (registry.c) */
-    KsMetadata *metadata;    /* the brokers' metadata caches (metadata.c) */
-    KsZkEnsemble *zk;        /* the ZooKeeper servers and their quorum (zk-ensemble.c) */
-    GPtrArray *flumes;       /* of KsFlume*, declaration order (flume.c) */
+    KsNet net;                   /* messages in flight (net.c) */
+    struct KsCapacity *capacity; /* machines' limits and cost (capacity.c); NULL: none typed */
+    struct KsScaling *scaling;   /* brokers added at run time (scaling.c); NULL: none yet */
+    struct KsLedger *ledger;     /* what became of every record (ledger.c) */
+    KsRegistry *registry;        /* ZooKeeper: sessions, /controller (registry.c) */
+    KsMetadata *metadata;        /* the brokers' metadata caches (metadata.c) */
+    KsZkEnsemble *zk;            /* the ZooKeeper servers and their quorum (zk-ensemble.c) */
+    GPtrArray *flumes;           /* of KsFlume*, declaration order (flume.c) */
     /* Views: written by sim.c; stats counted by the modules that see
      * what they count. */
     GArray *sinks; /* of KsSink */

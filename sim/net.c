@@ -56,10 +56,13 @@
  * to each broker and their answers (one in flight per broker,
  * controller.c), a leader's AlterPartition and the controller's answer.
  *
+ * Bandwidth: a message that carries records says how many bytes
+ * (ks_net_send_bytes); when its machines have types, capacity.c adds the
+ * time it waits for and spends on their networks and disk.
+ *
  * Not modelled yet: ZooKeeper traffic has no messages of its own either: a session
  * expires by a timer in registry.c, and the /brokers/ids watch fires in the
- * same instant. Bandwidth, message sizes and loss on a live link are not
- * modelled.
+ * same instant. Loss on a live link is not modelled.
  *
  * Invariants: one engine event per message sent, delivered or not (the
  * golden timelines count them); messages to the same instant arrive in the
@@ -72,6 +75,7 @@
  */
 #include "net.h"
 
+#include "capacity.h"
 #include "model.h"
 
 #define LOOPBACK_US   50
@@ -192,13 +196,22 @@ static void post(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to,
     ks_engine_schedule(sim->engine, delay, arrive, m, 0);
 }
 
-bool ks_net_send(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to, KsNetKind kind,
-                 KsNetHandler handler, void *ctx, uint64_t arg)
+bool ks_net_send_bytes(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to,
+                       KsNetKind kind, int64_t bytes, KsNetHandler handler, void *ctx, uint64_t arg)
 {
     if (!from->up && from->node && !from->node->up)
         return false;
-    post(sim, from, to, latency(from->node, to->node), kind, handler, ctx, arg);
+    KsTime delay = latency(from->node, to->node);
+    if (sim->capacity)
+        delay += ks_capacity_transfer(sim, from->node, to->node, kind, bytes);
+    post(sim, from, to, delay, kind, handler, ctx, arg);
     return true;
+}
+
+bool ks_net_send(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to, KsNetKind kind,
+                 KsNetHandler handler, void *ctx, uint64_t arg)
+{
+    return ks_net_send_bytes(sim, from, to, kind, 0, handler, ctx, arg);
 }
 
 void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandler handler,

@@ -106,6 +106,12 @@ bool ks_net_link_up(const KsSim *sim, const KsNode *from, const KsNode *to);
  * nothing). One engine event per message sent, delivered or not. */
 bool ks_net_send(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to, KsNetKind kind,
                  KsNetHandler handler, void *ctx, uint64_t arg);
+/* The same for a message of @bytes (its records): when machines have
+ * types, it also waits for and spends time on their networks and disk
+ * (capacity.c). ks_net_send is this with 0 bytes. */
+bool ks_net_send_bytes(KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to,
+                       KsNetKind kind, int64_t bytes, KsNetHandler handler, void *ctx,
+                       uint64_t arg);
 /* A process's own timer: @handler runs after @delay, with @delivered false
  * if the process stopped or restarted meanwhile. */
 void ks_net_after(KsSim *sim, const KsNetEndpoint *ep, KsTime delay, KsNetHandler handler,

@@ -18,6 +18,8 @@
  * lag (high watermark - committed; -1: unknown) and, added, the owner's
  * position (-1: no owner). "lag" is the sum of the known lags (what `expect
  * lag` compares), "skipped" the records committed but never processed.
+ *
+ * "cost", last, only when some node has a machine type: see cost().
  */
 #include "kafkasim/output.h"
 
@@ -26,6 +28,7 @@
 #include <json-glib/json-glib.h>
 
 #include "actions-private.h"
+#include "kafkasim/prices.h"
 #include "kafkasim/query-groups.h"
 #include "kafkasim/query.h"
 #include "output-faults.h"
@@ -194,6 +197,51 @@ static void expectations(JsonBuilder *b, const KsSim *sim)
     json_builder_end_array(b);
 }
 
+/* Present when some node has a type (capacity.c): machines by type,
+ * storage, data transfer by kind, all in millionths of a US dollar. */
+static void cost(JsonBuilder *b, const KsSim *sim)
+{
+    if (!ks_query_has_cost(sim))
+        return;
+    KsCostInfo c;
+    ks_query_cost(sim, &c);
+    json_builder_set_member_name(b, "cost");
+    json_builder_begin_object(b);
+    ks_json_str(b, "currency", "USD");
+    ks_json_str(b, "prices", "docs/prices.md " KS_PRICES_DATE);
+    ks_json_int(b, "total_micro_usd", c.total_micro_usd);
+    json_builder_set_member_name(b, "machines");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < ks_query_n_cost_types(sim); i++) {
+        KsCostTypeInfo t;
+        ks_query_cost_type(sim, i, &t);
+        json_builder_begin_object(b);
+        ks_json_str(b, "type", t.type);
+        ks_json_int(b, "nodes", t.nodes);
+        ks_json_int(b, "machine_us", t.machine_us);
+        ks_json_int(b, "price_micro_usd_per_h", t.price_micro_usd_per_h);
+        ks_json_int(b, "micro_usd", t.machines_micro_usd);
+        ks_json_int(b, "storage_bytes", t.storage_bytes);
+        ks_json_int(b, "storage_micro_usd_per_gb_month", t.storage_micro_usd_per_gb_month);
+        ks_json_int(b, "storage_micro_usd", t.storage_micro_usd);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    ks_json_int(b, "machines_micro_usd", c.machines_micro_usd);
+    ks_json_int(b, "storage_micro_usd", c.storage_micro_usd);
+    json_builder_set_member_name(b, "transfer");
+    json_builder_begin_object(b);
+    for (int k = 0; k < KS_TRANSFER_N_KINDS; k++) {
+        json_builder_set_member_name(b, ks_transfer_kind_name(k));
+        json_builder_begin_object(b);
+        ks_json_int(b, "bytes", c.transfer_bytes[k]);
+        ks_json_int(b, "micro_usd", c.transfer_micro_usd[k]);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+}
+
 char *ks_summary_json(const KsSim *sim)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -208,6 +256,7 @@ char *ks_summary_json(const KsSim *sim)
     ks_json_faults(b, sim);
     stats(b, sim);
     expectations(b, sim);
+    cost(b, sim);
     json_builder_end_object(b);
 
     g_autoptr(JsonNode) root = json_builder_get_root(b);

@@ -70,6 +70,11 @@ char *ks_format_time(KsTime t)
     return g_strdup_printf("%" PRId64 ".%06" PRId64 "s", s, us);
 }
 
+char *ks_format_usd(int64_t micro_usd)
+{
+    return g_strdup_printf("$%" PRId64 ".%06" PRId64, micro_usd / 1000000, micro_usd % 1000000);
+}
+
 static void header(KsTimeline *tl);
 
 void ks_timeline_put(KsTimeline *tl, KsTime t, const char *category, const char *color,
@@ -451,6 +456,12 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                         ev->note.text);
         break;
     case KS_EV_BROKER_STARTED:
+        /* At 0 s the cluster line says it; later it is `add broker`. */
+        if (ev->t > 0)
+            ks_timeline_put(tl, ev->t, "broker", C_GREEN,
+                            "broker %" PRId32 " started: a new broker joins the cluster",
+                            ev->broker_event.broker);
+        break;
     case KS_EV_BROKER_REGISTERED:
         break;
     case KS_EV_BROKER_CRASHED:
@@ -511,6 +522,19 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                         ev->broker_start_failed.error,
                         ev->broker_start_failed.old_session_expires_us < 0 ? "" : "expires at ", a);
         break;
+    case KS_EV_NODE_ADDED:
+        ks_timeline_put(tl, ev->t, "node", C_GREEN, "node %s added: a new machine, no broker yet",
+                        ev->node_event.node);
+        break;
+    case KS_EV_NODE_RESIZED: {
+        g_autofree char *down = ks_format_time(ev->node_resized.downtime_us);
+        ks_timeline_put(tl, ev->t, "node", C_YELLOW,
+                        "node %s stops to be resized: %s -> %s; its brokers start again in %s",
+                        ev->node_resized.node,
+                        ev->node_resized.old_node_type ? ev->node_resized.old_node_type : "untyped",
+                        ev->node_resized.node_type, down);
+        break;
+    }
     case KS_EV_NODE_CRASHED:
         ks_timeline_put(tl, ev->t, "node", C_RED, "node %s crashed", ev->node_event.node);
         break;
@@ -774,6 +798,18 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
     tl->write(l1, tl->ctx);
     tl->write(l2, tl->ctx);
     tl->write(l3, tl->ctx);
+    if (ks_query_has_cost(sim)) {
+        KsCostInfo c;
+        ks_query_cost(sim, &c);
+        int64_t transfer = c.total_micro_usd - c.machines_micro_usd - c.storage_micro_usd;
+        g_autofree char *total = ks_format_usd(c.total_micro_usd);
+        g_autofree char *mach = ks_format_usd(c.machines_micro_usd);
+        g_autofree char *stor = ks_format_usd(c.storage_micro_usd);
+        g_autofree char *xfer = ks_format_usd(transfer);
+        g_autofree char *l4 = g_strdup_printf(
+            "  cost: %s (machines %s, storage %s, data transfer %s)", total, mach, stor, xfer);
+        tl->write(l4, tl->ctx);
+    }
 
     const GPtrArray *results = ks_sim_expect_results(sim);
     guint held = 0;

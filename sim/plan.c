@@ -17,6 +17,8 @@ KsPlan *ks_plan_new(const char *file)
     plan->file = g_strdup(file);
     plan->defaults = ks_config_set_new();
     plan->nodes = g_ptr_array_new_with_free_func(ks_plan_node_free);
+    plan->node_types = g_ptr_array_new_with_free_func(ks_plan_node_type_free);
+    plan->sites = g_ptr_array_new_with_free_func(ks_plan_site_free);
     plan->brokers = g_ptr_array_new_with_free_func(ks_plan_broker_free);
     plan->topics = g_ptr_array_new_with_free_func(ks_plan_topic_free);
     plan->producers = g_ptr_array_new_with_free_func(ks_plan_producer_free);
@@ -37,6 +39,8 @@ void ks_plan_free(KsPlan *plan)
     g_free(plan->file);
     ks_config_set_free(plan->defaults);
     g_ptr_array_unref(plan->nodes);
+    g_ptr_array_unref(plan->node_types);
+    g_ptr_array_unref(plan->sites);
     g_ptr_array_unref(plan->brokers);
     g_ptr_array_unref(plan->topics);
     g_ptr_array_unref(plan->producers);
@@ -133,7 +137,29 @@ void ks_plan_node_free(gpointer p)
         return;
     g_free(n->name);
     g_free(n->zone);
+    g_free(n->type);
+    g_free(n->site);
     g_free(n);
+}
+
+void ks_plan_site_free(gpointer p)
+{
+    KsPlanSite *s = p;
+    if (!s)
+        return;
+    g_free(s->name);
+    g_free(s->region);
+    g_ptr_array_unref(s->zones);
+    g_free(s);
+}
+
+void ks_plan_node_type_free(gpointer p)
+{
+    KsPlanNodeType *t = p;
+    if (!t)
+        return;
+    g_free(t->name);
+    g_free(t);
 }
 
 void ks_plan_broker_free(gpointer p)
@@ -235,6 +261,7 @@ void ks_plan_action_free(gpointer p)
     g_free(a->key);
     g_free(a->producer);
     g_free(a->node);
+    g_free(a->node_type);
     g_free(a->rack);
     if (a->side_a)
         g_ptr_array_unref(a->side_a);

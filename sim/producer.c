@@ -364,7 +364,11 @@ void ks_producer_send_request(KsSim *sim, KsConnection *c)
         c->in_flight++;
     if (sim->verbose)
         emit_produce_request(sim, p, c, req);
-    ks_net_send(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, request_arrives, req, 0);
+    int64_t records = 0;
+    for (guint i = 0; i < req->batches->len; i++)
+        records += g_array_index(req->batches, KsRequestBatch, i).count;
+    ks_net_send_bytes(sim, &p->ep, &c->broker->ep, KS_NET_PRODUCE_REQUEST, records * p->record_size,
+                      request_arrives, req, 0);
 }
 
 static void fail_all(KsProduceRequest *req, KsKafkaError err)

@@ -80,6 +80,48 @@ static bool act_node(Parser *p, const ActionRow *row, const KsToken *head, Args 
     return ks_scn_arg_node(p, a->pos->pdata[0], &act->name, error);
 }
 
+/* add node NAME [zone=Z] [type=T] [site=S]: a machine that exists from
+ * this time on (scaling.c). */
+static bool act_add_node(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                         KsPlanAction *act, GError **error)
+{
+    const Arg *an = a->pos->pdata[0], *az = ks_scn_get(a, "zone");
+    const Arg *at = ks_scn_get(a, "type"), *as = ks_scn_get(a, "site");
+    g_autoptr(KsPlanNode) node = g_new0(KsPlanNode, 1);
+    if (!ks_scn_arg_name(p, an, "a node name", &node->name, error) ||
+        (az && !ks_scn_arg_name(p, az, "a zone name", &node->zone, error)) ||
+        (at && !ks_scn_arg_node_type(p, at, &node->type, error)) ||
+        (as &&
+         !ks_scn_node_site(p, as, node->zone, az ? ks_scn_scalar(az) : NULL, &node->site, error)))
+        return false;
+    const KsPlanNode *old = g_hash_table_lookup(p->nodes, node->name);
+    if (old || g_hash_table_contains(p->clients, node->name))
+        return ks_scn_fail(p, ks_scn_scalar(an), VALUE, error, "'%s' is already the name of a %s",
+                           node->name, old ? "node" : "client");
+    node->added_at = p->now == KS_SCENARIO_NOW ? 0 : p->now;
+    node->loc = ks_scn_loc_of(head);
+    act->name = g_strdup(node->name);
+    g_hash_table_insert(p->nodes, node->name, node);
+    g_ptr_array_add(p->plan->nodes, g_steal_pointer(&node));
+    return true;
+}
+
+/* resize node NAME type=T, rolling-resize type=T (scaling.c). */
+static bool act_resize(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                       KsPlanAction *act, GError **error)
+{
+    if (a->pos->len > 0 && !ks_scn_arg_node(p, a->pos->pdata[0], &act->name, error))
+        return false;
+    const Arg *at = ks_scn_need(p, a, &row->spec, head, "type", error);
+    if (!at || !ks_scn_arg_node_type(p, at, &act->node_type, error))
+        return false;
+    act->downtime = 30 * KS_TIME_S;
+    const Arg *ad = ks_scn_get(a, "downtime");
+    return !ad || (ks_scn_want_scalar(p, ad, "a duration", error) &&
+                   ks_scn_tok_duration(p, ks_scn_scalar(ad), ad, "a duration", ad->example,
+                                       &act->downtime, error));
+}
+
 static bool act_start_consumer(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                                KsPlanAction *act, GError **error)
 {
@@ -382,6 +424,9 @@ static const KeySpec produce_keys[] = {KEY("topic", "orders"), KEY("key", "user-
                                        KEY("partition", "0"),  KEY("count", "10"),
                                        KEY("producer", "web"), KEYS_END};
 static const KeySpec reassign_keys[] = {KEY("replicas", "{1,2,3}"), KEYS_END};
+static const KeySpec add_node_keys[] = {KEY("zone", "eu-1a"), KEY("type", "m5.xlarge"),
+                                        KEY("site", "aws"), KEYS_END};
+static const KeySpec resize_keys[] = {KEY("type", "m5.2xlarge"), KEY("downtime", "30s"), KEYS_END};
 
 #define ACT(verb, obj, full, usage, minp, maxp, what, ex, keys, scopes, entity, pipe, kind, once,  \
             why, fn)                                                                               \
@@ -401,8 +446,10 @@ static const ActionRow action_rows[] = {
         "controlled shutdown is not modelled yet", act_broker),
     ACT("add", "broker", "add broker", "add broker ID node=NAME [rack=R] [broker configs]", 1, 1,
         "a new broker id", "add broker 4 node=n4", add_broker_keys, KS_SCOPE_BROKER, "a broker",
-        false, KS_ACTION_ADD_BROKER, true, "adding brokers at run time is not modelled yet",
-        act_add_broker),
+        false, KS_ACTION_ADD_BROKER, true, NULL, act_add_broker),
+    ACT("add", "node", "add node", "add node NAME [zone=Z] [type=T] [site=S]", 1, 1,
+        "a new node name", "add node n4 zone=eu-1a", add_node_keys, 0, NULL, false,
+        KS_ACTION_ADD_NODE, true, NULL, act_add_node),
     ACT("crash", "node", "crash node", "crash node NAME", 1, 1, "a node name", "crash node n2",
         NULL, 0, NULL, false, KS_ACTION_CRASH_NODE, false, NULL, act_node),
     ACT("restart", "node", "restart node", "restart node NAME", 1, 1, "a node name",
@@ -474,6 +521,11 @@ static const ActionRow action_rows[] = {
     ACT("restart", "zookeeper", "restart zookeeper", "restart zookeeper N", 1, 1, "a server number",
         "restart zookeeper 2", NULL, 0, NULL, false, KS_ACTION_RESTART_ZOOKEEPER, false, NULL,
         act_zookeeper),
+    ACT("resize", "node", "resize node", "resize node NAME type=T [downtime=DURATION]", 1, 1,
+        "a node name", "resize node n1 type=m5.2xlarge", resize_keys, 0, NULL, false,
+        KS_ACTION_RESIZE_NODE, false, NULL, act_resize),
+    ACT("rolling-resize", NULL, "rolling-resize", "rolling-resize type=T [downtime=DURATION]", 0, 0,
+        NULL, NULL, resize_keys, 0, NULL, false, KS_ACTION_ROLLING_RESIZE, false, NULL, act_resize),
 };
 
 static const ActionRow *find_action(Parser *p, GError **error)

@@ -3,9 +3,9 @@
  * scenario-decl.c - declarations: what the cluster is before time starts.
  *
  * One row per declaration keyword (decl_rows: seed, set, cluster, node,
- * broker, zookeeper, topic, producer, flume, group, consumer) with its usage,
- * keys and handler. A handler checks the meaning of its line and appends
- * the plan's element, keeping the indexes of the parser in step.
+ * node-type (scenario-decl-capacity.c), broker, zookeeper, topic, producer, flume, group, consumer)
+ * with its usage, keys and handler. A handler checks the meaning of its line and appends the plan's
+ * element, keeping the indexes of the parser in step.
  *
  * Kafka's own rules apply where Kafka checks them: topic names (Topic.java:
  * at most 249 characters of letters, digits, '.', '_' and '-', not "." or
@@ -89,6 +89,7 @@ static bool add_node(Parser *p, const KsToken *t, const char *name, const char *
     node->name = g_strdup(name);
     node->zone = g_strdup(zone);
     node->loc = loc;
+    node->added_at = -1;
     g_ptr_array_add(p->plan->nodes, node);
     g_hash_table_insert(p->nodes, node->name, node);
     return true;
@@ -141,6 +142,12 @@ static bool decl_cluster(Parser *p, const DeclRow *row, const KsToken *head, Arg
             if (!ks_scn_check_name_len(p, z, error))
                 return false;
         }
+    g_autofree char *type = NULL, *site = NULL;
+    const Arg *at = ks_scn_get(a, "type"), *as = ks_scn_get(a, "site");
+    if (at && !ks_scn_arg_node_type(p, at, &type, error))
+        return false;
+    if (as && !ks_scn_cluster_site(p, as, az, &site, error))
+        return false;
     KsLoc loc = ks_scn_loc_of(head);
     for (int64_t i = 1; i <= nodes; i++) {
         g_autofree char *name = g_strdup_printf("n%" PRId64, i);
@@ -155,6 +162,9 @@ static bool decl_cluster(Parser *p, const DeclRow *row, const KsToken *head, Arg
         }
         if (!add_node(p, head, name, zone, loc, error))
             return false;
+        KsPlanNode *pn = g_ptr_array_index(p->plan->nodes, p->plan->nodes->len - 1);
+        pn->type = g_strdup(type);
+        pn->site = g_strdup(site);
         for (int64_t j = 1; j <= per_node; j++) {
             int64_t id = (i - 1) * per_node + j;
             BrokerInfo *old = g_hash_table_lookup(p->brokers, GINT_TO_POINTER((int)id));
@@ -187,7 +197,13 @@ static bool decl_node(Parser *p, const DeclRow *row, const KsToken *head, Args *
     const Arg *az = ks_scn_get(a, "zone");
     if (az && !ks_scn_arg_name(p, az, "a zone name", &zone, error))
         return false;
-    return add_node(p, ks_scn_scalar(an), name, zone, ks_scn_loc_of(head), error);
+    if (!add_node(p, ks_scn_scalar(an), name, zone, ks_scn_loc_of(head), error))
+        return false;
+    const Arg *at = ks_scn_get(a, "type"), *as = ks_scn_get(a, "site");
+    KsPlanNode *node = g_ptr_array_index(p->plan->nodes, p->plan->nodes->len - 1);
+    return (!at || ks_scn_arg_node_type(p, at, &node->type, error)) &&
+           (!as ||
+            ks_scn_node_site(p, as, zone, az ? ks_scn_scalar(az) : NULL, &node->site, error));
 }
 
 bool ks_scn_broker_place(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, char **node,
@@ -224,6 +240,13 @@ static bool decl_broker(Parser *p, const DeclRow *row, const KsToken *head, Args
     }
     b->configs = g_steal_pointer(&a->configs);
     return true;
+}
+
+static bool decl_capacity(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
+                          GError **error)
+{
+    return (row->kind == KS_DECL_SITE ? ks_scn_site : ks_scn_node_type)(p, &row->spec, head, a,
+                                                                        error);
 }
 
 static bool decl_zookeeper(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
@@ -698,9 +721,11 @@ static bool decl_consumer(Parser *p, const DeclRow *row, const KsToken *head, Ar
 }
 
 static const KeySpec no_keys[] = {KEYS_END};
-static const KeySpec cluster_keys[] = {KEY("nodes", "3"), KEY("brokers-per-node", "1"),
-                                       KEY("zones", "eu-1a,eu-1b,eu-1c"), KEYS_END};
-static const KeySpec node_keys[] = {KEY("zone", "eu-1a"), KEYS_END};
+static const KeySpec cluster_keys[] = {
+    KEY("nodes", "3"),        KEY("brokers-per-node", "1"), KEY("zones", "eu-1a,eu-1b,eu-1c"),
+    KEY("type", "m5.xlarge"), KEY("site", "aws"),           KEYS_END};
+static const KeySpec node_keys[] = {KEY("zone", "eu-1a"), KEY("type", "m5.xlarge"),
+                                    KEY("site", "aws"), KEYS_END};
 static const KeySpec broker_keys[] = {KEY("node", "n1"), KEY("rack", "eu-1a"), KEYS_END};
 static const KeySpec zookeeper_keys[] = {KEY("node", "zk1"), KEY("servers", "3"), KEYS_END};
 static const KeySpec topic_keys[] = {KEY("partitions", "6"), KEY("replication-factor", "3"),
@@ -745,16 +770,30 @@ static const DeclRow decl_rows[] = {
      KS_DECL_SET,
      NULL,
      decl_set},
-    {{"cluster", "cluster nodes=N [brokers-per-node=M] [zones=A,B,...]", 0, 0, NULL, NULL,
-      cluster_keys, 0, NULL, false},
+    {{"cluster", "cluster nodes=N [brokers-per-node=M] [zones=A,B,...] [type=T] [site=S]", 0, 0,
+      NULL, NULL, cluster_keys, 0, NULL, false},
      KS_DECL_CLUSTER,
      NULL,
      decl_cluster},
-    {{"node", "node NAME [zone=Z]", 1, 1, "a name", "node n1 zone=eu-1a", node_keys, 0, NULL,
-      false},
+    {{"node", "node NAME [zone=Z] [type=T] [site=S]", 1, 1, "a name", "node n1 zone=eu-1a",
+      node_keys, 0, NULL, false},
      KS_DECL_NODE,
      NULL,
      decl_node},
+    {{"node-type",
+      "node-type NAME [vcpus=N] [memory=SIZE] [network=RATE] [disk=RATE] [disk-size=SIZE] "
+      "[price=USD/h] [storage-price=USD/GB-month]",
+      1, 1, "a name", "node-type big vcpus=8", ks_scn_node_type_keys, 0, NULL, false},
+     KS_DECL_NODE_TYPE,
+     NULL,
+     decl_capacity},
+    {{"site",
+      "site NAME [kind=private|public] [region=R] [zones=A,B,...] [wan-latency=DURATION] "
+      "[wan-bandwidth=RATE]",
+      1, 1, "a name", "site aws kind=public", ks_scn_site_keys, 0, NULL, false},
+     KS_DECL_SITE,
+     NULL,
+     decl_capacity},
     {{"broker", "broker ID node=NAME [rack=R] [broker configs]", 1, 1, "an id", "broker 1 node=n1",
       broker_keys, KS_SCOPE_BROKER, "a broker", false},
      KS_DECL_BROKER,

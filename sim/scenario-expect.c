@@ -396,6 +396,8 @@ static const CondRow cond_rows[] = {
     STAT_ROW("leader-elections", KS_STAT_LEADER_ELECTIONS, NULL),
     STAT_ROW("rebalances", KS_STAT_REBALANCES, WHY_CONSUMERS),
     STAT_ROW("unavailable-us", KS_STAT_UNAVAILABLE_US, NULL),
+    STAT_ROW("cost-micro-usd", KS_STAT_COST_MICRO_USD, NULL),
+    STAT_ROW("cross-zone-bytes", KS_STAT_CROSS_ZONE_BYTES, NULL),
 };
 
 KsPlanExpect *ks_scn_parse_condition(Parser *p, const KsToken *expect_tok, const CondRow **out_row,

@@ -78,7 +78,15 @@ static char *describe_names(GPtrArray *arr, const char *plural, const char *none
 
 bool ks_scn_find_node(Parser *p, const KsToken *t, const char *name, GError **error)
 {
-    if (g_hash_table_contains(p->nodes, name))
+    const KsPlanNode *node = g_hash_table_lookup(p->nodes, name);
+    if (node && p->now != KS_SCENARIO_NOW && node->added_at > p->now) {
+        char b1[32], b2[32];
+        return ks_scn_fail(p, t, REFERENCE, error,
+                           "node '%s' is added at %s (line %d); it does not exist at %s", name,
+                           ks_scn_time_show(node->added_at, b1, sizeof b1), node->loc.line,
+                           ks_scn_time_show(p->now, b2, sizeof b2));
+    }
+    if (node)
         return true;
     g_autofree char *known = describe_names(p->plan->nodes, "nodes are", "no node is declared");
     return ks_scn_fail(p, t, REFERENCE, error, "node '%s' is not declared; %s", name, known);

@@ -411,6 +411,26 @@ bool ks_scn_broker_place(Parser *p, const LineSpec *spec, const KsToken *head, A
  * once the timeline has begun. */
 bool ks_scn_parse_declaration(Parser *p, const KsToken *kw, GError **error);
 
+/* scenario-decl-capacity.c */
+
+/* The keys of `node-type`, and the declaration whose arguments are @a. */
+extern const KeySpec ks_scn_node_type_keys[];
+bool ks_scn_node_type(Parser *p, const LineSpec *spec, const KsToken *head, Args *a,
+                      GError **error);
+/* The keys of `site`, and the declaration whose arguments are @a. */
+extern const KeySpec ks_scn_site_keys[];
+bool ks_scn_site(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, GError **error);
+/* A node's site=: a declared site whose zones (if it lists any) include
+ * @zone (NULL: none given; @zone_tok, where to blame it). */
+bool ks_scn_node_site(Parser *p, const Arg *as, const char *zone, const KsToken *zone_tok,
+                      char **out, GError **error);
+/* The same for `cluster`'s site= and every zone of its zones= (@az, may be
+ * NULL). */
+bool ks_scn_cluster_site(Parser *p, const Arg *as, const Arg *az, char **out, GError **error);
+/* A node type declared above or in the price table (which it then adds to
+ * the plan's node_types); *@out is its name. */
+bool ks_scn_arg_node_type(Parser *p, const Arg *a, char **out, GError **error);
+
 /* Adds the declaration keywords and their keys to @words. */
 void ks_scn_add_decl_keywords(GPtrArray *words);
 

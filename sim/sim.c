@@ -25,6 +25,8 @@
 
 #include "actions-private.h"
 #include "broker-private.h"
+#include "capacity.h"
+#include "scaling.h"
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
@@ -284,6 +286,8 @@ static bool build_nodes(KsSim *sim, GError **error)
 {
     for (guint i = 0; i < sim->plan->nodes->len; i++) {
         const KsPlanNode *pn = g_ptr_array_index(sim->plan->nodes, i);
+        if (pn->added_at >= 0)
+            continue; /* `add node` makes it (scaling.c) */
         KsNode *n = g_new0(KsNode, 1);
         n->name = g_strdup(pn->name);
         n->zone = g_strdup(pn->zone);
@@ -355,9 +359,10 @@ static const BuildFn builders[] = {
     [KS_DECL_BROKER] = build_brokers,     [KS_DECL_ZOOKEEPER] = build_zookeeper,
     [KS_DECL_TOPIC] = build_topics,       [KS_DECL_PRODUCER] = build_producers,
     [KS_DECL_FLUME] = build_flumes,       [KS_DECL_GROUP] = build_groups,
-    [KS_DECL_CONSUMER] = build_consumers,
+    [KS_DECL_CONSUMER] = build_consumers, [KS_DECL_NODE_TYPE] = ks_capacity_build,
+    [KS_DECL_SITE] = build_resolved, /* capacity.c reads the sites */
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_CONSUMER + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_SITE + 1);
 
 bool ks_sim_has_decl_builder(KsDeclKind kind)
 {
@@ -417,11 +422,13 @@ void ks_sim_free(KsSim *sim)
         g_ptr_array_free(sim->broker_slots, TRUE);
     }
     ks_net_clear(&sim->net);
+    ks_capacity_free(sim->capacity);
 
     g_ptr_array_free(sim->topics, TRUE);
     if (sim->offsets_plan)
         ks_plan_topic_free(sim->offsets_plan);
     g_ptr_array_free(sim->brokers, TRUE);
+    ks_scaling_free(sim->scaling);
     g_ptr_array_free(sim->nodes, TRUE);
     g_array_free(sim->sinks, TRUE);
     g_ptr_array_free(sim->expect_results, TRUE);
@@ -522,7 +529,7 @@ static const ActionRow action_table[] = {
     [KS_ACTION_CRASH_BROKER] = {"crash broker", ks_broker_action_crash},
     [KS_ACTION_RESTART_BROKER] = {"restart broker", ks_broker_action_restart},
     [KS_ACTION_STOP_BROKER] = {"stop broker", ks_broker_action_stop},
-    [KS_ACTION_ADD_BROKER] = {"add broker", NULL},
+    [KS_ACTION_ADD_BROKER] = {"add broker", ks_scaling_action_add_broker},
     [KS_ACTION_CRASH_NODE] = {"crash node", action_crash_node},
     [KS_ACTION_RESTART_NODE] = {"restart node", action_restart_node},
     [KS_ACTION_START_CONSUMER] = {"start consumer", ks_consumer_action_start},
@@ -548,9 +555,12 @@ static const ActionRow action_table[] = {
     [KS_ACTION_RESTART_FLUME] = {"restart flume", ks_flume_action_restart},
     [KS_ACTION_CRASH_ZOOKEEPER] = {"crash zookeeper", ks_zk_action_crash},
     [KS_ACTION_RESTART_ZOOKEEPER] = {"restart zookeeper", ks_zk_action_restart},
+    [KS_ACTION_RESIZE_NODE] = {"resize node", ks_scaling_action_resize_node},
+    [KS_ACTION_ROLLING_RESIZE] = {"rolling-resize", ks_scaling_action_rolling_resize},
+    [KS_ACTION_ADD_NODE] = {"add node", ks_scaling_action_add_node},
 };
-/* KS_ACTION_RESTART_ZOOKEEPER is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_RESTART_ZOOKEEPER + 1);
+/* KS_ACTION_ADD_NODE is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_ADD_NODE + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {

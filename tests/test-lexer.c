@@ -138,6 +138,12 @@ static void test_lexer_names_versus_numbers(void **state)
         {"0s", KS_TOK_DURATION, 0},
         {"2.0/s", KS_TOK_RATE, 2},
         {"0/s", KS_TOK_RATE, 0},
+        /* Capacity quantities: a size unit per second, a price per hour or
+         * per GB-month, are one word each. */
+        {"10Gbit/s", KS_TOK_WORD, 0},
+        {"500MB/s", KS_TOK_WORD, 0},
+        {"0.50/h", KS_TOK_WORD, 0},
+        {"0.08/GB-month", KS_TOK_WORD, 0},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         Lexed l;

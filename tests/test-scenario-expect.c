@@ -123,10 +123,10 @@ static void test_scenario_every_stat_has_a_condition(void **state)
     static const char *const names[] = {
         "records-produced", "records-acked",      "records-refused", "records-lost",
         "records-consumed", "records-duplicated", "records-skipped", "leader-elections",
-        "rebalances",       "unavailable-us",
+        "rebalances",       "unavailable-us",     "cost-micro-usd",  "cross-zone-bytes",
     };
-    G_STATIC_ASSERT(G_N_ELEMENTS(names) == KS_STAT_UNAVAILABLE_US + 1);
-    for (int s = KS_STAT_RECORDS_PRODUCED; s <= KS_STAT_UNAVAILABLE_US; s++) {
+    G_STATIC_ASSERT(G_N_ELEMENTS(names) == KS_STAT_CROSS_ZONE_BYTES + 1);
+    for (int s = KS_STAT_RECORDS_PRODUCED; s <= KS_STAT_CROSS_ZONE_BYTES; s++) {
         g_autofree char *text = g_strdup_printf(CLUSTER3 "expect %s >= 0\n", names[s]);
         g_autoptr(KsPlan) plan = parse_ok(text);
         ks_assert_i64_eq(expect_n(plan, 0)->stat, s);

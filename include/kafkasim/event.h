@@ -162,6 +162,12 @@ typedef enum {
     S(node_event) \
         F(node_event, node, STRING, ALWAYS, "", "the node (machine) name") \
     E(node_event) \
+    S(node_resized) \
+        F(node_resized, node, STRING, ALWAYS, "", "the node (machine) name") \
+        F(node_resized, node_type, STRING, ALWAYS, "", "its new machine type") \
+        F(node_resized, old_node_type, STRING, NULLABLE, "", "its machine type before; null: none (unlimited)") \
+        F(node_resized, downtime_us, TIME, ALWAYS, "us", "how long the machine is down before its brokers start again") \
+    E(node_resized) \
     S(controller_elected) \
         F(controller_elected, broker, BROKER, ALWAYS, "broker id", "the new controller") \
         F(controller_elected, controller_epoch, INT, ALWAYS, "epoch", "the controller epoch") \
@@ -355,6 +361,8 @@ typedef enum {
     T(BROKER_START_FAILED, broker_start_failed, broker_start_failed, "a broker's process exited at startup: `/brokers/ids/<id>` still belonged to its old session, or no ZooKeeper server took its connection (no quorum)") \
     T(NODE_CRASHED, node_crashed, node_event, "a machine crashed, with every process on it") \
     T(NODE_RESTARTED, node_restarted, node_event, "a machine came back") \
+    T(NODE_ADDED, node_added, node_event, "a new machine joined (add node); it runs no broker until one is added") \
+    T(NODE_RESIZED, node_resized, node_resized, "a machine changed type while its brokers were stopped (resize node, rolling-resize)") \
     /* ZooKeeper and the controller. */ \
     T(SESSION_EXPIRED, session_expired, broker_event, "a broker's ZooKeeper session expired") \
     T(SESSION_CLOSED, session_closed, broker_event, "a broker closed its ZooKeeper session on shutdown") \

@@ -133,4 +133,7 @@ void ks_describe_event(const KsSim *sim, const KsEvent *ev, const char **out_tag
 /* Formats @t as the timeline's time column, e.g. "5.000s" or "0.012500s". */
 char *ks_format_time(KsTime t);
 
+/* Formats @micro_usd (>= 0) millionths of a dollar, e.g. "$1.250000". */
+char *ks_format_usd(int64_t micro_usd);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsTimeline, ks_timeline_free)

@@ -33,8 +33,38 @@ typedef struct {
 typedef struct {
     char *name;
     char *zone; /* NULL: no zone */
+    char *type; /* its machine type (a node-type or one of the price table's); NULL: unlimited */
+    char *site; /* its site (`site`); NULL: none */
+    KsTime added_at; /* -1: declared; else the time `add node` adds it */
     KsLoc loc;
 } KsPlanNode;
+
+/* A site (`site`): a data centre or a cloud region, whose nodes reach
+ * other sites through its uplink (a WAN link). */
+typedef struct {
+    char *name;
+    bool public_cloud;       /* kind=public; else private (on premises) */
+    char *region;            /* NULL: not given */
+    GPtrArray *zones;        /* of char*: its zones; empty: any */
+    KsTime wan_latency;      /* one way, to another site (the larger of the two applies) */
+    int64_t wan_bytes_per_s; /* its uplink, each way; 0: unlimited */
+    KsLoc loc;
+} KsPlanSite;
+
+/* A machine type (`node-type`): what a node of that type can do and what it
+ * costs. Sizes in bytes, throughputs in bytes per second (0: unlimited),
+ * prices in millionths of a US dollar. */
+typedef struct {
+    char *name;
+    int64_t vcpus;
+    int64_t memory_bytes;
+    int64_t network_bytes_per_s; /* each way (NIC in and out) */
+    int64_t disk_bytes_per_s;    /* writes */
+    int64_t disk_bytes;          /* the volume's size */
+    int64_t price_micro_usd_per_h;
+    int64_t storage_micro_usd_per_gb_month; /* the volume, per GB (10^9 bytes) and month */
+    KsLoc loc;
+} KsPlanNodeType;
 
 typedef struct {
     KsBrokerId id;
@@ -215,6 +245,8 @@ typedef enum {
     KS_STAT_LEADER_ELECTIONS,
     KS_STAT_REBALANCES,
     KS_STAT_UNAVAILABLE_US,
+    KS_STAT_COST_MICRO_USD,   /* the run's cost so far (capacity.c) */
+    KS_STAT_CROSS_ZONE_BYTES, /* record bytes moved between zones */
 } KsStatKind;
 
 typedef struct {
@@ -269,6 +301,9 @@ typedef enum {
     KS_ACTION_RESTART_FLUME,     /* restart flume NAME */
     KS_ACTION_CRASH_ZOOKEEPER,   /* crash zookeeper N: server N of the ensemble */
     KS_ACTION_RESTART_ZOOKEEPER, /* restart zookeeper N */
+    KS_ACTION_RESIZE_NODE,       /* resize node NAME type=T: restart its brokers on type T */
+    KS_ACTION_ROLLING_RESIZE,    /* rolling-resize type=T: every node in turn */
+    KS_ACTION_ADD_NODE,          /* add node NAME [zone=Z] [type=T] [site=S] */
 } KsActionKind;
 
 typedef struct {
@@ -300,6 +335,8 @@ typedef struct {
     int64_t from_offset;  /* start consumer: from-offset= override, seek: to-offset=; -1: none */
     KsTime from_time;     /* start consumer: from-time= override, seek: to-time=; -1: none */
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
+    char *node_type;      /* resize node, rolling-resize: the new machine type */
+    KsTime downtime;      /* resize node, rolling-resize: a machine's stop, resize and boot */
     KsLoc loc;
 } KsPlanAction;
 
@@ -309,6 +346,8 @@ struct KsPlan {
     uint64_t seed;
     KsConfigSet *defaults;      /* `set` lines */
     GPtrArray *nodes;           /* of KsPlanNode, in declaration order */
+    GPtrArray *node_types;      /* of KsPlanNodeType, in declaration order */
+    GPtrArray *sites;           /* of KsPlanSite, in declaration order */
     GPtrArray *brokers;         /* of KsPlanBroker, sorted by id */
     GPtrArray *topics;          /* of KsPlanTopic, in declaration order */
     GPtrArray *producers;       /* of KsPlanProducer */
@@ -344,6 +383,8 @@ const KsPlanGroup *ks_plan_find_group(const KsPlan *plan, const char *name);
 
 /* Free functions for the elements, usable as GDestroyNotify. */
 void ks_plan_node_free(gpointer p);
+void ks_plan_node_type_free(gpointer p);
+void ks_plan_site_free(gpointer p);
 void ks_plan_broker_free(gpointer p);
 void ks_plan_topic_free(gpointer p);
 void ks_plan_producer_free(gpointer p);
@@ -356,3 +397,5 @@ void ks_plan_action_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlan, ks_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanAction, ks_plan_action_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanExpect, ks_plan_expect_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanNodeType, ks_plan_node_type_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KsPlanNode, ks_plan_node_free)

@@ -100,6 +100,50 @@ typedef struct {
     bool idempotent;   /* enable.idempotence, resolved */
 } KsProducerInfo;
 
+/* A node's machine and how busy it has been (capacity.c). Utilisation is
+ * the share of the run so far, in thousandths, during which the link or the
+ * disk was transferring: 1000 means it never rested. */
+typedef struct {
+    const char *type;      /* its node type; NULL: unlimited (no type) */
+    int64_t bytes_out;     /* sent over its network */
+    int64_t bytes_in;      /* received over its network */
+    int64_t bytes_written; /* written to its disk (produce and replication) */
+    int32_t network_out_permille;
+    int32_t network_in_permille;
+    int32_t disk_permille;
+    KsTime backlog; /* how far ahead of now its busiest queue is booked */
+} KsNodeLoadInfo;
+
+/* The kinds of data transfer the cost counts. */
+typedef enum {
+    KS_TRANSFER_WITHIN_ZONE,
+    KS_TRANSFER_ACROSS_ZONES,
+    KS_TRANSFER_ACROSS_SITES,
+    KS_TRANSFER_INTERNET,
+    KS_TRANSFER_N_KINDS,
+} KsTransferKind;
+
+/* One node type's share of the cost. */
+typedef struct {
+    const char *type;
+    int32_t nodes;                 /* nodes of this type */
+    KsTime machine_us;             /* their time, summed */
+    int64_t price_micro_usd_per_h; /* per machine */
+    int64_t machines_micro_usd;
+    int64_t storage_bytes;                  /* their volumes, summed */
+    int64_t storage_micro_usd_per_gb_month; /* a month is 730 hours */
+    int64_t storage_micro_usd;
+} KsCostTypeInfo;
+
+/* The run's cost so far, in millionths of a US dollar (prices.h). */
+typedef struct {
+    int64_t machines_micro_usd;
+    int64_t storage_micro_usd;
+    int64_t transfer_bytes[KS_TRANSFER_N_KINDS];
+    int64_t transfer_micro_usd[KS_TRANSFER_N_KINDS];
+    int64_t total_micro_usd;
+} KsCostInfo;
+
 /* The plan the sim runs (borrowed). */
 const KsPlan *ks_query_plan(const KsSim *sim);
 
@@ -108,6 +152,21 @@ uint64_t ks_query_seed(const KsSim *sim);
 
 size_t ks_query_n_nodes(const KsSim *sim);
 void ks_query_node(const KsSim *sim, size_t index, KsNodeInfo *out);
+/* Node @index's load so far (all zero, type NULL, for a node without a
+ * type: it has no limits to measure against). */
+void ks_query_node_load(const KsSim *sim, size_t index, KsNodeLoadInfo *out);
+
+/* Whether the run is priced: some node has a type. Only then do the
+ * summary and the timeline show a cost. */
+bool ks_query_has_cost(const KsSim *sim);
+/* The cost so far; all zero when the run is not priced. */
+void ks_query_cost(const KsSim *sim, KsCostInfo *out);
+/* The node types in use, in the order first declared or used, and the
+ * @index-th's share of the cost. */
+size_t ks_query_n_cost_types(const KsSim *sim);
+void ks_query_cost_type(const KsSim *sim, size_t index, KsCostTypeInfo *out);
+/* "within_zone", "across_zones", "across_sites", "internet". */
+const char *ks_transfer_kind_name(KsTransferKind kind);
 
 /* Brokers, sorted by id. */
 size_t ks_query_n_brokers(const KsSim *sim);

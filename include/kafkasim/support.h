@@ -34,6 +34,8 @@ typedef enum {
     KS_DECL_FLUME,
     KS_DECL_GROUP,
     KS_DECL_CONSUMER,
+    KS_DECL_NODE_TYPE,
+    KS_DECL_SITE,
 } KsDeclKind;
 
 /* Whether the model can run a declaration, a timeline action, an `expect`
