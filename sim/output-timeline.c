@@ -703,7 +703,13 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     }
     case KS_EV_RECORDS_EXPIRED: {
         const struct KsEvent_records_expired *re = &ev->records_expired;
-        if (re->delivery_timeout_ms >= 0)
+        if (re->max_block_ms >= 0)
+            ks_timeline_put(tl, ev->t, "producer", C_RED,
+                            "%s: send() of %" PRId64 " record%s failed: TimeoutException: Topic %s "
+                            "not present in metadata after %" PRId64 " ms",
+                            re->producer, re->records, re->records == 1 ? "" : "s", re->topic,
+                            re->max_block_ms);
+        else if (re->delivery_timeout_ms >= 0)
             ks_timeline_put(tl, ev->t, "producer", C_RED,
                             "%s: Expiring %" PRId64 " record(s) for %s-%" PRId64 ": %" PRId64
                             " ms has passed since batch creation",

@@ -244,8 +244,9 @@ typedef enum {
         F(records_expired, topic, STRING, ALWAYS, "", "the topic") \
         F(records_expired, partition, INT, OMIT, "partition", "the partition") \
         F(records_expired, records, INT, ALWAYS, "records", "records given up") \
-        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", or the Kafka error name of the last attempt when retries ran out") \
-        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out") \
+        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", \"max.block.ms\" (send() waited that long for metadata: TimeoutException), or the Kafka error name of the last attempt when retries ran out") \
+        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out or send() timed out") \
+        F(records_expired, max_block_ms, INT, OMIT, "ms", "the producer's max.block.ms when send() timed out waiting for metadata; absent otherwise") \
     E(records_expired) \
     S(consumer_event) \
         F(consumer_event, consumer, STRING, ALWAYS, "", "the consumer") \
