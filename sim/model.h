@@ -189,6 +189,7 @@ struct KsTopic {
     bool unclean_election;
     bool created; /* the controller has created its partitions */
     const KsPlanTopic *plan;
+    int64_t leader_elections; /* leader changes the controller made (controller.c) */
 };
 
 struct KsBroker {
