@@ -234,6 +234,9 @@ struct KsBroker {
     int64_t records_replicated_in;
     int64_t records_replicated_out;
     int64_t records_out;
+    /* Consumer fetches parked here (DelayedFetch), in no order; nodes are
+     * their own links (consumer-fetch.c). */
+    GQueue consumer_fetches_parked;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */
