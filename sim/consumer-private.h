@@ -75,7 +75,8 @@ typedef struct {
     bool in_flight;
     KsDelayed park;
     KsDelayedTimeouts parking;
-    GArray *parts; /* of KsConsumerRange: the request (first = position), then the answer */
+    GList parked_link; /* while parked: in its broker's consumer_fetches_parked */
+    GArray *parts;     /* of KsConsumerRange: the request (first = position), then the answer */
 } KsConsumerFetch;
 
 struct KsConsumer {

@@ -189,6 +189,7 @@ struct KsTopic {
     bool unclean_election;
     bool created; /* the controller has created its partitions */
     const KsPlanTopic *plan;
+    int64_t leader_elections; /* leader changes the controller made (controller.c) */
 };
 
 struct KsBroker {
@@ -233,6 +234,9 @@ struct KsBroker {
     int64_t records_replicated_in;
     int64_t records_replicated_out;
     int64_t records_out;
+    /* Consumer fetches parked here (DelayedFetch), in no order; nodes are
+     * their own links (consumer-fetch.c). */
+    GQueue consumer_fetches_parked;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */

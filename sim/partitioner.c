@@ -182,24 +182,36 @@ typedef struct {
     const int32_t *queue_sizes; /* NULL: no load statistics */
     bool none_available;        /* candidates are then all partitions */
     int64_t max_plus_1;
+    uint64_t total; /* the sum of every weight */
 } Weights;
 
+/* One pass over the partitions: the candidates, their largest queue and
+ * the sum of their queues give every weight and their total, since
+ * sum((max + 1) - q) = candidates * (max + 1) - sum(q). A switch then costs
+ * this pass and the scan of ks_sticky_choice_at to the partition drawn. */
 static Weights weights_init(const bool *available, const int32_t *queue_sizes, int32_t n_partitions)
 {
-    Weights w = {
-        .available = available,
-        .queue_sizes = queue_sizes,
-        .none_available = count_available(available, n_partitions) == 0,
-        .max_plus_1 = 1,
-    };
-    if (queue_sizes != NULL && !w.none_available) {
-        /* At least one partition has a leader here, so max is set. */
-        int64_t max = INT64_MIN;
-        for (int32_t p = 0; p < n_partitions; p++) {
-            if (has_leader(available, p) && queue_sizes[p] > max)
+    Weights w = {.available = available, .queue_sizes = queue_sizes, .max_plus_1 = 1};
+    int64_t n_available = 0, max = INT64_MIN, sum = 0;
+    for (int32_t p = 0; p < n_partitions; p++) {
+        if (!has_leader(available, p))
+            continue;
+        n_available++;
+        if (queue_sizes != NULL) {
+            sum += queue_sizes[p];
+            if (queue_sizes[p] > max)
                 max = queue_sizes[p];
         }
+    }
+    w.none_available = n_available == 0;
+    if (w.none_available) {
+        w.total = (uint64_t)n_partitions;
+    } else if (queue_sizes != NULL) {
+        /* At least one partition has a leader here, so max is set. */
         w.max_plus_1 = max + 1;
+        w.total = (uint64_t)(n_available * w.max_plus_1 - sum);
+    } else {
+        w.total = (uint64_t)n_available;
     }
     return w;
 }
@@ -216,32 +228,32 @@ static uint64_t weight_of(const Weights *w, int32_t p)
     return (uint64_t)(w->max_plus_1 - w->queue_sizes[p]);
 }
 
+/* The partition whose cumulative weight first exceeds @v (< w->total). */
+static int32_t choice_at(const Weights *w, int32_t n_partitions, uint64_t v)
+{
+    uint64_t cumulative = 0;
+    for (int32_t p = 0; p < n_partitions; p++) {
+        cumulative += weight_of(w, p);
+        /* Strictly greater, as Kafka's binarySearch + 1 trick finds. */
+        if (cumulative > v)
+            return p;
+    }
+    g_return_val_if_reached(0);
+}
+
 uint64_t ks_sticky_choice_range(const bool *available, const int32_t *queue_sizes,
                                 int32_t n_partitions)
 {
     g_return_val_if_fail(n_partitions > 0, 1);
-
-    Weights w = weights_init(available, queue_sizes, n_partitions);
-    uint64_t total = 0;
-    for (int32_t p = 0; p < n_partitions; p++)
-        total += weight_of(&w, p);
-    return total;
+    return weights_init(available, queue_sizes, n_partitions).total;
 }
 
 int32_t ks_sticky_choice_at(const bool *available, const int32_t *queue_sizes, int32_t n_partitions,
                             uint64_t v)
 {
     g_return_val_if_fail(n_partitions > 0, 0);
-
     Weights w = weights_init(available, queue_sizes, n_partitions);
-    uint64_t cumulative = 0;
-    for (int32_t p = 0; p < n_partitions; p++) {
-        cumulative += weight_of(&w, p);
-        /* Strictly greater, as Kafka's binarySearch + 1 trick finds. */
-        if (cumulative > v)
-            return p;
-    }
-    g_return_val_if_reached(0);
+    return choice_at(&w, n_partitions, v);
 }
 
 int32_t ks_sticky_partition(KsSticky *st, KsRng *rng, const bool *available,
@@ -262,9 +274,9 @@ int32_t ks_sticky_partition(KsSticky *st, KsRng *rng, const bool *available,
     if (st->current >= 0 && st->current < n_partitions && st->bytes_in_current < switch_bytes)
         return st->current;
 
-    uint64_t range = ks_sticky_choice_range(available, queue_sizes, n_partitions);
-    uint64_t v = ks_rng_below(rng, range);
-    st->current = ks_sticky_choice_at(available, queue_sizes, n_partitions, v);
+    Weights w = weights_init(available, queue_sizes, n_partitions);
+    uint64_t v = ks_rng_below(rng, w.total);
+    st->current = choice_at(&w, n_partitions, v);
     st->bytes_in_current = 0;
     return st->current;
 }
