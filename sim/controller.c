@@ -305,7 +305,7 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     /* LeaderAndIsr goes to the replicas on live brokers, except the one an
      * ISR change removes (ReplicaStateMachine: OfflineReplica). */
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsBroker *b = part->replicas[i].broker;
+        KsBroker *b = part->replicas[i]->broker;
         if (b->ctrl_live && (leader != old || b->id != removed))
             send_leader_and_isr(b, part, leader);
     }
@@ -336,7 +336,7 @@ static GArray *live_isr(KsSim *sim, const KsPartition *part)
 static bool elect(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsBrokerId id = part->replicas[i].broker->id;
+        KsBrokerId id = part->replicas[i]->broker->id;
         if (is_live(sim, id) && ks_partition_in_isr(part, id)) {
             ks_controller_set_leader(sim, part, id, live_isr(sim, part), KS_REASON_OFFLINE);
             return true;
@@ -349,7 +349,7 @@ static bool elect(KsSim *sim, KsPartition *part)
                          KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE))
         return false;
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsBrokerId id = part->replicas[i].broker->id;
+        KsBrokerId id = part->replicas[i]->broker->id;
         if (is_live(sim, id)) {
             GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
             g_array_append_val(isr, id);
@@ -433,7 +433,7 @@ void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
         GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
         KsBrokerId leader = KS_NO_BROKER;
         for (int32_t i = 0; i < part->n_replicas; i++) {
-            KsBrokerId id = part->replicas[i].broker->id;
+            KsBrokerId id = part->replicas[i]->broker->id;
             if (!is_live(sim, id))
                 continue;
             g_array_append_val(isr, id);
@@ -501,7 +501,7 @@ int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
              * replica in assignment order that is live, not shutting down
              * and in the ISR; the ISR loses the shutting-down brokers. */
             for (int32_t k = 0; k < part->n_replicas; k++) {
-                KsReplica *cand = &part->replicas[k];
+                KsReplica *cand = part->replicas[k];
                 if (!cand->in_isr || !is_live(sim, cand->broker->id))
                     continue;
                 GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
@@ -566,13 +566,13 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
     bool ok = (uint32_t)(arg >> 32) == (uint32_t)sim->registry->controller_epoch &&
               part->leader == a->from && part->leader_epoch == a->epoch;
     for (int32_t i = 0; ok && i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         if (r->isr_change_pending && !a->shrink)
             ok = is_live(sim, r->broker->id) && !r->in_isr;
     }
     if (ok) {
         for (int32_t i = 0; i < part->n_replicas; i++) {
-            KsReplica *r = &part->replicas[i];
+            KsReplica *r = part->replicas[i];
             if (!r->isr_change_pending || r->in_isr != a->shrink)
                 continue;
             GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
@@ -603,7 +603,7 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
  * is live and in the ISR. */
 static bool elect_preferred(KsSim *sim, KsPartition *part)
 {
-    KsBrokerId preferred = part->replicas[0].broker->id;
+    KsBrokerId preferred = part->replicas[0]->broker->id;
     if (part->leader == preferred || !is_live(sim, preferred) ||
         !ks_partition_in_isr(part, preferred))
         return false;
@@ -675,7 +675,7 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         int64_t preferred = 0, imbalanced = 0;
         for (KsPartition *part = NULL; (part = next_created(sim, part));) {
-            if (part->replicas[0].broker != b)
+            if (part->replicas[0]->broker != b)
                 continue;
             preferred++;
             imbalanced += part->leader != b->id;
@@ -684,7 +684,7 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
         if (preferred == 0 || imbalanced * 100 <= preferred * percentage || !b->ctrl_live)
             continue;
         for (KsPartition *part = NULL; (part = next_created(sim, part));)
-            if (part->replicas[0].broker == b)
+            if (part->replicas[0]->broker == b)
                 elect_preferred(sim, part);
     }
     send_requests(sim, false);

@@ -106,8 +106,8 @@ static void mark_dirty(KsReplica *r)
 void ks_fetcher_mark_followers_dirty(KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (&part->replicas[i] != part->leader_replica)
-            mark_dirty(&part->replicas[i]);
+        if (part->replicas[i] != part->leader_replica)
+            mark_dirty(part->replicas[i]);
 }
 
 /* ---- fetch sessions ---- */
@@ -494,7 +494,7 @@ static void fetcher_kick(KsSim *sim, KsFetcher *f)
 void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsFetcher *f = part->replicas[i].fetcher;
+        KsFetcher *f = part->replicas[i]->fetcher;
         if (f && f->state == KS_FETCH_PARKED && part->leader_replica &&
             f->leader == part->leader_replica->broker)
             fetcher_respond(sim, f);

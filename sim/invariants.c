@@ -88,8 +88,8 @@ static bool eligible(const KsSim *sim, KsBrokerId id)
 static const KsReplica *find_replica(const KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == id)
-            return &part->replicas[i];
+        if (part->replicas[i]->broker->id == id)
+            return part->replicas[i];
     return NULL;
 }
 
@@ -364,7 +364,7 @@ static bool check_replication(Check *c, const KsPartition *part)
      * still acting until its LeaderAndIsr arrives, never had). */
     for (int32_t i = 0; part->leader_replica_epoch == part->leader_epoch && i < part->n_replicas;
          i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         if (r == lr || !r->in_isr)
             continue;
         REQUIRE(c, r->log.end >= lr->hw,
@@ -421,7 +421,7 @@ static bool check_controller_view(Check *c, const KsPartition *part)
     }
     if (part->leader == KS_NO_BROKER) {
         for (int32_t i = 0; i < part->n_replicas; i++) {
-            const KsReplica *r = &part->replicas[i];
+            const KsReplica *r = part->replicas[i];
             bool could =
                 eligible(sim, r->broker->id) &&
                 (r->in_isr || ks_topic_config(sim, part->topic,
@@ -434,7 +434,7 @@ static bool check_controller_view(Check *c, const KsPartition *part)
     /* A broker's view lags the controller's (LeaderAndIsr travels) but is
      * never ahead of it: epochs never go back. */
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         REQUIRE(c, r->known_epoch <= part->leader_epoch,
                 "%s-%d: broker %d knows leader epoch %d, the controller wrote %d", tn, part->index,
                 r->broker->id, r->known_epoch, part->leader_epoch);
@@ -450,11 +450,11 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
     REQUIRE(c, part->topic == t && part->index == p && part->n_replicas == t->replication_factor,
             "%s-%d: wrong topic, index or replica count", tn, p);
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         REQUIRE(c, r->part == part && r->broker == ks_sim_find_broker(sim, r->broker->id),
                 "%s-%d: replica %d is not this partition's", tn, p, i);
         for (int32_t j = 0; j < i; j++)
-            REQUIRE(c, part->replicas[j].broker != r->broker,
+            REQUIRE(c, part->replicas[j]->broker != r->broker,
                     "%s-%d: broker %d holds two of its replicas", tn, p, r->broker->id);
         if (r->fetcher) {
             const KsFetcher *f = r->fetcher;
@@ -482,7 +482,7 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
     REQUIRE(c, part->isr->len >= 1, "%s-%d: the ISR is empty", tn, p);
     guint flagged = 0;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        flagged += part->replicas[i].in_isr;
+        flagged += part->replicas[i]->in_isr;
     REQUIRE(c, flagged == part->isr->len, "%s-%d: the ISR has %u members, %u replicas say so", tn,
             p, part->isr->len, flagged);
     for (guint k = 0; k < part->isr->len; k++) {
@@ -512,7 +512,7 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
      * leader. */
     const KsReplica *acting = part->leader_replica;
     if (acting) {
-        REQUIRE(c, acting >= part->replicas && acting < part->replicas + part->n_replicas,
+        REQUIRE(c, find_replica(part, acting->broker->id) == acting,
                 "%s-%d: the acting leader is not one of its replicas", tn, p);
         REQUIRE(c, part->leader_replica_epoch <= part->leader_epoch,
                 "%s-%d: broker %d leads in epoch %d, the controller wrote %d", tn, p,
