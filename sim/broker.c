@@ -129,6 +129,12 @@ void ks_replica_clear(KsReplica *r)
         g_array_free(r->truncations, TRUE);
 }
 
+void ks_replica_free(gpointer p)
+{
+    ks_replica_clear(p);
+    g_free(p);
+}
+
 KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)

@@ -80,6 +80,7 @@
 #include "registry-private.h"
 #include "metadata-private.h"
 #include "ledger.h"
+#include "reassign.h"
 #include "model.h"
 
 #include <string.h>
@@ -214,8 +215,11 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
         ks_broker_live_brokers_changed(sim, q->broker);
     for (guint i = 0; req->items && i < req->items->len; i++) {
         const LeaderAndIsrItem *it = &g_array_index(req->items, LeaderAndIsrItem, i);
-        ks_broker_apply_leader_and_isr(sim, ks_partition_replica(it->part, q->broker->id),
-                                       it->leader, it->epoch);
+        /* A reassignment may have removed the replica since (reassign.c):
+         * it was stopped then, and nothing is left to apply. */
+        KsReplica *r = ks_partition_replica(it->part, q->broker->id);
+        if (r)
+            ks_broker_apply_leader_and_isr(sim, r, it->leader, it->epoch);
     }
     KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
     if (c)
@@ -316,6 +320,30 @@ void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, 
                               KsReason reason)
 {
     write_leader_and_isr(sim, part, leader, isr, reason, KS_NO_BROKER);
+}
+
+bool ks_controller_is_live(KsSim *sim, KsBrokerId id)
+{
+    return is_live(sim, id);
+}
+
+bool ks_controller_can_write(KsSim *sim)
+{
+    return controller_active(sim) && ks_zk_has_quorum(sim);
+}
+
+void ks_controller_send_requests(KsSim *sim)
+{
+    send_requests(sim, true);
+}
+
+void ks_controller_drop_from_isr(KsSim *sim, KsPartition *part, KsBrokerId id, KsReason reason)
+{
+    GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+    for (guint k = 0; k < part->isr->len; k++)
+        if (g_array_index(part->isr, KsBrokerId, k) != id)
+            g_array_append_val(isr, g_array_index(part->isr, KsBrokerId, k));
+    write_leader_and_isr(sim, part, part->leader, isr, reason, id);
 }
 
 /* The ISR of @part without the brokers the controller considers dead. */
@@ -589,6 +617,8 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
                                          part, id,
                                          a->shrink ? KS_REASON_LAGGING : KS_REASON_CAUGHT_UP);
         }
+        if (!a->shrink)
+            ks_reassign_isr_expanded(sim, part);
         send_requests(sim, true);
     }
     KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);

@@ -296,6 +296,7 @@ struct KsSim {
     KsNet net;                   /* messages in flight (net.c) */
     struct KsCapacity *capacity; /* machines' limits and cost (capacity.c); NULL: none typed */
     struct KsScaling *scaling;   /* brokers added at run time (scaling.c); NULL: none yet */
+    struct KsReassign *reassign; /* partition reassignments (reassign.c); NULL: none yet */
     struct KsLedger *ledger;     /* what became of every record (ledger.c) */
     KsRegistry *registry;        /* ZooKeeper: sessions, /controller (registry.c) */
     KsMetadata *metadata;        /* the brokers' metadata caches (metadata.c) */
@@ -352,6 +353,8 @@ void ks_epochs_end_offset_for(const GArray *epochs, int32_t requested, int64_t l
  * b->replicas); ks_replica_clear frees what it holds, not @r itself. */
 void ks_replica_init(KsReplica *r, KsPartition *part, KsBroker *b);
 void ks_replica_clear(KsReplica *r);
+/* ks_replica_clear, then frees @p (a KsReplica* allocated alone). */
+void ks_replica_free(gpointer p);
 KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id);
 bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id);
 KsReplica *ks_partition_leader_replica(KsPartition *part);

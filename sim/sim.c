@@ -27,6 +27,7 @@
 #include "broker-private.h"
 #include "capacity.h"
 #include "scaling.h"
+#include "reassign.h"
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
@@ -423,6 +424,7 @@ void ks_sim_free(KsSim *sim)
         ks_plan_topic_free(sim->offsets_plan);
     g_ptr_array_free(sim->brokers, TRUE);
     ks_scaling_free(sim->scaling);
+    ks_reassign_free(sim->reassign);
     g_ptr_array_free(sim->nodes, TRUE);
     g_array_free(sim->sinks, TRUE);
     g_ptr_array_free(sim->expect_results, TRUE);
@@ -537,7 +539,7 @@ static const ActionRow action_table[] = {
     [KS_ACTION_PARTITION_NETWORK] = {"partition-network", NULL},
     [KS_ACTION_HEAL_NETWORK] = {"heal-network", NULL},
     [KS_ACTION_ELECT_PREFERRED] = {"elect-preferred", ks_controller_action_elect_preferred},
-    [KS_ACTION_REASSIGN] = {"reassign", NULL},
+    [KS_ACTION_REASSIGN] = {"reassign", ks_reassign_action},
     [KS_ACTION_SET_CONFIG] = {"set", NULL},
     [KS_ACTION_DESCRIBE_GROUPS] = {"describe groups", action_describe_groups},
     [KS_ACTION_DESCRIBE_BROKERS] = {"describe brokers", action_describe},
