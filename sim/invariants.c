@@ -43,6 +43,7 @@
 #include "zk-ensemble.h"
 #include "ledger.h"
 #include "model.h"
+#include "reassign.h"
 
 G_DEFINE_QUARK(ks - sim - error - quark, ks_sim_error)
 
@@ -125,6 +126,9 @@ static bool check_fetcher(Check *c, const KsBroker *b, guint leader_slot, const 
                 "slot %d of %s",
                 part->topic->name, part->index, r->broker->id, k, f->leader->id, r->fetcher_slot,
                 r->fetcher == f ? "that session" : "another");
+        REQUIRE(c, find_replica(part, r->broker->id) == r,
+                "%s-%d: broker %d fetches for a replica the partition no longer has",
+                part->topic->name, part->index, r->broker->id);
         REQUIRE(c, r->broker == b,
                 "%s-%d: replica of broker %d is in the fetch session of broker %d",
                 part->topic->name, part->index, r->broker->id, b->id);
@@ -199,6 +203,9 @@ static bool check_brokers(Check *c)
             const KsReplica *r = g_ptr_array_index(b->replicas, k);
             REQUIRE(c, r->broker == b, "broker %d lists a replica of %s-%d hosted by broker %d",
                     b->id, r->part->topic->name, r->part->index, r->broker->id);
+            REQUIRE(c, find_replica(r->part, b->id) == r,
+                    "broker %d hosts a replica of %s-%d that is not in its replicas", b->id,
+                    r->part->topic->name, r->part->index);
         }
         for (guint k = 0; k < b->fetchers->len; k++) {
             const KsFetcher *f = g_ptr_array_index(b->fetchers, k);
@@ -476,6 +483,15 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
                 "%s-%d has a leader or an ISR before its topic exists", tn, p);
         return true;
     }
+
+    /* While it is reassigned, its replicas hold the original and the target
+     * ones (RS = TRS + ORS), target first. */
+    guint n_target = 0;
+    const KsBrokerId *target = ks_reassign_target(sim, part, &n_target);
+    for (guint k = 0; k < n_target; k++)
+        REQUIRE(c, (int32_t)k < part->n_replicas && part->replicas[k]->broker->id == target[k],
+                "%s-%d is being reassigned to broker %d as replica %u, which it does not have", tn,
+                p, target[k], k);
 
     /* The ISR: a non-empty subset of the replicas, without repeats, and the
      * replicas' flags say the same. */

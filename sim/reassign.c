@@ -144,6 +144,13 @@ bool ks_reassign_active(const KsSim *sim, const KsPartition *part)
     return active_move(sim, part) != NULL;
 }
 
+const KsBrokerId *ks_reassign_target(const KsSim *sim, const KsPartition *part, guint *n)
+{
+    const Move *m = active_move(sim, part);
+    *n = m ? m->target->len : 0;
+    return m ? (const KsBrokerId *)(const void *)m->target->data : NULL;
+}
+
 /* ---- the throttle ---- */
 
 static Bucket *bucket(GArray *quota, const KsBroker *b)

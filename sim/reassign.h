@@ -43,6 +43,9 @@ void ks_reassign_isr_expanded(KsSim *sim, KsPartition *part);
 
 /* Whether @part is being reassigned. */
 bool ks_reassign_active(const KsSim *sim, const KsPartition *part);
+/* The target replicas of @part's running reassignment (*@n of them), or
+ * NULL when none runs. */
+const KsBrokerId *ks_reassign_target(const KsSim *sim, const KsPartition *part, guint *n);
 
 /* The replication throttle (ReplicationQuotaManager) for follower @r
  * fetching from @leader: records the leader may send it now, at most
