@@ -185,7 +185,7 @@ KsBroker *ks_group_coordinator(const KsSim *sim, const KsGroup *g)
 /* Whether commit record @r is still in the offsets partition's log. */
 static bool record_present(const KsPartition *part, const KsCommitRecord *r)
 {
-    const KsReplica *lr = part->leader_replica ? part->leader_replica : &part->replicas[0];
+    const KsReplica *lr = part->leader_replica ? part->leader_replica : part->replicas[0];
     return ks_log_epoch_at(&lr->log, r->log_offset) == r->log_epoch;
 }
 
