@@ -343,7 +343,18 @@ typedef enum {
         F(request, from, STRING, ALWAYS, "", "who sends it: \"producer NAME\", \"broker ID\" or \"consumer NAME\"") \
         F(request, to, BROKER, ALWAYS, "broker id", "the broker it goes to") \
         F(request, detail, STRING, OMIT, "", "what it carries, in words") \
-    E(request)
+    E(request) \
+    S(group_unloaded) \
+        F(group_unloaded, group, STRING, ALWAYS, "", "the group") \
+        F(group_unloaded, broker, BROKER, ALWAYS, "broker id", "the coordinator that gave it up") \
+        F(group_unloaded, reason, STRING, ALWAYS, "", "\"moved\" (another broker leads its __consumer_offsets partition now, or none does) or \"broker died\"") \
+    E(group_unloaded) \
+    S(group_deleted) \
+        F(group_deleted, group, STRING, ALWAYS, "", "the group") \
+        F(group_deleted, offsets, INT, ALWAYS, "partitions", "committed offsets removed") \
+        F(group_deleted, error, STRING, OMIT, "", "group_delete only: the Kafka error the deletion failed with (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE); absent when it was deleted") \
+        F(group_deleted, state, STRING, ALWAYS, "", "the group's state after it (\"Dead\" when deleted or expired)") \
+    E(group_deleted)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -412,7 +423,11 @@ typedef enum {
     T(ZK_LEADER_ELECTED, zk_leader_elected, zk_quorum, "the ensemble elected a leader: it has a quorum and takes writes") \
     T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session") \
     /* Requests: only with --verbose (ks_sim_set_verbose). */ \
-    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)")
+    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)") \
+    /* Groups' ends. */ \
+    T(GROUP_UNLOADED, group_unloaded, group_unloaded, "a coordinator gave a group up (its __consumer_offsets partition moved away or its process died): Dead there until a new coordinator loads it") \
+    T(GROUP_DELETE, group_delete, group_deleted, "kafka-consumer-groups.sh --delete: the group was deleted (Dead, its offsets removed), or the error it failed with") \
+    T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,
