@@ -268,6 +268,9 @@ typedef enum {
     KS_ERR_REBALANCE_IN_PROGRESS = 27,
     KS_ERR_MEMBER_ID_REQUIRED = 79,
     KS_ERR_FENCED_INSTANCE_ID = 82,
+    /* DeleteGroups (group-load.c). */
+    KS_ERR_NON_EMPTY_GROUP = 68,
+    KS_ERR_GROUP_ID_NOT_FOUND = 69,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);

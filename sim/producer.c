@@ -111,6 +111,10 @@ const char *ks_kafka_error_name(KsKafkaError err)
         return "REBALANCE_IN_PROGRESS";
     case KS_ERR_MEMBER_ID_REQUIRED:
         return "MEMBER_ID_REQUIRED";
+    case KS_ERR_NON_EMPTY_GROUP:
+        return "NON_EMPTY_GROUP";
+    case KS_ERR_GROUP_ID_NOT_FOUND:
+        return "GROUP_ID_NOT_FOUND";
     }
     return "UNKNOWN";
 }

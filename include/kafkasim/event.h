@@ -371,7 +371,18 @@ typedef enum {
         F(reassign_replica, records, INT, ALWAYS, "records", "records its log holds now (copied from the leader)") \
         F(reassign_replica, bytes, INT, ALWAYS, "bytes", "those records in bytes (record-size)") \
         F(reassign_replica, elapsed_us, TIME, ALWAYS, "us", "time since the reassignment started") \
-    E(reassign_replica)
+    E(reassign_replica) \
+    S(group_unloaded) \
+        F(group_unloaded, group, STRING, ALWAYS, "", "the group") \
+        F(group_unloaded, broker, BROKER, ALWAYS, "broker id", "the coordinator that gave it up") \
+        F(group_unloaded, reason, STRING, ALWAYS, "", "\"moved\" (another broker leads its __consumer_offsets partition now, or none does) or \"broker died\"") \
+    E(group_unloaded) \
+    S(group_deleted) \
+        F(group_deleted, group, STRING, ALWAYS, "", "the group") \
+        F(group_deleted, offsets, INT, ALWAYS, "partitions", "committed offsets removed") \
+        F(group_deleted, error, STRING, OMIT, "", "group_delete only: the Kafka error the deletion failed with (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE); absent when it was deleted") \
+        F(group_deleted, state, STRING, ALWAYS, "", "the group's state after it (\"Dead\" when deleted or expired)") \
+    E(group_deleted)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -445,7 +456,11 @@ typedef enum {
     T(REASSIGN_PLANNED, reassign_planned, reassign_plan, "a reassignment plan was made, as kafka-reassign-partitions.sh --generate proposes it, and executed") \
     T(REASSIGN_STARTED, reassign_started, reassignment, "the controller started a partition reassignment: the replicas are the target and the original ones (RS = TRS + ORS), new replicas start as followers") \
     T(REASSIGN_CAUGHT_UP, reassign_caught_up, reassign_replica, "a replica a reassignment adds copied the log and joined the ISR") \
-    T(REASSIGN_COMPLETED, reassign_completed, reassignment, "a partition reassignment completed: the target replicas are in the ISR, the leader is one of them, the removed replicas are stopped and deleted, the assignment is written")
+    T(REASSIGN_COMPLETED, reassign_completed, reassignment, "a partition reassignment completed: the target replicas are in the ISR, the leader is one of them, the removed replicas are stopped and deleted, the assignment is written") \
+    /* Groups' ends. */ \
+    T(GROUP_UNLOADED, group_unloaded, group_unloaded, "a coordinator gave a group up (its __consumer_offsets partition moved away or its process died): Dead there until a new coordinator loads it") \
+    T(GROUP_DELETE, group_delete, group_deleted, "kafka-consumer-groups.sh --delete: the group was deleted (Dead, its offsets removed), or the error it failed with") \
+    T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,
