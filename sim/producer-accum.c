@@ -94,9 +94,8 @@ static int32_t choose_partition(KsProducer *p, const char *key)
     }
     if (key && uses_keys(p))
         return ks_partition_for_key(key, strlen(key), n);
-    int32_t chosen =
-        ks_sticky_partition(&p->sticky, &p->rng, p->available, p->adaptive ? p->queue_sizes : NULL,
-                            n, p->batch_records * p->record_size);
+    int32_t chosen = ks_sticky_partition_indexed(&p->sticky, &p->rng, p->sticky_index,
+                                                 p->batch_records * p->record_size);
     ks_sticky_on_append(&p->sticky, p->record_size);
     return chosen;
 }
@@ -149,6 +148,8 @@ static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime w
             last->created = first >= 1 ? MAX(arrival_time(p, first), p->meta.unblocked_at) : when;
             g_queue_push_tail_link(&pp->batches, &last->link);
             p->queue_sizes[partition]++;
+            ks_sticky_index_set(p->sticky_index, partition, p->available[partition],
+                                p->queue_sizes[partition]);
         }
         int64_t take = MIN(n, p->batch_records - last->count);
         last->count += take;
@@ -315,6 +316,8 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
     if (!acked && p->idempotent)
         ks_producer_bump_epoch(pp);
     p->queue_sizes[batch->partition]--;
+    ks_sticky_index_set(p->sticky_index, batch->partition, p->available[batch->partition],
+                        p->queue_sizes[batch->partition]);
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
     int64_t records = batch->count;

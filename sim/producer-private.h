@@ -141,6 +141,7 @@ struct KsProducer {
     KsPartitionerKind partitioner;
     KsRoundRobin rr;
     KsSticky sticky;
+    KsStickyIndex *sticky_index; /* available and queue_sizes, for the sticky choice */
     KsRng rng;
     KsRng jitter; /* the backoffs' random factors */
     KsProducerMetadata meta;
