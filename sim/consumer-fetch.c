@@ -29,10 +29,16 @@
 #include "capacity.h"
 
 /* Parks @f at its broker until @deadline, or takes it out of the purgatory
- * (unpark): the broker's list of parked fetches follows. */
+ * (unpark): the broker's list of parked fetches follows. A fetch whose
+ * partitions cannot add up to fetch.min.bytes even at
+ * max.partition.fetch.bytes each can only end at fetch.max.wait.ms: it
+ * stays off the list, which only serves early answers. */
 static void park(KsConsumerFetch *f, KsTime deadline)
 {
     ks_purgatory_park(&f->parking, &f->park, deadline);
+    const KsConsumer *c = f->consumer;
+    if ((int64_t)f->parts->len * c->max_partition_records < c->fetch_min_records)
+        return;
     f->parked_link.data = f;
     g_queue_push_tail_link(&f->broker->consumer_fetches_parked, &f->parked_link);
 }

@@ -94,9 +94,8 @@ static int32_t choose_partition(KsProducer *p, const char *key)
     }
     if (key && uses_keys(p))
         return ks_partition_for_key(key, strlen(key), n);
-    int32_t chosen =
-        ks_sticky_partition(&p->sticky, &p->rng, p->available, p->adaptive ? p->queue_sizes : NULL,
-                            n, p->batch_records * p->record_size);
+    int32_t chosen = ks_sticky_partition_indexed(&p->sticky, &p->rng, p->sticky_index,
+                                                 p->batch_records * p->record_size);
     ks_sticky_on_append(&p->sticky, p->record_size);
     return chosen;
 }
@@ -147,8 +146,11 @@ static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime w
             last->partition = partition;
             last->first_seq = pp->next_seq;
             last->created = first >= 1 ? MAX(arrival_time(p, first), p->meta.unblocked_at) : when;
+            p->expiry_floor = MIN(p->expiry_floor, last->created + p->delivery_timeout);
             g_queue_push_tail_link(&pp->batches, &last->link);
             p->queue_sizes[partition]++;
+            ks_sticky_index_set(p->sticky_index, partition, p->available[partition],
+                                p->queue_sizes[partition]);
         }
         int64_t take = MIN(n, p->batch_records - last->count);
         last->count += take;
@@ -418,6 +420,8 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
     if (!acked && p->idempotent)
         ks_producer_bump_epoch(pp);
     p->queue_sizes[batch->partition]--;
+    ks_sticky_index_set(p->sticky_index, batch->partition, p->available[batch->partition],
+                        p->queue_sizes[batch->partition]);
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
     int64_t records = batch->count;
@@ -453,16 +457,23 @@ static bool drain_once(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
     bool any = false;
+    uint64_t pass = ++p->drain_pass;
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
         KsConnection *c = pp->conn;
         if (!c)
             continue;
         /* A broker that already gets a request in this pass takes more
-         * partitions into it; otherwise it must have room and be ready. */
-        if (c->drain->len == 0 && ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
-                                   !ks_producer_connection_ready(sim, c)))
-            continue;
+         * partitions into it; otherwise it must have room and be ready.
+         * Nothing in this loop changes either, and a connection found
+         * ready stays so: it is asked once per pass (a "no" is asked
+         * again, as a refused connection's backoff may end at once). */
+        if (c->drain->len == 0 && c->ready_pass != pass) {
+            if ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
+                !ks_producer_connection_ready(sim, c))
+                continue;
+            c->ready_pass = pass;
+        }
         for (GList *l = pp->batches.head; l; l = l->next) {
             KsProducerBatch *batch = l->data;
             if (batch->in_flight)
@@ -503,6 +514,11 @@ void ks_producer_drain(KsSim *sim, KsProducer *p)
 void ks_producer_expire_batches(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
+    /* Batches only get older and are created later than the floor was
+     * last taken (add_to_batches lowers it for each new one). */
+    if (now < p->expiry_floor)
+        return;
+    KsTime floor = KS_TIME_NEVER;
     for (guint i = 0; i < p->active->len;) {
         int32_t partition = g_array_index(p->active, int32_t, i);
         KsProducerPartition *pp = &p->parts[partition];
@@ -530,10 +546,14 @@ void ks_producer_expire_batches(KsSim *sim, KsProducer *p)
             ev.records_expired.reason = "delivery.timeout.ms";
             ks_sim_emit(sim, &ev);
         }
+        const KsProducerBatch *oldest = ks_producer_oldest_batch(pp);
+        if (oldest)
+            floor = MIN(floor, oldest->created + p->delivery_timeout);
         /* settle_batch may have swapped another partition into slot i. */
         if (pp->active_slot == (int)i)
             i++;
     }
+    p->expiry_floor = floor;
 }
 
 /* Whether some partition's leader could take a request now (before the
