@@ -193,7 +193,7 @@ void ks_producer_take_arrivals(KsSim *sim, KsProducer *p)
         }
         int32_t partition = choose_partition(p, k);
         if (partition != run_partition && run > 0) {
-            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
+            ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[run_partition], run);
             run = 0;
         }
         run_partition = partition;
@@ -201,7 +201,7 @@ void ks_producer_take_arrivals(KsSim *sim, KsProducer *p)
         add_to_batches(p, partition, 1, when);
     }
     if (run > 0)
-        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
+        ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[run_partition], run);
     p->generated += n;
 }
 
@@ -213,12 +213,12 @@ static void append_send(KsSim *sim, KsProducer *p, int64_t count, const char *ke
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
     if (partition >= 0) {
-        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], count);
+        ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[partition], count);
         add_to_batches(p, partition, count, now);
     } else {
         for (int64_t i = 0; i < count; i++) {
             int32_t chosen = choose_partition(p, key);
-            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[chosen], 1);
+            ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[chosen], 1);
             add_to_batches(p, chosen, 1, now);
         }
     }
@@ -266,7 +266,7 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
                               bool seen)
 {
     KsProducerPartition *pp = &p->parts[batch->partition];
-    ks_ledger_settled(sim->ledger, p->index, &p->topic->partitions[batch->partition],
+    ks_ledger_settled(sim->ledger, p->index, p->topic->partitions[batch->partition],
                       batch->first_seq, batch->count,
                       !acked ? KS_LEDGER_REFUSED
                       : seen ? KS_LEDGER_ACKED
