@@ -162,11 +162,7 @@ static void fetch_arrives(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
     park(f, ks_engine_now(sim->engine) + f->consumer->fetch_max_wait);
 }
 
-/* The leader of @part as the consumer's metadata names it: the metadata
- * cache of the broker it asks (its coordinator while that process runs,
- * else the first broker whose process runs), read at once. NULL while
- * that cache names no live leader (LEADER_NOT_AVAILABLE). */
-static KsBroker *leader_of(KsSim *sim, const KsConsumer *c, const KsPartition *part)
+KsBroker *ks_consumer_leader_of(const KsSim *sim, const KsConsumer *c, const KsPartition *part)
 {
     const KsBroker *asked = c->coordinator && c->coordinator->alive ? c->coordinator : NULL;
     for (guint i = 0; i < sim->brokers->len && !asked; i++) {
@@ -183,7 +179,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
         KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
         if (cp->position < 0 || cp->fetching || cp->fetched > cp->position)
             continue;
-        KsBroker *b = leader_of(sim, c, cp->part);
+        KsBroker *b = ks_consumer_leader_of(sim, c, cp->part);
         if (!b)
             continue;
         while (c->fetches->len <= (guint)b->slot)
@@ -206,7 +202,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
         for (guint k = i; k < c->assigned->len; k++) {
             KsConsumerPart *o = &g_array_index(c->assigned, KsConsumerPart, k);
             if (o->position < 0 || o->fetching || o->fetched > o->position ||
-                leader_of(sim, c, o->part) != b)
+                ks_consumer_leader_of(sim, c, o->part) != b)
                 continue;
             o->fetching = true;
             o->fetched = o->position;

@@ -273,12 +273,115 @@ void ks_producer_flush_pending(KsSim *sim, KsProducer *p)
     g_array_set_size(p->pending, 0);
 }
 
+/* ---- max.block.ms ----
+ * send() blocks in KafkaProducer.waitOnMetadata while the topic is not in
+ * the producer's metadata, at most max.block.ms: then it fails with
+ * TimeoutException ("Topic T not present in metadata after N ms"), handed
+ * to the send's callback (an ApiException: doSend returns a failed
+ * future rather than throwing), and the application goes on with its next
+ * send, which blocks anew from that moment. The oldest waiting send (a
+ * `produce` action's, or the next record at the rate) gives up first. Its
+ * records count as handed to the producer and refused; Kafka picks no
+ * partition for them, the ledger counts per partition: the explicit
+ * partition, else the key's, else partition 0. */
+
+/* The oldest send() waiting for metadata: a produce action's (@pending
+ * set) or the next rate record; when it began blocking, KS_TIME_NEVER
+ * for none. */
+static KsTime blocked_head(const KsSim *sim, const KsProducer *p, bool *pending)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    KsTime since = KS_TIME_NEVER;
+    *pending = false;
+    if (p->meta.known || !p->meta.added)
+        return KS_TIME_NEVER;
+    if (rate_remaining(p) > 0 && arrival_time(p, p->rate_arrived + 1) <= now)
+        since = arrival_time(p, p->rate_arrived + 1);
+    if (p->pending->len > 0 && g_array_index(p->pending, KsPendingSend, 0).since <= since) {
+        since = g_array_index(p->pending, KsPendingSend, 0).since;
+        *pending = true;
+    }
+    return since == KS_TIME_NEVER ? since : MAX(since, p->meta.block_floor);
+}
+
+KsTime ks_producer_block_deadline(const KsSim *sim, const KsProducer *p)
+{
+    bool pending;
+    KsTime since = blocked_head(sim, p, &pending);
+    return since == KS_TIME_NEVER ? since : since + p->max_block;
+}
+
+/* @count records of a send() that never reached the accumulator are given
+ * up: the ledger counts them handed over and refused. */
+static void refuse_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
+                        int32_t partition)
+{
+    if (partition < 0 && key && uses_keys(p))
+        partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
+    KsPartition *part = &p->topic->partitions[MAX(partition, 0)];
+    ks_ledger_produced(sim->ledger, p->index, part, count);
+    ks_ledger_settled(sim->ledger, p->index, part, 0, count, KS_LEDGER_REFUSED);
+    if (p->on_settled)
+        p->on_settled(sim, p->owner, count, false);
+}
+
+void ks_producer_block_timeouts(KsSim *sim, KsProducer *p)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    bool pending;
+    KsTime since;
+    while ((since = blocked_head(sim, p, &pending)) != KS_TIME_NEVER &&
+           since + p->max_block <= now) {
+        p->meta.block_floor = since + p->max_block;
+        int64_t count = 1;
+        int32_t partition =
+            p->plan && p->partitioner == KS_PARTITIONER_EXPLICIT ? p->plan->partition : -1;
+        char key[300];
+        const char *k = NULL;
+        if (pending) {
+            KsPendingSend ps = g_array_index(p->pending, KsPendingSend, 0);
+            g_array_remove_index(p->pending, 0);
+            count = ps.count;
+            partition = ps.partition;
+            refuse_send(sim, p, count, ps.key, partition);
+            g_free(ps.key);
+        } else {
+            p->rate_arrived++;
+            p->generated++;
+            if (p->plan->keys > 0) {
+                g_snprintf(key, sizeof key, "%s%" G_GINT64_FORMAT, p->plan->key_prefix,
+                           (int64_t)ks_rng_below(&p->rng, (uint64_t)p->plan->keys));
+                k = key;
+            }
+            refuse_send(sim, p, count, k, partition);
+        }
+        KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
+        ev.records_expired.producer = p->name;
+        ev.records_expired.topic = p->topic->name;
+        ev.records_expired.partition = partition;
+        ev.records_expired.records = count;
+        ev.records_expired.reason = "max.block.ms";
+        ev.records_expired.max_block_ms = p->max_block / KS_TIME_MS;
+        ks_sim_emit(sim, &ev);
+    }
+}
+
+void ks_producer_drop_pending(KsSim *sim, KsProducer *p)
+{
+    for (guint i = 0; i < p->pending->len; i++) {
+        KsPendingSend *ps = &g_array_index(p->pending, KsPendingSend, i);
+        refuse_send(sim, p, ps->count, ps->key, ps->partition);
+        g_free(ps->key);
+    }
+    g_array_set_size(p->pending, 0);
+}
+
 void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key, int32_t partition)
 {
     /* Records that arrived at the rate before this send come first. */
     ks_producer_take_arrivals(sim, p);
     if (ks_producer_metadata_blocked(sim, p) || p->pending->len > 0) {
-        KsPendingSend ps = {count, g_strdup(key), partition};
+        KsPendingSend ps = {count, g_strdup(key), partition, ks_engine_now(sim->engine)};
         g_array_append_val(p->pending, ps);
     } else {
         append_send(sim, p, count, key, partition);

@@ -37,9 +37,9 @@
  *
  * Simplified: leastLoadedNode starts at the first broker it knows, not at
  * a random one; the bootstrap connections are the brokers' own (Kafka
- * opens separate ones to the bootstrap addresses); send() never gives up
- * blocking (max.block.ms) and the topic is never forgotten
- * (metadata.max.idle.ms); each backoff is drawn when the answer (or
+ * opens separate ones to the bootstrap addresses); the topic is never
+ * forgotten (metadata.max.idle.ms); send() gives up blocking after
+ * max.block.ms (producer-accum.c); each backoff is drawn when the answer (or
  * failure) arrives, where Kafka draws at every check.
  *
  * Owns the producer's metadata fields (KsProducer, "Metadata"); cost: one

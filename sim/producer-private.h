@@ -95,6 +95,8 @@ typedef struct {
     KsTime attempts_until;     /* no request before (backoff of attempts) */
     KsTime equivalent_until;   /* nor before this (backoff of equivalent answers) */
     KsTime unblocked_at;       /* send() last stopped blocking */
+    KsTime block_floor;        /* the last send() that timed out gave up then: the next
+                                  one blocks from then on (max.block.ms) */
     KsTime next;               /* when it must look again; KS_TIME_NEVER: on an event */
     GArray *nodes;             /* of KsBrokerId: brokers it may ask (bootstrap: all) */
     /* The answer on its way back (written when the broker answers). */
@@ -109,6 +111,7 @@ typedef struct {
     int64_t count;
     char *key; /* owned; NULL: none */
     int32_t partition;
+    KsTime since; /* send() was called */
 } KsPendingSend;
 
 struct KsProducer {
@@ -135,6 +138,7 @@ struct KsProducer {
     KsTime request_timeout;
     KsTime delivery_timeout;
     KsTime metadata_max_age;
+    KsTime max_block; /* max.block.ms: how long send() waits for metadata */
     bool idempotent;
     bool ignore_keys;
     bool adaptive;
@@ -237,6 +241,12 @@ static inline KsProducerBatch *ks_producer_oldest_batch(const KsProducerPartitio
 void ks_producer_take_arrivals(KsSim *sim, KsProducer *producer);
 /* Appends the sends that waited for metadata, once it is known. */
 void ks_producer_flush_pending(KsSim *sim, KsProducer *producer);
+/* max.block.ms: fails the sends that waited that long for metadata. */
+void ks_producer_block_timeouts(KsSim *sim, KsProducer *producer);
+/* When the send() blocked now gives up; KS_TIME_NEVER: none blocks. */
+KsTime ks_producer_block_deadline(const KsSim *sim, const KsProducer *producer);
+/* Gives up every send() still waiting for metadata (the process died). */
+void ks_producer_drop_pending(KsSim *sim, KsProducer *producer);
 /* The batch is done: acknowledged (judged by the ledger now when @seen,
  * else when the acks=0 request lands) or refused. */
 void ks_producer_settle_batch(KsSim *sim, KsProducer *producer, KsProducerBatch *batch, bool acked,
