@@ -75,7 +75,8 @@ typedef struct {
     bool in_flight;
     KsDelayed park;
     KsDelayedTimeouts parking;
-    GArray *parts; /* of KsConsumerRange: the request (first = position), then the answer */
+    GList parked_link; /* while parked: in its broker's consumer_fetches_parked */
+    GArray *parts;     /* of KsConsumerRange: the request (first = position), then the answer */
     /* Its fetch session with that broker (fetch-session.c). */
     int32_t session_id;  /* 0: none */
     int32_t next_epoch;  /* of the next request; 0: a full one */

@@ -183,7 +183,7 @@ KsBroker *ks_group_coordinator(const KsSim *sim, const KsGroup *g)
 
 bool ks_group_record_present(const KsPartition *part, const KsCommitRecord *r)
 {
-    const KsReplica *lr = part->leader_replica ? part->leader_replica : &part->replicas[0];
+    const KsReplica *lr = part->leader_replica ? part->leader_replica : part->replicas[0];
     return ks_log_epoch_at(&lr->log, r->log_offset) == r->log_epoch;
 }
 

@@ -27,6 +27,7 @@
  */
 #include "kafkasim/output.h"
 #include "output-faults.h"
+#include "output-reassign.h"
 
 #include "output-timeline-private.h"
 
@@ -131,6 +132,7 @@ static const char *election_text(KsReason reason)
         [KS_REASON_UNCLEAN] = "unclean election: first live replica, not in sync",
         [KS_REASON_PREFERRED] = "preferred election",
         [KS_REASON_CONTROLLED_SHUTDOWN] = "controlled shutdown",
+        [KS_REASON_REASSIGNMENT] = "reassignment: the leader moves into the target replicas",
     };
     if (reason < G_N_ELEMENTS(texts) && texts[reason])
         return texts[reason];
@@ -642,6 +644,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     }
     case KS_EV_ISR_SHRUNK: {
         const struct KsEvent_isr_shrunk *is = &ev->isr_shrunk;
+        if (is->reason == KS_REASON_REASSIGNMENT)
+            break; /* the completion line says it (output-reassign.c) */
         c = ks_text_ids(is->isr.items, is->isr.len);
         ks_timeline_put(tl, ev->t, "isr", C_YELLOW,
                         "%s-%" PRId64 ": broker %" PRId32
@@ -801,6 +805,12 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                         r->detail ? ")" : "");
         break;
     }
+    case KS_EV_REASSIGN_PLANNED:
+    case KS_EV_REASSIGN_STARTED:
+    case KS_EV_REASSIGN_CAUGHT_UP:
+    case KS_EV_REASSIGN_COMPLETED:
+        ks_timeline_reassign(tl, ev);
+        break;
     case KS_EV_COUNT:
         break;
     }

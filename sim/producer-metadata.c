@@ -227,6 +227,7 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
         p->available[i] = pp->leader != KS_NO_BROKER;
+        ks_sticky_index_set(p->sticky_index, i, p->available[i], p->queue_sizes[i]);
         pp->conn = NULL;
         if (pp->leader != KS_NO_BROKER) {
             pp->conn = ks_producer_conn_for(p, ks_sim_find_broker(sim, pp->leader));

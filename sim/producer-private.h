@@ -77,6 +77,7 @@ struct KsConnection {
     KsDelayedTimeouts parked; /* acks=all requests waiting at the broker (purgatory.c) */
     int32_t leads;            /* partitions its broker leads, in the producer's metadata */
     GPtrArray *drain;         /* scratch: batches of the request being built */
+    uint64_t ready_pass;      /* the drain pass that found it ready (producer-accum.c) */
 };
 
 /* What a producer knows of its topic's metadata and how it asks (Metadata,
@@ -145,6 +146,9 @@ struct KsProducer {
     KsPartitionerKind partitioner;
     KsRoundRobin rr;
     KsSticky sticky;
+    KsTime expiry_floor;         /* no batch reaches delivery.timeout.ms before (a lower bound) */
+    uint64_t drain_pass;         /* passes of the Sender's drain so far */
+    KsStickyIndex *sticky_index; /* available and queue_sizes, for the sticky choice */
     KsRng rng;
     KsRng jitter; /* the backoffs' random factors */
     KsProducerMetadata meta;

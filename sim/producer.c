@@ -185,6 +185,7 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->parts = g_new0(KsProducerPartition, n);
     p->available = g_new0(bool, n);
     p->queue_sizes = g_new0(int32_t, n);
+    p->sticky_index = ks_sticky_index_new(n, p->adaptive);
     p->active = g_array_new(FALSE, FALSE, sizeof(int32_t));
     for (int32_t i = 0; i < n; i++) {
         g_queue_init(&p->parts[i].batches);
@@ -286,6 +287,7 @@ void ks_producer_free(KsProducer *p)
     clear_linked(&p->spare_requests, request_free);
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
+    ks_sticky_index_free(p->sticky_index);
     g_free(p->available);
     g_free(p->parts);
     g_free(p->name);

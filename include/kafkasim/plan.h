@@ -338,6 +338,12 @@ typedef struct {
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
     char *node_type;      /* resize node, rolling-resize: the new machine type */
     KsTime downtime;      /* resize node, rolling-resize: a machine's stop, resize and boot */
+    /* reassign: target.partition >= 0 with `replicas` moves one partition;
+     * otherwise a plan over `plan_brokers` for target.topic (NULL: every
+     * topic), as kafka-reassign-partitions.sh --generate makes it. */
+    GArray *plan_brokers;    /* of KsBrokerId, sorted; NULL for one partition */
+    int32_t placement_start; /* the plan's fixed start index; -1: drawn from the seed */
+    int64_t throttle;        /* bytes/s (--throttle); 0: none */
     KsLoc loc;
 } KsPlanAction;
 
