@@ -370,7 +370,15 @@ typedef enum {
         F(reassign_replica, records, INT, ALWAYS, "records", "records its log holds now (copied from the leader)") \
         F(reassign_replica, bytes, INT, ALWAYS, "bytes", "those records in bytes (record-size)") \
         F(reassign_replica, elapsed_us, TIME, ALWAYS, "us", "time since the reassignment started") \
-    E(reassign_replica)
+    E(reassign_replica) \
+    S(partitions_added) \
+        F(partitions_added, topic, STRING, ALWAYS, "", "the topic") \
+        F(partitions_added, previous, INT, ALWAYS, "partitions", "its partition count before") \
+        F(partitions_added, partitions, INT, ALWAYS, "partitions", "its partition count now") \
+        F(partitions_added, keys, INT, ALWAYS, "keys", "the keys of the producers that write it with keys (keys=), summed") \
+        F(partitions_added, keys_moved, INT, ALWAYS, "keys", "of those, the keys murmur2 now maps to another partition") \
+        F(partitions_added, producers, STRING_LIST, ALWAYS, "", "per keyed producer: \"web: 412 of 500 keys move\"") \
+    E(partitions_added)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -444,7 +452,8 @@ typedef enum {
     T(REASSIGN_PLANNED, reassign_planned, reassign_plan, "a reassignment plan was made, as kafka-reassign-partitions.sh --generate proposes it, and executed") \
     T(REASSIGN_STARTED, reassign_started, reassignment, "the controller started a partition reassignment: the replicas are the target and the original ones (RS = TRS + ORS), new replicas start as followers") \
     T(REASSIGN_CAUGHT_UP, reassign_caught_up, reassign_replica, "a replica a reassignment adds copied the log and joined the ISR") \
-    T(REASSIGN_COMPLETED, reassign_completed, reassignment, "a partition reassignment completed: the target replicas are in the ISR, the leader is one of them, the removed replicas are stopped and deleted, the assignment is written")
+    T(REASSIGN_COMPLETED, reassign_completed, reassignment, "a partition reassignment completed: the target replicas are in the ISR, the leader is one of them, the removed replicas are stopped and deleted, the assignment is written") \
+    T(PARTITIONS_ADDED, partitions_added, partitions_added, "partitions were added to a topic (kafka-topics.sh --alter --partitions); leader_elected lines with reason initial follow for the new ones")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,
