@@ -403,6 +403,8 @@ void ks_broker_step_down(KsSim *sim, KsPartition *part)
     KsReplica *lr = part->leader_replica;
     if (!lr)
         return;
+    if (part->topic == sim->offsets_topic)
+        ks_group_resigned(sim, part);
     /* Its parked acks=all writes are answered NOT_LEADER_OR_FOLLOWER (the
      * DelayedProduce completes with an error); its followers' fetches are
      * answered with an error and they wait for their own LeaderAndIsr. */
@@ -453,6 +455,8 @@ static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
     }
     ks_ledger_leader_changed(sim->ledger, part);
     ks_broker_maybe_advance_hw(sim, part);
+    if (part->topic == sim->offsets_topic)
+        ks_group_elected(sim, part);
 }
 
 static void follow_probe(KsSim *sim, void *ctx, uint64_t epoch, bool delivered);
@@ -823,6 +827,7 @@ static void finish_stop(KsSim *sim, KsBroker *b)
     b->shutting_down_since = -1;
     process_dies(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_STOPPED, b, -1, -1);
+    ks_group_broker_died(sim, b);
     ks_registry_close_session(sim, b);
 }
 
@@ -883,6 +888,7 @@ void ks_broker_crash_process(KsSim *sim, KsBroker *b)
     b->shutting_down_since = -1;
     process_dies(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_CRASHED, b, -1, -1);
+    ks_group_broker_died(sim, b);
     ks_registry_broker_died(sim, b);
 }
 

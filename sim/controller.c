@@ -287,8 +287,10 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     if (leader == KS_NO_BROKER)
         ks_broker_step_down(sim, part);
     ks_ledger_leader_changed(sim->ledger, part);
-    if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old)
+    if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old) {
         sim->stats.leader_elections++;
+        part->topic->leader_elections++;
+    }
 
     if (leader != old || reason == KS_REASON_INITIAL) {
         KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));

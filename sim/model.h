@@ -201,6 +201,7 @@ struct KsTopic {
     bool unclean_election;
     bool created; /* the controller has created its partitions */
     const KsPlanTopic *plan;
+    int64_t leader_elections; /* leader changes the controller made (controller.c) */
 };
 
 struct KsBroker {
@@ -245,6 +246,9 @@ struct KsBroker {
     int64_t records_replicated_in;
     int64_t records_replicated_out;
     int64_t records_out;
+    /* Consumer fetches parked here (DelayedFetch), in no order; nodes are
+     * their own links (consumer-fetch.c). */
+    GQueue consumer_fetches_parked;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */
@@ -268,6 +272,9 @@ typedef enum {
     KS_ERR_REBALANCE_IN_PROGRESS = 27,
     KS_ERR_MEMBER_ID_REQUIRED = 79,
     KS_ERR_FENCED_INSTANCE_ID = 82,
+    /* DeleteGroups (group-load.c). */
+    KS_ERR_NON_EMPTY_GROUP = 68,
+    KS_ERR_GROUP_ID_NOT_FOUND = 69,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);

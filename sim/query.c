@@ -116,6 +116,7 @@ void ks_query_topic(const KsSim *sim, size_t index, KsTopicInfo *out)
         .min_insync = t->min_insync,
         .unclean_election = t->unclean_election,
         .overrides = t->plan->configs,
+        .leader_elections = t->leader_elections,
     };
 }
 

@@ -528,6 +528,9 @@ static const ActionRow action_rows[] = {
         KS_ACTION_RESIZE_NODE, false, NULL, act_resize),
     ACT("rolling-resize", NULL, "rolling-resize", "rolling-resize type=T [downtime=DURATION]", 0, 0,
         NULL, NULL, resize_keys, 0, NULL, false, KS_ACTION_ROLLING_RESIZE, false, NULL, act_resize),
+    ACT("delete", "group", "delete group", "delete group GROUP", 1, 1, "a group name",
+        "delete group billing", NULL, 0, NULL, false, KS_ACTION_DELETE_GROUP, false, WHY_CONSUMERS,
+        act_describe_groups),
 };
 
 static const ActionRow *find_action(Parser *p, GError **error)

@@ -247,8 +247,9 @@ typedef enum {
         F(records_expired, topic, STRING, ALWAYS, "", "the topic") \
         F(records_expired, partition, INT, OMIT, "partition", "the partition") \
         F(records_expired, records, INT, ALWAYS, "records", "records given up") \
-        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", or the Kafka error name of the last attempt when retries ran out") \
-        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out") \
+        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", \"max.block.ms\" (send() waited that long for metadata: TimeoutException), or the Kafka error name of the last attempt when retries ran out") \
+        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out or send() timed out") \
+        F(records_expired, max_block_ms, INT, OMIT, "ms", "the producer's max.block.ms when send() timed out waiting for metadata; absent otherwise") \
     E(records_expired) \
     S(consumer_event) \
         F(consumer_event, consumer, STRING, ALWAYS, "", "the consumer") \
@@ -371,6 +372,17 @@ typedef enum {
         F(reassign_replica, bytes, INT, ALWAYS, "bytes", "those records in bytes (record-size)") \
         F(reassign_replica, elapsed_us, TIME, ALWAYS, "us", "time since the reassignment started") \
     E(reassign_replica) \
+    S(group_unloaded) \
+        F(group_unloaded, group, STRING, ALWAYS, "", "the group") \
+        F(group_unloaded, broker, BROKER, ALWAYS, "broker id", "the coordinator that gave it up") \
+        F(group_unloaded, reason, STRING, ALWAYS, "", "\"moved\" (another broker leads its __consumer_offsets partition now, or none does) or \"broker died\"") \
+    E(group_unloaded) \
+    S(group_deleted) \
+        F(group_deleted, group, STRING, ALWAYS, "", "the group") \
+        F(group_deleted, offsets, INT, ALWAYS, "partitions", "committed offsets removed") \
+        F(group_deleted, error, STRING, OMIT, "", "group_delete only: the Kafka error the deletion failed with (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE); absent when it was deleted") \
+        F(group_deleted, state, STRING, ALWAYS, "", "the group's state after it (\"Dead\" when deleted or expired)") \
+    E(group_deleted) \
     S(partitions_added) \
         F(partitions_added, topic, STRING, ALWAYS, "", "the topic") \
         F(partitions_added, previous, INT, ALWAYS, "partitions", "its partition count before") \
@@ -453,6 +465,10 @@ typedef enum {
     T(REASSIGN_STARTED, reassign_started, reassignment, "the controller started a partition reassignment: the replicas are the target and the original ones (RS = TRS + ORS), new replicas start as followers") \
     T(REASSIGN_CAUGHT_UP, reassign_caught_up, reassign_replica, "a replica a reassignment adds copied the log and joined the ISR") \
     T(REASSIGN_COMPLETED, reassign_completed, reassignment, "a partition reassignment completed: the target replicas are in the ISR, the leader is one of them, the removed replicas are stopped and deleted, the assignment is written") \
+    /* Groups' ends. */ \
+    T(GROUP_UNLOADED, group_unloaded, group_unloaded, "a coordinator gave a group up (its __consumer_offsets partition moved away or its process died): Dead there until a new coordinator loads it") \
+    T(GROUP_DELETE, group_delete, group_deleted, "kafka-consumer-groups.sh --delete: the group was deleted (Dead, its offsets removed), or the error it failed with") \
+    T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead") \
     T(PARTITIONS_ADDED, partitions_added, partitions_added, "partitions were added to a topic (kafka-topics.sh --alter --partitions); leader_elected lines with reason initial follow for the new ones")
 // clang-format on
 
