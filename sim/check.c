@@ -506,6 +506,14 @@ bool ks_check_expect(const KsSim *sim, const KsPlanExpect *e, char **out_actual)
     if (e->partition.topic) {
         if (!ks_query_find_topic(sim, e->partition.topic, &s.topic))
             g_assert_not_reached(); /* the parser checked the name */
+        KsTopicInfo t;
+        ks_query_topic(sim, s.topic, &t);
+        /* A partition `add partitions` was to make, when it made none. */
+        if (e->partition.partition >= t.n_partitions) {
+            *out_actual = g_strdup_printf("%s has %d partitions; there is no %s-%d", t.name,
+                                          t.n_partitions, t.name, e->partition.partition);
+            return false;
+        }
         ks_query_partition(sim, s.topic, e->partition.partition, &s.part);
     }
     return evaluators[e->kind](sim, &s, out_actual);

@@ -157,7 +157,7 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
     ROW(KS_CFG_MAX_BLOCK_MS, "max.block.ms", KS_CONFIG_MS, P, 60000 * MS, 0, MAX_DURATION, NULL,
         true, "how long send() blocks waiting for the topic's metadata, then fails"),
     ROW(KS_CFG_METADATA_MAX_AGE_MS, "metadata.max.age.ms", KS_CONFIG_MS, P | C, 300000 * MS, 0,
-        MAX_DURATION, NULL, false, "metadata older than this is refreshed"),
+        MAX_DURATION, NULL, true, "metadata older than this is refreshed"),
     ROW(KS_CFG_PARTITIONER_IGNORE_KEYS, "partitioner.ignore.keys", KS_CONFIG_BOOL, P, 0, 0, 1, NULL,
         true, "partition keyed records as if their key were null"),
     ROW(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE, "partitioner.adaptive.partitioning.enable",

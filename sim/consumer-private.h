@@ -120,6 +120,12 @@ struct KsConsumer {
     KsMemberState mstate;
     int32_t generation; /* -1: none */
     bool rejoin_needed;
+    /* Its metadata (consumer-metadata.c): partition counts by topic index,
+     * as of its last refresh, and, while it leads the group, those its
+     * assignment used (assignmentSnapshot; empty otherwise). */
+    KsTime metadata_max_age, meta_refreshed;
+    GArray *meta_counts;  /* of int32_t; NULL before its first start */
+    GArray *snapshot;     /* of int32_t */
     bool committing;      /* a commit in flight */
     bool join_prepared;   /* onJoinPrepare's commit is done for the coming join */
     GArray *assigned;     /* of KsConsumerPart, sorted by (topic, partition) */
@@ -214,3 +220,14 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c);
 void ks_consumer_fetch_hw_advanced(KsSim *sim, KsPartition *part);
 void ks_consumer_fetch_reset(KsConsumer *c);
 void ks_consumer_fetch_free(gpointer p);
+
+/* consumer-metadata.c: partition counts in the consumer's metadata. */
+void ks_consumer_metadata_start(KsSim *sim, KsConsumer *c, KsTime max_age);
+void ks_consumer_metadata_free(KsConsumer *c);
+/* @t's partition count in @c's metadata. */
+int32_t ks_consumer_metadata_count(const KsConsumer *c, const KsTopic *t);
+/* @c, the group's leader, assigned over its metadata now. */
+void ks_consumer_metadata_assigned(KsConsumer *c);
+/* At a poll: refreshes the metadata when metadata.max.age.ms has passed;
+ * a leader whose subscribed topics' counts changed asks to rejoin. */
+void ks_consumer_metadata_poll(KsSim *sim, KsConsumer *c);

@@ -458,7 +458,14 @@ static void send_state(KsBroker *b)
 void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
 {
     topic->created = true;
-    for (int32_t p = 0; p < topic->n_partitions; p++) {
+    ks_controller_create_partitions(sim, topic, 0);
+}
+
+/* onNewPartitionCreation: NewPartition, then OnlinePartition for
+ * partitions @from and on of @topic. */
+void ks_controller_create_partitions(KsSim *sim, KsTopic *topic, int32_t from)
+{
+    for (int32_t p = from; p < topic->n_partitions; p++) {
         KsPartition *part = topic->partitions[p];
         GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
         KsBrokerId leader = KS_NO_BROKER;

@@ -269,7 +269,7 @@ static bool check_log(Check *c, const KsPartition *part, const KsReplica *r)
         if (run->producer >= 0) {
             const KsProducer *p = g_ptr_array_index(sim->producers, run->producer);
             REQUIRE(c,
-                    p->topic == part->topic && run->first_seq >= 0 &&
+                    p->topic == part->topic && part->index < p->n_parts && run->first_seq >= 0 &&
                         run->first_seq + run->count <= p->parts[part->index].next_seq,
                     "%s-%d on broker %d: offset %" PRId64 " holds sequences [%" PRId64 ", %" PRId64
                     ") of producer %s, which never sent them",
@@ -676,7 +676,9 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
 {
     const KsSim *sim = c->sim;
     const char *pn = p->name;
-    int32_t np = p->topic->n_partitions;
+    int32_t np = p->n_parts; /* its metadata may not have the latest partitions yet */
+    REQUIRE(c, np <= p->topic->n_partitions, "producer %s knows %d partitions of %s, which has %d",
+            p->name, np, p->topic->name, p->topic->n_partitions);
     REQUIRE(c, p->index == (int)index && p->sim == sim, "producer %s: index %d at position %u", pn,
             p->index, index);
     g_autoptr(GHashTable) queued = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -809,6 +809,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_REASSIGN_STARTED:
     case KS_EV_REASSIGN_CAUGHT_UP:
     case KS_EV_REASSIGN_COMPLETED:
+    case KS_EV_PARTITIONS_ADDED:
         ks_timeline_reassign(tl, ev);
         break;
     case KS_EV_COUNT:

@@ -181,23 +181,37 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     g_autofree char *jitter = g_strconcat(stream, ":backoff", NULL);
     ks_rng_init_stream(&p->jitter, sim->seed, ks_rng_stream_id(jitter));
 
-    int32_t n = topic->n_partitions;
-    p->parts = g_new0(KsProducerPartition, n);
-    p->available = g_new0(bool, n);
-    p->queue_sizes = g_new0(int32_t, n);
-    p->sticky_index = ks_sticky_index_new(n, p->adaptive);
     p->active = g_array_new(FALSE, FALSE, sizeof(int32_t));
-    for (int32_t i = 0; i < n; i++) {
-        g_queue_init(&p->parts[i].batches);
-        p->parts[i].active_slot = -1;
-        p->parts[i].leader = KS_NO_BROKER;
-        p->parts[i].leader_epoch = -1;
-    }
+    ks_producer_grow(p, topic->n_partitions);
     p->conns = g_ptr_array_new_with_free_func(conn_free);
     p->pending = g_array_new(FALSE, FALSE, sizeof(KsPendingSend));
     ks_producer_metadata_init(sim, p);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
+}
+
+void ks_producer_grow(KsProducer *p, int32_t n)
+{
+    if (n <= p->n_parts)
+        return;
+    p->parts = g_renew(KsProducerPartition, p->parts, n);
+    p->available = g_renew(bool, p->available, n);
+    p->queue_sizes = g_renew(int32_t, p->queue_sizes, n);
+    for (int32_t i = p->n_parts; i < n; i++) {
+        p->parts[i] = (KsProducerPartition){0};
+        g_queue_init(&p->parts[i].batches);
+        p->parts[i].active_slot = -1;
+        p->parts[i].leader = KS_NO_BROKER;
+        p->parts[i].leader_epoch = -1;
+        p->available[i] = false;
+        p->queue_sizes[i] = 0;
+    }
+    p->n_parts = n;
+    /* The sticky partitioner's index covers every partition: made anew. */
+    ks_sticky_index_free(p->sticky_index);
+    p->sticky_index = ks_sticky_index_new(n, p->adaptive);
+    for (int32_t i = 0; i < n; i++)
+        ks_sticky_index_set(p->sticky_index, i, p->available[i], p->queue_sizes[i]);
 }
 
 /* The connection to @b: every broker has one, made on first use, in the
@@ -280,7 +294,7 @@ void ks_producer_free(KsProducer *p)
         g_free(g_array_index(p->pending, KsPendingSend, i).key);
     g_array_free(p->pending, TRUE);
     ks_producer_metadata_clear(p);
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
+    for (int32_t i = 0; i < p->n_parts; i++) {
         clear_linked(&p->parts[i].batches, g_free);
     }
     clear_linked(&p->spare_batches, g_free);

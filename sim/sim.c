@@ -584,9 +584,10 @@ static const ActionRow action_table[] = {
     [KS_ACTION_ROLLING_RESIZE] = {"rolling-resize", ks_scaling_action_rolling_resize},
     [KS_ACTION_ADD_NODE] = {"add node", ks_scaling_action_add_node},
     [KS_ACTION_DELETE_GROUP] = {"delete group", ks_group_action_delete},
+    [KS_ACTION_ADD_PARTITIONS] = {"add partitions", ks_reassign_action_add_partitions},
 };
-/* KS_ACTION_DELETE_GROUP is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_DELETE_GROUP + 1);
+/* KS_ACTION_ADD_PARTITIONS is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_ADD_PARTITIONS + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {

@@ -382,7 +382,15 @@ typedef enum {
         F(group_deleted, offsets, INT, ALWAYS, "partitions", "committed offsets removed") \
         F(group_deleted, error, STRING, OMIT, "", "group_delete only: the Kafka error the deletion failed with (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE); absent when it was deleted") \
         F(group_deleted, state, STRING, ALWAYS, "", "the group's state after it (\"Dead\" when deleted or expired)") \
-    E(group_deleted)
+    E(group_deleted) \
+    S(partitions_added) \
+        F(partitions_added, topic, STRING, ALWAYS, "", "the topic") \
+        F(partitions_added, previous, INT, ALWAYS, "partitions", "its partition count before") \
+        F(partitions_added, partitions, INT, ALWAYS, "partitions", "its partition count now") \
+        F(partitions_added, keys, INT, ALWAYS, "keys", "the keys of the producers that write it with keys (keys=), summed") \
+        F(partitions_added, keys_moved, INT, ALWAYS, "keys", "of those, the keys murmur2 now maps to another partition") \
+        F(partitions_added, producers, STRING_LIST, ALWAYS, "", "per keyed producer: \"web: 412 of 500 keys move\"") \
+    E(partitions_added)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -460,7 +468,8 @@ typedef enum {
     /* Groups' ends. */ \
     T(GROUP_UNLOADED, group_unloaded, group_unloaded, "a coordinator gave a group up (its __consumer_offsets partition moved away or its process died): Dead there until a new coordinator loads it") \
     T(GROUP_DELETE, group_delete, group_deleted, "kafka-consumer-groups.sh --delete: the group was deleted (Dead, its offsets removed), or the error it failed with") \
-    T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead")
+    T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead") \
+    T(PARTITIONS_ADDED, partitions_added, partitions_added, "partitions were added to a topic (kafka-topics.sh --alter --partitions); leader_elected lines with reason initial follow for the new ones")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,

@@ -305,6 +305,7 @@ typedef enum {
     KS_ACTION_ROLLING_RESIZE,    /* rolling-resize type=T: every node in turn */
     KS_ACTION_ADD_NODE,          /* add node NAME [zone=Z] [type=T] [site=S] */
     KS_ACTION_DELETE_GROUP,      /* delete group NAME: kafka-consumer-groups.sh --delete */
+    KS_ACTION_ADD_PARTITIONS,    /* add partitions TOPIC count=N: the topic grows to N */
 } KsActionKind;
 
 typedef struct {
