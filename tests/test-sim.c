@@ -455,7 +455,8 @@ static void test_sim_support_follows_the_tables(void **state)
     assert_true(ks_support_action(KS_ACTION_ELECT_PREFERRED));
     assert_true(ks_support_action(KS_ACTION_ADD_BROKER));
     assert_false(ks_support_action(KS_ACTION_REASSIGN));
-    assert_false(ks_support_action(KS_ACTION_PARTITION_NETWORK));
+    assert_true(ks_support_action(KS_ACTION_PARTITION_NETWORK));
+    assert_true(ks_support_action(KS_ACTION_PAUSE_BROKER));
     assert_true(ks_support_expect(KS_EXPECT_HIGH_WATERMARK));
     assert_true(ks_support_expect(KS_EXPECT_LAG));
     assert_true(ks_support_expect(KS_EXPECT_COORDINATOR));

@@ -342,7 +342,28 @@ typedef enum {
         F(request, from, STRING, ALWAYS, "", "who sends it: \"producer NAME\", \"broker ID\" or \"consumer NAME\"") \
         F(request, to, BROKER, ALWAYS, "broker id", "the broker it goes to") \
         F(request, detail, STRING, OMIT, "", "what it carries, in words") \
-    E(request)
+    E(request) \
+    S(network_split) \
+        F(network_split, side_a, STRING, NULLABLE, "", "the nodes of one side, comma-separated; null for a heal") \
+        F(network_split, side_b, STRING, NULLABLE, "", "the nodes of the other side; null for a heal") \
+        F(network_split, one_way, BOOL, ALWAYS, "", "only messages from side_a to side_b are affected (partition-network A -> B)") \
+        F(network_split, loss_ppm, INT, ALWAYS, "per million", "the share of messages dropped: 1000000 for a cut") \
+    E(network_split) \
+    S(broker_pause) \
+        F(broker_pause, broker, BROKER, ALWAYS, "broker id", "the broker") \
+        F(broker_pause, duration_us, TIME, ALWAYS, "us", "how long it is frozen (pause); 0 when it resumes") \
+    E(broker_pause) \
+    S(zk_contact) \
+        F(zk_contact, broker, BROKER, ALWAYS, "broker id", "the broker") \
+        F(zk_contact, expires_us, TIME, ALWAYS, "us", "lost: when its session expires if contact does not come back (-1 while the ensemble has no quorum); regained: -1") \
+        F(zk_contact, leads, STRING, NULLABLE, "", "the partitions it still believes it leads, comma-separated (a zombie leader once its session expired); null when none") \
+    E(zk_contact) \
+    S(request_timeout) \
+        F(request_timeout, from, STRING, ALWAYS, "", "who waited: \"producer NAME\" or \"broker ID\"") \
+        F(request_timeout, to, BROKER, ALWAYS, "broker id", "the broker that did not answer") \
+        F(request_timeout, api, STRING, ALWAYS, "", "Produce, Fetch (a follower's) or LeaderAndIsr (the controller's)") \
+        F(request_timeout, timeout_us, TIME, ALWAYS, "us", "the timeout that expired: request.timeout.ms, replica.socket.timeout.ms or the controller's") \
+    E(request_timeout)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -411,7 +432,16 @@ typedef enum {
     T(ZK_LEADER_ELECTED, zk_leader_elected, zk_quorum, "the ensemble elected a leader: it has a quorum and takes writes") \
     T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session") \
     /* Requests: only with --verbose (ks_sim_set_verbose). */ \
-    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)")
+    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)") \
+    /* The network and pauses. */ \
+    T(NETWORK_PARTITIONED, network_partitioned, network_split, "partition-network cut (or made lossy) the links between two sets of nodes") \
+    T(NETWORK_HEALED, network_healed, network_split, "heal-network: every link passes again") \
+    T(BROKER_PAUSED, broker_paused, broker_pause, "a broker froze (a long GC pause, a frozen VM): alive and silent") \
+    T(BROKER_RESUMED, broker_resumed, broker_pause, "a paused broker runs again, with the state it had") \
+    T(ZK_CONTACT_LOST, zk_contact_lost, zk_contact, "a running broker can no longer reach a ZooKeeper server of the quorum (cut or paused): its session is no longer renewed") \
+    T(ZK_CONTACT_REGAINED, zk_contact_regained, zk_contact, "a running broker reaches the quorum again: pings renew its session, or, if it expired, the broker registers anew and gives up the leadership and controllership it still believed in") \
+    T(ZOMBIE_LEADER, zombie_leader, zk_contact, "the session of a running broker expired while it was cut off: the controller moves its partitions, but it still believes it leads them and answers producers that reach it") \
+    T(REQUEST_TIMED_OUT, request_timed_out, request_timeout, "a request got no answer within its timeout (the network between was cut, or the receiver paused or lost power): at most one line per sender and receiver per timeout")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,
