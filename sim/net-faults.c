@@ -12,6 +12,7 @@
  * times out, the controller when its session expires.
  */
 #include "actions-private.h"
+#include "kafkasim/query-faults.h"
 #include "model.h"
 #include "net.h"
 #include "registry-private.h"
@@ -88,4 +89,11 @@ void ks_net_action_pause(KsSim *sim, const KsPlanAction *a)
     ks_sim_emit(sim, &ev);
     ks_engine_schedule_at(sim->engine, b->ep.paused_until, pause_ends, b, b->ep.incarnation);
     ks_registry_contact_changed(sim);
+}
+
+bool ks_query_connected(const KsSim *sim, const char *node_a, const char *node_b)
+{
+    const KsNode *a = ks_sim_find_node((KsSim *)sim, node_a);
+    const KsNode *b = ks_sim_find_node((KsSim *)sim, node_b);
+    return a && b && ks_net_connected(sim, a, b);
 }

@@ -472,7 +472,8 @@ KsNetConnResult ks_net_conn_reopen(KsSim *sim, KsNetConn *conn)
 {
     const KsNetEndpoint *s = conn->server;
     conn->opened = false;
-    if ((s->node && !s->node->up) || !link_up(sim, conn->client->node, s->node))
+    /* A handshake needs both directions. */
+    if ((s->node && !s->node->up) || !ks_net_connected(sim, conn->client->node, s->node))
         return KS_NET_CONN_UNREACHABLE;
     if (!s->up)
         return KS_NET_CONN_REFUSED;
