@@ -108,19 +108,46 @@
 
 /* ---- partitions and replicas ---- */
 
+void ks_replica_init(KsReplica *r, KsPartition *part, KsBroker *b)
+{
+    r->part = part;
+    r->broker = b;
+    ks_log_init(&r->log);
+    r->epochs = g_array_new(FALSE, FALSE, sizeof(KsEpochEntry));
+    r->fetch_leo = -1;
+    r->leader_leo_at_last_fetch = -1;
+    r->last_caught_up = -1;
+    r->fetcher_slot = -1;
+    g_ptr_array_add(b->replicas, r);
+}
+
+void ks_replica_clear(KsReplica *r)
+{
+    ks_log_clear(&r->log);
+    g_array_free(r->epochs, TRUE);
+    if (r->truncations)
+        g_array_free(r->truncations, TRUE);
+}
+
+void ks_replica_free(gpointer p)
+{
+    ks_replica_clear(p);
+    g_free(p);
+}
+
 KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == id)
-            return &part->replicas[i];
+        if (part->replicas[i]->broker->id == id)
+            return part->replicas[i];
     return NULL;
 }
 
 bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == id)
-            return part->replicas[i].in_isr;
+        if (part->replicas[i]->broker->id == id)
+            return part->replicas[i]->in_isr;
     return false;
 }
 
@@ -135,7 +162,7 @@ void ks_partition_set_isr(KsPartition *part, GArray *isr)
         g_array_free(part->isr, TRUE);
     part->isr = isr;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        part->replicas[i].in_isr = false;
+        part->replicas[i]->in_isr = false;
     for (guint k = 0; k < isr->len; k++)
         ks_partition_replica(part, g_array_index(isr, KsBrokerId, k))->in_isr = true;
 }
@@ -375,7 +402,7 @@ static void alter_reset(KsPartition *part)
     part->alter.inflight = false;
     part->alter.gen++;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        part->replicas[i].isr_change_pending = false;
+        part->replicas[i]->isr_change_pending = false;
 }
 
 void ks_broker_step_down(KsSim *sim, KsPartition *part)
@@ -390,13 +417,15 @@ void ks_broker_step_down(KsSim *sim, KsPartition *part)
         part->zombie_incarnation = lr->broker->ep.incarnation;
         part->zombie_epoch = part->leader_replica_epoch;
     }
+    if (part->topic == sim->offsets_topic)
+        ks_group_resigned(sim, part);
     /* Its parked acks=all writes are answered NOT_LEADER_OR_FOLLOWER (the
      * DelayedProduce completes with an error); its followers' fetches are
      * answered with an error and they wait for their own LeaderAndIsr. */
     if (lr->broker->alive)
         ks_broker_fail_waits(sim, part, KS_ERR_NOT_LEADER_OR_FOLLOWER);
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         if (r->fetcher && r->fetcher->leader == lr->broker)
             ks_fetcher_remove(r);
     }
@@ -427,7 +456,7 @@ static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
      * ISR does not hold the HW back. A new leader knows nothing of its
      * followers' logs until they fetch; a re-elected one keeps what it knew. */
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         if (r == lr)
             continue;
         r->last_caught_up = r->in_isr ? now : -1;
@@ -442,6 +471,8 @@ static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
     }
     ks_ledger_leader_changed(sim->ledger, part);
     ks_broker_maybe_advance_hw(sim, part);
+    if (part->topic == sim->offsets_topic)
+        ks_group_elected(sim, part);
 }
 
 static void follow_probe(KsSim *sim, void *ctx, uint64_t epoch, bool delivered);
@@ -549,7 +580,7 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
     KsTime lag_max = lr->broker->lag_max;
     int64_t hw = lr->log.end;
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         if (r == lr)
             continue;
         bool caught_up =
@@ -596,7 +627,7 @@ static void maybe_expand_again(KsSim *sim, KsPartition *part)
         return;
     const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         /* Its position as last recorded, unless it truncated since (its
          * next fetch carries the new one). */
         if (r != lr && !r->in_isr && r->fetcher && r->fetcher->leader == lr->broker &&
@@ -814,6 +845,7 @@ static void finish_stop(KsSim *sim, KsBroker *b)
     b->shutting_down_since = -1;
     process_dies(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_STOPPED, b, -1, -1);
+    ks_group_broker_died(sim, b);
     ks_registry_close_session(sim, b);
 }
 
@@ -874,6 +906,7 @@ void ks_broker_crash_process(KsSim *sim, KsBroker *b)
     b->shutting_down_since = -1;
     process_dies(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_CRASHED, b, -1, -1);
+    ks_group_broker_died(sim, b);
     ks_registry_broker_died(sim, b);
 }
 

@@ -43,6 +43,7 @@
 #include "zk-ensemble.h"
 #include "ledger.h"
 #include "model.h"
+#include "reassign.h"
 
 G_DEFINE_QUARK(ks - sim - error - quark, ks_sim_error)
 
@@ -88,8 +89,8 @@ static bool eligible(const KsSim *sim, KsBrokerId id)
 static const KsReplica *find_replica(const KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == id)
-            return &part->replicas[i];
+        if (part->replicas[i]->broker->id == id)
+            return part->replicas[i];
     return NULL;
 }
 
@@ -125,6 +126,9 @@ static bool check_fetcher(Check *c, const KsBroker *b, guint leader_slot, const 
                 "slot %d of %s",
                 part->topic->name, part->index, r->broker->id, k, f->leader->id, r->fetcher_slot,
                 r->fetcher == f ? "that session" : "another");
+        REQUIRE(c, find_replica(part, r->broker->id) == r,
+                "%s-%d: broker %d fetches for a replica the partition no longer has",
+                part->topic->name, part->index, r->broker->id);
         REQUIRE(c, r->broker == b,
                 "%s-%d: replica of broker %d is in the fetch session of broker %d",
                 part->topic->name, part->index, r->broker->id, b->id);
@@ -200,6 +204,9 @@ static bool check_brokers(Check *c)
             const KsReplica *r = g_ptr_array_index(b->replicas, k);
             REQUIRE(c, r->broker == b, "broker %d lists a replica of %s-%d hosted by broker %d",
                     b->id, r->part->topic->name, r->part->index, r->broker->id);
+            REQUIRE(c, find_replica(r->part, b->id) == r,
+                    "broker %d hosts a replica of %s-%d that is not in its replicas", b->id,
+                    r->part->topic->name, r->part->index);
         }
         for (guint k = 0; k < b->fetchers->len; k++) {
             const KsFetcher *f = g_ptr_array_index(b->fetchers, k);
@@ -365,7 +372,7 @@ static bool check_replication(Check *c, const KsPartition *part)
      * still acting until its LeaderAndIsr arrives, never had). */
     for (int32_t i = 0; part->leader_replica_epoch == part->leader_epoch && i < part->n_replicas;
          i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         if (r == lr || !r->in_isr)
             continue;
         REQUIRE(c, r->log.end >= lr->hw,
@@ -422,7 +429,7 @@ static bool check_controller_view(Check *c, const KsPartition *part)
     }
     if (part->leader == KS_NO_BROKER) {
         for (int32_t i = 0; i < part->n_replicas; i++) {
-            const KsReplica *r = &part->replicas[i];
+            const KsReplica *r = part->replicas[i];
             bool could =
                 eligible(sim, r->broker->id) &&
                 (r->in_isr || ks_topic_config(sim, part->topic,
@@ -435,7 +442,7 @@ static bool check_controller_view(Check *c, const KsPartition *part)
     /* A broker's view lags the controller's (LeaderAndIsr travels) but is
      * never ahead of it: epochs never go back. */
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         REQUIRE(c, r->known_epoch <= part->leader_epoch,
                 "%s-%d: broker %d knows leader epoch %d, the controller wrote %d", tn, part->index,
                 r->broker->id, r->known_epoch, part->leader_epoch);
@@ -446,16 +453,16 @@ static bool check_controller_view(Check *c, const KsPartition *part)
 static bool check_partition(Check *c, const KsTopic *t, int32_t p)
 {
     const KsSim *sim = c->sim;
-    const KsPartition *part = &t->partitions[p];
+    const KsPartition *part = t->partitions[p];
     const char *tn = t->name;
-    REQUIRE(c, part->topic == t && part->index == p && part->n_replicas == t->replication_factor,
+    REQUIRE(c, part->topic == t && part->index == p && part->n_replicas >= 1,
             "%s-%d: wrong topic, index or replica count", tn, p);
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         REQUIRE(c, r->part == part && r->broker == ks_sim_find_broker(sim, r->broker->id),
                 "%s-%d: replica %d is not this partition's", tn, p, i);
         for (int32_t j = 0; j < i; j++)
-            REQUIRE(c, part->replicas[j].broker != r->broker,
+            REQUIRE(c, part->replicas[j]->broker != r->broker,
                     "%s-%d: broker %d holds two of its replicas", tn, p, r->broker->id);
         if (r->fetcher) {
             const KsFetcher *f = r->fetcher;
@@ -478,12 +485,21 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
         return true;
     }
 
+    /* While it is reassigned, its replicas hold the original and the target
+     * ones (RS = TRS + ORS), target first. */
+    guint n_target = 0;
+    const KsBrokerId *target = ks_reassign_target(sim, part, &n_target);
+    for (guint k = 0; k < n_target; k++)
+        REQUIRE(c, (int32_t)k < part->n_replicas && part->replicas[k]->broker->id == target[k],
+                "%s-%d is being reassigned to broker %d as replica %u, which it does not have", tn,
+                p, target[k], k);
+
     /* The ISR: a non-empty subset of the replicas, without repeats, and the
      * replicas' flags say the same. */
     REQUIRE(c, part->isr->len >= 1, "%s-%d: the ISR is empty", tn, p);
     guint flagged = 0;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        flagged += part->replicas[i].in_isr;
+        flagged += part->replicas[i]->in_isr;
     REQUIRE(c, flagged == part->isr->len, "%s-%d: the ISR has %u members, %u replicas say so", tn,
             p, part->isr->len, flagged);
     for (guint k = 0; k < part->isr->len; k++) {
@@ -513,7 +529,7 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
      * leader. */
     const KsReplica *acting = part->leader_replica;
     if (acting) {
-        REQUIRE(c, acting >= part->replicas && acting < part->replicas + part->n_replicas,
+        REQUIRE(c, find_replica(part, acting->broker->id) == acting,
                 "%s-%d: the acting leader is not one of its replicas", tn, p);
         REQUIRE(c, part->leader_replica_epoch <= part->leader_epoch,
                 "%s-%d: broker %d leads in epoch %d, the controller wrote %d", tn, p,
@@ -554,7 +570,7 @@ static bool check_topics(Check *c)
         for (int32_t p = 0; p < t->n_partitions; p++) {
             if (!check_partition(c, t, p))
                 return false;
-            replicas += (guint)t->partitions[p].n_replicas;
+            replicas += (guint)t->partitions[p]->n_replicas;
         }
     }
     REQUIRE(c, hosted == replicas, "brokers host %u replicas, partitions have %u", hosted,
@@ -594,7 +610,7 @@ static bool check_requests(Check *c, const KsProducer *p, const KsConnection *co
             const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
             REQUIRE(c,
                     rb->part && rb->part->topic == p->topic &&
-                        rb->part == &p->topic->partitions[rb->part->index] && rb->count > 0,
+                        rb->part == p->topic->partitions[rb->part->index] && rb->count > 0,
                     "producer %s: a request holds %" PRId64 " records for a partition not its own",
                     pn, rb->count);
             if (rb->wait) {
@@ -716,7 +732,7 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
                 "producer %s: %s-%d has a batch beyond its next sequence %" PRId64, pn,
                 p->topic->name, i, pp->next_seq);
         const GArray *acked =
-            ks_ledger_find_acked(sim->ledger, (int)index, &p->topic->partitions[i]);
+            ks_ledger_find_acked(sim->ledger, (int)index, p->topic->partitions[i]);
         for (guint k = 0; acked && k < acked->len; k++) {
             const KsSeqRange *a = &g_array_index(acked, KsSeqRange, k);
             REQUIRE(c, a->first >= 0 && a->count > 0 && a->first + a->count <= pp->next_seq,
@@ -777,7 +793,7 @@ static bool check_producers(Check *c)
     for (guint i = 0; i < sim->topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++)
-            partition_waits += g_queue_get_length((GQueue *)&t->partitions[p].waits);
+            partition_waits += g_queue_get_length((GQueue *)&t->partitions[p]->waits);
     }
     REQUIRE(c, n_waits == partition_waits, "requests hold %u acks=all waits, partitions %u",
             n_waits, partition_waits);
@@ -798,7 +814,7 @@ static bool check_ledger(Check *c)
     for (guint i = 0; i < sim->topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++) {
-            const KsPartition *part = &t->partitions[p];
+            const KsPartition *part = t->partitions[p];
             int64_t kept = ks_ledger_partition_counts(sim->ledger, part).lost;
             int64_t recounted = ks_ledger_recount_lost(sim, part);
             REQUIRE(c, kept == recounted,

@@ -227,9 +227,9 @@ static const KsReplica *reference_replica(KsPartition *part)
     if (lr)
         return lr;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].in_isr)
-            return &part->replicas[i];
-    return &part->replicas[0];
+        if (part->replicas[i]->in_isr)
+            return part->replicas[i];
+    return part->replicas[0];
 }
 
 static void stream_free(gpointer data)

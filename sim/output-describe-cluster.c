@@ -137,8 +137,10 @@ static void broker_roles(const KsSim *sim, KsBrokerId id, GPtrArray *leads, GPtr
     for (guint i = 0; i < order->len; i++) {
         KsTopicInfo t;
         ks_query_topic(sim, g_array_index(order, size_t, i), &t);
-        for (int32_t p = 0; p < t.n_partitions; p++)
-            for (int32_t r = 0; r < t.replication_factor; r++) {
+        for (int32_t p = 0; p < t.n_partitions; p++) {
+            KsPartitionInfo part;
+            ks_query_partition(sim, t.index, p, &part);
+            for (int32_t r = 0; r < part.n_replicas; r++) {
                 KsReplicaInfo rep;
                 ks_query_replica(sim, t.index, p, r, &rep);
                 if (rep.broker != id)
@@ -149,16 +151,56 @@ static void broker_roles(const KsSim *sim, KsBrokerId id, GPtrArray *leads, GPtr
                     g_ptr_array_add(rep.is_leader ? leads : follows,
                                     g_strdup_printf("%s-%" PRId32, t.name, p));
             }
+        }
     }
+}
+
+/* The load of the node called @name; false if it has no type (no limits). */
+static bool node_load(const KsSim *sim, const char *name, KsNodeLoadInfo *load)
+{
+    for (size_t i = 0; i < ks_query_n_nodes(sim); i++) {
+        KsNodeInfo n;
+        ks_query_node(sim, i, &n);
+        if (strcmp(n.name, name) != 0)
+            continue;
+        ks_query_node_load(sim, i, load);
+        return load->type != NULL;
+    }
+    return false;
+}
+
+static char *percent(int32_t permille)
+{
+    return g_strdup_printf("%d%%", (permille + 5) / 10);
+}
+
+/* With machine types, three more columns: the share of its node's network
+ * (each way) and disk in use over the last 10 s. */
+static void add_utilisation(const KsSim *sim, GPtrArray *row, const char *node, bool header)
+{
+    if (header) {
+        g_ptr_array_add(row, g_strdup("NET-IN"));
+        g_ptr_array_add(row, g_strdup("NET-OUT"));
+        g_ptr_array_add(row, g_strdup("DISK"));
+        return;
+    }
+    KsNodeLoadInfo load;
+    bool typed = node_load(sim, node, &load);
+    g_ptr_array_add(row, typed ? percent(load.recent_network_in_permille) : g_strdup("-"));
+    g_ptr_array_add(row, typed ? percent(load.recent_network_out_permille) : g_strdup("-"));
+    g_ptr_array_add(row, typed ? percent(load.recent_disk_permille) : g_strdup("-"));
 }
 
 void ks_describe_brokers(const KsSim *sim, GString *out)
 {
     g_return_if_fail(sim != NULL && out != NULL);
+    bool typed = ks_query_has_cost(sim);
     Table t = table_new();
     ROW(&t, g_strdup("BROKER"), g_strdup("HOST"), g_strdup("RACK"), g_strdup("STATE"),
         g_strdup("LEADER-FOR"), g_strdup("FOLLOWER-FOR"), g_strdup("RECORDS-IN"),
         g_strdup("REPLICATION-IN"), g_strdup("REPLICATION-OUT"), g_strdup("RECORDS-OUT"));
+    if (typed)
+        add_utilisation(sim, g_ptr_array_index(t.rows, 0), NULL, true);
     g_autoptr(GString) roles = g_string_new(NULL);
     for (size_t i = 0; i < ks_query_n_brokers(sim); i++) {
         KsBrokerInfo b;
@@ -175,6 +217,8 @@ void ks_describe_brokers(const KsSim *sim, GString *out)
             i64(leads->len + internal_leads), i64(follows->len + internal_follows),
             i64(tr.records_in), i64(tr.records_replicated_in), i64(tr.records_replicated_out),
             i64(tr.records_out));
+        if (typed)
+            add_utilisation(sim, g_ptr_array_index(t.rows, t.rows->len - 1), b.node, false);
         g_string_append_printf(roles, "Broker %" PRId32 " leads ", b.id);
         append_partitions(roles, leads, internal_leads);
         g_string_append(roles, "; follows ");
@@ -183,6 +227,10 @@ void ks_describe_brokers(const KsSim *sim, GString *out)
     }
     table_write(&t, out);
     g_string_append(out, roles->str);
+    if (typed)
+        g_string_append(out, "NET-IN, NET-OUT, DISK: the share of the broker's machine (its node "
+                             "type's network each way, its disk writes) in use over the last "
+                             "10 s; brokers on one node share it\n");
 }
 
 /* ---- describe log TOPIC-P ---- */
@@ -281,14 +329,16 @@ static void zk_topic(const KsSim *sim, const KsTopicInfo *t, GString *out)
 {
     g_autoptr(GString) data = g_string_new("{\"partitions\":{");
     for (int32_t p = 0; p < t->n_partitions; p++) {
-        g_autofree KsBrokerId *ids = g_new(KsBrokerId, t->replication_factor);
-        for (int32_t r = 0; r < t->replication_factor; r++) {
+        KsPartitionInfo part;
+        ks_query_partition(sim, t->index, p, &part);
+        g_autofree KsBrokerId *ids = g_new(KsBrokerId, part.n_replicas);
+        for (int32_t r = 0; r < part.n_replicas; r++) {
             KsReplicaInfo rep;
             ks_query_replica(sim, t->index, p, r, &rep);
             ids[r] = rep.broker;
         }
         g_string_append_printf(data, "%s\"%" PRId32 "\":", p ? "," : "", p);
-        append_json_ids(data, ids, (size_t)t->replication_factor);
+        append_json_ids(data, ids, (size_t)part.n_replicas);
     }
     g_string_append(data, "},\"version\":3}");
     g_autofree char *path = g_strdup_printf("/brokers/topics/%s", t->name);

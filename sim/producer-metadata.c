@@ -37,9 +37,9 @@
  *
  * Simplified: leastLoadedNode starts at the first broker it knows, not at
  * a random one; the bootstrap connections are the brokers' own (Kafka
- * opens separate ones to the bootstrap addresses); send() never gives up
- * blocking (max.block.ms) and the topic is never forgotten
- * (metadata.max.idle.ms); each backoff is drawn when the answer (or
+ * opens separate ones to the bootstrap addresses); the topic is never
+ * forgotten (metadata.max.idle.ms); send() gives up blocking after
+ * max.block.ms (producer-accum.c); each backoff is drawn when the answer (or
  * failure) arrives, where Kafka draws at every check.
  *
  * Owns the producer's metadata fields (KsProducer, "Metadata"); cost: one
@@ -201,7 +201,7 @@ static void metadata_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
     p->meta.error = KS_ERR_NONE;
     p->meta.answer_known = false;
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        const KsPartition *part = &p->topic->partitions[i];
+        const KsPartition *part = p->topic->partitions[i];
         KsMetadataPartition mp;
         bool known = ks_metadata_partition(sim, b, part, &mp);
         p->meta.answer_known |= known;
@@ -227,6 +227,7 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
         p->available[i] = pp->leader != KS_NO_BROKER;
+        ks_sticky_index_set(p->sticky_index, i, p->available[i], p->queue_sizes[i]);
         pp->conn = NULL;
         if (pp->leader != KS_NO_BROKER) {
             pp->conn = ks_producer_conn_for(p, ks_sim_find_broker(sim, pp->leader));

@@ -260,7 +260,7 @@ static char *led_by(KsSim *sim, const KsBroker *b)
     for (guint i = 0; i < sim->topics->len; i++) {
         KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t k = 0; k < t->n_partitions; k++) {
-            const KsPartition *part = &t->partitions[k];
+            const KsPartition *part = t->partitions[k];
             const KsReplica *lr = part->leader_replica;
             if (!(lr && lr->broker == b) && !(part->zombie && part->zombie->broker == b))
                 continue;

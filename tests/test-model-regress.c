@@ -95,7 +95,7 @@ static void test_model_checker_catches_broken_state(void **state)
     assert_holds(sim);
 
     KsTopic *t = ks_sim_find_topic(sim, "t");
-    KsPartition *part = &t->partitions[0];
+    KsPartition *part = t->partitions[0];
     KsReplica *lr = part->leader_replica;
     assert_non_null(lr);
     assert_true(lr->log.end > 0);
@@ -107,7 +107,7 @@ static void test_model_checker_catches_broken_state(void **state)
     g_array_set_size(part->isr, part->isr->len - 1);
 
     /* A replica's flag disagrees with the ISR. */
-    KsReplica *other = &part->replicas[part->replicas[0].in_isr ? 2 : 0];
+    KsReplica *other = part->replicas[part->replicas[0]->in_isr ? 2 : 0];
     bool was = other->in_isr;
     other->in_isr = !was;
     assert_broken(sim, "ISR");
@@ -133,8 +133,8 @@ static void test_model_checker_catches_broken_state(void **state)
     /* A follower in a fetch session at the wrong slot. */
     KsReplica *f = NULL;
     for (int32_t i = 0; i < part->n_replicas && !f; i++)
-        if (part->replicas[i].fetcher)
-            f = &part->replicas[i];
+        if (part->replicas[i]->fetcher)
+            f = part->replicas[i];
     assert_non_null(f);
     f->fetcher_slot += 1000;
     assert_broken(sim, "slot");
@@ -147,7 +147,7 @@ static void test_model_checker_catches_broken_state(void **state)
     p->queue_sizes[0] -= 1;
 
     /* Records that were produced but are nowhere. */
-    KsPartition *p0 = &p->topic->partitions[0];
+    KsPartition *p0 = p->topic->partitions[0];
     ks_ledger_produced(sim->ledger, p->index, p0, 1);
     assert_broken(sim, "records produced");
     ks_ledger_settled(sim->ledger, p->index, p0, 0, 1, KS_LEDGER_REFUSED);
