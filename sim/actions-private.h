@@ -32,6 +32,10 @@ void ks_sim_note(KsSim *sim, int line, const char *fmt, ...) G_GNUC_PRINTF(3, 4)
 
 /* broker.c: broker and node lifecycle. */
 void ks_broker_action_crash(KsSim *sim, const KsPlanAction *action);
+/* net-faults.c: partition-network, heal-network, pause broker. */
+void ks_net_action_partition(KsSim *sim, const KsPlanAction *action);
+void ks_net_action_heal(KsSim *sim, const KsPlanAction *action);
+void ks_net_action_pause(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_restart(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_stop(KsSim *sim, const KsPlanAction *action);
 void ks_broker_action_crash_node(KsSim *sim, const KsPlanAction *action);

@@ -327,7 +327,11 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         /* The broker's own view: it leads once the LeaderAndIsr naming it
          * has arrived, and until the one naming another does. */
         KsReplica *lr = ks_partition_leader_replica(part);
-        if (!lr || lr->broker != b) {
+        bool zombie = part->zombie && part->zombie->broker == b &&
+                      part->zombie_incarnation == b->ep.incarnation && b->zk_lost;
+        if (zombie)
+            lr = part->zombie; /* it has not heard of its successor */
+        else if (!lr || lr->broker != b) {
             rb->error = KS_ERR_NOT_LEADER_OR_FOLLOWER;
             continue;
         }
@@ -345,16 +349,19 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
             continue;
         }
         if (seq == SEQ_APPEND) {
-            ks_log_append(&lr->log, rb->count, part->leader_replica_epoch, p->index,
-                          rb->producer_epoch, rb->first_seq);
+            int32_t epoch = zombie ? part->zombie_epoch : part->leader_replica_epoch;
+            ks_log_append(&lr->log, rb->count, epoch, p->index, rb->producer_epoch, rb->first_seq);
             b->records_in += rb->count;
             ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
-            ks_consumer_seek_appended(part, lr->log.end - rb->count, rb->count,
-                                      part->leader_replica_epoch,
+            ks_consumer_seek_appended(part, lr->log.end - rb->count, rb->count, epoch,
                                       rb->batch ? rb->batch->created : ks_engine_now(sim->engine));
             ks_fetcher_mark_followers_dirty(part);
         }
         int64_t required = seq == SEQ_APPEND ? lr->log.end : dup_end;
+        /* A zombie's followers fetch elsewhere: its HW never moves, and its
+         * acks=all writes wait until the request times out. */
+        if (zombie)
+            required = INT64_MAX;
         if (p->acks == -1 && required > lr->hw) {
             /* It watches @part's HW; a duplicate's records are older than
              * what already waits, so the watch keeps the order of need. */
@@ -403,6 +410,13 @@ void ks_broker_step_down(KsSim *sim, KsPartition *part)
     KsReplica *lr = part->leader_replica;
     if (!lr)
         return;
+    /* A leader that cannot hear of this (its machine is cut off from
+     * ZooKeeper, or paused) acts on as leader: a zombie (net-faults.c). */
+    if (lr->broker->alive && lr->broker->zk_lost) {
+        part->zombie = lr;
+        part->zombie_incarnation = lr->broker->ep.incarnation;
+        part->zombie_epoch = part->leader_replica_epoch;
+    }
     if (part->topic == sim->offsets_topic)
         ks_group_resigned(sim, part);
     /* Its parked acks=all writes are answered NOT_LEADER_OR_FOLLOWER (the
@@ -426,6 +440,8 @@ static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
     KsPartition *part = lr->part;
     KsTime now = ks_engine_now(sim->engine);
     bool new_leader = part->leader_replica != lr;
+    if (part->zombie == lr)
+        part->zombie = NULL;
     if (new_leader)
         ks_broker_step_down(sim, part);
     alter_reset(part);
@@ -524,6 +540,8 @@ void ks_broker_apply_leader_and_isr(KsSim *sim, KsReplica *r, KsBrokerId leader,
     /* Epochs never go back: an older request is answered and ignored. */
     if (epoch < r->known_epoch)
         return;
+    if (part->zombie == r)
+        part->zombie = NULL; /* told at last: it follows (and truncates) */
     /* The same state again (a new controller's first requests): nothing to do. */
     if (epoch == r->known_epoch && leader == r->known_leader && r->fetcher &&
         r->fetcher->leader->id == leader)

@@ -227,6 +227,11 @@ static KsTransferKind transfer_kind(const KsSim *sim, const KsNode *from, const 
     return KS_TRANSFER_WITHIN_ZONE;
 }
 
+bool ks_capacity_across_sites(const KsSim *sim, const KsNode *from, const KsNode *to)
+{
+    return transfer_kind(sim, from, to) == KS_TRANSFER_ACROSS_SITES;
+}
+
 static int64_t network_rate(const KsCapacityNode *c)
 {
     return c && c->type ? c->type->network_bytes_per_s : 0;
@@ -240,7 +245,9 @@ static KsTime wan(KsSim *sim, const KsNode *from, const KsNode *to, int64_t byte
 {
     KsCapacity *cap = sim->capacity;
     const KsPlanSite *sa = site_of(sim, from), *sb = site_of(sim, to);
-    *latency = MAX(sa->wan_latency, sb->wan_latency);
+    /* A `network cross-site=` latency replaces the sites' (net.c adds it). */
+    *latency =
+        sim->net.custom && sim->net.cross_site >= 0 ? 0 : MAX(sa->wan_latency, sb->wan_latency);
     Uplink *ua = &g_array_index(cap->uplinks, Uplink, from->cap->site);
     Uplink *ub = &g_array_index(cap->uplinks, Uplink, to->cap->site);
     t = MAX(t, ua->out_free) + duration(bytes, sa->wan_bytes_per_s);

@@ -38,6 +38,9 @@ void ks_capacity_add_node(KsSim *sim, KsCapacity *cap, KsNode *node, const KsPla
  * @bytes is 0. The one call net.c makes. */
 KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, KsNetKind kind,
                             int64_t bytes);
+/* Whether two machines are on different sites (their messages cross a
+ * WAN; net.c's `network cross-site=` latency). */
+bool ks_capacity_across_sites(const KsSim *sim, const KsNode *from, const KsNode *to);
 
 /* Gives @node the plan's type called @type (declared or from the table),
  * its queues idle; returns the name of its type before, or NULL (none). */

@@ -465,6 +465,14 @@ static bool eval_quorum(const KsSim *sim, const Subject *s, char **out_actual)
     return compare(z.quorum, s->e->cmp, s->e->number);
 }
 
+static bool eval_connected(const KsSim *sim, const Subject *s, char **out_actual)
+{
+    bool c = ks_query_connected(sim, s->e->name, s->e->word);
+    *out_actual =
+        g_strdup_printf("%s and %s are %s", s->e->name, s->e->word, c ? "connected" : "cut apart");
+    return compare(c, s->e->cmp, s->e->number);
+}
+
 static const EvalFn evaluators[] = {
     [KS_EXPECT_LEADER] = eval_leader,
     [KS_EXPECT_ISR] = eval_isr,
@@ -487,9 +495,10 @@ static const EvalFn evaluators[] = {
     [KS_EXPECT_FLUME_DROPPED] = eval_flume,
     [KS_EXPECT_CHANNEL_FILL] = eval_flume,
     [KS_EXPECT_ZOOKEEPER_QUORUM] = eval_quorum,
+    [KS_EXPECT_CONNECTED] = eval_connected,
 };
-/* KS_EXPECT_ZOOKEEPER_QUORUM is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(evaluators) == KS_EXPECT_ZOOKEEPER_QUORUM + 1);
+/* KS_EXPECT_CONNECTED is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(evaluators) == KS_EXPECT_CONNECTED + 1);
 
 bool ks_check_has_evaluator(KsExpectKind kind)
 {

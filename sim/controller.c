@@ -191,10 +191,41 @@ static void queue_next(KsSim *sim, KsControllerQueue *q)
     queue_kick(sim, q);
 }
 
+/* controller.socket.timeout.ms (30 s; KafkaConfig): the RequestSendThread
+ * waits that long for an answer, then reconnects and sends the request
+ * again. */
+#define CONTROLLER_SOCKET_TIMEOUT (30000 * KS_TIME_MS)
+
+static void resend(KsEngine *engine, void *ctx, uint64_t gen)
+{
+    KsControllerQueue *q = ctx;
+    KsBroker *b = q->broker;
+    if (gen != q->gen || !q->busy)
+        return;
+    KsEvent ev = ks_event_init(KS_EV_REQUEST_TIMED_OUT, ks_engine_now(engine));
+    g_autofree char *from = g_strdup_printf("controller (broker %d)", b->sim->registry->controller);
+    ev.request_timeout.from = from;
+    ev.request_timeout.to = b->id;
+    ev.request_timeout.api = "LeaderAndIsr/UpdateMetadata";
+    ev.request_timeout.timeout_us = CONTROLLER_SOCKET_TIMEOUT;
+    ks_sim_emit(b->sim, &ev);
+    q->busy = false;
+    queue_kick(b->sim, q);
+}
+
+/* A request or its answer lost on the way (a cut): the controller hears
+ * nothing until its timeout. */
+static void lost_on_the_way(KsSim *sim, KsControllerQueue *q)
+{
+    ks_engine_schedule(sim->engine, CONTROLLER_SOCKET_TIMEOUT, resend, q, q->gen);
+}
+
 static void response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
 {
     KsControllerQueue *q = ctx;
-    if (gen == q->gen && delivered)
+    if (gen == q->gen && !delivered && ks_net_dropped_silently(sim))
+        lost_on_the_way(sim, q);
+    else if (gen == q->gen && delivered)
         queue_next(sim, q);
 }
 
@@ -206,6 +237,10 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
     KsControllerQueue *q = ctx;
     if (gen != q->gen)
         return;
+    if (!delivered && ks_net_dropped_silently(sim) && q->broker->alive) {
+        lost_on_the_way(sim, q);
+        return;
+    }
     if (!delivered) {
         queue_next(sim, q);
         return;

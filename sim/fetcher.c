@@ -357,12 +357,24 @@ static void fetcher_fail(KsSim *sim, KsFetcher *f)
 }
 
 /* The request timed out (see the rules above). */
+static void fetcher_await_timeout(KsSim *sim, KsFetcher *f);
+
 static void fetch_timed_out(KsEngine *engine, void *ctx, uint64_t gen)
 {
     KsFetcher *f = ctx;
     if (gen != f->gen || f->state != KS_FETCH_REQUEST)
         return;
-    fetcher_backoff(f->follower->sim, f, 0);
+    KsSim *sim = f->follower->sim;
+    if (!ks_net_endpoint_is_silent(&f->leader->ep)) { /* a cut, not a power loss */
+        KsEvent ev = ks_event_init(KS_EV_REQUEST_TIMED_OUT, ks_engine_now(engine));
+        g_autofree char *from = g_strdup_printf("broker %d (follower)", f->follower->id);
+        ev.request_timeout.from = from;
+        ev.request_timeout.to = f->leader->id;
+        ev.request_timeout.api = "Fetch";
+        ev.request_timeout.timeout_us = f->follower->request_timeout;
+        ks_sim_emit(sim, &ev);
+    }
+    fetcher_backoff(sim, f, 0);
 }
 
 /* The request went into the silence of a machine that is down: the session
@@ -388,7 +400,7 @@ static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool deli
     if (gen != f->gen || f->state != KS_FETCH_REQUEST)
         return;
     if (!delivered) {
-        if (ks_net_endpoint_is_silent(&f->leader->ep))
+        if (ks_net_endpoint_is_silent(&f->leader->ep) || ks_net_dropped_silently(sim))
             fetcher_await_timeout(sim, f);
         else
             fetcher_fail(sim, f);
@@ -423,6 +435,11 @@ static void fetch_park_expired(void *ctx, KsDelayed *op)
 static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
 {
     KsFetcher *f = ctx;
+    if (gen == f->gen && f->state == KS_FETCH_RESPONSE && !delivered &&
+        ks_net_dropped_silently(sim)) {
+        fetcher_await_timeout(sim, f); /* the answer was lost in a cut */
+        return;
+    }
     if (gen != f->gen || f->state != KS_FETCH_RESPONSE || !delivered)
         return;
     for (guint i = 0; i < f->answers->len; i++) {

@@ -176,9 +176,10 @@ static bool check_brokers(Check *c)
         if (b->alive)
             REQUIRE(c, b->node->up, "broker %d runs on node %s, which is down", b->id,
                     b->node->name);
-        /* A live broker registered at startup, and only its own death lets
-         * the session expire. */
-        if (b->alive)
+        /* A live broker registered at startup, and only its own death, or
+         * losing the quorum (cut off, paused: net-faults.c), lets the
+         * session expire. */
+        if (b->alive && !b->zk_lost)
             REQUIRE(c, b->registered, "broker %d is running but not registered in ZooKeeper",
                     b->id);
         /* Without a ZooKeeper quorum an expiry waits for the next leader,

@@ -64,7 +64,7 @@ const char *ks_token_kind_describe(KsTokenKind kind)
     case KS_TOK_RBRACE:
         return "'}'";
     case KS_TOK_PIPE:
-        return "'|'";
+        return "'|' or '->'";
     case KS_TOK_OP:
         return "a comparison";
     case KS_TOK_EOL:
@@ -384,6 +384,14 @@ static bool lex_run(Cursor *c, GError **error)
     const char *fp, *rest;
     bool numeric = split_number(s, n, &ipn, &fp, &fpn, &rest, &restn) && restn == 0;
 
+    /* A share, "10%" (a link's loss): one word, read by its parser. */
+    if (numeric && c->i < c->n && c->s[c->i] == '%') {
+        c->i++;
+        c->col++;
+        push(c, KS_TOK_WORD, start, col0, n + 1);
+        return true;
+    }
+
     if (c->i < c->n && c->s[c->i] == '/' && n > 0 && g_ascii_isdigit(s[0])) {
         size_t k = c->i + 1;
         while (k < c->n && is_name_char(c->s[k]))
@@ -474,6 +482,12 @@ static bool lex_line(KsLexer *lx, const char *s, size_t n, GError **error)
         int col0 = c.col;
         if (ch == '"') {
             ok = lex_string(&c, error);
+        } else if (ch == '-' && c.i + 1 < c.n && c.s[c.i + 1] == '>') {
+            /* "->": a one-way cut (partition-network n1 -> n2), a '|' that
+             * cuts one direction only; its text tells the two apart. */
+            push(&c, KS_TOK_PIPE, i0, col0, 2);
+            c.i += 2;
+            c.col += 2;
         } else if (is_name_char(ch)) {
             ok = lex_run(&c, error);
         } else if (ch == '=' || ch == '!' || ch == '<' || ch == '>') {

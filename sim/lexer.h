@@ -47,7 +47,7 @@ typedef enum {
     KS_TOK_COMMA,    /* , */
     KS_TOK_LBRACE,   /* { */
     KS_TOK_RBRACE,   /* } */
-    KS_TOK_PIPE,     /* | */
+    KS_TOK_PIPE,     /* | or -> (src tells which) */
     KS_TOK_OP,       /* == != < <= > >= (see cmp) */
     KS_TOK_EOL,      /* end of the line; always the last token */
 } KsTokenKind;

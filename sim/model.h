@@ -170,6 +170,10 @@ struct KsPartition {
      * be ahead of it) and the epoch it leads in; the AlterPartition it has
      * in flight. */
     KsReplica *leader_replica;    /* NULL: none acts (offline, or not told yet) */
+    KsReplica *zombie;            /* a former leader, cut off, that has not been told: it
+                                   * still takes writes (while its process lives) */
+    uint64_t zombie_incarnation;  /* its process then (net.c) */
+    int32_t zombie_epoch;         /* the leader epoch it still writes in */
     int32_t leader_replica_epoch; /* the leader epoch it acts in */
     KsAlterIsr alter;
     /* Written by broker.c. */
@@ -220,6 +224,7 @@ struct KsBroker {
     bool registered;       /* its /brokers/ids node exists */
     KsTimer session_timer; /* expiry of a dead broker's session */
     KsTime registered_at;  /* its session was created (ZooKeeper touched it) */
+    bool zk_lost;          /* alive but cut off from the quorum, or paused: no pings */
     /* The controller's view: written by controller.c. */
     bool ctrl_live;     /* live in the controller's view (controllerContext) */
     bool shutting_down; /* in the controller's shuttingDownBrokerIds */

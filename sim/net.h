@@ -14,6 +14,8 @@
 
 #include <glib.h>
 
+#include "kafkasim/plan.h"
+#include "kafkasim/rng.h"
 #include "kafkasim/types.h"
 
 typedef struct KsNode KsNode;
@@ -26,6 +28,8 @@ typedef struct {
     uint64_t silent_stop; /* the incarnation a stop began while its machine was down (the
                            * process ended without a word: no kernel reset its connections) */
     bool up;              /* the process runs */
+    KsTime paused_until;  /* `pause`: until then it handles nothing (what reaches it
+                           * waits in its socket buffers) and sends nothing */
 } KsNetEndpoint;
 
 /* What a message is. The delivery rules are the same for every kind; the
@@ -77,26 +81,82 @@ typedef enum {
     KS_NET_CONN_UNREACHABLE, /* the machine is down or the link is cut */
 } KsNetConnResult;
 
-/* The layer's state, embedded in KsSim; all zero is an empty layer. */
+/* A link declared with `link A B` (both ways): its latency (-1: by
+ * distance) and its loss. */
 typedef struct {
-    uint64_t links_gen;         /* +1 whenever a link goes down or up (none do yet) */
+    const KsNode *a, *b;
+    KsTime latency;
+    uint32_t loss_ppm; /* messages dropped, per million */
+} KsNetLink;
+
+/* What partition-network did to messages from one machine to another:
+ * all dropped (KS_NET_CUT) or a share of them. */
+typedef struct {
+    const KsNode *from, *to;
+    uint32_t loss_ppm;
+} KsNetCut;
+
+#define KS_NET_CUT 1000000u /* a KsNetCut.loss_ppm: nothing passes */
+
+/* The layer's state, embedded in KsSim; all zero is an empty layer with
+ * the default latencies. */
+typedef struct {
+    uint64_t links_gen;         /* +1 whenever a link goes down or up */
     GPtrArray *messages;        /* every message ever allocated (owned) */
     struct KsNetMessage *spare; /* messages free for reuse, a linked list */
+    /* `network` and `link` (ks_net_configure, ks_net_set_link) */
+    bool custom; /* the latencies below replace the defaults */
+    KsTime loopback, same_zone, cross_zone, cross_site, jitter; /* cross_site -1: the sites' */
+    GArray *links;                                              /* of KsNetLink; NULL: none */
+    GArray *cuts;          /* of KsNetCut, from partition-network until heal-network; NULL: none */
+    KsRng rng;             /* jitter and loss: the run's seed, a stream of its own */
+    GHashTable *fifo;      /* with jitter: (sender, receiver) -> its last arrival, so that
+                            * messages between two processes keep their order (TCP) */
+    bool dropped_silently; /* while a handler runs: its message was lost on the way */
 } KsNet;
 
 /* Frees the layer's messages, including those still in flight. */
 void ks_net_clear(KsNet *net);
+
+/* The `network` declaration (NULL: defaults) and the run's seed, for
+ * jitter and loss. Before any message. */
+void ks_net_configure(KsNet *net, const KsPlanNetwork *cfg, uint64_t seed);
+/* Both, from the plan's `network` and `link` lines (sim.c's builder). */
+bool ks_net_build(KsSim *sim, GError **error);
+/* A `link A B`: its latency (-1: by distance) and loss, both ways. */
+void ks_net_set_link(KsNet *net, const KsNode *a, const KsNode *b, KsTime latency,
+                     int64_t loss_ppm);
+/* partition-network: messages from @from to @to are dropped (@loss_ppm
+ * KS_NET_CUT) or a share of them, until ks_net_heal. One direction. */
+void ks_net_cut(KsNet *net, const KsNode *from, const KsNode *to, uint32_t loss_ppm);
+/* heal-network: every cut and lossy split ends. */
+void ks_net_heal(KsNet *net);
+/* Whether any partition-network is in force. */
+bool ks_net_is_split(const KsNet *net);
+
+/* Whether messages pass both ways between two machines (`connected`). */
+bool ks_net_connected(const KsSim *sim, const KsNode *a, const KsNode *b);
+/* Whether @to is silent to @from: its machine is down or the network
+ * between them is cut. A request sent there meets no answer and no reset;
+ * only the sender's timeout tells. */
+bool ks_net_silent_between(const KsSim *sim, const KsNetEndpoint *from, const KsNetEndpoint *to);
+/* Inside a handler called with delivered = false: whether the message was
+ * lost on the way (a cut link, a lossy one, a paused receiver) rather than
+ * refused by a dead receiver. The sender then hears nothing: it waits for
+ * its timeout instead of seeing its connection break. */
+bool ks_net_dropped_silently(const KsSim *sim);
 
 void ks_net_endpoint_init(KsNetEndpoint *ep, KsNode *node, bool up);
 /* The process starts or stops: a new incarnation either way, so nothing sent
  * to the old one is delivered. */
 void ks_net_endpoint_start(KsNetEndpoint *ep);
 void ks_net_endpoint_stop(KsNetEndpoint *ep);
+/* Whether the process is frozen by a `pause` now. */
+bool ks_net_endpoint_paused(const KsSim *sim, const KsNetEndpoint *ep);
 
 /* One-way latency between two machines (NULL: a client's own machine). */
 KsTime ks_net_latency(const KsSim *sim, const KsNode *from, const KsNode *to);
-/* Whether messages pass between the two machines. Always true for now: the
- * one place a network partition will cut. */
+/* Whether messages pass from @from to @to: false across a cut (one way). */
 bool ks_net_link_up(const KsSim *sim, const KsNode *from, const KsNode *to);
 
 /* Sends a message from @from to @to; @handler(@ctx, @arg) runs when it
@@ -137,6 +197,9 @@ static inline bool ks_net_conn_is_open(const KsNetConn *conn)
  * has not come back. Requests sent on it are lost; only request.timeout.ms
  * tells the client. */
 bool ks_net_conn_is_silent(const KsNetConn *conn);
+/* The same, or the network between its client and server was cut after it
+ * opened: the client believes it open until a request times out. */
+bool ks_net_conn_is_cut(const KsSim *sim, const KsNetConn *conn);
 
 /* Whether @ep's machine is down: a message to it meets silence, not a
  * reset, and its sender notices only by a timeout of its own. */

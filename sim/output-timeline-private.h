@@ -52,6 +52,11 @@ struct KsTimeline {
 void ks_timeline_put(KsTimeline *tl, KsTime t, const char *category, const char *color,
                      const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 
+/* output-timeline-net.c: the lines of the network's events (cuts, heals,
+ * pauses, ZooKeeper contact, zombie leaders, request timeouts); false for
+ * another event. */
+bool ks_timeline_net_event(KsTimeline *tl, const KsEvent *ev);
+
 /* Writes an indented continuation line, and notes the jargon it uses. */
 void ks_timeline_put_sub(KsTimeline *tl, const char *text);
 

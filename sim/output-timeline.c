@@ -812,6 +812,16 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_PARTITIONS_ADDED:
         ks_timeline_reassign(tl, ev);
         break;
+    case KS_EV_NETWORK_PARTITIONED:
+    case KS_EV_NETWORK_HEALED:
+    case KS_EV_BROKER_PAUSED:
+    case KS_EV_BROKER_RESUMED:
+    case KS_EV_ZK_CONTACT_LOST:
+    case KS_EV_ZK_CONTACT_REGAINED:
+    case KS_EV_ZOMBIE_LEADER:
+    case KS_EV_REQUEST_TIMED_OUT:
+        ks_timeline_net_event(tl, ev);
+        break;
     case KS_EV_COUNT:
         break;
     }

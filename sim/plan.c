@@ -19,6 +19,7 @@ KsPlan *ks_plan_new(const char *file)
     plan->nodes = g_ptr_array_new_with_free_func(ks_plan_node_free);
     plan->node_types = g_ptr_array_new_with_free_func(ks_plan_node_type_free);
     plan->sites = g_ptr_array_new_with_free_func(ks_plan_site_free);
+    plan->links = g_ptr_array_new_with_free_func(ks_plan_link_free);
     plan->brokers = g_ptr_array_new_with_free_func(ks_plan_broker_free);
     plan->topics = g_ptr_array_new_with_free_func(ks_plan_topic_free);
     plan->producers = g_ptr_array_new_with_free_func(ks_plan_producer_free);
@@ -41,6 +42,8 @@ void ks_plan_free(KsPlan *plan)
     g_ptr_array_unref(plan->nodes);
     g_ptr_array_unref(plan->node_types);
     g_ptr_array_unref(plan->sites);
+    g_ptr_array_unref(plan->links);
+    g_free(plan->network);
     g_ptr_array_unref(plan->brokers);
     g_ptr_array_unref(plan->topics);
     g_ptr_array_unref(plan->producers);
@@ -151,6 +154,16 @@ void ks_plan_site_free(gpointer p)
     g_free(s->region);
     g_ptr_array_unref(s->zones);
     g_free(s);
+}
+
+void ks_plan_link_free(gpointer p)
+{
+    KsPlanLink *l = p;
+    if (!l)
+        return;
+    g_free(l->a);
+    g_free(l->b);
+    g_free(l);
 }
 
 void ks_plan_node_type_free(gpointer p)

@@ -109,7 +109,7 @@ bool ks_producer_connection_ready(KsSim *sim, KsConnection *c)
     }
     if (now < c->reconnect_at)
         return false;
-    if (ks_net_conn_is_open(&c->net) || ks_net_conn_is_silent(&c->net))
+    if (ks_net_conn_is_open(&c->net) || ks_net_conn_is_cut(sim, &c->net))
         return true;
     c->attempt_at = now;
     switch (ks_net_conn_reopen(sim, &c->net)) {

@@ -95,7 +95,7 @@ static KsTime next_update(KsProducer *p, KsTime now)
 static bool can_send(const KsProducer *p, const KsConnection *c, KsTime now)
 {
     return c->failures == 0 && c->connecting_until == 0 && now >= c->reconnect_at &&
-           (ks_net_conn_is_open(&c->net) || ks_net_conn_is_silent(&c->net)) &&
+           (ks_net_conn_is_open(&c->net) || ks_net_conn_is_cut(p->sim, &c->net)) &&
            c->in_flight < p->max_in_flight;
 }
 

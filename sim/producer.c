@@ -336,6 +336,7 @@ static void emit_client(KsSim *sim, KsEventType type, KsProducer *p, int32_t par
 
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
+static void request_lost(KsSim *sim, KsProduceRequest *req);
 
 /* --verbose: the request @req to @c's broker, as a request event. */
 static void emit_produce_request(KsSim *sim, const KsProducer *p, const KsConnection *c,
@@ -456,6 +457,14 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
     KsNetKind kind = req->batches->len > 0 ? KS_NET_PRODUCE_RESPONSE : KS_NET_METADATA_RESPONSE;
     if (ks_net_send(sim, &c->broker->ep, &p->ep, kind, response_arrives, req, 0))
         return;
+    request_lost(sim, req);
+}
+
+/* @req or its answer was lost on the way: the producer learns of it only
+ * when request.timeout.ms runs out. */
+static void request_lost(KsSim *sim, KsProduceRequest *req)
+{
+    KsConnection *c = req->conn;
     fail_all(req, KS_ERR_REQUEST_TIMED_OUT);
     g_queue_push_tail(&c->lost, req);
     /* Sent before the client closed the connection for a timeout: it was
@@ -473,6 +482,10 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
 static void request_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsProduceRequest *req = ctx;
+    if (!delivered && ks_net_dropped_silently(sim)) {
+        request_lost(sim, req); /* a cut: no reset comes back */
+        return;
+    }
     if (!delivered) {
         fail_all(req, KS_ERR_NETWORK_EXCEPTION);
         ks_producer_respond(sim, req);
@@ -500,7 +513,7 @@ static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
         ks_producer_emit_connection(sim, c, why);
     }
     c->closed_at = now;
-    if (ks_net_conn_is_silent(&c->net))
+    if (ks_net_conn_is_cut(sim, &c->net))
         ks_net_conn_close(&c->net);
     KsProduceRequest *req;
     while ((req = g_queue_pop_head(&c->lost)))
@@ -525,6 +538,10 @@ static bool older_in_flight(const KsProducerPartition *pp, KsTime sent)
 static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsProduceRequest *req = ctx;
+    if (!delivered && ks_net_dropped_silently(sim)) {
+        request_lost(sim, req);
+        return;
+    }
     KsConnection *c = req->conn;
     KsProducer *p = c->producer;
     KsTime now = ks_engine_now(sim->engine);

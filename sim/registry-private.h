@@ -51,5 +51,12 @@ KsTime ks_registry_expiry_bucket(const KsRegistry *registry, KsTime touched, KsT
  * dead broker. */
 KsTime ks_registry_session_expiry(const KsBroker *broker);
 void ks_registry_broker_died(KsSim *sim, KsBroker *broker);
+/* After a cut, a heal or a pause began or ended: every running broker
+ * that lost the quorum stops renewing its session (it expires as a dead
+ * broker's would); one that regained it renews it, or registers anew if it
+ * expired meanwhile. */
+void ks_registry_contact_changed(KsSim *sim);
+/* A zombie_leader event for @b, running with an expired session. */
+void ks_registry_emit_zombie(KsSim *sim, KsBroker *b);
 /* The broker closes its session on a clean shutdown: its nodes go at once. */
 void ks_registry_close_session(KsSim *sim, KsBroker *broker);

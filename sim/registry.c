@@ -55,8 +55,17 @@
  * all: without a quorum an expiry waits, and every new ZooKeeper leader
  * re-arms the sessions of dead brokers.
  *
- * Not modelled yet: the znode tree itself, watch latency, network
- * partitions between brokers and ZooKeeper.
+ * A running broker that cannot reach a server on the quorum's side of a
+ * network partition (zk-ensemble.c), or that is paused, sends no pings:
+ * its session is left to expire as a dead broker's is
+ * (ks_registry_contact_changed). Its process does not know: it goes on
+ * acting as what it was (a zombie leader, a controller that no longer is)
+ * until contact comes back. Then, if the session expired meanwhile, its
+ * ZooKeeper client gets SESSION_EXPIRED, starts a new session and the
+ * broker registers again (KafkaZkClient's session-expiry handler): the
+ * controller sees a broker come back and sends it its state.
+ *
+ * Not modelled yet: the znode tree itself, watch latency.
  */
 #include "registry-private.h"
 #include "controller-private.h"
@@ -122,6 +131,8 @@ static void session_ends(KsSim *sim, KsBroker *b, KsEventType how)
     b->registered = false;
     ks_timer_cancel(sim->engine, &b->session_timer);
     emit_broker(sim, how, b->id, -1);
+    if (b->alive)
+        ks_registry_emit_zombie(sim, b);
     if (sim->registry->controller == b->id) {
         sim->registry->controller = KS_NO_BROKER;
         ks_controller_elect(sim);
@@ -227,7 +238,7 @@ void ks_controller_elect(KsSim *sim)
     g_autoptr(GPtrArray) candidates = g_ptr_array_new();
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        if (b->registered && b->alive)
+        if (b->registered && b->alive && !b->zk_lost)
             g_ptr_array_add(candidates, b);
     }
     if (candidates->len == 0)
@@ -240,4 +251,67 @@ void ks_controller_elect(KsSim *sim)
     sim->registry->controller_epoch++;
     emit_broker(sim, KS_EV_CONTROLLER_ELECTED, winner->id, sim->registry->controller_epoch);
     ks_controller_failover(sim);
+}
+
+/* The partitions @b still acts as leader of, comma-separated; NULL: none. */
+static char *led_by(KsSim *sim, const KsBroker *b)
+{
+    GString *s = NULL;
+    for (guint i = 0; i < sim->topics->len; i++) {
+        KsTopic *t = g_ptr_array_index(sim->topics, i);
+        for (int32_t k = 0; k < t->n_partitions; k++) {
+            const KsPartition *part = t->partitions[k];
+            const KsReplica *lr = part->leader_replica;
+            if (!(lr && lr->broker == b) && !(part->zombie && part->zombie->broker == b))
+                continue;
+            if (!s)
+                s = g_string_new(NULL);
+            else
+                g_string_append_c(s, ',');
+            g_string_append_printf(s, "%s-%d", t->name, k);
+        }
+    }
+    return s ? g_string_free(s, FALSE) : NULL;
+}
+
+static void emit_contact(KsSim *sim, KsEventType type, KsBroker *b, KsTime expires, char *leads)
+{
+    KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
+    ev.zk_contact.broker = b->id;
+    ev.zk_contact.expires_us = expires;
+    ev.zk_contact.leads = leads;
+    ks_sim_emit(sim, &ev);
+    g_free(leads);
+}
+
+void ks_registry_emit_zombie(KsSim *sim, KsBroker *b)
+{
+    emit_contact(sim, KS_EV_ZOMBIE_LEADER, b, -1, led_by(sim, b));
+}
+
+void ks_registry_contact_changed(KsSim *sim)
+{
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *b = g_ptr_array_index(sim->brokers, i);
+        if (!b->alive) {
+            b->zk_lost = false;
+            continue;
+        }
+        bool lost = ks_net_endpoint_paused(sim, &b->ep) || !ks_zk_reachable(sim, b->node);
+        if (lost == b->zk_lost)
+            continue;
+        b->zk_lost = lost;
+        if (lost) {
+            ks_registry_broker_died(sim, b);
+            KsTime at =
+                b->registered && ks_zk_has_quorum(sim) ? ks_timer_deadline(&b->session_timer) : -1;
+            emit_contact(sim, KS_EV_ZK_CONTACT_LOST, b, at, NULL);
+            continue;
+        }
+        ks_timer_cancel(sim->engine, &b->session_timer);
+        emit_contact(sim, KS_EV_ZK_CONTACT_REGAINED, b, -1, NULL);
+        /* SESSION_EXPIRED on reconnecting: a new session, registered anew. */
+        if (!b->registered)
+            ks_registry_register_broker(sim, b);
+    }
 }

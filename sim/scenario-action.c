@@ -361,6 +361,30 @@ static bool act_partition_network(Parser *p, const ActionRow *row, const KsToken
         return ks_scn_fail(p, pipe ? pipe->first : head, SYNTAX, error,
                            "partition-network needs nodes on both sides of '|', e.g. %s",
                            row->spec.pos_example);
+    act->one_way = pipe->first->src[0] == '-';
+    const Arg *loss = ks_scn_get(a, "loss");
+    if (loss && !ks_scn_arg_share(p, loss, &act->loss_ppm, error))
+        return false;
+    return true;
+}
+
+/* pause broker ID for DURATION */
+static bool act_pause(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                      KsPlanAction *act, GError **error)
+{
+    if (!act_broker(p, row, head, a, act, error))
+        return false;
+    const Arg *af = a->pos->len > 1 ? a->pos->pdata[1] : NULL;
+    const Arg *ad = a->pos->len > 2 ? a->pos->pdata[2] : NULL;
+    if (!af || !ad || !ks_scn_tok_is(ks_scn_scalar(af), "for"))
+        return ks_scn_fail(p, af ? ks_scn_scalar(af) : head, SYNTAX, error, "write how long: %s",
+                           row->spec.pos_example);
+    if (!ks_scn_want_scalar(p, ad, "a duration", error) ||
+        !ks_scn_tok_duration(p, ks_scn_scalar(ad), ad, "a duration", "8s", &act->pause, error))
+        return false;
+    if (act->pause <= 0)
+        return ks_scn_fail(p, ks_scn_scalar(ad), VALUE, error,
+                           "a pause lasts longer than 0, e.g. %s", row->spec.pos_example);
     return true;
 }
 
@@ -423,6 +447,7 @@ static const KeySpec produce_keys[] = {KEY("topic", "orders"), KEY("key", "user-
                                        KEY("producer", "web"), KEYS_END};
 static const KeySpec add_node_keys[] = {KEY("zone", "eu-1a"), KEY("type", "m5.xlarge"),
                                         KEY("site", "aws"), KEYS_END};
+static const KeySpec partition_keys[] = {KEY("loss", "10%"), KEYS_END};
 static const KeySpec resize_keys[] = {KEY("type", "m5.2xlarge"), KEY("downtime", "30s"), KEYS_END};
 
 #define ACT(verb, obj, full, usage, minp, maxp, what, ex, keys, scopes, entity, pipe, kind, once,  \
@@ -483,12 +508,15 @@ static const ActionRow action_rows[] = {
         false, KS_ACTION_SAY, false, NULL, act_say),
     ACT("snapshot", NULL, "snapshot", "snapshot [NAME]", 0, 1, NULL, "snapshot after-failover",
         NULL, 0, NULL, false, KS_ACTION_SNAPSHOT, false, NULL, act_snapshot),
-    ACT("partition-network", NULL, "partition-network", "partition-network NODE,... | NODE,...", 0,
-        G_MAXINT, NULL, "partition-network n1 | n2,n3", NULL, 0, NULL, true,
-        KS_ACTION_PARTITION_NETWORK, false, "network partitions are not modelled yet",
-        act_partition_network),
+    ACT("partition-network", NULL, "partition-network",
+        "partition-network NODE,... | NODE,... [loss=P%] (or NODE,... -> NODE,...: one way)", 0,
+        G_MAXINT, NULL, "partition-network n1 | n2,n3", partition_keys, 0, NULL, true,
+        KS_ACTION_PARTITION_NETWORK, false, NULL, act_partition_network),
     ACT("heal-network", NULL, "heal-network", "heal-network", 0, 0, NULL, NULL, NULL, 0, NULL,
-        false, KS_ACTION_HEAL_NETWORK, false, "network partitions are not modelled yet", act_none),
+        false, KS_ACTION_HEAL_NETWORK, false, NULL, act_none),
+    ACT("pause", "broker", "pause broker", "pause broker ID for DURATION", 3, 3, "a broker id",
+        "pause broker 2 for 8s", NULL, 0, NULL, false, KS_ACTION_PAUSE_BROKER, false, NULL,
+        act_pause),
     ACT("elect-preferred", NULL, "elect-preferred", "elect-preferred [TOPIC | PARTITION]", 0, 1,
         NULL, "elect-preferred orders-0", NULL, 0, NULL, false, KS_ACTION_ELECT_PREFERRED, false,
         "preferred-leader election is not modelled yet", act_elect_preferred),

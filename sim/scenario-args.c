@@ -552,7 +552,8 @@ Args *ks_scn_collect_args(Parser *p, const LineSpec *spec, const KsToken *head, 
         const KsToken *t = ks_scn_cur(p);
         if (t->kind == KS_TOK_PIPE) {
             if (!spec->allows_pipe) {
-                ks_scn_fail(p, t, SYNTAX, error, "unexpected '|'; usage: %s", spec->usage);
+                ks_scn_fail(p, t, SYNTAX, error, "unexpected '%.*s'; usage: %s", (int)t->len,
+                            t->src, spec->usage);
                 return NULL;
             }
             Arg *pipe = g_new0(Arg, 1);

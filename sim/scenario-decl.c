@@ -245,8 +245,10 @@ static bool decl_broker(Parser *p, const DeclRow *row, const KsToken *head, Args
 static bool decl_capacity(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
                           GError **error)
 {
-    return (row->kind == KS_DECL_SITE ? ks_scn_site : ks_scn_node_type)(p, &row->spec, head, a,
-                                                                        error);
+    return (row->kind == KS_DECL_SITE      ? ks_scn_site
+            : row->kind == KS_DECL_NETWORK ? ks_scn_network
+            : row->kind == KS_DECL_LINK    ? ks_scn_link
+                                           : ks_scn_node_type)(p, &row->spec, head, a, error);
 }
 
 static bool decl_zookeeper(Parser *p, const DeclRow *row, const KsToken *head, Args *a,
@@ -792,6 +794,16 @@ static const DeclRow decl_rows[] = {
       "[wan-bandwidth=RATE]",
       1, 1, "a name", "site aws kind=public", ks_scn_site_keys, 0, NULL, false},
      KS_DECL_SITE,
+     NULL,
+     decl_capacity},
+    {{"network", "network [loopback=D] [same-zone=D] [cross-zone=D] [cross-site=D] [jitter=D]", 0,
+      0, NULL, NULL, ks_scn_network_keys, 0, NULL, false},
+     KS_DECL_NETWORK,
+     NULL,
+     decl_capacity},
+    {{"link", "link NODE NODE [latency=D] [loss=P%]", 2, 2, "a node name", "link n1 n2 latency=5ms",
+      ks_scn_link_keys, 0, NULL, false},
+     KS_DECL_LINK,
      NULL,
      decl_capacity},
     {{"broker", "broker ID node=NAME [rack=R] [broker configs]", 1, 1, "an id", "broker 1 node=n1",

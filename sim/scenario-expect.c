@@ -347,6 +347,43 @@ static bool cond_quorum(Parser *p, const CondRow *row, KsPlanExpect *e, GError *
     return want_truth(p, row, e, error);
 }
 
+/* A node by name, or a broker's node ("broker 2", or 2 alone). */
+static bool want_place(Parser *p, const CondRow *row, char **out, GError **error)
+{
+    const KsToken *t = ks_scn_cur(p);
+    bool said_broker = ks_scn_tok_is(t, "broker");
+    if (said_broker) {
+        ks_scn_advance(p);
+        t = ks_scn_cur(p);
+    }
+    if (t->kind == KS_TOK_INT) {
+        KsBrokerId id;
+        if (!ks_scn_tok_broker(p, t, "expect connected broker 1 broker 2", &id, error))
+            return false;
+        const KsPlanBroker *b = ks_plan_find_broker(p->plan, id);
+        if (!b)
+            return ks_scn_fail(p, t, VALUE, error,
+                               "broker %d is added while running: name its node instead", id);
+        *out = g_strdup(b->node);
+        ks_scn_advance(p);
+        return true;
+    }
+    if (said_broker || t->kind != KS_TOK_WORD)
+        return cond_fail(p, row, error);
+    g_autofree char *name = ks_scn_tok_text(t);
+    if (!ks_scn_find_node(p, t, name, error))
+        return false;
+    *out = g_steal_pointer(&name);
+    ks_scn_advance(p);
+    return true;
+}
+
+static bool cond_connected(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+{
+    return want_place(p, row, &e->name, error) && want_place(p, row, &e->word, error) &&
+           want_truth(p, row, e, error);
+}
+
 #define STAT_ROW(n, s, w)                                                                          \
     {                                                                                              \
         n, n " OP N", KS_EXPECT_STAT, s, w, cond_stat                                              \
@@ -386,6 +423,8 @@ static const CondRow cond_rows[] = {
     {"channel-fill", "channel-fill AGENT OP N", KS_EXPECT_CHANNEL_FILL, 0, NULL, cond_flume},
     {"zookeeper-quorum", "zookeeper-quorum [==|!= true|false]", KS_EXPECT_ZOOKEEPER_QUORUM, 0, NULL,
      cond_quorum},
+    {"connected", "connected NODE|broker ID NODE|broker ID [==|!= true|false]", KS_EXPECT_CONNECTED,
+     0, NULL, cond_connected},
     STAT_ROW("records-produced", KS_STAT_RECORDS_PRODUCED, NULL),
     STAT_ROW("records-acked", KS_STAT_RECORDS_ACKED, NULL),
     STAT_ROW("records-refused", KS_STAT_RECORDS_REFUSED, NULL),

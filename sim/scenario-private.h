@@ -457,6 +457,16 @@ bool ks_scn_cluster_site(Parser *p, const Arg *as, const Arg *az, char **out, GE
  * the plan's node_types); *@out is its name. */
 bool ks_scn_arg_node_type(Parser *p, const Arg *a, char **out, GError **error);
 
+/* scenario-decl-net.c */
+
+/* The keys of `network` and `link`, and the declarations. */
+extern const KeySpec ks_scn_network_keys[];
+extern const KeySpec ks_scn_link_keys[];
+bool ks_scn_network(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, GError **error);
+bool ks_scn_link(Parser *p, const LineSpec *spec, const KsToken *head, Args *a, GError **error);
+/* A share written "10%" or "0.5%", as parts per million. */
+bool ks_scn_arg_share(Parser *p, const Arg *v, int64_t *ppm, GError **error);
+
 /* Adds the declaration keywords and their keys to @words. */
 void ks_scn_add_decl_keywords(GPtrArray *words);
 

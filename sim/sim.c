@@ -385,8 +385,9 @@ static const BuildFn builders[] = {
     [KS_DECL_FLUME] = build_flumes,       [KS_DECL_GROUP] = build_groups,
     [KS_DECL_CONSUMER] = build_consumers, [KS_DECL_NODE_TYPE] = ks_capacity_build,
     [KS_DECL_SITE] = build_resolved, /* capacity.c reads the sites */
+    [KS_DECL_NETWORK] = ks_net_build,     [KS_DECL_LINK] = build_resolved, /* net.c reads them */
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_SITE + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(builders) == KS_DECL_LINK + 1);
 
 bool ks_sim_has_decl_builder(KsDeclKind kind)
 {
@@ -565,8 +566,8 @@ static const ActionRow action_table[] = {
     [KS_ACTION_PRODUCE] = {"produce", ks_producer_action_produce},
     [KS_ACTION_SAY] = {"say", action_say},
     [KS_ACTION_SNAPSHOT] = {"snapshot", action_snapshot},
-    [KS_ACTION_PARTITION_NETWORK] = {"partition-network", NULL},
-    [KS_ACTION_HEAL_NETWORK] = {"heal-network", NULL},
+    [KS_ACTION_PARTITION_NETWORK] = {"partition-network", ks_net_action_partition},
+    [KS_ACTION_HEAL_NETWORK] = {"heal-network", ks_net_action_heal},
     [KS_ACTION_ELECT_PREFERRED] = {"elect-preferred", ks_controller_action_elect_preferred},
     [KS_ACTION_REASSIGN] = {"reassign", ks_reassign_action},
     [KS_ACTION_SET_CONFIG] = {"set", NULL},
@@ -585,9 +586,10 @@ static const ActionRow action_table[] = {
     [KS_ACTION_ADD_NODE] = {"add node", ks_scaling_action_add_node},
     [KS_ACTION_DELETE_GROUP] = {"delete group", ks_group_action_delete},
     [KS_ACTION_ADD_PARTITIONS] = {"add partitions", ks_reassign_action_add_partitions},
+    [KS_ACTION_PAUSE_BROKER] = {"pause broker", ks_net_action_pause},
 };
-/* KS_ACTION_ADD_PARTITIONS is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_ADD_PARTITIONS + 1);
+/* KS_ACTION_PAUSE_BROKER is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_PAUSE_BROKER + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {

@@ -86,6 +86,25 @@ static void lead(KsZkEnsemble *zk, int32_t id)
             zk->synced[i] = zk->epoch;
 }
 
+bool ks_zk_reachable(const KsSim *sim, const KsNode *node)
+{
+    const KsZkEnsemble *zk = sim->zk;
+    if (!zk || !ks_net_is_split(&sim->net))
+        return true;
+    for (int32_t i = 0; i < zk->n; i++) {
+        if (!zk->up[i] || !ks_net_connected(sim, node, zk->nodes[i]))
+            continue;
+        /* A server that sees a majority of the running servers (itself
+         * included) is on the quorum's side. */
+        int32_t seen = 0;
+        for (int32_t j = 0; j < zk->n; j++)
+            seen += zk->up[j] && ks_net_connected(sim, zk->nodes[i], zk->nodes[j]);
+        if (seen > zk->n / 2)
+            return true;
+    }
+    return false;
+}
+
 KsZkEnsemble *ks_zk_new(KsSim *sim)
 {
     const KsPlanZookeeper *pz = sim->plan->zookeeper;
@@ -158,7 +177,7 @@ static void rearm_sessions(KsSim *sim)
     KsTime now = ks_engine_now(sim->engine);
     for (guint i = 0; i < sim->brokers->len; i++) {
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        if (b->registered && !b->alive) {
+        if (b->registered && (!b->alive || b->zk_lost)) {
             KsTime negotiated = ks_registry_negotiate(sim->registry, b->session_timeout);
             ks_timer_arm_at(sim->engine, &b->session_timer,
                             ks_registry_expiry_bucket(sim->registry, now, negotiated));

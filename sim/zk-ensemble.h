@@ -38,6 +38,11 @@ void ks_zk_free(KsZkEnsemble *zk);
 /* Whether a leader serves a majority: ZooKeeper takes writes, creates and
  * deletes nodes, and expires sessions only then. */
 bool ks_zk_has_quorum(const KsSim *sim);
+/* Whether a process on @node reaches a running server on the quorum's
+ * side of any network partition (one that sees a majority of the running
+ * servers): a broker there renews its session. Without a quorum at all,
+ * ks_zk_has_quorum says so; this asks only about the network. */
+bool ks_zk_reachable(const KsSim *sim, const KsNode *node);
 /* The majority of @n servers. */
 int32_t ks_zk_majority(int32_t n);
 /* The controller's write for an AlterPartition waits for a quorum. */

@@ -9,7 +9,8 @@
  *
  * The properties:
  *  1. acks=all is safe: RF 3, min.insync.replicas=2, no unclean election,
- *     at most one broker down at any time, then no acknowledged record is
+ *     at most one broker down (crashed, stopped, paused, or its node cut
+ *     off from the rest by partition-network) at any time, then no acknowledged record is
  *     lost, an idempotent producer's records are each in the log once and
  *     in order, and the cluster heals once every broker is back.
  *  2. Liveness: whatever failed, once every broker is back for longer than
@@ -209,7 +210,22 @@ static char *gen_one_down(uint64_t seed)
     while (t < faults_end) {
         int victim = (int)gen_range(&g, 1, n);
         KsTime back;
-        switch (gen_range(&g, 0, 3)) {
+        switch (gen_range(&g, 0, 5)) {
+        case 4: { /* the victim's machine is cut off from the rest, then healed */
+            GString *rest = g_string_new(NULL);
+            for (int o = 1; o <= n; o++)
+                if (o != victim)
+                    g_string_append_printf(rest, "%sn%d", rest->len ? "," : "", o);
+            gen_at(&g, t, "partition-network n%d | %s", victim, rest->str);
+            g_string_free(rest, TRUE);
+            back = t + gen_range(&g, 1000, 2 * expires / KS_TIME_MS) * KS_TIME_MS;
+            gen_at(&g, back, "heal-network");
+            break;
+        }
+        case 5: /* a GC pause, shorter or longer than the session timeout */
+            back = t + gen_range(&g, 500, 2 * expires / KS_TIME_MS) * KS_TIME_MS;
+            gen_at(&g, t, "pause broker %d for %" PRId64 "ms", victim, (back - t) / KS_TIME_MS);
+            break;
         case 0: /* crash, restart once the session has expired */
             gen_at(&g, t, "crash broker %d", victim);
             if (gen_chance(&g, 30)) /* too early: NodeExists, the broker stays down */

@@ -260,8 +260,8 @@ static void test_scenario_messages_for_newcomers(void **state)
         {CLUSTER3 "at 1s\n", "2:6: error: expected an action, e.g. crash broker 2"},
         {CLUSTER3 "at 1s dance\n", "2:7: error: unknown action 'dance'; actions are crash, "
                                    "restart, stop, add, start, seek, produce, say, snapshot, "
-                                   "partition-network, heal-network, elect-preferred, reassign, "
-                                   "set, describe, expect"},
+                                   "partition-network, heal-network, pause, elect-preferred, "
+                                   "reassign, set, describe, expect, resize, rolling-resize"},
         {CLUSTER3 "at 1s crash brokr 1\n",
          "2:13: error: cannot crash 'brokr'; did you mean "
          "'broker'?; 'crash' takes broker, node, consumer, flume or zookeeper"},

@@ -390,7 +390,28 @@ typedef enum {
         F(partitions_added, keys, INT, ALWAYS, "keys", "the keys of the producers that write it with keys (keys=), summed") \
         F(partitions_added, keys_moved, INT, ALWAYS, "keys", "of those, the keys murmur2 now maps to another partition") \
         F(partitions_added, producers, STRING_LIST, ALWAYS, "", "per keyed producer: \"web: 412 of 500 keys move\"") \
-    E(partitions_added)
+    E(partitions_added) \
+    S(network_split) \
+        F(network_split, side_a, STRING, NULLABLE, "", "the nodes of one side, comma-separated; null for a heal") \
+        F(network_split, side_b, STRING, NULLABLE, "", "the nodes of the other side; null for a heal") \
+        F(network_split, one_way, BOOL, ALWAYS, "", "only messages from side_a to side_b are affected (partition-network A -> B)") \
+        F(network_split, loss_ppm, INT, ALWAYS, "per million", "the share of messages dropped: 1000000 for a cut") \
+    E(network_split) \
+    S(broker_pause) \
+        F(broker_pause, broker, BROKER, ALWAYS, "broker id", "the broker") \
+        F(broker_pause, duration_us, TIME, ALWAYS, "us", "how long it is frozen (pause); 0 when it resumes") \
+    E(broker_pause) \
+    S(zk_contact) \
+        F(zk_contact, broker, BROKER, ALWAYS, "broker id", "the broker") \
+        F(zk_contact, expires_us, TIME, ALWAYS, "us", "lost: when its session expires if contact does not come back (-1 while the ensemble has no quorum); regained: -1") \
+        F(zk_contact, leads, STRING, NULLABLE, "", "the partitions it still believes it leads, comma-separated (a zombie leader once its session expired); null when none") \
+    E(zk_contact) \
+    S(request_timeout) \
+        F(request_timeout, from, STRING, ALWAYS, "", "who waited: \"producer NAME\" or \"broker ID\"") \
+        F(request_timeout, to, BROKER, ALWAYS, "broker id", "the broker that did not answer") \
+        F(request_timeout, api, STRING, ALWAYS, "", "Produce, Fetch (a follower's) or LeaderAndIsr (the controller's)") \
+        F(request_timeout, timeout_us, TIME, ALWAYS, "us", "the timeout that expired: request.timeout.ms, replica.socket.timeout.ms or the controller's") \
+    E(request_timeout)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -469,7 +490,16 @@ typedef enum {
     T(GROUP_UNLOADED, group_unloaded, group_unloaded, "a coordinator gave a group up (its __consumer_offsets partition moved away or its process died): Dead there until a new coordinator loads it") \
     T(GROUP_DELETE, group_delete, group_deleted, "kafka-consumer-groups.sh --delete: the group was deleted (Dead, its offsets removed), or the error it failed with") \
     T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead") \
-    T(PARTITIONS_ADDED, partitions_added, partitions_added, "partitions were added to a topic (kafka-topics.sh --alter --partitions); leader_elected lines with reason initial follow for the new ones")
+    T(PARTITIONS_ADDED, partitions_added, partitions_added, "partitions were added to a topic (kafka-topics.sh --alter --partitions); leader_elected lines with reason initial follow for the new ones") \
+    /* The network and pauses. */ \
+    T(NETWORK_PARTITIONED, network_partitioned, network_split, "partition-network cut (or made lossy) the links between two sets of nodes") \
+    T(NETWORK_HEALED, network_healed, network_split, "heal-network: every link passes again") \
+    T(BROKER_PAUSED, broker_paused, broker_pause, "a broker froze (a long GC pause, a frozen VM): alive and silent") \
+    T(BROKER_RESUMED, broker_resumed, broker_pause, "a paused broker runs again, with the state it had") \
+    T(ZK_CONTACT_LOST, zk_contact_lost, zk_contact, "a running broker can no longer reach a ZooKeeper server of the quorum (cut or paused): its session is no longer renewed") \
+    T(ZK_CONTACT_REGAINED, zk_contact_regained, zk_contact, "a running broker reaches the quorum again: pings renew its session, or, if it expired, the broker registers anew and gives up the leadership and controllership it still believed in") \
+    T(ZOMBIE_LEADER, zombie_leader, zk_contact, "the session of a running broker expired while it was cut off: the controller moves its partitions, but it still believes it leads them and answers producers that reach it") \
+    T(REQUEST_TIMED_OUT, request_timed_out, request_timeout, "a request got no answer within its timeout (the network between was cut, or the receiver paused or lost power): at most one line per sender and receiver per timeout")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,

@@ -51,6 +51,25 @@ typedef struct {
     KsLoc loc;
 } KsPlanSite;
 
+/* The network (`network`): one-way latency by distance, and jitter. A
+ * field at -1 keeps the default (net.c). */
+typedef struct {
+    KsTime loopback;   /* within one machine */
+    KsTime same_zone;  /* between machines of one zone, or where a zone is not given */
+    KsTime cross_zone; /* between zones */
+    KsTime cross_site; /* between sites; -1: the sites' wan-latency */
+    KsTime jitter;     /* each message waits up to this much more, drawn from the seed */
+    KsLoc loc;
+} KsPlanNetwork;
+
+/* One link between two nodes (`link`), both ways, overriding the distance. */
+typedef struct {
+    char *a, *b;
+    KsTime latency;   /* -1: by distance */
+    int64_t loss_ppm; /* messages dropped, per million */
+    KsLoc loc;
+} KsPlanLink;
+
 /* A machine type (`node-type`): what a node of that type can do and what it
  * costs. Sizes in bytes, throughputs in bytes per second (0: unlimited),
  * prices in millionths of a US dollar. */
@@ -230,6 +249,7 @@ typedef enum {
     KS_EXPECT_FLUME_DROPPED,    /* flume-dropped AGENT OP N */
     KS_EXPECT_CHANNEL_FILL,     /* channel-fill AGENT OP N (events in its channel) */
     KS_EXPECT_ZOOKEEPER_QUORUM, /* zookeeper-quorum == true|false */
+    KS_EXPECT_CONNECTED,        /* connected A B [== true|false]: nodes or brokers; both ways */
 } KsExpectKind;
 
 /* The counters KS_EXPECT_STAT can name; same names as the summary's stats,
@@ -306,6 +326,7 @@ typedef enum {
     KS_ACTION_ADD_NODE,          /* add node NAME [zone=Z] [type=T] [site=S] */
     KS_ACTION_DELETE_GROUP,      /* delete group NAME: kafka-consumer-groups.sh --delete */
     KS_ACTION_ADD_PARTITIONS,    /* add partitions TOPIC count=N: the topic grows to N */
+    KS_ACTION_PAUSE_BROKER,      /* pause broker ID for DURATION: alive and silent */
 } KsActionKind;
 
 typedef struct {
@@ -330,6 +351,9 @@ typedef struct {
     char *rack;
     /* partition-network: node names on each side */
     GPtrArray *side_a, *side_b;
+    bool one_way;     /* partition-network A -> B: only messages from A to B are cut */
+    int64_t loss_ppm; /* partition-network ... loss=P%: lossy instead of cut; 0: cut */
+    KsTime pause;     /* pause broker: how long */
     /* elect-preferred (topic NULL: all), reassign */
     KsPlanPartition target;
     GArray *replicas;     /* of KsBrokerId, in the order given */
@@ -363,6 +387,8 @@ struct KsPlan {
     GPtrArray *groups;          /* of KsPlanGroup */
     GPtrArray *consumers;       /* of KsPlanConsumer */
     KsPlanZookeeper *zookeeper; /* NULL: the default single server */
+    KsPlanNetwork *network;     /* NULL: the default latencies */
+    GPtrArray *links;           /* of KsPlanLink, in declaration order */
     GPtrArray *actions;         /* of KsPlanAction, sorted by `at`, ties in file order */
     GPtrArray *expects;         /* of KsPlanExpect: end-of-run `expect` lines */
     bool has_run;
@@ -393,6 +419,7 @@ const KsPlanGroup *ks_plan_find_group(const KsPlan *plan, const char *name);
 void ks_plan_node_free(gpointer p);
 void ks_plan_node_type_free(gpointer p);
 void ks_plan_site_free(gpointer p);
+void ks_plan_link_free(gpointer p);
 void ks_plan_broker_free(gpointer p);
 void ks_plan_topic_free(gpointer p);
 void ks_plan_producer_free(gpointer p);

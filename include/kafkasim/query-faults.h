@@ -54,3 +54,7 @@ typedef struct {
 void ks_query_zookeeper(const KsSim *sim, KsZookeeperInfo *out);
 /* Whether server @id (1-based) runs. */
 bool ks_query_zookeeper_server_up(const KsSim *sim, int32_t id);
+
+/* Whether messages pass both ways between two nodes now (net-faults.c);
+ * false if either name is unknown. */
+bool ks_query_connected(const KsSim *sim, const char *node_a, const char *node_b);

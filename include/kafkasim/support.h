@@ -36,6 +36,8 @@ typedef enum {
     KS_DECL_CONSUMER,
     KS_DECL_NODE_TYPE,
     KS_DECL_SITE,
+    KS_DECL_NETWORK,
+    KS_DECL_LINK,
 } KsDeclKind;
 
 /* Whether the model can run a declaration, a timeline action, an `expect`
