@@ -342,7 +342,13 @@ typedef enum {
         F(request, from, STRING, ALWAYS, "", "who sends it: \"producer NAME\", \"broker ID\" or \"consumer NAME\"") \
         F(request, to, BROKER, ALWAYS, "broker id", "the broker it goes to") \
         F(request, detail, STRING, OMIT, "", "what it carries, in words") \
-    E(request)
+    E(request) \
+    S(unflushed_lost) \
+        F(unflushed_lost, broker, BROKER, ALWAYS, "broker id", "the broker whose machine lost power") \
+        F(unflushed_lost, node, STRING, ALWAYS, "", "its node (machine)") \
+        F(unflushed_lost, partitions, INT, ALWAYS, "partitions", "its replicas whose log lost records") \
+        F(unflushed_lost, records, INT, ALWAYS, "records", "records its logs lost: what was written but neither flushed by Kafka (flush.messages, flush.ms) nor written back by the operating system") \
+    E(unflushed_lost)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -411,7 +417,9 @@ typedef enum {
     T(ZK_LEADER_ELECTED, zk_leader_elected, zk_quorum, "the ensemble elected a leader: it has a quorum and takes writes") \
     T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session") \
     /* Requests: only with --verbose (ks_sim_set_verbose). */ \
-    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)")
+    T(REQUEST, request, request, "a request leaves its sender (only with --verbose)") \
+    /* Power loss. */ \
+    T(UNFLUSHED_LOST, unflushed_lost, unflushed_lost, "a broker's machine lost power (crash node): its logs went back to what was on disk")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,
