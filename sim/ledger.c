@@ -53,9 +53,10 @@
  *                   it from that replica (ks_ledger_power_cut keeps, per
  *                   replica, the sequences a power loss removed);
  *   zombie          else, it was acknowledged by a leader whose leader
- *                   epoch the controller had already superseded when it
- *                   answered (ks_ledger_zombie_acked, from the broker's
- *                   answer): this depends only on epochs and the time of
+ *                   epoch the controller had already superseded, naming
+ *                   another leader or none, when it answered
+ *                   (ks_ledger_zombie_acked, from the broker's answer):
+ *                   this depends only on epochs, leaders and the time of
  *                   the ack, not on how the leader came to be a zombie;
  *   unclean         else, the latest election was unclean;
  *   acks1-failover  else: a clean election (or a leader's machine going

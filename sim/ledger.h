@@ -88,8 +88,9 @@ void ks_ledger_truncated(KsLedger *l, KsReplica *replica);
  * what the new log of record lacks is lost for that reason. */
 void ks_ledger_election(KsLedger *l, KsPartition *part, bool unclean);
 /* producer.c, as a leader answers @producer's sequences [first_seq,
- * first_seq + count) in an epoch the controller had already superseded:
- * if they are ever lost, a zombie leader lost them. */
+ * first_seq + count) in an epoch the controller had already superseded by
+ * electing another leader (or none): if they are ever lost, a zombie
+ * leader lost them. */
 void ks_ledger_zombie_acked(KsLedger *l, int producer, KsPartition *part, int64_t first_seq,
                             int64_t count);
 /* broker.c, as @replica's machine loses power: before its log goes back to
