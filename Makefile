@@ -15,6 +15,10 @@ PACKAGES := gcc libc6-dev make python3 meson ninja-build pkg-config \
             libglib2.0-dev libjson-glib-dev libcmocka-dev libedit-dev graphviz libgraphviz-dev \
             chromium chromium-driver
 
+# Only for `make bench`: the SimPy 3 peer of the standard workload, and GNU
+# time for the peak memory of each run.
+BENCH_PACKAGES := python3-simpy3 time
+
 # Warnings are errors here and in CI, though not in a plain `meson setup`.
 SETUP := meson setup -Dtests=enabled -Dwerror=true
 
@@ -54,8 +58,12 @@ build: deps
 	@test -f $(BUILD)/build.ninja || $(SETUP) $(BUILD)
 	ninja -C $(BUILD)
 
+# The standard workload at three sizes beside the bare loop and the SimPy
+# peer (tools/bench; large takes minutes), then the engine's benchmarks.
 bench: build
-	meson test -C $(BUILD) --benchmark --verbose
+	@$(MAKE) --no-print-directory deps PACKAGES="$(BENCH_PACKAGES)"
+	tools/bench $(BUILD)
+	meson test -C $(BUILD) --benchmark --verbose --suite engine
 
 # Installs missing packages with apt-get, as root or through sudo; otherwise
 # prints the command to run and stops.

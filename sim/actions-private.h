@@ -62,6 +62,8 @@ void ks_consumer_action_stop(KsSim *sim, const KsPlanAction *action);
 void ks_consumer_action_crash(KsSim *sim, const KsPlanAction *action);
 /* consumer-seek.c: seek consumer NAME [PARTITION] to-offset=N|to-time=T. */
 void ks_consumer_action_seek(KsSim *sim, const KsPlanAction *action);
+/* group-load.c: delete group NAME (kafka-consumer-groups.sh --delete). */
+void ks_group_action_delete(KsSim *sim, const KsPlanAction *action);
 
 /* controller.c: kafka-leader-election --election-type PREFERRED. */
 void ks_controller_action_elect_preferred(KsSim *sim, const KsPlanAction *action);

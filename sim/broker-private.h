@@ -40,6 +40,7 @@ typedef struct {
     int64_t upto;        /* copy the leader's log up to here */
     int64_t hw;          /* leader's HW when it answered */
     int64_t truncate_to; /* >= 0: truncate to this first (epoch reconciliation) */
+    bool throttled;      /* the replication throttle held records back (reassign.c) */
 } KsFetchAnswer;
 
 /*

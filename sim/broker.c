@@ -108,19 +108,48 @@
 
 /* ---- partitions and replicas ---- */
 
+void ks_replica_init(KsReplica *r, KsPartition *part, KsBroker *b)
+{
+    r->part = part;
+    r->broker = b;
+    ks_log_init(&r->log);
+    /* A new log counts as flushed when it is created (LocalLog). */
+    r->log.disk.last_flush = r->log.disk.checked = ks_engine_now(b->sim->engine);
+    r->epochs = g_array_new(FALSE, FALSE, sizeof(KsEpochEntry));
+    r->fetch_leo = -1;
+    r->leader_leo_at_last_fetch = -1;
+    r->last_caught_up = -1;
+    r->fetcher_slot = -1;
+    g_ptr_array_add(b->replicas, r);
+}
+
+void ks_replica_clear(KsReplica *r)
+{
+    ks_log_clear(&r->log);
+    g_array_free(r->epochs, TRUE);
+    if (r->truncations)
+        g_array_free(r->truncations, TRUE);
+}
+
+void ks_replica_free(gpointer p)
+{
+    ks_replica_clear(p);
+    g_free(p);
+}
+
 KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == id)
-            return &part->replicas[i];
+        if (part->replicas[i]->broker->id == id)
+            return part->replicas[i];
     return NULL;
 }
 
 bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == id)
-            return part->replicas[i].in_isr;
+        if (part->replicas[i]->broker->id == id)
+            return part->replicas[i]->in_isr;
     return false;
 }
 
@@ -135,12 +164,12 @@ void ks_partition_set_isr(KsPartition *part, GArray *isr)
         g_array_free(part->isr, TRUE);
     part->isr = isr;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        part->replicas[i].in_isr = false;
+        part->replicas[i]->in_isr = false;
     for (guint k = 0; k < isr->len; k++)
         ks_partition_replica(part, g_array_index(isr, KsBrokerId, k))->in_isr = true;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (!part->replicas[i].in_isr)
-            part->replicas[i].power_cut = false;
+        if (!part->replicas[i]->in_isr)
+            part->replicas[i]->power_cut = false;
 }
 
 /* ---- topic configs as a broker resolves them ---- */
@@ -331,7 +360,7 @@ static void alter_reset(KsPartition *part)
     part->alter.inflight = false;
     part->alter.gen++;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        part->replicas[i].isr_change_pending = false;
+        part->replicas[i]->isr_change_pending = false;
 }
 
 void ks_broker_step_down(KsSim *sim, KsPartition *part)
@@ -339,13 +368,15 @@ void ks_broker_step_down(KsSim *sim, KsPartition *part)
     KsReplica *lr = part->leader_replica;
     if (!lr)
         return;
+    if (part->topic == sim->offsets_topic)
+        ks_group_resigned(sim, part);
     /* Its parked acks=all writes are answered NOT_LEADER_OR_FOLLOWER (the
      * DelayedProduce completes with an error); its followers' fetches are
      * answered with an error and they wait for their own LeaderAndIsr. */
     if (lr->broker->alive)
         ks_broker_fail_waits(sim, part, KS_ERR_NOT_LEADER_OR_FOLLOWER);
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         if (r->fetcher && r->fetcher->leader == lr->broker)
             ks_fetcher_remove(r);
     }
@@ -374,7 +405,7 @@ static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
      * ISR does not hold the HW back. A new leader knows nothing of its
      * followers' logs until they fetch; a re-elected one keeps what it knew. */
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         if (r == lr)
             continue;
         r->last_caught_up = r->in_isr ? now : -1;
@@ -389,6 +420,8 @@ static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
     }
     ks_ledger_leader_changed(sim->ledger, part);
     ks_broker_maybe_advance_hw(sim, part);
+    if (part->topic == sim->offsets_topic)
+        ks_group_elected(sim, part);
 }
 
 static void follow_probe(KsSim *sim, void *ctx, uint64_t epoch, bool delivered);
@@ -494,7 +527,7 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
     KsTime lag_max = lr->broker->lag_max;
     int64_t hw = lr->log.end;
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         if (r == lr)
             continue;
         bool caught_up =
@@ -543,7 +576,7 @@ static void maybe_expand_again(KsSim *sim, KsPartition *part)
         return;
     const KsEpochEntry *cur = &g_array_index(lr->epochs, KsEpochEntry, lr->epochs->len - 1);
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsReplica *r = &part->replicas[i];
+        KsReplica *r = part->replicas[i];
         /* Its position as last recorded, unless it truncated since (its
          * next fetch carries the new one). */
         if (r != lr && !r->in_isr && r->fetcher && r->fetcher->leader == lr->broker &&
@@ -765,6 +798,7 @@ static void finish_stop(KsSim *sim, KsBroker *b)
     process_dies(sim, b);
     ks_disk_clean_shutdown(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_STOPPED, b, -1, -1);
+    ks_group_broker_died(sim, b);
     ks_registry_close_session(sim, b);
 }
 
@@ -825,6 +859,7 @@ void ks_broker_crash_process(KsSim *sim, KsBroker *b)
     b->shutting_down_since = -1;
     process_dies(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_CRASHED, b, -1, -1);
+    ks_group_broker_died(sim, b);
     ks_registry_broker_died(sim, b);
 }
 

@@ -175,7 +175,7 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
     ROW(KS_CFG_BUFFER_MEMORY, "buffer.memory", KS_CONFIG_BYTES, P, 33554432, 1, INT64_MAX / 2, NULL,
         false, "bytes of records the producer buffers"),
     ROW(KS_CFG_MAX_BLOCK_MS, "max.block.ms", KS_CONFIG_MS, P, 60000 * MS, 0, MAX_DURATION, NULL,
-        false, "how long send() blocks when the buffer is full"),
+        true, "how long send() blocks waiting for the topic's metadata, then fails"),
     ROW(KS_CFG_METADATA_MAX_AGE_MS, "metadata.max.age.ms", KS_CONFIG_MS, P | C, 300000 * MS, 0,
         MAX_DURATION, NULL, false, "metadata older than this is refreshed"),
     ROW(KS_CFG_PARTITIONER_IGNORE_KEYS, "partitioner.ignore.keys", KS_CONFIG_BOOL, P, 0, 0, 1, NULL,
@@ -226,6 +226,12 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
          "the consumer's rack, for fetching from the nearest replica"),
     ROW(KS_CFG_MAX_PARTITION_FETCH_BYTES, "max.partition.fetch.bytes", KS_CONFIG_BYTES, C, 1048576,
         1, INT32_MAX, NULL, true, "bytes one fetch returns per partition at most"),
+    ROW(KS_CFG_OFFSETS_RETENTION_MINUTES, "offsets.retention.minutes", KS_CONFIG_MINUTES, B,
+        10080 * KS_TIME_MIN, KS_TIME_MIN, MAX_DURATION, NULL, true,
+        "an Empty group's committed offsets are removed this long after it became Empty"),
+    ROW(KS_CFG_OFFSETS_RETENTION_CHECK_INTERVAL_MS, "offsets.retention.check.interval.ms",
+        KS_CONFIG_MS, B, 600000 * MS, MS, MAX_DURATION, NULL, true,
+        "how often the coordinator looks for expired offsets"),
 };
 
 const KsConfigInfo *ks_config_info(KsConfigKey key)

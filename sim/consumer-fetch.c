@@ -28,12 +28,37 @@
 #include "metadata-private.h"
 #include "capacity.h"
 
+/* Parks @f at its broker until @deadline, or takes it out of the purgatory
+ * (unpark): the broker's list of parked fetches follows. A fetch whose
+ * partitions cannot add up to fetch.min.bytes even at
+ * max.partition.fetch.bytes each can only end at fetch.max.wait.ms: it
+ * stays off the list, which only serves early answers. */
+static void park(KsConsumerFetch *f, KsTime deadline)
+{
+    ks_purgatory_park(&f->parking, &f->park, deadline);
+    const KsConsumer *c = f->consumer;
+    if ((int64_t)f->parts->len * c->max_partition_records < c->fetch_min_records)
+        return;
+    f->parked_link.data = f;
+    g_queue_push_tail_link(&f->broker->consumer_fetches_parked, &f->parked_link);
+}
+
+static void unpark(KsConsumerFetch *f)
+{
+    if (ks_purgatory_parked(&f->park))
+        ks_purgatory_cancel(&f->park);
+    if (f->parked_link.data) {
+        g_queue_unlink(&f->broker->consumer_fetches_parked, &f->parked_link);
+        f->parked_link = (GList){.data = NULL};
+    }
+}
+
 void ks_consumer_fetch_free(gpointer p)
 {
     KsConsumerFetch *f = p;
     if (!f)
         return;
-    ks_purgatory_cancel(&f->park);
+    unpark(f);
     g_array_free(f->parts, TRUE);
     g_free(f);
 }
@@ -46,7 +71,7 @@ void ks_consumer_fetch_reset(KsConsumer *c)
         KsConsumerFetch *f = g_ptr_array_index(c->fetches, i);
         if (!f)
             continue;
-        ks_purgatory_cancel(&f->park);
+        unpark(f);
         f->seq++;
         f->in_flight = false;
     }
@@ -117,6 +142,7 @@ static void respond(KsSim *sim, KsConsumerFetch *f)
 static void park_expired(void *ctx, KsDelayed *op)
 {
     KsConsumerFetch *f = ctx;
+    unpark(f);
     respond(f->consumer->sim, f);
 }
 
@@ -133,15 +159,10 @@ static void fetch_arrives(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
         respond(sim, f);
         return;
     }
-    ks_purgatory_park(&f->parking, &f->park,
-                      ks_engine_now(sim->engine) + f->consumer->fetch_max_wait);
+    park(f, ks_engine_now(sim->engine) + f->consumer->fetch_max_wait);
 }
 
-/* The leader of @part as the consumer's metadata names it: the metadata
- * cache of the broker it asks (its coordinator while that process runs,
- * else the first broker whose process runs), read at once. NULL while
- * that cache names no live leader (LEADER_NOT_AVAILABLE). */
-static KsBroker *leader_of(KsSim *sim, const KsConsumer *c, const KsPartition *part)
+KsBroker *ks_consumer_leader_of(const KsSim *sim, const KsConsumer *c, const KsPartition *part)
 {
     const KsBroker *asked = c->coordinator && c->coordinator->alive ? c->coordinator : NULL;
     for (guint i = 0; i < sim->brokers->len && !asked; i++) {
@@ -158,7 +179,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
         KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
         if (cp->position < 0 || cp->fetching || cp->fetched > cp->position)
             continue;
-        KsBroker *b = leader_of(sim, c, cp->part);
+        KsBroker *b = ks_consumer_leader_of(sim, c, cp->part);
         if (!b)
             continue;
         while (c->fetches->len <= (guint)b->slot)
@@ -181,7 +202,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
         for (guint k = i; k < c->assigned->len; k++) {
             KsConsumerPart *o = &g_array_index(c->assigned, KsConsumerPart, k);
             if (o->position < 0 || o->fetching || o->fetched > o->position ||
-                leader_of(sim, c, o->part) != b)
+                ks_consumer_leader_of(sim, c, o->part) != b)
                 continue;
             o->fetching = true;
             o->fetched = o->position;
@@ -199,23 +220,42 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
     }
 }
 
+/* Orders parked fetches by their consumer's index. */
+static gint by_consumer(gconstpointer a, gconstpointer b)
+{
+    const KsConsumerFetch *fa = *(KsConsumerFetch *const *)a, *fb = *(KsConsumerFetch *const *)b;
+    return (fa->consumer->index > fb->consumer->index) -
+           (fa->consumer->index < fb->consumer->index);
+}
+
+/* A high watermark of a partition led by a broker moved: each consumer
+ * fetch parked there that now has fetch.min.bytes is answered, in the
+ * order of the consumers. Only the fetches parked at that broker are
+ * looked at (its list), not every consumer. */
 void ks_consumer_fetch_hw_advanced(KsSim *sim, KsPartition *part)
 {
     if (!sim->consumers)
         return;
-    for (guint i = 0; i < sim->consumers->len; i++) {
-        KsConsumer *c = g_ptr_array_index(sim->consumers, i);
-        if (!c->running || (guint)0 == c->fetches->len)
-            continue;
-        KsBroker *b = ks_sim_find_broker(sim, part->leader);
-        if (!b || (guint)b->slot >= c->fetches->len)
-            continue;
-        KsConsumerFetch *f = g_ptr_array_index(c->fetches, b->slot);
-        if (!f || !ks_purgatory_parked(&f->park))
-            continue;
-        if (fill(f) >= c->fetch_min_records) {
-            ks_purgatory_cancel(&f->park);
-            respond(sim, f);
+    KsBroker *b = ks_sim_find_broker(sim, part->leader);
+    if (!b || b->consumer_fetches_parked.length == 0)
+        return;
+    GPtrArray *ready = NULL;
+    for (GList *l = b->consumer_fetches_parked.head; l; l = l->next) {
+        KsConsumerFetch *f = l->data;
+        if (f->consumer->running && fill(f) >= f->consumer->fetch_min_records) {
+            if (!ready)
+                ready = g_ptr_array_new();
+            g_ptr_array_add(ready, f);
         }
     }
+    if (!ready)
+        return;
+    if (ready->len > 1)
+        g_ptr_array_sort(ready, by_consumer);
+    for (guint i = 0; i < ready->len; i++) {
+        KsConsumerFetch *f = g_ptr_array_index(ready, i);
+        unpark(f);
+        respond(sim, f);
+    }
+    g_ptr_array_free(ready, TRUE);
 }

@@ -75,7 +75,8 @@ typedef struct {
     bool in_flight;
     KsDelayed park;
     KsDelayedTimeouts parking;
-    GArray *parts; /* of KsConsumerRange: the request (first = position), then the answer */
+    GList parked_link; /* while parked: in its broker's consumer_fetches_parked */
+    GArray *parts;     /* of KsConsumerRange: the request (first = position), then the answer */
 } KsConsumerFetch;
 
 struct KsConsumer {
@@ -170,6 +171,11 @@ int64_t ks_consumer_processed_offset(const KsConsumer *c, const KsConsumerPart *
 void ks_consumer_seek_list(KsSim *sim, KsConsumer *c);
 
 /* consumer-fetch.c */
+/* The leader of @part as @c's metadata names it: the metadata cache of the
+ * broker it asks (its coordinator while that process runs, else the first
+ * broker whose process runs), read at once; NULL while that cache names
+ * no live leader (LEADER_NOT_AVAILABLE). Fetches and ListOffsets use it. */
+KsBroker *ks_consumer_leader_of(const KsSim *sim, const KsConsumer *c, const KsPartition *part);
 void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c);
 void ks_consumer_fetch_hw_advanced(KsSim *sim, KsPartition *part);
 void ks_consumer_fetch_reset(KsConsumer *c);

@@ -27,8 +27,9 @@
  * onPartitionsAssigned, instead of its committed offset) or at a `seek
  * consumer` action (to-time=); `seek consumer ... to-offset=N` moves the
  * position at once. One ListOffsets goes to each leader for the
- * partitions it leads (OffsetFetcher groups by node); a refused or lost
- * one is sent again after retry.backoff.ms. The application seeks between
+ * partitions it leads (OffsetFetcher groups by node), the leader as the
+ * consumer's metadata names it (as its fetches find it, consumer-fetch.c);
+ * a refused or lost one is sent again after retry.backoff.ms. The application seeks between
  * polls: a `seek consumer` action while it processes a batch takes effect
  * at its next poll (the ListOffsets leaves then too), and a seek to a time
  * applies at the first poll after the answer (meanwhile the consumer
@@ -111,12 +112,6 @@ static int64_t offset_for_time(const KsPartition *part, const KsReplica *lr, KsT
 /* ---- the consumer's request ---- */
 
 static void list_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
-
-/* The leader the consumer would send to (as its fetches do). */
-static KsBroker *leader_of(const KsSim *sim, const KsPartition *part)
-{
-    return ks_sim_find_broker(sim, part->leader);
-}
 
 /* At the leader: each partition's answer, or NOT_LEADER_OR_FOLLOWER when
  * the broker does not lead one of them (the consumer looks again). */
@@ -205,7 +200,7 @@ void ks_consumer_seek_list(KsSim *sim, KsConsumer *c)
         KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
         if (!cp->seek_policy || cp->listing || cp->seek_ready)
             continue;
-        KsBroker *b = leader_of(sim, cp->part);
+        KsBroker *b = ks_consumer_leader_of(sim, c, cp->part);
         if (!b)
             continue;
         KsGroupMsg *m = ks_consumer_msg_new(c, KS_GREQ_LIST_OFFSETS);
@@ -215,7 +210,7 @@ void ks_consumer_seek_list(KsSim *sim, KsConsumer *c)
         for (guint k = i; k < c->assigned->len; k++) {
             KsConsumerPart *o = &g_array_index(c->assigned, KsConsumerPart, k);
             if (!o->seek_policy || o->listing || o->seek_ready || o->seek_time != m->time ||
-                leader_of(sim, o->part) != b)
+                ks_consumer_leader_of(sim, c, o->part) != b)
                 continue;
             o->listing = true;
             KsOffsetEntry e = {o->part, -1, -1, -1};

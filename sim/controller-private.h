@@ -36,3 +36,15 @@ typedef struct KsControllerQueue KsControllerQueue;
 void ks_controller_queue_free(KsControllerQueue *q);
 void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, GArray *isr,
                               KsReason reason);
+
+/* For the reassignment (reassign.c), which runs as controller events. */
+/* controllerContext.isReplicaOnline: live, and not shutting down. */
+bool ks_controller_is_live(KsSim *sim, KsBrokerId id);
+/* There is an active controller and ZooKeeper takes writes. */
+bool ks_controller_can_write(KsSim *sim);
+/* Ends a controller event: LeaderAndIsr and UpdateMetadata go out. */
+void ks_controller_send_requests(KsSim *sim);
+/* OfflineReplica for a replica the reassignment removes: @id leaves
+ * @part's ISR (leader epoch + 1), the leader stays; LeaderAndIsr goes to
+ * the other replicas. */
+void ks_controller_drop_from_isr(KsSim *sim, KsPartition *part, KsBrokerId id, KsReason reason);

@@ -80,6 +80,7 @@
 #include "registry-private.h"
 #include "metadata-private.h"
 #include "ledger.h"
+#include "reassign.h"
 #include "model.h"
 
 #include <string.h>
@@ -214,8 +215,11 @@ static void request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool delivered)
         ks_broker_live_brokers_changed(sim, q->broker);
     for (guint i = 0; req->items && i < req->items->len; i++) {
         const LeaderAndIsrItem *it = &g_array_index(req->items, LeaderAndIsrItem, i);
-        ks_broker_apply_leader_and_isr(sim, ks_partition_replica(it->part, q->broker->id),
-                                       it->leader, it->epoch);
+        /* A reassignment may have removed the replica since (reassign.c):
+         * it was stopped then, and nothing is left to apply. */
+        KsReplica *r = ks_partition_replica(it->part, q->broker->id);
+        if (r)
+            ks_broker_apply_leader_and_isr(sim, r, it->leader, it->epoch);
     }
     KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
     if (c)
@@ -285,8 +289,10 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     if (leader == KS_NO_BROKER)
         ks_broker_step_down(sim, part);
     ks_ledger_leader_changed(sim->ledger, part);
-    if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old)
+    if (reason != KS_REASON_INITIAL && leader != KS_NO_BROKER && leader != old) {
         sim->stats.leader_elections++;
+        part->topic->leader_elections++;
+    }
 
     if (leader != old || reason == KS_REASON_INITIAL) {
         KsEvent ev = ks_event_init(KS_EV_LEADER_ELECTED, ks_engine_now(sim->engine));
@@ -307,7 +313,7 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     /* LeaderAndIsr goes to the replicas on live brokers, except the one an
      * ISR change removes (ReplicaStateMachine: OfflineReplica). */
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsBroker *b = part->replicas[i].broker;
+        KsBroker *b = part->replicas[i]->broker;
         if (b->ctrl_live && (leader != old || b->id != removed))
             send_leader_and_isr(b, part, leader);
     }
@@ -318,6 +324,30 @@ void ks_controller_set_leader(KsSim *sim, KsPartition *part, KsBrokerId leader, 
                               KsReason reason)
 {
     write_leader_and_isr(sim, part, leader, isr, reason, KS_NO_BROKER);
+}
+
+bool ks_controller_is_live(KsSim *sim, KsBrokerId id)
+{
+    return is_live(sim, id);
+}
+
+bool ks_controller_can_write(KsSim *sim)
+{
+    return controller_active(sim) && ks_zk_has_quorum(sim);
+}
+
+void ks_controller_send_requests(KsSim *sim)
+{
+    send_requests(sim, true);
+}
+
+void ks_controller_drop_from_isr(KsSim *sim, KsPartition *part, KsBrokerId id, KsReason reason)
+{
+    GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+    for (guint k = 0; k < part->isr->len; k++)
+        if (g_array_index(part->isr, KsBrokerId, k) != id)
+            g_array_append_val(isr, g_array_index(part->isr, KsBrokerId, k));
+    write_leader_and_isr(sim, part, part->leader, isr, reason, id);
 }
 
 /* The ISR of @part without the brokers the controller considers dead. */
@@ -338,7 +368,7 @@ static GArray *live_isr(KsSim *sim, const KsPartition *part)
 static bool elect(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsBrokerId id = part->replicas[i].broker->id;
+        KsBrokerId id = part->replicas[i]->broker->id;
         if (is_live(sim, id) && ks_partition_in_isr(part, id)) {
             ks_controller_set_leader(sim, part, id, live_isr(sim, part), KS_REASON_OFFLINE);
             return true;
@@ -351,7 +381,7 @@ static bool elect(KsSim *sim, KsPartition *part)
                          KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE))
         return false;
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsBrokerId id = part->replicas[i].broker->id;
+        KsBrokerId id = part->replicas[i]->broker->id;
         if (is_live(sim, id)) {
             GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
             g_array_append_val(isr, id);
@@ -435,7 +465,7 @@ void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
         GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
         KsBrokerId leader = KS_NO_BROKER;
         for (int32_t i = 0; i < part->n_replicas; i++) {
-            KsBrokerId id = part->replicas[i].broker->id;
+            KsBrokerId id = part->replicas[i]->broker->id;
             if (!is_live(sim, id))
                 continue;
             g_array_append_val(isr, id);
@@ -503,7 +533,7 @@ int64_t ks_controller_controlled_shutdown(KsSim *sim, KsBroker *b)
              * replica in assignment order that is live, not shutting down
              * and in the ISR; the ISR loses the shutting-down brokers. */
             for (int32_t k = 0; k < part->n_replicas; k++) {
-                KsReplica *cand = &part->replicas[k];
+                KsReplica *cand = part->replicas[k];
                 if (!cand->in_isr || !is_live(sim, cand->broker->id))
                     continue;
                 GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
@@ -568,13 +598,13 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
     bool ok = (uint32_t)(arg >> 32) == (uint32_t)sim->registry->controller_epoch &&
               part->leader == a->from && part->leader_epoch == a->epoch;
     for (int32_t i = 0; ok && i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         if (r->isr_change_pending && !a->shrink)
             ok = is_live(sim, r->broker->id) && !r->in_isr;
     }
     if (ok) {
         for (int32_t i = 0; i < part->n_replicas; i++) {
-            KsReplica *r = &part->replicas[i];
+            KsReplica *r = part->replicas[i];
             if (!r->isr_change_pending || r->in_isr != a->shrink)
                 continue;
             GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
@@ -591,6 +621,8 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
                                          part, id,
                                          a->shrink ? KS_REASON_LAGGING : KS_REASON_CAUGHT_UP);
         }
+        if (!a->shrink)
+            ks_reassign_isr_expanded(sim, part);
         send_requests(sim, true);
     }
     KsBroker *c = ks_sim_find_broker(sim, sim->registry->controller);
@@ -605,7 +637,7 @@ void ks_controller_alter_partition(KsSim *sim, void *ctx, uint64_t arg, bool del
  * is live and in the ISR. */
 static bool elect_preferred(KsSim *sim, KsPartition *part)
 {
-    KsBrokerId preferred = part->replicas[0].broker->id;
+    KsBrokerId preferred = part->replicas[0]->broker->id;
     if (part->leader == preferred || !is_live(sim, preferred) ||
         !ks_partition_in_isr(part, preferred))
         return false;
@@ -677,7 +709,7 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         int64_t preferred = 0, imbalanced = 0;
         for (KsPartition *part = NULL; (part = next_created(sim, part));) {
-            if (part->replicas[0].broker != b)
+            if (part->replicas[0]->broker != b)
                 continue;
             preferred++;
             imbalanced += part->leader != b->id;
@@ -686,7 +718,7 @@ static void auto_rebalance(KsEngine *engine, void *ctx, uint64_t epoch)
         if (preferred == 0 || imbalanced * 100 <= preferred * percentage || !b->ctrl_live)
             continue;
         for (KsPartition *part = NULL; (part = next_created(sim, part));)
-            if (part->replicas[0].broker == b)
+            if (part->replicas[0]->broker == b)
                 elect_preferred(sim, part);
     }
     send_requests(sim, false);

@@ -26,11 +26,17 @@ static const KsEventTypeInfo types[KS_EV_COUNT] = {KS_EVENT_TYPES(TYPE_)};
 #undef TYPE_
 
 static const char *const reasons[] = {
-    [KS_REASON_NONE] = "none",           [KS_REASON_INITIAL] = "initial",
-    [KS_REASON_OFFLINE] = "offline",     [KS_REASON_UNCLEAN] = "unclean",
-    [KS_REASON_PREFERRED] = "preferred", [KS_REASON_LEADER_FAILED] = "leader_failed",
-    [KS_REASON_LAGGING] = "lagging",     [KS_REASON_BROKER_FAILED] = "broker_failed",
-    [KS_REASON_CAUGHT_UP] = "caught_up", [KS_REASON_CONTROLLED_SHUTDOWN] = "controlled_shutdown",
+    [KS_REASON_NONE] = "none",
+    [KS_REASON_INITIAL] = "initial",
+    [KS_REASON_OFFLINE] = "offline",
+    [KS_REASON_UNCLEAN] = "unclean",
+    [KS_REASON_PREFERRED] = "preferred",
+    [KS_REASON_LEADER_FAILED] = "leader_failed",
+    [KS_REASON_LAGGING] = "lagging",
+    [KS_REASON_BROKER_FAILED] = "broker_failed",
+    [KS_REASON_CAUGHT_UP] = "caught_up",
+    [KS_REASON_CONTROLLED_SHUTDOWN] = "controlled_shutdown",
+    [KS_REASON_REASSIGNMENT] = "reassignment",
 };
 
 const char *ks_reason_name(KsReason reason)

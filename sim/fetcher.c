@@ -58,6 +58,7 @@
 #include "metadata-private.h"
 #include "ledger.h"
 #include "capacity.h"
+#include "reassign.h"
 #include "model.h"
 
 #include <inttypes.h>
@@ -106,8 +107,8 @@ static void mark_dirty(KsReplica *r)
 void ks_fetcher_mark_followers_dirty(KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (&part->replicas[i] != part->leader_replica)
-            mark_dirty(&part->replicas[i]);
+        if (part->replicas[i] != part->leader_replica)
+            mark_dirty(part->replicas[i]);
 }
 
 /* ---- fetch sessions ---- */
@@ -266,14 +267,15 @@ static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
         }
         record_follower_fetch(sim, r->part, r->part->leader_replica, r);
         ks_broker_maybe_advance_hw(sim, r->part);
-        has_data |= r->part->leader_replica->log.end > r->log.end;
+        has_data |= r->part->leader_replica->log.end > r->log.end &&
+                    !ks_reassign_throttle_exhausted(sim, f->leader, r);
     }
     return has_data;
 }
 
 /* Reads the answer from the leader's logs, as they are now, for the
  * replicas that changed; they are clean again once answered. */
-static void fill_answers(KsFetcher *f)
+static void fill_answers(KsSim *sim, KsFetcher *f)
 {
     g_array_set_size(f->answers, 0);
     for (guint i = 0; i < f->dirty->len; i++) {
@@ -287,6 +289,13 @@ static void fill_answers(KsFetcher *f)
                            .upto = lr->log.end,
                            .hw = lr->hw,
                            .truncate_to = r->must_truncate ? truncation_offset(r, lr) : -1};
+        /* The replication throttle may hold some of the records back. */
+        int64_t from = a.truncate_to >= 0 ? MIN(a.truncate_to, r->log.end) : r->log.end;
+        int64_t allowed = ks_reassign_throttle_take(sim, f->leader, r, a.upto - from);
+        if (allowed < a.upto - from) {
+            a.upto = from + allowed;
+            a.throttled = true;
+        }
         g_array_append_val(f->answers, a);
         r->dirty = false;
     }
@@ -314,7 +323,7 @@ static int64_t answers_bytes(const KsSim *sim, const KsFetcher *f)
 
 static void fetcher_respond(KsSim *sim, KsFetcher *f)
 {
-    fill_answers(f);
+    fill_answers(sim, f);
     f->state = KS_FETCH_RESPONSE;
     ks_purgatory_cancel(&f->park);
     ks_net_send_bytes(sim, &f->leader->ep, &f->follower->ep, KS_NET_FETCH_RESPONSE,
@@ -465,7 +474,7 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
         r->hw = MIN(a->hw, r->log.end);
         r->broker->records_replicated_in += r->log.end - from;
         f->leader->records_replicated_out += r->log.end - from;
-        if (r->log.end != from)
+        if (r->log.end != from || a->throttled)
             mark_dirty(r); /* its next fetch carries the new position */
     }
     g_array_set_size(f->answers, 0);
@@ -498,7 +507,7 @@ static void fetcher_kick(KsSim *sim, KsFetcher *f)
 void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsFetcher *f = part->replicas[i].fetcher;
+        KsFetcher *f = part->replicas[i]->fetcher;
         if (f && f->state == KS_FETCH_PARKED && part->leader_replica &&
             f->leader == part->leader_replica->broker)
             fetcher_respond(sim, f);

@@ -157,9 +157,29 @@ struct KsGroup {
     int64_t rebalances;
     /* Persisted by the last completed sync (GroupMetadataManager.storeGroup). */
     int32_t stored_generation;
+    /* Its end (group-load.c). */
+    bool unloaded;      /* its coordinator gave it up (Dead there); no broker serves it
+                           until one loads it */
+    bool removed;       /* deleted or expired: Dead, until a JoinGroup creates it anew */
+    KsTime empty_since; /* it last became Empty (offsets.retention.minutes); -1 */
+    KsTimer expiry;     /* the coordinator's next offsets expiry check that matters */
 };
 
 /* group.c: the coordinator. */
+/* Whether commit record @r is still in the offsets partition's log. */
+bool ks_group_record_present(const KsPartition *part, const KsCommitRecord *r);
+/* @g's __consumer_offsets partition, NULL before the topic exists. */
+KsPartition *ks_group_offsets_part(const KsSim *sim, const KsGroup *g);
+/* Sends @m back from @from to its consumer with @err. */
+void ks_group_respond_from(KsSim *sim, KsBroker *from, KsGroupMsg *m, int err);
+/* Whether @g's in-memory state is live: its coordinator still runs the
+ * incarnation that loaded it, and has not given it up. */
+bool ks_group_served(const KsGroup *g);
+/* @m's session starts again (a heartbeat, or a new coordinator). */
+void ks_group_heartbeat_ok(KsSim *sim, KsGroupMember *m);
+/* Whether @b may serve @g now (loading it if it must): KS_ERR_NONE, or the
+ * error to answer. */
+int ks_group_check_coordinator(KsSim *sim, KsGroup *g, KsBroker *b);
 /* Whether @m is @c's current incarnation. */
 bool ks_group_member_is(const KsGroupMember *m, const KsConsumer *c);
 KsGroup *ks_group_get(KsSim *sim, const char *name);
@@ -173,6 +193,29 @@ int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition
 /* @part's HW moved: complete commits and wake consumer fetches. */
 void ks_group_hw_advanced(KsSim *sim, KsPartition *part);
 int32_t ks_group_offsets_partition(const KsSim *sim, const char *name);
+
+/* group-load.c: a group changing coordinator, and its end. */
+/* How long a new coordinator takes to read a group from its log. Kafka
+ * loads on its scheduler thread; the time depends on the partition's size
+ * and is short, so a constant small delay stands for it. */
+#define KS_GROUP_LOAD_TIME (5 * KS_TIME_MS)
+/* @b leads @g's offsets partition now and loads the group from its log;
+ * the previous coordinator, if it still held it, gives it up first. */
+void ks_group_load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part);
+/* broker.c: @part of __consumer_offsets loses its leader replica: the
+ * groups that replica's broker served are given up (Dead there). */
+void ks_group_resigned(KsSim *sim, KsPartition *part);
+/* broker.c: @part of __consumer_offsets has a new leader replica (or a
+ * new leader epoch): it loads the groups it will serve
+ * (GroupCoordinator.onElection). */
+void ks_group_elected(KsSim *sim, KsPartition *part);
+/* broker.c: @b's process died: so did the groups it served. */
+void ks_group_broker_died(KsSim *sim, KsBroker *b);
+/* @g just became Empty: the offsets expiry checks start to matter. */
+void ks_group_became_empty(KsSim *sim, KsGroup *g);
+void ks_group_expiry_fired(KsEngine *engine, void *ctx, uint64_t arg);
+/* A JoinGroup for a removed group creates it anew (Empty, generation 0). */
+void ks_group_recreate(KsGroup *g);
 
 /* group-protocol.c: the assignor a group runs. */
 /* @c's protocols and rebalance protocol, from its configs (@over: those

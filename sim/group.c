@@ -46,8 +46,10 @@
  * is fenced, and its next request is answered FENCED_INSTANCE_ID, which
  * stops it (two consumers with one group.instance.id).
  *
- * Not modelled: offsets retention, group deletion (Dead),
- * offsets.commit.timeout.ms.
+ * Loading and unloading (Dead on the coordinator that gives a group up),
+ * deletion and offsets expiry are in group-load.c.
+ *
+ * Not modelled: offsets.commit.timeout.ms.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -57,11 +59,6 @@
 #include "metadata-private.h"
 #include "kafkasim/partitioner.h"
 #include "kafkasim/query.h"
-
-/* How long a new coordinator takes to read a group from its log. Kafka
- * loads on its scheduler thread; the time depends on the partition's size
- * and is short, so a constant small delay stands for it. */
-#define KS_GROUP_LOAD_TIME (5 * KS_TIME_MS)
 
 static const char *const state_names[] = {"Empty", "PreparingRebalance", "CompletingRebalance",
                                           "Stable", "Dead"};
@@ -149,7 +146,9 @@ KsGroup *ks_group_get(KsSim *sim, const char *name)
     g->parts = g_ptr_array_new_with_free_func(part_free);
     g->initial_delay_left = -1;
     g->loaded_epoch = -1;
+    g->empty_since = -1;
     ks_timer_init(&g->join_timer, join_timer_fired, g);
+    ks_timer_init(&g->expiry, ks_group_expiry_fired, g);
     g_ptr_array_insert(sim->groups, (gint)i, g);
     return g;
 }
@@ -168,33 +167,32 @@ void ks_group_free(KsGroup *g)
     g_free(g);
 }
 
-static KsPartition *offsets_part(const KsSim *sim, const KsGroup *g)
+KsPartition *ks_group_offsets_part(const KsSim *sim, const KsGroup *g)
 {
     return sim->offsets_topic ? &sim->offsets_topic->partitions[g->offsets_partition] : NULL;
 }
 
 KsBroker *ks_group_coordinator(const KsSim *sim, const KsGroup *g)
 {
-    KsPartition *part = offsets_part(sim, g);
+    KsPartition *part = ks_group_offsets_part(sim, g);
     if (!part || part->leader == KS_NO_BROKER)
         return NULL;
     KsBroker *b = ks_sim_find_broker(sim, part->leader);
     return b && b->alive ? b : NULL;
 }
 
-/* Whether commit record @r is still in the offsets partition's log. */
-static bool record_present(const KsPartition *part, const KsCommitRecord *r)
+bool ks_group_record_present(const KsPartition *part, const KsCommitRecord *r)
 {
-    const KsReplica *lr = part->leader_replica ? part->leader_replica : &part->replicas[0];
+    const KsReplica *lr = part->leader_replica ? part->leader_replica : part->replicas[0];
     return ks_log_epoch_at(&lr->log, r->log_offset) == r->log_epoch;
 }
 
 int64_t ks_group_committed(const KsSim *sim, const KsGroup *g, const KsPartition *part)
 {
-    KsPartition *op = offsets_part(sim, g);
+    KsPartition *op = ks_group_offsets_part(sim, g);
     for (guint i = g->commits->len; i-- > 0;) {
         const KsCommitRecord *r = &g_array_index(g->commits, KsCommitRecord, i);
-        if (r->part == part && r->visible && record_present(op, r))
+        if (r->part == part && r->visible && ks_group_record_present(op, r))
             return r->offset;
     }
     return -1;
@@ -207,8 +205,7 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
     ks_consumer_group_response(sim, ctx, delivered);
 }
 
-/* Sends @m back from @from to its consumer with @err. */
-static void respond_from(KsSim *sim, KsBroker *from, KsGroupMsg *m, int err)
+void ks_group_respond_from(KsSim *sim, KsBroker *from, KsGroupMsg *m, int err)
 {
     m->error = err;
     KsConsumer *c = m->consumer;
@@ -218,7 +215,7 @@ static void respond_from(KsSim *sim, KsBroker *from, KsGroupMsg *m, int err)
 
 static void respond(KsSim *sim, KsGroupMsg *m, int err)
 {
-    respond_from(sim, m->broker, m, err);
+    ks_group_respond_from(sim, m->broker, m, err);
 }
 
 static void emit_member_removed(KsSim *sim, KsGroup *g, KsGroupMember *m, const char *reason)
@@ -232,76 +229,22 @@ static void emit_member_removed(KsSim *sim, KsGroup *g, KsGroupMember *m, const 
 
 /* ---- loading ---- */
 
-static void session_expired(KsEngine *engine, void *ctx, uint64_t arg);
-
-static void heartbeat_ok(KsSim *sim, KsGroupMember *m)
+void ks_group_heartbeat_ok(KsSim *sim, KsGroupMember *m)
 {
     ks_timer_arm(sim->engine, &m->session, m->session_timeout);
 }
 
-/* The group is served by another broker now: what the old one held in
- * memory is answered NOT_COORDINATOR (it unloads the group), then the new
- * one reads the log. */
-static void load(KsSim *sim, KsGroup *g, KsBroker *b, KsPartition *part)
-{
-    KsBroker *old = g->coordinator;
-    ks_timer_cancel(sim->engine, &g->join_timer);
-    g->initial_delay_left = -1;
-    for (guint i = 0; i < g->members->len; i++) {
-        KsGroupMember *m = g_ptr_array_index(g->members, i);
-        KsGroupMsg *w[2] = {m->join_waiting, m->sync_waiting};
-        m->join_waiting = m->sync_waiting = NULL;
-        for (int k = 0; k < 2; k++)
-            if (w[k] && old)
-                respond_from(sim, old, w[k], KS_ERR_NOT_COORDINATOR);
-            else
-                ks_group_msg_free(w[k]);
-    }
-    for (guint i = 0; i < g->pending->len; i++) {
-        KsPendingCommit *pc = g_ptr_array_index(g->pending, i);
-        if (old)
-            respond_from(sim, old, g_steal_pointer(&pc->msg), KS_ERR_NOT_COORDINATOR);
-    }
-    g_ptr_array_set_size(g->pending, 0);
-    for (guint i = 0; i < g->commits->len; i++) {
-        KsCommitRecord *r = &g_array_index(g->commits, KsCommitRecord, i);
-        if (record_present(part, r))
-            r->visible = true;
-    }
-    /* The membership as last stored: the generation of the last completed
-     * sync, Stable with its members, or Empty. */
-    g->generation = g->stored_generation;
-    g->state = g->members->len > 0 ? KS_GROUP_STABLE : KS_GROUP_EMPTY;
-    for (guint i = 0; i < g->members->len; i++)
-        heartbeat_ok(sim, g_ptr_array_index(g->members, i));
-    g->coordinator = b;
-    g->coordinator_incarnation = b->ep.incarnation;
-    g->loaded_epoch = part->leader_replica_epoch;
-    g->loaded_at = ks_engine_now(sim->engine) + KS_GROUP_LOAD_TIME;
-    if (!old)
-        return; /* the group's first coordinator: nothing to tell */
-    int64_t loaded = 0;
-    for (guint i = 0; i < g->parts->len; i++)
-        loaded +=
-            ks_group_committed(sim, g, ((KsGroupPart *)g_ptr_array_index(g->parts, i))->part) >= 0;
-    KsEvent ev = ks_event_init(KS_EV_GROUP_LOADED, ks_engine_now(sim->engine));
-    ev.group_loaded.group = g->name;
-    ev.group_loaded.broker = b->id;
-    ev.group_loaded.offsets = loaded;
-    ks_sim_emit(sim, &ev);
-}
-
 /* Whether @b may serve @g now: KS_ERR_NONE, or the error to answer. */
-static int check_coordinator(KsSim *sim, KsGroup *g, KsBroker *b)
+int ks_group_check_coordinator(KsSim *sim, KsGroup *g, KsBroker *b)
 {
     /* The broker serves the group while it acts as the partition's leader
      * (it applied the LeaderAndIsr naming it). */
-    KsPartition *part = offsets_part(sim, g);
+    KsPartition *part = ks_group_offsets_part(sim, g);
     if (!part || !part->leader_replica || part->leader_replica->broker != b)
         return KS_ERR_NOT_COORDINATOR;
     if (g->coordinator != b || g->coordinator_incarnation != b->ep.incarnation ||
         g->loaded_epoch != part->leader_replica_epoch)
-        load(sim, g, b, part);
+        ks_group_load(sim, g, b, part);
     if (ks_engine_now(sim->engine) < g->loaded_at)
         return KS_ERR_COORDINATOR_LOAD_IN_PROGRESS;
     return KS_ERR_NONE;
@@ -309,9 +252,9 @@ static int check_coordinator(KsSim *sim, KsGroup *g, KsBroker *b)
 
 /* Whether the group's in-memory state is live: its coordinator still runs
  * the incarnation that loaded it. */
-static bool served(const KsGroup *g)
+bool ks_group_served(const KsGroup *g)
 {
-    return g->coordinator && g->coordinator->alive &&
+    return g->coordinator && !g->unloaded && g->coordinator->alive &&
            g->coordinator->ep.incarnation == g->coordinator_incarnation;
 }
 
@@ -448,6 +391,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
     ev.group_generation.members.len = g->members->len;
     if (g->members->len == 0) {
         g->state = KS_GROUP_EMPTY;
+        ks_group_became_empty(sim, g);
         g->stored_generation = g->generation;
         ev.group_generation.state = ks_group_state_name(g->state);
         ks_sim_emit(sim, &ev);
@@ -470,7 +414,7 @@ static void complete_join(KsSim *sim, KsGroup *g)
                 g_ptr_array_add(r->members,
                                 ((KsGroupMember *)g_ptr_array_index(g->members, k))->consumer);
         }
-        heartbeat_ok(sim, m);
+        ks_group_heartbeat_ok(sim, m);
         respond(sim, r, KS_ERR_NONE);
     }
 }
@@ -479,7 +423,7 @@ static void join_timer_fired(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsGroup *g = ctx;
     KsSim *sim = g->sim;
-    if (!served(g) || g->state != KS_GROUP_PREPARING_REBALANCE)
+    if (!ks_group_served(g) || g->state != KS_GROUP_PREPARING_REBALANCE)
         return;
     if (g->initial_delay_left >= 0 && g->new_member_in_delay && g->initial_delay_left > 0) {
         KsTime delay =
@@ -497,12 +441,12 @@ static void session_expired(KsEngine *engine, void *ctx, uint64_t arg)
 {
     KsGroupMember *m = ctx;
     KsGroup *g = m->group;
-    if (!served(g) || !g_ptr_array_find(g->members, m, NULL))
+    if (!ks_group_served(g) || !g_ptr_array_find(g->members, m, NULL))
         return;
     /* GroupCoordinator.shouldKeepAlive: a member waiting for its join or
      * sync answer is alive. */
     if (m->join_waiting || m->sync_waiting) {
-        heartbeat_ok(g->sim, m);
+        ks_group_heartbeat_ok(g->sim, m);
         return;
     }
     remove_member(g->sim, g, m, "session timeout");
@@ -551,7 +495,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
          * current generation and syncs for its stored assignment. */
         mem->session_timeout = c->session_timeout;
         mem->rebalance_timeout = c->max_poll_interval;
-        heartbeat_ok(sim, mem);
+        ks_group_heartbeat_ok(sim, mem);
         m->generation = g->generation;
         m->is_leader = false;
         respond(sim, m, KS_ERR_NONE);
@@ -575,7 +519,7 @@ static void handle_join(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     if (mem->join_waiting)
         ks_group_msg_free(mem->join_waiting);
     mem->join_waiting = m;
-    heartbeat_ok(sim, mem);
+    ks_group_heartbeat_ok(sim, mem);
     if (g->state == KS_GROUP_PREPARING_REBALANCE)
         maybe_complete_join(sim, g);
     else
@@ -661,7 +605,7 @@ static void handle_heartbeat(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     KsGroupMember *mem = known_member(sim, g, m);
     if (!mem)
         return;
-    heartbeat_ok(sim, mem);
+    ks_group_heartbeat_ok(sim, mem);
     respond(sim, m,
             g->state == KS_GROUP_PREPARING_REBALANCE ? KS_ERR_REBALANCE_IN_PROGRESS : KS_ERR_NONE);
 }
@@ -708,7 +652,7 @@ static void handle_commit(KsSim *sim, KsGroup *g, KsGroupMsg *m)
         respond(sim, m, KS_ERR_NONE);
         return;
     }
-    KsPartition *op = offsets_part(sim, g);
+    KsPartition *op = ks_group_offsets_part(sim, g);
     int64_t end = ks_broker_append_internal(sim, op, m->offsets->len);
     KsPendingCommit *pc = g_new0(KsPendingCommit, 1);
     pc->msg = m;
@@ -767,7 +711,7 @@ static void handle_find(KsSim *sim, KsGroup *g, KsGroupMsg *m)
     /* KafkaApis.getCoordinator (3.9): the leader of the group's offsets
      * partition in the metadata cache of the broker asked, if that cache
      * holds it alive; else COORDINATOR_NOT_AVAILABLE. */
-    KsBrokerId leader = ks_metadata_leader(sim, m->broker, offsets_part(sim, g));
+    KsBrokerId leader = ks_metadata_leader(sim, m->broker, ks_group_offsets_part(sim, g));
     m->coordinator = leader;
     respond(sim, m, leader != KS_NO_BROKER ? KS_ERR_NONE : KS_ERR_COORDINATOR_NOT_AVAILABLE);
 }
@@ -789,13 +733,15 @@ void ks_group_handle(KsSim *sim, KsGroupMsg *m)
         handle_find(sim, g, m);
         return;
     }
-    int err = check_coordinator(sim, g, m->broker);
+    int err = ks_group_check_coordinator(sim, g, m->broker);
     if (err == KS_ERR_NONE && m->kind != KS_GREQ_OFFSET_FETCH && is_fenced(g, m->consumer))
         err = KS_ERR_FENCED_INSTANCE_ID;
     if (err != KS_ERR_NONE) {
         respond(sim, m, err);
         return;
     }
+    if (g->removed && m->kind == KS_GREQ_JOIN)
+        ks_group_recreate(g); /* getOrMaybeCreateGroup */
     switch (m->kind) {
     case KS_GREQ_JOIN:
         handle_join(sim, g, m);
@@ -828,7 +774,7 @@ void ks_group_hw_advanced(KsSim *sim, KsPartition *part)
     if (part->topic == sim->offsets_topic) {
         for (guint i = 0; i < sim->groups->len; i++) {
             KsGroup *g = g_ptr_array_index(sim->groups, i);
-            if (g->offsets_partition != part->index || !served(g))
+            if (g->offsets_partition != part->index || !ks_group_served(g))
                 continue;
             while (g->pending->len > 0) {
                 KsPendingCommit *pc = g_ptr_array_index(g->pending, 0);

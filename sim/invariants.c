@@ -43,6 +43,7 @@
 #include "zk-ensemble.h"
 #include "ledger.h"
 #include "model.h"
+#include "reassign.h"
 
 G_DEFINE_QUARK(ks - sim - error - quark, ks_sim_error)
 
@@ -88,8 +89,8 @@ static bool eligible(const KsSim *sim, KsBrokerId id)
 static const KsReplica *find_replica(const KsPartition *part, KsBrokerId id)
 {
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].broker->id == id)
-            return &part->replicas[i];
+        if (part->replicas[i]->broker->id == id)
+            return part->replicas[i];
     return NULL;
 }
 
@@ -125,6 +126,9 @@ static bool check_fetcher(Check *c, const KsBroker *b, guint leader_slot, const 
                 "slot %d of %s",
                 part->topic->name, part->index, r->broker->id, k, f->leader->id, r->fetcher_slot,
                 r->fetcher == f ? "that session" : "another");
+        REQUIRE(c, find_replica(part, r->broker->id) == r,
+                "%s-%d: broker %d fetches for a replica the partition no longer has",
+                part->topic->name, part->index, r->broker->id);
         REQUIRE(c, r->broker == b,
                 "%s-%d: replica of broker %d is in the fetch session of broker %d",
                 part->topic->name, part->index, r->broker->id, b->id);
@@ -199,6 +203,9 @@ static bool check_brokers(Check *c)
             const KsReplica *r = g_ptr_array_index(b->replicas, k);
             REQUIRE(c, r->broker == b, "broker %d lists a replica of %s-%d hosted by broker %d",
                     b->id, r->part->topic->name, r->part->index, r->broker->id);
+            REQUIRE(c, find_replica(r->part, b->id) == r,
+                    "broker %d hosts a replica of %s-%d that is not in its replicas", b->id,
+                    r->part->topic->name, r->part->index);
         }
         for (guint k = 0; k < b->fetchers->len; k++) {
             const KsFetcher *f = g_ptr_array_index(b->fetchers, k);
@@ -349,7 +356,7 @@ static bool same_prefix(const KsLog *a, const KsLog *b, int64_t limit, int64_t *
 static bool power_cut(const KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        const GArray *cuts = part->replicas[i].truncations;
+        const GArray *cuts = part->replicas[i]->truncations;
         for (guint k = 0; cuts && k < cuts->len; k++)
             if (g_array_index(cuts, KsTruncation, k).power_loss)
                 return true;
@@ -376,7 +383,7 @@ static bool check_replication(Check *c, const KsPartition *part)
      * still acting until its LeaderAndIsr arrives, never had). */
     for (int32_t i = 0; part->leader_replica_epoch == part->leader_epoch && i < part->n_replicas;
          i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         /* A power loss may have taken what an in-sync replica had (until
          * the controller removes it): that is the promise a power loss
          * breaks, and the only one. */
@@ -436,7 +443,7 @@ static bool check_controller_view(Check *c, const KsPartition *part)
     }
     if (part->leader == KS_NO_BROKER) {
         for (int32_t i = 0; i < part->n_replicas; i++) {
-            const KsReplica *r = &part->replicas[i];
+            const KsReplica *r = part->replicas[i];
             bool could =
                 eligible(sim, r->broker->id) &&
                 (r->in_isr || ks_topic_config(sim, part->topic,
@@ -449,7 +456,7 @@ static bool check_controller_view(Check *c, const KsPartition *part)
     /* A broker's view lags the controller's (LeaderAndIsr travels) but is
      * never ahead of it: epochs never go back. */
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         REQUIRE(c, r->known_epoch <= part->leader_epoch,
                 "%s-%d: broker %d knows leader epoch %d, the controller wrote %d", tn, part->index,
                 r->broker->id, r->known_epoch, part->leader_epoch);
@@ -462,14 +469,14 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
     const KsSim *sim = c->sim;
     const KsPartition *part = &t->partitions[p];
     const char *tn = t->name;
-    REQUIRE(c, part->topic == t && part->index == p && part->n_replicas == t->replication_factor,
+    REQUIRE(c, part->topic == t && part->index == p && part->n_replicas >= 1,
             "%s-%d: wrong topic, index or replica count", tn, p);
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        const KsReplica *r = &part->replicas[i];
+        const KsReplica *r = part->replicas[i];
         REQUIRE(c, r->part == part && r->broker == ks_sim_find_broker(sim, r->broker->id),
                 "%s-%d: replica %d is not this partition's", tn, p, i);
         for (int32_t j = 0; j < i; j++)
-            REQUIRE(c, part->replicas[j].broker != r->broker,
+            REQUIRE(c, part->replicas[j]->broker != r->broker,
                     "%s-%d: broker %d holds two of its replicas", tn, p, r->broker->id);
         if (r->fetcher) {
             const KsFetcher *f = r->fetcher;
@@ -492,12 +499,21 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
         return true;
     }
 
+    /* While it is reassigned, its replicas hold the original and the target
+     * ones (RS = TRS + ORS), target first. */
+    guint n_target = 0;
+    const KsBrokerId *target = ks_reassign_target(sim, part, &n_target);
+    for (guint k = 0; k < n_target; k++)
+        REQUIRE(c, (int32_t)k < part->n_replicas && part->replicas[k]->broker->id == target[k],
+                "%s-%d is being reassigned to broker %d as replica %u, which it does not have", tn,
+                p, target[k], k);
+
     /* The ISR: a non-empty subset of the replicas, without repeats, and the
      * replicas' flags say the same. */
     REQUIRE(c, part->isr->len >= 1, "%s-%d: the ISR is empty", tn, p);
     guint flagged = 0;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        flagged += part->replicas[i].in_isr;
+        flagged += part->replicas[i]->in_isr;
     REQUIRE(c, flagged == part->isr->len, "%s-%d: the ISR has %u members, %u replicas say so", tn,
             p, part->isr->len, flagged);
     for (guint k = 0; k < part->isr->len; k++) {
@@ -527,7 +543,7 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
      * leader. */
     const KsReplica *acting = part->leader_replica;
     if (acting) {
-        REQUIRE(c, acting >= part->replicas && acting < part->replicas + part->n_replicas,
+        REQUIRE(c, find_replica(part, acting->broker->id) == acting,
                 "%s-%d: the acting leader is not one of its replicas", tn, p);
         REQUIRE(c, part->leader_replica_epoch <= part->leader_epoch,
                 "%s-%d: broker %d leads in epoch %d, the controller wrote %d", tn, p,

@@ -23,27 +23,34 @@
 
 #include "consumer-private.h"
 
-static gint cmp_gpart(gconstpointer a, gconstpointer b)
+/* Orders a group's partitions by topic name, then partition. */
+static int cmp_part(const KsPartition *x, const KsPartition *y)
 {
-    const KsGroupPart *x = *(KsGroupPart *const *)a, *y = *(KsGroupPart *const *)b;
-    int c = g_strcmp0(x->part->topic->name, y->part->topic->name);
-    return c ? c : (x->part->index > y->part->index) - (x->part->index < y->part->index);
+    int c = g_strcmp0(x->topic->name, y->topic->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
+/* The group's entry for @part, made on first use. g->parts stays sorted by
+ * cmp_part, so a binary search finds the entry or where it goes. */
 KsGroupPart *ks_ledger_group_part(KsGroup *g, KsPartition *part)
 {
-    for (guint i = 0; i < g->parts->len; i++) {
-        KsGroupPart *gp = g_ptr_array_index(g->parts, i);
+    guint lo = 0, hi = g->parts->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        KsGroupPart *gp = g_ptr_array_index(g->parts, mid);
         if (gp->part == part)
             return gp;
+        if (cmp_part(gp->part, part) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     KsGroupPart *gp = g_new0(KsGroupPart, 1);
     gp->part = part;
     gp->processed = g_array_new(FALSE, FALSE, sizeof(KsOffsetRange));
     gp->origin = -1;
     gp->skip_reported = -1;
-    g_ptr_array_add(g->parts, gp);
-    g_ptr_array_sort(g->parts, cmp_gpart);
+    g_ptr_array_insert(g->parts, (gint)lo, gp);
     return gp;
 }
 

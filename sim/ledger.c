@@ -317,14 +317,14 @@ static const KsReplica *reference_replica(KsPartition *part)
     if (lr && lr->broker->node->up)
         return lr;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].in_isr && part->replicas[i].broker->node->up)
-            return &part->replicas[i];
+        if (part->replicas[i]->in_isr && part->replicas[i]->broker->node->up)
+            return part->replicas[i];
     if (lr)
         return lr;
     for (int32_t i = 0; i < part->n_replicas; i++)
-        if (part->replicas[i].in_isr)
-            return &part->replicas[i];
-    return &part->replicas[0];
+        if (part->replicas[i]->in_isr)
+            return part->replicas[i];
+    return part->replicas[0];
 }
 
 static void stream_free(gpointer data)

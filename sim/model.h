@@ -180,7 +180,15 @@ struct KsPartition {
     int32_t index; /* within its topic */
     int32_t id;    /* sim-wide, stable: creation order across topics */
     int32_t n_replicas;
-    KsReplica *replicas; /* assignment order: replicas[0] is the preferred leader */
+    KsReplica **replicas; /* assignment order: replicas[0] is the preferred leader;
+                             reassign.c replaces the array while a reassignment runs */
+    /* Owned storage of every replica it ever had: the block it was created
+     * with (n_block of them), then those reassignments added (NULL: none).
+     * A replica a reassignment removed stays allocated, out of `replicas`,
+     * so a pointer an engine event still holds is never dangling. */
+    KsReplica *replica_block;
+    int32_t n_block;
+    GPtrArray *added_replicas; /* of KsReplica*, owned */
     /* Written by controller.c: what ZooKeeper holds and the controller
      * decided (leader, epoch, ISR, including the ISR changes it commits for
      * a leader's AlterPartition). */
@@ -225,6 +233,7 @@ struct KsTopic {
     KsTime flush_ms;
     bool created; /* the controller has created its partitions */
     const KsPlanTopic *plan;
+    int64_t leader_elections; /* leader changes the controller made (controller.c) */
 };
 
 struct KsBroker {
@@ -270,6 +279,9 @@ struct KsBroker {
     int64_t records_replicated_in;
     int64_t records_replicated_out;
     int64_t records_out;
+    /* Consumer fetches parked here (DelayedFetch), in no order; nodes are
+     * their own links (consumer-fetch.c). */
+    GQueue consumer_fetches_parked;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */
@@ -293,6 +305,9 @@ typedef enum {
     KS_ERR_REBALANCE_IN_PROGRESS = 27,
     KS_ERR_MEMBER_ID_REQUIRED = 79,
     KS_ERR_FENCED_INSTANCE_ID = 82,
+    /* DeleteGroups (group-load.c). */
+    KS_ERR_NON_EMPTY_GROUP = 68,
+    KS_ERR_GROUP_ID_NOT_FOUND = 69,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);
@@ -325,6 +340,7 @@ struct KsSim {
     KsNet net;                   /* messages in flight (net.c) */
     struct KsCapacity *capacity; /* machines' limits and cost (capacity.c); NULL: none typed */
     struct KsScaling *scaling;   /* brokers added at run time (scaling.c); NULL: none yet */
+    struct KsReassign *reassign; /* partition reassignments (reassign.c); NULL: none yet */
     struct KsLedger *ledger;     /* what became of every record (ledger.c) */
     KsRegistry *registry;        /* ZooKeeper: sessions, /controller (registry.c) */
     KsMetadata *metadata;        /* the brokers' metadata caches (metadata.c) */
@@ -387,6 +403,12 @@ void ks_epochs_end_offset_for(const GArray *epochs, int32_t requested, int64_t l
                               int32_t *out_epoch, int64_t *out_end);
 
 /* Partitions: implemented in broker.c, which owns the ISR. */
+/* A new replica of @part on @b, with an empty log, hosted by @b (added to
+ * b->replicas); ks_replica_clear frees what it holds, not @r itself. */
+void ks_replica_init(KsReplica *r, KsPartition *part, KsBroker *b);
+void ks_replica_clear(KsReplica *r);
+/* ks_replica_clear, then frees @p (a KsReplica* allocated alone). */
+void ks_replica_free(gpointer p);
 KsReplica *ks_partition_replica(KsPartition *part, KsBrokerId id);
 bool ks_partition_in_isr(const KsPartition *part, KsBrokerId id);
 KsReplica *ks_partition_leader_replica(KsPartition *part);

@@ -137,8 +137,10 @@ static void broker_roles(const KsSim *sim, KsBrokerId id, GPtrArray *leads, GPtr
     for (guint i = 0; i < order->len; i++) {
         KsTopicInfo t;
         ks_query_topic(sim, g_array_index(order, size_t, i), &t);
-        for (int32_t p = 0; p < t.n_partitions; p++)
-            for (int32_t r = 0; r < t.replication_factor; r++) {
+        for (int32_t p = 0; p < t.n_partitions; p++) {
+            KsPartitionInfo part;
+            ks_query_partition(sim, t.index, p, &part);
+            for (int32_t r = 0; r < part.n_replicas; r++) {
                 KsReplicaInfo rep;
                 ks_query_replica(sim, t.index, p, r, &rep);
                 if (rep.broker != id)
@@ -149,6 +151,7 @@ static void broker_roles(const KsSim *sim, KsBrokerId id, GPtrArray *leads, GPtr
                     g_ptr_array_add(rep.is_leader ? leads : follows,
                                     g_strdup_printf("%s-%" PRId32, t.name, p));
             }
+        }
     }
 }
 
@@ -295,14 +298,16 @@ static void zk_topic(const KsSim *sim, const KsTopicInfo *t, GString *out)
 {
     g_autoptr(GString) data = g_string_new("{\"partitions\":{");
     for (int32_t p = 0; p < t->n_partitions; p++) {
-        g_autofree KsBrokerId *ids = g_new(KsBrokerId, t->replication_factor);
-        for (int32_t r = 0; r < t->replication_factor; r++) {
+        KsPartitionInfo part;
+        ks_query_partition(sim, t->index, p, &part);
+        g_autofree KsBrokerId *ids = g_new(KsBrokerId, part.n_replicas);
+        for (int32_t r = 0; r < part.n_replicas; r++) {
             KsReplicaInfo rep;
             ks_query_replica(sim, t->index, p, r, &rep);
             ids[r] = rep.broker;
         }
         g_string_append_printf(data, "%s\"%" PRId32 "\":", p ? "," : "", p);
-        append_json_ids(data, ids, (size_t)t->replication_factor);
+        append_json_ids(data, ids, (size_t)part.n_replicas);
     }
     g_string_append(data, "},\"version\":3}");
     g_autofree char *path = g_strdup_printf("/brokers/topics/%s", t->name);

@@ -120,8 +120,10 @@ static BrokerLoad *broker_loads(const KsSim *sim)
         ks_query_topic(sim, t, &ti);
         if (internal_topic(ti.name))
             continue;
-        for (int32_t p = 0; p < ti.n_partitions; p++)
-            for (int32_t r = 0; r < ti.replication_factor; r++) {
+        for (int32_t p = 0; p < ti.n_partitions; p++) {
+            KsPartitionInfo pi;
+            ks_query_partition(sim, t, p, &pi);
+            for (int32_t r = 0; r < pi.n_replicas; r++) {
                 KsReplicaInfo rep;
                 ks_query_replica(sim, t, p, r, &rep);
                 const KsBrokerId *at = bsearch(&rep.broker, ids, n, sizeof *ids, cmp_broker_id);
@@ -132,6 +134,7 @@ static BrokerLoad *broker_loads(const KsSim *sim)
                 load->follows += !rep.is_leader;
                 load->records += rep.log_end_offset - rep.log_start_offset;
             }
+        }
     }
     return loads;
 }

@@ -372,6 +372,9 @@ static bool changes_groups(KsEventType type)
     case KS_EV_PARTITIONS_ASSIGNED:
     case KS_EV_PARTITIONS_REVOKED:
     case KS_EV_GROUP_LOADED:
+    case KS_EV_GROUP_UNLOADED:
+    case KS_EV_GROUP_DELETE:
+    case KS_EV_OFFSETS_EXPIRED:
         return true;
     default:
         return false;

@@ -27,6 +27,7 @@
  */
 #include "kafkasim/output.h"
 #include "output-faults.h"
+#include "output-reassign.h"
 
 #include "output-timeline-private.h"
 
@@ -131,6 +132,7 @@ static const char *election_text(KsReason reason)
         [KS_REASON_UNCLEAN] = "unclean election: first live replica, not in sync",
         [KS_REASON_PREFERRED] = "preferred election",
         [KS_REASON_CONTROLLED_SHUTDOWN] = "controlled shutdown",
+        [KS_REASON_REASSIGNMENT] = "reassignment: the leader moves into the target replicas",
     };
     if (reason < G_N_ELEMENTS(texts) && texts[reason])
         return texts[reason];
@@ -446,6 +448,31 @@ static void group_line(KsTimeline *tl, const KsEvent *ev)
                         ev->group_loaded.broker, ev->group_loaded.group, ev->group_loaded.offsets,
                         ev->group_loaded.offsets == 1 ? "" : "s");
         break;
+    case KS_EV_GROUP_UNLOADED:
+        ks_timeline_put(tl, ev->t, "group", C_YELLOW,
+                        "broker %" PRId32 " is no longer coordinator of %s (%s): Dead there "
+                        "until the new coordinator loads it",
+                        ev->group_unloaded.broker, ev->group_unloaded.group,
+                        ev->group_unloaded.reason);
+        break;
+    case KS_EV_GROUP_DELETE:
+        if (ev->group_deleted.error)
+            ks_timeline_put(tl, ev->t, "group", C_RED,
+                            "delete group %s failed: %s (the group is %s)", ev->group_deleted.group,
+                            ev->group_deleted.error, ev->group_deleted.state);
+        else
+            ks_timeline_put(tl, ev->t, "group", C_YELLOW,
+                            "group %s deleted: Dead, %" PRId64 " committed offset%s removed",
+                            ev->group_deleted.group, ev->group_deleted.offsets,
+                            ev->group_deleted.offsets == 1 ? "" : "s");
+        break;
+    case KS_EV_OFFSETS_EXPIRED:
+        ks_timeline_put(tl, ev->t, "group", C_YELLOW,
+                        "%s: %" PRId64 " committed offset%s expired (Empty longer than "
+                        "offsets.retention.minutes): the group is Dead",
+                        ev->group_deleted.group, ev->group_deleted.offsets,
+                        ev->group_deleted.offsets == 1 ? "" : "s");
+        break;
     default:
         break;
     }
@@ -641,6 +668,8 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     }
     case KS_EV_ISR_SHRUNK: {
         const struct KsEvent_isr_shrunk *is = &ev->isr_shrunk;
+        if (is->reason == KS_REASON_REASSIGNMENT)
+            break; /* the completion line says it (output-reassign.c) */
         c = ks_text_ids(is->isr.items, is->isr.len);
         ks_timeline_put(tl, ev->t, "isr", C_YELLOW,
                         "%s-%" PRId64 ": broker %" PRId32
@@ -727,7 +756,13 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     }
     case KS_EV_RECORDS_EXPIRED: {
         const struct KsEvent_records_expired *re = &ev->records_expired;
-        if (re->delivery_timeout_ms >= 0)
+        if (re->max_block_ms >= 0)
+            ks_timeline_put(tl, ev->t, "producer", C_RED,
+                            "%s: send() of %" PRId64 " record%s failed: TimeoutException: Topic %s "
+                            "not present in metadata after %" PRId64 " ms",
+                            re->producer, re->records, re->records == 1 ? "" : "s", re->topic,
+                            re->max_block_ms);
+        else if (re->delivery_timeout_ms >= 0)
             ks_timeline_put(tl, ev->t, "producer", C_RED,
                             "%s: Expiring %" PRId64 " record(s) for %s-%" PRId64 ": %" PRId64
                             " ms has passed since batch creation",
@@ -765,6 +800,9 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_RECORDS_SKIPPED:
     case KS_EV_OFFSET_RESET:
     case KS_EV_GROUP_LOADED:
+    case KS_EV_GROUP_UNLOADED:
+    case KS_EV_GROUP_DELETE:
+    case KS_EV_OFFSETS_EXPIRED:
         group_line(tl, ev);
         break;
     case KS_EV_FLUME_STARTED:
@@ -791,6 +829,12 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
                         r->detail ? ")" : "");
         break;
     }
+    case KS_EV_REASSIGN_PLANNED:
+    case KS_EV_REASSIGN_STARTED:
+    case KS_EV_REASSIGN_CAUGHT_UP:
+    case KS_EV_REASSIGN_COMPLETED:
+        ks_timeline_reassign(tl, ev);
+        break;
     case KS_EV_UNFLUSHED_LOST: {
         const struct KsEvent_unflushed_lost *u = &ev->unflushed_lost;
         if (u->records == 0)

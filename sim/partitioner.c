@@ -182,24 +182,36 @@ typedef struct {
     const int32_t *queue_sizes; /* NULL: no load statistics */
     bool none_available;        /* candidates are then all partitions */
     int64_t max_plus_1;
+    uint64_t total; /* the sum of every weight */
 } Weights;
 
+/* One pass over the partitions: the candidates, their largest queue and
+ * the sum of their queues give every weight and their total, since
+ * sum((max + 1) - q) = candidates * (max + 1) - sum(q). A switch then costs
+ * this pass and the scan of ks_sticky_choice_at to the partition drawn. */
 static Weights weights_init(const bool *available, const int32_t *queue_sizes, int32_t n_partitions)
 {
-    Weights w = {
-        .available = available,
-        .queue_sizes = queue_sizes,
-        .none_available = count_available(available, n_partitions) == 0,
-        .max_plus_1 = 1,
-    };
-    if (queue_sizes != NULL && !w.none_available) {
-        /* At least one partition has a leader here, so max is set. */
-        int64_t max = INT64_MIN;
-        for (int32_t p = 0; p < n_partitions; p++) {
-            if (has_leader(available, p) && queue_sizes[p] > max)
+    Weights w = {.available = available, .queue_sizes = queue_sizes, .max_plus_1 = 1};
+    int64_t n_available = 0, max = INT64_MIN, sum = 0;
+    for (int32_t p = 0; p < n_partitions; p++) {
+        if (!has_leader(available, p))
+            continue;
+        n_available++;
+        if (queue_sizes != NULL) {
+            sum += queue_sizes[p];
+            if (queue_sizes[p] > max)
                 max = queue_sizes[p];
         }
+    }
+    w.none_available = n_available == 0;
+    if (w.none_available) {
+        w.total = (uint64_t)n_partitions;
+    } else if (queue_sizes != NULL) {
+        /* At least one partition has a leader here, so max is set. */
         w.max_plus_1 = max + 1;
+        w.total = (uint64_t)(n_available * w.max_plus_1 - sum);
+    } else {
+        w.total = (uint64_t)n_available;
     }
     return w;
 }
@@ -216,32 +228,32 @@ static uint64_t weight_of(const Weights *w, int32_t p)
     return (uint64_t)(w->max_plus_1 - w->queue_sizes[p]);
 }
 
+/* The partition whose cumulative weight first exceeds @v (< w->total). */
+static int32_t choice_at(const Weights *w, int32_t n_partitions, uint64_t v)
+{
+    uint64_t cumulative = 0;
+    for (int32_t p = 0; p < n_partitions; p++) {
+        cumulative += weight_of(w, p);
+        /* Strictly greater, as Kafka's binarySearch + 1 trick finds. */
+        if (cumulative > v)
+            return p;
+    }
+    g_return_val_if_reached(0);
+}
+
 uint64_t ks_sticky_choice_range(const bool *available, const int32_t *queue_sizes,
                                 int32_t n_partitions)
 {
     g_return_val_if_fail(n_partitions > 0, 1);
-
-    Weights w = weights_init(available, queue_sizes, n_partitions);
-    uint64_t total = 0;
-    for (int32_t p = 0; p < n_partitions; p++)
-        total += weight_of(&w, p);
-    return total;
+    return weights_init(available, queue_sizes, n_partitions).total;
 }
 
 int32_t ks_sticky_choice_at(const bool *available, const int32_t *queue_sizes, int32_t n_partitions,
                             uint64_t v)
 {
     g_return_val_if_fail(n_partitions > 0, 0);
-
     Weights w = weights_init(available, queue_sizes, n_partitions);
-    uint64_t cumulative = 0;
-    for (int32_t p = 0; p < n_partitions; p++) {
-        cumulative += weight_of(&w, p);
-        /* Strictly greater, as Kafka's binarySearch + 1 trick finds. */
-        if (cumulative > v)
-            return p;
-    }
-    g_return_val_if_reached(0);
+    return choice_at(&w, n_partitions, v);
 }
 
 int32_t ks_sticky_partition(KsSticky *st, KsRng *rng, const bool *available,
@@ -262,9 +274,9 @@ int32_t ks_sticky_partition(KsSticky *st, KsRng *rng, const bool *available,
     if (st->current >= 0 && st->current < n_partitions && st->bytes_in_current < switch_bytes)
         return st->current;
 
-    uint64_t range = ks_sticky_choice_range(available, queue_sizes, n_partitions);
-    uint64_t v = ks_rng_below(rng, range);
-    st->current = ks_sticky_choice_at(available, queue_sizes, n_partitions, v);
+    Weights w = weights_init(available, queue_sizes, n_partitions);
+    uint64_t v = ks_rng_below(rng, w.total);
+    st->current = choice_at(&w, n_partitions, v);
     st->bytes_in_current = 0;
     return st->current;
 }
@@ -274,6 +286,126 @@ void ks_sticky_on_append(KsSticky *st, int64_t bytes)
     g_return_if_fail(st != NULL);
     g_return_if_fail(bytes >= 0);
     st->bytes_in_current += bytes;
+}
+
+/*
+ * KsStickyIndex: two Fenwick trees over the partitions, of "has a leader"
+ * (0/1) and of the queue size of a partition with a leader (else 0), and a
+ * histogram of those queue sizes for their maximum. The prefix weight of
+ * the first k partitions is then candidates(k) * (max + 1) - queues(k),
+ * and the choice descends the trees to the first prefix above the draw,
+ * as ks_sticky_choice_at scans to it.
+ */
+struct KsStickyIndex {
+    int32_t n;
+    bool adaptive;
+    bool *available;
+    int32_t *queue;
+    int64_t *count_tree; /* 1-based Fenwick trees */
+    int64_t *queue_tree;
+    int64_t n_available, queue_sum;
+    GArray *histogram; /* of int64_t: candidates by queue size */
+    int32_t max;       /* largest queue size of a candidate, -1 with none */
+    int32_t top_step;  /* the largest power of two <= n */
+};
+
+KsStickyIndex *ks_sticky_index_new(int32_t n_partitions, bool adaptive)
+{
+    g_return_val_if_fail(n_partitions > 0, NULL);
+    KsStickyIndex *ix = g_new0(KsStickyIndex, 1);
+    ix->n = n_partitions;
+    ix->adaptive = adaptive;
+    ix->available = g_new0(bool, n_partitions);
+    ix->queue = g_new0(int32_t, n_partitions);
+    ix->count_tree = g_new0(int64_t, (gsize)n_partitions + 1);
+    ix->queue_tree = g_new0(int64_t, (gsize)n_partitions + 1);
+    ix->histogram = g_array_new(FALSE, TRUE, sizeof(int64_t));
+    ix->max = -1;
+    ix->top_step = 1;
+    while (ix->top_step <= n_partitions / 2)
+        ix->top_step *= 2;
+    return ix;
+}
+
+void ks_sticky_index_free(KsStickyIndex *ix)
+{
+    if (!ix)
+        return;
+    g_free(ix->available);
+    g_free(ix->queue);
+    g_free(ix->count_tree);
+    g_free(ix->queue_tree);
+    g_array_free(ix->histogram, TRUE);
+    g_free(ix);
+}
+
+static void tree_add(int64_t *tree, int32_t n, int32_t p, int64_t delta)
+{
+    for (int32_t i = p + 1; i <= n; i += i & -i)
+        tree[i] += delta;
+}
+
+/* Adds (@sign 1) or removes (-1) partition @p as a candidate. */
+static void index_account(KsStickyIndex *ix, int32_t p, int sign)
+{
+    int32_t q = ix->queue[p];
+    tree_add(ix->count_tree, ix->n, p, sign);
+    tree_add(ix->queue_tree, ix->n, p, sign * (int64_t)q);
+    ix->n_available += sign;
+    ix->queue_sum += sign * (int64_t)q;
+    if ((guint)q >= ix->histogram->len)
+        g_array_set_size(ix->histogram, (guint)q + 1);
+    g_array_index(ix->histogram, int64_t, q) += sign;
+    if (sign > 0 && q > ix->max)
+        ix->max = q;
+    while (ix->max >= 0 && g_array_index(ix->histogram, int64_t, ix->max) == 0)
+        ix->max--;
+}
+
+void ks_sticky_index_set(KsStickyIndex *ix, int32_t p, bool available, int32_t queue_size)
+{
+    g_return_if_fail(ix != NULL && p >= 0 && p < ix->n && queue_size >= 0);
+    if (ix->available[p] == available && ix->queue[p] == queue_size)
+        return;
+    if (ix->available[p])
+        index_account(ix, p, -1);
+    ix->available[p] = available;
+    ix->queue[p] = queue_size;
+    if (available)
+        index_account(ix, p, 1);
+}
+
+int32_t ks_sticky_partition_indexed(KsSticky *st, KsRng *rng, const KsStickyIndex *ix,
+                                    int64_t batch_size)
+{
+    g_return_val_if_fail(st != NULL && rng != NULL && ix != NULL, 0);
+    int64_t switch_bytes = batch_size < 1 ? 1 : batch_size;
+    if (st->current >= 0 && st->current < ix->n && st->bytes_in_current < switch_bytes)
+        return st->current;
+    st->bytes_in_current = 0;
+    if (ix->n_available == 0) {
+        st->current = (int32_t)ks_rng_below(rng, (uint64_t)ix->n);
+        return st->current;
+    }
+    /* Without load statistics every candidate weighs 1. */
+    int64_t m = ix->adaptive ? (int64_t)ix->max + 1 : 1;
+    int64_t q = ix->adaptive ? 1 : 0;
+    uint64_t v = ks_rng_below(rng, (uint64_t)(ix->n_available * m - q * ix->queue_sum));
+    int32_t pos = 0;
+    int64_t count = 0, queues = 0;
+    for (int32_t step = ix->top_step; step > 0; step /= 2) {
+        int32_t next = pos + step;
+        if (next > ix->n)
+            continue;
+        int64_t c = count + ix->count_tree[next], s = queues + ix->queue_tree[next];
+        if ((uint64_t)(c * m - q * s) <= v) {
+            pos = next;
+            count = c;
+            queues = s;
+        }
+    }
+    st->current = pos; /* the first partition whose prefix exceeds v */
+    return st->current;
 }
 
 /*

@@ -270,6 +270,8 @@ void ks_plan_action_free(gpointer p)
     g_free(a->target.topic);
     if (a->replicas)
         g_array_unref(a->replicas);
+    if (a->plan_brokers)
+        g_array_unref(a->plan_brokers);
     ks_config_set_free(a->configs);
     ks_plan_expect_free(a->expect);
     g_free(a);

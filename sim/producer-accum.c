@@ -94,9 +94,8 @@ static int32_t choose_partition(KsProducer *p, const char *key)
     }
     if (key && uses_keys(p))
         return ks_partition_for_key(key, strlen(key), n);
-    int32_t chosen =
-        ks_sticky_partition(&p->sticky, &p->rng, p->available, p->adaptive ? p->queue_sizes : NULL,
-                            n, p->batch_records * p->record_size);
+    int32_t chosen = ks_sticky_partition_indexed(&p->sticky, &p->rng, p->sticky_index,
+                                                 p->batch_records * p->record_size);
     ks_sticky_on_append(&p->sticky, p->record_size);
     return chosen;
 }
@@ -121,12 +120,22 @@ static void deactivate(KsProducer *p, int32_t partition)
     pp->active_slot = -1;
 }
 
-/* Appends @n records that arrived at @when to @partition's accumulator: to
- * its newest batch while that batch has room and has not been sent, then
- * to new batches. The caller tells the ledger (ks_ledger_produced), once
- * per run of records that went to one partition: the partitioner picks per
- * record, and the sticky partitioner sends long runs to one partition. */
-static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime when)
+/* Time the k-th record after rate_start arrives (k >= 1). */
+static KsTime arrival_time(const KsProducer *p, int64_t k)
+{
+    int64_t rate = p->plan->rate_per_s;
+    return p->rate_start + (k / rate) * KS_TIME_S + ((k % rate) * KS_TIME_S + rate - 1) / rate;
+}
+
+/* Appends @n records to @partition's accumulator: to its newest batch while
+ * that batch has room and has not been sent, then to new batches. A new
+ * batch is created at @when, or, with @first >= 1, at the arrival of the
+ * record that opens it: the @first-th rate record (arrival_time), the next
+ * ones being @first + 1, ... (never before send() last unblocked). The
+ * caller tells the ledger (ks_ledger_produced), once per run of records
+ * that went to one partition: the partitioner picks per record, and the
+ * sticky partitioner sends long runs to one partition. */
+static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime when, int64_t first)
 {
     KsProducerPartition *pp = &p->parts[partition];
     activate(p, partition);
@@ -136,22 +145,48 @@ static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime w
             last = batch_new(p);
             last->partition = partition;
             last->first_seq = pp->next_seq;
-            last->created = when;
+            last->created = first >= 1 ? MAX(arrival_time(p, first), p->meta.unblocked_at) : when;
+            p->expiry_floor = MIN(p->expiry_floor, last->created + p->delivery_timeout);
             g_queue_push_tail_link(&pp->batches, &last->link);
             p->queue_sizes[partition]++;
+            ks_sticky_index_set(p->sticky_index, partition, p->available[partition],
+                                p->queue_sizes[partition]);
         }
         int64_t take = MIN(n, p->batch_records - last->count);
         last->count += take;
         pp->next_seq += take;
         n -= take;
+        first += first >= 1 ? take : 0;
     }
 }
 
-/* Time the k-th record after rate_start arrives (k >= 1). */
-static KsTime arrival_time(const KsProducer *p, int64_t k)
+/* How many of the @n records from the next one on go where choose_partition
+ * just sent one (itself included), without choosing again: with null keys,
+ * the explicit partition takes them all and the sticky partitioner the
+ * ones before its switch (ks_sticky_partition keeps its partition while it
+ * took fewer than batch.size bytes); the round-robin one chooses per record.
+ * The sticky partitioner is told of the records this adds. */
+static int64_t same_choice(KsProducer *p, int64_t n)
 {
-    int64_t rate = p->plan->rate_per_s;
-    return p->rate_start + (k / rate) * KS_TIME_S + ((k % rate) * KS_TIME_S + rate - 1) / rate;
+    if (p->plan->keys > 0 || n <= 1)
+        return 1;
+    switch (p->partitioner) {
+    case KS_PARTITIONER_EXPLICIT:
+        return n;
+    case KS_PARTITIONER_ROUND_ROBIN:
+        return 1;
+    case KS_PARTITIONER_KEY:
+    case KS_PARTITIONER_DEFAULT:
+    case KS_PARTITIONER_STICKY:
+        break;
+    }
+    int64_t switch_bytes = MAX(p->batch_records * p->record_size, 1);
+    int64_t b = p->sticky.bytes_in_current, size = p->record_size;
+    if (size < 1 || b >= switch_bytes)
+        return 1;
+    int64_t more = MIN((switch_bytes - b + size - 1) / size, n - 1);
+    ks_sticky_on_append(&p->sticky, more * size);
+    return 1 + more;
 }
 
 /* How many rate records may still come (the count= limit), or INT64_MAX. */
@@ -182,9 +217,7 @@ void ks_producer_take_arrivals(KsSim *sim, KsProducer *p)
     char key[300];
     int32_t run_partition = -1; /* the partition of the current run of records */
     int64_t run = 0;
-    for (int64_t i = 0; i < n; i++) {
-        KsTime arrived_at = arrival_time(p, ++p->rate_arrived);
-        KsTime when = MAX(arrived_at, p->meta.unblocked_at);
+    for (int64_t i = 0; i < n;) {
         const char *k = NULL;
         if (p->plan->keys > 0) {
             g_snprintf(key, sizeof key, "%s%" G_GINT64_FORMAT, p->plan->key_prefix,
@@ -192,13 +225,16 @@ void ks_producer_take_arrivals(KsSim *sim, KsProducer *p)
             k = key;
         }
         int32_t partition = choose_partition(p, k);
+        int64_t m = same_choice(p, n - i);
         if (partition != run_partition && run > 0) {
             ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
             run = 0;
         }
         run_partition = partition;
-        run++;
-        add_to_batches(p, partition, 1, when);
+        run += m;
+        add_to_batches(p, partition, m, 0, p->rate_arrived + 1);
+        p->rate_arrived += m;
+        i += m;
     }
     if (run > 0)
         ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
@@ -214,12 +250,12 @@ static void append_send(KsSim *sim, KsProducer *p, int64_t count, const char *ke
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
     if (partition >= 0) {
         ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], count);
-        add_to_batches(p, partition, count, now);
+        add_to_batches(p, partition, count, now, 0);
     } else {
         for (int64_t i = 0; i < count; i++) {
             int32_t chosen = choose_partition(p, key);
             ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[chosen], 1);
-            add_to_batches(p, chosen, 1, now);
+            add_to_batches(p, chosen, 1, now, 0);
         }
     }
 }
@@ -237,12 +273,115 @@ void ks_producer_flush_pending(KsSim *sim, KsProducer *p)
     g_array_set_size(p->pending, 0);
 }
 
+/* ---- max.block.ms ----
+ * send() blocks in KafkaProducer.waitOnMetadata while the topic is not in
+ * the producer's metadata, at most max.block.ms: then it fails with
+ * TimeoutException ("Topic T not present in metadata after N ms"), handed
+ * to the send's callback (an ApiException: doSend returns a failed
+ * future rather than throwing), and the application goes on with its next
+ * send, which blocks anew from that moment. The oldest waiting send (a
+ * `produce` action's, or the next record at the rate) gives up first. Its
+ * records count as handed to the producer and refused; Kafka picks no
+ * partition for them, the ledger counts per partition: the explicit
+ * partition, else the key's, else partition 0. */
+
+/* The oldest send() waiting for metadata: a produce action's (@pending
+ * set) or the next rate record; when it began blocking, KS_TIME_NEVER
+ * for none. */
+static KsTime blocked_head(const KsSim *sim, const KsProducer *p, bool *pending)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    KsTime since = KS_TIME_NEVER;
+    *pending = false;
+    if (p->meta.known || !p->meta.added)
+        return KS_TIME_NEVER;
+    if (rate_remaining(p) > 0 && arrival_time(p, p->rate_arrived + 1) <= now)
+        since = arrival_time(p, p->rate_arrived + 1);
+    if (p->pending->len > 0 && g_array_index(p->pending, KsPendingSend, 0).since <= since) {
+        since = g_array_index(p->pending, KsPendingSend, 0).since;
+        *pending = true;
+    }
+    return since == KS_TIME_NEVER ? since : MAX(since, p->meta.block_floor);
+}
+
+KsTime ks_producer_block_deadline(const KsSim *sim, const KsProducer *p)
+{
+    bool pending;
+    KsTime since = blocked_head(sim, p, &pending);
+    return since == KS_TIME_NEVER ? since : since + p->max_block;
+}
+
+/* @count records of a send() that never reached the accumulator are given
+ * up: the ledger counts them handed over and refused. */
+static void refuse_send(KsSim *sim, KsProducer *p, int64_t count, const char *key,
+                        int32_t partition)
+{
+    if (partition < 0 && key && uses_keys(p))
+        partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
+    KsPartition *part = &p->topic->partitions[MAX(partition, 0)];
+    ks_ledger_produced(sim->ledger, p->index, part, count);
+    ks_ledger_settled(sim->ledger, p->index, part, 0, count, KS_LEDGER_REFUSED);
+    if (p->on_settled)
+        p->on_settled(sim, p->owner, count, false);
+}
+
+void ks_producer_block_timeouts(KsSim *sim, KsProducer *p)
+{
+    KsTime now = ks_engine_now(sim->engine);
+    bool pending;
+    KsTime since;
+    while ((since = blocked_head(sim, p, &pending)) != KS_TIME_NEVER &&
+           since + p->max_block <= now) {
+        p->meta.block_floor = since + p->max_block;
+        int64_t count = 1;
+        int32_t partition =
+            p->plan && p->partitioner == KS_PARTITIONER_EXPLICIT ? p->plan->partition : -1;
+        char key[300];
+        const char *k = NULL;
+        if (pending) {
+            KsPendingSend ps = g_array_index(p->pending, KsPendingSend, 0);
+            g_array_remove_index(p->pending, 0);
+            count = ps.count;
+            partition = ps.partition;
+            refuse_send(sim, p, count, ps.key, partition);
+            g_free(ps.key);
+        } else {
+            p->rate_arrived++;
+            p->generated++;
+            if (p->plan->keys > 0) {
+                g_snprintf(key, sizeof key, "%s%" G_GINT64_FORMAT, p->plan->key_prefix,
+                           (int64_t)ks_rng_below(&p->rng, (uint64_t)p->plan->keys));
+                k = key;
+            }
+            refuse_send(sim, p, count, k, partition);
+        }
+        KsEvent ev = ks_event_init(KS_EV_RECORDS_EXPIRED, now);
+        ev.records_expired.producer = p->name;
+        ev.records_expired.topic = p->topic->name;
+        ev.records_expired.partition = partition;
+        ev.records_expired.records = count;
+        ev.records_expired.reason = "max.block.ms";
+        ev.records_expired.max_block_ms = p->max_block / KS_TIME_MS;
+        ks_sim_emit(sim, &ev);
+    }
+}
+
+void ks_producer_drop_pending(KsSim *sim, KsProducer *p)
+{
+    for (guint i = 0; i < p->pending->len; i++) {
+        KsPendingSend *ps = &g_array_index(p->pending, KsPendingSend, i);
+        refuse_send(sim, p, ps->count, ps->key, ps->partition);
+        g_free(ps->key);
+    }
+    g_array_set_size(p->pending, 0);
+}
+
 void ks_producer_send(KsSim *sim, KsProducer *p, int64_t count, const char *key, int32_t partition)
 {
     /* Records that arrived at the rate before this send come first. */
     ks_producer_take_arrivals(sim, p);
     if (ks_producer_metadata_blocked(sim, p) || p->pending->len > 0) {
-        KsPendingSend ps = {count, g_strdup(key), partition};
+        KsPendingSend ps = {count, g_strdup(key), partition, ks_engine_now(sim->engine)};
         g_array_append_val(p->pending, ps);
     } else {
         append_send(sim, p, count, key, partition);
@@ -281,6 +420,8 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
     if (!acked && p->idempotent)
         ks_producer_bump_epoch(pp);
     p->queue_sizes[batch->partition]--;
+    ks_sticky_index_set(p->sticky_index, batch->partition, p->available[batch->partition],
+                        p->queue_sizes[batch->partition]);
     if (g_queue_is_empty(&pp->batches))
         deactivate(p, batch->partition);
     int64_t records = batch->count;
@@ -316,16 +457,23 @@ static bool drain_once(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
     bool any = false;
+    uint64_t pass = ++p->drain_pass;
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
         KsConnection *c = pp->conn;
         if (!c)
             continue;
         /* A broker that already gets a request in this pass takes more
-         * partitions into it; otherwise it must have room and be ready. */
-        if (c->drain->len == 0 && ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
-                                   !ks_producer_connection_ready(sim, c)))
-            continue;
+         * partitions into it; otherwise it must have room and be ready.
+         * Nothing in this loop changes either, and a connection found
+         * ready stays so: it is asked once per pass (a "no" is asked
+         * again, as a refused connection's backoff may end at once). */
+        if (c->drain->len == 0 && c->ready_pass != pass) {
+            if ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
+                !ks_producer_connection_ready(sim, c))
+                continue;
+            c->ready_pass = pass;
+        }
         for (GList *l = pp->batches.head; l; l = l->next) {
             KsProducerBatch *batch = l->data;
             if (batch->in_flight)
@@ -366,6 +514,11 @@ void ks_producer_drain(KsSim *sim, KsProducer *p)
 void ks_producer_expire_batches(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
+    /* Batches only get older and are created later than the floor was
+     * last taken (add_to_batches lowers it for each new one). */
+    if (now < p->expiry_floor)
+        return;
+    KsTime floor = KS_TIME_NEVER;
     for (guint i = 0; i < p->active->len;) {
         int32_t partition = g_array_index(p->active, int32_t, i);
         KsProducerPartition *pp = &p->parts[partition];
@@ -393,10 +546,14 @@ void ks_producer_expire_batches(KsSim *sim, KsProducer *p)
             ev.records_expired.reason = "delivery.timeout.ms";
             ks_sim_emit(sim, &ev);
         }
+        const KsProducerBatch *oldest = ks_producer_oldest_batch(pp);
+        if (oldest)
+            floor = MIN(floor, oldest->created + p->delivery_timeout);
         /* settle_batch may have swapped another partition into slot i. */
         if (pp->active_slot == (int)i)
             i++;
     }
+    p->expiry_floor = floor;
 }
 
 /* Whether some partition's leader could take a request now (before the

@@ -37,9 +37,9 @@
  *
  * Simplified: leastLoadedNode starts at the first broker it knows, not at
  * a random one; the bootstrap connections are the brokers' own (Kafka
- * opens separate ones to the bootstrap addresses); send() never gives up
- * blocking (max.block.ms) and the topic is never forgotten
- * (metadata.max.idle.ms); each backoff is drawn when the answer (or
+ * opens separate ones to the bootstrap addresses); the topic is never
+ * forgotten (metadata.max.idle.ms); send() gives up blocking after
+ * max.block.ms (producer-accum.c); each backoff is drawn when the answer (or
  * failure) arrives, where Kafka draws at every check.
  *
  * Owns the producer's metadata fields (KsProducer, "Metadata"); cost: one
@@ -227,6 +227,7 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
         KsProducerPartition *pp = &p->parts[i];
         p->available[i] = pp->leader != KS_NO_BROKER;
+        ks_sticky_index_set(p->sticky_index, i, p->available[i], p->queue_sizes[i]);
         pp->conn = NULL;
         if (pp->leader != KS_NO_BROKER) {
             pp->conn = ks_producer_conn_for(p, ks_sim_find_broker(sim, pp->leader));

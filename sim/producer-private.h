@@ -77,6 +77,7 @@ struct KsConnection {
     KsDelayedTimeouts parked; /* acks=all requests waiting at the broker (purgatory.c) */
     int32_t leads;            /* partitions its broker leads, in the producer's metadata */
     GPtrArray *drain;         /* scratch: batches of the request being built */
+    uint64_t ready_pass;      /* the drain pass that found it ready (producer-accum.c) */
 };
 
 /* What a producer knows of its topic's metadata and how it asks (Metadata,
@@ -94,6 +95,8 @@ typedef struct {
     KsTime attempts_until;     /* no request before (backoff of attempts) */
     KsTime equivalent_until;   /* nor before this (backoff of equivalent answers) */
     KsTime unblocked_at;       /* send() last stopped blocking */
+    KsTime block_floor;        /* the last send() that timed out gave up then: the next
+                                  one blocks from then on (max.block.ms) */
     KsTime next;               /* when it must look again; KS_TIME_NEVER: on an event */
     GArray *nodes;             /* of KsBrokerId: brokers it may ask (bootstrap: all) */
     /* The answer on its way back (written when the broker answers). */
@@ -108,6 +111,7 @@ typedef struct {
     int64_t count;
     char *key; /* owned; NULL: none */
     int32_t partition;
+    KsTime since; /* send() was called */
 } KsPendingSend;
 
 struct KsProducer {
@@ -134,6 +138,7 @@ struct KsProducer {
     KsTime request_timeout;
     KsTime delivery_timeout;
     KsTime metadata_max_age;
+    KsTime max_block; /* max.block.ms: how long send() waits for metadata */
     bool idempotent;
     bool ignore_keys;
     bool adaptive;
@@ -141,6 +146,9 @@ struct KsProducer {
     KsPartitionerKind partitioner;
     KsRoundRobin rr;
     KsSticky sticky;
+    KsTime expiry_floor;         /* no batch reaches delivery.timeout.ms before (a lower bound) */
+    uint64_t drain_pass;         /* passes of the Sender's drain so far */
+    KsStickyIndex *sticky_index; /* available and queue_sizes, for the sticky choice */
     KsRng rng;
     KsRng jitter; /* the backoffs' random factors */
     KsProducerMetadata meta;
@@ -233,6 +241,12 @@ static inline KsProducerBatch *ks_producer_oldest_batch(const KsProducerPartitio
 void ks_producer_take_arrivals(KsSim *sim, KsProducer *producer);
 /* Appends the sends that waited for metadata, once it is known. */
 void ks_producer_flush_pending(KsSim *sim, KsProducer *producer);
+/* max.block.ms: fails the sends that waited that long for metadata. */
+void ks_producer_block_timeouts(KsSim *sim, KsProducer *producer);
+/* When the send() blocked now gives up; KS_TIME_NEVER: none blocks. */
+KsTime ks_producer_block_deadline(const KsSim *sim, const KsProducer *producer);
+/* Gives up every send() still waiting for metadata (the process died). */
+void ks_producer_drop_pending(KsSim *sim, KsProducer *producer);
 /* The batch is done: acknowledged (judged by the ledger now when @seen,
  * else when the acks=0 request lands) or refused. */
 void ks_producer_settle_batch(KsSim *sim, KsProducer *producer, KsProducerBatch *batch, bool acked,

@@ -111,6 +111,10 @@ const char *ks_kafka_error_name(KsKafkaError err)
         return "REBALANCE_IN_PROGRESS";
     case KS_ERR_MEMBER_ID_REQUIRED:
         return "MEMBER_ID_REQUIRED";
+    case KS_ERR_NON_EMPTY_GROUP:
+        return "NON_EMPTY_GROUP";
+    case KS_ERR_GROUP_ID_NOT_FOUND:
+        return "GROUP_ID_NOT_FOUND";
     }
     return "UNKNOWN";
 }
@@ -158,6 +162,7 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
         ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS, cfg, def);
     p->request_timeout = ks_config_resolve(KS_CFG_REQUEST_TIMEOUT_MS, cfg, def);
     p->metadata_max_age = ks_config_resolve(KS_CFG_METADATA_MAX_AGE_MS, cfg, def);
+    p->max_block = ks_config_resolve(KS_CFG_MAX_BLOCK_MS, cfg, def);
     (void)ks_config_producer_effective(cfg, def, &p->idempotent, &p->delivery_timeout);
     p->ignore_keys = ks_config_resolve(KS_CFG_PARTITIONER_IGNORE_KEYS, cfg, def) != 0;
     p->adaptive = ks_config_resolve(KS_CFG_PARTITIONER_ADAPTIVE_PARTITIONING_ENABLE, cfg, def) != 0;
@@ -176,6 +181,7 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->parts = g_new0(KsProducerPartition, n);
     p->available = g_new0(bool, n);
     p->queue_sizes = g_new0(int32_t, n);
+    p->sticky_index = ks_sticky_index_new(n, p->adaptive);
     p->active = g_array_new(FALSE, FALSE, sizeof(int32_t));
     for (int32_t i = 0; i < n; i++) {
         g_queue_init(&p->parts[i].batches);
@@ -277,6 +283,7 @@ void ks_producer_free(KsProducer *p)
     clear_linked(&p->spare_requests, request_free);
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
+    ks_sticky_index_free(p->sticky_index);
     g_free(p->available);
     g_free(p->parts);
     g_free(p->name);
@@ -646,6 +653,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
             next = MIN(next, c->connecting_until);
     }
     next = MIN(next, p->meta.next);
+    next = MIN(next, ks_producer_block_deadline(sim, p));
     if (next == KS_TIME_NEVER)
         ks_timer_cancel(sim->engine, &p->wake);
     else
@@ -657,6 +665,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
  * until the next thing that can matter. */
 void ks_producer_process(KsSim *sim, KsProducer *p)
 {
+    ks_producer_block_timeouts(sim, p);
     ks_producer_take_arrivals(sim, p);
     ks_producer_flush_pending(sim, p);
     ks_producer_expire_batches(sim, p);
@@ -700,12 +709,15 @@ void ks_producer_stop(KsSim *sim, KsProducer *p)
 
 /* The application's process died with its producer: nothing it holds will
  * be sent or retried, and no answer reaches it. Its records are given up
- * (refused, as far as the ledger knows); a request already on the wire
- * may still be written, as when delivery.timeout.ms detaches it. */
+ * (refused, as far as the ledger knows), the sends still blocked waiting
+ * for metadata too; a request already on the wire may still be written,
+ * as when delivery.timeout.ms detaches it. */
 void ks_producer_abandon(KsSim *sim, KsProducer *p)
 {
+    ks_producer_block_timeouts(sim, p);
     ks_producer_take_arrivals(sim, p);
     p->running = false;
+    ks_producer_drop_pending(sim, p);
     while (p->active->len > 0) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, 0)];
         KsProducerBatch *batch = ks_producer_oldest_batch(pp);

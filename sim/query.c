@@ -116,6 +116,7 @@ void ks_query_topic(const KsSim *sim, size_t index, KsTopicInfo *out)
         .min_insync = t->min_insync,
         .unclean_election = t->unclean_election,
         .overrides = t->plan->configs,
+        .leader_elections = t->leader_elections,
     };
 }
 
@@ -186,7 +187,7 @@ void ks_query_replica(const KsSim *sim, size_t topic, int32_t partition, int32_t
     if (!part)
         return;
     g_return_if_fail(replica >= 0 && replica < part->n_replicas);
-    const KsReplica *rep = &part->replicas[replica];
+    const KsReplica *rep = part->replicas[replica];
     *out = (KsReplicaInfo){
         .broker = rep->broker->id,
         .alive = rep->broker->alive,
@@ -204,7 +205,7 @@ GArray *ks_query_replica_epochs(const KsSim *sim, size_t topic, int32_t partitio
     g_return_val_if_fail(sim != NULL, out);
     const KsPartition *part = partition_at(sim, topic, partition);
     g_return_val_if_fail(part && replica >= 0 && replica < part->n_replicas, out);
-    const GArray *epochs = part->replicas[replica].epochs;
+    const GArray *epochs = part->replicas[replica]->epochs;
     for (guint i = 0; i < epochs->len; i++) {
         const KsEpochEntry *e = &g_array_index(epochs, KsEpochEntry, i);
         KsEpochStart es = {.epoch = e->epoch, .start_offset = e->start};
@@ -220,7 +221,7 @@ GArray *ks_query_replica_truncations(const KsSim *sim, size_t topic, int32_t par
     g_return_val_if_fail(sim != NULL, out);
     const KsPartition *part = partition_at(sim, topic, partition);
     g_return_val_if_fail(part && replica >= 0 && replica < part->n_replicas, out);
-    const GArray *cuts = part->replicas[replica].truncations;
+    const GArray *cuts = part->replicas[replica]->truncations;
     for (guint i = 0; cuts && i < cuts->len; i++) {
         const KsTruncation *c = &g_array_index(cuts, KsTruncation, i);
         KsTruncationInfo ti = {

@@ -392,15 +392,7 @@ static bool act_elect_preferred(Parser *p, const ActionRow *row, const KsToken *
 static bool act_reassign(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                          KsPlanAction *act, GError **error)
 {
-    const Arg *at = a->pos->pdata[0];
-    if (!ks_scn_want_scalar(p, at, "a partition", error))
-        return false;
-    if (!ks_scn_tok_partition(p, ks_scn_scalar(at), &act->target, error))
-        return false;
-    const Arg *ar = ks_scn_need(p, a, &row->spec, head, "replicas", error);
-    if (!ar)
-        return false;
-    return ks_scn_arg_broker_set(p, ar, false, false, &act->replicas, error);
+    return ks_scn_reassign(p, &row->spec, head, a, act, error);
 }
 
 static bool act_set(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
@@ -423,7 +415,6 @@ static const KeySpec seek_consumer_keys[] = {KEY("to-offset", "500"), KEY("to-ti
 static const KeySpec produce_keys[] = {KEY("topic", "orders"), KEY("key", "user-7"),
                                        KEY("partition", "0"),  KEY("count", "10"),
                                        KEY("producer", "web"), KEYS_END};
-static const KeySpec reassign_keys[] = {KEY("replicas", "{1,2,3}"), KEYS_END};
 static const KeySpec add_node_keys[] = {KEY("zone", "eu-1a"), KEY("type", "m5.xlarge"),
                                         KEY("site", "aws"), KEYS_END};
 static const KeySpec resize_keys[] = {KEY("type", "m5.2xlarge"), KEY("downtime", "30s"), KEYS_END};
@@ -492,9 +483,11 @@ static const ActionRow action_rows[] = {
     ACT("elect-preferred", NULL, "elect-preferred", "elect-preferred [TOPIC | PARTITION]", 0, 1,
         NULL, "elect-preferred orders-0", NULL, 0, NULL, false, KS_ACTION_ELECT_PREFERRED, false,
         "preferred-leader election is not modelled yet", act_elect_preferred),
-    ACT("reassign", NULL, "reassign", "reassign PARTITION replicas={BROKER,...}", 1, 1,
-        "a partition", "reassign orders-0 replicas={1,2,3}", reassign_keys, 0, NULL, false,
-        KS_ACTION_REASSIGN, false, "partition reassignment is not modelled yet", act_reassign),
+    ACT("reassign", NULL, "reassign",
+        "reassign PARTITION replicas=BROKER,... | reassign topic TOPIC brokers=IDS | "
+        "reassign all brokers=IDS [throttle=RATE] [placement-start=N]",
+        1, 2, "a partition, 'topic TOPIC' or 'all'", "reassign orders-0 replicas=4,5,6",
+        ks_scn_reassign_keys, 0, NULL, false, KS_ACTION_REASSIGN, true, NULL, act_reassign),
     ACT("set", NULL, "set", "set CONFIG=VALUE ...", 0, 0, NULL, NULL, NULL, ALL_SCOPES, "anything",
         false, KS_ACTION_SET_CONFIG, false, "changing configs at run time is not modelled yet",
         act_set),
@@ -526,6 +519,9 @@ static const ActionRow action_rows[] = {
         KS_ACTION_RESIZE_NODE, false, NULL, act_resize),
     ACT("rolling-resize", NULL, "rolling-resize", "rolling-resize type=T [downtime=DURATION]", 0, 0,
         NULL, NULL, resize_keys, 0, NULL, false, KS_ACTION_ROLLING_RESIZE, false, NULL, act_resize),
+    ACT("delete", "group", "delete group", "delete group GROUP", 1, 1, "a group name",
+        "delete group billing", NULL, 0, NULL, false, KS_ACTION_DELETE_GROUP, false, WHY_CONSUMERS,
+        act_describe_groups),
 };
 
 static const ActionRow *find_action(Parser *p, GError **error)

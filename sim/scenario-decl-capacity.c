@@ -108,6 +108,14 @@ static bool read_quantity(const char *s, size_t n, const Unit *units, int64_t *o
 }
 
 static bool arg_quantity(Parser *p, const Arg *a, const Unit *units, const char *what, int64_t *out,
+                         GError **error);
+
+bool ks_scn_arg_byte_rate(Parser *p, const Arg *a, int64_t *out, GError **error)
+{
+    return arg_quantity(p, a, rate_units, "a throughput", out, error);
+}
+
+static bool arg_quantity(Parser *p, const Arg *a, const Unit *units, const char *what, int64_t *out,
                          GError **error)
 {
     if (!ks_scn_want_scalar(p, a, what, error))

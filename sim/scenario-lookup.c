@@ -337,6 +337,31 @@ bool ks_scn_arg_topics(Parser *p, const Arg *a, GPtrArray **out, GError **error)
     return true;
 }
 
+bool ks_scn_arg_broker_range(Parser *p, const Arg *a, GArray **out, GError **error)
+{
+    const KsToken *t = a->items->len == 1 ? a->items->pdata[0] : NULL;
+    g_autofree char *text = t && t->kind == KS_TOK_WORD ? ks_scn_tok_text(t) : NULL;
+    const char *dots = text ? strstr(text, "..") : NULL;
+    if (!dots)
+        return ks_scn_arg_broker_set(p, a, true, false, out, error);
+    char *end1, *end2;
+    int64_t lo = g_ascii_strtoll(text, &end1, 10), hi = g_ascii_strtoll(dots + 2, &end2, 10);
+    if (end1 != dots || end1 == text || *end2 != '\0' || end2 == dots + 2 || lo > hi || lo < 0 ||
+        hi - lo > 100000)
+        return ks_scn_fail(p, t, VALUE, error,
+                           "'%s': expected brokers as a range FIRST..LAST, e.g. %s", text,
+                           a->example);
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
+    for (int64_t id = lo; id <= hi; id++) {
+        if (!find_broker(p, t, id, error))
+            return false;
+        KsBrokerId b = (KsBrokerId)id;
+        g_array_append_val(ids, b);
+    }
+    *out = g_steal_pointer(&ids);
+    return true;
+}
+
 bool ks_scn_arg_broker_set(Parser *p, const Arg *a, bool sorted, bool allow_empty, GArray **out,
                            GError **error)
 {

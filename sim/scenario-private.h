@@ -318,6 +318,16 @@ void ks_scn_add_keys(GPtrArray *words, const KeySpec *keys);
 void ks_scn_add_client(Parser *p, const char *name, ClientKind kind, int line);
 
 /* A set (or list) of known broker ids. @sorted: ascending, else as written. */
+/* scenario-reassign.c: the `reassign` action's line into @act. */
+extern const KeySpec ks_scn_reassign_keys[];
+bool ks_scn_reassign(Parser *p, const LineSpec *spec, const KsToken *head, Args *a,
+                     KsPlanAction *act, GError **error);
+/* A byte rate with its unit (10MB/s, 1Gbit/s) in bytes per second
+ * (scenario-decl-capacity.c). */
+bool ks_scn_arg_byte_rate(Parser *p, const Arg *a, int64_t *out, GError **error);
+/* Brokers as a list, a set or a range A..B, each declared and existing at
+ * the time of the line; sorted by id, none twice (scenario-lookup.c). */
+bool ks_scn_arg_broker_range(Parser *p, const Arg *a, GArray **out, GError **error);
 bool ks_scn_arg_broker_set(Parser *p, const Arg *a, bool sorted, bool allow_empty, GArray **out,
                            GError **error);
 

@@ -27,6 +27,7 @@
 #include "broker-private.h"
 #include "capacity.h"
 #include "scaling.h"
+#include "reassign.h"
 #include "controller-private.h"
 #include "producer-private.h"
 #include "registry-private.h"
@@ -143,12 +144,11 @@ static void topic_free(gpointer p)
     KsTopic *t = p;
     for (int32_t i = 0; i < t->n_partitions; i++) {
         KsPartition *part = &t->partitions[i];
-        for (int32_t r = 0; r < part->n_replicas; r++) {
-            ks_log_clear(&part->replicas[r].log);
-            g_array_free(part->replicas[r].epochs, TRUE);
-            if (part->replicas[r].truncations)
-                g_array_free(part->replicas[r].truncations, TRUE);
-        }
+        for (int32_t r = 0; r < part->n_block; r++)
+            ks_replica_clear(&part->replica_block[r]);
+        if (part->added_replicas)
+            g_ptr_array_free(part->added_replicas, TRUE);
+        g_free(part->replica_block);
         g_free(part->replicas);
         g_array_free(part->isr, TRUE);
         if (part->times)
@@ -223,21 +223,16 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
         part->index = p;
         part->id = sim->n_partitions++;
         part->n_replicas = rf;
-        part->replicas = g_new0(KsReplica, rf);
+        part->replica_block = g_new0(KsReplica, rf);
+        part->n_block = rf;
+        part->replicas = g_new0(KsReplica *, rf);
         part->leader = KS_NO_BROKER;
         g_queue_init(&part->waits);
         part->unavailable_since = ks_engine_now(sim->engine);
         for (int32_t r = 0; r < rf; r++) {
-            KsReplica *rep = &part->replicas[r];
-            rep->part = part;
-            rep->broker = ks_sim_find_broker(sim, ids[(size_t)p * rf + r]);
-            ks_log_init(&rep->log);
-            rep->epochs = g_array_new(FALSE, FALSE, sizeof(KsEpochEntry));
-            rep->fetch_leo = -1;
-            rep->leader_leo_at_last_fetch = -1;
-            rep->last_caught_up = -1;
-            rep->fetcher_slot = -1;
-            g_ptr_array_add(rep->broker->replicas, rep);
+            KsReplica *rep = &part->replica_block[r];
+            part->replicas[r] = rep;
+            ks_replica_init(rep, part, ks_sim_find_broker(sim, ids[(size_t)p * rf + r]));
         }
         ks_partition_set_isr(part, g_array_new(FALSE, FALSE, sizeof(KsBrokerId)));
     }
@@ -439,6 +434,7 @@ void ks_sim_free(KsSim *sim)
         ks_plan_topic_free(sim->offsets_plan);
     g_ptr_array_free(sim->brokers, TRUE);
     ks_scaling_free(sim->scaling);
+    ks_reassign_free(sim->reassign);
     g_ptr_array_free(sim->nodes, TRUE);
     g_array_free(sim->sinks, TRUE);
     g_ptr_array_free(sim->expect_results, TRUE);
@@ -553,7 +549,7 @@ static const ActionRow action_table[] = {
     [KS_ACTION_PARTITION_NETWORK] = {"partition-network", NULL},
     [KS_ACTION_HEAL_NETWORK] = {"heal-network", NULL},
     [KS_ACTION_ELECT_PREFERRED] = {"elect-preferred", ks_controller_action_elect_preferred},
-    [KS_ACTION_REASSIGN] = {"reassign", NULL},
+    [KS_ACTION_REASSIGN] = {"reassign", ks_reassign_action},
     [KS_ACTION_SET_CONFIG] = {"set", NULL},
     [KS_ACTION_DESCRIBE_GROUPS] = {"describe groups", action_describe_groups},
     [KS_ACTION_DESCRIBE_BROKERS] = {"describe brokers", action_describe},
@@ -568,9 +564,10 @@ static const ActionRow action_table[] = {
     [KS_ACTION_RESIZE_NODE] = {"resize node", ks_scaling_action_resize_node},
     [KS_ACTION_ROLLING_RESIZE] = {"rolling-resize", ks_scaling_action_rolling_resize},
     [KS_ACTION_ADD_NODE] = {"add node", ks_scaling_action_add_node},
+    [KS_ACTION_DELETE_GROUP] = {"delete group", ks_group_action_delete},
 };
-/* KS_ACTION_ADD_NODE is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_ADD_NODE + 1);
+/* KS_ACTION_DELETE_GROUP is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(action_table) == KS_ACTION_DELETE_GROUP + 1);
 
 bool ks_sim_has_action_handler(KsActionKind kind)
 {

@@ -259,7 +259,7 @@ void assert_healed(const Run *r)
                 fail_scenario(r->text, "%s-%d: ISR of %u of %d replicas at the end", topic->name, p,
                               part->isr->len, part->n_replicas);
             for (int32_t i = 0; i < part->n_replicas; i++) {
-                const KsReplica *rep = &part->replicas[i];
+                const KsReplica *rep = part->replicas[i];
                 if (rep->log.end != lr->log.end)
                     fail_scenario(
                         r->text, "%s-%d: broker %d has log end %" PRId64 ", leader %d has %" PRId64,

@@ -23,6 +23,7 @@ typedef struct {
     KsSim sim;
     KsPartition part;
     KsReplica reps[3];
+    KsReplica *rep_ptrs[3];
     KsBroker brokers[3];
     KsNode nodes[3];
     KsLedger *l;
@@ -32,8 +33,9 @@ static Fixture *fixture_new(void)
 {
     Fixture *f = g_new0(Fixture, 1);
     f->part.n_replicas = 3;
-    f->part.replicas = f->reps;
+    f->part.replicas = f->rep_ptrs;
     for (int i = 0; i < 3; i++) {
+        f->rep_ptrs[i] = &f->reps[i];
         f->reps[i].part = &f->part;
         f->reps[i].in_isr = true;
         f->nodes[i].up = true;

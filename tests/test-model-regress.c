@@ -107,7 +107,7 @@ static void test_model_checker_catches_broken_state(void **state)
     g_array_set_size(part->isr, part->isr->len - 1);
 
     /* A replica's flag disagrees with the ISR. */
-    KsReplica *other = &part->replicas[part->replicas[0].in_isr ? 2 : 0];
+    KsReplica *other = part->replicas[part->replicas[0]->in_isr ? 2 : 0];
     bool was = other->in_isr;
     other->in_isr = !was;
     assert_broken(sim, "ISR");
@@ -133,8 +133,8 @@ static void test_model_checker_catches_broken_state(void **state)
     /* A follower in a fetch session at the wrong slot. */
     KsReplica *f = NULL;
     for (int32_t i = 0; i < part->n_replicas && !f; i++)
-        if (part->replicas[i].fetcher)
-            f = &part->replicas[i];
+        if (part->replicas[i]->fetcher)
+            f = part->replicas[i];
     assert_non_null(f);
     f->fetcher_slot += 1000;
     assert_broken(sim, "slot");

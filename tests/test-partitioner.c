@@ -354,6 +354,42 @@ static void test_partitioner_sticky_weights_exclude_leaderless(void **state)
     ks_assert_i64_eq(ks_sticky_choice_at(available, longest_leaderless, 4, 10), 3);
 }
 
+/* The Fenwick index gives the table's choice and draw: random leaders and
+ * queue sizes, with and without statistics, over sizes that are and are not
+ * powers of two, each choice against ks_sticky_partition on plain arrays. */
+static void test_partitioner_sticky_index_matches_table(void **state)
+{
+    KsRng changes;
+    ks_rng_init(&changes, 7);
+    for (int32_t n = 1; n <= 37; n += 3) {
+        for (int adaptive = 0; adaptive < 2; adaptive++) {
+            KsStickyIndex *ix = ks_sticky_index_new(n, adaptive);
+            bool *available = g_new0(bool, n);
+            int32_t *queues = g_new0(int32_t, n);
+            KsSticky by_table = {.current = -1}, by_index = {.current = -1};
+            KsRng rng_table, rng_index;
+            ks_rng_init(&rng_table, (uint64_t)n);
+            ks_rng_init(&rng_index, (uint64_t)n);
+            for (int step = 0; step < 400; step++) {
+                int32_t p = (int32_t)ks_rng_below(&changes, (uint64_t)n);
+                available[p] = ks_rng_below(&changes, 5) != 0;
+                queues[p] = (int32_t)ks_rng_below(&changes, 9);
+                ks_sticky_index_set(ix, p, available[p], queues[p]);
+                /* A batch size of 1 switches at every record: one draw each. */
+                int32_t a = ks_sticky_partition(&by_table, &rng_table, available,
+                                                adaptive ? queues : NULL, n, 1);
+                int32_t b = ks_sticky_partition_indexed(&by_index, &rng_index, ix, 1);
+                ks_assert_i64_eq(b, a);
+                ks_sticky_on_append(&by_table, 1);
+                ks_sticky_on_append(&by_index, 1);
+            }
+            g_free(available);
+            g_free(queues);
+            ks_sticky_index_free(ix);
+        }
+    }
+}
+
 /* Without statistics, or with equal queues, the choice is uniform over the
  * partitions with a leader; with no leader anywhere, uniform over all. */
 static void test_partitioner_sticky_uniform_cases(void **state)
@@ -560,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_partitioner_sticky_no_leader),
         cmocka_unit_test(test_partitioner_sticky_one_draw_per_switch),
         cmocka_unit_test(test_partitioner_sticky_deterministic),
+        cmocka_unit_test(test_partitioner_sticky_index_matches_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

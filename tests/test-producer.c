@@ -404,6 +404,79 @@ static void retry_to_a_new_leader_skips_the_backoff(void **state)
     assert_true(r->ev.t - f->ev.t < 10 * MS);
 }
 
+/* KafkaProducer.waitOnMetadata: with no broker to answer, send() blocks
+ * max.block.ms and fails with TimeoutException; the next send() blocks
+ * from then on. The records count as refused. */
+static void send_blocked_on_metadata_times_out(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new(CLUSTER TOPIC_T "set max.block.ms=5s\n"
+                                                             "at 1s crash broker 1\n"
+                                                             "at 1s crash broker 2\n"
+                                                             "at 1s crash broker 3\n"
+                                                             "at 2s produce topic=t count=10\n"
+                                                             "at 3s produce topic=t count=5\n"
+                                                             "run until 20s\n");
+    ks_sim_test_run(t);
+    const KsSimTestEvent *first =
+        ks_sim_test_find(t, 0, "\"type\":\"records_expired\",\"producer\":\"console\"");
+    assert_non_null(first);
+    ks_assert_i64_eq(first->ev.t, 7 * S);
+    ks_assert_i64_eq(first->ev.records_expired.records, 10);
+    assert_non_null(strstr(first->json, "\"reason\":\"max.block.ms\",\"max_block_ms\":5000"));
+    const KsSimTestEvent *second = ks_sim_test_find(t, first->ev.t + 1, "\"records_expired\"");
+    assert_non_null(second);
+    ks_assert_i64_eq(second->ev.t, 12 * S);
+    ks_assert_i64_eq(second->ev.records_expired.records, 5);
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.records_produced, 15);
+    ks_assert_i64_eq(stats.records_refused, 15);
+}
+
+/* A rate-driven producer's application thread is blocked too: one record
+ * fails per max.block.ms, the first blocking since it arrived. */
+static void rate_producer_fails_one_send_per_max_block(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new(CLUSTER TOPIC_T "producer p topic=t rate=10/s max.block.ms=2s\n"
+                                        "at 0s crash broker 1\n"
+                                        "at 0s crash broker 2\n"
+                                        "at 0s crash broker 3\n"
+                                        "run until 9s\n");
+    ks_sim_test_run(t);
+    ks_assert_i64_eq(ks_sim_test_count(t, 0, KS_TIME_NEVER, "\"reason\":\"max.block.ms\""), 4);
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.records_produced, 4);
+    ks_assert_i64_eq(stats.records_refused, 4);
+}
+
+/* A process that dies while send() waits for metadata gives that send up
+ * (ks_producer_abandon, as a Flume agent's crash calls it). */
+static void abandon_gives_up_blocked_sends(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new(CLUSTER TOPIC_T "at 1s crash broker 1\n"
+                                                             "at 1s crash broker 2\n"
+                                                             "at 1s crash broker 3\n"
+                                                             "at 2s produce topic=t count=10\n"
+                                                             "run until 20s\n");
+    ks_sim_test_run_until(t, 3 * S);
+    KsProducer *p = t->sim->consoles[0];
+    assert_non_null(p);
+    ks_assert_i64_eq(p->pending->len, 1);
+    ks_producer_abandon(t->sim, p);
+    ks_assert_i64_eq(p->pending->len, 0);
+    ks_sim_test_run(t);
+    KsSimStats stats;
+    ks_sim_get_stats(t->sim, &stats);
+    ks_assert_i64_eq(stats.records_produced, 10);
+    ks_assert_i64_eq(stats.records_refused, 10);
+    ks_assert_i64_eq(ks_sim_test_count(t, 0, KS_TIME_NEVER, "\"reason\":\"max.block.ms\""), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +492,9 @@ int main(void)
         cmocka_unit_test(in_flight_batch_expires_at_delivery_timeout),
         cmocka_unit_test(succeed_again_is_not_followed_by_a_failure),
         cmocka_unit_test(retry_to_a_new_leader_skips_the_backoff),
+        cmocka_unit_test(send_blocked_on_metadata_times_out),
+        cmocka_unit_test(rate_producer_fails_one_send_per_max_block),
+        cmocka_unit_test(abandon_gives_up_blocked_sends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

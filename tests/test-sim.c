@@ -326,10 +326,10 @@ static void test_sim_added_actions_run_at_their_time(void **state)
     assert_false(ks_sim_add_action(sim, late, &error));
     ks_assert_str_eq(error->message, "say at 61s is after the end of the run (1m)");
     g_clear_error(&error);
-    KsPlanAction *move = new_action(KS_ACTION_REASSIGN, 40 * KS_TIME_S);
-    assert_false(ks_sim_add_action(sim, move, &error));
+    KsPlanAction *cut = new_action(KS_ACTION_PARTITION_NETWORK, 40 * KS_TIME_S);
+    assert_false(ks_sim_add_action(sim, cut, &error));
     assert_true(g_error_matches(error, KS_SIM_ERROR, KS_SIM_ERROR_UNSUPPORTED));
-    ks_assert_str_eq(error->message, "reassign is not supported yet");
+    ks_assert_str_eq(error->message, "partition-network is not supported yet");
 
     ks_sim_run(sim);
     ks_assert_i64_eq(ks_sim_now(sim), 60 * KS_TIME_S);
@@ -454,7 +454,7 @@ static void test_sim_support_follows_the_tables(void **state)
     assert_true(ks_support_action(KS_ACTION_CRASH_BROKER));
     assert_true(ks_support_action(KS_ACTION_ELECT_PREFERRED));
     assert_true(ks_support_action(KS_ACTION_ADD_BROKER));
-    assert_false(ks_support_action(KS_ACTION_REASSIGN));
+    assert_true(ks_support_action(KS_ACTION_REASSIGN));
     assert_false(ks_support_action(KS_ACTION_PARTITION_NETWORK));
     assert_true(ks_support_expect(KS_EXPECT_HIGH_WATERMARK));
     assert_true(ks_support_expect(KS_EXPECT_LAG));

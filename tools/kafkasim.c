@@ -310,9 +310,40 @@ enum { OUT_TRACE, OUT_SUMMARY, OUT_METRICS, OUT_DOT, OUT_HTML, N_OUTS };
 typedef struct {
     const char *seed, *until, *color, *metrics_interval;
     bool quiet, step, no_explain, verbose;
+    bool counts;         /* --counts: the benchmark's counts line after the summary */
     bool svg;            /* --svg, with or without a folder */
     const char *svg_dir; /* --svg DIR or --svg=DIR; NULL: beside the --dot files */
 } RunOptions;
+
+/*
+ * --counts: one line of the standard benchmark's counts (bench/README.md),
+ * named as its SimPy peer names them, so tools/bench can compare the two.
+ * Replicated records and leader changes are summed over the topics a
+ * scenario declares (not __consumer_offsets); produce_failed counts records
+ * the producers gave up on (the peer drops whole batches instead).
+ */
+static void print_counts(FILE *out, const KsSim *sim)
+{
+    KsSimStats st;
+    ks_sim_get_stats(sim, &st);
+    int64_t replicated = 0, leader_changes = 0;
+    for (size_t i = 0; i < ks_query_n_brokers(sim); i++) {
+        KsBrokerTraffic tr;
+        ks_query_broker_traffic(sim, i, &tr);
+        replicated += tr.records_replicated_in;
+    }
+    for (size_t i = 0; i < ks_query_n_topics(sim); i++) {
+        KsTopicInfo t;
+        ks_query_topic(sim, i, &t);
+        if (!g_str_has_prefix(t.name, "__"))
+            leader_changes += t.leader_elections;
+    }
+    fprintf(out,
+            "records_produced=%" PRId64 " records_replicated=%" PRId64 " records_consumed=%" PRId64
+            " produce_failed=%" PRId64 " leader_changes=%" PRId64 " events=%" PRIu64 "\n",
+            st.records_produced, replicated, st.records_consumed, st.records_refused,
+            leader_changes, st.events);
+}
 
 /* The --metrics-interval: 1 s unless given, and more than nothing. */
 static bool parse_metrics_interval(const RunOptions *opt, const KsOutFile *metrics, KsTime *out,
@@ -454,6 +485,8 @@ static int run_to_outputs(const char *file, const RunOptions *opt, KsOutFile *ou
     if (diagrams)
         ks_diagrams_add_end(diagrams);
     ks_timeline_write_summary(tl, p.checked_end);
+    if (opt->counts)
+        print_counts(text, p.sim);
     fflush(text);
 
     /* The run completed (whatever its verdict): its outputs are kept. */
@@ -494,7 +527,7 @@ static int cmd_run(int argc, char **argv)
 {
     g_autofree char *seed = NULL, *until = NULL, *trace = NULL, *summary = NULL, *metrics = NULL,
                     *metrics_interval = NULL, *dot = NULL, *html = NULL, *color = NULL;
-    gboolean quiet = FALSE, step = FALSE, no_explain = FALSE, verbose = FALSE;
+    gboolean quiet = FALSE, step = FALSE, no_explain = FALSE, verbose = FALSE, counts = FALSE;
     GOptionEntry entries[] = {
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Seed of the run (overrides the scenario's)",
          "N"},
@@ -521,6 +554,9 @@ static int cmd_run(int argc, char **argv)
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
          "Requests too (produce, fetch, heartbeats, commits): for small scenarios", NULL},
         {"color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always or never", "WHEN"},
+        {"counts", 0, 0, G_OPTION_ARG_NONE, &counts,
+         "After the summary, one line of the benchmark's counts (records, leader changes, events)",
+         NULL},
         {NULL}};
     int status = EXIT_HELD;
     if (!parse_options("run", "FILE", entries, &argc, &argv, &status))
@@ -555,6 +591,7 @@ static int cmd_run(int argc, char **argv)
                       .step = step,
                       .no_explain = no_explain,
                       .verbose = verbose,
+                      .counts = counts,
                       .svg = svg_arg.given,
                       .svg_dir = svg_dir};
     status = run_to_outputs(file, &opt, outs);

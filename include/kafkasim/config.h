@@ -96,6 +96,9 @@ typedef enum {
     KS_CFG_GROUP_INSTANCE_ID,
     KS_CFG_CLIENT_RACK,
     KS_CFG_MAX_PARTITION_FETCH_BYTES,
+    /* Broker configs of the group coordinator, added later. */
+    KS_CFG_OFFSETS_RETENTION_MINUTES,
+    KS_CFG_OFFSETS_RETENTION_CHECK_INTERVAL_MS,
     KS_CFG_COUNT
 } KsConfigKey;
 

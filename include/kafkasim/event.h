@@ -49,6 +49,9 @@ typedef enum {
     KS_REASON_BROKER_FAILED,       /* isr_shrunk by the controller: the broker's session expired */
     KS_REASON_CAUGHT_UP,           /* isr_expanded: the follower reached the high watermark */
     KS_REASON_CONTROLLED_SHUTDOWN, /* leader_elected, isr_shrunk: the broker is stopping */
+    KS_REASON_REASSIGNMENT,        /* leader_elected, isr_shrunk: a partition reassignment
+                                      completed (the leader moved into the target replicas,
+                                      removed replicas left the ISR) */
 } KsReason;
 
 /* The trace name of @reason, e.g. "offline". Static. */
@@ -184,7 +187,7 @@ typedef enum {
         F(leader_elected, previous_leader, BROKER, NULLABLE, "broker id", "the leader before; null when there was none") \
         F(leader_elected, leader_epoch, INT, ALWAYS, "epoch", "the partition's leader epoch after the change") \
         F(leader_elected, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
-        F(leader_elected, reason, REASON, ALWAYS, "", "how the leader was chosen: initial, offline, unclean, preferred, leader_failed or controlled_shutdown") \
+        F(leader_elected, reason, REASON, ALWAYS, "", "how the leader was chosen: initial, offline, unclean, preferred, leader_failed, controlled_shutdown or reassignment (the leader moved into the target replicas)") \
     E(leader_elected) \
     S(isr_shrunk) \
         F(isr_shrunk, topic, STRING, ALWAYS, "", "the topic") \
@@ -192,7 +195,7 @@ typedef enum {
         F(isr_shrunk, broker, BROKER, ALWAYS, "broker id", "the replica removed from the ISR") \
         F(isr_shrunk, leader_epoch, INT, ALWAYS, "epoch", "the partition's leader epoch") \
         F(isr_shrunk, isr, INT_LIST, ALWAYS, "broker ids", "the in-sync replicas after the change") \
-        F(isr_shrunk, reason, REASON, ALWAYS, "", "lagging (replica.lag.time.max.ms, by the leader), broker_failed (session expired, by the controller) or controlled_shutdown") \
+        F(isr_shrunk, reason, REASON, ALWAYS, "", "lagging (replica.lag.time.max.ms, by the leader), broker_failed (session expired, by the controller), controlled_shutdown or reassignment (a replica the reassignment removes)") \
     E(isr_shrunk) \
     S(isr_expanded) \
         F(isr_expanded, topic, STRING, ALWAYS, "", "the topic") \
@@ -244,8 +247,9 @@ typedef enum {
         F(records_expired, topic, STRING, ALWAYS, "", "the topic") \
         F(records_expired, partition, INT, OMIT, "partition", "the partition") \
         F(records_expired, records, INT, ALWAYS, "records", "records given up") \
-        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", or the Kafka error name of the last attempt when retries ran out") \
-        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out") \
+        F(records_expired, reason, STRING, ALWAYS, "", "\"delivery.timeout.ms\", \"max.block.ms\" (send() waited that long for metadata: TimeoutException), or the Kafka error name of the last attempt when retries ran out") \
+        F(records_expired, delivery_timeout_ms, INT, OMIT, "ms", "the producer's delivery.timeout.ms; absent when retries ran out or send() timed out") \
+        F(records_expired, max_block_ms, INT, OMIT, "ms", "the producer's max.block.ms when send() timed out waiting for metadata; absent otherwise") \
     E(records_expired) \
     S(consumer_event) \
         F(consumer_event, consumer, STRING, ALWAYS, "", "the consumer") \
@@ -343,6 +347,42 @@ typedef enum {
         F(request, to, BROKER, ALWAYS, "broker id", "the broker it goes to") \
         F(request, detail, STRING, OMIT, "", "what it carries, in words") \
     E(request) \
+    S(reassign_plan) \
+        F(reassign_plan, topic, STRING, NULLABLE, "", "the topic planned; null for every topic (reassign all)") \
+        F(reassign_plan, brokers, INT_LIST, ALWAYS, "broker ids", "the brokers the plan spreads the replicas over (--broker-list)") \
+        F(reassign_plan, moves, STRING_LIST, ALWAYS, "", "one item per partition whose replicas change: \"orders-0: 1,2,3 -> 4,1,2\"") \
+        F(reassign_plan, partitions, INT, ALWAYS, "partitions", "partitions the plan covers (moved or not)") \
+        F(reassign_plan, throttle, INT, OMIT, "bytes/s", "the replication throttle of the moves (--throttle); absent: none") \
+    E(reassign_plan) \
+    S(reassignment) \
+        F(reassignment, topic, STRING, ALWAYS, "", "the topic") \
+        F(reassignment, partition, INT, ALWAYS, "partition", "the partition") \
+        F(reassignment, replicas, INT_LIST, ALWAYS, "broker ids", "the target replicas, in order (TRS)") \
+        F(reassignment, previous, INT_LIST, ALWAYS, "broker ids", "the replicas before (ORS)") \
+        F(reassignment, leader, BROKER, ALWAYS, "broker id", "the partition's leader; null: none") \
+        F(reassignment, leader_epoch, INT, ALWAYS, "epoch", "the leader epoch the controller wrote") \
+        F(reassignment, throttle, INT, OMIT, "bytes/s", "the replication throttle of its moving replicas; absent: none") \
+        F(reassignment, elapsed_us, TIME, OMIT, "us", "completed: time since it started; absent when it starts") \
+    E(reassignment) \
+    S(reassign_replica) \
+        F(reassign_replica, topic, STRING, ALWAYS, "", "the topic") \
+        F(reassign_replica, partition, INT, ALWAYS, "partition", "the partition") \
+        F(reassign_replica, broker, BROKER, ALWAYS, "broker id", "the broker of the new replica") \
+        F(reassign_replica, records, INT, ALWAYS, "records", "records its log holds now (copied from the leader)") \
+        F(reassign_replica, bytes, INT, ALWAYS, "bytes", "those records in bytes (record-size)") \
+        F(reassign_replica, elapsed_us, TIME, ALWAYS, "us", "time since the reassignment started") \
+    E(reassign_replica) \
+    S(group_unloaded) \
+        F(group_unloaded, group, STRING, ALWAYS, "", "the group") \
+        F(group_unloaded, broker, BROKER, ALWAYS, "broker id", "the coordinator that gave it up") \
+        F(group_unloaded, reason, STRING, ALWAYS, "", "\"moved\" (another broker leads its __consumer_offsets partition now, or none does) or \"broker died\"") \
+    E(group_unloaded) \
+    S(group_deleted) \
+        F(group_deleted, group, STRING, ALWAYS, "", "the group") \
+        F(group_deleted, offsets, INT, ALWAYS, "partitions", "committed offsets removed") \
+        F(group_deleted, error, STRING, OMIT, "", "group_delete only: the Kafka error the deletion failed with (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE); absent when it was deleted") \
+        F(group_deleted, state, STRING, ALWAYS, "", "the group's state after it (\"Dead\" when deleted or expired)") \
+    E(group_deleted) \
     S(unflushed_lost) \
         F(unflushed_lost, broker, BROKER, ALWAYS, "broker id", "the broker whose machine lost power") \
         F(unflushed_lost, node, STRING, ALWAYS, "", "its node (machine)") \
@@ -418,6 +458,15 @@ typedef enum {
     T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session") \
     /* Requests: only with --verbose (ks_sim_set_verbose). */ \
     T(REQUEST, request, request, "a request leaves its sender (only with --verbose)") \
+    /* Partition reassignment (reassign, kafka-reassign-partitions.sh). */ \
+    T(REASSIGN_PLANNED, reassign_planned, reassign_plan, "a reassignment plan was made, as kafka-reassign-partitions.sh --generate proposes it, and executed") \
+    T(REASSIGN_STARTED, reassign_started, reassignment, "the controller started a partition reassignment: the replicas are the target and the original ones (RS = TRS + ORS), new replicas start as followers") \
+    T(REASSIGN_CAUGHT_UP, reassign_caught_up, reassign_replica, "a replica a reassignment adds copied the log and joined the ISR") \
+    T(REASSIGN_COMPLETED, reassign_completed, reassignment, "a partition reassignment completed: the target replicas are in the ISR, the leader is one of them, the removed replicas are stopped and deleted, the assignment is written") \
+    /* Groups' ends. */ \
+    T(GROUP_UNLOADED, group_unloaded, group_unloaded, "a coordinator gave a group up (its __consumer_offsets partition moved away or its process died): Dead there until a new coordinator loads it") \
+    T(GROUP_DELETE, group_delete, group_deleted, "kafka-consumer-groups.sh --delete: the group was deleted (Dead, its offsets removed), or the error it failed with") \
+    T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead") \
     /* Power loss. */ \
     T(UNFLUSHED_LOST, unflushed_lost, unflushed_lost, "a broker's machine lost power (crash node): its logs went back to what was on disk")
 // clang-format on

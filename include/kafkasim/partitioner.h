@@ -66,6 +66,25 @@ int32_t ks_sticky_partition(KsSticky *st, KsRng *rng, const bool *available,
 /* Accounts @bytes appended to the current sticky partition. */
 void ks_sticky_on_append(KsSticky *st, int64_t bytes);
 
+/* The sticky partitioner's weighted choice over many partitions: the same
+ * table as ks_sticky_partition's (weight (max queue + 1) - queue of each
+ * partition with a leader, uniform when none has one), kept in Fenwick
+ * trees of the candidates and of their queue sizes, so that a change and a
+ * choice cost O(log partitions) instead of a pass over the partitions.
+ * Tell it every change of a partition's leader or queue size. */
+typedef struct KsStickyIndex KsStickyIndex;
+
+/* Every partition starts without a leader and with an empty queue;
+ * @adaptive: weigh by queue sizes (else uniform over the candidates). */
+KsStickyIndex *ks_sticky_index_new(int32_t n_partitions, bool adaptive);
+void ks_sticky_index_free(KsStickyIndex *ix);
+/* Partition @p now has a leader or not, and @queue_size batches (>= 0). */
+void ks_sticky_index_set(KsStickyIndex *ix, int32_t p, bool available, int32_t queue_size);
+/* ks_sticky_partition with the table @ix holds: the same choice and the
+ * same draw from @rng. */
+int32_t ks_sticky_partition_indexed(KsSticky *st, KsRng *rng, const KsStickyIndex *ix,
+                                    int64_t batch_size);
+
 /* Java's String.hashCode of the UTF-16 code units of @utf8 (UTF-8 input),
  * with int32 wrap-around: the hash Kafka's group coordinator lookup uses. */
 int32_t ks_java_string_hash(const char *utf8);

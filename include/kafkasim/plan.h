@@ -309,6 +309,7 @@ typedef enum {
     KS_ACTION_RESIZE_NODE,       /* resize node NAME type=T: restart its brokers on type T */
     KS_ACTION_ROLLING_RESIZE,    /* rolling-resize type=T: every node in turn */
     KS_ACTION_ADD_NODE,          /* add node NAME [zone=Z] [type=T] [site=S] */
+    KS_ACTION_DELETE_GROUP,      /* delete group NAME: kafka-consumer-groups.sh --delete */
 } KsActionKind;
 
 typedef struct {
@@ -342,6 +343,12 @@ typedef struct {
     KsPlanExpect *expect; /* KS_ACTION_EXPECT */
     char *node_type;      /* resize node, rolling-resize: the new machine type */
     KsTime downtime;      /* resize node, rolling-resize: a machine's stop, resize and boot */
+    /* reassign: target.partition >= 0 with `replicas` moves one partition;
+     * otherwise a plan over `plan_brokers` for target.topic (NULL: every
+     * topic), as kafka-reassign-partitions.sh --generate makes it. */
+    GArray *plan_brokers;    /* of KsBrokerId, sorted; NULL for one partition */
+    int32_t placement_start; /* the plan's fixed start index; -1: drawn from the seed */
+    int64_t throttle;        /* bytes/s (--throttle); 0: none */
     KsLoc loc;
 } KsPlanAction;
 

@@ -59,6 +59,7 @@ typedef struct {
                                      broker's own value is its topics' default) */
     bool unclean_election;        /* unclean.leader.election.enable, likewise */
     const KsConfigSet *overrides; /* the topic's own configs, as declared */
+    int64_t leader_elections;     /* leader changes the controller made in it */
 } KsTopicInfo;
 
 /* A partition as the controller and its leader see it. */
