@@ -56,6 +56,10 @@
 #define HOURS_PER_MONTH 730
 #define BYTES_PER_GB    ((int64_t)1000 * 1000 * 1000)
 
+#define RING     16
+#define RECENT_S 10
+enum { Q_OUT, Q_IN, Q_DISK };
+
 struct KsCapacityNode {
     const KsPlanNodeType *type;          /* NULL: unlimited, not billed */
     int site;                            /* index in the plan's sites; -1: none */
@@ -63,6 +67,12 @@ struct KsCapacityNode {
     KsTime out_free, in_free, disk_free; /* when each queue is next idle */
     KsTime out_busy, in_busy, disk_busy; /* time spent transferring */
     int64_t bytes_out, bytes_in, bytes_written;
+    /* The same busy time by the second it started in, for the utilisation
+     * of the last RECENT_S seconds: a ring of RING seconds, each slot
+     * stamped with its second (seconds booked ahead, while a queue is
+     * backed up, are kept up to RING - RECENT_S seconds ahead). */
+    int64_t ring_second[RING];
+    KsTime ring_busy[RING][3];
 };
 
 struct KsCapacity {
@@ -240,6 +250,33 @@ static KsTime wan(KsSim *sim, const KsNode *from, const KsNode *to, int64_t byte
     return t;
 }
 
+/* Books @d of busy time on queue @q of @c, starting at @start. */
+static void book_recent(KsCapacityNode *c, int q, KsTime start, KsTime d, KsTime now)
+{
+    int64_t s = MIN(start, now + (RING - RECENT_S - 1) * KS_TIME_S) / KS_TIME_S;
+    int slot = (int)(s % RING);
+    if (c->ring_second[slot] != s + 1) { /* stamps are second + 1: 0 is empty */
+        c->ring_second[slot] = s + 1;
+        for (int k = 0; k < 3; k++)
+            c->ring_busy[slot][k] = 0;
+    }
+    c->ring_busy[slot][q] += d;
+}
+
+/* The share of the last RECENT_S seconds (or of the run, if shorter) queue
+ * @q of @c was busy, in thousandths. */
+static int32_t recent_permille(const KsCapacityNode *c, int q, KsTime now)
+{
+    int64_t s_now = now / KS_TIME_S, first = MAX(0, s_now - (RECENT_S - 1));
+    KsTime span = now - first * KS_TIME_S, busy = 0;
+    for (int slot = 0; slot < RING; slot++) {
+        int64_t s = c->ring_second[slot] - 1;
+        if (s >= first && s <= s_now)
+            busy += c->ring_busy[slot][q];
+    }
+    return span > 0 ? (int32_t)MIN(1000, busy * 1000 / span) : 0;
+}
+
 KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, KsNetKind kind,
                             int64_t bytes)
 {
@@ -256,6 +293,7 @@ KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, Ks
     KsCapacityNode *a = from ? from->cap : NULL;
     if (a) {
         KsTime d = duration(bytes, network_rate(a));
+        book_recent(a, Q_OUT, MAX(t, a->out_free), d, now);
         t = MAX(t, a->out_free) + d;
         a->out_free = t;
         a->out_busy += d;
@@ -265,11 +303,13 @@ KsTime ks_capacity_transfer(KsSim *sim, const KsNode *from, const KsNode *to, Ks
     if (c) {
         KsTime d = duration(bytes, network_rate(c));
         t = MAX(t, c->in_free + d);
+        book_recent(c, Q_IN, t - d, d, now);
         c->in_free = t;
         c->in_busy += d;
         c->bytes_in += bytes;
         if (c->type && (kind == KS_NET_PRODUCE_REQUEST || kind == KS_NET_FETCH_RESPONSE)) {
             KsTime w = duration(bytes, c->type->disk_bytes_per_s);
+            book_recent(c, Q_DISK, MAX(t, c->disk_free), w, now);
             t = MAX(t, c->disk_free) + w;
             c->disk_free = t;
             c->disk_busy += w;
@@ -303,6 +343,13 @@ void ks_query_node_load(const KsSim *sim, size_t index, KsNodeLoadInfo *out)
     out->network_out_permille = permille(c->out_busy, now);
     out->network_in_permille = permille(c->in_busy, now);
     out->disk_permille = permille(c->disk_busy, now);
+    out->recent_network_out_permille = recent_permille(c, Q_OUT, now);
+    out->recent_network_in_permille = recent_permille(c, Q_IN, now);
+    out->recent_disk_permille = recent_permille(c, Q_DISK, now);
+    out->network_out_busy = c->out_busy;
+    out->network_in_busy = c->in_busy;
+    out->disk_busy = c->disk_busy;
+    out->network_bytes_per_s = c->type->network_bytes_per_s;
     out->backlog = MAX(0, MAX(c->out_free, MAX(c->in_free, c->disk_free)) - now);
 }
 

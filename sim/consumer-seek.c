@@ -67,8 +67,8 @@ void ks_consumer_seek_setup(KsSim *sim)
     for (guint i = 0; i < sim->topics->len; i++) {
         KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++)
-            if (!t->partitions[p].times)
-                t->partitions[p].times = g_array_new(FALSE, FALSE, sizeof(KsTimeEntry));
+            if (!t->partitions[p]->times)
+                t->partitions[p]->times = g_array_new(FALSE, FALSE, sizeof(KsTimeEntry));
     }
 }
 

@@ -369,7 +369,7 @@ static void leader_assign(KsSim *sim, KsConsumer *c, KsGroupMsg *sync, const GPt
         const KsTopicPartition *tp = ks_assignment_partitions(a, i, &np);
         for (size_t k = 0; k < np; k++)
             g_ptr_array_add(parts,
-                            &ks_sim_find_topic(sim, tp[k].topic)->partitions[tp[k].partition]);
+                            ks_sim_find_topic(sim, tp[k].topic)->partitions[tp[k].partition]);
         g_ptr_array_add(sync->assign, parts);
     }
 }

@@ -402,7 +402,7 @@ static KsPartition *next_created(const KsSim *sim, const KsPartition *part)
     for (; t < sim->topics->len; t++, p = 0) {
         KsTopic *topic = g_ptr_array_index(sim->topics, t);
         if (topic->created && p < topic->n_partitions)
-            return &topic->partitions[p];
+            return topic->partitions[p];
     }
     return NULL;
 }
@@ -461,7 +461,7 @@ void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
 {
     topic->created = true;
     for (int32_t p = 0; p < topic->n_partitions; p++) {
-        KsPartition *part = &topic->partitions[p];
+        KsPartition *part = topic->partitions[p];
         GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
         KsBrokerId leader = KS_NO_BROKER;
         for (int32_t i = 0; i < part->n_replicas; i++) {
@@ -662,7 +662,7 @@ void ks_controller_elect_preferred(KsSim *sim, const char *topic, int32_t partit
             if (partition >= 0 && p != partition)
                 continue;
             asked++;
-            moved += active && elect_preferred(sim, &tp->partitions[p]);
+            moved += active && elect_preferred(sim, tp->partitions[p]);
         }
     }
     ev.preferred_election.topic = topic;

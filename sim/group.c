@@ -169,7 +169,7 @@ void ks_group_free(KsGroup *g)
 
 KsPartition *ks_group_offsets_part(const KsSim *sim, const KsGroup *g)
 {
-    return sim->offsets_topic ? &sim->offsets_topic->partitions[g->offsets_partition] : NULL;
+    return sim->offsets_topic ? sim->offsets_topic->partitions[g->offsets_partition] : NULL;
 }
 
 KsBroker *ks_group_coordinator(const KsSim *sim, const KsGroup *g)

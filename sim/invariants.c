@@ -467,7 +467,7 @@ static bool check_controller_view(Check *c, const KsPartition *part)
 static bool check_partition(Check *c, const KsTopic *t, int32_t p)
 {
     const KsSim *sim = c->sim;
-    const KsPartition *part = &t->partitions[p];
+    const KsPartition *part = t->partitions[p];
     const char *tn = t->name;
     REQUIRE(c, part->topic == t && part->index == p && part->n_replicas >= 1,
             "%s-%d: wrong topic, index or replica count", tn, p);
@@ -584,7 +584,7 @@ static bool check_topics(Check *c)
         for (int32_t p = 0; p < t->n_partitions; p++) {
             if (!check_partition(c, t, p))
                 return false;
-            replicas += (guint)t->partitions[p].n_replicas;
+            replicas += (guint)t->partitions[p]->n_replicas;
         }
     }
     REQUIRE(c, hosted == replicas, "brokers host %u replicas, partitions have %u", hosted,
@@ -624,7 +624,7 @@ static bool check_requests(Check *c, const KsProducer *p, const KsConnection *co
             const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
             REQUIRE(c,
                     rb->part && rb->part->topic == p->topic &&
-                        rb->part == &p->topic->partitions[rb->part->index] && rb->count > 0,
+                        rb->part == p->topic->partitions[rb->part->index] && rb->count > 0,
                     "producer %s: a request holds %" PRId64 " records for a partition not its own",
                     pn, rb->count);
             if (rb->wait) {
@@ -746,7 +746,7 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
                 "producer %s: %s-%d has a batch beyond its next sequence %" PRId64, pn,
                 p->topic->name, i, pp->next_seq);
         const GArray *acked =
-            ks_ledger_find_acked(sim->ledger, (int)index, &p->topic->partitions[i]);
+            ks_ledger_find_acked(sim->ledger, (int)index, p->topic->partitions[i]);
         for (guint k = 0; acked && k < acked->len; k++) {
             const KsSeqRange *a = &g_array_index(acked, KsSeqRange, k);
             REQUIRE(c, a->first >= 0 && a->count > 0 && a->first + a->count <= pp->next_seq,
@@ -807,7 +807,7 @@ static bool check_producers(Check *c)
     for (guint i = 0; i < sim->topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++)
-            partition_waits += g_queue_get_length((GQueue *)&t->partitions[p].waits);
+            partition_waits += g_queue_get_length((GQueue *)&t->partitions[p]->waits);
     }
     REQUIRE(c, n_waits == partition_waits, "requests hold %u acks=all waits, partitions %u",
             n_waits, partition_waits);
@@ -828,7 +828,7 @@ static bool check_ledger(Check *c)
     for (guint i = 0; i < sim->topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++) {
-            const KsPartition *part = &t->partitions[p];
+            const KsPartition *part = t->partitions[p];
             KsLedgerCounts counts = ks_ledger_partition_counts(sim->ledger, part);
             int64_t kept = counts.lost;
             int64_t recounted = ks_ledger_recount_lost(sim, part);

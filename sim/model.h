@@ -221,7 +221,11 @@ struct KsTopic {
     int index;
     int32_t n_partitions;
     int32_t replication_factor;
-    KsPartition *partitions;
+    KsPartition **partitions;     /* n_partitions of them, by index; `add partitions` grows
+                                     the array (partitions themselves never move) */
+    KsPartition *partition_block; /* owned: the partitions it was created with */
+    int32_t n_partition_block;
+    GPtrArray *added_partitions; /* of KsPartition*, owned: added later; NULL: none */
     /* The topic's own value, else `set`'s: for a broker without its own
      * (queries). The model reads ks_topic_config(), which asks the leader
      * (min.insync.replicas) or the controller (unclean election) first. */
@@ -371,6 +375,13 @@ KsBroker *ks_sim_find_broker(const KsSim *sim, KsBrokerId id);
 KsNode *ks_sim_find_node(const KsSim *sim, const char *name);
 KsTopic *ks_sim_find_topic(const KsSim *sim, const char *name);
 KsProducer *ks_sim_find_producer(const KsSim *sim, const char *name);
+/* Builds partition @index of @t into @part (zeroed storage the topic owns):
+ * its replicas on brokers @ids (@rf of them, in assignment order), no
+ * leader yet, a sim-wide id. */
+void ks_sim_init_partition(KsSim *sim, KsTopic *t, KsPartition *part, int32_t index,
+                           const KsBrokerId *ids, int32_t rf);
+/* A zeroed partition for @t to add, owned by @t. */
+KsPartition *ks_sim_new_partition(KsTopic *t);
 /* Creates the internal topic @pt (owned by the caller, outliving the sim)
  * through the controller, as Kafka's auto topic creation does. */
 KsTopic *ks_sim_create_internal_topic(KsSim *sim, const KsPlanTopic *pt, GError **error);

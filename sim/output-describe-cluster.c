@@ -155,13 +155,52 @@ static void broker_roles(const KsSim *sim, KsBrokerId id, GPtrArray *leads, GPtr
     }
 }
 
+/* The load of the node called @name; false if it has no type (no limits). */
+static bool node_load(const KsSim *sim, const char *name, KsNodeLoadInfo *load)
+{
+    for (size_t i = 0; i < ks_query_n_nodes(sim); i++) {
+        KsNodeInfo n;
+        ks_query_node(sim, i, &n);
+        if (strcmp(n.name, name) != 0)
+            continue;
+        ks_query_node_load(sim, i, load);
+        return load->type != NULL;
+    }
+    return false;
+}
+
+static char *percent(int32_t permille)
+{
+    return g_strdup_printf("%d%%", (permille + 5) / 10);
+}
+
+/* With machine types, three more columns: the share of its node's network
+ * (each way) and disk in use over the last 10 s. */
+static void add_utilisation(const KsSim *sim, GPtrArray *row, const char *node, bool header)
+{
+    if (header) {
+        g_ptr_array_add(row, g_strdup("NET-IN"));
+        g_ptr_array_add(row, g_strdup("NET-OUT"));
+        g_ptr_array_add(row, g_strdup("DISK"));
+        return;
+    }
+    KsNodeLoadInfo load;
+    bool typed = node_load(sim, node, &load);
+    g_ptr_array_add(row, typed ? percent(load.recent_network_in_permille) : g_strdup("-"));
+    g_ptr_array_add(row, typed ? percent(load.recent_network_out_permille) : g_strdup("-"));
+    g_ptr_array_add(row, typed ? percent(load.recent_disk_permille) : g_strdup("-"));
+}
+
 void ks_describe_brokers(const KsSim *sim, GString *out)
 {
     g_return_if_fail(sim != NULL && out != NULL);
+    bool typed = ks_query_has_cost(sim);
     Table t = table_new();
     ROW(&t, g_strdup("BROKER"), g_strdup("HOST"), g_strdup("RACK"), g_strdup("STATE"),
         g_strdup("LEADER-FOR"), g_strdup("FOLLOWER-FOR"), g_strdup("RECORDS-IN"),
         g_strdup("REPLICATION-IN"), g_strdup("REPLICATION-OUT"), g_strdup("RECORDS-OUT"));
+    if (typed)
+        add_utilisation(sim, g_ptr_array_index(t.rows, 0), NULL, true);
     g_autoptr(GString) roles = g_string_new(NULL);
     for (size_t i = 0; i < ks_query_n_brokers(sim); i++) {
         KsBrokerInfo b;
@@ -178,6 +217,8 @@ void ks_describe_brokers(const KsSim *sim, GString *out)
             i64(leads->len + internal_leads), i64(follows->len + internal_follows),
             i64(tr.records_in), i64(tr.records_replicated_in), i64(tr.records_replicated_out),
             i64(tr.records_out));
+        if (typed)
+            add_utilisation(sim, g_ptr_array_index(t.rows, t.rows->len - 1), b.node, false);
         g_string_append_printf(roles, "Broker %" PRId32 " leads ", b.id);
         append_partitions(roles, leads, internal_leads);
         g_string_append(roles, "; follows ");
@@ -186,6 +227,10 @@ void ks_describe_brokers(const KsSim *sim, GString *out)
     }
     table_write(&t, out);
     g_string_append(out, roles->str);
+    if (typed)
+        g_string_append(out, "NET-IN, NET-OUT, DISK: the share of the broker's machine (its node "
+                             "type's network each way, its disk writes) in use over the last "
+                             "10 s; brokers on one node share it\n");
 }
 
 /* ---- describe log TOPIC-P ---- */

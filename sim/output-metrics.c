@@ -60,6 +60,7 @@ struct KsMetrics {
     GHashTable *leo;     /* "topic\tpartition\tbroker" -> int64_t *: LEO last counted */
     GHashTable *traffic; /* broker id -> Traffic * */
     GHashTable *reads;   /* "group\ttopic\tpartition" -> int64_t *: read up to there */
+    GHashTable *busy;    /* node name -> KsTime[3]: its queues' busy time at the last sample */
     bool sampled;        /* a sample was taken: the counters below hold */
     KsTime last_t;
     int64_t last_acked, last_consumed;
@@ -76,6 +77,7 @@ KsMetrics *ks_metrics_new(KsSim *sim, KsTime interval, FILE *f)
     m->leo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     m->traffic = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     m->reads = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    m->busy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     m->row = g_string_new(NULL);
     fputs("time_s,kind,subject,metric,value\n", f);
     return m;
@@ -88,6 +90,7 @@ void ks_metrics_free(KsMetrics *m)
     g_hash_table_destroy(m->leo);
     g_hash_table_destroy(m->traffic);
     g_hash_table_destroy(m->reads);
+    g_hash_table_destroy(m->busy);
     g_string_free(m->row, TRUE);
     g_free(m);
 }
@@ -298,6 +301,59 @@ static void cluster_rows(KsMetrics *m, KsTime span)
     m->last_consumed = st.records_consumed;
 }
 
+/* The share of @span that broker @b's node (when it has a type) spent
+ * receiving, sending and writing since the previous sample: three rows. */
+static void utilisation_rows(KsMetrics *m, const char *id, const KsBrokerInfo *b, KsTime span)
+{
+    for (size_t i = 0; i < ks_query_n_nodes(m->sim); i++) {
+        KsNodeInfo n;
+        ks_query_node(m->sim, i, &n);
+        if (strcmp(n.name, b->node) != 0)
+            continue;
+        KsNodeLoadInfo load;
+        ks_query_node_load(m->sim, i, &load);
+        if (!load.type)
+            return;
+        KsTime *last = g_hash_table_lookup(m->busy, n.name);
+        if (!last) {
+            last = g_new0(KsTime, 3);
+            g_hash_table_insert(m->busy, g_strdup(n.name), last);
+        }
+        const KsTime now[3] = {load.network_in_busy, load.network_out_busy, load.disk_busy};
+        static const char *const names[3] = {"network_in_utilisation", "network_out_utilisation",
+                                             "disk_utilisation"};
+        for (int k = 0; k < 3; k++) {
+            char buf[32];
+            double share = span > 0 ? (double)(now[k] - last[k]) / (double)span : 0.0;
+            g_snprintf(buf, sizeof buf, "%.3f", MIN(share, 1.0));
+            row(m, "broker", id, names[k], buf);
+        }
+        return;
+    }
+}
+
+/* Remembers every typed node's busy time, after the broker rows. */
+static void utilisation_mark(KsMetrics *m)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, m->busy);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        for (size_t i = 0; i < ks_query_n_nodes(m->sim); i++) {
+            KsNodeInfo n;
+            ks_query_node(m->sim, i, &n);
+            if (strcmp(n.name, key) != 0)
+                continue;
+            KsNodeLoadInfo load;
+            ks_query_node_load(m->sim, i, &load);
+            KsTime *last = value;
+            last[0] = load.network_in_busy;
+            last[1] = load.network_out_busy;
+            last[2] = load.disk_busy;
+        }
+    }
+}
+
 static void broker_rows(KsMetrics *m, KsTime span, const int64_t *leaders)
 {
     for (size_t i = 0; i < ks_query_n_brokers(m->sim); i++) {
@@ -313,8 +369,10 @@ static void broker_rows(KsMetrics *m, KsTime span, const int64_t *leaders)
         row_rate(m, "broker", id, "bytes_out_per_s", t->bytes_out, span);
         row_rate(m, "broker", id, "replication_bytes_in_per_s", t->repl_bytes_in, span);
         row_rate(m, "broker", id, "replication_bytes_out_per_s", t->repl_bytes_out, span);
+        utilisation_rows(m, id, &b, span);
         *t = (Traffic){0};
     }
+    utilisation_mark(m);
 }
 
 static void partition_rows(KsMetrics *m)

@@ -227,7 +227,7 @@ void ks_producer_take_arrivals(KsSim *sim, KsProducer *p)
         int32_t partition = choose_partition(p, k);
         int64_t m = same_choice(p, n - i);
         if (partition != run_partition && run > 0) {
-            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
+            ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[run_partition], run);
             run = 0;
         }
         run_partition = partition;
@@ -237,7 +237,7 @@ void ks_producer_take_arrivals(KsSim *sim, KsProducer *p)
         i += m;
     }
     if (run > 0)
-        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[run_partition], run);
+        ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[run_partition], run);
     p->generated += n;
 }
 
@@ -249,12 +249,12 @@ static void append_send(KsSim *sim, KsProducer *p, int64_t count, const char *ke
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
     if (partition >= 0) {
-        ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[partition], count);
+        ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[partition], count);
         add_to_batches(p, partition, count, now, 0);
     } else {
         for (int64_t i = 0; i < count; i++) {
             int32_t chosen = choose_partition(p, key);
-            ks_ledger_produced(sim->ledger, p->index, &p->topic->partitions[chosen], 1);
+            ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[chosen], 1);
             add_to_batches(p, chosen, 1, now, 0);
         }
     }
@@ -318,7 +318,7 @@ static void refuse_send(KsSim *sim, KsProducer *p, int64_t count, const char *ke
 {
     if (partition < 0 && key && uses_keys(p))
         partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
-    KsPartition *part = &p->topic->partitions[MAX(partition, 0)];
+    KsPartition *part = p->topic->partitions[MAX(partition, 0)];
     ks_ledger_produced(sim->ledger, p->index, part, count);
     ks_ledger_settled(sim->ledger, p->index, part, 0, count, KS_LEDGER_REFUSED);
     if (p->on_settled)
@@ -405,7 +405,7 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
                               bool seen)
 {
     KsProducerPartition *pp = &p->parts[batch->partition];
-    ks_ledger_settled(sim->ledger, p->index, &p->topic->partitions[batch->partition],
+    ks_ledger_settled(sim->ledger, p->index, p->topic->partitions[batch->partition],
                       batch->first_seq, batch->count,
                       !acked ? KS_LEDGER_REFUSED
                       : seen ? KS_LEDGER_ACKED

@@ -201,7 +201,7 @@ static void metadata_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
     p->meta.error = KS_ERR_NONE;
     p->meta.answer_known = false;
     for (int32_t i = 0; i < p->topic->n_partitions; i++) {
-        const KsPartition *part = &p->topic->partitions[i];
+        const KsPartition *part = p->topic->partitions[i];
         KsMetadataPartition mp;
         bool known = ks_metadata_partition(sim, b, part, &mp);
         p->meta.answer_known |= known;

@@ -350,7 +350,7 @@ void ks_producer_send_request(KsSim *sim, KsConnection *c)
         batch->request = req;
         batch->slot = i;
         batch->leader_epoch = p->parts[batch->partition].leader_epoch;
-        KsRequestBatch rb = {.part = &p->topic->partitions[batch->partition],
+        KsRequestBatch rb = {.part = p->topic->partitions[batch->partition],
                              .producer_epoch = p->parts[batch->partition].producer_epoch,
                              .epoch_base_seq = p->parts[batch->partition].epoch_base_seq,
                              .first_seq = batch->first_seq,

@@ -165,7 +165,7 @@ GArray *ks_query_group_offsets(const KsSim *sim, size_t group)
             continue;
         bool sub = subscribed(g, t->name);
         for (int32_t p = 0; p < t->n_partitions; p++) {
-            const KsPartition *part = &t->partitions[p];
+            const KsPartition *part = t->partitions[p];
             if (!sub && !has_commit(g, part))
                 continue;
             KsGroupOffsetInfo r = offset_row(sim, g, part);

@@ -38,7 +38,7 @@ void ks_query_partition_waits(const KsSim *sim, size_t topic, int32_t partition,
     g_return_if_fail(topic < sim->topics->len);
     const KsTopic *t = g_ptr_array_index(sim->topics, topic);
     g_return_if_fail(partition >= 0 && partition < t->n_partitions);
-    const KsPartition *part = &t->partitions[partition];
+    const KsPartition *part = t->partitions[partition];
     *out = (KsPartitionWaits){.no_leader_since = part->unavailable_since, .failing_since = -1};
     out->parked_records = parked_records(part, &out->parked_since);
     out->min_insync = ks_partition_min_isr(sim, part);

@@ -155,7 +155,7 @@ static const KsPartition *partition_at(const KsSim *sim, size_t topic, int32_t p
     g_return_val_if_fail(topic < sim->topics->len, NULL);
     const KsTopic *t = g_ptr_array_index(sim->topics, topic);
     g_return_val_if_fail(partition >= 0 && partition < t->n_partitions, NULL);
-    return &t->partitions[partition];
+    return t->partitions[partition];
 }
 
 void ks_query_partition(const KsSim *sim, size_t topic, int32_t partition, KsPartitionInfo *out)

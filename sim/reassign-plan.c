@@ -78,7 +78,7 @@ static bool same_replicas(const KsPartition *part, const KsBrokerId *ids, guint 
 static bool plan_topic(KsSim *sim, const KsPlanAction *a, KsTopic *t, GPtrArray *moves,
                        GArray *targets, GPtrArray *lines, int32_t *covered)
 {
-    int32_t rf = t->partitions[0].n_replicas;
+    int32_t rf = t->partitions[0]->n_replicas;
     guint nb = a->plan_brokers->len;
     g_autofree KsBrokerId *out = g_new(KsBrokerId, (size_t)t->n_partitions * rf);
     g_autoptr(GError) err = NULL;
@@ -90,7 +90,7 @@ static bool plan_topic(KsSim *sim, const KsPlanAction *a, KsTopic *t, GPtrArray 
     }
     *covered += t->n_partitions;
     for (int32_t p = 0; p < t->n_partitions; p++) {
-        KsPartition *part = &t->partitions[p];
+        KsPartition *part = t->partitions[p];
         const KsBrokerId *ids = out + (size_t)p * rf;
         if (same_replicas(part, ids, (guint)rf))
             continue;
@@ -111,7 +111,7 @@ void ks_reassign_action(KsSim *sim, const KsPlanAction *a)
 {
     if (a->target.partition >= 0) {
         KsTopic *t = ks_sim_find_topic(sim, a->target.topic);
-        ks_reassign_partition(sim, &t->partitions[a->target.partition],
+        ks_reassign_partition(sim, t->partitions[a->target.partition],
                               (const KsBrokerId *)(const void *)a->replicas->data, a->replicas->len,
                               a->throttle, a->loc.line);
         return;
@@ -130,7 +130,7 @@ void ks_reassign_action(KsSim *sim, const KsPlanAction *a)
         guint before = moves->len;
         if (!plan_topic(sim, a, t, moves, targets, lines, &covered))
             return;
-        guint rf = (guint)t->partitions[0].n_replicas;
+        guint rf = (guint)t->partitions[0]->n_replicas;
         for (guint k = before; k < moves->len; k++)
             g_array_append_val(rfs, rf);
     }

@@ -139,25 +139,67 @@ static void broker_free(gpointer p)
     ks_broker_free(p);
 }
 
+static void partition_clear(KsPartition *part)
+{
+    for (int32_t r = 0; r < part->n_block; r++)
+        ks_replica_clear(&part->replica_block[r]);
+    if (part->added_replicas)
+        g_ptr_array_free(part->added_replicas, TRUE);
+    g_free(part->replica_block);
+    g_free(part->replicas);
+    g_array_free(part->isr, TRUE);
+    if (part->times)
+        g_array_free(part->times, TRUE);
+    g_queue_clear_full(&part->waits, g_free);
+}
+
+static void added_partition_free(gpointer p)
+{
+    partition_clear(p);
+    g_free(p);
+}
+
 static void topic_free(gpointer p)
 {
     KsTopic *t = p;
-    for (int32_t i = 0; i < t->n_partitions; i++) {
-        KsPartition *part = &t->partitions[i];
-        for (int32_t r = 0; r < part->n_block; r++)
-            ks_replica_clear(&part->replica_block[r]);
-        if (part->added_replicas)
-            g_ptr_array_free(part->added_replicas, TRUE);
-        g_free(part->replica_block);
-        g_free(part->replicas);
-        g_array_free(part->isr, TRUE);
-        if (part->times)
-            g_array_free(part->times, TRUE);
-        g_queue_clear_full(&part->waits, g_free);
-    }
+    for (int32_t i = 0; i < t->n_partition_block; i++)
+        partition_clear(&t->partition_block[i]);
+    if (t->added_partitions)
+        g_ptr_array_free(t->added_partitions, TRUE);
+    g_free(t->partition_block);
     g_free(t->partitions);
     g_free(t->name);
     g_free(t);
+}
+
+void ks_sim_init_partition(KsSim *sim, KsTopic *t, KsPartition *part, int32_t index,
+                           const KsBrokerId *ids, int32_t rf)
+{
+    part->topic = t;
+    part->index = index;
+    part->id = sim->n_partitions++;
+    part->n_replicas = rf;
+    part->replica_block = g_new0(KsReplica, rf);
+    part->n_block = rf;
+    part->replicas = g_new0(KsReplica *, rf);
+    part->leader = KS_NO_BROKER;
+    g_queue_init(&part->waits);
+    part->unavailable_since = ks_engine_now(sim->engine);
+    for (int32_t r = 0; r < rf; r++) {
+        KsReplica *rep = &part->replica_block[r];
+        part->replicas[r] = rep;
+        ks_replica_init(rep, part, ks_sim_find_broker(sim, ids[r]));
+    }
+    ks_partition_set_isr(part, g_array_new(FALSE, FALSE, sizeof(KsBrokerId)));
+}
+
+KsPartition *ks_sim_new_partition(KsTopic *t)
+{
+    KsPartition *part = g_new0(KsPartition, 1);
+    if (!t->added_partitions)
+        t->added_partitions = g_ptr_array_new_with_free_func(added_partition_free);
+    g_ptr_array_add(t->added_partitions, part);
+    return part;
 }
 
 static void producer_free_cb(gpointer p)
@@ -216,25 +258,12 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
                           ks_config_set_has(sim->defaults, KS_CFG_FLUSH_MS)
                       ? ks_config_resolve(KS_CFG_FLUSH_MS, pt->configs, sim->defaults)
                       : -1;
-    t->partitions = g_new0(KsPartition, pt->partitions);
+    t->partition_block = g_new0(KsPartition, pt->partitions);
+    t->n_partition_block = pt->partitions;
+    t->partitions = g_new0(KsPartition *, pt->partitions);
     for (int32_t p = 0; p < pt->partitions; p++) {
-        KsPartition *part = &t->partitions[p];
-        part->topic = t;
-        part->index = p;
-        part->id = sim->n_partitions++;
-        part->n_replicas = rf;
-        part->replica_block = g_new0(KsReplica, rf);
-        part->n_block = rf;
-        part->replicas = g_new0(KsReplica *, rf);
-        part->leader = KS_NO_BROKER;
-        g_queue_init(&part->waits);
-        part->unavailable_since = ks_engine_now(sim->engine);
-        for (int32_t r = 0; r < rf; r++) {
-            KsReplica *rep = &part->replica_block[r];
-            part->replicas[r] = rep;
-            ks_replica_init(rep, part, ks_sim_find_broker(sim, ids[(size_t)p * rf + r]));
-        }
-        ks_partition_set_isr(part, g_array_new(FALSE, FALSE, sizeof(KsBrokerId)));
+        t->partitions[p] = &t->partition_block[p];
+        ks_sim_init_partition(sim, t, t->partitions[p], p, ids + (size_t)p * rf, rf);
     }
     g_ptr_array_add(sim->topics, t);
     return true;
@@ -728,7 +757,7 @@ void ks_sim_get_stats(const KsSim *sim, KsSimStats *out)
     for (guint i = 0; i < sim->topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++) {
-            const KsPartition *part = &t->partitions[p];
+            const KsPartition *part = t->partitions[p];
             out->unavailable_us += part->unavailable_us;
             if (part->unavailable_since >= 0)
                 out->unavailable_us += now - part->unavailable_since;

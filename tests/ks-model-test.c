@@ -102,7 +102,7 @@ static char *progress_violation(Run *r)
     for (guint t = 0; t < sim->topics->len; t++) {
         const KsTopic *topic = g_ptr_array_index(sim->topics, t);
         for (int32_t p = 0; p < topic->n_partitions; p++, k++) {
-            const KsPartition *part = &topic->partitions[p];
+            const KsPartition *part = topic->partitions[p];
             if (k == r->seen->len) {
                 Progress init = {.epoch = -1, .acting = -1};
                 g_array_append_val(r->seen, init);
@@ -251,7 +251,7 @@ void assert_healed(const Run *r)
     for (guint t = 0; t < sim->topics->len; t++) {
         const KsTopic *topic = g_ptr_array_index(sim->topics, t);
         for (int32_t p = 0; p < topic->n_partitions; p++) {
-            const KsPartition *part = &topic->partitions[p];
+            const KsPartition *part = topic->partitions[p];
             const KsReplica *lr = part->leader_replica;
             if (!lr)
                 fail_scenario(r->text, "%s-%d has no leader at the end", topic->name, p);
@@ -326,7 +326,7 @@ char *idempotent_order_violation(const Run *r)
     for (guint t = 0; t < sim->topics->len; t++) {
         const KsTopic *topic = g_ptr_array_index(sim->topics, t);
         for (int32_t p = 0; p < topic->n_partitions; p++) {
-            const KsReplica *lr = topic->partitions[p].leader_replica;
+            const KsReplica *lr = topic->partitions[p]->leader_replica;
             if (!lr)
                 continue;
             for (guint i = 0; i < n; i++) {
@@ -367,7 +367,7 @@ static char *idempotent_duplicate(const Run *r)
     for (guint t = 0; t < sim->topics->len; t++) {
         const KsTopic *topic = g_ptr_array_index(sim->topics, t);
         for (int32_t p = 0; p < topic->n_partitions; p++) {
-            const KsReplica *lr = topic->partitions[p].leader_replica;
+            const KsReplica *lr = topic->partitions[p]->leader_replica;
             for (guint i = 0; lr && i < sim->producers->len; i++) {
                 const KsProducer *prod = g_ptr_array_index(sim->producers, i);
                 if (!prod->idempotent)

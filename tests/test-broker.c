@@ -40,7 +40,7 @@
 static const KsReplica *follower_at_leader(const KsSimTest *t, KsBrokerId id)
 {
     KsTopic *topic = ks_sim_find_topic(t->sim, "t");
-    return ks_partition_replica(&topic->partitions[0], id);
+    return ks_partition_replica(topic->partitions[0], id);
 }
 
 #define ONE_PARTITION "topic t partitions=1 replication-factor=3 replica-placement-start=0\n"

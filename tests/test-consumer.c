@@ -54,7 +54,7 @@ static KsGroupOffsetInfo offsets_of(const KsSimTest *t, const char *name, int32_
 static int64_t processed_end(const KsSimTest *t, const char *name)
 {
     KsGroup *g = ks_group_get(t->sim, name);
-    KsGroupPart *gp = ks_ledger_group_part(g, &ks_sim_find_topic(t->sim, "t")->partitions[0]);
+    KsGroupPart *gp = ks_ledger_group_part(g, ks_sim_find_topic(t->sim, "t")->partitions[0]);
     assert_true(gp->processed->len > 0);
     const KsOffsetRange *r = &g_array_index(gp->processed, KsOffsetRange, gp->processed->len - 1);
     return r->first + r->count;

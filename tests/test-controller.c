@@ -36,7 +36,7 @@
  * broker last learnt, which no query shows (a broker's own view). */
 static KsPartition *model_partition(const KsSimTest *t)
 {
-    return &ks_sim_find_topic(t->sim, "t")->partitions[0];
+    return ks_sim_find_topic(t->sim, "t")->partitions[0];
 }
 
 /* Election.leaderForOffline: assignment.find(id => liveReplicas(id) &&

@@ -38,7 +38,7 @@
 
 static KsPartition *part_t0(const KsSimTest *t)
 {
-    return &ks_sim_find_topic(t->sim, "t")->partitions[0];
+    return ks_sim_find_topic(t->sim, "t")->partitions[0];
 }
 
 static KsBroker *broker(const KsSimTest *t, KsBrokerId id)
@@ -203,7 +203,7 @@ static void find_coordinator_answers_from_the_cache(void **state)
     ks_assert_i64_eq(find_coordinator_at(t, "c1", 1, &err), 2);
     ks_assert_i64_eq(err, KS_ERR_NONE);
     ks_sim_test_run_until(t, 36 * S);
-    ks_assert_i64_eq(t->sim->offsets_topic->partitions[9].leader, 1);
+    ks_assert_i64_eq(t->sim->offsets_topic->partitions[9]->leader, 1);
     ks_assert_i64_eq(find_coordinator_at(t, "c1", 3, &err), 1);
     ks_sim_test_run(t); /* the answers arrive: the consumer drops them */
 }

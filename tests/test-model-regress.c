@@ -95,7 +95,7 @@ static void test_model_checker_catches_broken_state(void **state)
     assert_holds(sim);
 
     KsTopic *t = ks_sim_find_topic(sim, "t");
-    KsPartition *part = &t->partitions[0];
+    KsPartition *part = t->partitions[0];
     KsReplica *lr = part->leader_replica;
     assert_non_null(lr);
     assert_true(lr->log.end > 0);
@@ -147,7 +147,7 @@ static void test_model_checker_catches_broken_state(void **state)
     p->queue_sizes[0] -= 1;
 
     /* Records that were produced but are nowhere. */
-    KsPartition *p0 = &p->topic->partitions[0];
+    KsPartition *p0 = p->topic->partitions[0];
     ks_ledger_produced(sim->ledger, p->index, p0, 1);
     assert_broken(sim, "records produced");
     ks_ledger_settled(sim->ledger, p->index, p0, 0, 1, KS_LEDGER_REFUSED);

@@ -265,6 +265,44 @@ static void test_reassign_plan_follows_the_seed(void **state)
     assert_true(differs);
 }
 
+/* The load each machine carries (its network's share in use over the
+ * last 10 s, as describe brokers shows it) falls when the partitions are
+ * spread over twice the brokers. */
+static int32_t recent_in(const KsSimTest *t, size_t node)
+{
+    KsNodeLoadInfo load;
+    ks_query_node_load(t->sim, node, &load);
+    ks_assert_str_eq(load.type, "m");
+    return load.recent_network_in_permille;
+}
+
+static void test_reassign_spreads_the_load(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "seed 2\n"
+        "node-type m vcpus=4 memory=16GB network=100Mbit/s disk=500MB/s disk-size=500GB "
+        "price=0.2/h\n"
+        "cluster nodes=2 type=m\n"
+        "topic t partitions=4 replication-factor=2 replica-placement-start=0\n"
+        "producer p topic=t rate=2000/s record-size=1000 acks=all\n"
+        "at 1s add node n3 type=m\nat 1s add node n4 type=m\n"
+        "at 1s add broker 3 node=n3\nat 1s add broker 4 node=n4\n"
+        "at 12s reassign all brokers=1..4 placement-start=0 throttle=10MB/s\n"
+        "at 30s elect-preferred\n"
+        "run until 50s\n");
+    ks_sim_test_run_until(t, 11 * S);
+    int32_t before = recent_in(t, 0);
+    ks_sim_test_run(t);
+    int32_t after = recent_in(t, 0);
+    /* Each of two brokers takes 1 MB/s from the producer (it leads half the
+     * partitions) and 1 MB/s of replicas: 2 of its NIC's 12.5 MB/s; with
+     * four brokers, half that. */
+    assert_in_range(before, 140, 180);
+    assert_in_range(after, before * 4 / 10, before * 6 / 10);
+    int32_t new_node = recent_in(t, 2);
+    assert_in_range(new_node, before * 4 / 10, before * 6 / 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_reassign_plan_is_kafkas_table),
         cmocka_unit_test(test_reassign_plan_is_rack_aware),
         cmocka_unit_test(test_reassign_plan_follows_the_seed),
+        cmocka_unit_test(test_reassign_spreads_the_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

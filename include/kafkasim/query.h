@@ -113,6 +113,14 @@ typedef struct {
     int32_t network_in_permille;
     int32_t disk_permille;
     KsTime backlog; /* how far ahead of now its busiest queue is booked */
+    /* The same over the last 10 s only (the whole run if shorter): the load
+     * it carries now, as describe brokers shows it. */
+    int32_t recent_network_out_permille;
+    int32_t recent_network_in_permille;
+    int32_t recent_disk_permille;
+    /* Busy time so far, for rates between two samples (metrics). */
+    KsTime network_out_busy, network_in_busy, disk_busy;
+    int64_t network_bytes_per_s; /* its type's network bandwidth, each way */
 } KsNodeLoadInfo;
 
 /* The kinds of data transfer the cost counts. */
