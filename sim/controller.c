@@ -319,6 +319,8 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     ks_partition_set_isr(part, isr);
     ks_metadata_changed(sim, part);
     /* Offline: its leader died, and a dead process leads nothing. */
+    if (leader != old && leader != KS_NO_BROKER && reason != KS_REASON_INITIAL)
+        ks_ledger_election(sim->ledger, part, reason == KS_REASON_UNCLEAN);
     if (leader == KS_NO_BROKER)
         ks_broker_step_down(sim, part);
     ks_ledger_leader_changed(sim->ledger, part);

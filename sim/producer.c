@@ -374,7 +374,8 @@ void ks_producer_send_request(KsSim *sim, KsConnection *c)
                              .epoch_base_seq = p->parts[batch->partition].epoch_base_seq,
                              .first_seq = batch->first_seq,
                              .count = batch->count,
-                             .batch = batch};
+                             .batch = batch,
+                             .leader_epoch = -1};
         /* acks=0: nothing will answer; the batch is done once it leaves,
          * and its fate reaches the ledger when the broker has handled it. */
         if (p->acks == 0) {
@@ -430,6 +431,18 @@ static void arm_request_timeout(KsSim *sim, KsConnection *c)
             MAX(ks_engine_now(sim->engine), oldest + c->producer->request_timeout + KS_TIME_MS));
 }
 
+/* Broker @from answers @rb with success, but the controller has already
+ * given its leadership to another broker (or to none) in a later epoch: a
+ * zombie's acknowledgement, whatever made it one. (An ISR change the
+ * controller makes raises the epoch too, but leaves the leader in place.) */
+static void note_zombie_ack(KsSim *sim, const KsProducer *p, const KsRequestBatch *rb,
+                            KsBrokerId from)
+{
+    if (rb->error == KS_ERR_NONE && rb->leader_epoch >= 0 &&
+        rb->leader_epoch < rb->part->leader_epoch && rb->part->leader != from)
+        ks_ledger_zombie_acked(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
+}
+
 /* The broker's answer leaves for the producer. A broker process that died
  * had its connections reset by its kernel, so the producer hears of it after
  * one trip; a machine that is down says nothing (net.c sends nothing): the
@@ -444,6 +457,7 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
          * they count in the ledger, whatever the broker did with them. */
         for (guint i = 0; i < req->batches->len; i++) {
             const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
+            note_zombie_ack(sim, p, rb, c->broker->id);
             ks_ledger_landed(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
         }
         request_done(req);
@@ -453,6 +467,7 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         if (rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER)
             ks_producer_current_leader(sim, c->broker, rb);
+        note_zombie_ack(sim, p, rb, c->broker->id);
     }
     KsNetKind kind = req->batches->len > 0 ? KS_NET_PRODUCE_RESPONSE : KS_NET_METADATA_RESPONSE;
     if (ks_net_send(sim, &c->broker->ep, &p->ep, kind, response_arrives, req, 0))

@@ -411,7 +411,13 @@ typedef enum {
         F(request_timeout, to, BROKER, ALWAYS, "broker id", "the broker that did not answer") \
         F(request_timeout, api, STRING, ALWAYS, "", "Produce, Fetch (a follower's) or LeaderAndIsr (the controller's)") \
         F(request_timeout, timeout_us, TIME, ALWAYS, "us", "the timeout that expired: request.timeout.ms, replica.socket.timeout.ms or the controller's") \
-    E(request_timeout)
+    E(request_timeout) \
+    S(unflushed_lost) \
+        F(unflushed_lost, broker, BROKER, ALWAYS, "broker id", "the broker whose machine lost power") \
+        F(unflushed_lost, node, STRING, ALWAYS, "", "its node (machine)") \
+        F(unflushed_lost, partitions, INT, ALWAYS, "partitions", "its replicas whose log lost records") \
+        F(unflushed_lost, records, INT, ALWAYS, "records", "records its logs lost: what was written but neither flushed by Kafka (flush.messages, flush.ms) nor written back by the operating system") \
+    E(unflushed_lost)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -499,7 +505,9 @@ typedef enum {
     T(ZK_CONTACT_LOST, zk_contact_lost, zk_contact, "a running broker can no longer reach a ZooKeeper server of the quorum (cut or paused): its session is no longer renewed") \
     T(ZK_CONTACT_REGAINED, zk_contact_regained, zk_contact, "a running broker reaches the quorum again: pings renew its session, or, if it expired, the broker registers anew and gives up the leadership and controllership it still believed in") \
     T(ZOMBIE_LEADER, zombie_leader, zk_contact, "the session of a running broker expired while it was cut off: the controller moves its partitions, but it still believes it leads them and answers producers that reach it") \
-    T(REQUEST_TIMED_OUT, request_timed_out, request_timeout, "a request got no answer within its timeout (the network between was cut, or the receiver paused or lost power): at most one line per sender and receiver per timeout")
+    T(REQUEST_TIMED_OUT, request_timed_out, request_timeout, "a request got no answer within its timeout (the network between was cut, or the receiver paused or lost power): at most one line per sender and receiver per timeout") \
+    /* Power loss. */ \
+    T(UNFLUSHED_LOST, unflushed_lost, unflushed_lost, "a broker's machine lost power (crash node): its logs went back to what was on disk")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,

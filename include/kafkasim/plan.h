@@ -267,6 +267,11 @@ typedef enum {
     KS_STAT_UNAVAILABLE_US,
     KS_STAT_COST_MICRO_USD,   /* the run's cost so far (capacity.c) */
     KS_STAT_CROSS_ZONE_BYTES, /* record bytes moved between zones */
+    /* records-lost CAUSE: the lost records of one cause (sim/ledger.c). */
+    KS_STAT_RECORDS_LOST_UNCLEAN,
+    KS_STAT_RECORDS_LOST_POWER_LOSS,
+    KS_STAT_RECORDS_LOST_ZOMBIE,
+    KS_STAT_RECORDS_LOST_ACKS1_FAILOVER,
 } KsStatKind;
 
 typedef struct {
