@@ -102,7 +102,7 @@
 #include "registry-private.h"
 #include "metadata-private.h"
 #include "zk-ensemble.h"
-#include "group-private.h"
+#include "consumer-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -750,6 +750,7 @@ void ks_broker_free(KsBroker *b)
     ks_controller_queue_free(b->ctrl_queue);
     g_ptr_array_free(b->fetchers, TRUE);
     g_ptr_array_free(b->replicas, TRUE);
+    ks_fetch_session_cache_free(b->fetch_sessions);
     g_free(b->rack);
     g_free(b);
 }

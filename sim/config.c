@@ -212,6 +212,9 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
     ROW(KS_CFG_OFFSETS_RETENTION_CHECK_INTERVAL_MS, "offsets.retention.check.interval.ms",
         KS_CONFIG_MS, B, 600000 * MS, MS, MAX_DURATION, NULL, true,
         "how often the coordinator looks for expired offsets"),
+    ROW(KS_CFG_MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS,
+        "max.incremental.fetch.session.cache.slots", KS_CONFIG_INT, B, 1000, 0, INT32_MAX, NULL,
+        true, "consumer fetch sessions a broker keeps (KIP-227)"),
 };
 
 const KsConfigInfo *ks_config_info(KsConfigKey key)

@@ -871,6 +871,7 @@ static void halt(KsSim *sim, KsConsumer *c)
     ks_timer_cancel(sim->engine, &c->heartbeat);
     ks_timer_cancel(sim->engine, &c->app_timer);
     ks_consumer_fetch_reset(c);
+    ks_fetch_sessions_end(c, false); /* the process forgets them */
     g_array_set_size(c->assigned, 0);
     c->mstate = KS_MEMBER_UNJOINED;
     c->generation = -1;
@@ -909,6 +910,7 @@ static void stop(KsSim *sim, KsConsumer *c)
             send_to(sim, c, c->coordinator, ks_consumer_msg_new(c, KS_GREQ_LEAVE));
     }
     emit_consumer(sim, c, KS_EV_CONSUMER_STOPPED);
+    ks_fetch_sessions_end(c, true);
     halt(sim, c);
 }
 

@@ -47,12 +47,13 @@ typedef struct KsTopic KsTopic;
 typedef struct KsPartition KsPartition;
 typedef struct KsReplica KsReplica;
 /* Owned by other modules, defined in their private headers. */
-typedef struct KsFetcher KsFetcher;       /* broker-private.h */
-typedef struct KsProducer KsProducer;     /* producer-private.h */
-typedef struct KsRegistry KsRegistry;     /* registry-private.h */
-typedef struct KsMetadata KsMetadata;     /* metadata-private.h */
-typedef struct KsFlume KsFlume;           /* flume-private.h */
-typedef struct KsZkEnsemble KsZkEnsemble; /* zk-ensemble.h */
+typedef struct KsFetcher KsFetcher;                     /* broker-private.h */
+typedef struct KsFetchSessionCache KsFetchSessionCache; /* fetch-session.c */
+typedef struct KsProducer KsProducer;                   /* producer-private.h */
+typedef struct KsRegistry KsRegistry;                   /* registry-private.h */
+typedef struct KsMetadata KsMetadata;                   /* metadata-private.h */
+typedef struct KsFlume KsFlume;                         /* flume-private.h */
+typedef struct KsZkEnsemble KsZkEnsemble;               /* zk-ensemble.h */
 
 /* Written by sim.c (built) and broker.c (crash-node, restart-node). */
 struct KsNode {
@@ -249,6 +250,8 @@ struct KsBroker {
     /* Consumer fetches parked here (DelayedFetch), in no order; nodes are
      * their own links (consumer-fetch.c). */
     GQueue consumer_fetches_parked;
+    /* Consumer fetch sessions (KIP-227): written by fetch-session.c. */
+    KsFetchSessionCache *fetch_sessions;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */
@@ -275,6 +278,9 @@ typedef enum {
     /* DeleteGroups (group-load.c). */
     KS_ERR_NON_EMPTY_GROUP = 68,
     KS_ERR_GROUP_ID_NOT_FOUND = 69,
+    /* Fetch sessions (fetch-session.c). */
+    KS_ERR_FETCH_SESSION_ID_NOT_FOUND = 70,
+    KS_ERR_INVALID_FETCH_SESSION_EPOCH = 71,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);

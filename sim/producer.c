@@ -115,6 +115,10 @@ const char *ks_kafka_error_name(KsKafkaError err)
         return "NON_EMPTY_GROUP";
     case KS_ERR_GROUP_ID_NOT_FOUND:
         return "GROUP_ID_NOT_FOUND";
+    case KS_ERR_FETCH_SESSION_ID_NOT_FOUND:
+        return "FETCH_SESSION_ID_NOT_FOUND";
+    case KS_ERR_INVALID_FETCH_SESSION_EPOCH:
+        return "INVALID_FETCH_SESSION_EPOCH";
     }
     return "UNKNOWN";
 }

@@ -90,6 +90,7 @@ typedef enum {
     /* Broker configs of the group coordinator, added later. */
     KS_CFG_OFFSETS_RETENTION_MINUTES,
     KS_CFG_OFFSETS_RETENTION_CHECK_INTERVAL_MS,
+    KS_CFG_MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS,
     KS_CFG_COUNT
 } KsConfigKey;
 
