@@ -80,6 +80,7 @@ typedef struct {
     int64_t count;
     KsProducerBatch *batch; /* the producer's batch; NULL for acks=0 (settled at send) */
     int error;              /* KsKafkaError */
+    int32_t leader_epoch;   /* the epoch the leader took it in; -1: not taken (broker.c) */
     KsProduceWait *wait;    /* acks=all: its wait at the leader, while waiting */
     /* KIP-951, with NOT_LEADER_OR_FOLLOWER: the leader and epoch the
      * answering broker knows (KS_NO_BROKER, -1: none); producer.c. */
@@ -153,6 +154,23 @@ void ks_broker_restart(KsSim *sim, KsBroker *broker, KsEventType type);
 void ks_broker_stop_controlled(KsSim *sim, KsBroker *broker);
 /* crash-broker: the process dies at once. */
 void ks_broker_crash_process(KsSim *sim, KsBroker *broker);
+
+/* disk.c: the flush rules of @r's log (its broker's, with its topic's own
+ * flush.messages and flush.ms). Call ks_replica_writeback before changing
+ * @r's log and ks_replica_written after appending to it (log.c). */
+KsFlushPolicy ks_replica_flush_policy(const KsReplica *r);
+void ks_replica_writeback(KsSim *sim, KsReplica *r);
+void ks_replica_written(KsSim *sim, KsReplica *r);
+
+/* disk.c: @b's flush settings, from its configs; its process stops (the
+ * log flusher with it), starts, or shuts down cleanly (every log flushed);
+ * its machine loses power (after its process died): every log goes back to
+ * what was on disk. */
+void ks_disk_init_broker(KsSim *sim, KsBroker *b);
+void ks_disk_process_stops(KsSim *sim, KsBroker *b);
+void ks_disk_process_starts(KsSim *sim, KsBroker *b);
+void ks_disk_clean_shutdown(KsSim *sim, KsBroker *b);
+void ks_disk_power_loss(KsSim *sim, KsBroker *b);
 
 /* fetcher.c: follower fetch sessions (ReplicaFetcherThread). */
 /* lastCaughtUpTime of follower @r as its leader sees it. */

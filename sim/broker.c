@@ -102,7 +102,7 @@
 #include "registry-private.h"
 #include "metadata-private.h"
 #include "zk-ensemble.h"
-#include "group-private.h"
+#include "consumer-private.h"
 #include "ledger.h"
 #include "model.h"
 
@@ -113,6 +113,8 @@ void ks_replica_init(KsReplica *r, KsPartition *part, KsBroker *b)
     r->part = part;
     r->broker = b;
     ks_log_init(&r->log);
+    /* A new log counts as flushed when it is created (LocalLog). */
+    r->log.disk.last_flush = r->log.disk.checked = ks_engine_now(b->sim->engine);
     r->epochs = g_array_new(FALSE, FALSE, sizeof(KsEpochEntry));
     r->fetch_leo = -1;
     r->leader_leo_at_last_fetch = -1;
@@ -165,49 +167,9 @@ void ks_partition_set_isr(KsPartition *part, GArray *isr)
         part->replicas[i]->in_isr = false;
     for (guint k = 0; k < isr->len; k++)
         ks_partition_replica(part, g_array_index(isr, KsBrokerId, k))->in_isr = true;
-}
-
-bool ks_partition_available(const KsSim *sim, const KsPartition *part)
-{
-    if (part->leader == KS_NO_BROKER)
-        return false;
-    const KsBroker *b = ks_sim_find_broker(sim, part->leader);
-    return b && b->alive;
-}
-
-/* Opens or closes the partition's current unavailability interval. */
-void ks_partition_update_availability(KsSim *sim, KsPartition *part)
-{
-    KsTime now = ks_engine_now(sim->engine);
-    bool up = ks_partition_available(sim, part);
-    if (up && part->unavailable_since >= 0) {
-        part->unavailable_us += now - part->unavailable_since;
-        part->unavailable_since = -1;
-    } else if (!up && part->unavailable_since < 0) {
-        part->unavailable_since = now;
-    }
-}
-
-void ks_partition_emit_isr_change(KsSim *sim, KsEventType type, KsPartition *part, KsBrokerId who,
-                                  KsReason reason)
-{
-    KsEvent ev = ks_event_init(type, ks_engine_now(sim->engine));
-    KsIntList isr = {ks_partition_isr_ids(part), part->isr->len};
-    if (type == KS_EV_ISR_SHRUNK) {
-        ev.isr_shrunk.topic = part->topic->name;
-        ev.isr_shrunk.partition = part->index;
-        ev.isr_shrunk.broker = who;
-        ev.isr_shrunk.leader_epoch = part->leader_epoch;
-        ev.isr_shrunk.isr = isr;
-        ev.isr_shrunk.reason = reason;
-    } else {
-        ev.isr_expanded.topic = part->topic->name;
-        ev.isr_expanded.partition = part->index;
-        ev.isr_expanded.broker = who;
-        ev.isr_expanded.isr = isr;
-        ev.isr_expanded.reason = reason;
-    }
-    ks_sim_emit(sim, &ev);
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        if (!part->replicas[i]->in_isr)
+            part->replicas[i]->power_cut = false;
 }
 
 /* ---- topic configs as a broker resolves them ---- */
@@ -348,9 +310,14 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
             rb->error = KS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
             continue;
         }
+        /* The epoch it believes it leads in (a zombie's is stale): the
+         * ledger tells a zombie's acknowledgements from a leader's by it. */
+        int32_t epoch = zombie ? part->zombie_epoch : part->leader_replica_epoch;
+        rb->leader_epoch = epoch;
         if (seq == SEQ_APPEND) {
-            int32_t epoch = zombie ? part->zombie_epoch : part->leader_replica_epoch;
+            ks_replica_writeback(sim, lr);
             ks_log_append(&lr->log, rb->count, epoch, p->index, rb->producer_epoch, rb->first_seq);
+            ks_replica_written(sim, lr);
             b->records_in += rb->count;
             ks_ledger_written(sim->ledger, p->index, lr, rb->first_seq, rb->count);
             ks_consumer_seek_appended(part, lr->log.end - rb->count, rb->count, epoch,
@@ -605,7 +572,9 @@ void ks_broker_maybe_advance_hw(KsSim *sim, KsPartition *part)
 int64_t ks_broker_append_internal(KsSim *sim, KsPartition *part, int64_t count)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
+    ks_replica_writeback(sim, lr);
     ks_log_append(&lr->log, count, part->leader_replica_epoch, -1, 0, 0);
+    ks_replica_written(sim, lr);
     lr->broker->records_in += count;
     ks_fetcher_mark_followers_dirty(part);
     int64_t end = lr->log.end;
@@ -754,6 +723,7 @@ KsBroker *ks_broker_add(KsSim *sim, const KsPlanBroker *pb)
         MIN(ks_config_resolve(KS_CFG_REPLICA_SOCKET_TIMEOUT_MS, pb->configs, def),
             ks_config_resolve(KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS, pb->configs, def));
     b->session_timeout = ks_config_resolve(KS_CFG_ZOOKEEPER_SESSION_TIMEOUT_MS, pb->configs, def);
+    ks_disk_init_broker(sim, b);
     g_ptr_array_add(sim->broker_slots, b);
     g_hash_table_insert(sim->broker_ids, GINT_TO_POINTER(b->id), b);
     /* sim->brokers stays sorted by id, the order every walk shows. */
@@ -771,6 +741,7 @@ void ks_broker_free(KsBroker *b)
     ks_controller_queue_free(b->ctrl_queue);
     g_ptr_array_free(b->fetchers, TRUE);
     g_ptr_array_free(b->replicas, TRUE);
+    ks_fetch_session_cache_free(b->fetch_sessions);
     g_free(b->rack);
     g_free(b);
 }
@@ -807,6 +778,7 @@ static void emit_lifecycle(KsSim *sim, KsEventType type, const KsBroker *b, int6
  * producer's side of the connection. Its logs stay on disk. */
 static void process_dies(KsSim *sim, KsBroker *b)
 {
+    ks_disk_process_stops(sim, b);
     b->alive = false;
     ks_net_endpoint_stop(&b->ep);
     ks_fetcher_broker_died(sim, b);
@@ -830,6 +802,7 @@ void ks_broker_restart(KsSim *sim, KsBroker *b, KsEventType type)
         return;
     }
     b->alive = true;
+    ks_disk_process_starts(sim, b);
     ks_net_endpoint_start(&b->ep);
     ks_metadata_reset(sim, b); /* a new process knows nothing until UpdateMetadata */
     ks_net_after(sim, &b->ep, b->lag_max / 2, isr_expiration, b, 0);
@@ -847,6 +820,7 @@ static void finish_stop(KsSim *sim, KsBroker *b)
     b->shutdown_attempts = 0;
     b->shutting_down_since = -1;
     process_dies(sim, b);
+    ks_disk_clean_shutdown(sim, b);
     emit_lifecycle(sim, KS_EV_BROKER_STOPPED, b, -1, -1);
     ks_group_broker_died(sim, b);
     ks_registry_close_session(sim, b);
@@ -947,8 +921,9 @@ void ks_broker_action_stop(KsSim *sim, const KsPlanAction *a)
         ks_broker_stop_controlled(sim, b);
 }
 
-/* A machine dies (@up false: every broker process on it crashes) or comes
- * back (@up true: its brokers start again), brokers in id order. */
+/* A machine dies (@up false: every broker process on it crashes, and then
+ * loses what its logs had not put on disk: a power loss) or comes back
+ * (@up true: its brokers start again), brokers in id order. */
 static void set_node_up(KsSim *sim, const KsPlanAction *a, bool up)
 {
     KsNode *node = ks_sim_find_node(sim, a->name);
@@ -969,6 +944,21 @@ static void set_node_up(KsSim *sim, const KsPlanAction *a, bool up)
             ks_broker_restart(sim, nb, KS_EV_BROKER_RESTARTED);
         else
             ks_broker_crash_process(sim, nb);
+    }
+    /* Every broker of the machine, crashed before or just now: the page
+     * cache was the machine's. */
+    for (guint i = 0; i < sim->brokers->len; i++) {
+        KsBroker *nb = g_ptr_array_index(sim->brokers, i);
+        if (nb->node != node)
+            continue;
+        if (!up) {
+            ks_disk_power_loss(sim, nb);
+            continue;
+        }
+        /* The log of record may move back to a replica on this machine. */
+        for (guint k = 0; k < nb->replicas->len; k++)
+            ks_ledger_leader_changed(sim->ledger,
+                                     ((KsReplica *)g_ptr_array_index(nb->replicas, k))->part);
     }
 }
 

@@ -81,6 +81,10 @@ STAT_READER(records_produced)
 STAT_READER(records_acked)
 STAT_READER(records_refused)
 STAT_READER(records_lost)
+STAT_READER(records_lost_unclean)
+STAT_READER(records_lost_power_loss)
+STAT_READER(records_lost_zombie)
+STAT_READER(records_lost_acks1_failover)
 STAT_READER(leader_elections)
 STAT_READER(unavailable_us)
 
@@ -129,9 +133,13 @@ static const StatFn stat_table[] = {
     [KS_STAT_UNAVAILABLE_US] = stat_unavailable_us,
     [KS_STAT_COST_MICRO_USD] = stat_cost_micro_usd,
     [KS_STAT_CROSS_ZONE_BYTES] = stat_cross_zone_bytes,
+    [KS_STAT_RECORDS_LOST_UNCLEAN] = stat_records_lost_unclean,
+    [KS_STAT_RECORDS_LOST_POWER_LOSS] = stat_records_lost_power_loss,
+    [KS_STAT_RECORDS_LOST_ZOMBIE] = stat_records_lost_zombie,
+    [KS_STAT_RECORDS_LOST_ACKS1_FAILOVER] = stat_records_lost_acks1_failover,
 };
-/* KS_STAT_CROSS_ZONE_BYTES is the last kind: a new kind needs its row. */
-G_STATIC_ASSERT(G_N_ELEMENTS(stat_table) == KS_STAT_CROSS_ZONE_BYTES + 1);
+/* KS_STAT_RECORDS_LOST_ACKS1_FAILOVER is the last kind: a new kind needs its row. */
+G_STATIC_ASSERT(G_N_ELEMENTS(stat_table) == KS_STAT_RECORDS_LOST_ACKS1_FAILOVER + 1);
 
 bool ks_check_has_stat(KsStatKind kind)
 {
@@ -515,6 +523,14 @@ bool ks_check_expect(const KsSim *sim, const KsPlanExpect *e, char **out_actual)
     if (e->partition.topic) {
         if (!ks_query_find_topic(sim, e->partition.topic, &s.topic))
             g_assert_not_reached(); /* the parser checked the name */
+        KsTopicInfo t;
+        ks_query_topic(sim, s.topic, &t);
+        /* A partition `add partitions` was to make, when it made none. */
+        if (e->partition.partition >= t.n_partitions) {
+            *out_actual = g_strdup_printf("%s has %d partitions; there is no %s-%d", t.name,
+                                          t.n_partitions, t.name, e->partition.partition);
+            return false;
+        }
         ks_query_partition(sim, s.topic, e->partition.partition, &s.part);
     }
     return evaluators[e->kind](sim, &s, out_actual);

@@ -21,9 +21,13 @@
  * leader next time. The answer fills the partition's buffer: the records
  * the next polls return.
  *
- * Fetch sessions (KIP-227) change request sizes, which are not modelled;
- * each request names its partitions.
+ * Requests go in fetch sessions (KIP-227, fetch-session.c): after the
+ * first, a request names only what changed, and the answer only the
+ * partitions with records; the sizes count with the capacity model's
+ * network limits.
  */
+#include <inttypes.h>
+
 #include "consumer-private.h"
 #include "metadata-private.h"
 #include "capacity.h"
@@ -60,6 +64,7 @@ void ks_consumer_fetch_free(gpointer p)
         return;
     unpark(f);
     g_array_free(f->parts, TRUE);
+    g_array_free(f->sent, TRUE);
     g_free(f);
 }
 
@@ -73,6 +78,8 @@ void ks_consumer_fetch_reset(KsConsumer *c)
             continue;
         unpark(f);
         f->seq++;
+        if (f->in_flight)
+            ks_fetch_session_lost(f); /* its answer is dropped */
         f->in_flight = false;
     }
 }
@@ -84,6 +91,10 @@ static void records_arrive(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
     if (seq != f->seq)
         return;
     f->in_flight = false;
+    if (delivered)
+        ks_fetch_session_answered(f, f->error);
+    else
+        ks_fetch_session_lost(f);
     for (guint i = 0; i < f->parts->len; i++) {
         const KsConsumerRange *r = &g_array_index(f->parts, KsConsumerRange, i);
         KsConsumerPart *cp = ks_consumer_part(c, r->part);
@@ -112,7 +123,7 @@ static int64_t fill(KsConsumerFetch *f)
         KsConsumerRange *r = &g_array_index(f->parts, KsConsumerRange, i);
         KsReplica *lr = r->part->leader_replica;
         r->count = 0;
-        if (!lr || lr->broker != f->broker || lr->hw <= r->first)
+        if (f->error != KS_ERR_NONE || !lr || lr->broker != f->broker || lr->hw <= r->first)
             continue;
         r->count = MIN(lr->hw - r->first, c->max_partition_records);
         total += r->count;
@@ -129,9 +140,13 @@ static void respond(KsSim *sim, KsConsumerFetch *f)
     }
     int64_t records = fill(f);
     f->broker->records_out += records;
-    int64_t bytes = 0;
-    for (guint i = 0; sim->capacity && records > 0 && i < f->parts->len; i++) {
+    /* A full answer names every partition, an incremental one those with
+     * records. */
+    int64_t bytes = sim->capacity ? KS_FETCH_RESPONSE_BYTES : 0;
+    for (guint i = 0; sim->capacity && i < f->parts->len; i++) {
         const KsConsumerRange *r = &g_array_index(f->parts, KsConsumerRange, i);
+        if (f->error == KS_ERR_NONE && (f->req_epoch == 0 || r->count > 0))
+            bytes += KS_FETCH_PARTITION_RESPONSE_BYTES;
         bytes += r->count * ks_capacity_record_bytes(sim, r->part->topic);
     }
     if (!ks_net_send_bytes(sim, &f->broker->ep, &f->consumer->ep, KS_NET_CONSUMER_RECORDS, bytes,
@@ -155,7 +170,9 @@ static void fetch_arrives(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
         records_arrive(sim, f, seq, false);
         return;
     }
-    if (fill(f) >= f->consumer->fetch_min_records || f->consumer->fetch_max_wait == 0) {
+    f->error = ks_fetch_session_serve(sim, f->broker, f);
+    if (f->error != KS_ERR_NONE || fill(f) >= f->consumer->fetch_min_records ||
+        f->consumer->fetch_max_wait == 0) {
         respond(sim, f);
         return;
     }
@@ -190,6 +207,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
             f->consumer = c;
             f->broker = b;
             f->parts = g_array_new(FALSE, FALSE, sizeof(KsConsumerRange));
+            f->sent = g_array_new(FALSE, FALSE, sizeof(KsConsumerRange));
             ks_purgatory_init_timeouts(&f->parking, sim->engine, park_expired, f);
             c->fetches->pdata[b->slot] = f;
         }
@@ -209,13 +227,22 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
             KsConsumerRange r = {o->part, o->position, 0};
             g_array_append_val(f->parts, r);
         }
+        int64_t named = ks_fetch_session_build(f);
         if (sim->verbose) {
             g_autofree char *from = g_strdup_printf("consumer %s", c->name);
             g_autofree char *detail =
-                g_strdup_printf("%u partition%s", f->parts->len, f->parts->len == 1 ? "" : "s");
+                f->req_epoch == 0
+                    ? g_strdup_printf("full, %u partition%s%s", f->parts->len,
+                                      f->parts->len == 1 ? "" : "s",
+                                      f->req_session ? ", closing its session" : "")
+                    : g_strdup_printf("incremental, session %" PRId32 " epoch %" PRId32 ", %" PRId64
+                                      " of %u partitions named",
+                                      f->req_session, f->req_epoch, named, f->parts->len);
             ks_sim_emit_request(sim, "ConsumerFetch", from, b->id, detail);
         }
-        if (!ks_net_send(sim, &c->ep, &b->ep, KS_NET_CONSUMER_FETCH, fetch_arrives, f, f->seq))
+        int64_t bytes = sim->capacity ? ks_fetch_request_bytes(named) : 0;
+        if (!ks_net_send_bytes(sim, &c->ep, &b->ep, KS_NET_CONSUMER_FETCH, bytes, fetch_arrives, f,
+                               f->seq))
             records_arrive(sim, f, f->seq, false);
     }
 }

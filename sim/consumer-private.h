@@ -77,6 +77,14 @@ typedef struct {
     KsDelayedTimeouts parking;
     GList parked_link; /* while parked: in its broker's consumer_fetches_parked */
     GArray *parts;     /* of KsConsumerRange: the request (first = position), then the answer */
+    /* Its fetch session with that broker (fetch-session.c). */
+    int32_t session_id;  /* 0: none */
+    int32_t next_epoch;  /* of the next request; 0: a full one */
+    GArray *sent;        /* of KsConsumerRange: the session's partitions and offsets */
+    int32_t req_session; /* the request in flight: its session id and epoch */
+    int32_t req_epoch;
+    int32_t resp_session; /* the answer: the session id; its error */
+    KsKafkaError error;
 } KsConsumerFetch;
 
 struct KsConsumer {
@@ -112,6 +120,12 @@ struct KsConsumer {
     KsMemberState mstate;
     int32_t generation; /* -1: none */
     bool rejoin_needed;
+    /* Its metadata (consumer-metadata.c): partition counts by topic index,
+     * as of its last refresh, and, while it leads the group, those its
+     * assignment used (assignmentSnapshot; empty otherwise). */
+    KsTime metadata_max_age, meta_refreshed;
+    GArray *meta_counts;  /* of int32_t; NULL before its first start */
+    GArray *snapshot;     /* of int32_t */
     bool committing;      /* a commit in flight */
     bool join_prepared;   /* onJoinPrepare's commit is done for the coming join */
     GArray *assigned;     /* of KsConsumerPart, sorted by (topic, partition) */
@@ -170,6 +184,32 @@ int64_t ks_consumer_processed_offset(const KsConsumer *c, const KsConsumerPart *
  * for those to a time. */
 void ks_consumer_seek_list(KsSim *sim, KsConsumer *c);
 
+/* fetch-session.c: fetch sessions (KIP-227). Sizes of what a fetch
+ * names, for the capacity model's network limits. */
+#define KS_FETCH_REQUEST_BYTES            64
+#define KS_FETCH_PARTITION_REQUEST_BYTES  32
+#define KS_FETCH_RESPONSE_BYTES           16
+#define KS_FETCH_PARTITION_RESPONSE_BYTES 42
+/* The request @f->parts is about to go: the session id and epoch it
+ * carries; returns how many partitions it names (all of them when full,
+ * else the ones added, moved or forgotten). */
+int64_t ks_fetch_session_build(KsConsumerFetch *f);
+int64_t ks_fetch_request_bytes(int64_t named);
+/* At broker @b: the session step of @f's request (FetchManager.newContext);
+ * KS_ERR_NONE, or FETCH_SESSION_ID_NOT_FOUND / INVALID_FETCH_SESSION_EPOCH. */
+KsKafkaError ks_fetch_session_serve(KsSim *sim, KsBroker *b, KsConsumerFetch *f);
+/* The client got the answer to its request (@err its error). */
+void ks_fetch_session_answered(KsConsumerFetch *f, KsKafkaError err);
+/* The answer will not come (connection failed, or dropped): a full
+ * request next, in a new session. */
+void ks_fetch_session_lost(KsConsumerFetch *f);
+/* The consumer's process ends: it forgets its sessions; @close: it closes
+ * them at their brokers (KafkaConsumer.close). */
+void ks_fetch_sessions_end(KsConsumer *c, bool close);
+/* Sessions in @b's cache now. */
+int32_t ks_fetch_session_count(KsBroker *b);
+void ks_fetch_session_cache_free(KsFetchSessionCache *cache);
+
 /* consumer-fetch.c */
 /* The leader of @part as @c's metadata names it: the metadata cache of the
  * broker it asks (its coordinator while that process runs, else the first
@@ -180,3 +220,14 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c);
 void ks_consumer_fetch_hw_advanced(KsSim *sim, KsPartition *part);
 void ks_consumer_fetch_reset(KsConsumer *c);
 void ks_consumer_fetch_free(gpointer p);
+
+/* consumer-metadata.c: partition counts in the consumer's metadata. */
+void ks_consumer_metadata_start(KsSim *sim, KsConsumer *c, KsTime max_age);
+void ks_consumer_metadata_free(KsConsumer *c);
+/* @t's partition count in @c's metadata. */
+int32_t ks_consumer_metadata_count(const KsConsumer *c, const KsTopic *t);
+/* @c, the group's leader, assigned over its metadata now. */
+void ks_consumer_metadata_assigned(KsConsumer *c);
+/* At a poll: refreshes the metadata when metadata.max.age.ms has passed;
+ * a leader whose subscribed topics' counts changed asks to rejoin. */
+void ks_consumer_metadata_poll(KsSim *sim, KsConsumer *c);

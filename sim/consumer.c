@@ -75,6 +75,7 @@ void ks_consumer_free(KsConsumer *c)
     }
     g_hash_table_destroy(c->msgs);
     g_ptr_array_free(c->topic_names, TRUE);
+    ks_consumer_metadata_free(c);
     g_array_free(c->assigned, TRUE);
     g_ptr_array_free(c->revoked, TRUE);
     g_array_free(c->batch, TRUE);
@@ -329,7 +330,7 @@ static void leader_assign(KsSim *sim, KsConsumer *c, KsGroupMsg *sync, const GPt
         KsTopic *t = g_ptr_array_index(sim->topics, i);
         if (!t->created || t == sim->offsets_topic)
             continue;
-        KsAssignorTopic at = {t->name, t->n_partitions};
+        KsAssignorTopic at = {t->name, ks_consumer_metadata_count(c, t)};
         g_array_append_val(topics, at);
     }
     guint n = members->len;
@@ -551,8 +552,10 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
             c->generation = m->generation;
             c->mstate = KS_MEMBER_SYNCING;
             KsGroupMsg *s = ks_consumer_msg_new(c, KS_GREQ_SYNC);
-            if (m->is_leader)
+            if (m->is_leader) {
                 leader_assign(sim, c, s, m->members);
+                ks_consumer_metadata_assigned(c);
+            }
             send_to(sim, c, c->coordinator, s);
         } else {
             membership_lost(sim, c, true);
@@ -673,6 +676,7 @@ void ks_consumer_poll(KsSim *sim, KsConsumer *c)
     if (!c->running || c->app != KS_APP_POLLING)
         return;
     c->last_poll = now_of(sim);
+    ks_consumer_metadata_poll(sim, c);
     if (!c->coordinator) {
         find_coordinator(sim, c);
         return;
@@ -805,6 +809,7 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     c->fetch_max_wait = resolve_ms(c, over, KS_CFG_FETCH_MAX_WAIT_MS);
     c->retry_backoff = resolve_ms(c, over, KS_CFG_RETRY_BACKOFF_MS);
     c->request_timeout = resolve_ms(c, over, KS_CFG_REQUEST_TIMEOUT_MS);
+    ks_consumer_metadata_start(sim, c, resolve_ms(c, over, KS_CFG_METADATA_MAX_AGE_MS));
     c->processing = c->plan->processing;
     c->max_poll_records = resolve_ms(c, over, KS_CFG_MAX_POLL_RECORDS);
     int64_t min_bytes = resolve_ms(c, over, KS_CFG_FETCH_MIN_BYTES);
@@ -866,6 +871,7 @@ static void halt(KsSim *sim, KsConsumer *c)
     ks_timer_cancel(sim->engine, &c->heartbeat);
     ks_timer_cancel(sim->engine, &c->app_timer);
     ks_consumer_fetch_reset(c);
+    ks_fetch_sessions_end(c, false); /* the process forgets them */
     g_array_set_size(c->assigned, 0);
     c->mstate = KS_MEMBER_UNJOINED;
     c->generation = -1;
@@ -904,6 +910,7 @@ static void stop(KsSim *sim, KsConsumer *c)
             send_to(sim, c, c->coordinator, ks_consumer_msg_new(c, KS_GREQ_LEAVE));
     }
     emit_consumer(sim, c, KS_EV_CONSUMER_STOPPED);
+    ks_fetch_sessions_end(c, true);
     halt(sim, c);
 }
 

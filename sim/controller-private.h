@@ -22,6 +22,10 @@
 void ks_controller_elect(KsSim *sim);
 void ks_controller_failover(KsSim *sim);
 void ks_controller_create_topic(KsSim *sim, KsTopic *topic);
+/* The partitions @from and on of @topic were added (AdminZkClient
+ * .addPartitions): each gets its first live replica as leader and its live
+ * replicas as ISR, and LeaderAndIsr and UpdateMetadata go out. */
+void ks_controller_create_partitions(KsSim *sim, KsTopic *topic, int32_t from);
 void ks_controller_broker_change(KsSim *sim);
 /* KafkaController.doControlledShutdown for @broker: returns how many
  * partitions it still leads, or -1 if there is no active controller. */

@@ -319,6 +319,8 @@ static void write_leader_and_isr(KsSim *sim, KsPartition *part, KsBrokerId leade
     ks_partition_set_isr(part, isr);
     ks_metadata_changed(sim, part);
     /* Offline: its leader died, and a dead process leads nothing. */
+    if (leader != old && leader != KS_NO_BROKER && reason != KS_REASON_INITIAL)
+        ks_ledger_election(sim->ledger, part, reason == KS_REASON_UNCLEAN);
     if (leader == KS_NO_BROKER)
         ks_broker_step_down(sim, part);
     ks_ledger_leader_changed(sim->ledger, part);
@@ -493,7 +495,14 @@ static void send_state(KsBroker *b)
 void ks_controller_create_topic(KsSim *sim, KsTopic *topic)
 {
     topic->created = true;
-    for (int32_t p = 0; p < topic->n_partitions; p++) {
+    ks_controller_create_partitions(sim, topic, 0);
+}
+
+/* onNewPartitionCreation: NewPartition, then OnlinePartition for
+ * partitions @from and on of @topic. */
+void ks_controller_create_partitions(KsSim *sim, KsTopic *topic, int32_t from)
+{
+    for (int32_t p = from; p < topic->n_partitions; p++) {
         KsPartition *part = topic->partitions[p];
         GArray *isr = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
         KsBrokerId leader = KS_NO_BROKER;

@@ -459,11 +459,12 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
              * an entry at its log end that must not survive. */
             ks_epochs_truncate_from_end(r->epochs, MIN(a->truncate_to, old_end));
             if (a->truncate_to < old_end) {
+                ks_replica_writeback(sim, r);
                 ks_log_truncate(&r->log, a->truncate_to);
                 ks_ledger_truncated(sim->ledger, r);
                 if (!r->truncations)
                     r->truncations = g_array_new(FALSE, FALSE, sizeof(KsTruncation));
-                KsTruncation cut = {ks_engine_now(sim->engine), old_end, r->log.end};
+                KsTruncation cut = {ks_engine_now(sim->engine), old_end, r->log.end, false};
                 g_array_append_val(r->truncations, cut);
                 r->hw = MIN(r->hw, r->log.end);
                 KsEvent ev = ks_event_init(KS_EV_TRUNCATED, ks_engine_now(sim->engine));
@@ -479,6 +480,7 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
         }
         KsReplica *lr = ks_partition_leader_replica(part);
         int64_t from = r->log.end;
+        ks_replica_writeback(sim, r);
         /* A follower adds a cache entry when it appends the first batch of a
          * new epoch; only the runs this copy touched can hold one. */
         for (guint k = ks_log_copy(&r->log, &lr->log, a->upto); k < r->log.runs->len; k++) {
@@ -486,6 +488,8 @@ static void fetch_response_arrives(KsSim *sim, void *ctx, uint64_t gen, bool del
             if (run->epoch > ks_epochs_latest(r->epochs))
                 ks_epochs_assign(r->epochs, run->epoch, MAX(run->base, from));
         }
+        if (r->log.end != from)
+            ks_replica_written(sim, r); /* appendAsFollower: the same flush rules */
         r->hw = MIN(a->hw, r->log.end);
         r->broker->records_replicated_in += r->log.end - from;
         f->leader->records_replicated_out += r->log.end - from;

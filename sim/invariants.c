@@ -270,7 +270,7 @@ static bool check_log(Check *c, const KsPartition *part, const KsReplica *r)
         if (run->producer >= 0) {
             const KsProducer *p = g_ptr_array_index(sim->producers, run->producer);
             REQUIRE(c,
-                    p->topic == part->topic && run->first_seq >= 0 &&
+                    p->topic == part->topic && part->index < p->n_parts && run->first_seq >= 0 &&
                         run->first_seq + run->count <= p->parts[part->index].next_seq,
                     "%s-%d on broker %d: offset %" PRId64 " holds sequences [%" PRId64 ", %" PRId64
                     ") of producer %s, which never sent them",
@@ -353,6 +353,18 @@ static bool same_prefix(const KsLog *a, const KsLog *b, int64_t limit, int64_t *
 
 /* ---- partitions ---- */
 
+/* Whether a power loss has ever cut a replica of @part's log. */
+static bool power_cut(const KsPartition *part)
+{
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        const GArray *cuts = part->replicas[i]->truncations;
+        for (guint k = 0; cuts && k < cuts->len; k++)
+            if (g_array_index(cuts, KsTruncation, k).power_loss)
+                return true;
+    }
+    return false;
+}
+
 static bool check_replication(Check *c, const KsPartition *part)
 {
     const char *tn = part->topic->name;
@@ -373,7 +385,10 @@ static bool check_replication(Check *c, const KsPartition *part)
     for (int32_t i = 0; part->leader_replica_epoch == part->leader_epoch && i < part->n_replicas;
          i++) {
         const KsReplica *r = part->replicas[i];
-        if (r == lr || !r->in_isr)
+        /* A power loss may have taken what an in-sync replica had (until
+         * the controller removes it): that is the promise a power loss
+         * breaks, and the only one. */
+        if (r == lr || !r->in_isr || r->power_cut || lr->power_cut)
             continue;
         REQUIRE(c, r->log.end >= lr->hw,
                 "%s-%d: broker %d is in the ISR with log end %" PRId64
@@ -677,7 +692,9 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
 {
     const KsSim *sim = c->sim;
     const char *pn = p->name;
-    int32_t np = p->topic->n_partitions;
+    int32_t np = p->n_parts; /* its metadata may not have the latest partitions yet */
+    REQUIRE(c, np <= p->topic->n_partitions, "producer %s knows %d partitions of %s, which has %d",
+            p->name, np, p->topic->name, p->topic->n_partitions);
     REQUIRE(c, p->index == (int)index && p->sim == sim, "producer %s: index %d at position %u", pn,
             p->index, index);
     g_autoptr(GHashTable) queued = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -815,11 +832,21 @@ static bool check_ledger(Check *c)
         const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++) {
             const KsPartition *part = t->partitions[p];
-            int64_t kept = ks_ledger_partition_counts(sim->ledger, part).lost;
+            KsLedgerCounts counts = ks_ledger_partition_counts(sim->ledger, part);
+            int64_t kept = counts.lost;
             int64_t recounted = ks_ledger_recount_lost(sim, part);
             REQUIRE(c, kept == recounted,
                     "%s-%d: the ledger has %" PRId64 " records lost, counted afresh %" PRId64,
                     t->name, p, kept, recounted);
+            int64_t by_cause = 0;
+            for (int k = 0; k < KS_LOSS_N_CAUSES; k++) {
+                REQUIRE(c, counts.lost_by[k] >= 0, "%s-%d: %" PRId64 " records lost by %s", t->name,
+                        p, counts.lost_by[k], ks_loss_cause_name(k));
+                by_cause += counts.lost_by[k];
+            }
+            REQUIRE(c, by_cause == kept,
+                    "%s-%d: %" PRId64 " records lost, but its causes add up to %" PRId64, t->name,
+                    p, kept, by_cause);
             total += kept;
         }
     }
@@ -895,7 +922,9 @@ static bool check_groups(Check *c)
                     gp->duplicated);
             const KsReplica *lr = gp->part->leader_replica;
             int64_t committed = ks_group_committed(sim, g, gp->part);
-            REQUIRE(c, !lr || gp->part->topic->unclean_election || committed <= lr->log.end,
+            REQUIRE(c,
+                    !lr || gp->part->topic->unclean_election || power_cut(gp->part) ||
+                        committed <= lr->log.end,
                     "%s's committed offset of %s-%d is %" PRId64 ", past the log end %" PRId64,
                     g->name, gp->part->topic->name, gp->part->index, committed,
                     lr ? lr->log.end : -1);

@@ -45,6 +45,24 @@
  * truncated yet), as counting from scratch would say too. ks_ledger_recount_lost() keeps the old
  * way of counting, from scratch, for the invariant checker to compare.
  *
+ * Causes. Every lost range is attributed, once, as it becomes lost, to
+ * one of four causes, kept per stream as range sets beside `lost`, so a
+ * range that stops being lost (an old leader that still holds it leads
+ * again) leaves its cause's count too:
+ *   power-loss      the log of record lacks it because a power loss cut
+ *                   it from that replica (ks_ledger_power_cut keeps, per
+ *                   replica, the sequences a power loss removed);
+ *   zombie          else, it was acknowledged by a leader whose leader
+ *                   epoch the controller had already superseded, naming
+ *                   another leader or none, when it answered
+ *                   (ks_ledger_zombie_acked, from the broker's answer):
+ *                   this depends only on epochs, leaders and the time of
+ *                   the ack, not on how the leader came to be a zombie;
+ *   unclean         else, the latest election was unclean;
+ *   acks1-failover  else: a clean election (or a leader's machine going
+ *                   down) moved the log of record to a replica that never
+ *                   had it, which only acks=0/1 records can be.
+ *
  * Invariants: produced = pending + acked + refused, per stream and hence
  * per producer, per partition and in total; pending equals the records in
  * the producers' batches (the invariant checker compares); lost is a subset
@@ -71,11 +89,20 @@
 
 /* One producer's records in one partition. */
 typedef struct {
-    GArray *acked;   /* of KsSeqRange: acknowledged sequences */
-    GArray *written; /* of KsSeqRange: sequences the log of record holds */
-    GArray *lost;    /* of KsSeqRange: acked minus written */
+    GArray *acked;                     /* of KsSeqRange: acknowledged sequences */
+    GArray *written;                   /* of KsSeqRange: sequences the log of record holds */
+    GArray *lost;                      /* of KsSeqRange: acked minus written */
+    GArray *lost_by[KS_LOSS_N_CAUSES]; /* lost, split by cause; NULL: none yet */
+    GArray *zombie; /* of KsSeqRange: acknowledged by a superseded leader; NULL: none */
     KsLedgerCounts counts;
 } KsLedgerStream;
+
+/* Sequences a power loss cut from one replica's log. */
+typedef struct {
+    const KsReplica *replica;
+    int32_t producer;
+    KsSeqRange range;
+} KsPowerCut;
 
 /* One partition: its producers' streams and where its log of record is.
  * The partition points at it (KsPartition.ledger). */
@@ -83,6 +110,9 @@ typedef struct KsLedgerPartition {
     KsPartition *part;
     const KsReplica *ref; /* the replica whose log counts */
     GPtrArray *streams;   /* of KsLedgerStream*, by producer index; NULL: none */
+    KsLossCause cause;    /* of what the log of record lacks, unless zombie or power-loss:
+                             its latest election's */
+    GArray *power_cuts;   /* of KsPowerCut; NULL: none */
     /* Next (consumer groups): GPtrArray *groups, of per-group offset range
      * sets (processed, skipped) and their counts. */
 } KsLedgerPartition;
@@ -213,17 +243,82 @@ static void set_normalize(GArray *set)
 static int64_t set_size(const GArray *set)
 {
     int64_t n = 0;
-    for (guint i = 0; i < set->len; i++)
+    for (guint i = 0; set && i < set->len; i++)
         n += g_array_index(set, KsSeqRange, i).count;
     return n;
 }
 
+/* Appends to @out the records in both @a and @b (sets), in order. */
+static void set_intersection(GArray *out, const GArray *a, const GArray *b)
+{
+    guint i = 0, j = 0;
+    while (a && b && i < a->len && j < b->len) {
+        const KsSeqRange *x = &g_array_index(a, KsSeqRange, i);
+        const KsSeqRange *y = &g_array_index(b, KsSeqRange, j);
+        int64_t lo = MAX(x->first, y->first), hi = MIN(range_end(x), range_end(y));
+        if (hi > lo) {
+            KsSeqRange r = {.first = lo, .count = hi - lo};
+            g_array_append_val(out, r);
+        }
+        if (range_end(x) < range_end(y))
+            i++;
+        else
+            j++;
+    }
+}
+
+/* @a minus @b, into @out (emptied first). */
+static void set_difference(GArray *out, const GArray *a, const GArray *b)
+{
+    g_array_set_size(out, 0);
+    for (guint i = 0; a && i < a->len; i++) {
+        const KsSeqRange *r = &g_array_index(a, KsSeqRange, i);
+        set_complement_of(out, b, r->first, r->count);
+    }
+}
+
+static GArray *set_new(void)
+{
+    return g_array_new(FALSE, FALSE, sizeof(KsSeqRange));
+}
+
+static void set_free(GArray *set)
+{
+    if (set)
+        g_array_free(set, TRUE);
+}
+
+const char *ks_loss_cause_name(KsLossCause cause)
+{
+    switch (cause) {
+    case KS_LOSS_UNCLEAN:
+        return "unclean";
+    case KS_LOSS_POWER:
+        return "power-loss";
+    case KS_LOSS_ZOMBIE:
+        return "zombie";
+    case KS_LOSS_ACKS1_FAILOVER:
+        return "acks1-failover";
+    case KS_LOSS_N_CAUSES:
+        break;
+    }
+    return "?";
+}
+
 /* ---- the ledger's own state ---- */
 
-/* The replica whose log counts for @part. */
+/* The replica whose log counts for @part: its acting leader, unless that
+ * leader's machine is down (a clean election will pass it over), else the
+ * first in-sync replica on a machine that is up, else the first in-sync
+ * replica, else the first replica. */
 static const KsReplica *reference_replica(KsPartition *part)
 {
     KsReplica *lr = ks_partition_leader_replica(part);
+    if (lr && lr->broker->node->up)
+        return lr;
+    for (int32_t i = 0; i < part->n_replicas; i++)
+        if (part->replicas[i]->in_isr && part->replicas[i]->broker->node->up)
+            return part->replicas[i];
     if (lr)
         return lr;
     for (int32_t i = 0; i < part->n_replicas; i++)
@@ -240,6 +335,9 @@ static void stream_free(gpointer data)
     g_array_free(s->acked, TRUE);
     g_array_free(s->written, TRUE);
     g_array_free(s->lost, TRUE);
+    for (int c = 0; c < KS_LOSS_N_CAUSES; c++)
+        set_free(s->lost_by[c]);
+    set_free(s->zombie);
     g_free(s);
 }
 
@@ -247,6 +345,8 @@ static void partition_free(gpointer data)
 {
     KsLedgerPartition *lp = data;
     g_ptr_array_free(lp->streams, TRUE);
+    if (lp->power_cuts)
+        g_array_free(lp->power_cuts, TRUE);
     g_free(lp);
 }
 
@@ -311,6 +411,7 @@ static G_GNUC_NO_INLINE Accounts open_accounts(KsLedger *l, int producer, KsPart
         lp = g_new0(KsLedgerPartition, 1);
         lp->part = part;
         lp->ref = reference_replica(part);
+        lp->cause = KS_LOSS_ACKS1_FAILOVER;
         lp->streams = g_ptr_array_new_with_free_func(stream_free);
         g_ptr_array_add(l->parts, lp);
         part->ledger = lp;
@@ -346,7 +447,60 @@ static void add(KsLedger *l, const Accounts *a, KsLedgerCounts d)
         all[i]->acked += d.acked;
         all[i]->refused += d.refused;
         all[i]->lost += d.lost;
+        for (int c = 0; c < KS_LOSS_N_CAUSES; c++)
+            all[i]->lost_by[c] += d.lost_by[c];
     }
+}
+
+/* Adds the ranges of @fresh (newly lost, a set) to the cause sets of @a's
+ * stream, each to its cause (see the essay), and returns the counts. */
+static KsLedgerCounts attribute(const Accounts *a, const GArray *fresh, KsLossCause cause)
+{
+    KsLedgerCounts d = {0};
+    if (!fresh || fresh->len == 0)
+        return d;
+    g_autoptr(GArray) rest = set_new();
+    g_autoptr(GArray) part = set_new();
+    g_autoptr(GArray) left = set_new();
+    g_array_append_vals(rest, fresh->data, fresh->len);
+    /* A power loss first: the log of record had those records and lost
+     * them, whoever acknowledged them. */
+    KsLossCause order[2] = {KS_LOSS_POWER, KS_LOSS_ZOMBIE};
+    for (int k = 0; k < 2; k++) {
+        g_autoptr(GArray) marked = set_new();
+        if (order[k] == KS_LOSS_ZOMBIE && a->s->zombie) {
+            g_array_append_vals(marked, a->s->zombie->data, a->s->zombie->len);
+        } else if (order[k] == KS_LOSS_POWER && a->lp->power_cuts) {
+            for (guint i = 0; i < a->lp->power_cuts->len; i++) {
+                const KsPowerCut *pc = &g_array_index(a->lp->power_cuts, KsPowerCut, i);
+                if (pc->replica == a->lp->ref && pc->producer == a->producer)
+                    g_array_append_val(marked, pc->range);
+            }
+            set_normalize(marked);
+        }
+        g_array_set_size(part, 0);
+        set_intersection(part, rest, marked);
+        if (part->len == 0)
+            continue;
+        GArray **into = &a->s->lost_by[order[k]];
+        if (!*into)
+            *into = set_new();
+        for (guint i = 0; i < part->len; i++) {
+            const KsSeqRange *r = &g_array_index(part, KsSeqRange, i);
+            d.lost_by[order[k]] += set_add(*into, r->first, r->count);
+        }
+        set_difference(left, rest, part);
+        g_array_set_size(rest, 0);
+        g_array_append_vals(rest, left->data, left->len);
+    }
+    GArray **into = &a->s->lost_by[cause];
+    for (guint i = 0; i < rest->len; i++) {
+        const KsSeqRange *r = &g_array_index(rest, KsSeqRange, i);
+        if (!*into)
+            *into = set_new();
+        d.lost_by[cause] += set_add(*into, r->first, r->count);
+    }
+    return d;
 }
 
 /* Called once per run of records to one partition (the partitioner may
@@ -383,14 +537,18 @@ static void judge(KsLedger *l, const Accounts *a, int64_t first, int64_t n)
     set_add(a->s->acked, first, n);
     if (set_covers(a->s->written, first, n))
         return;
-    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(KsSeqRange));
+    g_autoptr(GArray) gone = set_new();
+    g_autoptr(GArray) fresh = set_new();
     set_complement_of(gone, a->s->written, first, n);
+    set_difference(fresh, gone, a->s->lost);
     int64_t lost = 0;
-    for (guint i = 0; i < gone->len; i++) {
-        const KsSeqRange *r = &g_array_index(gone, KsSeqRange, i);
+    for (guint i = 0; i < fresh->len; i++) {
+        const KsSeqRange *r = &g_array_index(fresh, KsSeqRange, i);
         lost += set_add(a->s->lost, r->first, r->count);
     }
-    add(l, a, (KsLedgerCounts){.lost = lost});
+    KsLedgerCounts d = attribute(a, fresh, a->lp->cause);
+    d.lost = lost;
+    add(l, a, d);
 }
 
 void ks_ledger_landed(KsLedger *l, int producer, KsPartition *part, int64_t first_seq, int64_t n)
@@ -422,28 +580,50 @@ void ks_ledger_written(KsLedger *l, int producer, KsReplica *replica, int64_t fi
     set_add(a.s->written, first_seq, n);
     /* An acknowledged record written again is not lost any more (no path
      * resends one today; this keeps the count exact if one does). */
-    if (a.s->lost->len > 0)
-        add(l, &a, (KsLedgerCounts){.lost = -set_remove(a.s->lost, first_seq, n)});
+    if (a.s->lost->len > 0) {
+        KsLedgerCounts d = {.lost = -set_remove(a.s->lost, first_seq, n)};
+        for (int c = 0; c < KS_LOSS_N_CAUSES; c++)
+            if (a.s->lost_by[c])
+                d.lost_by[c] = -set_remove(a.s->lost_by[c], first_seq, n);
+        add(l, &a, d);
+    }
 }
 
 /* The log of record of @lp changed: re-derives its streams' written and
- * lost sets from it. */
+ * lost sets from it; what is newly lost is attributed to its cause. */
 static void rederive(KsLedger *l, KsLedgerPartition *lp)
 {
     derive_written(lp);
+    g_autoptr(GArray) fresh = set_new();
     for (guint p = 0; p < lp->streams->len; p++) {
         KsLedgerStream *s = g_ptr_array_index(lp->streams, p);
         if (!s)
             continue;
-        int64_t before = set_size(s->lost);
-        g_array_set_size(s->lost, 0);
+        GArray *old = s->lost;
+        s->lost = set_new();
         for (guint i = 0; i < s->acked->len; i++) {
             const KsSeqRange *a = &g_array_index(s->acked, KsSeqRange, i);
             set_complement_of(s->lost, s->written, a->first, a->count);
         }
         set_normalize(s->lost);
         Accounts a = {.s = s, .lp = lp, .producer = (int)p};
-        add(l, &a, (KsLedgerCounts){.lost = set_size(s->lost) - before});
+        KsLedgerCounts d = {.lost = set_size(s->lost) - set_size(old)};
+        /* What is no longer lost leaves its cause too. */
+        for (int c = 0; c < KS_LOSS_N_CAUSES; c++) {
+            if (!s->lost_by[c] || s->lost_by[c]->len == 0)
+                continue;
+            GArray *kept = set_new();
+            set_intersection(kept, s->lost_by[c], s->lost);
+            d.lost_by[c] = set_size(kept) - set_size(s->lost_by[c]);
+            g_array_free(s->lost_by[c], TRUE);
+            s->lost_by[c] = kept;
+        }
+        set_difference(fresh, s->lost, old);
+        g_array_free(old, TRUE);
+        KsLedgerCounts by = attribute(&a, fresh, lp->cause);
+        for (int c = 0; c < KS_LOSS_N_CAUSES; c++)
+            d.lost_by[c] += by.lost_by[c];
+        add(l, &a, d);
     }
 }
 
@@ -466,6 +646,55 @@ void ks_ledger_truncated(KsLedger *l, KsReplica *replica)
         rederive(l, lp);
 }
 
+void ks_ledger_election(KsLedger *l, KsPartition *part, bool unclean)
+{
+    if (part->ledger)
+        part->ledger->cause = unclean ? KS_LOSS_UNCLEAN : KS_LOSS_ACKS1_FAILOVER;
+}
+
+void ks_ledger_zombie_acked(KsLedger *l, int producer, KsPartition *part, int64_t first_seq,
+                            int64_t n)
+{
+    Accounts a = accounts(l, producer, part);
+    if (!a.s->zombie)
+        a.s->zombie = set_new();
+    set_add(a.s->zombie, first_seq, n);
+}
+
+void ks_ledger_power_cut(KsLedger *l, KsReplica *replica, int64_t to)
+{
+    KsLedgerPartition *lp = replica->part->ledger;
+    const GArray *runs = replica->log.runs;
+    if (!lp || to >= replica->log.end)
+        return;
+    if (!lp->power_cuts)
+        lp->power_cuts = g_array_new(FALSE, FALSE, sizeof(KsPowerCut));
+    for (guint i = runs->len; i > 0; i--) {
+        const KsLogRun *run = &g_array_index(runs, KsLogRun, i - 1);
+        if (run->base + run->count <= to)
+            break;
+        if (run->producer < 0)
+            continue;
+        int64_t skip = MAX(0, to - run->base);
+        KsPowerCut pc = {.replica = replica,
+                         .producer = run->producer,
+                         .range = {.first = run->first_seq + skip, .count = run->count - skip}};
+        g_array_append_val(lp->power_cuts, pc);
+    }
+}
+
+void ks_ledger_power_lost(KsLedger *l, KsReplica *replica)
+{
+    KsLedgerPartition *lp = replica->part->ledger;
+    if (!lp)
+        return;
+    const KsReplica *ref = reference_replica(replica->part);
+    if (ref == lp->ref && ref != replica)
+        return;
+    lp->ref = ref;
+    rederive(l, lp);
+}
+
 /* ---- queries ---- */
 
 const KsLedgerCounts *ks_ledger_total(const KsLedger *l)
@@ -480,6 +709,8 @@ static void sum_into(KsLedgerCounts *sum, const KsLedgerCounts *c)
     sum->acked += c->acked;
     sum->refused += c->refused;
     sum->lost += c->lost;
+    for (int k = 0; k < KS_LOSS_N_CAUSES; k++)
+        sum->lost_by[k] += c->lost_by[k];
 }
 
 KsLedgerCounts ks_ledger_producer_counts(const KsLedger *l, int producer)

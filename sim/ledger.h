@@ -17,14 +17,29 @@
 
 #include "model.h"
 
+/* Why an acknowledged record was lost (see the essay in ledger.c). */
+typedef enum {
+    KS_LOSS_UNCLEAN,        /* an unclean leader election chose a replica without it */
+    KS_LOSS_POWER,          /* it was not on disk when its replica's machine lost power */
+    KS_LOSS_ZOMBIE,         /* a leader whose epoch was already superseded acknowledged it */
+    KS_LOSS_ACKS1_FAILOVER, /* acks=0/1: acknowledged before the followers copied it */
+    KS_LOSS_N_CAUSES,
+} KsLossCause;
+
+/* The cause's name in the scenario language and the timeline: "unclean",
+ * "power-loss", "zombie", "acks1-failover". Static. */
+const char *ks_loss_cause_name(KsLossCause cause);
+
 /* Counts of records. produced = pending + acked + refused holds at every
- * moment; lost counts acknowledged records (lost <= acked). */
+ * moment; lost counts acknowledged records (lost <= acked), and lost_by
+ * splits it by cause (they add up to lost). */
 typedef struct {
     int64_t produced; /* handed to a producer by the application */
     int64_t pending;  /* handed to a producer, not yet acknowledged or refused */
     int64_t acked;    /* acknowledged to the producer */
     int64_t refused;  /* given up on by the producer */
     int64_t lost;     /* acknowledged, and no longer in the partition's log */
+    int64_t lost_by[KS_LOSS_N_CAUSES];
 } KsLedgerCounts;
 
 /* A range of a producer's sequence numbers in one partition. */
@@ -69,6 +84,21 @@ void ks_ledger_written(KsLedger *l, int producer, KsReplica *replica, int64_t fi
 void ks_ledger_leader_changed(KsLedger *l, KsPartition *part);
 /* broker.c, after @replica's log was truncated. */
 void ks_ledger_truncated(KsLedger *l, KsReplica *replica);
+/* controller.c, as it elects a new leader for @part, uncleanly or not:
+ * what the new log of record lacks is lost for that reason. */
+void ks_ledger_election(KsLedger *l, KsPartition *part, bool unclean);
+/* producer.c, as a leader answers @producer's sequences [first_seq,
+ * first_seq + count) in an epoch the controller had already superseded by
+ * electing another leader (or none): if they are ever lost, a zombie
+ * leader lost them. */
+void ks_ledger_zombie_acked(KsLedger *l, int producer, KsPartition *part, int64_t first_seq,
+                            int64_t count);
+/* broker.c, as @replica's machine loses power: before its log goes back to
+ * offset @to (what it held past it is remembered as cut by the power
+ * loss), and after (ks_ledger_power_lost: the log of record may have
+ * changed, or shrunk). */
+void ks_ledger_power_cut(KsLedger *l, KsReplica *replica, int64_t to);
+void ks_ledger_power_lost(KsLedger *l, KsReplica *replica);
 
 /* ---- next: consumer groups (the consumer issue) ----
  * Per group and partition the ledger will keep the offset ranges a group

@@ -12,6 +12,35 @@
  * a list of (epoch, start offset) in which both strictly increase. assign()
  * and endOffsetFor() are Kafka's rules, checked against the cases of
  * LeaderEpochFileCacheTest in tests/test-log.c.
+ *
+ * What is on disk (KsLogDisk). Kafka appends to the page cache and fsyncs
+ * only when told to, by two settings (UnifiedLog.append, LogManager's
+ * kafka-log-flusher task, Kafka 3.9):
+ *  - flush.messages (broker: log.flush.interval.messages, default
+ *    Long.MAX_VALUE): after an append, leader's or follower's, the log is
+ *    flushed whole when log end - recovery point >= the setting;
+ *  - flush.ms (broker: log.flush.interval.ms, default null, which means
+ *    log.flush.scheduler.interval.ms, default Long.MAX_VALUE): the flusher
+ *    task runs every log.flush.scheduler.interval.ms from 30 s after the
+ *    broker starts (LogManager.InitialTaskDelayMs) and flushes a log whose
+ *    last flush is at least flush.ms old and that holds unflushed records.
+ * With the defaults Kafka never fsyncs a partition's log while it runs
+ * (only at a clean shutdown): durability is replication's job, and the
+ * operating system writes the page cache back on its own. That writeback
+ * is Linux's, modelled simply: the flusher thread wakes every
+ * vm.dirty_writeback_centisecs (500: 5 s; 0: never), on a grid from the
+ * start of the run, and writes out every file that has been dirty for at
+ * least vm.dirty_expire_centisecs (3000: 30 s), the whole file (Linux
+ * tracks the age of an inode's oldest dirty data, its dirtied_when, and
+ * writes back the inode's dirty pages). One log is one file here; writeback
+ * forced by memory pressure (vm.dirty_background_ratio) is not modelled.
+ *
+ * Nothing runs on a timer: every rule is a function of time between two
+ * changes of the log, so ks_log_writeback, called before each change (and
+ * before the disk state is read), applies the flusher runs and writeback
+ * wake-ups that fell since the last call, in O(1): the first of them that
+ * finds the log dirty writes all of it, and the rest find it clean. A run
+ * at the instant of an append sees the log as it was before the append.
  */
 #include "model.h"
 
@@ -19,6 +48,7 @@ void ks_log_init(KsLog *log)
 {
     log->runs = g_array_new(FALSE, FALSE, sizeof(KsLogRun));
     log->end = 0;
+    log->disk = (KsLogDisk){.dirty_since = -1};
 }
 
 void ks_log_clear(KsLog *log)
@@ -113,6 +143,86 @@ void ks_log_truncate(KsLog *log, int64_t offset)
         last->count = MIN(last->count, offset - last->base);
     }
     log->end = offset;
+    log->disk.recovery_point = MIN(log->disk.recovery_point, offset);
+    log->disk.durable = MIN(log->disk.durable, offset);
+}
+
+/* ---- what is on disk ---- */
+
+/* The first time at or after @lo on the grid @start + k * @step (k >= 0);
+ * KS_TIME_NEVER past the end of time. */
+static KsTime next_tick(KsTime start, KsTime step, KsTime lo)
+{
+    if (lo <= start)
+        return start;
+    int64_t k = (lo - start - 1) / step + 1;
+    if (k > (KS_TIME_NEVER - start) / step)
+        return KS_TIME_NEVER;
+    return start + k * step;
+}
+
+/* @a + @b, at most KS_TIME_NEVER (both >= 0). */
+static KsTime add_time(KsTime a, KsTime b)
+{
+    return b >= KS_TIME_NEVER - a ? KS_TIME_NEVER : a + b;
+}
+
+void ks_log_writeback(KsLog *log, const KsFlushPolicy *p, KsTime now)
+{
+    KsLogDisk *d = &log->disk;
+    KsTime from = d->checked;
+    if (now <= from)
+        return;
+    d->checked = now;
+    /* The runs and wake-ups in (from, now] see the log as it is now. */
+    KsTime os = KS_TIME_NEVER, kafka = KS_TIME_NEVER;
+    if (d->dirty_since >= 0 && p->writeback != KS_TIME_NEVER && p->dirty_expire != KS_TIME_NEVER)
+        os = next_tick(0, p->writeback, MAX(from + 1, add_time(d->dirty_since, p->dirty_expire)));
+    if (log->end > d->recovery_point && p->flusher_start != KS_TIME_NEVER &&
+        p->flusher_interval != KS_TIME_NEVER && p->flush_ms != KS_TIME_NEVER)
+        kafka = next_tick(p->flusher_start, p->flusher_interval,
+                          MAX(from + 1, add_time(d->last_flush, p->flush_ms)));
+    if (os <= now) {
+        d->durable = log->end;
+        d->dirty_since = -1;
+    }
+    if (kafka <= now) {
+        d->recovery_point = log->end;
+        d->last_flush = kafka;
+        d->durable = log->end;
+        d->dirty_since = -1;
+    }
+}
+
+void ks_log_flush(KsLog *log, KsTime now)
+{
+    KsLogDisk *d = &log->disk;
+    if (log->end > d->recovery_point) {
+        d->recovery_point = log->end;
+        d->last_flush = now;
+    }
+    d->durable = log->end;
+    d->dirty_since = -1;
+}
+
+void ks_log_written(KsLog *log, const KsFlushPolicy *p, KsTime now)
+{
+    KsLogDisk *d = &log->disk;
+    d->checked = MAX(d->checked, now);
+    if (log->end - d->recovery_point >= p->flush_messages) {
+        ks_log_flush(log, now);
+        return;
+    }
+    if (d->dirty_since < 0 && log->end > d->durable)
+        d->dirty_since = now;
+}
+
+int64_t ks_log_power_loss(KsLog *log)
+{
+    int64_t lost = log->end - log->disk.durable;
+    ks_log_truncate(log, log->disk.durable);
+    log->disk.dirty_since = -1;
+    return lost;
 }
 
 /* LeaderEpochFileCache.assign: ignored when the latest entry already has

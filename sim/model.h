@@ -47,12 +47,13 @@ typedef struct KsTopic KsTopic;
 typedef struct KsPartition KsPartition;
 typedef struct KsReplica KsReplica;
 /* Owned by other modules, defined in their private headers. */
-typedef struct KsFetcher KsFetcher;       /* broker-private.h */
-typedef struct KsProducer KsProducer;     /* producer-private.h */
-typedef struct KsRegistry KsRegistry;     /* registry-private.h */
-typedef struct KsMetadata KsMetadata;     /* metadata-private.h */
-typedef struct KsFlume KsFlume;           /* flume-private.h */
-typedef struct KsZkEnsemble KsZkEnsemble; /* zk-ensemble.h */
+typedef struct KsFetcher KsFetcher;                     /* broker-private.h */
+typedef struct KsFetchSessionCache KsFetchSessionCache; /* fetch-session.c */
+typedef struct KsProducer KsProducer;                   /* producer-private.h */
+typedef struct KsRegistry KsRegistry;                   /* registry-private.h */
+typedef struct KsMetadata KsMetadata;                   /* metadata-private.h */
+typedef struct KsFlume KsFlume;                         /* flume-private.h */
+typedef struct KsZkEnsemble KsZkEnsemble;               /* zk-ensemble.h */
 
 /* Written by sim.c (built) and broker.c (crash-node, restart-node). */
 struct KsNode {
@@ -81,16 +82,45 @@ typedef struct {
     int64_t first_seq;      /* producer's sequence number of the first record */
 } KsLogRun;
 
+/*
+ * What of a log is on disk (log.c's flush rules). Kafka writes records to
+ * the page cache and fsyncs only when its own flush settings say so; the
+ * operating system writes dirty pages back on its own schedule. A process
+ * crash loses nothing (the page cache survives); a power loss keeps only
+ * `durable`.
+ */
+typedef struct {
+    int64_t recovery_point; /* Kafka's: flushed by its own fsync (UnifiedLog.recoveryPoint) */
+    KsTime last_flush;      /* when Kafka last flushed it (LocalLog.lastFlushTime) */
+    int64_t durable;        /* on disk: fsynced, or written back by the operating system */
+    KsTime dirty_since;     /* the file turned dirty (the inode's dirtied_when); -1: clean */
+    KsTime checked;         /* the flush rules are applied up to this time */
+} KsLogDisk;
+
 typedef struct {
     GArray *runs; /* of KsLogRun, by offset, contiguous from 0 */
     int64_t end;  /* log end offset (LEO) */
+    KsLogDisk disk;
 } KsLog;
+
+/* When a log is flushed: Kafka's settings for it and its machine's
+ * writeback (see log.c). Durations are KsTime; KS_TIME_NEVER: never. */
+typedef struct {
+    int64_t flush_messages;  /* flush.messages (log.flush.interval.messages) */
+    KsTime flush_ms;         /* flush.ms (log.flush.interval.ms) */
+    KsTime flusher_start;    /* the log flusher's first run (its process's start + 30 s);
+                                KS_TIME_NEVER while the process is down */
+    KsTime flusher_interval; /* log.flush.scheduler.interval.ms */
+    KsTime dirty_expire;     /* vm.dirty_expire_centisecs */
+    KsTime writeback;        /* vm.dirty_writeback_centisecs; KS_TIME_NEVER: 0, off */
+} KsFlushPolicy;
 
 /* Offsets [to, from) truncated from a replica at time t. */
 typedef struct {
     KsTime t;
-    int64_t from; /* its log end before */
-    int64_t to;   /* its log end after */
+    int64_t from;    /* its log end before */
+    int64_t to;      /* its log end after */
+    bool power_loss; /* its machine lost power: what was not on disk is gone */
 } KsTruncation;
 
 /* One entry of a replica's leader-epoch cache (KIP-101). */
@@ -130,6 +160,9 @@ struct KsReplica {
     /* What truncation removed from this replica, oldest first (fetcher.c),
      * for the views (describe log); NULL until the first truncation. */
     GArray *truncations; /* of KsTruncation */
+    /* Its machine lost power while it was in the ISR, so it may lack what
+     * the ISR promised (broker.c; cleared when it leaves the ISR). */
+    bool power_cut;
 };
 
 /* The leader's AlterPartition in flight for a partition (Partition.scala's
@@ -203,6 +236,10 @@ struct KsTopic {
      * (min.insync.replicas) or the controller (unclean election) first. */
     int32_t min_insync;
     bool unclean_election;
+    /* Its own flush.messages and flush.ms (or `set`'s); -1: its brokers'
+     * log.flush.interval.messages and log.flush.interval.ms (broker.c). */
+    int64_t flush_messages;
+    KsTime flush_ms;
     bool created; /* the controller has created its partitions */
     const KsPlanTopic *plan;
     int64_t leader_elections; /* leader changes the controller made (controller.c) */
@@ -244,6 +281,7 @@ struct KsBroker {
     KsTime connect_timeout; /* the lesser of replica.socket.timeout.ms and
                                socket.connection.setup.timeout.ms */
     KsTime session_timeout; /* zookeeper.session.timeout.ms */
+    KsFlushPolicy flush;    /* when its logs reach the disk (log.c); topics may override */
     /* Records through it, for the views (describe brokers): appended as
      * leader (producers, group commits; broker.c), copied from leaders and
      * sent to followers (fetcher.c), sent to consumers (consumer-fetch.c). */
@@ -254,6 +292,8 @@ struct KsBroker {
     /* Consumer fetches parked here (DelayedFetch), in no order; nodes are
      * their own links (consumer-fetch.c). */
     GQueue consumer_fetches_parked;
+    /* Consumer fetch sessions (KIP-227): written by fetch-session.c. */
+    KsFetchSessionCache *fetch_sessions;
 };
 
 /* Kafka's error codes as the model uses them (Errors.java). */
@@ -280,6 +320,9 @@ typedef enum {
     /* DeleteGroups (group-load.c). */
     KS_ERR_NON_EMPTY_GROUP = 68,
     KS_ERR_GROUP_ID_NOT_FOUND = 69,
+    /* Fetch sessions (fetch-session.c). */
+    KS_ERR_FETCH_SESSION_ID_NOT_FOUND = 70,
+    KS_ERR_INVALID_FETCH_SESSION_EPOCH = 71,
 } KsKafkaError;
 
 const char *ks_kafka_error_name(KsKafkaError err);
@@ -365,6 +408,16 @@ guint ks_log_copy(KsLog *dst, const KsLog *src, int64_t upto);
 void ks_log_truncate(KsLog *log, int64_t offset);
 /* The leader epoch @offset was appended in; -1 if @log does not hold it. */
 int32_t ks_log_epoch_at(const KsLog *log, int64_t offset);
+/* The flush rules (log.c): call ks_log_writeback before every change of
+ * @log's end (an append, a copy, a truncation) and whenever its disk state
+ * is read, ks_log_written after an append or a copy. */
+void ks_log_writeback(KsLog *log, const KsFlushPolicy *p, KsTime now);
+void ks_log_written(KsLog *log, const KsFlushPolicy *p, KsTime now);
+/* Kafka fsyncs the whole log (UnifiedLog.flush): a clean shutdown. */
+void ks_log_flush(KsLog *log, KsTime now);
+/* The machine lost power: the log goes back to what is on disk. Returns how
+ * many records went. */
+int64_t ks_log_power_loss(KsLog *log);
 void ks_epochs_assign(GArray *epochs, int32_t epoch, int64_t start);
 void ks_epochs_truncate_from_end(GArray *epochs, int64_t end);
 int32_t ks_epochs_latest(const GArray *epochs);

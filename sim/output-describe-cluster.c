@@ -257,14 +257,16 @@ void ks_describe_log(const KsSim *sim, size_t topic, int32_t partition, GString 
         g_string_append_printf(out, "%s%" PRId32, i ? "," : "", part.isr[i]);
     g_string_append(out, "\n");
 
-    Table replicas = table_new(), epochs = table_new(), cuts = table_new();
+    Table replicas = table_new(), epochs = table_new(), cuts = table_new(), power = table_new();
     ROW(&replicas, g_strdup("BROKER"), g_strdup("ROLE"), g_strdup("STATE"), g_strdup("IN-ISR"),
         g_strdup("LOG-START-OFFSET"), g_strdup("HIGH-WATERMARK"), g_strdup("LOG-END-OFFSET"));
     ROW(&epochs, g_strdup("BROKER"), g_strdup("LEADER-EPOCH"), g_strdup("FIRST-OFFSET"),
         g_strdup("LAST-OFFSET"), g_strdup("RECORDS"));
     ROW(&cuts, g_strdup("BROKER"), g_strdup("AT"), g_strdup("FIRST-OFFSET"),
         g_strdup("LAST-OFFSET"), g_strdup("RECORDS"));
-    guint n_cuts = 0;
+    ROW(&power, g_strdup("BROKER"), g_strdup("AT"), g_strdup("FIRST-OFFSET"),
+        g_strdup("LAST-OFFSET"), g_strdup("RECORDS"));
+    guint n_cuts = 0, n_power = 0;
     for (int32_t r = 0; r < part.n_replicas; r++) {
         KsReplicaInfo rep;
         ks_query_replica(sim, topic, partition, r, &rep);
@@ -284,17 +286,29 @@ void ks_describe_log(const KsSim *sim, size_t topic, int32_t partition, GString 
         g_autoptr(GArray) ts = ks_query_replica_truncations(sim, topic, partition, r);
         for (guint k = 0; k < ts->len; k++) {
             const KsTruncationInfo *c = &g_array_index(ts, KsTruncationInfo, k);
-            ROW(&cuts, g_strdup_printf("%" PRId32, rep.broker), ks_format_time(c->t),
-                i64(c->to_offset), i64(c->from_offset - 1), i64(c->from_offset - c->to_offset));
+            ROW(c->power_loss ? &power : &cuts, g_strdup_printf("%" PRId32, rep.broker),
+                ks_format_time(c->t), i64(c->to_offset), i64(c->from_offset - 1),
+                i64(c->from_offset - c->to_offset));
+            if (c->power_loss)
+                n_power++;
+            else
+                n_cuts++;
         }
-        n_cuts += ts->len;
     }
     table_write(&replicas, out);
     g_string_append(out, "\nOffsets by leader epoch (each replica's leader-epoch cache):\n");
     table_write(&epochs, out);
+    if (n_power > 0) {
+        g_string_append(out, "\nLost with its machine's power (not on disk yet, committed or "
+                             "not):\n");
+        table_write(&power, out);
+    } else {
+        g_ptr_array_unref(power.rows);
+    }
     if (n_cuts == 0) {
         g_ptr_array_unref(cuts.rows);
-        g_string_append(out, "\nNo replica has truncated its log.\n");
+        if (n_power == 0)
+            g_string_append(out, "\nNo replica has truncated its log.\n");
         return;
     }
     g_string_append(out,

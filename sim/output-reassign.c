@@ -104,6 +104,26 @@ bool ks_timeline_reassign(KsTimeline *tl, const KsEvent *ev)
                         r->topic, r->partition, took, to, leader, r->leader_epoch, removed);
         return true;
     }
+    case KS_EV_PARTITIONS_ADDED: {
+        const struct KsEvent_partitions_added *a = &ev->partitions_added;
+        if (a->keys == 0) {
+            ks_timeline_put(tl, ev->t, "topic", C_BOLD,
+                            "%s: %" PRId64 " -> %" PRId64 " partitions (kafka-topics.sh --alter "
+                            "--partitions); clients use the new ones after their next metadata "
+                            "refresh",
+                            a->topic, a->previous, a->partitions);
+            return true;
+        }
+        ks_timeline_put(tl, ev->t, "topic", C_BOLD,
+                        "%s: %" PRId64 " -> %" PRId64 " partitions (kafka-topics.sh --alter "
+                        "--partitions): %" PRId64 " of %" PRId64
+                        " keys now map to another partition, from each producer's next metadata "
+                        "refresh on",
+                        a->topic, a->previous, a->partitions, a->keys_moved, a->keys);
+        for (size_t i = 0; a->producers.len > 1 && i < a->producers.len; i++)
+            ks_timeline_put_sub(tl, a->producers.items[i]);
+        return true;
+    }
     default:
         return false;
     }

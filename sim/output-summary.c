@@ -176,6 +176,10 @@ static void stats(JsonBuilder *b, const KsSim *sim)
     ks_json_int(b, "produce_requests", s->produce_requests);
     ks_json_int(b, "fetch_requests", s->fetch_requests);
     ks_json_int(b, "records_pending", s->records_pending);
+    ks_json_int(b, "records_lost_unclean", s->records_lost_unclean);
+    ks_json_int(b, "records_lost_power_loss", s->records_lost_power_loss);
+    ks_json_int(b, "records_lost_zombie", s->records_lost_zombie);
+    ks_json_int(b, "records_lost_acks1_failover", s->records_lost_acks1_failover);
     json_builder_end_object(b);
 }
 

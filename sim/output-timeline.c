@@ -277,6 +277,30 @@ static void describe_table(KsTimeline *tl, const KsEvent *ev)
 }
 
 /* "orders-0, orders-1" or "nothing". */
+/* " (power-loss 800, acks1-failover 12)": the causes of the lost records
+ * that have any, or "" when none is lost. */
+static char *lost_split(const KsSimStats *st)
+{
+    if (st->records_lost == 0)
+        return g_strdup("");
+    const struct {
+        const char *name;
+        int64_t n;
+    } causes[] = {
+        {"unclean", st->records_lost_unclean},
+        {"power-loss", st->records_lost_power_loss},
+        {"zombie", st->records_lost_zombie},
+        {"acks1-failover", st->records_lost_acks1_failover},
+    };
+    GString *out = g_string_new(" (");
+    for (size_t i = 0; i < G_N_ELEMENTS(causes); i++)
+        if (causes[i].n > 0)
+            g_string_append_printf(out, "%s%s %" PRId64, out->len > 2 ? ", " : "", causes[i].name,
+                                   causes[i].n);
+    g_string_append_c(out, ')');
+    return g_string_free(out, FALSE);
+}
+
 static char *partition_names(const KsPartitionList *l)
 {
     if (l->len == 0)
@@ -809,6 +833,7 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_REASSIGN_STARTED:
     case KS_EV_REASSIGN_CAUGHT_UP:
     case KS_EV_REASSIGN_COMPLETED:
+    case KS_EV_PARTITIONS_ADDED:
         ks_timeline_reassign(tl, ev);
         break;
     case KS_EV_NETWORK_PARTITIONED:
@@ -821,6 +846,21 @@ void ks_timeline_sink(const KsEvent *ev, void *timeline)
     case KS_EV_REQUEST_TIMED_OUT:
         ks_timeline_net_event(tl, ev);
         break;
+    case KS_EV_UNFLUSHED_LOST: {
+        const struct KsEvent_unflushed_lost *u = &ev->unflushed_lost;
+        if (u->records == 0)
+            ks_timeline_put(tl, ev->t, "log", C_DIM,
+                            "broker %" PRId32
+                            " lost nothing with %s's power: its logs were on disk",
+                            u->broker, u->node);
+        else
+            ks_timeline_put(tl, ev->t, "log", C_RED,
+                            "broker %" PRId32 " lost %" PRId64 " unflushed record%s in %" PRId64
+                            " partition%s with %s's power: its logs go back to what was on disk",
+                            u->broker, u->records, u->records == 1 ? "" : "s", u->partitions,
+                            u->partitions == 1 ? "" : "s", u->node);
+        break;
+    }
     case KS_EV_COUNT:
         break;
     }
@@ -839,11 +879,12 @@ void ks_timeline_write_summary(KsTimeline *tl, bool checked_end)
     g_autofree char *l1 = g_strdup_printf("Run ended at %s (seed %" G_GUINT64_FORMAT
                                           ", %" G_GUINT64_FORMAT " events)",
                                           now, ks_query_seed(sim), st->events);
+    g_autofree char *split = lost_split(st);
     g_autofree char *l2 = g_strdup_printf(
         "  records: %" PRId64 " produced = %" PRId64 " acknowledged + %" PRId64
-        " refused + %" PRId64 " still pending at the end; %" PRId64 " of the acknowledged lost",
+        " refused + %" PRId64 " still pending at the end; %" PRId64 " of the acknowledged lost%s",
         st->records_produced, st->records_acked, st->records_refused, st->records_pending,
-        st->records_lost);
+        st->records_lost, split);
     g_autofree char *l3 = g_strdup_printf("  leader elections: %" PRId64
                                           "; partition-seconds without a live leader (summed over "
                                           "partitions): %s",

@@ -76,7 +76,7 @@ static bool opens_new_batch(const KsProducer *p, int32_t partition)
  * (BuiltInPartitioner.updatePartitionInfo). */
 static int32_t choose_partition(KsProducer *p, const char *key)
 {
-    int32_t n = p->topic->n_partitions;
+    int32_t n = p->n_parts;
     switch (p->partitioner) {
     case KS_PARTITIONER_EXPLICIT:
         return p->plan->partition;
@@ -247,7 +247,7 @@ static void append_send(KsSim *sim, KsProducer *p, int64_t count, const char *ke
 {
     KsTime now = ks_engine_now(sim->engine);
     if (partition < 0 && key && uses_keys(p) && p->partitioner != KS_PARTITIONER_EXPLICIT)
-        partition = ks_partition_for_key(key, strlen(key), p->topic->n_partitions);
+        partition = ks_partition_for_key(key, strlen(key), p->n_parts);
     if (partition >= 0) {
         ks_ledger_produced(sim->ledger, p->index, p->topic->partitions[partition], count);
         add_to_batches(p, partition, count, now, 0);

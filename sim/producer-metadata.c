@@ -200,10 +200,20 @@ static void metadata_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
     }
     p->meta.error = KS_ERR_NONE;
     p->meta.answer_known = false;
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
+    int32_t n = p->topic->n_partitions;
+    if (n > p->meta.answer_cap) { /* partitions were added to the topic */
+        p->meta.answer_leader = g_renew(KsBrokerId, p->meta.answer_leader, n);
+        p->meta.answer_epoch = g_renew(int32_t, p->meta.answer_epoch, n);
+        p->meta.answer_cap = n;
+    }
+    p->meta.answer_n = 0;
+    for (int32_t i = 0; i < n; i++) {
         const KsPartition *part = p->topic->partitions[i];
         KsMetadataPartition mp;
         bool known = ks_metadata_partition(sim, b, part, &mp);
+        /* The broker's cache may not hold partitions added lately. */
+        if (known && p->meta.answer_n == i)
+            p->meta.answer_n = i + 1;
         p->meta.answer_known |= known;
         p->meta.answer_leader[i] = known ? ks_metadata_leader(sim, b, part) : KS_NO_BROKER;
         p->meta.answer_epoch[i] = known ? mp.leader_epoch : -1;
@@ -224,7 +234,7 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
         if (c)
             c->leads = 0;
     }
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
+    for (int32_t i = 0; i < p->n_parts; i++) {
         KsProducerPartition *pp = &p->parts[i];
         p->available[i] = pp->leader != KS_NO_BROKER;
         ks_sticky_index_set(p->sticky_index, i, p->available[i], p->queue_sizes[i]);
@@ -254,7 +264,7 @@ static void apply_answer(KsSim *sim, KsProducer *p, KsTime now)
          * update keeps only what the answer holds), send() blocks again. */
         p->meta.known = false;
         p->meta.requested = true;
-        for (int32_t i = 0; i < p->topic->n_partitions; i++)
+        for (int32_t i = 0; i < p->n_parts; i++)
             p->parts[i].leader = KS_NO_BROKER;
         return;
     }
@@ -262,7 +272,10 @@ static void apply_answer(KsSim *sim, KsProducer *p, KsTime now)
     p->meta.known = true;
     if (!was_known)
         p->meta.unblocked_at = now;
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
+    /* New partitions in the answer: the partitioner spreads over them from
+     * now on. */
+    ks_producer_grow(p, p->meta.answer_n);
+    for (int32_t i = 0; i < MIN(p->n_parts, p->meta.answer_n); i++) {
         KsProducerPartition *pp = &p->parts[i];
         int32_t epoch = p->meta.answer_epoch[i];
         if (pp->leader_epoch < 0 || epoch >= pp->leader_epoch) {
@@ -341,6 +354,7 @@ bool ks_producer_update_leadership(KsProducer *p, const KsRequestBatch *rb)
 void ks_producer_metadata_init(KsSim *sim, KsProducer *p)
 {
     int32_t n = p->topic->n_partitions;
+    p->meta.answer_cap = n;
     p->meta.nodes = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
     p->meta.answer_nodes = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
     p->meta.answer_leader = g_new(KsBrokerId, n);

@@ -103,6 +103,8 @@ typedef struct {
     bool answer_known;
     KsBrokerId *answer_leader; /* by partition: KS_NO_BROKER for LEADER_NOT_AVAILABLE */
     int32_t *answer_epoch;     /* by partition */
+    int32_t answer_cap;        /* the size of answer_leader and answer_epoch */
+    int32_t answer_n;          /* partitions the answer names (0 .. answer_n - 1) */
     GArray *answer_nodes;      /* of KsBrokerId: the cache's live brokers */
 } KsProducerMetadata;
 
@@ -163,7 +165,9 @@ struct KsProducer {
     KsTime rate_start;
     int64_t rate_arrived;       /* records taken since rate_start */
     int64_t generated;          /* rate-driven records so far (the count= limit) */
-    KsProducerPartition *parts; /* by partition */
+    KsProducerPartition *parts; /* by partition: n_parts of them */
+    int32_t n_parts;            /* partitions of its topic in its metadata (grows when an
+                                   answer names partitions added since) */
     GArray *active;             /* of int32_t: partitions with batches */
     GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
     /* Spares, reused before allocating: a batch or a request is made per
@@ -253,6 +257,9 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *producer, KsProducerBatch 
                               bool seen);
 /* KIP-360: a new producer epoch for @pp, starting at its oldest batch. */
 void ks_producer_bump_epoch(KsProducerPartition *pp);
+/* producer.c: its metadata names @n partitions of its topic (more than
+ * before): the per-partition state grows, the new ones without a leader. */
+void ks_producer_grow(KsProducer *p, int32_t n);
 /* KIP-951: whether @batch's partition has a newer leader than its last
  * attempt went to. */
 bool ks_producer_leader_changed(const KsProducer *producer, const KsProducerBatch *batch);

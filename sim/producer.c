@@ -115,6 +115,10 @@ const char *ks_kafka_error_name(KsKafkaError err)
         return "NON_EMPTY_GROUP";
     case KS_ERR_GROUP_ID_NOT_FOUND:
         return "GROUP_ID_NOT_FOUND";
+    case KS_ERR_FETCH_SESSION_ID_NOT_FOUND:
+        return "FETCH_SESSION_ID_NOT_FOUND";
+    case KS_ERR_INVALID_FETCH_SESSION_EPOCH:
+        return "INVALID_FETCH_SESSION_EPOCH";
     }
     return "UNKNOWN";
 }
@@ -177,23 +181,37 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     g_autofree char *jitter = g_strconcat(stream, ":backoff", NULL);
     ks_rng_init_stream(&p->jitter, sim->seed, ks_rng_stream_id(jitter));
 
-    int32_t n = topic->n_partitions;
-    p->parts = g_new0(KsProducerPartition, n);
-    p->available = g_new0(bool, n);
-    p->queue_sizes = g_new0(int32_t, n);
-    p->sticky_index = ks_sticky_index_new(n, p->adaptive);
     p->active = g_array_new(FALSE, FALSE, sizeof(int32_t));
-    for (int32_t i = 0; i < n; i++) {
-        g_queue_init(&p->parts[i].batches);
-        p->parts[i].active_slot = -1;
-        p->parts[i].leader = KS_NO_BROKER;
-        p->parts[i].leader_epoch = -1;
-    }
+    ks_producer_grow(p, topic->n_partitions);
     p->conns = g_ptr_array_new_with_free_func(conn_free);
     p->pending = g_array_new(FALSE, FALSE, sizeof(KsPendingSend));
     ks_producer_metadata_init(sim, p);
     ks_timer_init(&p->wake, producer_wake, p);
     return p;
+}
+
+void ks_producer_grow(KsProducer *p, int32_t n)
+{
+    if (n <= p->n_parts)
+        return;
+    p->parts = g_renew(KsProducerPartition, p->parts, n);
+    p->available = g_renew(bool, p->available, n);
+    p->queue_sizes = g_renew(int32_t, p->queue_sizes, n);
+    for (int32_t i = p->n_parts; i < n; i++) {
+        p->parts[i] = (KsProducerPartition){0};
+        g_queue_init(&p->parts[i].batches);
+        p->parts[i].active_slot = -1;
+        p->parts[i].leader = KS_NO_BROKER;
+        p->parts[i].leader_epoch = -1;
+        p->available[i] = false;
+        p->queue_sizes[i] = 0;
+    }
+    p->n_parts = n;
+    /* The sticky partitioner's index covers every partition: made anew. */
+    ks_sticky_index_free(p->sticky_index);
+    p->sticky_index = ks_sticky_index_new(n, p->adaptive);
+    for (int32_t i = 0; i < n; i++)
+        ks_sticky_index_set(p->sticky_index, i, p->available[i], p->queue_sizes[i]);
 }
 
 /* The connection to @b: every broker has one, made on first use, in the
@@ -276,7 +294,7 @@ void ks_producer_free(KsProducer *p)
         g_free(g_array_index(p->pending, KsPendingSend, i).key);
     g_array_free(p->pending, TRUE);
     ks_producer_metadata_clear(p);
-    for (int32_t i = 0; i < p->topic->n_partitions; i++) {
+    for (int32_t i = 0; i < p->n_parts; i++) {
         clear_linked(&p->parts[i].batches, g_free);
     }
     clear_linked(&p->spare_batches, g_free);
@@ -356,7 +374,8 @@ void ks_producer_send_request(KsSim *sim, KsConnection *c)
                              .epoch_base_seq = p->parts[batch->partition].epoch_base_seq,
                              .first_seq = batch->first_seq,
                              .count = batch->count,
-                             .batch = batch};
+                             .batch = batch,
+                             .leader_epoch = -1};
         /* acks=0: nothing will answer; the batch is done once it leaves,
          * and its fate reaches the ledger when the broker has handled it. */
         if (p->acks == 0) {
@@ -412,6 +431,18 @@ static void arm_request_timeout(KsSim *sim, KsConnection *c)
             MAX(ks_engine_now(sim->engine), oldest + c->producer->request_timeout + KS_TIME_MS));
 }
 
+/* Broker @from answers @rb with success, but the controller has already
+ * given its leadership to another broker (or to none) in a later epoch: a
+ * zombie's acknowledgement, whatever made it one. (An ISR change the
+ * controller makes raises the epoch too, but leaves the leader in place.) */
+static void note_zombie_ack(KsSim *sim, const KsProducer *p, const KsRequestBatch *rb,
+                            KsBrokerId from)
+{
+    if (rb->error == KS_ERR_NONE && rb->leader_epoch >= 0 &&
+        rb->leader_epoch < rb->part->leader_epoch && rb->part->leader != from)
+        ks_ledger_zombie_acked(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
+}
+
 /* The broker's answer leaves for the producer. A broker process that died
  * had its connections reset by its kernel, so the producer hears of it after
  * one trip; a machine that is down says nothing (net.c sends nothing): the
@@ -426,6 +457,7 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
          * they count in the ledger, whatever the broker did with them. */
         for (guint i = 0; i < req->batches->len; i++) {
             const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
+            note_zombie_ack(sim, p, rb, c->broker->id);
             ks_ledger_landed(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
         }
         request_done(req);
@@ -435,6 +467,7 @@ void ks_producer_respond(KsSim *sim, KsProduceRequest *req)
         KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, i);
         if (rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER)
             ks_producer_current_leader(sim, c->broker, rb);
+        note_zombie_ack(sim, p, rb, c->broker->id);
     }
     KsNetKind kind = req->batches->len > 0 ? KS_NET_PRODUCE_RESPONSE : KS_NET_METADATA_RESPONSE;
     if (ks_net_send(sim, &c->broker->ep, &p->ep, kind, response_arrives, req, 0))

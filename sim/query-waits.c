@@ -44,7 +44,7 @@ void ks_query_partition_waits(const KsSim *sim, size_t topic, int32_t partition,
     out->min_insync = ks_partition_min_isr(sim, part);
     for (guint i = 0; i < sim->producers->len; i++) {
         const KsProducer *p = g_ptr_array_index(sim->producers, i);
-        if (p->topic != t)
+        if (p->topic != t || partition >= p->n_parts) /* not in its metadata yet */
             continue;
         const KsProducerPartition *pp = &p->parts[partition];
         for (const GList *l = pp->batches.head; l; l = l->next)

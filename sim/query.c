@@ -224,7 +224,8 @@ GArray *ks_query_replica_truncations(const KsSim *sim, size_t topic, int32_t par
     const GArray *cuts = part->replicas[replica]->truncations;
     for (guint i = 0; cuts && i < cuts->len; i++) {
         const KsTruncation *c = &g_array_index(cuts, KsTruncation, i);
-        KsTruncationInfo ti = {.t = c->t, .from_offset = c->from, .to_offset = c->to};
+        KsTruncationInfo ti = {
+            .t = c->t, .from_offset = c->from, .to_offset = c->to, .power_loss = c->power_loss};
         g_array_append_val(out, ti);
     }
     return out;

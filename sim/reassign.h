@@ -66,3 +66,9 @@ bool ks_reassign_throttle_exhausted(KsSim *sim, const KsBroker *leader, const Ks
 bool ks_reassign_generate(const KsSim *sim, const char *topic_name, int32_t n_partitions,
                           int32_t rf, const KsBrokerId *brokers, guint n, int32_t start, int line,
                           KsBrokerId *out, GError **error);
+
+/* partitions-add.c: `add partitions TOPIC count=N` (AdminZkClient
+ * .addPartitions): the topic grows to N partitions placed as Kafka places
+ * added ones; the timeline says how many of each keyed producer's keys
+ * now map to another partition. */
+void ks_reassign_action_add_partitions(KsSim *sim, const KsPlanAction *action);

@@ -419,6 +419,12 @@ static bool act_reassign(Parser *p, const ActionRow *row, const KsToken *head, A
     return ks_scn_reassign(p, &row->spec, head, a, act, error);
 }
 
+static bool act_add_partitions(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
+                               KsPlanAction *act, GError **error)
+{
+    return ks_scn_add_partitions(p, &row->spec, head, a, act, error);
+}
+
 static bool act_set(Parser *p, const ActionRow *row, const KsToken *head, Args *a,
                     KsPlanAction *act, GError **error)
 {
@@ -466,6 +472,9 @@ static const ActionRow action_rows[] = {
     ACT("add", "node", "add node", "add node NAME [zone=Z] [type=T] [site=S]", 1, 1,
         "a new node name", "add node n4 zone=eu-1a", add_node_keys, 0, NULL, false,
         KS_ACTION_ADD_NODE, true, NULL, act_add_node),
+    ACT("add", "partitions", "add partitions", "add partitions TOPIC count=N", 1, 1, "a topic",
+        "add partitions orders count=12", ks_scn_add_partitions_keys, 0, NULL, false,
+        KS_ACTION_ADD_PARTITIONS, true, NULL, act_add_partitions),
     ACT("crash", "node", "crash node", "crash node NAME", 1, 1, "a node name", "crash node n2",
         NULL, 0, NULL, false, KS_ACTION_CRASH_NODE, false, NULL, act_node),
     ACT("restart", "node", "restart node", "restart node NAME", 1, 1, "a node name",

@@ -322,6 +322,37 @@ static bool cond_stat(Parser *p, const CondRow *row, KsPlanExpect *e, GError **e
     return want_count(p, row, &e->number, error);
 }
 
+/* records-lost [CAUSE] OP N: all lost records, or those of one cause. */
+static bool cond_records_lost(Parser *p, const CondRow *row, KsPlanExpect *e, GError **error)
+{
+    static const struct {
+        const char *name;
+        KsStatKind stat;
+    } causes[] = {
+        {"unclean", KS_STAT_RECORDS_LOST_UNCLEAN},
+        {"power-loss", KS_STAT_RECORDS_LOST_POWER_LOSS},
+        {"zombie", KS_STAT_RECORDS_LOST_ZOMBIE},
+        {"acks1-failover", KS_STAT_RECORDS_LOST_ACKS1_FAILOVER},
+    };
+    const KsToken *t = ks_scn_cur(p);
+    if (t->kind != KS_TOK_WORD)
+        return cond_stat(p, row, e, error);
+    for (size_t i = 0; i < G_N_ELEMENTS(causes); i++) {
+        if (ks_scn_tok_is(t, causes[i].name)) {
+            ks_scn_advance(p);
+            if (!want_op(p, row, false, &e->cmp, error))
+                return false;
+            e->stat = causes[i].stat;
+            return want_count(p, row, &e->number, error);
+        }
+    }
+    g_autofree char *word = ks_scn_tok_show(t);
+    return ks_scn_fail(p, t, SYNTAX, error,
+                       "unknown cause '%s'; causes are unclean, power-loss, zombie, "
+                       "acks1-failover; usage: expect %s",
+                       word, row->usage);
+}
+
 /* A declared flume agent's name, into e->name. */
 static bool want_flume(Parser *p, const CondRow *row, char **out, GError **error)
 {
@@ -428,7 +459,8 @@ static const CondRow cond_rows[] = {
     STAT_ROW("records-produced", KS_STAT_RECORDS_PRODUCED, NULL),
     STAT_ROW("records-acked", KS_STAT_RECORDS_ACKED, NULL),
     STAT_ROW("records-refused", KS_STAT_RECORDS_REFUSED, NULL),
-    STAT_ROW("records-lost", KS_STAT_RECORDS_LOST, "the ledger does not track lost records yet"),
+    {"records-lost", "records-lost [unclean|power-loss|zombie|acks1-failover] OP N", KS_EXPECT_STAT,
+     KS_STAT_RECORDS_LOST, "the ledger does not track lost records yet", cond_records_lost},
     STAT_ROW("records-consumed", KS_STAT_RECORDS_CONSUMED, WHY_CONSUMERS),
     STAT_ROW("records-duplicated", KS_STAT_RECORDS_DUPLICATED, WHY_CONSUMERS),
     STAT_ROW("records-skipped", KS_STAT_RECORDS_SKIPPED, WHY_CONSUMERS),

@@ -197,9 +197,10 @@ bool ks_scn_tok_partition(Parser *p, const KsToken *t, KsPlanPartition *out, GEr
     int64_t part = 0;
     for (size_t i = dash + 1; i < n && part <= INT32_MAX; i++)
         part = part * 10 + (text[i] - '0');
-    if (part >= topic->partitions)
-        return ks_scn_no_such_partition(p, t->line, t->col, topic->name, topic->partitions,
-                                        text + dash + 1, error);
+    int32_t count = ks_scn_partitions_now(p, topic);
+    if (part >= count)
+        return ks_scn_no_such_partition(p, t->line, t->col, topic->name, count, text + dash + 1,
+                                        error);
     out->topic = g_strdup(topic->name);
     out->partition = (int32_t)part;
     return true;

@@ -65,6 +65,13 @@ typedef struct {
     KsLoc wait_at, lag_at;
 } BrokerInfo;
 
+/* A topic's partition count from a time on (`add partitions`). */
+typedef struct {
+    const KsPlanTopic *topic;
+    KsTime at;
+    int32_t count;
+} GrownTopic;
+
 /* The configs Kafka's producer checks against each other when it is built
  * (check_producer_configs). */
 static const KsConfigKey producer_checked[] = {
@@ -149,6 +156,7 @@ typedef struct {
     GHashTable *nodes;          /* name -> KsPlanNode (borrowed from the plan) */
     GHashTable *brokers;        /* id -> BrokerInfo (owned) */
     GArray *added;              /* KsBrokerId of brokers that `add broker` adds */
+    GArray *grown;              /* of GrownTopic: what `add partitions` lines make */
     GHashTable *topics;         /* name -> KsPlanTopic (borrowed) */
     GHashTable *topic_norm;     /* name with '.' as '_' -> KsPlanTopic (borrowed) */
     GArray *topic_aux;          /* TopicAux, parallel to plan->topics */
@@ -322,6 +330,14 @@ void ks_scn_add_client(Parser *p, const char *name, ClientKind kind, int line);
 extern const KeySpec ks_scn_reassign_keys[];
 bool ks_scn_reassign(Parser *p, const LineSpec *spec, const KsToken *head, Args *a,
                      KsPlanAction *act, GError **error);
+/* @topic's partition count as lines at the parser's time see it: the
+ * declared one, or what an `add partitions` before makes
+ * (scenario-reassign.c). */
+int32_t ks_scn_partitions_now(const Parser *p, const KsPlanTopic *topic);
+/* The `add partitions` action's line (scenario-reassign.c). */
+extern const KeySpec ks_scn_add_partitions_keys[];
+bool ks_scn_add_partitions(Parser *p, const LineSpec *spec, const KsToken *head, Args *a,
+                           KsPlanAction *act, GError **error);
 /* A byte rate with its unit (10MB/s, 1Gbit/s) in bytes per second
  * (scenario-decl-capacity.c). */
 bool ks_scn_arg_byte_rate(Parser *p, const Arg *a, int64_t *out, GError **error);

@@ -6,7 +6,9 @@
  *   reassign topic TOPIC brokers=IDS              a plan for one topic
  *   reassign all brokers=IDS                      a plan for every topic
  *
- * each with [throttle=RATE] (kafka-reassign-partitions.sh --throttle, in
+ *   add partitions TOPIC count=N                  the topic grows to N partitions
+ *
+ * the reassign forms each with [throttle=RATE] (kafka-reassign-partitions.sh --throttle, in
  * bytes per second with a unit: 10MB/s); a plan also takes
  * [placement-start=N], the fixed start index of its placement. IDS is a
  * list (1,2,3), a set ({1,2,3}) or a range (1..6). Every broker must exist
@@ -19,6 +21,43 @@
 const KeySpec ks_scn_reassign_keys[] = {KEY("replicas", "4,5,6"), KEY("brokers", "1..6"),
                                         KEY("throttle", "10MB/s"), KEY("placement-start", "0"),
                                         KEYS_END};
+
+const KeySpec ks_scn_add_partitions_keys[] = {KEY("count", "12"), KEYS_END};
+
+int32_t ks_scn_partitions_now(const Parser *p, const KsPlanTopic *topic)
+{
+    int32_t n = topic->partitions;
+    for (guint i = 0; p->grown && i < p->grown->len; i++) {
+        const GrownTopic *g = &g_array_index(p->grown, GrownTopic, i);
+        if (g->topic == topic && (p->now == KS_SCENARIO_NOW || g->at <= p->now))
+            n = MAX(n, g->count);
+    }
+    return n;
+}
+
+bool ks_scn_add_partitions(Parser *p, const LineSpec *spec, const KsToken *head, Args *a,
+                           KsPlanAction *act, GError **error)
+{
+    KsPlanTopic *topic = ks_scn_arg_topic(p, a->pos->pdata[0], error);
+    if (!topic)
+        return false;
+    const Arg *ac = ks_scn_need(p, a, spec, head, "count", error);
+    int64_t count;
+    if (!ac || !ks_scn_arg_int(p, ac, 1, 1000000, &count, error))
+        return false;
+    if (count <= topic->partitions)
+        return ks_scn_fail(p, ks_scn_scalar(ac), VALUE, error,
+                           "count=%" PRId64 ": the number of partitions can only be increased; "
+                           "%s is declared with %" PRId32,
+                           count, topic->name, topic->partitions);
+    act->topic = g_strdup(topic->name);
+    act->count = count;
+    if (!p->grown)
+        p->grown = g_array_new(FALSE, FALSE, sizeof(GrownTopic));
+    GrownTopic g = {topic, p->now == KS_SCENARIO_NOW ? 0 : p->now, (int32_t)count};
+    g_array_append_val(p->grown, g);
+    return true;
+}
 
 /* A key that belongs to the other form of the action. */
 static bool refuse_key(Parser *p, Args *a, const char *key, const char *why, GError **error)

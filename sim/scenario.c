@@ -229,9 +229,12 @@ static bool parse_tokens(Parser *p, const KsToken *toks, guint n, KsScenarioLine
     p->n = n;
     p->pos = 0;
     Timeline mark = p->tl;
+    guint n_grown = p->grown ? p->grown->len : 0;
     if (parse_line(p, out, error))
         return true;
     ks_scenario_line_clear(out);
+    if (p->grown)
+        g_array_set_size(p->grown, n_grown);
     for (guint i = mark.n_added; i < p->added->len; i++)
         g_hash_table_remove(p->brokers,
                             GINT_TO_POINTER((int)g_array_index(p->added, KsBrokerId, i)));
@@ -277,6 +280,8 @@ static void parser_free(gpointer data)
     g_hash_table_unref(p->nodes);
     g_hash_table_unref(p->brokers);
     g_array_unref(p->added);
+    if (p->grown)
+        g_array_unref(p->grown);
     g_hash_table_unref(p->topics);
     g_hash_table_unref(p->topic_norm);
     g_array_unref(p->topic_aux);

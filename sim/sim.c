@@ -248,6 +248,16 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
         (int32_t)ks_config_resolve(KS_CFG_MIN_INSYNC_REPLICAS, pt->configs, sim->defaults);
     t->unclean_election =
         ks_config_resolve(KS_CFG_UNCLEAN_LEADER_ELECTION_ENABLE, pt->configs, sim->defaults) != 0;
+    /* flush.messages and flush.ms: the topic's own, else `set`'s, else its
+     * brokers' log.flush.interval.* (ks_replica_flush_policy). */
+    t->flush_messages = ks_config_set_has(pt->configs, KS_CFG_FLUSH_MESSAGES) ||
+                                ks_config_set_has(sim->defaults, KS_CFG_FLUSH_MESSAGES)
+                            ? ks_config_resolve(KS_CFG_FLUSH_MESSAGES, pt->configs, sim->defaults)
+                            : -1;
+    t->flush_ms = ks_config_set_has(pt->configs, KS_CFG_FLUSH_MS) ||
+                          ks_config_set_has(sim->defaults, KS_CFG_FLUSH_MS)
+                      ? ks_config_resolve(KS_CFG_FLUSH_MS, pt->configs, sim->defaults)
+                      : -1;
     t->partition_block = g_new0(KsPartition, pt->partitions);
     t->n_partition_block = pt->partitions;
     t->partitions = g_new0(KsPartition *, pt->partitions);
@@ -585,6 +595,7 @@ static const ActionRow action_table[] = {
     [KS_ACTION_ROLLING_RESIZE] = {"rolling-resize", ks_scaling_action_rolling_resize},
     [KS_ACTION_ADD_NODE] = {"add node", ks_scaling_action_add_node},
     [KS_ACTION_DELETE_GROUP] = {"delete group", ks_group_action_delete},
+    [KS_ACTION_ADD_PARTITIONS] = {"add partitions", ks_reassign_action_add_partitions},
     [KS_ACTION_PAUSE_BROKER] = {"pause broker", ks_net_action_pause},
 };
 /* KS_ACTION_PAUSE_BROKER is the last kind: a new kind needs its row. */
@@ -761,6 +772,10 @@ void ks_sim_get_stats(const KsSim *sim, KsSimStats *out)
     out->records_acked = ledger->acked;
     out->records_refused = ledger->refused;
     out->records_lost = ledger->lost;
+    out->records_lost_unclean = ledger->lost_by[KS_LOSS_UNCLEAN];
+    out->records_lost_power_loss = ledger->lost_by[KS_LOSS_POWER];
+    out->records_lost_zombie = ledger->lost_by[KS_LOSS_ZOMBIE];
+    out->records_lost_acks1_failover = ledger->lost_by[KS_LOSS_ACKS1_FAILOVER];
     out->events = ks_engine_events_run(sim->engine);
 }
 

@@ -112,7 +112,9 @@ static char *progress_violation(Run *r)
             if (part->leader_epoch < was->epoch)
                 return g_strdup_printf("%s-%d: leader epoch went back from %d to %d", topic->name,
                                        p, was->epoch, part->leader_epoch);
-            if (lr && part->leader_replica_epoch == was->acting &&
+            /* A power loss takes a dead leader's log back to what was on
+             * disk: the one way its epoch's log shrinks. */
+            if (lr && part->leader_replica_epoch == was->acting && lr->broker->node->up &&
                 (lr->hw < was->hw || lr->log.end < was->leo))
                 return g_strdup_printf(
                     "%s-%d: in leader epoch %d the leader's high watermark or log "
@@ -281,10 +283,16 @@ void assert_healed(const Run *r)
  * once every ISR member has it, and only an ISR member can lead. */
 void assert_nothing_lost(const Run *r, bool one_failure_at_a_time)
 {
-    if (r->stats.records_lost == 0)
+    /* A power loss (crash node) takes what was not on disk: with the
+     * default flush settings, acknowledged records too when every replica
+     * of a partition loses power; that loss, and no other, is allowed when
+     * several machines may be down at once. */
+    int64_t lost = r->stats.records_lost;
+    if (!one_failure_at_a_time)
+        lost -= r->stats.records_lost_power_loss;
+    if (lost == 0)
         return;
-    fail_scenario(r->text, "%" PRId64 " acknowledged records lost with acks=all%s",
-                  r->stats.records_lost,
+    fail_scenario(r->text, "%" PRId64 " acknowledged records lost with acks=all%s", lost,
                   one_failure_at_a_time ? ", one broker down at a time" : "");
 }
 

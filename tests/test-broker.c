@@ -409,6 +409,48 @@ static void follower_fetch_to_dead_machine_times_out(void **state)
     ks_assert_i64_eq(fetches_after_leader_dies("node n1", "set request.timeout.ms=4s\n"), 2);
 }
 
+/* Broker 3's log end of t-0 just after @how (crash broker 3, crash node
+ * n3 or stop broker 3) at 20 s, with @extra settings; the leader, broker 1,
+ * had 2000 records by then. */
+static int64_t log_end_after(const char *how, const char *extra)
+{
+    g_autofree char *text =
+        g_strdup_printf("seed 3\ncluster nodes=3\n%s"
+                        "topic t partitions=1 replication-factor=3 replica-placement-start=0\n"
+                        "producer p topic=t rate=100/s acks=all\n"
+                        "at 20s %s\nrun until 21s\n",
+                        extra, how);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+    ks_sim_test_run_until(t, 20 * KS_TIME_S + 1);
+    return ks_sim_test_replica(t, "t", 0, 3).log_end_offset;
+}
+
+/* A process crash keeps the page cache, so every record broker 3 had is
+ * in its log; a power loss keeps what was on disk: nothing with Kafka's
+ * defaults before Linux's first writeback (30 s after the log turned
+ * dirty), everything with flush.messages=1, what the last writeback wrote
+ * when it came earlier. A clean stop flushes. */
+static void power_loss_keeps_only_what_is_on_disk(void **state)
+{
+    (void)state;
+    int64_t all = log_end_after("crash broker 3", "");
+    assert_true(all >= 1990 && all <= 2000);
+    ks_assert_i64_eq(log_end_after("crash node n3", ""), 0);
+    ks_assert_i64_eq(log_end_after("crash node n3", "set flush.messages=1\n"), all);
+    ks_assert_i64_eq(log_end_after("crash node n3", "set log.flush.interval.messages=1\n"), all);
+    /* Written back at 15 s (dirty since the first record, expired after
+     * 10 s, on the 5 s grid): about 15 s of the 20 s survive. */
+    int64_t wb = log_end_after("crash node n3", "set os.dirty.expire.ms=10s\n");
+    assert_true(wb >= 1490 && wb <= 1500);
+    /* The log flusher: every second from 30 s after the start, too late. */
+    ks_assert_i64_eq(log_end_after("crash node n3", "set log.flush.scheduler.interval.ms=1000 "
+                                                    "log.flush.interval.ms=1000\n"),
+                     0);
+    ks_assert_i64_eq(log_end_after("crash node n3", "set os.dirty.writeback.ms=0 "
+                                                    "os.dirty.expire.ms=1s\n"),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +465,7 @@ int main(void)
         cmocka_unit_test(returning_leader_truncates_divergent_suffix),
         cmocka_unit_test(idle_fetch_long_polls_up_to_wait_max),
         cmocka_unit_test(follower_fetch_to_dead_machine_times_out),
+        cmocka_unit_test(power_loss_keeps_only_what_is_on_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

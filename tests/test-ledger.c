@@ -24,6 +24,8 @@ typedef struct {
     KsPartition part;
     KsReplica reps[3];
     KsReplica *rep_ptrs[3];
+    KsBroker brokers[3];
+    KsNode nodes[3];
     KsLedger *l;
 } Fixture;
 
@@ -36,6 +38,10 @@ static Fixture *fixture_new(void)
         f->rep_ptrs[i] = &f->reps[i];
         f->reps[i].part = &f->part;
         f->reps[i].in_isr = true;
+        f->nodes[i].up = true;
+        f->brokers[i].id = i + 1;
+        f->brokers[i].node = &f->nodes[i];
+        f->reps[i].broker = &f->brokers[i];
         ks_log_init(&f->reps[i].log);
     }
     f->part.leader_replica = &f->reps[0];
@@ -375,6 +381,113 @@ static void test_ledger_missing_matches_bitmap(void **state)
     }
 }
 
+/* The lost records of @cause in the partition; the causes add up to the
+ * whole. */
+static int64_t lost_by(Fixture *f, KsLossCause cause)
+{
+    KsLedgerCounts c = ks_ledger_partition_counts(f->l, &f->part);
+    int64_t sum = 0;
+    for (int k = 0; k < KS_LOSS_N_CAUSES; k++)
+        sum += c.lost_by[k];
+    ks_assert_i64_eq(sum, lost(f));
+    ks_assert_i64_eq(ks_ledger_total(f->l)->lost_by[cause], c.lost_by[cause]);
+    return c.lost_by[cause];
+}
+
+/* acks=1 and a clean failover to a follower that had copied half: the
+ * other half is lost to acks1-failover. */
+static void test_ledger_cause_acks1_failover(void **state)
+{
+    Fixture *f = fixture_new();
+    leader_wrote_ten(f, 10);
+    ks_ledger_election(f->l, &f->part, false);
+    elect(f, &f->reps[1]);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_ACKS1_FAILOVER), 5);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_UNCLEAN), 0);
+    fixture_free(f);
+}
+
+/* The same failover made by an unclean election: unclean. When the old
+ * leader leads again with its records, nothing is lost and no cause
+ * counts anything. */
+static void test_ledger_cause_unclean_and_back(void **state)
+{
+    Fixture *f = fixture_new();
+    leader_wrote_ten(f, 10);
+    ks_ledger_election(f->l, &f->part, true);
+    elect(f, &f->reps[1]);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_UNCLEAN), 5);
+    elect(f, &f->reps[0]);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_UNCLEAN), 0);
+    ks_assert_i64_eq(lost(f), 0);
+    fixture_free(f);
+}
+
+/* Records acknowledged by a leader whose epoch was already superseded are
+ * zombie losses whatever the election was; the others follow it. */
+static void test_ledger_cause_zombie(void **state)
+{
+    Fixture *f = fixture_new();
+    leader_wrote_ten(f, 7);
+    ks_ledger_zombie_acked(f->l, 0, &f->part, 7, 3);
+    settle(f, 0, 7, 3, KS_LEDGER_ACKED);
+    ks_ledger_election(f->l, &f->part, true);
+    elect(f, &f->reps[1]);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_ZOMBIE), 3);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_UNCLEAN), 2);
+    /* An answer that arrives after the failover is judged at once: its
+     * records go to the cause too. */
+    ks_ledger_produced(f->l, 0, &f->part, 2);
+    ks_ledger_zombie_acked(f->l, 0, &f->part, 10, 2);
+    settle(f, 0, 10, 2, KS_LEDGER_ACKED);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_ZOMBIE), 5);
+    fixture_free(f);
+}
+
+/* Every replica had 0..9 (acks=all); a power loss takes 4..9 from the
+ * leader's log (the log of record): power-loss. A clean election of a
+ * follower whose own log a power loss cut to 6 gives 6..7 back; what it
+ * lacks is still the power loss's, not a failover's. */
+static void test_ledger_cause_power_loss(void **state)
+{
+    Fixture *f = fixture_new();
+    KsReplica *a = &f->reps[0], *b = &f->reps[1];
+    ks_ledger_produced(f->l, 0, &f->part, 10);
+    append(f, a, 0, 0, 10);
+    ks_log_copy(&b->log, &a->log, 10);
+    settle(f, 0, 0, 10, KS_LEDGER_ACKED);
+    ks_ledger_power_cut(f->l, b, 6);
+    ks_log_truncate(&b->log, 6);
+    ks_ledger_power_lost(f->l, b);
+    ks_assert_i64_eq(lost(f), 0); /* the leader's log still counts */
+    ks_ledger_power_cut(f->l, a, 4);
+    ks_log_truncate(&a->log, 4);
+    ks_ledger_power_lost(f->l, a);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_POWER), 6);
+    ks_ledger_election(f->l, &f->part, false);
+    elect(f, b);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_POWER), 4);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_ACKS1_FAILOVER), 0);
+    fixture_free(f);
+}
+
+/* A leader's machine goes down: the log of record moves at once to the
+ * first in-sync replica on a machine that is up, which a clean election
+ * will pick. */
+static void test_ledger_leader_machine_down_moves_the_log_of_record(void **state)
+{
+    Fixture *f = fixture_new();
+    leader_wrote_ten(f, 10);
+    f->nodes[0].up = false;
+    ks_ledger_power_cut(f->l, &f->reps[0], 10);
+    ks_ledger_power_lost(f->l, &f->reps[0]);
+    ks_assert_i64_eq(lost_by(f, KS_LOSS_ACKS1_FAILOVER), 5);
+    f->nodes[0].up = true;
+    ks_ledger_leader_changed(f->l, &f->part);
+    ks_assert_i64_eq(lost(f), 0);
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +499,11 @@ int main(void)
         cmocka_unit_test(test_ledger_matches_recount_on_random_histories),
         cmocka_unit_test(test_ledger_missing_by_hand),
         cmocka_unit_test(test_ledger_missing_matches_bitmap),
+        cmocka_unit_test(test_ledger_cause_acks1_failover),
+        cmocka_unit_test(test_ledger_cause_unclean_and_back),
+        cmocka_unit_test(test_ledger_cause_zombie),
+        cmocka_unit_test(test_ledger_cause_power_loss),
+        cmocka_unit_test(test_ledger_leader_machine_down_moves_the_log_of_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

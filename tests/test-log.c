@@ -161,6 +161,127 @@ static void test_log_copy_and_truncate(void **state)
     ks_log_clear(&follower);
 }
 
+/* Kafka's defaults and Linux's writeback: nothing is fsynced, the machine
+ * writes back after 30 s, on its 5 s wake-ups. */
+static KsFlushPolicy default_policy(void)
+{
+    return (KsFlushPolicy){.flush_messages = INT64_MAX,
+                           .flush_ms = KS_TIME_NEVER,
+                           .flusher_start = KS_TIME_NEVER,
+                           .flusher_interval = KS_TIME_NEVER,
+                           .dirty_expire = 30 * KS_TIME_S,
+                           .writeback = 5 * KS_TIME_S};
+}
+
+/* Appends @count records at @now under @p's rules. */
+static void write_at(KsLog *log, const KsFlushPolicy *p, KsTime now, int64_t count)
+{
+    ks_log_writeback(log, p, now);
+    ks_log_append(log, count, 0, 1, 0, log->end);
+    ks_log_written(log, p, now);
+}
+
+/* With Kafka's defaults only the operating system writes a log back: the
+ * first wake-up at least 30 s after the file turned dirty writes all of
+ * it, newest records included; a power loss keeps that and no more. */
+static void test_log_writeback_after_dirty_expire(void **state)
+{
+    KsFlushPolicy p = default_policy();
+    KsLog log;
+    ks_log_init(&log);
+    write_at(&log, &p, 1 * KS_TIME_S, 10);
+    ks_log_writeback(&log, &p, 34 * KS_TIME_S);
+    ks_assert_i64_eq(log.disk.durable, 0);
+    write_at(&log, &p, 34 * KS_TIME_S + 999 * KS_TIME_MS, 5);
+    ks_log_writeback(&log, &p, 35 * KS_TIME_S); /* 1 s + 30 s, on the 5 s grid */
+    ks_assert_i64_eq(log.disk.durable, 15);
+    ks_assert_i64_eq(log.disk.recovery_point, 0); /* Kafka flushed nothing */
+    write_at(&log, &p, 36 * KS_TIME_S, 3);
+    ks_log_writeback(&log, &p, 50 * KS_TIME_S);
+    ks_assert_i64_eq(ks_log_power_loss(&log), 3);
+    ks_assert_i64_eq(log.end, 15);
+    /* With writeback off (0), nothing ever reaches the disk. */
+    p.writeback = KS_TIME_NEVER;
+    write_at(&log, &p, 60 * KS_TIME_S, 4);
+    ks_log_writeback(&log, &p, 1000 * KS_TIME_S);
+    ks_assert_i64_eq(ks_log_power_loss(&log), 4);
+    ks_log_clear(&log);
+}
+
+/* flush.messages: after an append, the whole log is fsynced once it holds
+ * that many unflushed records (UnifiedLog.append); 1 fsyncs every append. */
+static void test_log_flush_messages(void **state)
+{
+    KsFlushPolicy p = default_policy();
+    p.flush_messages = 10;
+    KsLog log;
+    ks_log_init(&log);
+    write_at(&log, &p, 1 * KS_TIME_S, 4);
+    write_at(&log, &p, 2 * KS_TIME_S, 4);
+    ks_assert_i64_eq(log.disk.durable, 0);
+    write_at(&log, &p, 3 * KS_TIME_S, 4);
+    ks_assert_i64_eq(log.disk.recovery_point, 12);
+    ks_assert_i64_eq(log.disk.durable, 12);
+    ks_assert_i64_eq(log.disk.last_flush, 3 * KS_TIME_S);
+    write_at(&log, &p, 4 * KS_TIME_S, 3);
+    ks_assert_i64_eq(ks_log_power_loss(&log), 3);
+    p.flush_messages = 1;
+    for (int i = 0; i < 5; i++)
+        write_at(&log, &p, (5 + i) * KS_TIME_S, 2);
+    ks_assert_i64_eq(ks_log_power_loss(&log), 0);
+    ks_assert_i64_eq(log.end, 22);
+    ks_log_clear(&log);
+}
+
+/* flush.ms: the log flusher runs every log.flush.scheduler.interval.ms
+ * from its start and fsyncs a log holding unflushed records whose last
+ * flush is at least flush.ms old (LogManager.flushDirtyLogs). */
+static void test_log_flush_ms_by_the_flusher(void **state)
+{
+    KsFlushPolicy p = default_policy();
+    p.writeback = KS_TIME_NEVER;
+    p.flusher_start = 30 * KS_TIME_S;
+    p.flusher_interval = 1 * KS_TIME_S;
+    p.flush_ms = 5 * KS_TIME_S;
+    KsLog log;
+    ks_log_init(&log);
+    write_at(&log, &p, 1 * KS_TIME_S, 10);
+    ks_log_writeback(&log, &p, 29 * KS_TIME_S);
+    ks_assert_i64_eq(log.disk.durable, 0); /* the flusher has not started */
+    ks_log_writeback(&log, &p, 30 * KS_TIME_S);
+    ks_assert_i64_eq(log.disk.durable, 10);
+    ks_assert_i64_eq(log.disk.last_flush, 30 * KS_TIME_S);
+    write_at(&log, &p, 31 * KS_TIME_S, 2);
+    ks_log_writeback(&log, &p, 34 * KS_TIME_S + 999 * KS_TIME_MS);
+    ks_assert_i64_eq(log.disk.durable, 10);
+    ks_log_writeback(&log, &p, 36 * KS_TIME_S);
+    ks_assert_i64_eq(log.disk.durable, 12);
+    ks_assert_i64_eq(log.disk.last_flush, 35 * KS_TIME_S);
+    /* A process that is down runs no flusher. */
+    p.flusher_start = KS_TIME_NEVER;
+    write_at(&log, &p, 37 * KS_TIME_S, 1);
+    ks_log_writeback(&log, &p, 100 * KS_TIME_S);
+    ks_assert_i64_eq(log.disk.durable, 12);
+    /* A clean shutdown flushes it all. */
+    ks_log_flush(&log, 100 * KS_TIME_S);
+    ks_assert_i64_eq(ks_log_power_loss(&log), 0);
+    ks_log_clear(&log);
+}
+
+/* Truncation takes what is on disk down with the log's end. */
+static void test_log_truncate_clamps_the_disk(void **state)
+{
+    KsFlushPolicy p = default_policy();
+    p.flush_messages = 1;
+    KsLog log;
+    ks_log_init(&log);
+    write_at(&log, &p, 1 * KS_TIME_S, 10);
+    ks_log_truncate(&log, 6);
+    ks_assert_i64_eq(log.disk.durable, 6);
+    ks_assert_i64_eq(log.disk.recovery_point, 6);
+    ks_log_clear(&log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +293,10 @@ int main(void)
         cmocka_unit_test(test_log_epoch_truncate_from_end),
         cmocka_unit_test(test_log_appends_coalesce),
         cmocka_unit_test(test_log_copy_and_truncate),
+        cmocka_unit_test(test_log_writeback_after_dirty_expire),
+        cmocka_unit_test(test_log_flush_messages),
+        cmocka_unit_test(test_log_flush_ms_by_the_flusher),
+        cmocka_unit_test(test_log_truncate_clamps_the_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -413,6 +413,17 @@ static void gen_groups(Gen *g, uint64_t seed, int n_topics, KsTime end)
             gen_at(g, t, "seek consumer c%d%s to-time=%" PRId64 "ms", who, part,
                    gen_range(&c, 0, end / KS_TIME_MS));
     }
+    /* Deleting a group (refused unless it is Empty), and offsets that
+     * expire quickly, so Dead groups come back. */
+    int n_deletes = (int)gen_range(&c, 0, 2);
+    for (int k = 0; k < n_deletes; k++)
+        gen_at(g, gen_range(&c, 1, end / KS_TIME_MS) * KS_TIME_MS, "delete group g%" PRId64,
+               gen_range(&c, 0, n_groups - 1));
+    if (gen_chance(&c, 20))
+        g_string_append_printf(g->head,
+                               "set offsets.retention.minutes=1 "
+                               "offsets.retention.check.interval.ms=%" PRId64 "\n",
+                               gen_range(&c, 1000, 30000));
     g_string_free(c.head, TRUE);
     g_string_free(c.tail, TRUE);
     g_array_free(c.actions, TRUE);
@@ -687,7 +698,8 @@ static void test_model_random_actions_keep_invariants(void **state)
 }
 
 /* Property 6: consumer groups over the same chaos -- members joining,
- * leaving, crashing, coordinators failing with their brokers -- never break
+ * leaving, crashing, coordinators failing with their brokers, groups
+ * deleted or expiring -- never break
  * an invariant (one owner per partition per generation, positions, the
  * groups' ledger). */
 static void test_model_groups_keep_invariants(void **state)

@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "kafkasim/partitioner.h"
 #include "kafkasim/query.h"
 
 #define S  KS_TIME_S
@@ -168,20 +169,22 @@ static void test_reassign_throttle_paces_the_copy(void **state)
  * acknowledged record lost and no instant without a leader. */
 static void test_reassign_under_load_keeps_invariants(void **state)
 {
-    const char *text = FOUR "topic u partitions=3 replication-factor=2 min.insync.replicas=1\n"
-                            "producer q topic=u rate=800/s keys=50 acks=all\n"
-                            "at 1s add node n5 type=m\n"
-                            "at 1s add broker 5 node=n5\n"
-                            "at 3s reassign t-0 replicas=4,5,2 throttle=3MB/s\n"
-                            "at 4s reassign all brokers=1..5 throttle=2MB/s placement-start=1\n"
-                            "at 6s crash broker 3\n"
-                            "at 30s restart broker 3\n"
-                            "at 50s stop producer p\n"
-                            "at 50s stop producer q\n"
-                            "run until 60s\n"
-                            "expect no-acked-data-loss\n"
-                            "expect replicas t-0 == {2,4,5}\n"
-                            "expect leader t-0 == 4\n";
+    const char *text =
+        FOUR "topic u partitions=3 replication-factor=2 min.insync.replicas=1\n"
+             "producer q topic=u rate=800/s keys=50 acks=all metadata.max.age.ms=5s\n"
+             "at 1s add node n5 type=m\n"
+             "at 1s add broker 5 node=n5\n"
+             "at 3s reassign t-0 replicas=4,5,2 throttle=3MB/s\n"
+             "at 4s reassign all brokers=1..5 throttle=2MB/s placement-start=1\n"
+             "at 6s crash broker 3\n"
+             "at 20s add partitions u count=5\n"
+             "at 30s restart broker 3\n"
+             "at 50s stop producer p\n"
+             "at 50s stop producer q\n"
+             "run until 60s\n"
+             "expect no-acked-data-loss\n"
+             "expect replicas t-0 == {2,4,5}\n"
+             "expect leader t-0 == 4\n";
     Run r;
     run_checked(&r, "reassign-under-load.ks", text, DENSE);
     assert_expectations(&r);
@@ -303,6 +306,74 @@ static void test_reassign_spreads_the_load(void **state)
     assert_in_range(new_node, before * 4 / 10, before * 6 / 10);
 }
 
+/* add partitions places the new ones as AdminZkClient.addPartitions
+ * does (AddPartitionsTest#testReplicaPlacementAllServers, ZooKeeper mode):
+ * brokers 0..3, partition 0 on [2,3,0,1], grown to 7 partitions. */
+static void test_add_partitions_placement_is_kafkas(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("seed 1\nnode n1\nnode n2\nnode n3\nnode n4\n"
+                        "broker 0 node=n1\nbroker 1 node=n2\nbroker 2 node=n3\nbroker 3 node=n4\n"
+                        "topic t partitions=1 replication-factor=4\n"
+                        "topic u partitions=1 replication-factor=2\n"
+                        "at 1s reassign t-0 replicas=2,3,0,1\n"
+                        "at 1s reassign u-0 replicas=1,2\n"
+                        "at 5s add partitions t count=7\n"
+                        "at 5s add partitions u count=3\n"
+                        "run until 8s\n");
+    ks_sim_test_run(t);
+    static const char *const want[] = {"2,3,0,1", "3,2,0,1", "0,3,1,2", "1,0,2,3",
+                                       "2,3,0,1", "3,0,1,2", "0,1,2,3"};
+    for (int32_t p = 0; p < 7; p++) {
+        g_autofree char *got = assigned(t, "t", p);
+        ks_assert_str_eq(got, want[p]);
+        KsPartitionInfo part = ks_sim_test_partition(t, "t", p);
+        ks_assert_i64_eq(part.leader, want[p][0] - '0');
+    }
+    /* #testReplicaPlacementPartialServers: [1,2] grown to 3: p1 leader 2 on
+     * {0,2}, p2 leader 3 on {1,3}. */
+    g_autofree char *u1 = assigned(t, "u", 1), *u2 = assigned(t, "u", 2);
+    ks_assert_str_eq(u1, "2,0");
+    ks_assert_str_eq(u2, "3,1");
+}
+
+/* The keys that move are those murmur2 maps elsewhere; the producer and
+ * the group pick the new partitions up at their metadata refresh. */
+static void test_add_partitions_keys_and_clients(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "seed 4\ncluster nodes=3\n"
+        "topic orders partitions=3 replication-factor=2 replica-placement-start=0\n"
+        "producer web topic=orders rate=300/s keys=100 acks=all metadata.max.age.ms=10s\n"
+        "consumer c1 group=g topics=orders metadata.max.age.ms=10s\n"
+        "at 8s add partitions orders count=6\n"
+        "at 9s add partitions orders count=5\n"
+        "run until 20s\n");
+    ks_sim_test_run_until(t, 8 * S);
+    int64_t moved = 0;
+    for (int k = 0; k < 100; k++) {
+        g_autofree char *key = g_strdup_printf("key-%d", k);
+        moved +=
+            ks_partition_for_key(key, strlen(key), 3) != ks_partition_for_key(key, strlen(key), 6);
+    }
+    g_autofree char *line = g_strdup_printf("\"type\":\"partitions_added\",\"topic\":\"orders\","
+                                            "\"previous\":3,\"partitions\":6,\"keys\":100,"
+                                            "\"keys_moved\":%" PRId64,
+                                            moved);
+    assert_non_null(ks_sim_test_find(t, 8 * S, line));
+    assert_true(moved > 30 && moved < 70);
+    /* Not used before the producer's refresh (10 s after its first answer). */
+    ks_sim_test_run_until(t, 9 * S + 900 * MS);
+    ks_assert_i64_eq(ks_sim_test_partition(t, "orders", 5).log_end_offset, 0);
+    ks_sim_test_run(t);
+    assert_true(ks_sim_test_partition(t, "orders", 5).log_end_offset > 0);
+    /* No decrease. */
+    assert_non_null(ks_sim_test_find(t, 9 * S, "can only be increased"));
+    /* c1 leads its group alone: at its refresh it rejoins and takes all six. */
+    KsGroupInfo g = ks_sim_test_group(t, "g");
+    ks_assert_i64_eq(g.generation, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +386,8 @@ int main(void)
         cmocka_unit_test(test_reassign_plan_is_rack_aware),
         cmocka_unit_test(test_reassign_plan_follows_the_seed),
         cmocka_unit_test(test_reassign_spreads_the_load),
+        cmocka_unit_test(test_add_partitions_placement_is_kafkas),
+        cmocka_unit_test(test_add_partitions_keys_and_clients),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,31 @@ static void test_scenario_every_stat_has_a_condition(void **state)
     }
 }
 
+/* records-lost takes an optional cause: the lost records of that cause. */
+static void test_scenario_records_lost_by_cause(void **state)
+{
+    static const struct {
+        const char *text;
+        KsStatKind stat;
+    } ok[] = {
+        {"records-lost == 0", KS_STAT_RECORDS_LOST},
+        {"records-lost unclean == 0", KS_STAT_RECORDS_LOST_UNCLEAN},
+        {"records-lost power-loss > 10", KS_STAT_RECORDS_LOST_POWER_LOSS},
+        {"records-lost zombie <= 3", KS_STAT_RECORDS_LOST_ZOMBIE},
+        {"records-lost acks1-failover != 1", KS_STAT_RECORDS_LOST_ACKS1_FAILOVER},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
+        g_autofree char *text = g_strdup_printf(CLUSTER3 "expect %s\n", ok[i].text);
+        g_autoptr(KsPlan) plan = parse_ok(text);
+        ks_assert_i64_eq(expect_n(plan, 0)->stat, ok[i].stat);
+        ks_assert_str_eq(expect_n(plan, 0)->text, ok[i].text);
+    }
+    g_autofree char *msg = parse_err(CLUSTER3 "expect records-lost flood == 0\n", NULL);
+    ks_assert_str_eq(msg, "test.ks:2:21: error: unknown cause 'flood'; causes are unclean, "
+                          "power-loss, zombie, acks1-failover; usage: expect records-lost "
+                          "[unclean|power-loss|zombie|acks1-failover] OP N");
+}
+
 static void test_scenario_timed_expect(void **state)
 {
     g_autoptr(KsPlan) plan = parse_ok(CLUSTER3 "topic t\nat 5s expect leader t-0 == 2\n"
@@ -193,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenario_expect_conditions),
         cmocka_unit_test(test_scenario_every_stat_has_a_condition),
+        cmocka_unit_test(test_scenario_records_lost_by_cause),
         cmocka_unit_test(test_scenario_timed_expect),
         cmocka_unit_test(test_scenario_partition_names),
     };

@@ -52,6 +52,15 @@ typedef enum {
     KS_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR,
     KS_CFG_GROUP_MIN_SESSION_TIMEOUT_MS,
     KS_CFG_GROUP_MAX_SESSION_TIMEOUT_MS,
+    /* When logs are flushed to disk (sim/log.c): Kafka's settings, then the
+     * operating system's writeback (Linux's vm.dirty_* sysctls, in ms). */
+    KS_CFG_LOG_FLUSH_INTERVAL_MESSAGES,
+    KS_CFG_FLUSH_MESSAGES,
+    KS_CFG_LOG_FLUSH_INTERVAL_MS,
+    KS_CFG_FLUSH_MS,
+    KS_CFG_LOG_FLUSH_SCHEDULER_INTERVAL_MS,
+    KS_CFG_OS_DIRTY_EXPIRE_MS,
+    KS_CFG_OS_DIRTY_WRITEBACK_MS,
     /* Producer configs. */
     KS_CFG_ACKS,
     KS_CFG_LINGER_MS,
@@ -90,6 +99,7 @@ typedef enum {
     /* Broker configs of the group coordinator, added later. */
     KS_CFG_OFFSETS_RETENTION_MINUTES,
     KS_CFG_OFFSETS_RETENTION_CHECK_INTERVAL_MS,
+    KS_CFG_MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS,
     KS_CFG_COUNT
 } KsConfigKey;
 
@@ -104,6 +114,10 @@ typedef enum {
     KS_CONFIG_STRING,    /* text: a name or a quoted string, at most 249 bytes */
     KS_CONFIG_ENUM_LIST, /* a list of names in `choices`, in order (see ks_config_list_at) */
 } KsConfigType;
+
+/* Kafka's Long.MAX_VALUE milliseconds as a duration (the largest whole
+ * number of milliseconds a KsTime holds): "never" for the flush settings. */
+#define KS_CONFIG_LONG_MAX_MS ((INT64_MAX / KS_TIME_MS) * KS_TIME_MS)
 
 /* Which entities a config may be set on (a bit set). `set` accepts all. */
 typedef enum {

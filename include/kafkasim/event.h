@@ -383,6 +383,14 @@ typedef enum {
         F(group_deleted, error, STRING, OMIT, "", "group_delete only: the Kafka error the deletion failed with (NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, COORDINATOR_NOT_AVAILABLE); absent when it was deleted") \
         F(group_deleted, state, STRING, ALWAYS, "", "the group's state after it (\"Dead\" when deleted or expired)") \
     E(group_deleted) \
+    S(partitions_added) \
+        F(partitions_added, topic, STRING, ALWAYS, "", "the topic") \
+        F(partitions_added, previous, INT, ALWAYS, "partitions", "its partition count before") \
+        F(partitions_added, partitions, INT, ALWAYS, "partitions", "its partition count now") \
+        F(partitions_added, keys, INT, ALWAYS, "keys", "the keys of the producers that write it with keys (keys=), summed") \
+        F(partitions_added, keys_moved, INT, ALWAYS, "keys", "of those, the keys murmur2 now maps to another partition") \
+        F(partitions_added, producers, STRING_LIST, ALWAYS, "", "per keyed producer: \"web: 412 of 500 keys move\"") \
+    E(partitions_added) \
     S(network_split) \
         F(network_split, side_a, STRING, NULLABLE, "", "the nodes of one side, comma-separated; null for a heal") \
         F(network_split, side_b, STRING, NULLABLE, "", "the nodes of the other side; null for a heal") \
@@ -403,7 +411,13 @@ typedef enum {
         F(request_timeout, to, BROKER, ALWAYS, "broker id", "the broker that did not answer") \
         F(request_timeout, api, STRING, ALWAYS, "", "Fetch (a follower's; \"Fetch (connecting)\" when its connection attempt timed out) or LeaderAndIsr/UpdateMetadata (the controller's)") \
         F(request_timeout, timeout_us, TIME, ALWAYS, "us", "the timeout that expired: replica.socket.timeout.ms, socket.connection.setup.timeout.ms or the controller's") \
-    E(request_timeout)
+    E(request_timeout) \
+    S(unflushed_lost) \
+        F(unflushed_lost, broker, BROKER, ALWAYS, "broker id", "the broker whose machine lost power") \
+        F(unflushed_lost, node, STRING, ALWAYS, "", "its node (machine)") \
+        F(unflushed_lost, partitions, INT, ALWAYS, "partitions", "its replicas whose log lost records") \
+        F(unflushed_lost, records, INT, ALWAYS, "records", "records its logs lost: what was written but neither flushed by Kafka (flush.messages, flush.ms) nor written back by the operating system") \
+    E(unflushed_lost)
 
 #define KS_EVENT_TYPES(T) \
     /* Narration and checks. */ \
@@ -482,6 +496,7 @@ typedef enum {
     T(GROUP_UNLOADED, group_unloaded, group_unloaded, "a coordinator gave a group up (its __consumer_offsets partition moved away or its process died): Dead there until a new coordinator loads it") \
     T(GROUP_DELETE, group_delete, group_deleted, "kafka-consumer-groups.sh --delete: the group was deleted (Dead, its offsets removed), or the error it failed with") \
     T(OFFSETS_EXPIRED, offsets_expired, group_deleted, "an Empty group's committed offsets outlived offsets.retention.minutes: removed, and the group is Dead") \
+    T(PARTITIONS_ADDED, partitions_added, partitions_added, "partitions were added to a topic (kafka-topics.sh --alter --partitions); leader_elected lines with reason initial follow for the new ones") \
     /* The network and pauses. */ \
     T(NETWORK_PARTITIONED, network_partitioned, network_split, "partition-network cut (or made lossy) the links between two sets of nodes") \
     T(NETWORK_HEALED, network_healed, network_split, "heal-network: every link passes again") \
@@ -490,7 +505,9 @@ typedef enum {
     T(ZK_CONTACT_LOST, zk_contact_lost, zk_contact, "a running broker can no longer reach a ZooKeeper server of the quorum (cut or paused): its session is no longer renewed") \
     T(ZK_CONTACT_REGAINED, zk_contact_regained, zk_contact, "a running broker reaches the quorum again: pings renew its session, or, if it expired, the broker registers anew and gives up the leadership and controllership it still believed in") \
     T(ZOMBIE_LEADER, zombie_leader, zk_contact, "the session of a running broker expired while it was cut off: the controller moves its partitions, but it still believes it leads them and answers producers that reach it") \
-    T(REQUEST_TIMED_OUT, request_timed_out, request_timeout, "a request got no answer within its timeout (the network between was cut, or the receiver paused or lost power): at most one line per sender and receiver per timeout")
+    T(REQUEST_TIMED_OUT, request_timed_out, request_timeout, "a request got no answer within its timeout (the network between was cut, or the receiver paused or lost power): at most one line per sender and receiver per timeout") \
+    /* Power loss. */ \
+    T(UNFLUSHED_LOST, unflushed_lost, unflushed_lost, "a broker's machine lost power (crash node): its logs went back to what was on disk")
 // clang-format on
 
 #define KS_EVENT_ENUM_(ENUM, name, shape, doc) KS_EV_##ENUM,

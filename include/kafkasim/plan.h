@@ -267,6 +267,11 @@ typedef enum {
     KS_STAT_UNAVAILABLE_US,
     KS_STAT_COST_MICRO_USD,   /* the run's cost so far (capacity.c) */
     KS_STAT_CROSS_ZONE_BYTES, /* record bytes moved between zones */
+    /* records-lost CAUSE: the lost records of one cause (sim/ledger.c). */
+    KS_STAT_RECORDS_LOST_UNCLEAN,
+    KS_STAT_RECORDS_LOST_POWER_LOSS,
+    KS_STAT_RECORDS_LOST_ZOMBIE,
+    KS_STAT_RECORDS_LOST_ACKS1_FAILOVER,
 } KsStatKind;
 
 typedef struct {
@@ -325,6 +330,7 @@ typedef enum {
     KS_ACTION_ROLLING_RESIZE,    /* rolling-resize type=T: every node in turn */
     KS_ACTION_ADD_NODE,          /* add node NAME [zone=Z] [type=T] [site=S] */
     KS_ACTION_DELETE_GROUP,      /* delete group NAME: kafka-consumer-groups.sh --delete */
+    KS_ACTION_ADD_PARTITIONS,    /* add partitions TOPIC count=N: the topic grows to N */
     KS_ACTION_PAUSE_BROKER,      /* pause broker ID for DURATION: alive and silent */
 } KsActionKind;
 

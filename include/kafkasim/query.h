@@ -226,6 +226,8 @@ typedef struct {
     KsTime t;
     int64_t from_offset; /* its log end before */
     int64_t to_offset;   /* its log end after */
+    bool power_loss;     /* its machine lost power: what was not on disk went, committed
+                            or not (else a follower's truncation to its leader) */
 } KsTruncationInfo;
 
 /* Every truncation of that replica so far, oldest first. Returns a new

@@ -51,6 +51,14 @@ typedef struct {
     int64_t records_refused;  /* records the producer gave up on (an error it
                                  could not retry, or delivery.timeout.ms) */
     int64_t records_lost;     /* acknowledged records no longer in the log */
+    /* records_lost by cause (they add up to it; sim/ledger.c): an unclean
+     * election, unflushed data at a power loss, an acknowledgement by a
+     * leader whose epoch was superseded, acks=0/1 records not yet copied at
+     * a clean failover. */
+    int64_t records_lost_unclean;
+    int64_t records_lost_power_loss;
+    int64_t records_lost_zombie;
+    int64_t records_lost_acks1_failover;
     int64_t records_consumed;
     int64_t records_duplicated;
     int64_t leader_elections; /* leader changes made by the controller */
