@@ -370,8 +370,10 @@ static void fetch_timed_out(KsEngine *engine, void *ctx, uint64_t gen)
         g_autofree char *from = g_strdup_printf("broker %d (follower)", f->follower->id);
         ev.request_timeout.from = from;
         ev.request_timeout.to = f->leader->id;
-        ev.request_timeout.api = "Fetch";
-        ev.request_timeout.timeout_us = f->follower->request_timeout;
+        /* Not yet connected: the connection attempt timed out. */
+        ev.request_timeout.api = f->connected ? "Fetch" : "Fetch (connecting)";
+        ev.request_timeout.timeout_us =
+            f->connected ? f->follower->request_timeout : f->follower->connect_timeout;
         ks_sim_emit(sim, &ev);
     }
     fetcher_backoff(sim, f, 0);

@@ -514,7 +514,7 @@ static const ActionRow action_rows[] = {
         KS_ACTION_PARTITION_NETWORK, false, NULL, act_partition_network),
     ACT("heal-network", NULL, "heal-network", "heal-network", 0, 0, NULL, NULL, NULL, 0, NULL,
         false, KS_ACTION_HEAL_NETWORK, false, NULL, act_none),
-    ACT("pause", "broker", "pause broker", "pause broker ID for DURATION", 3, 3, "a broker id",
+    ACT("pause", "broker", "pause broker", "pause broker ID for DURATION", 1, 3, "a broker id",
         "pause broker 2 for 8s", NULL, 0, NULL, false, KS_ACTION_PAUSE_BROKER, false, NULL,
         act_pause),
     ACT("elect-preferred", NULL, "elect-preferred", "elect-preferred [TOPIC | PARTITION]", 0, 1,

@@ -2,16 +2,15 @@
 /*
  * scenario-decl.c - declarations: what the cluster is before time starts.
  *
- * One row per declaration keyword (decl_rows: seed, set, cluster, node,
- * node-type (scenario-decl-capacity.c), broker, zookeeper, topic, producer, flume, group, consumer)
- * with its usage, keys and handler. A handler checks the meaning of its line and appends the plan's
- * element, keeping the indexes of the parser in step.
+ * One row per declaration keyword (decl_rows: seed, set, cluster, node, node-type and site
+ * (scenario-decl-capacity.c), network and link (scenario-decl-net.c), broker, zookeeper, topic,
+ * producer, flume, group, consumer) with its usage, keys and handler. A handler checks the meaning
+ * of its line and appends the plan's element, keeping the indexes of the parser in step.
  *
  * Kafka's own rules apply where Kafka checks them: topic names (Topic.java:
  * at most 249 characters of letters, digits, '.', '_' and '-', not "." or
  * "..", and no two that collide once '.' reads as '_'), a replication factor no larger than the
- * brokers
- * ("Replication factor: 4 larger than available brokers: 3."), and the
+ * brokers ("Replication factor: 4 larger than available brokers: 3."), and the
  * producer configs Kafka refuses when the producer is built
  * (ks_config_producer_effective), reported at the config that made the
  * conflict. Because `set` lines may come after a producer, those checks run
