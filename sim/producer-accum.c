@@ -452,11 +452,17 @@ static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool 
 
 /* One pass of the Sender: for every broker that is ready and below
  * max.in.flight.requests.per.connection, one request with the first ready
- * batch of each partition it leads. Returns whether it sent anything. */
-static bool drain_once(KsSim *sim, KsProducer *p)
+ * batch of each partition it leads. Returns whether it sent anything, and
+ * in @again whether another pass could: only if a broker said "not ready"
+ * (it may say yes when asked again), a broker that got a request still has
+ * room, or acks=0 settled batches as they left. Sending changes nothing
+ * else a pass looks at (the network delivers later), so a pass that would
+ * find nothing is skipped rather than walked. */
+static bool drain_once(KsSim *sim, KsProducer *p, bool *again)
 {
     KsTime now = ks_engine_now(sim->engine);
     bool any = false;
+    *again = p->acks == 0;
     uint64_t pass = ++p->drain_pass;
     for (guint i = 0; i < p->active->len; i++) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
@@ -469,9 +475,12 @@ static bool drain_once(KsSim *sim, KsProducer *p)
          * ready stays so: it is asked once per pass (a "no" is asked
          * again, as a refused connection's backoff may end at once). */
         if (c->drain->len == 0 && c->ready_pass != pass) {
-            if ((p->acks != 0 && c->in_flight >= p->max_in_flight) ||
-                !ks_producer_connection_ready(sim, c))
+            if (p->acks != 0 && c->in_flight >= p->max_in_flight)
                 continue;
+            if (!ks_producer_connection_ready(sim, c)) {
+                *again = true;
+                continue;
+            }
             c->ready_pass = pass;
         }
         for (GList *l = pp->batches.head; l; l = l->next) {
@@ -490,8 +499,11 @@ static bool drain_once(KsSim *sim, KsProducer *p)
         KsBroker *b = g_ptr_array_index(sim->brokers, i);
         KsConnection *c =
             (guint)b->slot < p->conns->len ? g_ptr_array_index(p->conns, b->slot) : NULL;
-        if (c && c->drain->len > 0)
+        if (c && c->drain->len > 0) {
             ks_producer_send_request(sim, c);
+            if (c->in_flight < p->max_in_flight)
+                *again = true;
+        }
     }
     return any;
 }
@@ -500,7 +512,8 @@ static bool drain_once(KsSim *sim, KsProducer *p)
  * is ready: the Sender loops without waiting while it has data to send. */
 void ks_producer_drain(KsSim *sim, KsProducer *p)
 {
-    while (drain_once(sim, p))
+    bool again = true;
+    while (again && drain_once(sim, p, &again))
         ;
 }
 
