@@ -29,6 +29,12 @@
 #include "ledger.h"
 #include "model.h"
 
+/* A duration config as a flush setting: Long.MAX_VALUE ms is never. */
+static KsTime flush_time(int64_t v)
+{
+    return v >= KS_CONFIG_LONG_MAX_MS ? KS_TIME_NEVER : v;
+}
+
 KsFlushPolicy ks_replica_flush_policy(const KsReplica *r)
 {
     KsFlushPolicy p = r->broker->flush;
@@ -36,7 +42,7 @@ KsFlushPolicy ks_replica_flush_policy(const KsReplica *r)
     if (t->flush_messages >= 0)
         p.flush_messages = t->flush_messages;
     if (t->flush_ms >= 0)
-        p.flush_ms = t->flush_ms >= KS_CONFIG_LONG_MAX_MS ? KS_TIME_NEVER : t->flush_ms;
+        p.flush_ms = flush_time(t->flush_ms);
     return p;
 }
 
@@ -50,12 +56,6 @@ void ks_replica_written(KsSim *sim, KsReplica *r)
 {
     KsFlushPolicy p = ks_replica_flush_policy(r);
     ks_log_written(&r->log, &p, ks_engine_now(sim->engine));
-}
-
-/* A duration config as a flush setting: Long.MAX_VALUE ms is never. */
-static KsTime flush_time(int64_t v)
-{
-    return v >= KS_CONFIG_LONG_MAX_MS ? KS_TIME_NEVER : v;
 }
 
 /* The broker's flush settings (LogConfig's broker defaults) and its
