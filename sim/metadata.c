@@ -160,6 +160,7 @@ uint64_t ks_metadata_publish(KsSim *sim)
         if (b->ctrl_live)
             g_array_append_val(ids, b->id);
     }
+    g_array_sort(ids, ks_broker_id_cmp); /* ks_metadata_broker_alive searches them */
     md->version++;
     const Live *last = live_at(md, md->version);
     if (last && last->ids->len == ids->len &&
@@ -222,9 +223,17 @@ const GArray *ks_metadata_live_brokers(const KsSim *sim, const KsBroker *b)
 bool ks_metadata_broker_alive(const KsSim *sim, const KsBroker *b, KsBrokerId id)
 {
     const GArray *ids = ks_metadata_live_brokers(sim, b);
-    for (guint i = 0; ids && i < ids->len; i++)
-        if (g_array_index(ids, KsBrokerId, i) == id)
+    guint lo = 0, hi = ids ? ids->len : 0; /* ids are in id order */
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        KsBrokerId at = g_array_index(ids, KsBrokerId, mid);
+        if (at == id)
             return true;
+        if (at < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return false;
 }
 

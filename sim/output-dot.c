@@ -95,12 +95,6 @@ typedef struct {
     int64_t leads, follows, records;
 } BrokerLoad;
 
-static gint cmp_broker_id(gconstpointer a, gconstpointer b)
-{
-    KsBrokerId x = *(const KsBrokerId *)a, y = *(const KsBrokerId *)b;
-    return (x > y) - (x < y);
-}
-
 /* Counts, for every broker (by query index), the partitions of user topics
  * it leads and follows and the records its replicas of them hold: one pass
  * over the replicas, each broker found by binary search (the query lists
@@ -126,7 +120,7 @@ static BrokerLoad *broker_loads(const KsSim *sim)
             for (int32_t r = 0; r < pi.n_replicas; r++) {
                 KsReplicaInfo rep;
                 ks_query_replica(sim, t, p, r, &rep);
-                const KsBrokerId *at = bsearch(&rep.broker, ids, n, sizeof *ids, cmp_broker_id);
+                const KsBrokerId *at = bsearch(&rep.broker, ids, n, sizeof *ids, ks_broker_id_cmp);
                 if (!at)
                     continue;
                 BrokerLoad *load = &loads[at - ids];

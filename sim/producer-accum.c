@@ -109,13 +109,47 @@ static void activate(KsProducer *p, int32_t partition)
     g_array_append_val(p->active, partition);
 }
 
-/* Swap-remove from the active set; the order is deterministic either way. */
+static void set_unsent_bit(KsProducer *p, int slot, bool on)
+{
+    guint64 bit = G_GUINT64_CONSTANT(1) << (slot % 64);
+    if (on)
+        p->unsent_bits[slot / 64] |= bit;
+    else
+        p->unsent_bits[slot / 64] &= ~bit;
+}
+
+void ks_producer_count_unsent(KsProducer *p, KsProducerPartition *pp, int delta)
+{
+    pp->unsent += delta;
+    set_unsent_bit(p, pp->active_slot, pp->unsent > 0);
+}
+
+int ks_producer_next_unsent(const KsProducer *p, int from)
+{
+    int len = (int)p->active->len;
+    while (from < len) {
+        guint64 bits = p->unsent_bits[from / 64] >> (from % 64);
+        if (bits) {
+            int slot = from + __builtin_ctzll(bits);
+            return slot < len ? slot : -1;
+        }
+        from = (from / 64 + 1) * 64;
+    }
+    return -1;
+}
+
+/* Swap-remove from the active set; the order is deterministic either way.
+ * The partition leaving has no batch, so no unsent bit; the last one's
+ * bit moves with it. */
 static void deactivate(KsProducer *p, int32_t partition)
 {
     KsProducerPartition *pp = &p->parts[partition];
-    int32_t last = g_array_index(p->active, int32_t, p->active->len - 1);
+    int last_slot = (int)p->active->len - 1;
+    int32_t last = g_array_index(p->active, int32_t, last_slot);
     g_array_index(p->active, int32_t, pp->active_slot) = last;
     p->parts[last].active_slot = pp->active_slot;
+    set_unsent_bit(p, pp->active_slot, p->parts[last].unsent > 0);
+    set_unsent_bit(p, last_slot, false);
     g_array_set_size(p->active, p->active->len - 1);
     pp->active_slot = -1;
 }
@@ -148,6 +182,7 @@ static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime w
             last->created = first >= 1 ? MAX(arrival_time(p, first), p->meta.unblocked_at) : when;
             p->expiry_floor = MIN(p->expiry_floor, last->created + p->delivery_timeout);
             g_queue_push_tail_link(&pp->batches, &last->link);
+            ks_producer_count_unsent(p, pp, 1);
             p->queue_sizes[partition]++;
             ks_sticky_index_set(p->sticky_index, partition, p->available[partition],
                                 p->queue_sizes[partition]);
@@ -415,6 +450,8 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
     if (!acked)
         pp->refused += batch->count;
     g_queue_unlink(&pp->batches, &batch->link);
+    if (!batch->in_flight)
+        ks_producer_count_unsent(p, pp, -1);
     /* An idempotent producer that gives up on a batch leaves a gap in its
      * sequence: it bumps its epoch so later batches are accepted. */
     if (!acked && p->idempotent)
@@ -450,6 +487,36 @@ static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool 
            now - batch->created >= p->linger;
 }
 
+/* Whether asking any connection a partition may ask whether it is ready
+ * can only say yes, with no other effect: none is connecting, backing off,
+ * or closed. */
+static bool conns_settled(KsSim *sim, const KsProducer *p, KsTime now)
+{
+    for (guint i = 0; i < p->conns->len; i++) {
+        const KsConnection *c = g_ptr_array_index(p->conns, i);
+        if (c && c->leads > 0 &&
+            (c->connecting_until > 0 || now < c->reconnect_at ||
+             !(ks_net_conn_is_open(&c->net) || ks_net_conn_is_cut(sim, &c->net))))
+            return false;
+    }
+    return true;
+}
+
+static gint by_broker_id(gconstpointer a, gconstpointer b)
+{
+    const KsConnection *x = *(KsConnection *const *)a, *y = *(KsConnection *const *)b;
+    return ks_broker_id_cmp(&x->broker->id, &y->broker->id);
+}
+
+/* The active slot after @slot a drain pass visits (-1 when done): every
+ * slot with @all, else only those with a batch not in flight. */
+static int next_slot(const KsProducer *p, bool all, int slot)
+{
+    if (!all)
+        return ks_producer_next_unsent(p, slot + 1);
+    return slot + 1 < (int)p->active->len ? slot + 1 : -1;
+}
+
 /* One pass of the Sender: for every broker that is ready and below
  * max.in.flight.requests.per.connection, one request with the first ready
  * batch of each partition it leads. Returns whether it sent anything, and
@@ -458,14 +525,14 @@ static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool 
  * room, or acks=0 settled batches as they left. Sending changes nothing
  * else a pass looks at (the network delivers later), so a pass that would
  * find nothing is skipped rather than walked. */
-static bool drain_once(KsSim *sim, KsProducer *p, bool *again)
+static bool drain_once(KsSim *sim, KsProducer *p, bool all, bool *again)
 {
     KsTime now = ks_engine_now(sim->engine);
     bool any = false;
     *again = p->acks == 0;
     uint64_t pass = ++p->drain_pass;
-    for (guint i = 0; i < p->active->len; i++) {
-        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
+    for (int slot = next_slot(p, all, -1); slot >= 0; slot = next_slot(p, all, slot)) {
+        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, slot)];
         KsConnection *c = pp->conn;
         if (!c)
             continue;
@@ -488,6 +555,8 @@ static bool drain_once(KsSim *sim, KsProducer *p, bool *again)
             if (batch->in_flight)
                 continue;
             if (batch_ready(p, batch, l->next != NULL, now)) {
+                if (c->drain->len == 0)
+                    g_ptr_array_add(p->sending, c);
                 g_ptr_array_add(c->drain, batch);
                 any = true;
             }
@@ -495,16 +564,14 @@ static bool drain_once(KsSim *sim, KsProducer *p, bool *again)
         }
     }
     /* In broker id order, the order the requests leave in. */
-    for (guint i = 0; any && i < sim->brokers->len; i++) {
-        KsBroker *b = g_ptr_array_index(sim->brokers, i);
-        KsConnection *c =
-            (guint)b->slot < p->conns->len ? g_ptr_array_index(p->conns, b->slot) : NULL;
-        if (c && c->drain->len > 0) {
-            ks_producer_send_request(sim, c);
-            if (c->in_flight < p->max_in_flight)
-                *again = true;
-        }
+    g_ptr_array_sort(p->sending, by_broker_id);
+    for (guint i = 0; i < p->sending->len; i++) {
+        KsConnection *c = g_ptr_array_index(p->sending, i);
+        ks_producer_send_request(sim, c);
+        if (c->in_flight < p->max_in_flight)
+            *again = true;
     }
+    g_ptr_array_set_size(p->sending, 0);
     return any;
 }
 
@@ -512,8 +579,14 @@ static bool drain_once(KsSim *sim, KsProducer *p, bool *again)
  * is ready: the Sender loops without waiting while it has data to send. */
 void ks_producer_drain(KsSim *sim, KsProducer *p)
 {
+    /* Only a partition with a batch not in flight can add to a request;
+     * the others matter only for the connections they ask (in the active
+     * set's order), which matters only when an answer could be no. Sending
+     * changes no connection's state (the network answers later), so what
+     * holds for the first pass holds for the next ones. */
+    bool all = !conns_settled(sim, p, ks_engine_now(sim->engine));
     bool again = true;
-    while (again && drain_once(sim, p, &again))
+    while (again && drain_once(sim, p, all, &again))
         ;
 }
 
@@ -600,8 +673,10 @@ KsTime ks_producer_arrival_deadline(KsSim *sim, KsProducer *p)
         return KS_TIME_NEVER; /* a response will come first and drain */
     KsTime t = arrival_time(p, p->rate_arrived + 1) + p->linger;
     int64_t need = p->batch_records;
-    for (guint i = 0; i < p->active->len; i++) {
-        int32_t partition = g_array_index(p->active, int32_t, i);
+    /* An open batch is not in flight. */
+    for (int slot = ks_producer_next_unsent(p, 0); slot >= 0;
+         slot = ks_producer_next_unsent(p, slot + 1)) {
+        int32_t partition = g_array_index(p->active, int32_t, slot);
         const KsProducerBatch *last = ks_producer_newest_batch(&p->parts[partition]);
         if (!opens_new_batch(p, partition))
             need = MIN(need, p->batch_records - last->count);

@@ -234,6 +234,7 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
         if (c)
             c->leads = 0;
     }
+    p->unlinked = 0;
     for (int32_t i = 0; i < p->n_parts; i++) {
         KsProducerPartition *pp = &p->parts[i];
         p->available[i] = pp->leader != KS_NO_BROKER;
@@ -242,6 +243,8 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
         if (pp->leader != KS_NO_BROKER) {
             pp->conn = ks_producer_conn_for(p, ks_sim_find_broker(sim, pp->leader));
             pp->conn->leads++;
+        } else {
+            p->unlinked++;
         }
     }
 }

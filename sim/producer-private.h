@@ -25,6 +25,7 @@
 typedef struct {
     GQueue batches;         /* of KsProducerBatch*, in creation order; nodes: their link */
     int active_slot;        /* its index in KsProducer.active, -1 with no batch */
+    int32_t unsent;         /* its batches not in flight (bit active_slot of unsent_bits) */
     KsBrokerId leader;      /* the producer's metadata: leader as last seen */
     int32_t leader_epoch;   /* and its epoch */
     KsConnection *conn;     /* the connection to that leader, NULL with none */
@@ -169,7 +170,11 @@ struct KsProducer {
     int32_t n_parts;            /* partitions of its topic in its metadata (grows when an
                                    answer names partitions added since) */
     GArray *active;             /* of int32_t: partitions with batches */
+    guint64 *unsent_bits;       /* bit i: the partition in active slot i has a batch not in
+                                   flight (only those can be sent, linger or back off) */
+    int32_t unlinked;           /* partitions without a connection to a leader */
     GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
+    GPtrArray *sending;         /* scratch of the drain: connections with a request to send */
     /* Spares, reused before allocating: a batch or a request is made per
      * batch of records, and most live briefly. */
     GQueue spare_batches;  /* of KsProducerBatch* (owned; nodes: their link) */
@@ -241,6 +246,12 @@ static inline KsProducerBatch *ks_producer_oldest_batch(const KsProducerPartitio
 {
     return pp->batches.head ? pp->batches.head->data : NULL;
 }
+/* @pp has @delta more batches not in flight (a batch was made, sent, put
+ * back for a retry or settled unsent): keeps unsent_bits. */
+void ks_producer_count_unsent(KsProducer *producer, KsProducerPartition *pp, int delta);
+/* The first active slot from @from on whose partition has a batch not in
+ * flight, -1 with none; in slot order, which is the active set's order. */
+int ks_producer_next_unsent(const KsProducer *producer, int from);
 /* Takes the records that arrived at the rate since the last time. */
 void ks_producer_take_arrivals(KsSim *sim, KsProducer *producer);
 /* Appends the sends that waited for metadata, once it is known. */

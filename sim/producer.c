@@ -184,6 +184,7 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     p->active = g_array_new(FALSE, FALSE, sizeof(int32_t));
     ks_producer_grow(p, topic->n_partitions);
     p->conns = g_ptr_array_new_with_free_func(conn_free);
+    p->sending = g_ptr_array_new();
     p->pending = g_array_new(FALSE, FALSE, sizeof(KsPendingSend));
     ks_producer_metadata_init(sim, p);
     ks_timer_init(&p->wake, producer_wake, p);
@@ -197,6 +198,11 @@ void ks_producer_grow(KsProducer *p, int32_t n)
     p->parts = g_renew(KsProducerPartition, p->parts, n);
     p->available = g_renew(bool, p->available, n);
     p->queue_sizes = g_renew(int32_t, p->queue_sizes, n);
+    /* Active slots are fewer than partitions: one bit per partition. */
+    int32_t words = (p->n_parts + 63) / 64, new_words = (n + 63) / 64;
+    p->unsent_bits = g_renew(guint64, p->unsent_bits, new_words);
+    memset(p->unsent_bits + words, 0, (size_t)(new_words - words) * sizeof(guint64));
+    p->unlinked += n - p->n_parts;
     for (int32_t i = p->n_parts; i < n; i++) {
         p->parts[i] = (KsProducerPartition){0};
         g_queue_init(&p->parts[i].batches);
@@ -290,6 +296,7 @@ void ks_producer_free(KsProducer *p)
     if (!p)
         return;
     g_ptr_array_free(p->conns, TRUE);
+    g_ptr_array_free(p->sending, TRUE);
     for (guint i = 0; i < p->pending->len; i++)
         g_free(g_array_index(p->pending, KsPendingSend, i).key);
     g_array_free(p->pending, TRUE);
@@ -301,6 +308,7 @@ void ks_producer_free(KsProducer *p)
     clear_linked(&p->spare_requests, request_free);
     g_array_free(p->active, TRUE);
     g_free(p->queue_sizes);
+    g_free(p->unsent_bits);
     ks_sticky_index_free(p->sticky_index);
     g_free(p->available);
     g_free(p->parts);
@@ -364,6 +372,7 @@ void ks_producer_send_request(KsSim *sim, KsConnection *c)
     for (guint i = 0; i < c->drain->len; i++) {
         KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
         batch->in_flight = true;
+        ks_producer_count_unsent(p, &p->parts[batch->partition], -1);
         batch->attempts++;
         batch->sent = req->sent;
         batch->request = req;
@@ -608,6 +617,7 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
         if (rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER)
             relink |= ks_producer_update_leadership(p, rb);
         batch->in_flight = false;
+        ks_producer_count_unsent(p, pp, 1);
         /* TransactionManager.canRetry: out of sequence although the batch
          * is the next one after the last acknowledged sequence means a
          * real gap (the leader lost records): the producer bumps its epoch
@@ -643,6 +653,13 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
  * its leader cannot be reached (NetworkClient.processDisconnection). */
 static bool needs_metadata(KsSim *sim, KsProducer *p)
 {
+    bool failures = false;
+    for (guint i = 0; i < p->conns->len && !failures; i++) {
+        const KsConnection *c = g_ptr_array_index(p->conns, i);
+        failures = c && c->failures > 0;
+    }
+    if (!failures && p->unlinked == 0)
+        return false; /* every partition has a connection that works */
     for (guint i = 0; i < p->active->len; i++) {
         const KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
         const KsConnection *c = pp->conn;
@@ -652,27 +669,42 @@ static bool needs_metadata(KsSim *sim, KsProducer *p)
     return false;
 }
 
+/* The earliest moment a batch reaches delivery.timeout.ms, when it is
+ * before @next (else @next). The expiry floor is a lower bound, so the walk
+ * over partitions runs only when a batch could expire first, and leaves the
+ * floor exact. */
+static KsTime expiry_before(KsProducer *p, KsTime next)
+{
+    if (p->expiry_floor >= next)
+        return next;
+    KsTime floor = KS_TIME_NEVER;
+    for (guint i = 0; i < p->active->len; i++) {
+        const KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
+        floor = MIN(floor, ks_producer_oldest_batch(pp)->created + p->delivery_timeout);
+    }
+    p->expiry_floor = floor;
+    return MIN(next, floor);
+}
+
 /* Arms the wake timer for the earliest future moment something changes:
  * a record arrival that matters (above), a batch whose linger or retry
  * backoff ends, a batch that would expire, a reconnection attempt, a
  * metadata refresh. A batch that is ready but held back by the in-flight
  * limit needs no timer: the response that frees the slot drains it. Only
  * two batches per partition matter, the first unsent one (oldest: expiry,
- * retry) and the newest (linger). */
+ * retry) and the newest (linger); only partitions with a batch not in
+ * flight can have either. */
 static void schedule_wake(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
     KsTime next = ks_producer_arrival_deadline(sim, p);
-    for (guint i = 0; i < p->active->len; i++) {
-        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
-        const KsProducerBatch *oldest = ks_producer_oldest_batch(pp);
-        next = MIN(next, oldest->created + p->delivery_timeout);
+    for (int slot = ks_producer_next_unsent(p, 0); slot >= 0;
+         slot = ks_producer_next_unsent(p, slot + 1)) {
+        KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, slot)];
         const KsProducerBatch *first = NULL;
         for (GList *l = pp->batches.head; l && !first; l = l->next)
             if (!((KsProducerBatch *)l->data)->in_flight)
                 first = l->data;
-        if (!first)
-            continue;
         if (first->attempts > 0 && first->retry_after > now &&
             !ks_producer_leader_changed(p, first))
             next = MIN(next, first->retry_after);
@@ -689,6 +721,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
     }
     next = MIN(next, p->meta.next);
     next = MIN(next, ks_producer_block_deadline(sim, p));
+    next = expiry_before(p, next);
     if (next == KS_TIME_NEVER)
         ks_timer_cancel(sim->engine, &p->wake);
     else

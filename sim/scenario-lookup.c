@@ -25,12 +25,6 @@
 /* ------------------------------------------------------------------------ */
 /* Lookups with helpful errors                                                */
 
-static gint cmp_broker_id(gconstpointer a, gconstpointer b)
-{
-    KsBrokerId x = *(const KsBrokerId *)a, y = *(const KsBrokerId *)b;
-    return (x > y) - (x < y);
-}
-
 /* "brokers are 1, 2, 3" or, for many, ranges: "brokers are 1-300". */
 static char *describe_brokers(Parser *p)
 {
@@ -40,7 +34,7 @@ static char *describe_brokers(Parser *p)
     g_array_append_vals(ids, p->added->data, p->added->len);
     if (ids->len == 0)
         return g_strdup("no broker is declared");
-    g_array_sort(ids, cmp_broker_id);
+    g_array_sort(ids, ks_broker_id_cmp);
     GString *s = g_string_new(ids->len == 1 ? "the only broker is " : "brokers are ");
     const KsBrokerId *v = (const KsBrokerId *)(void *)ids->data;
     if (ids->len <= 10) {
@@ -383,7 +377,7 @@ bool ks_scn_arg_broker_set(Parser *p, const Arg *a, bool sorted, bool allow_empt
                            a->example);
     }
     if (sorted)
-        g_array_sort(ids, cmp_broker_id);
+        g_array_sort(ids, ks_broker_id_cmp);
     *out = g_steal_pointer(&ids);
     return true;
 }

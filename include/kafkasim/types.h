@@ -24,6 +24,13 @@ typedef int64_t KsTime;
 typedef int32_t KsBrokerId;
 #define KS_NO_BROKER ((KsBrokerId)-1)
 
+/* Orders two KsBrokerId ascending, for qsort and g_array_sort. */
+static inline int ks_broker_id_cmp(const void *a, const void *b)
+{
+    KsBrokerId x = *(const KsBrokerId *)a, y = *(const KsBrokerId *)b;
+    return (x > y) - (x < y);
+}
+
 typedef struct KsEngine KsEngine;
 typedef struct KsTimer KsTimer;
 typedef struct KsRng KsRng;
