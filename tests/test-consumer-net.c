@@ -30,6 +30,14 @@
     "broker 1 node=n1\nbroker 2 node=n2\nbroker 3 node=n3\n"                                       \
     "set group.initial.rebalance.delay.ms=0\n"
 
+/* t-0 led by broker 2; the group's coordinator is broker 1 (the one
+ * partition of __consumer_offsets); consumer c1 on app1. */
+#define LEADER_ON_2                                                                                \
+    "seed 3\n" NODES "set offsets.topic.num.partitions=1\n"                                        \
+    "topic t partitions=1 replication-factor=3 replica-placement-start=1\n"                        \
+    "producer p topic=t rate=100/s\n"                                                              \
+    "consumer c1 group=g topics=t node=app1 processing=1ms\n"
+
 /* A fetch request from c1 to broker 2, as --verbose shows it. */
 #define FETCH_TO_2 "\"api\":\"ConsumerFetch\",\"from\":\"consumer c1\",\"to\":2,"
 
@@ -103,14 +111,9 @@ static void test_consumer_cut_off_is_removed_and_rejoins_after_heal(void **state
  * socket.connection.setup.timeout.ms (10 s). The group is not disturbed. */
 static void test_consumer_fetch_across_cut_waits_for_request_timeout(void **state)
 {
-    g_autoptr(KsSimTest) t =
-        ks_sim_test_new("seed 3\n" NODES "set offsets.topic.num.partitions=1\n"
-                        "topic t partitions=1 replication-factor=3 replica-placement-start=1\n"
-                        "producer p topic=t rate=100/s\n"
-                        "consumer c1 group=g topics=t node=app1 processing=1ms\n"
-                        "at 10s partition-network app1 | n2\n"
-                        "at 60s heal-network\n"
-                        "run until 70s\n");
+    g_autoptr(KsSimTest) t = ks_sim_test_new(LEADER_ON_2 "at 10s partition-network app1 | n2\n"
+                                                         "at 60s heal-network\n"
+                                                         "run until 70s\n");
     ks_sim_set_verbose(t->sim, true);
     ks_sim_test_run_until(t, 10500 * MS);
     assert_int_equal(ks_sim_test_group(t, "g").coordinator, 1);
@@ -148,13 +151,8 @@ static void test_consumer_fetch_across_cut_waits_for_request_timeout(void **stat
  * session expires) and the consumer reads from the new leader. */
 static void test_consumer_crashed_broker_fails_requests_at_once(void **state)
 {
-    g_autoptr(KsSimTest) t =
-        ks_sim_test_new("seed 3\n" NODES "set offsets.topic.num.partitions=1\n"
-                        "topic t partitions=1 replication-factor=3 replica-placement-start=1\n"
-                        "producer p topic=t rate=100/s\n"
-                        "consumer c1 group=g topics=t node=app1 processing=1ms\n"
-                        "at 10s crash broker 2\n"
-                        "run until 35s\n");
+    g_autoptr(KsSimTest) t = ks_sim_test_new(LEADER_ON_2 "at 10s crash broker 2\n"
+                                                         "run until 35s\n");
     ks_sim_set_verbose(t->sim, true);
     ks_sim_test_run_until(t, 10 * S);
     int64_t before = ks_sim_test_consumed(t, "c1");
@@ -174,13 +172,8 @@ static void test_consumer_crashed_broker_fails_requests_at_once(void **state)
  * (broker 1) is not touched. */
 static void test_consumer_silent_machine_waits_for_request_timeout(void **state)
 {
-    g_autoptr(KsSimTest) t =
-        ks_sim_test_new("seed 3\n" NODES "set offsets.topic.num.partitions=1\n"
-                        "topic t partitions=1 replication-factor=3 replica-placement-start=1\n"
-                        "producer p topic=t rate=100/s\n"
-                        "consumer c1 group=g topics=t node=app1 processing=1ms\n"
-                        "at 10s crash node n2\n"
-                        "run until 45s\n");
+    g_autoptr(KsSimTest) t = ks_sim_test_new(LEADER_ON_2 "at 10s crash node n2\n"
+                                                         "run until 45s\n");
     ks_sim_test_run(t);
     const KsSimTestEvent *to = ks_sim_test_find(
         t, 0, "\"from\":\"consumer c1\",\"to\":2,\"api\":\"Fetch\",\"timeout_us\":30000000");
