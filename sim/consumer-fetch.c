@@ -134,7 +134,7 @@ static void fetch_gave_up(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
     KsConsumer *c = f->consumer;
     if (!delivered || seq != f->seq || !c->running)
         return;
-    ks_consumer_disconnect(sim, c, f->broker, "Fetch", f->connecting, NULL);
+    ks_consumer_disconnect(sim, c, f->broker, KS_LINK_NODE, "Fetch", f->connecting, NULL);
 }
 
 /* The fetch or its answer was lost without a word (a cut, a machine that
@@ -287,7 +287,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
             ks_sim_emit_request(sim, "ConsumerFetch", from, b->id, detail);
         }
         f->sent_at = ks_engine_now(sim->engine);
-        KsTime wait = ks_consumer_conn_wait(sim, c, b);
+        KsTime wait = ks_consumer_conn_wait(sim, c, b, KS_LINK_NODE);
         f->connecting = wait >= 0;
         if (f->connecting) {
             ks_net_after(sim, &c->ep, wait, fetch_gave_up, f, f->seq);

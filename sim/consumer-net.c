@@ -4,7 +4,11 @@
  * when a request gets no answer (Kafka's NetworkClient under
  * ConsumerNetworkClient, as AbstractCoordinator and the Fetcher see it).
  *
- * A connection to a broker is used while the consumer believes it open:
+ * A consumer has two connections to a broker: the node's (FindCoordinator,
+ * fetches) and, when the broker coordinates its group, the coordinator's
+ * own (AbstractCoordinator connects to it under another node id, so that
+ * group requests never wait behind fetches). A connection is used while
+ * the consumer believes it open:
  * while the broker's process runs, and also after the network between them
  * was cut or the broker's machine went down (net.c: ks_net_conn_is_cut),
  * since no reset crosses a cut or leaves a dead machine. A request sent on
@@ -14,11 +18,12 @@
  * max.poll.interval.ms + 5 s), since the coordinator holds it for the
  * rebalance (AbstractCoordinator.sendJoinGroupRequest). NetworkClient then
  * closes the connection and fails every request in flight on it
- * (handleTimedOutRequests): a group request fails with a disconnect, so
- * the coordinator is marked unknown and looked for again
- * (CoordinatorResponseHandler.onFailure, markCoordinatorUnknown); the fetch
- * there fails, its fetch session is dropped (FetchSessionHandler.handleError)
- * and its partitions are fetched again after retry.backoff.ms.
+ * (handleTimedOutRequests): on the coordinator's connection a group request
+ * fails with a disconnect, so the coordinator is marked unknown and looked
+ * for again (CoordinatorResponseHandler.onFailure, markCoordinatorUnknown);
+ * on the node's, the fetch there fails, its fetch session is dropped
+ * (FetchSessionHandler.handleError) and its partitions are fetched again
+ * after retry.backoff.ms.
  *
  * A new connection across a cut, or to a machine that is down, gets no
  * answer: the attempt fails after socket.connection.setup.timeout.ms (not
@@ -36,18 +41,35 @@
 
 #include "consumer-private.h"
 
+const char *ks_consumer_api_name(KsGroupRequestKind kind)
+{
+    static const char *const apis[] = {
+        [KS_GREQ_FIND_COORDINATOR] = "FindCoordinator",
+        [KS_GREQ_JOIN] = "JoinGroup",
+        [KS_GREQ_SYNC] = "SyncGroup",
+        [KS_GREQ_HEARTBEAT] = "Heartbeat",
+        [KS_GREQ_LEAVE] = "LeaveGroup",
+        [KS_GREQ_COMMIT] = "OffsetCommit",
+        [KS_GREQ_OFFSET_FETCH] = "OffsetFetch",
+        [KS_GREQ_LIST_OFFSETS] = "ListOffsets",
+    };
+    return apis[kind];
+}
+
 bool ks_consumer_lost_silently(const KsSim *sim, const KsBroker *b)
 {
     return ks_net_dropped_silently(sim) || ks_net_endpoint_is_silent(&b->ep);
 }
 
-static KsConsumerConn *conn_of(KsSim *sim, KsConsumer *c, KsBroker *b)
+/* Two per broker: the node's, and the coordinator's own. */
+static KsConsumerConn *conn_of(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link)
 {
     if (!c->conns)
         c->conns = g_array_new(FALSE, TRUE, sizeof(KsConsumerConn));
-    if ((guint)b->slot >= c->conns->len)
-        g_array_set_size(c->conns, (guint)b->slot + 1);
-    KsConsumerConn *cc = &g_array_index(c->conns, KsConsumerConn, b->slot);
+    guint i = (guint)b->slot * 2 + (link == KS_LINK_COORDINATOR);
+    if (i >= c->conns->len)
+        g_array_set_size(c->conns, i + 1);
+    KsConsumerConn *cc = &g_array_index(c->conns, KsConsumerConn, i);
     if (!cc->net.server)
         ks_net_conn_init(&sim->net, &cc->net, &c->ep, &b->ep);
     return cc;
@@ -66,19 +88,26 @@ void ks_consumer_conns_free(KsConsumer *c)
     c->conns = NULL;
 }
 
-bool ks_consumer_conn_believed_open(KsSim *sim, KsConsumer *c, KsBroker *b)
+/* The connection @m goes on: FindCoordinator the node's, the others the
+ * coordinator's. */
+static KsConsumerLink link_of(const KsGroupMsg *m)
 {
-    KsConsumerConn *cc = conn_of(sim, c, b);
+    return m->kind == KS_GREQ_FIND_COORDINATOR ? KS_LINK_NODE : KS_LINK_COORDINATOR;
+}
+
+bool ks_consumer_conn_believed_open(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link)
+{
+    KsConsumerConn *cc = conn_of(sim, c, b, link);
     return ks_net_conn_is_open(&cc->net) || ks_net_conn_is_cut(sim, &cc->net);
 }
 
-KsTime ks_consumer_conn_wait(KsSim *sim, KsConsumer *c, KsBroker *b)
+KsTime ks_consumer_conn_wait(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link)
 {
-    KsConsumerConn *cc = conn_of(sim, c, b);
+    KsConsumerConn *cc = conn_of(sim, c, b, link);
     KsTime now = ks_engine_now(sim->engine);
     if (cc->connecting_until > now)
         return cc->connecting_until - now;
-    if (ks_consumer_conn_believed_open(sim, c, b))
+    if (ks_consumer_conn_believed_open(sim, c, b, link))
         return -1;
     if (ks_net_conn_reopen(sim, &cc->net) != KS_NET_CONN_UNREACHABLE)
         return -1; /* open, or refused: net.c fails the request at once */
@@ -106,14 +135,15 @@ static void group_gave_up(KsSim *sim, void *ctx, uint64_t connecting, bool deliv
         ks_consumer_group_answer(sim, m, false);
         return;
     }
-    ks_consumer_disconnect(sim, c, m->broker, ks_consumer_api_name(m->kind), connecting, m);
+    ks_consumer_disconnect(sim, c, m->broker, link_of(m), ks_consumer_api_name(m->kind), connecting,
+                           m);
 }
 
 void ks_consumer_send_group(KsSim *sim, KsConsumer *c, KsBroker *b, KsGroupMsg *m,
                             KsNetHandler arrives)
 {
     m->sent = ks_engine_now(sim->engine);
-    KsTime wait = ks_consumer_conn_wait(sim, c, b);
+    KsTime wait = ks_consumer_conn_wait(sim, c, b, link_of(m));
     if (wait >= 0)
         ks_net_after(sim, &c->ep, wait, group_gave_up, m, 1);
     else if (!ks_net_send(sim, &c->ep, &b->ep, KS_NET_GROUP_REQUEST, arrives, m, 0))
@@ -142,10 +172,10 @@ static void emit_timeout(KsSim *sim, const KsConsumer *c, const KsBroker *b, con
     ks_sim_emit(sim, &ev);
 }
 
-void ks_consumer_disconnect(KsSim *sim, KsConsumer *c, KsBroker *b, const char *api,
-                            bool connecting, KsGroupMsg *m)
+void ks_consumer_disconnect(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link,
+                            const char *api, bool connecting, KsGroupMsg *m)
 {
-    KsConsumerConn *cc = conn_of(sim, c, b);
+    KsConsumerConn *cc = conn_of(sim, c, b, link);
     /* Requests that waited for the same connection attempt fail in the
      * same instant: only the first says so. */
     bool first = !connecting || cc->connecting_until == ks_engine_now(sim->engine);
@@ -158,7 +188,8 @@ void ks_consumer_disconnect(KsSim *sim, KsConsumer *c, KsBroker *b, const char *
         ks_consumer_group_answer(sim, m, false); /* COORDINATOR_NOT_AVAILABLE */
     if (!c->running)
         return;
-    ks_consumer_fetch_disconnected(sim, c, b);
-    if (c->coordinator == b)
+    if (link == KS_LINK_NODE)
+        ks_consumer_fetch_disconnected(sim, c, b);
+    else if (c->coordinator == b)
         ks_consumer_coordinator_lost(sim, c);
 }

@@ -89,6 +89,12 @@ typedef struct {
     bool connecting; /* it waits for a connection attempt instead */
 } KsConsumerFetch;
 
+/* Which of a consumer's two connections to a broker (consumer-net.c). */
+typedef enum {
+    KS_LINK_NODE,        /* FindCoordinator, fetches */
+    KS_LINK_COORDINATOR, /* the group requests to its coordinator */
+} KsConsumerLink;
+
 /* A consumer's connection to one broker (consumer-net.c). */
 typedef struct {
     KsNetConn net;
@@ -152,7 +158,7 @@ struct KsConsumer {
     KsTime next_auto_commit;
     bool first_commit_done; /* since the last assignment */
     GPtrArray *fetches;     /* of KsConsumerFetch* (owned), by broker slot */
-    GArray *conns;          /* of KsConsumerConn, by broker slot (consumer-net.c) */
+    GArray *conns;          /* of KsConsumerConn, two per broker slot (consumer-net.c) */
     GHashTable *msgs;       /* set of its KsGroupMsg* alive (in flight, or held by the
                                coordinator), freed with it; membership only, never
                                iterated for anything observable */
@@ -261,23 +267,23 @@ bool ks_consumer_lost_silently(const KsSim *sim, const KsBroker *b);
  * or believed open, or the broker's kernel will refuse it); else the delay
  * after which it fails, its connection attempt to a silent broker timing
  * out (socket.connection.setup.timeout.ms). */
-KsTime ks_consumer_conn_wait(KsSim *sim, KsConsumer *c, KsBroker *b);
+KsTime ks_consumer_conn_wait(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link);
 /* Whether @c believes its connection to @b open: it is, or it was cut or
  * its machine went down since (no reset came). */
-bool ks_consumer_conn_believed_open(KsSim *sim, KsConsumer *c, KsBroker *b);
+bool ks_consumer_conn_believed_open(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link);
 /* Sends @m to @b, or fails it when its connection attempt times out. */
 void ks_consumer_send_group(KsSim *sim, KsConsumer *c, KsBroker *b, KsGroupMsg *m,
                             KsNetHandler arrives);
 /* @m or its answer was lost silently: the consumer hears of it when its
  * request timeout runs out, counted from when it was sent. */
 void ks_consumer_group_lost(KsSim *sim, KsGroupMsg *m);
-/* NetworkClient disconnects from @b: a request of @api timed out, or
+/* NetworkClient closes @link to @b: a request of @api timed out, or
  * (@connecting) its connection attempt did (@api NULL: the client chose
- * to, no line on the timeline). The connection closes, @m (NULL: none)
- * fails, then the fetch in flight there, and a coordinator there is
- * unknown again. */
-void ks_consumer_disconnect(KsSim *sim, KsConsumer *c, KsBroker *b, const char *api,
-                            bool connecting, KsGroupMsg *m);
+ * to, no line on the timeline). @m (NULL: none) fails, then on the node's
+ * connection the fetch in flight there; on the coordinator's, the
+ * coordinator is unknown again. */
+void ks_consumer_disconnect(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link,
+                            const char *api, bool connecting, KsGroupMsg *m);
 /* A new process: no connection is open. */
 void ks_consumer_conns_reset(KsConsumer *c);
 void ks_consumer_conns_free(KsConsumer *c);

@@ -169,21 +169,6 @@ KsGroupMsg *ks_consumer_msg_new(KsConsumer *c, KsGroupRequestKind kind)
     return m;
 }
 
-const char *ks_consumer_api_name(KsGroupRequestKind kind)
-{
-    static const char *const apis[] = {
-        [KS_GREQ_FIND_COORDINATOR] = "FindCoordinator",
-        [KS_GREQ_JOIN] = "JoinGroup",
-        [KS_GREQ_SYNC] = "SyncGroup",
-        [KS_GREQ_HEARTBEAT] = "Heartbeat",
-        [KS_GREQ_LEAVE] = "LeaveGroup",
-        [KS_GREQ_COMMIT] = "OffsetCommit",
-        [KS_GREQ_OFFSET_FETCH] = "OffsetFetch",
-        [KS_GREQ_LIST_OFFSETS] = "ListOffsets",
-    };
-    return apis[kind];
-}
-
 /* --verbose: @m, as a request event. */
 static void emit_group_request(KsSim *sim, const KsConsumer *c, const KsBroker *to,
                                const KsGroupMsg *m)
@@ -528,6 +513,7 @@ void ks_consumer_group_answer(KsSim *sim, KsGroupMsg *m, bool delivered)
         c->finding = false;
         if (err == KS_ERR_NONE) {
             c->coordinator = ks_sim_find_broker(sim, m->coordinator);
+            c->last_heartbeat_ok = now_of(sim); /* resetSessionTimeout */
             ks_consumer_poll(sim, c);
         } else {
             ks_consumer_retry_later(sim, c);
@@ -793,7 +779,7 @@ static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg)
         return;
     ks_timer_arm(engine, &c->heartbeat, c->heartbeat_interval);
     if (c->coordinator && !c->coordinator->alive &&
-        !ks_consumer_conn_believed_open(sim, c, c->coordinator)) {
+        !ks_consumer_conn_believed_open(sim, c, c->coordinator, KS_LINK_COORDINATOR)) {
         /* Its connection was reset: the coordinator is unknown again. (One
          * cut off, or on a machine that is down, is still believed there
          * until a request times out: consumer-net.c.) */
@@ -805,7 +791,7 @@ static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg)
         now_of(sim) - c->last_heartbeat_ok > c->session_timeout) {
         /* No heartbeat answered for session.timeout.ms: the client marks
          * the coordinator unknown and disconnects from it. */
-        ks_consumer_disconnect(sim, c, c->coordinator, NULL, false, NULL);
+        ks_consumer_disconnect(sim, c, c->coordinator, KS_LINK_COORDINATOR, NULL, false, NULL);
         ks_consumer_poll(sim, c);
         return;
     }

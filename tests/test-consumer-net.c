@@ -7,6 +7,8 @@
  *    session.timeout.ms passed without a heartbeat, the other member takes
  *    its partitions, and after heal-network it rejoins and gets its share
  *    back;
+ *  - with session.timeout.ms shorter than request.timeout.ms, the heartbeat
+ *    thread gives up on the coordinator first;
  *  - a fetch across a cut is retried only after request.timeout.ms, and the
  *    retry, a new connection, after socket.connection.setup.timeout.ms;
  *  - a broker process that crashes on a live machine fails requests at
@@ -103,6 +105,32 @@ static void test_consumer_cut_off_is_removed_and_rejoins_after_heal(void **state
         t, 60 * S, "\"type\":\"partitions_assigned\",\"group\":\"billing\",\"consumer\":\"c1\""));
 }
 
+/* With session.timeout.ms (10 s) shorter than request.timeout.ms (30 s),
+ * c1's heartbeat thread gives up on the coordinator first: no heartbeat
+ * was answered for 10 s, so it marks the coordinator unknown and sends
+ * FindCoordinator (to broker 1, which it still reaches), long before any
+ * heartbeat could time out. */
+static void test_consumer_session_timeout_marks_coordinator_unknown(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("seed 7\n" NODES "topic orders partitions=4 replication-factor=3 "
+                        "replica-placement-start=0\n"
+                        "consumer c1 group=billing topics=orders node=app1 session.timeout.ms=10s\n"
+                        "at 10s partition-network app1 | n3\n"
+                        "run until 30s\n");
+    ks_sim_set_verbose(t->sim, true);
+    ks_sim_test_run_until(t, 9500 * MS);
+    assert_int_equal(ks_sim_test_group(t, "billing").coordinator, 3);
+    ks_sim_test_run(t);
+    const KsSimTestEvent *find = ks_sim_test_find(
+        t, 10 * S, "\"api\":\"FindCoordinator\",\"from\":\"consumer c1\",\"to\":1,");
+    assert_non_null(find);
+    /* The last answered heartbeat left at 9 s; the thread looks every
+     * heartbeat.interval.ms (3 s). */
+    assert_true(find->ev.t > 19 * S && find->ev.t <= 22 * S);
+    assert_int_equal(ks_sim_test_count(t, 0, find->ev.t, "\"type\":\"request_timed_out\""), 0);
+}
+
 /* The consumer on app1 is cut off from broker 2, the leader of t-0, but
  * not from its coordinator (broker 1). The fetch that left just before the
  * cut is parked at the leader; its answer is lost. The consumer fetches
@@ -185,6 +213,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_consumer_cut_off_is_removed_and_rejoins_after_heal),
+        cmocka_unit_test(test_consumer_session_timeout_marks_coordinator_unknown),
         cmocka_unit_test(test_consumer_fetch_across_cut_waits_for_request_timeout),
         cmocka_unit_test(test_consumer_crashed_broker_fails_requests_at_once),
         cmocka_unit_test(test_consumer_silent_machine_waits_for_request_timeout),
