@@ -35,7 +35,8 @@
  * The timers are the consumer's own (ks_net_after): they die with its
  * process, and a request made stale meanwhile (the consumer lost its
  * coordinator or restarted: its token moved) is dropped when its timer
- * fires. Cost: one timer per lost request, none for the others.
+ * fires. Cost: one timer per lost request, none for the others; two
+ * connections per broker a consumer talks to.
  */
 #include <inttypes.h>
 
