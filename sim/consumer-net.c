@@ -35,7 +35,8 @@
  * The timers are the consumer's own (ks_net_after): they die with its
  * process, and a request made stale meanwhile (the consumer lost its
  * coordinator or restarted: its token moved) is dropped when its timer
- * fires. Cost: one timer per lost request, none for the others; two
+ * fires. ListOffsets (consumer-seek.c) goes the same way on the node's
+ * connection. Cost: one timer per lost request, none for the others; two
  * connections per broker a consumer talks to.
  */
 #include <inttypes.h>
@@ -71,8 +72,10 @@ static KsConsumerConn *conn_of(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsume
     if (i >= c->conns->len)
         g_array_set_size(c->conns, i + 1);
     KsConsumerConn *cc = &g_array_index(c->conns, KsConsumerConn, i);
-    if (!cc->net.server)
+    if (!cc->net.server) {
         ks_net_conn_init(&sim->net, &cc->net, &c->ep, &b->ep);
+        cc->closed_at = -1;
+    }
     return cc;
 }
 
@@ -100,6 +103,12 @@ bool ks_consumer_conn_believed_open(KsSim *sim, KsConsumer *c, KsBroker *b, KsCo
 {
     KsConsumerConn *cc = conn_of(sim, c, b, link);
     return ks_net_conn_is_open(&cc->net) || ks_net_conn_is_cut(sim, &cc->net);
+}
+
+bool ks_consumer_conn_closed_since(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link,
+                                   KsTime t)
+{
+    return conn_of(sim, c, b, link)->closed_at > t;
 }
 
 KsTime ks_consumer_conn_wait(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link)
@@ -185,6 +194,7 @@ void ks_consumer_disconnect(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLi
         emit_timeout(sim, c, b, api, connecting, limit);
     ks_net_conn_close(&cc->net);
     cc->connecting_until = 0;
+    cc->closed_at = ks_engine_now(sim->engine);
     if (m)
         ks_consumer_group_answer(sim, m, false); /* COORDINATOR_NOT_AVAILABLE */
     if (!c->running)

@@ -99,6 +99,7 @@ typedef enum {
 typedef struct {
     KsNetConn net;
     KsTime connecting_until; /* an attempt to a silent broker fails then; 0: none */
+    KsTime closed_at;        /* the client last closed it (a timeout); -1: never */
 } KsConsumerConn;
 
 struct KsConsumer {
@@ -271,6 +272,10 @@ KsTime ks_consumer_conn_wait(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerL
 /* Whether @c believes its connection to @b open: it is, or it was cut or
  * its machine went down since (no reset came). */
 bool ks_consumer_conn_believed_open(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link);
+/* Whether @c closed @link to @b after @t (a request sent then has failed
+ * with it). */
+bool ks_consumer_conn_closed_since(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link,
+                                   KsTime t);
 /* Sends @m to @b, or fails it when its connection attempt times out. */
 void ks_consumer_send_group(KsSim *sim, KsConsumer *c, KsBroker *b, KsGroupMsg *m,
                             KsNetHandler arrives);

@@ -11,6 +11,7 @@
  *    thread gives up on the coordinator first;
  *  - a fetch across a cut is retried only after request.timeout.ms, and the
  *    retry, a new connection, after socket.connection.setup.timeout.ms;
+ *  - so is a seek's ListOffsets;
  *  - a broker process that crashes on a live machine fails requests at
  *    once (its kernel resets the connections): no timeout;
  *  - a broker whose machine loses power says nothing: the fetch waits for
@@ -172,6 +173,22 @@ static void test_consumer_fetch_across_cut_waits_for_request_timeout(void **stat
     assert_int_equal(ks_sim_test_count(t, 0, 70 * S, "\"type\":\"group_rebalancing\""), 1);
 }
 
+/* A seek to a time across the same cut: its ListOffsets to broker 2 gets
+ * no answer and fails only at a timeout, each retry waiting for a
+ * connection attempt; the seek lands after the heal. */
+static void test_consumer_list_offsets_across_cut_waits(void **state)
+{
+    g_autoptr(KsSimTest) t = ks_sim_test_new(LEADER_ON_2 "at 10s partition-network app1 | n2\n"
+                                                         "at 12s seek consumer c1 t-0 to-time=5s\n"
+                                                         "at 60s heal-network\n"
+                                                         "run until 70s\n");
+    ks_sim_test_run(t);
+    assert_non_null(ks_sim_test_find(t, 10 * S, "\"to\":2,\"api\":\"ListOffsets (connecting)\""));
+    const KsSimTestEvent *seek = ks_sim_test_find(t, 10 * S, "\"policy\":\"to-time\"");
+    assert_non_null(seek);
+    assert_true(seek->ev.t > 60 * S);
+}
+
 /* Broker 2, the leader of t-0, crashes; its machine stays up, so its
  * kernel resets the consumer's connection: each fetch fails at once and is
  * sent again after retry.backoff.ms (100 ms), with no timeout anywhere,
@@ -215,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_consumer_cut_off_is_removed_and_rejoins_after_heal),
         cmocka_unit_test(test_consumer_session_timeout_marks_coordinator_unknown),
         cmocka_unit_test(test_consumer_fetch_across_cut_waits_for_request_timeout),
+        cmocka_unit_test(test_consumer_list_offsets_across_cut_waits),
         cmocka_unit_test(test_consumer_crashed_broker_fails_requests_at_once),
         cmocka_unit_test(test_consumer_silent_machine_waits_for_request_timeout),
     };
