@@ -84,12 +84,11 @@ void ks_consumer_fetch_reset(KsConsumer *c)
     }
 }
 
-static void records_arrive(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
+/* The answer came (@delivered), or the request failed: the connection
+ * broke, or it timed out. */
+static void fetch_done(KsSim *sim, KsConsumerFetch *f, bool delivered)
 {
-    KsConsumerFetch *f = ctx;
     KsConsumer *c = f->consumer;
-    if (seq != f->seq)
-        return;
     f->in_flight = false;
     if (delivered)
         ks_fetch_session_answered(f, f->error);
@@ -114,6 +113,52 @@ static void records_arrive(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
     ks_consumer_poll(sim, c);
 }
 
+void ks_consumer_fetch_disconnected(KsSim *sim, KsConsumer *c, KsBroker *b)
+{
+    if ((guint)b->slot >= c->fetches->len)
+        return;
+    KsConsumerFetch *f = g_ptr_array_index(c->fetches, b->slot);
+    if (!f || !f->in_flight)
+        return;
+    unpark(f);
+    f->seq++; /* an answer still on its way is dropped */
+    fetch_done(sim, f, false);
+}
+
+/* request.timeout.ms passed since the fetch left without an answer, or
+ * its connection attempt timed out (socket.connection.setup.timeout.ms):
+ * NetworkClient disconnects from the broker, which fails the fetch. */
+static void fetch_gave_up(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
+{
+    KsConsumerFetch *f = ctx;
+    KsConsumer *c = f->consumer;
+    if (!delivered || seq != f->seq || !c->running)
+        return;
+    ks_consumer_disconnect(sim, c, f->broker, KS_LINK_NODE, "Fetch", f->connecting, NULL);
+}
+
+/* The fetch or its answer was lost without a word (a cut, a machine that
+ * is down): the consumer waits for its request timeout
+ * (InFlightRequests: more than request.timeout.ms, in whole ms). */
+static void fetch_lost(KsSim *sim, KsConsumerFetch *f)
+{
+    KsConsumer *c = f->consumer;
+    KsTime at = f->sent_at + c->request_timeout + KS_TIME_MS;
+    ks_net_after(sim, &c->ep, MAX(at - ks_engine_now(sim->engine), 0), fetch_gave_up, f, f->seq);
+}
+
+/* The answer arrives, or its connection failed (@delivered false). */
+static void records_arrive(KsSim *sim, void *ctx, uint64_t seq, bool delivered)
+{
+    KsConsumerFetch *f = ctx;
+    if (seq != f->seq)
+        return;
+    if (!delivered && ks_consumer_lost_silently(sim, f->broker))
+        fetch_lost(sim, f);
+    else
+        fetch_done(sim, f, delivered);
+}
+
 /* What the leader has for @f's partitions now; returns the total. */
 static int64_t fill(KsConsumerFetch *f)
 {
@@ -134,7 +179,8 @@ static int64_t fill(KsConsumerFetch *f)
 static void respond(KsSim *sim, KsConsumerFetch *f)
 {
     if (!f->broker->alive) {
-        /* It died with the fetch parked: the connection is reset. */
+        /* It died with the fetch parked: the connection is reset (or, on
+         * a machine that went down, the fetch is never answered). */
         records_arrive(sim, f, f->seq, false);
         return;
     }
@@ -239,6 +285,13 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
                                       " of %u partitions named",
                                       f->req_session, f->req_epoch, named, f->parts->len);
             ks_sim_emit_request(sim, "ConsumerFetch", from, b->id, detail);
+        }
+        f->sent_at = ks_engine_now(sim->engine);
+        KsTime wait = ks_consumer_conn_wait(sim, c, b, KS_LINK_NODE);
+        f->connecting = wait >= 0;
+        if (f->connecting) {
+            ks_net_after(sim, &c->ep, wait, fetch_gave_up, f, f->seq);
+            continue;
         }
         int64_t bytes = sim->capacity ? ks_fetch_request_bytes(named) : 0;
         if (!ks_net_send_bytes(sim, &c->ep, &b->ep, KS_NET_CONSUMER_FETCH, bytes, fetch_arrives, f,

@@ -85,7 +85,22 @@ typedef struct {
     int32_t req_epoch;
     int32_t resp_session; /* the answer: the session id; its error */
     KsKafkaError error;
+    KsTime sent_at;  /* when the request in flight left */
+    bool connecting; /* it waits for a connection attempt instead */
 } KsConsumerFetch;
+
+/* Which of a consumer's two connections to a broker (consumer-net.c). */
+typedef enum {
+    KS_LINK_NODE,        /* FindCoordinator, fetches */
+    KS_LINK_COORDINATOR, /* the group requests to its coordinator */
+} KsConsumerLink;
+
+/* A consumer's connection to one broker (consumer-net.c). */
+typedef struct {
+    KsNetConn net;
+    KsTime connecting_until; /* an attempt to a silent broker fails then; 0: none */
+    KsTime closed_at;        /* the client last closed it (a timeout); -1: never */
+} KsConsumerConn;
 
 struct KsConsumer {
     KsSim *sim;
@@ -100,6 +115,7 @@ struct KsConsumer {
     /* Configs, resolved at start. */
     KsTime session_timeout, heartbeat_interval, max_poll_interval, auto_commit_interval;
     KsTime fetch_max_wait, retry_backoff, request_timeout, processing;
+    KsTime connect_timeout; /* socket.connection.setup.timeout.ms */
     int64_t max_poll_records, fetch_min_records, max_partition_records, from_offset;
     KsTime from_time; /* from-time=: -1 none */
     int offset_reset; /* 0 latest, 1 earliest, 2 none */
@@ -143,6 +159,7 @@ struct KsConsumer {
     KsTime next_auto_commit;
     bool first_commit_done; /* since the last assignment */
     GPtrArray *fetches;     /* of KsConsumerFetch* (owned), by broker slot */
+    GArray *conns;          /* of KsConsumerConn, two per broker slot (consumer-net.c) */
     GHashTable *msgs;       /* set of its KsGroupMsg* alive (in flight, or held by the
                                coordinator), freed with it; membership only, never
                                iterated for anything observable */
@@ -154,8 +171,17 @@ KsConsumer *ks_consumer_new(KsSim *sim, const KsPlanConsumer *plan, int index);
 void ks_consumer_free(KsConsumer *c);
 KsConsumer *ks_consumer_find(const KsSim *sim, const char *name);
 void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *overrides);
-/* The coordinator answered @m (or could not: @delivered false). */
+/* The coordinator answered @m (or could not: @delivered false). A request
+ * or answer lost silently (a cut, a machine that is down) waits for its
+ * timeout (consumer-net.c) before the consumer hears of it. */
 void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered);
+/* The same, at once: the answer, or the failure the consumer sees. */
+void ks_consumer_group_answer(KsSim *sim, KsGroupMsg *m, bool delivered);
+/* markCoordinatorUnknown: the coordinator is looked for again after
+ * retry.backoff.ms. */
+void ks_consumer_coordinator_lost(KsSim *sim, KsConsumer *c);
+/* The API name of a group request kind ("Heartbeat", ...). */
+const char *ks_consumer_api_name(KsGroupRequestKind kind);
 void ks_consumer_poll(KsSim *sim, KsConsumer *c);
 /* Polls again after retry.backoff.ms (unless it stopped meanwhile). */
 void ks_consumer_retry_later(KsSim *sim, KsConsumer *c);
@@ -219,6 +245,8 @@ KsBroker *ks_consumer_leader_of(const KsSim *sim, const KsConsumer *c, const KsP
 void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c);
 void ks_consumer_fetch_hw_advanced(KsSim *sim, KsPartition *part);
 void ks_consumer_fetch_reset(KsConsumer *c);
+/* The connection to @b closed: the fetch in flight there fails. */
+void ks_consumer_fetch_disconnected(KsSim *sim, KsConsumer *c, KsBroker *b);
 void ks_consumer_fetch_free(gpointer p);
 
 /* consumer-metadata.c: partition counts in the consumer's metadata. */
@@ -231,3 +259,36 @@ void ks_consumer_metadata_assigned(KsConsumer *c);
 /* At a poll: refreshes the metadata when metadata.max.age.ms has passed;
  * a leader whose subscribed topics' counts changed asks to rejoin. */
 void ks_consumer_metadata_poll(KsSim *sim, KsConsumer *c);
+
+/* consumer-net.c: connections and request timeouts. */
+/* Whether a request to @b or its answer was lost without a word: dropped
+ * on a cut or lossy link (inside a net handler), or @b's machine is down. */
+bool ks_consumer_lost_silently(const KsSim *sim, const KsBroker *b);
+/* Before a request to @b: -1 when it can go now (the connection is open,
+ * or believed open, or the broker's kernel will refuse it); else the delay
+ * after which it fails, its connection attempt to a silent broker timing
+ * out (socket.connection.setup.timeout.ms). */
+KsTime ks_consumer_conn_wait(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link);
+/* Whether @c believes its connection to @b open: it is, or it was cut or
+ * its machine went down since (no reset came). */
+bool ks_consumer_conn_believed_open(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link);
+/* Whether @c closed @link to @b after @t (a request sent then has failed
+ * with it). */
+bool ks_consumer_conn_closed_since(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link,
+                                   KsTime t);
+/* Sends @m to @b, or fails it when its connection attempt times out. */
+void ks_consumer_send_group(KsSim *sim, KsConsumer *c, KsBroker *b, KsGroupMsg *m,
+                            KsNetHandler arrives);
+/* @m or its answer was lost silently: the consumer hears of it when its
+ * request timeout runs out, counted from when it was sent. */
+void ks_consumer_group_lost(KsSim *sim, KsGroupMsg *m);
+/* NetworkClient closes @link to @b: a request of @api timed out, or
+ * (@connecting) its connection attempt did (@api NULL: the client chose
+ * to, no line on the timeline). @m (NULL: none) fails, then on the node's
+ * connection the fetch in flight there; on the coordinator's, the
+ * coordinator is unknown again. */
+void ks_consumer_disconnect(KsSim *sim, KsConsumer *c, KsBroker *b, KsConsumerLink link,
+                            const char *api, bool connecting, KsGroupMsg *m);
+/* A new process: no connection is open. */
+void ks_consumer_conns_reset(KsConsumer *c);
+void ks_consumer_conns_free(KsConsumer *c);

@@ -113,13 +113,41 @@ static int64_t offset_for_time(const KsPartition *part, const KsReplica *lr, KsT
 
 static void list_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered);
 
+/* request.timeout.ms passed since @m left (@connecting 0), or its
+ * connection attempt timed out (1): the node's connection closes, and the
+ * partitions are looked up again after retry.backoff.ms. */
+static void list_gave_up(KsSim *sim, void *ctx, uint64_t connecting, bool delivered)
+{
+    KsGroupMsg *m = ctx;
+    KsConsumer *c = m->consumer;
+    /* A connection another request's timeout closed meanwhile took this
+     * one down with it: no second line. */
+    if (delivered && c->running && m->token == c->token &&
+        !ks_consumer_conn_closed_since(sim, c, m->broker, KS_LINK_NODE, m->sent))
+        ks_consumer_disconnect(sim, c, m->broker, KS_LINK_NODE, "ListOffsets", connecting, NULL);
+    list_answered(sim, m, 0, false);
+}
+
+/* @m or its answer failed: at once when the connection was reset, at its
+ * request timeout when it was lost without a word (consumer-net.c). */
+static void list_failed(KsSim *sim, KsGroupMsg *m)
+{
+    KsConsumer *c = m->consumer;
+    if (!c->running || m->token != c->token || !ks_consumer_lost_silently(sim, m->broker)) {
+        list_answered(sim, m, 0, false);
+        return;
+    }
+    KsTime at = m->sent + c->request_timeout + KS_TIME_MS;
+    ks_net_after(sim, &c->ep, MAX(at - ks_engine_now(sim->engine), 0), list_gave_up, m, 0);
+}
+
 /* At the leader: each partition's answer, or NOT_LEADER_OR_FOLLOWER when
  * the broker does not lead one of them (the consumer looks again). */
 static void list_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsGroupMsg *m = ctx;
     if (!delivered) {
-        list_answered(sim, m, 0, false);
+        list_failed(sim, m);
         return;
     }
     m->error = KS_ERR_NONE;
@@ -135,7 +163,7 @@ static void list_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
     }
     if (!ks_net_send(sim, &m->broker->ep, &m->consumer->ep, KS_NET_LIST_OFFSETS_RESPONSE,
                      list_answered, m, 0))
-        list_answered(sim, m, 0, false);
+        list_failed(sim, m);
 }
 
 /* The part of @c's partition @part waiting for the answer to @m, or NULL
@@ -154,6 +182,10 @@ static void list_answered(KsSim *sim, void *ctx, uint64_t arg, bool delivered)
 {
     KsGroupMsg *m = ctx;
     KsConsumer *c = m->consumer;
+    if (!delivered && ks_net_dropped_silently(sim) && c->running && m->token == c->token) {
+        list_failed(sim, m); /* the answer was lost in a cut */
+        return;
+    }
     bool retry = false;
     for (guint i = 0; i < m->offsets->len; i++) {
         const KsOffsetEntry *e = &g_array_index(m->offsets, KsOffsetEntry, i);
@@ -216,7 +248,11 @@ void ks_consumer_seek_list(KsSim *sim, KsConsumer *c)
             KsOffsetEntry e = {o->part, -1, -1, -1};
             g_array_append_val(m->offsets, e);
         }
-        if (!ks_net_send(sim, &c->ep, &b->ep, KS_NET_LIST_OFFSETS, list_arrives, m, 0))
+        m->sent = ks_engine_now(sim->engine);
+        KsTime wait = ks_consumer_conn_wait(sim, c, b, KS_LINK_NODE);
+        if (wait >= 0)
+            ks_net_after(sim, &c->ep, wait, list_gave_up, m, 1);
+        else if (!ks_net_send(sim, &c->ep, &b->ep, KS_NET_LIST_OFFSETS, list_arrives, m, 0))
             list_answered(sim, m, 0, false);
     }
 }

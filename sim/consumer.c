@@ -80,6 +80,7 @@ void ks_consumer_free(KsConsumer *c)
     g_ptr_array_free(c->revoked, TRUE);
     g_array_free(c->batch, TRUE);
     g_ptr_array_free(c->fetches, TRUE);
+    ks_consumer_conns_free(c);
     g_free(c->host);
     g_free(c->instance_id);
     g_free(c->member_id);
@@ -172,22 +173,13 @@ KsGroupMsg *ks_consumer_msg_new(KsConsumer *c, KsGroupRequestKind kind)
 static void emit_group_request(KsSim *sim, const KsConsumer *c, const KsBroker *to,
                                const KsGroupMsg *m)
 {
-    static const char *const apis[] = {
-        [KS_GREQ_FIND_COORDINATOR] = "FindCoordinator",
-        [KS_GREQ_JOIN] = "JoinGroup",
-        [KS_GREQ_SYNC] = "SyncGroup",
-        [KS_GREQ_HEARTBEAT] = "Heartbeat",
-        [KS_GREQ_LEAVE] = "LeaveGroup",
-        [KS_GREQ_COMMIT] = "OffsetCommit",
-        [KS_GREQ_OFFSET_FETCH] = "OffsetFetch",
-    };
     g_autofree char *from = g_strdup_printf("consumer %s", c->name);
     g_autofree char *detail = NULL;
     if (c->group && m->kind != KS_GREQ_FIND_COORDINATOR && m->generation >= 0)
         detail = g_strdup_printf("group %s, generation %" PRId32, c->group->name, m->generation);
     else if (c->group)
         detail = g_strdup_printf("group %s", c->group->name);
-    ks_sim_emit_request(sim, apis[m->kind], from, to->id, detail);
+    ks_sim_emit_request(sim, ks_consumer_api_name(m->kind), from, to->id, detail);
 }
 
 static void send_to(KsSim *sim, KsConsumer *c, KsBroker *to, KsGroupMsg *m)
@@ -195,8 +187,7 @@ static void send_to(KsSim *sim, KsConsumer *c, KsBroker *to, KsGroupMsg *m)
     m->broker = to;
     if (sim->verbose)
         emit_group_request(sim, c, to, m);
-    if (!ks_net_send(sim, &c->ep, &to->ep, KS_NET_GROUP_REQUEST, request_arrives, m, 0))
-        ks_group_msg_free(m);
+    ks_consumer_send_group(sim, c, to, m, request_arrives);
 }
 
 static void retry_later_cb(KsSim *sim, void *ctx, uint64_t token, bool delivered)
@@ -286,6 +277,12 @@ static void coordinator_lost(KsSim *sim, KsConsumer *c)
     }
     if (c->committing)
         commit_done(sim, c);
+}
+
+void ks_consumer_coordinator_lost(KsSim *sim, KsConsumer *c)
+{
+    coordinator_lost(sim, c);
+    ks_consumer_retry_later(sim, c);
 }
 
 /* ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: the partitions are lost, without
@@ -496,6 +493,17 @@ static void positions_known(KsSim *sim, KsConsumer *c, const GArray *offsets)
 void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
 {
     KsConsumer *c = m->consumer;
+    if (!delivered && c->running && m->token == c->token &&
+        ks_consumer_lost_silently(sim, m->broker)) {
+        ks_consumer_group_lost(sim, m); /* no reset came back: it waits for its timeout */
+        return;
+    }
+    ks_consumer_group_answer(sim, m, delivered);
+}
+
+void ks_consumer_group_answer(KsSim *sim, KsGroupMsg *m, bool delivered)
+{
+    KsConsumer *c = m->consumer;
     if (!c->running || m->token != c->token) {
         ks_group_msg_free(m);
         return;
@@ -505,6 +513,7 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         c->finding = false;
         if (err == KS_ERR_NONE) {
             c->coordinator = ks_sim_find_broker(sim, m->coordinator);
+            c->last_heartbeat_ok = now_of(sim); /* resetSessionTimeout */
             ks_consumer_poll(sim, c);
         } else {
             ks_consumer_retry_later(sim, c);
@@ -550,6 +559,7 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
             send_join(sim, c);
         } else if (err == KS_ERR_NONE) {
             c->generation = m->generation;
+            c->last_heartbeat_ok = now_of(sim); /* the heartbeat thread starts anew */
             c->mstate = KS_MEMBER_SYNCING;
             KsGroupMsg *s = ks_consumer_msg_new(c, KS_GREQ_SYNC);
             if (m->is_leader) {
@@ -579,6 +589,7 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
         if (err == KS_ERR_NONE) {
             c->last_heartbeat_ok = now_of(sim);
         } else if (err == KS_ERR_REBALANCE_IN_PROGRESS) {
+            c->last_heartbeat_ok = now_of(sim);
             if (c->mstate == KS_MEMBER_STABLE)
                 c->rejoin_needed = true;
             ks_consumer_poll(sim, c);
@@ -587,16 +598,22 @@ void ks_consumer_group_response(KsSim *sim, KsGroupMsg *m, bool delivered)
             ks_consumer_poll(sim, c);
         }
         break;
-    case KS_GREQ_COMMIT:
+    case KS_GREQ_COMMIT: {
+        /* An async commit's failure: a poll waiting for records rejoins. */
+        bool lost = false, waiting = c->app == KS_APP_POLLING;
         if (err == KS_ERR_ILLEGAL_GENERATION || err == KS_ERR_UNKNOWN_MEMBER_ID) {
             /* CommitFailedException: the group rebalanced meanwhile. */
-            if (c->mstate == KS_MEMBER_STABLE)
+            lost = c->mstate == KS_MEMBER_STABLE;
+            if (lost)
                 membership_lost(sim, c, true);
         } else if (err == KS_ERR_REBALANCE_IN_PROGRESS) {
             c->rejoin_needed = true;
         }
         commit_done(sim, c);
+        if (lost && waiting)
+            ks_consumer_poll(sim, c);
         break;
+    }
     case KS_GREQ_OFFSET_FETCH:
         if (err == KS_ERR_NONE)
             positions_known(sim, c, m->offsets);
@@ -761,9 +778,20 @@ static void hb_fired(KsEngine *engine, void *ctx, uint64_t arg)
     if (!c->running)
         return;
     ks_timer_arm(engine, &c->heartbeat, c->heartbeat_interval);
-    if (c->coordinator && !c->coordinator->alive) {
-        /* Its connection was reset: the coordinator is unknown again. */
+    if (c->coordinator && !c->coordinator->alive &&
+        !ks_consumer_conn_believed_open(sim, c, c->coordinator, KS_LINK_COORDINATOR)) {
+        /* Its connection was reset: the coordinator is unknown again. (One
+         * cut off, or on a machine that is down, is still believed there
+         * until a request times out: consumer-net.c.) */
         coordinator_lost(sim, c);
+        ks_consumer_poll(sim, c);
+        return;
+    }
+    if (c->coordinator && c->mstate != KS_MEMBER_UNJOINED && c->mstate != KS_MEMBER_JOINING &&
+        now_of(sim) - c->last_heartbeat_ok > c->session_timeout) {
+        /* No heartbeat answered for session.timeout.ms: the client marks
+         * the coordinator unknown and disconnects from it. */
+        ks_consumer_disconnect(sim, c, c->coordinator, KS_LINK_COORDINATOR, NULL, false, NULL);
         ks_consumer_poll(sim, c);
         return;
     }
@@ -809,6 +837,7 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     c->fetch_max_wait = resolve_ms(c, over, KS_CFG_FETCH_MAX_WAIT_MS);
     c->retry_backoff = resolve_ms(c, over, KS_CFG_RETRY_BACKOFF_MS);
     c->request_timeout = resolve_ms(c, over, KS_CFG_REQUEST_TIMEOUT_MS);
+    c->connect_timeout = resolve_ms(c, over, KS_CFG_SOCKET_CONNECTION_SETUP_TIMEOUT_MS);
     ks_consumer_metadata_start(sim, c, resolve_ms(c, over, KS_CFG_METADATA_MAX_AGE_MS));
     c->processing = c->plan->processing;
     c->max_poll_records = resolve_ms(c, over, KS_CFG_MAX_POLL_RECORDS);
@@ -859,6 +888,7 @@ void ks_consumer_start(KsSim *sim, KsConsumer *c, const KsPlanAction *a)
     g_array_set_size(c->batch, 0);
     c->app = KS_APP_POLLING;
     ks_net_endpoint_start(&c->ep);
+    ks_consumer_conns_reset(c);
     emit_consumer(sim, c, KS_EV_CONSUMER_STARTED);
     ks_timer_arm(sim->engine, &c->heartbeat, c->heartbeat_interval);
     ks_consumer_poll(sim, c);

@@ -76,6 +76,7 @@ typedef struct {
     GPtrArray *owned;       /* join: of KsPartition*, the partitions it owns (cooperative) */
     int32_t owned_generation;
     KsTime time; /* list offsets: the timestamp sought */
+    KsTime sent; /* when the consumer sent it (its request timeout counts from then) */
 } KsGroupMsg;
 
 void ks_group_msg_free(KsGroupMsg *m);

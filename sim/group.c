@@ -210,7 +210,7 @@ void ks_group_respond_from(KsSim *sim, KsBroker *from, KsGroupMsg *m, int err)
     m->error = err;
     KsConsumer *c = m->consumer;
     if (!ks_net_send(sim, &from->ep, &c->ep, KS_NET_GROUP_RESPONSE, response_arrives, m, 0))
-        ks_group_msg_free(m);
+        ks_consumer_group_response(sim, m, false); /* its machine is down: the client times out */
 }
 
 static void respond(KsSim *sim, KsGroupMsg *m, int err)

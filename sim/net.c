@@ -30,9 +30,10 @@
  *    (decided when it is sent, from the seed), is lost: its handler runs
  *    with delivered = false and ks_net_dropped_silently true, and the
  *    sender hears nothing (no reset crosses a cut): the modules that keep
- *    timeouts wait for them (producer.c: request.timeout.ms; fetcher.c:
- *    replica.socket.timeout.ms; controller.c: the controller's
- *    request timeout), as NetworkClient does. A link that is cut when a
+ *    timeouts wait for them (producer.c and consumer-net.c:
+ *    request.timeout.ms; fetcher.c: replica.socket.timeout.ms;
+ *    controller.c: the controller's request timeout), as NetworkClient
+ *    does. A link that is cut when a
  *    message would arrive loses it too.
  *  - Processes and incarnations (a TCP connection belongs to one process):
  *    every endpoint has an incarnation that goes up when its process starts

@@ -407,10 +407,10 @@ typedef enum {
         F(zk_contact, leads, STRING, NULLABLE, "", "the partitions it still believes it leads, comma-separated (a zombie leader once its session expired); null when none") \
     E(zk_contact) \
     S(request_timeout) \
-        F(request_timeout, from, STRING, ALWAYS, "", "who waited: \"broker ID (follower)\" or \"controller (broker ID)\" (a producer's timeout is its own `produce_failing` line)") \
+        F(request_timeout, from, STRING, ALWAYS, "", "who waited: \"broker ID (follower)\", \"controller (broker ID)\" or \"consumer NAME\" (a producer's timeout is its own `produce_failing` line)") \
         F(request_timeout, to, BROKER, ALWAYS, "broker id", "the broker that did not answer") \
-        F(request_timeout, api, STRING, ALWAYS, "", "Fetch (a follower's; \"Fetch (connecting)\" when its connection attempt timed out) or LeaderAndIsr/UpdateMetadata (the controller's)") \
-        F(request_timeout, timeout_us, TIME, ALWAYS, "us", "the timeout that expired: replica.socket.timeout.ms, socket.connection.setup.timeout.ms or the controller's") \
+        F(request_timeout, api, STRING, ALWAYS, "", "Fetch (a follower's or a consumer's; \"Fetch (connecting)\" when its connection attempt timed out), LeaderAndIsr/UpdateMetadata (the controller's), or a consumer's group request (Heartbeat, JoinGroup, SyncGroup, OffsetCommit, OffsetFetch, LeaveGroup, FindCoordinator) or ListOffsets (\" (connecting)\" likewise)") \
+        F(request_timeout, timeout_us, TIME, ALWAYS, "us", "the timeout that expired: replica.socket.timeout.ms, request.timeout.ms (a consumer's; JoinGroup: max.poll.interval.ms + 5 s if longer), socket.connection.setup.timeout.ms or the controller's") \
     E(request_timeout) \
     S(unflushed_lost) \
         F(unflushed_lost, broker, BROKER, ALWAYS, "broker id", "the broker whose machine lost power") \
