@@ -5,17 +5,20 @@
  * heal-network, and pause broker (a long GC pause, a frozen VM).
  *
  * net.c applies the cut to every message; this file says what else follows
- * at the instant: the events, and which running brokers can still reach
- * the ZooKeeper quorum (registry.c: a broker cut off from it, or paused,
- * stops renewing its session). Everything else follows from the messages
- * that no longer arrive: clients and followers notice only when a request
- * times out, the controller when its session expires.
+ * at the instant: the events, which ZooKeeper servers still reach a
+ * majority of the ensemble (zk-ensemble.c: a leader cut off from it steps
+ * down syncLimit ticks later, a majority without a leader elects one), and
+ * which running brokers can still reach the quorum's side (registry.c: a
+ * broker cut off from it, or paused, stops renewing its session). Everything else follows from the
+ * messages that no longer arrive: clients and followers notice only when a request times out, the
+ * controller when its session expires.
  */
 #include "actions-private.h"
 #include "kafkasim/query-faults.h"
 #include "model.h"
 #include "net.h"
 #include "registry-private.h"
+#include "zk-ensemble.h"
 
 static char *join_names(const GPtrArray *names)
 {
@@ -45,6 +48,7 @@ void ks_net_action_partition(KsSim *sim, const KsPlanAction *a)
     ev.network_split.one_way = a->one_way;
     ev.network_split.loss_ppm = ppm;
     ks_sim_emit(sim, &ev);
+    ks_zk_network_changed(sim);
     ks_registry_contact_changed(sim);
 }
 
@@ -58,6 +62,7 @@ void ks_net_action_heal(KsSim *sim, const KsPlanAction *a)
     KsEvent ev = ks_event_init(KS_EV_NETWORK_HEALED, ks_engine_now(sim->engine));
     ev.network_split.loss_ppm = 0;
     ks_sim_emit(sim, &ev);
+    ks_zk_network_changed(sim);
     ks_registry_contact_changed(sim);
 }
 

@@ -484,7 +484,7 @@ typedef enum {
     T(ZK_SERVER_CRASHED, zk_server_crashed, zk_server, "a ZooKeeper server's process died") \
     T(ZK_SERVER_RESTARTED, zk_server_restarted, zk_server, "a ZooKeeper server started again") \
     T(ZK_LEADER_ELECTED, zk_leader_elected, zk_quorum, "the ensemble elected a leader: it has a quorum and takes writes") \
-    T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "fewer than a majority of the servers run: the ensemble takes no writes and expires no session") \
+    T(ZK_QUORUM_LOST, zk_quorum_lost, zk_quorum, "no leader can be elected: fewer than a majority of the servers run, or none reaches a majority across a network partition; the ensemble takes no writes and expires no session") \
     /* Requests: only with --verbose (ks_sim_set_verbose). */ \
     T(REQUEST, request, request, "a request leaves its sender (only with --verbose)") \
     /* Partition reassignment (reassign, kafka-reassign-partitions.sh). */ \
