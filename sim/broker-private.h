@@ -69,6 +69,13 @@ struct KsFetcher {
     KsDelayed park;            /* the request, parked at the leader (DelayedFetch) */
     KsDelayedTimeouts parking; /* the leader's timeout for it */
     GArray *answers;           /* of KsFetchAnswer: the response in flight */
+    /* replica.fetch.min.bytes of the follower (its Fetch's MinBytes) and,
+     * while parked with MinBytes > 1, the bytes the leader could answer
+     * with (DelayedFetch.tryComplete's accumulatedSize) and each replica's
+     * share of it, by fetcher_slot (-1: not in the parked request). */
+    int64_t min_bytes;
+    int64_t parked_bytes;
+    GArray *counted; /* of int64_t, parallel to replicas */
 };
 
 /* One batch of a produce request, as the broker sees it. */

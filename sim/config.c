@@ -100,7 +100,7 @@ static const KsConfigInfo table[KS_CFG_COUNT] = {
     ROW(KS_CFG_REPLICA_FETCH_WAIT_MAX_MS, "replica.fetch.wait.max.ms", KS_CONFIG_MS, B, 500 * MS, 0,
         MAX_DURATION, NULL, true, "longest a follower's fetch waits at the leader for data"),
     ROW(KS_CFG_REPLICA_FETCH_MIN_BYTES, "replica.fetch.min.bytes", KS_CONFIG_BYTES, B, 1, 1,
-        INT32_MAX, NULL, false, "bytes a follower's fetch waits for"),
+        INT32_MAX, NULL, true, "bytes a follower's fetch waits for"),
     ROW(KS_CFG_REPLICA_FETCH_MAX_BYTES, "replica.fetch.max.bytes", KS_CONFIG_BYTES, B, 1048576, 1,
         INT32_MAX, NULL, false, "bytes a follower fetches per partition at most"),
     ROW(KS_CFG_REPLICA_FETCH_BACKOFF_MS, "replica.fetch.backoff.ms", KS_CONFIG_MS, B, 1000 * MS, 0,

@@ -15,7 +15,8 @@
  *    the ISR, Partition.maybeExpandIsr), answers at once if it has records
  *    the follower lacks, else parks the request (DelayedFetch) for up to
  *    the follower's own replica.fetch.wait.max.ms (its Fetch request's
- *    MaxWaitMs) and answers as soon as a record arrives. The
+ *    MaxWaitMs) and answers as soon as a record arrives (with MinBytes > 1,
+ *    as soon as enough bytes arrived: see "MinBytes" below). The
  *    follower appends what it got and fetches again at once. So replication
  *    costs two messages per round trip, however many partitions the session
  *    covers (DESIGN principle 2).
@@ -41,6 +42,31 @@
  *    socket.connection.setup.timeout.ms and replica.socket.timeout.ms
  *    (BrokerBlockingSender.scala:94, :109-110, awaitReady). Meanwhile the
  *    session sends nothing (its thread blocks in sendAndReceive).
+ *
+ * MinBytes (replica.fetch.min.bytes, default 1). The follower's Fetch
+ * carries MinBytes = its replica.fetch.min.bytes next to MaxWaitMs
+ * (Kafka 3.9 RemoteLeaderEndPoint.scala:64-65, :221, buildFetch). The
+ * leader answers at once if the bytes it read for the request reach
+ * MinBytes, or on an error or a diverging epoch, or when the request has no
+ * partitions or MaxWaitMs <= 0 (ReplicaManager.fetchMessages,
+ * ReplicaManager.scala:1524-1557, bytesReadable; the read is capped per
+ * partition at replica.fetch.max.bytes and in all at
+ * replica.fetch.response.max.bytes, 10 MiB). Otherwise it parks a
+ * DelayedFetch whose tryComplete sums, per partition, the bytes between the
+ * follower's fetch offset and the leader's log end (a follower reads up to
+ * the LEO, FetchIsolation.LOG_END), each capped at the partition's max
+ * bytes, with no total cap, and completes when the sum reaches MinBytes
+ * (DelayedFetch.scala:75-147, cases F and G) or at MaxWaitMs. Bytes are
+ * records times the topic's record size, the rule capacity.c applies to
+ * every fetch answer (ks_capacity_record_bytes). Kafka puts no bound on
+ * the key (ReplicationConfigs.java:161; KafkaConfig.validateValues checks
+ * only replica.fetch.wait.max.ms against its neighbours). The default, 1,
+ * keeps the plain rule above: any record wakes the request. With more, the
+ * leader walks the session once when the request arrives, then adds each
+ * append's bytes to the parked sum (ks_fetcher_wake_parked) instead of
+ * walking again. Not modelled: case F (a fetch offset on an older segment
+ * than the log end completes at once) and a HW-only move, which a follower
+ * fetch ignores in Kafka but wakes here under the default as it always did.
  *
  * broker.c decides who follows whom (LeaderAndIsr) and owns the ISR and the
  * high watermark; this file owns the sessions and the messages they send
@@ -134,6 +160,9 @@ static KsFetcher *fetcher_get(KsBroker *follower, KsBroker *leader)
         f->replicas = g_ptr_array_new();
         f->dirty = g_ptr_array_new();
         f->answers = g_array_new(FALSE, FALSE, sizeof(KsFetchAnswer));
+        f->counted = g_array_new(FALSE, FALSE, sizeof(int64_t));
+        f->min_bytes = ks_config_resolve(KS_CFG_REPLICA_FETCH_MIN_BYTES, follower->plan->configs,
+                                         follower->sim->defaults);
         ks_purgatory_init_timeouts(&f->parking, follower->sim->engine, fetch_park_expired, f);
         if (follower->fetchers->len <= (guint)leader->slot)
             g_ptr_array_set_size(follower->fetchers, leader->slot + 1);
@@ -151,6 +180,7 @@ void ks_fetcher_free(gpointer data)
     g_ptr_array_free(f->replicas, TRUE);
     g_ptr_array_free(f->dirty, TRUE);
     g_array_free(f->answers, TRUE);
+    g_array_free(f->counted, TRUE);
     g_free(f);
 }
 
@@ -162,9 +192,14 @@ void ks_fetcher_remove(KsReplica *r)
     materialize(r);
     /* Swap-remove: O(1), and the order inside a session never shows. */
     KsReplica *last = g_ptr_array_index(f->replicas, f->replicas->len - 1);
+    int64_t *counted = &g_array_index(f->counted, int64_t, 0);
+    if (counted[r->fetcher_slot] > 0)
+        f->parked_bytes -= counted[r->fetcher_slot];
+    counted[r->fetcher_slot] = counted[last->fetcher_slot];
     f->replicas->pdata[r->fetcher_slot] = last;
     last->fetcher_slot = r->fetcher_slot;
     g_ptr_array_set_size(f->replicas, f->replicas->len - 1);
+    g_array_set_size(f->counted, f->replicas->len);
     r->fetcher = NULL;
     r->fetcher_slot = -1;
     r->dirty = false; /* its entry in f->dirty, if any, is skipped */
@@ -251,6 +286,51 @@ static KsReplica *dirty_entry(const KsFetcher *f, guint i)
 {
     KsReplica *r = g_ptr_array_index(f->dirty, i);
     return r->fetcher == f && r->dirty ? r : NULL;
+}
+
+/* Kafka's replica.fetch.max.bytes, the cap on one partition's share (the
+ * simulator does not take the key: it is always Kafka's default) and
+ * replica.fetch.response.max.bytes, the cap on one read (its default). */
+#define FETCH_PARTITION_MAX_BYTES INT64_C(1048576)
+#define FETCH_RESPONSE_MAX_BYTES  INT64_C(10485760)
+
+/* The bytes the leader holds past follower @r's fetch offset, as
+ * DelayedFetch.tryComplete counts them: none while the replication
+ * throttle holds the partition back (shouldLeaderThrottle). */
+static int64_t bytes_behind(KsSim *sim, const KsFetcher *f, KsReplica *r)
+{
+    const KsReplica *lr = r->part->leader_replica;
+    if (!lr || lr->log.end <= r->log.end || ks_reassign_throttle_exhausted(sim, f->leader, r))
+        return 0;
+    int64_t rb = ks_capacity_record_bytes(sim, r->part->topic);
+    int64_t lag = lr->log.end - r->log.end;
+    return lag >= FETCH_PARTITION_MAX_BYTES / rb ? FETCH_PARTITION_MAX_BYTES
+                                                 : MIN(lag * rb, FETCH_PARTITION_MAX_BYTES);
+}
+
+/* Whether a replica of @f must reconcile its log (a diverging epoch). */
+static bool has_truncation(const KsFetcher *f)
+{
+    for (guint i = 0; i < f->dirty->len; i++) {
+        const KsReplica *r = dirty_entry(f, i);
+        if (r && r->must_truncate)
+            return true;
+    }
+    return false;
+}
+
+/* MinBytes > 1: walks the session once, recording each replica's share,
+ * and tells whether the read reaches MinBytes now (bytesReadable). */
+static bool enough_bytes_now(KsSim *sim, KsFetcher *f)
+{
+    f->parked_bytes = 0;
+    g_array_set_size(f->counted, f->replicas->len);
+    for (guint i = 0; i < f->replicas->len; i++) {
+        int64_t b = bytes_behind(sim, f, g_ptr_array_index(f->replicas, i));
+        g_array_index(f->counted, int64_t, i) = b;
+        f->parked_bytes += b;
+    }
+    return MIN(f->parked_bytes, FETCH_RESPONSE_MAX_BYTES) >= f->min_bytes;
 }
 
 static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
@@ -409,7 +489,10 @@ static void fetch_request_arrives(KsSim *sim, void *ctx, uint64_t gen, bool deli
         return;
     }
     f->connected = true;
-    if (fetch_arrives_at_leader(sim, f)) {
+    bool answer = fetch_arrives_at_leader(sim, f);
+    if (f->min_bytes > 1) /* a log to reconcile answers at once too */
+        answer = enough_bytes_now(sim, f) || has_truncation(f);
+    if (answer) {
         fetcher_respond(sim, f);
     } else {
         /* The Fetch request carries the follower's own
@@ -522,14 +605,28 @@ static void fetcher_kick(KsSim *sim, KsFetcher *f)
 }
 
 /* Answers, now, every follower session parked at @part's leader that covers
- * @part: the leader has new records for it. */
+ * @part: the leader has new records for it. A session whose MinBytes is
+ * above 1 adds @part's new share to its parked sum, and is answered when
+ * the sum reaches MinBytes (DelayedFetch.tryComplete, case G). */
 void ks_fetcher_wake_parked(KsSim *sim, KsPartition *part)
 {
     for (int32_t i = 0; i < part->n_replicas; i++) {
-        KsFetcher *f = part->replicas[i]->fetcher;
-        if (f && f->state == KS_FETCH_PARKED && part->leader_replica &&
-            f->leader == part->leader_replica->broker)
-            fetcher_respond(sim, f);
+        KsReplica *r = part->replicas[i];
+        KsFetcher *f = r->fetcher;
+        if (!f || f->state != KS_FETCH_PARKED || !part->leader_replica ||
+            f->leader != part->leader_replica->broker)
+            continue;
+        if (f->min_bytes > 1) {
+            int64_t *share = &g_array_index(f->counted, int64_t, r->fetcher_slot);
+            if (*share < 0)
+                continue;
+            int64_t now = bytes_behind(sim, f, r);
+            f->parked_bytes += now - *share;
+            *share = now;
+            if (f->parked_bytes < f->min_bytes)
+                continue;
+        }
+        fetcher_respond(sim, f);
     }
 }
 
@@ -568,6 +665,8 @@ void ks_fetcher_join(KsSim *sim, KsReplica *r, KsBroker *leader)
     r->fetcher = f;
     r->fetcher_slot = (int)f->replicas->len;
     g_ptr_array_add(f->replicas, r);
+    int64_t outside = -1; /* not in a request parked now */
+    g_array_append_val(f->counted, outside);
     mark_dirty(r);
     fetcher_kick(sim, f);
 }

@@ -19,7 +19,8 @@
  *  - a returning old leader truncates exactly the suffix the new leader
  *    never had (leader epochs, KIP-101/279), not down to its HW;
  *  - an idle follower's fetch is parked up to the follower's own
- *    replica.fetch.wait.max.ms, and answered as soon as a record arrives.
+ *    replica.fetch.wait.max.ms, and answered as soon as a record arrives,
+ *    or, with replica.fetch.min.bytes, as soon as that many bytes did.
  * Follower failures use a long zookeeper.session.timeout.ms where the
  * leader's rule must act before the controller's. The Kafka sources cited
  * are those of 3.9.
@@ -382,6 +383,83 @@ static void follower_fetch_waits_its_own_wait_max(void **state)
     assert_true(n >= 20 && n <= 24);
 }
 
+/* replica.fetch.min.bytes (RemoteLeaderEndPoint.scala:65, the Fetch's
+ * MinBytes; DelayedFetch.tryComplete sums the bytes past the follower's
+ * fetch offset, each partition's capped at replica.fetch.max.bytes, 1 MiB).
+ * With a MinBytes no partition can reach and wait.max.ms=50ms, records
+ * flow at 1000/s yet the leader answers only when the wait ends: the
+ * leader's record of follower 2's fetch moves every 50 ms and a round
+ * trip, and the HW climbs in steps of about 50 records. */
+static void min_bytes_out_of_reach_answers_at_max_wait(void **state)
+{
+    (void)state;
+    g_autoptr(KsSimTest) t = ks_sim_test_new(
+        "cluster nodes=3\n"
+        "set replica.fetch.wait.max.ms=50ms replica.fetch.min.bytes=2147483647\n" ONE_PARTITION
+        "producer p topic=t rate=1000/s acks=1\n"
+        "run until 3s\n");
+    ks_sim_test_run_until(t, 1 * S);
+    KsTime last = follower_at_leader(t, 2)->last_fetch, gap_min = G_MAXINT64, gap_max = 0;
+    int64_t hw = ks_sim_test_partition(t, "t", 0).high_watermark;
+    int fetches = 0, steps = 0, step_min = G_MAXINT;
+    while (ks_sim_test_next_instant(t) && ks_sim_now(t->sim) <= 2 * S) {
+        KsTime at = follower_at_leader(t, 2)->last_fetch;
+        if (at != last) {
+            gap_min = MIN(gap_min, at - last);
+            gap_max = MAX(gap_max, at - last);
+            last = at;
+            fetches++;
+        }
+        int64_t now_hw = ks_sim_test_partition(t, "t", 0).high_watermark;
+        if (now_hw != hw) {
+            step_min = MIN(step_min, (int)(now_hw - hw));
+            hw = now_hw;
+            steps++;
+        }
+    }
+    assert_true(gap_min >= 50 * MS && gap_max <= 55 * MS);
+    assert_true(fetches >= 18 && fetches <= 20);
+    assert_true(steps >= 18 && steps <= 21);
+    assert_true(step_min >= 40);
+}
+
+/* The time follower 2's copy of t-0 first holds @records records, with
+ * @set, when 2 records are written at 2 s and 3 more at 2.3 s (100 bytes
+ * each: no producer says record-size) and the followers wait up to 10 s. */
+static KsTime follower_holds_at(const char *set, int64_t records)
+{
+    g_autofree char *text = g_strdup_printf("cluster nodes=3\n"
+                                            "set replica.fetch.wait.max.ms=10s %s\n" ONE_PARTITION
+                                            "producer p topic=t acks=1\n"
+                                            "at 2s produce producer=p count=2\n"
+                                            "at 2300ms produce producer=p count=3\n"
+                                            "run until 3s\n",
+                                            set);
+    g_autoptr(KsSimTest) t = ks_sim_test_new(text);
+    ks_sim_test_run_until(t, 1 * S);
+    while (ks_sim_test_next_instant(t))
+        if (ks_sim_test_replica(t, "t", 0, 2).log_end_offset >= records)
+            return ks_sim_now(t->sim);
+    return -1;
+}
+
+/* MinBytes of a few batches: the parked fetch is answered as soon as the
+ * leader holds that many bytes past the follower (DelayedFetch case G), not
+ * at the first record and not at the 10 s wait; with the default, 1 byte,
+ * at the first record. */
+static void min_bytes_answers_when_enough_bytes_arrive(void **state)
+{
+    (void)state;
+    KsTime first = follower_holds_at("", 2);
+    assert_true(first > 2 * S && first < 2 * S + 20 * MS);
+    /* 200 bytes at 2 s fall short of 500; 500 at 2.3 s reach it. */
+    KsTime five = follower_holds_at("replica.fetch.min.bytes=500", 2);
+    assert_true(five > 2300 * MS && five < 2300 * MS + 20 * MS);
+    ks_assert_i64_eq(follower_holds_at("replica.fetch.min.bytes=500", 5), five);
+    /* 501 bytes are never there: the answer waits the full 10 s. */
+    ks_assert_i64_eq(follower_holds_at("replica.fetch.min.bytes=501", 2), -1);
+}
+
 /* A machine is not a process. Leader 1's followers fetch from it when it
  * dies at 2 s. A killed process has its connections reset by the kernel:
  * each follower backs off replica.fetch.backoff.ms (1 s) and tries again,
@@ -462,6 +540,8 @@ int main(void)
         cmocka_unit_test(hw_held_while_isr_under_leaders_min_insync),
         cmocka_unit_test(min_insync_above_rf_is_capped),
         cmocka_unit_test(follower_fetch_waits_its_own_wait_max),
+        cmocka_unit_test(min_bytes_out_of_reach_answers_at_max_wait),
+        cmocka_unit_test(min_bytes_answers_when_enough_bytes_arrive),
         cmocka_unit_test(returning_leader_truncates_divergent_suffix),
         cmocka_unit_test(idle_fetch_long_polls_up_to_wait_max),
         cmocka_unit_test(follower_fetch_to_dead_machine_times_out),
