@@ -550,17 +550,12 @@ static bool drain_once(KsSim *sim, KsProducer *p, bool all, bool *again)
             }
             c->ready_pass = pass;
         }
-        for (GList *l = pp->batches.head; l; l = l->next) {
-            KsProducerBatch *batch = l->data;
-            if (batch->in_flight)
-                continue;
-            if (batch_ready(p, batch, l->next != NULL, now)) {
-                if (c->drain->len == 0)
-                    g_ptr_array_add(p->sending, c);
-                g_ptr_array_add(c->drain, batch);
-                any = true;
-            }
-            break;
+        GList *l = ks_producer_first_unsent(pp);
+        if (l && batch_ready(p, l->data, l->next != NULL, now)) {
+            if (c->drain->len == 0)
+                g_ptr_array_add(p->sending, c);
+            g_ptr_array_add(c->drain, l->data);
+            any = true;
         }
     }
     /* In broker id order, the order the requests leave in. */

@@ -246,6 +246,16 @@ static inline KsProducerBatch *ks_producer_oldest_batch(const KsProducerPartitio
 {
     return pp->batches.head ? pp->batches.head->data : NULL;
 }
+
+/* A partition's first batch not in flight (the one its next request
+ * would carry), its node in the batches; NULL with none. */
+static inline GList *ks_producer_first_unsent(const KsProducerPartition *pp)
+{
+    GList *l = pp->batches.head;
+    while (l && ((const KsProducerBatch *)l->data)->in_flight)
+        l = l->next;
+    return l;
+}
 /* @pp has @delta more batches not in flight (a batch was made, sent, put
  * back for a retry or settled unsent): keeps unsent_bits. */
 void ks_producer_count_unsent(KsProducer *producer, KsProducerPartition *pp, int delta);

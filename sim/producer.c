@@ -701,10 +701,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
     for (int slot = ks_producer_next_unsent(p, 0); slot >= 0;
          slot = ks_producer_next_unsent(p, slot + 1)) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, slot)];
-        const KsProducerBatch *first = NULL;
-        for (GList *l = pp->batches.head; l && !first; l = l->next)
-            if (!((KsProducerBatch *)l->data)->in_flight)
-                first = l->data;
+        const KsProducerBatch *first = ks_producer_first_unsent(pp)->data;
         if (first->attempts > 0 && first->retry_after > now &&
             !ks_producer_leader_changed(p, first))
             next = MIN(next, first->retry_after);
