@@ -110,7 +110,8 @@ struct KsProduceRequest {
 
 /* acks=all: one batch of a request waiting at the leader for its HW. */
 struct KsProduceWait {
-    KsWatch watch; /* first: on part->waits, need = the HW that covers it */
+    KsWatch watch;   /* first: on @key, need = the HW that covers it */
+    KsWatchKey *key; /* part->waits, or part->zombie_waits at a zombie leader */
     KsProduceRequest *request;
     KsPartition *part;
     guint batch; /* index in request->batches */
@@ -151,6 +152,10 @@ void ks_broker_init_connection(KsSim *sim, KsConnection *conn);
 void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req);
 /* Answers every acks=all write parked at @part's leader with @err. */
 void ks_broker_fail_waits(KsSim *sim, KsPartition *part, KsKafkaError err);
+/* Answers with @err the acks=all writes parked at broker @b as a zombie
+ * leader of @part (it was told, or its process stopped). */
+void ks_broker_fail_zombie_waits(KsSim *sim, KsPartition *part, const KsBroker *b,
+                                 KsKafkaError err);
 /* Builds broker @pb (its slot is the next one) and adds it to the sim. */
 KsBroker *ks_broker_add(KsSim *sim, const KsPlanBroker *pb);
 void ks_broker_free(KsBroker *broker);

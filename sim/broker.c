@@ -222,6 +222,32 @@ void ks_broker_fail_waits(KsSim *sim, KsPartition *part, KsKafkaError err)
     ks_purgatory_complete_all(&part->waits, wait_done, sim, err);
 }
 
+void ks_broker_fail_zombie_waits(KsSim *sim, KsPartition *part, const KsBroker *b, KsKafkaError err)
+{
+    /* From the head again after each: an answer may settle other waits. */
+    for (GList *l = part->zombie_waits.head; l;) {
+        KsProduceWait *w = l->data;
+        if (w->request->conn->broker != b) {
+            l = l->next;
+            continue;
+        }
+        ks_purgatory_unwatch(w->key, &w->watch);
+        complete_wait(sim, w, err);
+        l = part->zombie_waits.head;
+    }
+}
+
+/* @part's leader becomes a zombie: its parked acks=all writes wait on where
+ * it cannot hear the controller, until their request times out. */
+static void park_as_zombie(KsPartition *part)
+{
+    for (KsProduceWait *w; (w = g_queue_pop_head(&part->waits));) {
+        w->key = &part->zombie_waits;
+        g_queue_push_tail(&part->zombie_waits, w);
+        w->watch.node = part->zombie_waits.tail;
+    }
+}
+
 /* DelayedProduce expiry: a parked request that waited request.timeout.ms
  * is answered with REQUEST_TIMED_OUT for the batches still waiting. */
 static void produce_expired(void *sim, KsDelayed *op)
@@ -230,7 +256,7 @@ static void produce_expired(void *sim, KsDelayed *op)
     for (guint i = 0; i < req->batches->len && req->pending > 0; i++) {
         KsProduceWait *w = g_array_index(req->batches, KsRequestBatch, i).wait;
         if (w) {
-            ks_purgatory_unwatch(&w->part->waits, &w->watch);
+            ks_purgatory_unwatch(w->key, &w->watch);
             complete_wait(sim, w, KS_ERR_REQUEST_TIMED_OUT);
         }
     }
@@ -338,9 +364,10 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
             w->request = req;
             w->part = part;
             w->batch = i;
+            w->key = zombie ? &part->zombie_waits : &part->waits;
             rb->wait = w;
             req->pending++;
-            ks_purgatory_watch(&part->waits, &w->watch);
+            ks_purgatory_watch(w->key, &w->watch);
         }
         if (seq == SEQ_APPEND) {
             ks_broker_maybe_advance_hw(sim, part);
@@ -379,16 +406,19 @@ void ks_broker_step_down(KsSim *sim, KsPartition *part)
         return;
     /* A leader that cannot hear of this (its machine is cut off from
      * ZooKeeper, or paused) acts on as leader: a zombie (net-faults.c). */
-    if (lr->broker->alive && lr->broker->zk_lost) {
+    bool zombie = lr->broker->alive && lr->broker->zk_lost;
+    if (zombie) {
         part->zombie = lr;
         part->zombie_incarnation = lr->broker->ep.incarnation;
         part->zombie_epoch = part->leader_replica_epoch;
+        park_as_zombie(part);
     }
     if (part->topic == sim->offsets_topic)
         ks_group_resigned(sim, part);
     /* Its parked acks=all writes are answered NOT_LEADER_OR_FOLLOWER (the
-     * DelayedProduce completes with an error); its followers' fetches are
-     * answered with an error and they wait for their own LeaderAndIsr. */
+     * DelayedProduce completes with an error), unless it is a zombie; its
+     * followers' fetches are answered with an error and they wait for
+     * their own LeaderAndIsr. */
     if (lr->broker->alive)
         ks_broker_fail_waits(sim, part, KS_ERR_NOT_LEADER_OR_FOLLOWER);
     for (int32_t i = 0; i < part->n_replicas; i++) {
@@ -409,6 +439,9 @@ static void become_leader(KsSim *sim, KsReplica *lr, int32_t epoch)
     bool new_leader = part->leader_replica != lr;
     if (part->zombie == lr)
         part->zombie = NULL;
+    /* Told at last: what it parked as a zombie fails (Kafka completes a
+     * DelayedProduce from another leader epoch with an error). */
+    ks_broker_fail_zombie_waits(sim, part, lr->broker, KS_ERR_NOT_LEADER_OR_FOLLOWER);
     if (new_leader)
         ks_broker_step_down(sim, part);
     alter_reset(part);
@@ -509,6 +542,7 @@ void ks_broker_apply_leader_and_isr(KsSim *sim, KsReplica *r, KsBrokerId leader,
         return;
     if (part->zombie == r)
         part->zombie = NULL; /* told at last: it follows (and truncates) */
+    ks_broker_fail_zombie_waits(sim, part, r->broker, KS_ERR_NOT_LEADER_OR_FOLLOWER);
     /* The same state again (a new controller's first requests): nothing to do. */
     if (epoch == r->known_epoch && leader == r->known_leader && r->fetcher &&
         r->fetcher->leader->id == leader)
@@ -786,6 +820,7 @@ static void process_dies(KsSim *sim, KsBroker *b)
         KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
         if (part->leader_replica && part->leader_replica->broker == b)
             ks_broker_fail_waits(sim, part, KS_ERR_NETWORK_EXCEPTION);
+        ks_broker_fail_zombie_waits(sim, part, b, KS_ERR_NETWORK_EXCEPTION);
         if (part->leader == b->id)
             ks_partition_update_availability(sim, part);
     }

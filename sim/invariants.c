@@ -365,6 +365,18 @@ static bool power_cut(const KsPartition *part)
     return false;
 }
 
+/* @w, an acks=all wait on @part, is the wait of one batch of its request. */
+static bool check_wait_batch(Check *c, const KsPartition *part, const KsProduceWait *w)
+{
+    const KsProduceRequest *req = w->request;
+    REQUIRE(c, w->batch < req->batches->len, "%s-%d: a wait names batch %u of %u",
+            part->topic->name, part->index, w->batch, req->batches->len);
+    const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, w->batch);
+    REQUIRE(c, rb->wait == w && rb->part == part && w->watch.op == &req->parked,
+            "%s-%d: a wait is not its request batch's", part->topic->name, part->index);
+    return true;
+}
+
 static bool check_replication(Check *c, const KsPartition *part)
 {
     const char *tn = part->topic->name;
@@ -407,7 +419,9 @@ static bool check_replication(Check *c, const KsPartition *part)
     for (GList *l = part->waits.head; l; l = l->next) {
         const KsProduceWait *w = l->data;
         const KsProduceRequest *req = w->request;
-        REQUIRE(c, w->part == part && req->conn->broker == leader && leader->alive,
+        REQUIRE(c,
+                w->part == part && w->key == &part->waits && req->conn->broker == leader &&
+                    leader->alive,
                 "%s-%d: an acks=all write waits at broker %d, the leader is %d (%s)", tn,
                 part->index, req->conn->broker->id, leader->id, leader->alive ? "up" : "down");
         int64_t need = w->watch.need;
@@ -416,11 +430,35 @@ static bool check_replication(Check *c, const KsPartition *part)
                 " (leader's is %" PRId64 ", log end %" PRId64 ", previous wait %" PRId64 ")",
                 tn, part->index, need, lr->hw, lr->log.end, prev);
         prev = need;
-        REQUIRE(c, w->batch < req->batches->len, "%s-%d: a wait names batch %u of %u", tn,
-                part->index, w->batch, req->batches->len);
-        const KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, w->batch);
-        REQUIRE(c, rb->wait == w && rb->part == part && w->watch.op == &req->parked,
-                "%s-%d: a wait is not its request batch's", tn, part->index);
+        if (!check_wait_batch(c, part, w))
+            return false;
+    }
+    return true;
+}
+
+/* acks=all writes parked at a zombie leader wait at a live broker that
+ * acts as leader no more, for a high watermark its replica has not reached
+ * (it never will: they time out, or fail when it is told). */
+static bool check_zombie_waits(Check *c, const KsPartition *part)
+{
+    const char *tn = part->topic->name;
+    for (GList *l = part->zombie_waits.head; l; l = l->next) {
+        const KsProduceWait *w = l->data;
+        const KsProduceRequest *req = w->request;
+        const KsBroker *b = req->conn->broker;
+        const KsReplica *r = find_replica(part, b->id);
+        REQUIRE(c,
+                w->part == part && w->key == &part->zombie_waits && w->watch.node == l &&
+                    b->alive && r && r != part->leader_replica && w->watch.need > r->hw,
+                "%s-%d: an acks=all write parked at zombie broker %d (%s) for high watermark "
+                "%" PRId64 ", its replica's is %" PRId64,
+                tn, part->index, b->id,
+                !b->alive                   ? "down"
+                : r == part->leader_replica ? "leader"
+                                            : "up",
+                w->watch.need, r ? r->hw : -1);
+        if (!check_wait_batch(c, part, w))
+            return false;
     }
     return true;
 }
@@ -555,7 +593,7 @@ static bool check_partition(Check *c, const KsTopic *t, int32_t p)
                 "%s-%d: broker %d acts as leader in epoch %d, which the controller gave to %d", tn,
                 p, acting->broker->id, part->leader_epoch, part->leader);
     }
-    if (!check_replication(c, part))
+    if (!check_replication(c, part) || !check_zombie_waits(c, part))
         return false;
     if (controller_settled(sim) && !check_controller_view(c, part))
         return false;
@@ -810,7 +848,8 @@ static bool check_producers(Check *c)
     for (guint i = 0; i < sim->topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(sim->topics, i);
         for (int32_t p = 0; p < t->n_partitions; p++)
-            partition_waits += g_queue_get_length((GQueue *)&t->partitions[p]->waits);
+            partition_waits += g_queue_get_length((GQueue *)&t->partitions[p]->waits) +
+                               g_queue_get_length((GQueue *)&t->partitions[p]->zombie_waits);
     }
     REQUIRE(c, n_waits == partition_waits, "requests hold %u acks=all waits, partitions %u",
             n_waits, partition_waits);

@@ -211,6 +211,9 @@ struct KsPartition {
     /* Written by broker.c. */
     KsWatchKey waits;         /* of KsProduceWait*: acks=all writes waiting for the HW, by
                                  required HW (purgatory.c) */
+    KsWatchKey zombie_waits;  /* of KsProduceWait*: acks=all writes waiting at a zombie
+                                 leader, whose HW no longer moves: they time out, or fail
+                                 when it is told or dies */
     KsTime unavailable_since; /* -1: available */
     KsTime unavailable_us;
     /* Written by ledger.c. */

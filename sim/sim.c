@@ -151,6 +151,7 @@ static void partition_clear(KsPartition *part)
     if (part->times)
         g_array_free(part->times, TRUE);
     g_queue_clear_full(&part->waits, g_free);
+    g_queue_clear_full(&part->zombie_waits, g_free);
 }
 
 static void added_partition_free(gpointer p)
@@ -184,6 +185,7 @@ void ks_sim_init_partition(KsSim *sim, KsTopic *t, KsPartition *part, int32_t in
     part->replicas = g_new0(KsReplica *, rf);
     part->leader = KS_NO_BROKER;
     g_queue_init(&part->waits);
+    g_queue_init(&part->zombie_waits);
     part->unavailable_since = ks_engine_now(sim->engine);
     for (int32_t r = 0; r < rf; r++) {
         KsReplica *rep = &part->replica_block[r];

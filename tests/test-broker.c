@@ -20,7 +20,9 @@
  *    never had (leader epochs, KIP-101/279), not down to its HW;
  *  - an idle follower's fetch is parked up to the follower's own
  *    replica.fetch.wait.max.ms, and answered as soon as a record arrives,
- *    or, with replica.fetch.min.bytes, as soon as that many bytes did.
+ *    or, with replica.fetch.min.bytes, as soon as that many bytes did;
+ *  - a zombie leader's acks=all writes wait until they time out or it is
+ *    told it leads no more.
  * Follower failures use a long zookeeper.session.timeout.ms where the
  * leader's rule must act before the controller's. The Kafka sources cited
  * are those of 3.9.
@@ -529,6 +531,42 @@ static void power_loss_keeps_only_what_is_on_disk(void **state)
                      0);
 }
 
+/* A zombie leader (net-faults.c): broker 3 leads t-0, and at 5 s its
+ * machine, with the producer, is cut from the other brokers and from the
+ * one ZooKeeper server. Its acks=all writes park: its followers are gone,
+ * its HW stays. At 23.161 s its session expires and broker 1 takes over,
+ * but broker 3 is not told: what it parked waits on, and is answered
+ * REQUEST_TIMED_OUT when request.timeout.ms (30 s) has passed since the
+ * send, not NOT_LEADER_OR_FOLLOWER at the election. The producer, which
+ * reaches only broker 3, sends again and parks there again; at the heal
+ * (40 s) broker 3 hears of its successor and fails what it parked with
+ * NOT_LEADER_OR_FOLLOWER (Kafka completes a DelayedProduce whose replica
+ * is no longer leader with that error), then truncates and follows. */
+static void zombie_leader_parks_acks_all_until_timeout_or_told(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("seed 1\n"
+                        "cluster nodes=3\n"
+                        "zookeeper servers=1 node=n1\n"
+                        "topic t partitions=1 replication-factor=3 min.insync.replicas=2 "
+                        "replica-placement-start=2\n"
+                        "producer p topic=t rate=100/s acks=all node=n3\n"
+                        "at 5s partition-network n3 | n1,n2\n"
+                        "at 40s heal-network\n"
+                        "run until 50s\n");
+    ks_sim_test_run_until(t, 30 * S);
+    assert_int_equal(ks_sim_test_partition(t, "t", 0).leader, 1);
+    ks_assert_i64_eq(ks_sim_test_count(t, 0, 30 * S, "\"type\":\"produce_failing\""), 0);
+    ks_sim_test_run(t);
+    const KsSimTestEvent *timed_out = ks_sim_test_find(t, 0, "REQUEST_TIMED_OUT");
+    assert_non_null(timed_out);
+    ks_assert_i64_eq(timed_out->ev.t, 35 * S + 100);
+    const KsSimTestEvent *told = ks_sim_test_find(t, timed_out->ev.t + 1, "NOT_LEADER_OR_FOLLOWER");
+    assert_non_null(told);
+    assert_true(told->ev.t > 40 * S && told->ev.t < 40 * S + 10 * MS);
+    assert_int_equal(ks_sim_test_partition(t, "t", 0).leader, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +584,7 @@ int main(void)
         cmocka_unit_test(idle_fetch_long_polls_up_to_wait_max),
         cmocka_unit_test(follower_fetch_to_dead_machine_times_out),
         cmocka_unit_test(power_loss_keeps_only_what_is_on_disk),
+        cmocka_unit_test(zombie_leader_parks_acks_all_until_timeout_or_told),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -336,6 +336,32 @@ static void test_model_regression_6_follower_keeps_divergent_prefix(void **state
     run_clear(&r);
 }
 
+/* Bug 7. A zombie leader's parked acks=all writes. Broker 3 leads t-0;
+ * at 5 s its machine and the producer are cut from the rest, ZooKeeper
+ * included. When its session expires the controller makes broker 1 leader,
+ * and the model stepped broker 3 down at once: it answered its parked
+ * writes NOT_LEADER_OR_FOLLOWER though it could not have heard, and the
+ * producer's next writes parked at broker 3 on the key of a partition that
+ * broker 1 led, which the checker refused ("an acks=all write waits at
+ * broker 3, the leader is 1"). A zombie's writes now park apart, time out,
+ * and fail when it is told (test-broker.c checks the times). */
+static void test_model_regression_7_zombie_parks_acks_all(void **state)
+{
+    const char *text = "cluster nodes=3\n"
+                       "zookeeper servers=1 node=n1\n"
+                       "topic t partitions=1 replication-factor=3 min.insync.replicas=2 "
+                       "replica-placement-start=2\n"
+                       "producer p topic=t rate=100/s acks=all node=n3\n"
+                       "at 5s partition-network n3 | n1,n2\n"
+                       "at 40s heal-network\n"
+                       "run until 70s\n"
+                       "expect leader t-0 == 1\n"
+                       "expect no-acked-data-loss\n";
+    Run r;
+    run_regression(&r, "bug-7.ks", text);
+    run_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest all[] = {
@@ -347,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_model_regression_4_idempotent_reorder),
         cmocka_unit_test(test_model_regression_5_produce_overtakes_arrivals),
         cmocka_unit_test(test_model_regression_6_follower_keeps_divergent_prefix),
+        cmocka_unit_test(test_model_regression_7_zombie_parks_acks_all),
     };
     return run_model_tests("test-model-regress", all, G_N_ELEMENTS(all));
 }
