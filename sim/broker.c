@@ -636,8 +636,9 @@ static void maybe_expand_again(KsSim *sim, KsPartition *part)
         if (r != lr && !r->in_isr && r->fetcher && r->fetcher->leader == lr->broker &&
             !r->must_truncate && ks_metadata_broker_alive(sim, lr->broker, r->broker->id) &&
             r->fetch_leo >= lr->hw && r->fetch_leo >= cur->start && r->fetch_leo <= r->log.end &&
-            /* ... and a fetch can come to tell it (no cut, no pause between). */
-            ks_net_connected(sim, r->broker->node, lr->broker->node) &&
+            /* ... and a fetch can come to tell it (no cut, no pause between,
+             * no request lost in an earlier cut that it still waits on). */
+            !r->fetcher->silenced && ks_net_connected(sim, r->broker->node, lr->broker->node) &&
             !ks_net_endpoint_paused(sim, &r->broker->ep)) {
             ks_broker_propose_isr_expand(sim, part, r);
             return;

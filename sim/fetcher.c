@@ -333,6 +333,25 @@ static bool enough_bytes_now(KsSim *sim, KsFetcher *f)
     return MIN(f->parked_bytes, FETCH_RESPONSE_MAX_BYTES) >= f->min_bytes;
 }
 
+/* Partition.readRecords (Kafka 3.9, KIP-320): the fetch carries the epoch
+ * of the follower's last record; where the leader's log ends that epoch
+ * before the follower's fetch offset (the leader lost records to a power
+ * loss, or never had them), the answer names the diverging epoch and the
+ * follower truncates (see truncation_offset). A replica that became a
+ * follower does this on its first fetch anyway (must_truncate). */
+static bool diverges(const KsReplica *r, const KsReplica *lr)
+{
+    int32_t fetched = ks_epochs_latest(r->epochs);
+    if (fetched < 0)
+        return false;
+    if (fetched == ks_epochs_latest(lr->epochs))
+        return r->log.end > lr->log.end; /* the cheap common case */
+    int32_t epoch;
+    int64_t end;
+    ks_epochs_end_offset_for(lr->epochs, fetched, lr->log.end, &epoch, &end);
+    return epoch < fetched || end < r->log.end;
+}
+
 static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
 {
     bool has_data = false;
@@ -341,7 +360,8 @@ static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
         KsReplica *r = dirty_entry(f, i);
         if (!r)
             continue;
-        if (r->must_truncate) {
+        if (r->must_truncate || diverges(r, r->part->leader_replica)) {
+            r->must_truncate = true;
             has_data = true;
             continue;
         }
@@ -417,6 +437,11 @@ static void fetch_retry(KsEngine *engine, void *ctx, uint64_t gen)
     if (gen != f->gen || f->state != KS_FETCH_BACKOFF)
         return;
     f->state = KS_FETCH_IDLE;
+    /* A new connection: its first request names every partition with its
+     * position and epoch, so the leader checks each again (it may have
+     * restarted, or lost records to a power loss, meanwhile). */
+    for (guint i = 0; i < f->replicas->len; i++)
+        mark_dirty(g_ptr_array_index(f->replicas, i));
     fetcher_kick(f->follower->sim, f);
 }
 

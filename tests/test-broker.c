@@ -22,7 +22,9 @@
  *    replica.fetch.wait.max.ms, and answered as soon as a record arrives,
  *    or, with replica.fetch.min.bytes, as soon as that many bytes did;
  *  - a zombie leader's acks=all writes wait until they time out or it is
- *    told it leads no more.
+ *    told it leads no more;
+ *  - a follower whose fetch was lost in a cut is taken back into the ISR
+ *    only once it fetches again.
  * Follower failures use a long zookeeper.session.timeout.ms where the
  * leader's rule must act before the controller's. The Kafka sources cited
  * are those of 3.9.
@@ -567,6 +569,36 @@ static void zombie_leader_parks_acks_all_until_timeout_or_told(void **state)
     assert_int_equal(ks_sim_test_partition(t, "t", 0).leader, 1);
 }
 
+/* Followers whose fetch answers were lost in a cut (at 5.0017 s, while
+ * broker 1's answers carrying the record of 5 s travel) wait for their
+ * requests to time out (30 s after they were sent, at 4.5105 s). The
+ * leader removes them as lagging after replica.lag.time.max.ms (10 s)
+ * and, with the HW held by min.insync.replicas=2, must not take them back
+ * before a fetch tells it where they are: they rejoin only after they
+ * reconnect (a new connection's fetch names every partition), a second
+ * later, and the record is committed. */
+static void follower_waiting_on_lost_fetch_rejoins_after_reconnect(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("cluster nodes=3\n"
+                        "set replica.lag.time.max.ms=10000\n"
+                        "topic t partitions=1 replication-factor=3 replica-placement-start=0 "
+                        "min.insync.replicas=2\n"
+                        "at 5s produce topic=t count=1\n"
+                        "at 5.0017s partition-network n1 | n2,n3\n"
+                        "at 6s heal-network\n"
+                        "run until 60s\n");
+    ks_sim_test_run(t);
+    const char *expanded = "\"type\":\"isr_expanded\"";
+    ks_assert_i64_eq(ks_sim_test_count(t, 0, 34 * S, expanded), 0);
+    const KsSimTestEvent *back = ks_sim_test_find(t, 0, expanded);
+    assert_non_null(back);
+    assert_true(back->ev.t > 34510500 && back->ev.t < 36 * S);
+    g_autofree char *isr = ks_sim_test_isr(t, "t", 0);
+    assert_string_equal(isr, "1,2,3");
+    ks_assert_i64_eq(ks_sim_test_partition(t, "t", 0).high_watermark, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +617,7 @@ int main(void)
         cmocka_unit_test(follower_fetch_to_dead_machine_times_out),
         cmocka_unit_test(power_loss_keeps_only_what_is_on_disk),
         cmocka_unit_test(zombie_leader_parks_acks_all_until_timeout_or_told),
+        cmocka_unit_test(follower_waiting_on_lost_fetch_rejoins_after_reconnect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

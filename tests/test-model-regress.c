@@ -362,6 +362,63 @@ static void test_model_regression_7_zombie_parks_acks_all(void **state)
     run_clear(&r);
 }
 
+/* Bug 8. A follower fetch's answer lost in a cut. Broker 1 answers its
+ * followers' parked fetches with the one record at 5.0015 s; the cut at
+ * 5.0017 s drops both answers. The leader had marked the replicas clean
+ * when it answered (its sessions send only what changed), so after the
+ * followers' requests timed out and they reconnected, their fetches named
+ * nothing the leader would answer with data: they stayed one record
+ * behind for good (replica.lag.time.max.ms is long here, so no ISR
+ * change moves the HW and marks them changed). A new connection's first
+ * fetch now names every partition. */
+static void test_model_regression_8_lost_fetch_answer(void **state)
+{
+    const char *text = "cluster nodes=3\n"
+                       "set replica.lag.time.max.ms=100000\n"
+                       "topic t partitions=1 replication-factor=3 replica-placement-start=0\n"
+                       "at 5s produce topic=t count=1\n"
+                       "at 5.0017s partition-network n1 | n2,n3\n"
+                       "at 6s heal-network\n"
+                       "run until 60s\n"
+                       "expect high-watermark t-0 == 1\n"
+                       "expect no-acked-data-loss\n";
+    Run r;
+    run_regression(&r, "bug-8.ks", text);
+    assert_healed(&r);
+    run_clear(&r);
+}
+
+/* Bug 9. A leader that lost records to a power loss, below a follower's
+ * log end. Broker 2 leads t-0 (replicas 2 and 4) and both hold 8 records,
+ * unflushed, when broker 2's machine loses power at 1.5 s: its log goes
+ * back to 0. Its session expires while the controller (broker 1, crashed
+ * at 5 s) is dead but still registered, and broker 2 registers again
+ * before the new controller (broker 4, at 11.161 s) takes over: broker 2
+ * still leads, in the same epoch. Broker 4's fetch into the silence times
+ * out at 31 s; its new connection fetches at offset 8 from a leader whose
+ * log ends at 0. Kafka's leader answers with the diverging epoch
+ * (Partition.readRecords, KIP-320) and the follower truncates to 0; the
+ * model's leader answered nothing (it saw no change in that replica), and
+ * broker 4 stayed ahead of its leader for good. */
+static void test_model_regression_9_follower_ahead_of_leader(void **state)
+{
+    const char *text = "cluster nodes=4\n"
+                       "set zookeeper.session.timeout.ms=6000\n"
+                       "topic t partitions=1 replication-factor=2 replica-placement-start=1\n"
+                       "at 1s produce topic=t count=8\n"
+                       "at 1.5s crash node n2\n"
+                       "at 3s restart node n2\n"
+                       "at 5s crash broker 1\n"
+                       "at 8.5s restart broker 2\n"
+                       "at 15s restart broker 1\n"
+                       "run until 60s\n"
+                       "expect records-lost power-loss == 8\n";
+    Run r;
+    run_regression(&r, "bug-9.ks", text);
+    assert_healed(&r);
+    run_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest all[] = {
@@ -374,6 +431,8 @@ int main(void)
         cmocka_unit_test(test_model_regression_5_produce_overtakes_arrivals),
         cmocka_unit_test(test_model_regression_6_follower_keeps_divergent_prefix),
         cmocka_unit_test(test_model_regression_7_zombie_parks_acks_all),
+        cmocka_unit_test(test_model_regression_8_lost_fetch_answer),
+        cmocka_unit_test(test_model_regression_9_follower_ahead_of_leader),
     };
     return run_model_tests("test-model-regress", all, G_N_ELEMENTS(all));
 }
