@@ -816,6 +816,7 @@ static void process_dies(KsSim *sim, KsBroker *b)
     ks_disk_process_stops(sim, b);
     b->alive = false;
     ks_net_endpoint_stop(&b->ep);
+    sim->net.servers_gen++;
     ks_fetcher_broker_died(sim, b);
     for (guint i = 0; i < b->replicas->len; i++) {
         KsPartition *part = ((KsReplica *)g_ptr_array_index(b->replicas, i))->part;
@@ -840,6 +841,7 @@ void ks_broker_restart(KsSim *sim, KsBroker *b, KsEventType type)
     b->alive = true;
     ks_disk_process_starts(sim, b);
     ks_net_endpoint_start(&b->ep);
+    sim->net.servers_gen++;
     ks_metadata_reset(sim, b); /* a new process knows nothing until UpdateMetadata */
     ks_net_after(sim, &b->ep, b->lag_max / 2, isr_expiration, b, 0);
     emit_lifecycle(sim, type, b, -1, -1);
@@ -968,6 +970,7 @@ static void set_node_up(KsSim *sim, const KsPlanAction *a, bool up)
         return;
     }
     node->up = up;
+    sim->net.servers_gen++;
     KsEvent ev =
         ks_event_init(up ? KS_EV_NODE_RESTARTED : KS_EV_NODE_CRASHED, ks_engine_now(sim->engine));
     ev.node_event.node = node->name;

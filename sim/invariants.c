@@ -761,6 +761,7 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
          * their place; expire_batches relies on the order). */
         int64_t seq_end = 0;
         KsTime created = 0;
+        int unsent = 0;
         for (GList *l = pp->batches.head; l; l = l->next) {
             const KsProducerBatch *b = l->data;
             REQUIRE(c, b->partition == i && b->count > 0 && b->count <= p->batch_records,
@@ -780,12 +781,21 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
                     "producer %s: a batch of %s-%d is in flight without an attempt", pn,
                     p->topic->name, i);
             in_flight += b->in_flight;
+            unsent += !b->in_flight;
             *buffered += b->count;
             g_hash_table_add(queued, l->data);
         }
         REQUIRE(c, seq_end <= pp->next_seq,
                 "producer %s: %s-%d has a batch beyond its next sequence %" PRId64, pn,
                 p->topic->name, i, pp->next_seq);
+        /* The drain and the wake timer visit only partitions whose bit in
+         * the active set says a batch is not in flight. */
+        REQUIRE(c,
+                pp->unsent == unsent && (len == 0 || (ks_producer_next_unsent(p, pp->active_slot) ==
+                                                      pp->active_slot) == (unsent > 0)),
+                "producer %s: %s-%d has %d batches not in flight, counted %d (or its bit is "
+                "wrong)",
+                pn, p->topic->name, i, unsent, pp->unsent);
         const GArray *acked =
             ks_ledger_find_acked(sim->ledger, (int)index, p->topic->partitions[i]);
         for (guint k = 0; acked && k < acked->len; k++) {
@@ -812,12 +822,18 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
     REQUIRE(c, active == p->active->len, "producer %s: %u partitions have batches, %u are active",
             pn, active, p->active->len);
     guint n_sent = 0;
+    int32_t troubled = 0;
     for (guint i = 0; i < p->conns->len; i++) {
         const KsConnection *conn = g_ptr_array_index(p->conns, i);
         if (!conn)
             continue;
         REQUIRE(c, conn->producer == p && conn->broker->slot == (int)i,
                 "producer %s: connection %u is not to the broker in slot %u", pn, i, i);
+        REQUIRE(c, conn->troubled == (conn->failures > 0 || conn->connecting_until > 0),
+                "producer %s: connection to %d has %d failures, connecting until %" PRId64
+                ", troubled %d",
+                pn, conn->broker->id, conn->failures, conn->connecting_until, conn->troubled);
+        troubled += conn->troubled;
         REQUIRE(c, conn->in_flight >= 0 && conn->failures >= 0,
                 "producer %s: connection to %d has %d in flight, %d failures", pn, conn->broker->id,
                 conn->in_flight, conn->failures);
@@ -831,6 +847,8 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
         if (!check_requests(c, p, conn, queued, sent, n_waits))
             return false;
     }
+    REQUIRE(c, troubled == p->troubled, "producer %s: %d connections in trouble, counted %d", pn,
+            troubled, p->troubled);
     n_sent = g_hash_table_size(sent);
     REQUIRE(c, p->acks == 0 || n_sent == in_flight,
             "producer %s: %u batches are in flight, requests carry %u", pn, in_flight, n_sent);

@@ -102,6 +102,8 @@ typedef struct {
  * the default latencies. */
 typedef struct {
     uint64_t links_gen;         /* +1 whenever a link goes down or up */
+    uint64_t servers_gen;       /* +1 whenever a broker process starts or stops, or a
+                                   machine goes down or up (broker.c) */
     GPtrArray *messages;        /* every message ever allocated (owned) */
     struct KsNetMessage *spare; /* messages free for reuse, a linked list */
     /* `network` and `link` (ks_net_configure, ks_net_set_link) */

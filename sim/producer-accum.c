@@ -490,8 +490,15 @@ static bool batch_ready(const KsProducer *p, const KsProducerBatch *batch, bool 
 /* Whether asking any connection a partition may ask whether it is ready
  * can only say yes, with no other effect: none is connecting, backing off,
  * or closed. */
-static bool conns_settled(KsSim *sim, const KsProducer *p, KsTime now)
+static bool conns_settled(KsSim *sim, KsProducer *p, KsTime now)
 {
+    /* With no connection failing or connecting, only an open or closed
+     * connection, a server or a link can change the answer: it holds
+     * while their generations do. */
+    bool cacheable = p->troubled == 0;
+    if (cacheable && p->settled_valid && p->settled_links == sim->net.links_gen &&
+        p->settled_servers == sim->net.servers_gen && p->settled_conns == p->conns_gen)
+        return true;
     for (guint i = 0; i < p->conns->len; i++) {
         const KsConnection *c = g_ptr_array_index(p->conns, i);
         if (c && c->leads > 0 &&
@@ -499,6 +506,10 @@ static bool conns_settled(KsSim *sim, const KsProducer *p, KsTime now)
              !(ks_net_conn_is_open(&c->net) || ks_net_conn_is_cut(sim, &c->net))))
             return false;
     }
+    p->settled_valid = cacheable;
+    p->settled_links = sim->net.links_gen;
+    p->settled_servers = sim->net.servers_gen;
+    p->settled_conns = p->conns_gen;
     return true;
 }
 

@@ -66,6 +66,16 @@ void ks_producer_emit_connection(KsSim *sim, KsConnection *c, const char *messag
     ks_sim_emit(sim, &ev);
 }
 
+/* Keeps @c's troubled flag, and its producer's count of them, in step with
+ * its failures and connection attempt: call after changing either. */
+static void note_trouble(KsConnection *c)
+{
+    bool troubled = c->failures > 0 || c->connecting_until > 0;
+    if (troubled != c->troubled)
+        c->producer->troubled += troubled ? 1 : -1;
+    c->troubled = troubled;
+}
+
 /* A connection attempt failed (NetworkClient.processDisconnection from the
  * CONNECTING state): the next one waits reconnect.backoff.ms from the start
  * of this one, doubling per failure up to reconnect.backoff.max.ms with
@@ -84,6 +94,7 @@ static void connect_failed(KsSim *sim, KsConnection *c)
     c->reconnect_at = c->attempt_at + ks_producer_backoff(&p->jitter, p->reconnect_backoff,
                                                           p->reconnect_backoff_max, c->failures);
     c->failures++;
+    note_trouble(c);
     ks_producer_request_metadata(sim, p);
 }
 
@@ -105,16 +116,18 @@ bool ks_producer_connection_ready(KsSim *sim, KsConnection *c)
         if (now < c->connecting_until)
             return false;
         c->connecting_until = 0;
-        connect_failed(sim, c);
+        connect_failed(sim, c); /* notes the trouble */
     }
     if (now < c->reconnect_at)
         return false;
     if (ks_net_conn_is_open(&c->net) || ks_net_conn_is_cut(sim, &c->net))
         return true;
     c->attempt_at = now;
+    p->conns_gen++;
     switch (ks_net_conn_reopen(sim, &c->net)) {
     case KS_NET_CONN_OPEN:
         c->failures = 0;
+        note_trouble(c);
         return true;
     case KS_NET_CONN_REFUSED:
         connect_failed(sim, c);
@@ -124,5 +137,6 @@ bool ks_producer_connection_ready(KsSim *sim, KsConnection *c)
     }
     c->connecting_until =
         now + ks_producer_backoff(&p->jitter, p->setup_timeout, p->setup_timeout_max, c->failures);
+    note_trouble(c);
     return false;
 }

@@ -235,6 +235,7 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
             c->leads = 0;
     }
     p->unlinked = 0;
+    p->conns_gen++;
     for (int32_t i = 0; i < p->n_parts; i++) {
         KsProducerPartition *pp = &p->parts[i];
         p->available[i] = pp->leader != KS_NO_BROKER;

@@ -71,6 +71,8 @@ struct KsConnection {
     KsTime attempt_at;        /* the last connection attempt began */
     KsTime reconnect_at;      /* no attempt before this (reconnect.backoff.ms) */
     KsTime connecting_until;  /* an attempt to a silent machine times out then; 0: none */
+    bool troubled;            /* failures > 0 or connecting_until > 0, counted in
+                                 producer->troubled (producer-conn.c keeps both) */
     KsTime closed_at;         /* the client last closed it after a request timeout */
     GQueue lost;              /* requests whose answer cannot come (server machine down) */
     KsTimer timeout;          /* request.timeout.ms of the oldest of them */
@@ -173,8 +175,16 @@ struct KsProducer {
     guint64 *unsent_bits;       /* bit i: the partition in active slot i has a batch not in
                                    flight (only those can be sent, linger or back off) */
     int32_t unlinked;           /* partitions without a connection to a leader */
-    GPtrArray *conns;           /* of KsConnection* (owned), by broker slot */
-    GPtrArray *sending;         /* scratch of the drain: connections with a request to send */
+    int32_t troubled;           /* connections failing or connecting (KsConnection.troubled):
+                                   with none, the checks of connection states are skipped */
+    uint64_t conns_gen;         /* +1 when a connection opens or closes, or leaders move */
+    /* The generations (net.links_gen, net.servers_gen, conns_gen) under
+     * which every connection a partition may ask was last found open or
+     * cut: while they hold, it still is (producer-accum.c). */
+    uint64_t settled_links, settled_servers, settled_conns;
+    bool settled_valid;
+    GPtrArray *conns;   /* of KsConnection* (owned), by broker slot */
+    GPtrArray *sending; /* scratch of the drain: connections with a request to send */
     /* Spares, reused before allocating: a batch or a request is made per
      * batch of records, and most live briefly. */
     GQueue spare_batches;  /* of KsProducerBatch* (owned; nodes: their link) */

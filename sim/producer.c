@@ -539,6 +539,7 @@ static void requests_timed_out(KsEngine *engine, void *ctx, uint64_t arg)
     c->closed_at = now;
     if (ks_net_conn_is_cut(sim, &c->net))
         ks_net_conn_close(&c->net);
+    p->conns_gen++;
     KsProduceRequest *req;
     while ((req = g_queue_pop_head(&c->lost)))
         response_arrives(sim, req, 0, true);
@@ -653,12 +654,7 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
  * its leader cannot be reached (NetworkClient.processDisconnection). */
 static bool needs_metadata(KsSim *sim, KsProducer *p)
 {
-    bool failures = false;
-    for (guint i = 0; i < p->conns->len && !failures; i++) {
-        const KsConnection *c = g_ptr_array_index(p->conns, i);
-        failures = c && c->failures > 0;
-    }
-    if (!failures && p->unlinked == 0)
+    if (p->troubled == 0 && p->unlinked == 0)
         return false; /* every partition has a connection that works */
     for (guint i = 0; i < p->active->len; i++) {
         const KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, i)];
@@ -709,7 +705,7 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
         if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
             next = MIN(next, last->created + p->linger);
     }
-    for (guint i = 0; i < p->conns->len; i++) {
+    for (guint i = 0; p->troubled > 0 && i < p->conns->len; i++) {
         const KsConnection *c = g_ptr_array_index(p->conns, i);
         if (c && c->failures > 0 && c->reconnect_at > now)
             next = MIN(next, c->reconnect_at);

@@ -146,6 +146,16 @@ static void test_model_checker_catches_broken_state(void **state)
     assert_broken(sim, "queue size");
     p->queue_sizes[0] -= 1;
 
+    /* A count of batches not in flight that is not the queue's. */
+    p->parts[0].unsent += 1;
+    assert_broken(sim, "not in flight");
+    p->parts[0].unsent -= 1;
+
+    /* A count of connections in trouble that is not theirs. */
+    p->troubled += 1;
+    assert_broken(sim, "in trouble");
+    p->troubled -= 1;
+
     /* Records that were produced but are nowhere. */
     KsPartition *p0 = p->topic->partitions[0];
     ks_ledger_produced(sim->ledger, p->index, p0, 1);
