@@ -838,6 +838,15 @@ void ks_broker_restart(KsSim *sim, KsBroker *b, KsEventType type)
         emit_lifecycle(sim, KS_EV_BROKER_START_FAILED, b, expiry, -1);
         return;
     }
+    /* A new process knows no role (ReplicaManager starts empty): what it led
+     * and what it followed wait for the controller's LeaderAndIsr. */
+    for (guint i = 0; i < b->replicas->len; i++) {
+        KsReplica *r = g_ptr_array_index(b->replicas, i);
+        if (r->part->leader_replica == r)
+            ks_broker_step_down(sim, r->part);
+        r->known_epoch = -1;
+        r->known_leader = KS_NO_BROKER;
+    }
     b->alive = true;
     ks_disk_process_starts(sim, b);
     ks_net_endpoint_start(&b->ep);

@@ -333,25 +333,6 @@ static bool enough_bytes_now(KsSim *sim, KsFetcher *f)
     return MIN(f->parked_bytes, FETCH_RESPONSE_MAX_BYTES) >= f->min_bytes;
 }
 
-/* Partition.readRecords (Kafka 3.9, KIP-320): the fetch carries the epoch
- * of the follower's last record; where the leader's log ends that epoch
- * before the follower's fetch offset (the leader lost records to a power
- * loss, or never had them), the answer names the diverging epoch and the
- * follower truncates (see truncation_offset). A replica that became a
- * follower does this on its first fetch anyway (must_truncate). */
-static bool diverges(const KsReplica *r, const KsReplica *lr)
-{
-    int32_t fetched = ks_epochs_latest(r->epochs);
-    if (fetched < 0)
-        return false;
-    if (fetched == ks_epochs_latest(lr->epochs))
-        return r->log.end > lr->log.end; /* the cheap common case */
-    int32_t epoch;
-    int64_t end;
-    ks_epochs_end_offset_for(lr->epochs, fetched, lr->log.end, &epoch, &end);
-    return epoch < fetched || end < r->log.end;
-}
-
 static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
 {
     bool has_data = false;
@@ -360,8 +341,7 @@ static bool fetch_arrives_at_leader(KsSim *sim, KsFetcher *f)
         KsReplica *r = dirty_entry(f, i);
         if (!r)
             continue;
-        if (r->must_truncate || diverges(r, r->part->leader_replica)) {
-            r->must_truncate = true;
+        if (r->must_truncate) {
             has_data = true;
             continue;
         }

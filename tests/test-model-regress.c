@@ -398,18 +398,20 @@ static void test_model_regression_8_lost_fetch_answer(void **state)
     run_clear(&r);
 }
 
-/* Bug 9. A leader that lost records to a power loss, below a follower's
- * log end. Broker 2 leads t-0 (replicas 2 and 4) and both hold 8 records,
- * unflushed, when broker 2's machine loses power at 1.5 s: its log goes
- * back to 0. Its session expires while the controller (broker 1, crashed
- * at 5 s) is dead but still registered, and broker 2 registers again
- * before the new controller (broker 4, at 11.161 s) takes over: broker 2
- * still leads, in the same epoch. Broker 4's fetch into the silence times
- * out at 31 s; its new connection fetches at offset 8 from a leader whose
- * log ends at 0. Kafka's leader answers with the diverging epoch
- * (Partition.readRecords, KIP-320) and the follower truncates to 0; the
- * model's leader answered nothing (it saw no change in that replica), and
- * broker 4 stayed ahead of its leader for good. */
+/* Bug 9. A restarted leader acted as leader before the controller told
+ * it. Broker 2 leads t-0 (replicas 2 and 4); both hold 8 unflushed
+ * records when broker 2's machine loses power at 1.5 s: its log goes back
+ * to 0. Its session expires while the controller (broker 1, crashed at
+ * 5 s) is dead but still registered, so nobody moves t-0, and broker 2
+ * restarts at 8.5 s. The model let the new process lead t-0 at once, as
+ * the old one had, and when broker 4 became controller (11.161 s) its
+ * LeaderAndIsr changed nothing anyone saw: broker 4 kept following broker
+ * 2 with 8 records its leader no longer had, for good. Kafka's new process
+ * starts with no role (ReplicaManager is empty) and takes one from the
+ * controller's LeaderAndIsr; broker 4, told to follow, reconciles by epoch
+ * and truncates to 0. A producer sees it too: writes sent at 9 s are
+ * refused NOT_LEADER_OR_FOLLOWER and retried until broker 2 is told, not
+ * appended at once. */
 static void test_model_regression_9_follower_ahead_of_leader(void **state)
 {
     const char *text = "cluster nodes=4\n"
@@ -420,8 +422,11 @@ static void test_model_regression_9_follower_ahead_of_leader(void **state)
                        "at 3s restart node n2\n"
                        "at 5s crash broker 1\n"
                        "at 8.5s restart broker 2\n"
+                       "at 9s produce topic=t count=5\n"
+                       "at 11s expect log-end-offset t-0 < 1\n"
                        "at 15s restart broker 1\n"
                        "run until 60s\n"
+                       "expect log-end-offset t-0 == 5\n"
                        "expect records-lost power-loss == 8\n";
     Run r;
     run_regression(&r, "bug-9.ks", text);
