@@ -36,7 +36,7 @@
 #define MAX_ZK_SERVERS       255
 #define MAX_ACTIONS          1000000
 #define MAX_TIME             (365 * 24 * KS_TIME_H)
-#define MAX_RATE             100000000
+#define MAX_RATE             1000000000
 #define MAX_COUNT            1000000000
 #define MAX_KEYS             100000000
 #define MAX_RECORD_SIZE      (10 * 1024 * 1024)
