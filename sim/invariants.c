@@ -738,6 +738,7 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
     g_autoptr(GHashTable) queued = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_autoptr(GHashTable) sent = g_hash_table_new(g_direct_hash, g_direct_equal);
     guint active = 0, in_flight = 0;
+    int32_t retrying = 0;
     g_autofree int32_t *leads = g_new0(int32_t, sim->broker_slots->len);
     for (int32_t i = 0; i < np; i++) {
         const KsProducerPartition *pp = &p->parts[i];
@@ -782,6 +783,7 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
                     p->topic->name, i);
             in_flight += b->in_flight;
             unsent += !b->in_flight;
+            retrying += !b->in_flight && b->attempts > 0;
             *buffered += b->count;
             g_hash_table_add(queued, l->data);
         }
@@ -849,6 +851,8 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
     }
     REQUIRE(c, troubled == p->troubled, "producer %s: %d connections in trouble, counted %d", pn,
             troubled, p->troubled);
+    REQUIRE(c, retrying == p->retrying, "producer %s: %d batches wait for a retry, counted %d", pn,
+            retrying, p->retrying);
     n_sent = g_hash_table_size(sent);
     REQUIRE(c, p->acks == 0 || n_sent == in_flight,
             "producer %s: %u batches are in flight, requests carry %u", pn, in_flight, n_sent);

@@ -118,9 +118,13 @@ static void set_unsent_bit(KsProducer *p, int slot, bool on)
         p->unsent_bits[slot / 64] &= ~bit;
 }
 
-void ks_producer_count_unsent(KsProducer *p, KsProducerPartition *pp, int delta)
+void ks_producer_count_unsent(KsProducer *p, const KsProducerBatch *batch, bool unsent)
 {
+    KsProducerPartition *pp = &p->parts[batch->partition];
+    int delta = unsent ? 1 : -1;
     pp->unsent += delta;
+    if (batch->attempts > 0)
+        p->retrying += delta;
     set_unsent_bit(p, pp->active_slot, pp->unsent > 0);
 }
 
@@ -161,6 +165,68 @@ static KsTime arrival_time(const KsProducer *p, int64_t k)
     return p->rate_start + (k / rate) * KS_TIME_S + ((k % rate) * KS_TIME_S + rate - 1) / rate;
 }
 
+/* The linger.ms deadlines, a binary min-heap on KsLingerDeadline.at: each
+ * batch's is pushed when it is created, and a deadline leaves the heap when
+ * it reaches the top and no longer counts (passed, or its batch is no longer
+ * its partition's newest, or was sent). A batch that stopped being the
+ * newest never is again: a newer one is created only once it is sent or
+ * full, and the partition's batches leave in order while it waits. */
+static gboolean linger_before(const KsLingerDeadline *a, const KsLingerDeadline *b)
+{
+    return a->at < b->at;
+}
+
+static void linger_push(KsProducer *p, const KsProducerBatch *batch)
+{
+    KsLingerDeadline d = {batch->created + p->linger, batch, batch->partition};
+    g_array_append_val(p->lingers, d);
+    KsLingerDeadline *h = (KsLingerDeadline *)(void *)p->lingers->data;
+    for (guint i = p->lingers->len - 1; i > 0;) {
+        guint up = (i - 1) / 2;
+        if (!linger_before(&h[i], &h[up]))
+            break;
+        KsLingerDeadline t = h[i];
+        h[i] = h[up];
+        h[up] = t;
+        i = up;
+    }
+}
+
+static void linger_pop(KsProducer *p)
+{
+    KsLingerDeadline *h = (KsLingerDeadline *)(void *)p->lingers->data;
+    guint n = p->lingers->len - 1;
+    h[0] = h[n];
+    g_array_set_size(p->lingers, n);
+    for (guint i = 0;;) {
+        guint l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && linger_before(&h[l], &h[m]))
+            m = l;
+        if (r < n && linger_before(&h[r], &h[m]))
+            m = r;
+        if (m == i)
+            break;
+        KsLingerDeadline t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+KsTime ks_producer_linger_deadline(KsProducer *p, KsTime now)
+{
+    while (p->lingers->len > 0) {
+        const KsLingerDeadline *d = &g_array_index(p->lingers, KsLingerDeadline, 0);
+        const KsProducerBatch *last =
+            d->partition < p->n_parts ? ks_producer_newest_batch(&p->parts[d->partition]) : NULL;
+        if (d->at > now && last == d->batch && last->created + p->linger == d->at &&
+            last->attempts == 0 && !last->in_flight)
+            return d->at;
+        linger_pop(p);
+    }
+    return KS_TIME_NEVER;
+}
+
 /* Appends @n records to @partition's accumulator: to its newest batch while
  * that batch has room and has not been sent, then to new batches. A new
  * batch is created at @when, or, with @first >= 1, at the arrival of the
@@ -181,8 +247,13 @@ static void add_to_batches(KsProducer *p, int32_t partition, int64_t n, KsTime w
             last->first_seq = pp->next_seq;
             last->created = first >= 1 ? MAX(arrival_time(p, first), p->meta.unblocked_at) : when;
             p->expiry_floor = MIN(p->expiry_floor, last->created + p->delivery_timeout);
+            linger_push(p, last);
+            if (!pp->listed_open) {
+                pp->listed_open = true;
+                g_array_append_val(p->open_parts, partition);
+            }
             g_queue_push_tail_link(&pp->batches, &last->link);
-            ks_producer_count_unsent(p, pp, 1);
+            ks_producer_count_unsent(p, last, true);
             p->queue_sizes[partition]++;
             ks_sticky_index_set(p->sticky_index, partition, p->available[partition],
                                 p->queue_sizes[partition]);
@@ -451,7 +522,7 @@ void ks_producer_settle_batch(KsSim *sim, KsProducer *p, KsProducerBatch *batch,
         pp->refused += batch->count;
     g_queue_unlink(&pp->batches, &batch->link);
     if (!batch->in_flight)
-        ks_producer_count_unsent(p, pp, -1);
+        ks_producer_count_unsent(p, batch, false);
     /* An idempotent producer that gives up on a batch leaves a gap in its
      * sequence: it bumps its epoch so later batches are accepted. */
     if (!acked && p->idempotent)
@@ -679,13 +750,18 @@ KsTime ks_producer_arrival_deadline(KsSim *sim, KsProducer *p)
         return KS_TIME_NEVER; /* a response will come first and drain */
     KsTime t = arrival_time(p, p->rate_arrived + 1) + p->linger;
     int64_t need = p->batch_records;
-    /* An open batch is not in flight. */
-    for (int slot = ks_producer_next_unsent(p, 0); slot >= 0;
-         slot = ks_producer_next_unsent(p, slot + 1)) {
-        int32_t partition = g_array_index(p->active, int32_t, slot);
-        const KsProducerBatch *last = ks_producer_newest_batch(&p->parts[partition]);
-        if (!opens_new_batch(p, partition))
-            need = MIN(need, p->batch_records - last->count);
+    /* A batch is open from its creation until it is full or sent (then a
+     * newer one takes the records), so the partitions listed when their
+     * batches were made hold every open one. */
+    for (guint i = 0; i < p->open_parts->len;) {
+        int32_t partition = g_array_index(p->open_parts, int32_t, i);
+        if (opens_new_batch(p, partition)) {
+            p->parts[partition].listed_open = false;
+            g_array_remove_index_fast(p->open_parts, i);
+            continue;
+        }
+        need = MIN(need, p->batch_records - ks_producer_newest_batch(&p->parts[partition])->count);
+        i++;
     }
     if (need <= remaining)
         t = MIN(t, arrival_time(p, p->rate_arrived + need));

@@ -26,6 +26,7 @@ typedef struct {
     GQueue batches;         /* of KsProducerBatch*, in creation order; nodes: their link */
     int active_slot;        /* its index in KsProducer.active, -1 with no batch */
     int32_t unsent;         /* its batches not in flight (bit active_slot of unsent_bits) */
+    bool listed_open;       /* in the producer's open_parts */
     KsBrokerId leader;      /* the producer's metadata: leader as last seen */
     int32_t leader_epoch;   /* and its epoch */
     KsConnection *conn;     /* the connection to that leader, NULL with none */
@@ -62,6 +63,14 @@ struct KsProducerBatch {
  * passes). Parked requests are in arrival order, which is deadline order,
  * so one timer per connection covers them all.
  */
+/* A batch's linger.ms deadline, as created: it counts while the batch is
+ * its partition's newest, not sent yet (ks_producer_linger_deadline). */
+typedef struct {
+    KsTime at;
+    const KsProducerBatch *batch;
+    int32_t partition;
+} KsLingerDeadline;
+
 struct KsConnection {
     KsProducer *producer;
     KsBroker *broker;
@@ -152,6 +161,10 @@ struct KsProducer {
     KsRoundRobin rr;
     KsSticky sticky;
     KsTime expiry_floor;         /* no batch reaches delivery.timeout.ms before (a lower bound) */
+    GArray *open_parts;          /* of int32_t: partitions whose newest batch may still take
+                                    records, each once; the others leave when found */
+    GArray *lingers;             /* of KsLingerDeadline: a min-heap of the linger.ms deadlines of
+                                    the batches created, stale ones left in (producer-accum.c) */
     uint64_t drain_pass;         /* passes of the Sender's drain so far */
     KsStickyIndex *sticky_index; /* available and queue_sizes, for the sticky choice */
     KsRng rng;
@@ -175,6 +188,8 @@ struct KsProducer {
     guint64 *unsent_bits;       /* bit i: the partition in active slot i has a batch not in
                                    flight (only those can be sent, linger or back off) */
     int32_t unlinked;           /* partitions without a connection to a leader */
+    int32_t retrying;           /* batches tried before and not in flight (their retry
+                                   backoff matters to the wake timer) */
     int32_t troubled;           /* connections failing or connecting (KsConnection.troubled):
                                    with none, the checks of connection states are skipped */
     uint64_t conns_gen;         /* +1 when a connection opens or closes, or leaders move */
@@ -266,9 +281,10 @@ static inline GList *ks_producer_first_unsent(const KsProducerPartition *pp)
         l = l->next;
     return l;
 }
-/* @pp has @delta more batches not in flight (a batch was made, sent, put
- * back for a retry or settled unsent): keeps unsent_bits. */
-void ks_producer_count_unsent(KsProducer *producer, KsProducerPartition *pp, int delta);
+/* @batch is now (@unsent) or no longer a batch not in flight (it was made,
+ * sent, put back for a retry, or settled unsent): keeps its partition's
+ * count, unsent_bits, and the count of retries waiting. */
+void ks_producer_count_unsent(KsProducer *producer, const KsProducerBatch *batch, bool unsent);
 /* The first active slot from @from on whose partition has a batch not in
  * flight, -1 with none; in slot order, which is the active set's order. */
 int ks_producer_next_unsent(const KsProducer *producer, int from);
@@ -300,6 +316,10 @@ void ks_producer_drain(KsSim *sim, KsProducer *producer);
 void ks_producer_expire_batches(KsSim *sim, KsProducer *producer);
 /* The earliest moment a record not arrived yet could make a batch ready. */
 KsTime ks_producer_arrival_deadline(KsSim *sim, KsProducer *producer);
+/* The earliest linger.ms deadline after @now of a partition's newest batch
+ * not sent yet (never tried), or KS_TIME_NEVER; drops the deadlines that no
+ * longer count. */
+KsTime ks_producer_linger_deadline(KsProducer *producer, KsTime now);
 
 /* producer-conn.c */
 /* ExponentialBackoff.backoff(@attempts) of Kafka's clients, in whole

@@ -182,6 +182,8 @@ KsProducer *ks_producer_new(KsSim *sim, const KsPlanProducer *plan, KsTopic *top
     ks_rng_init_stream(&p->jitter, sim->seed, ks_rng_stream_id(jitter));
 
     p->active = g_array_new(FALSE, FALSE, sizeof(int32_t));
+    p->lingers = g_array_new(FALSE, FALSE, sizeof(KsLingerDeadline));
+    p->open_parts = g_array_new(FALSE, FALSE, sizeof(int32_t));
     ks_producer_grow(p, topic->n_partitions);
     p->conns = g_ptr_array_new_with_free_func(conn_free);
     p->sending = g_ptr_array_new();
@@ -307,6 +309,8 @@ void ks_producer_free(KsProducer *p)
     clear_linked(&p->spare_batches, g_free);
     clear_linked(&p->spare_requests, request_free);
     g_array_free(p->active, TRUE);
+    g_array_free(p->lingers, TRUE);
+    g_array_free(p->open_parts, TRUE);
     g_free(p->queue_sizes);
     g_free(p->unsent_bits);
     ks_sticky_index_free(p->sticky_index);
@@ -372,7 +376,7 @@ void ks_producer_send_request(KsSim *sim, KsConnection *c)
     for (guint i = 0; i < c->drain->len; i++) {
         KsProducerBatch *batch = g_ptr_array_index(c->drain, i);
         batch->in_flight = true;
-        ks_producer_count_unsent(p, &p->parts[batch->partition], -1);
+        ks_producer_count_unsent(p, batch, false);
         batch->attempts++;
         batch->sent = req->sent;
         batch->request = req;
@@ -618,7 +622,7 @@ static void response_arrives(KsSim *sim, void *ctx, uint64_t arg, bool delivered
         if (rb->error == KS_ERR_NOT_LEADER_OR_FOLLOWER)
             relink |= ks_producer_update_leadership(p, rb);
         batch->in_flight = false;
-        ks_producer_count_unsent(p, pp, 1);
+        ks_producer_count_unsent(p, batch, true);
         /* TransactionManager.canRetry: out of sequence although the batch
          * is the next one after the last acknowledged sequence means a
          * real gap (the leader lost records): the producer bumps its epoch
@@ -694,17 +698,15 @@ static void schedule_wake(KsSim *sim, KsProducer *p)
 {
     KsTime now = ks_engine_now(sim->engine);
     KsTime next = ks_producer_arrival_deadline(sim, p);
-    for (int slot = ks_producer_next_unsent(p, 0); slot >= 0;
+    for (int slot = p->retrying > 0 ? ks_producer_next_unsent(p, 0) : -1; slot >= 0;
          slot = ks_producer_next_unsent(p, slot + 1)) {
         KsProducerPartition *pp = &p->parts[g_array_index(p->active, int32_t, slot)];
         const KsProducerBatch *first = ks_producer_first_unsent(pp)->data;
         if (first->attempts > 0 && first->retry_after > now &&
             !ks_producer_leader_changed(p, first))
             next = MIN(next, first->retry_after);
-        const KsProducerBatch *last = ks_producer_newest_batch(pp);
-        if (last->attempts == 0 && !last->in_flight && last->created + p->linger > now)
-            next = MIN(next, last->created + p->linger);
     }
+    next = MIN(next, ks_producer_linger_deadline(p, now));
     for (guint i = 0; p->troubled > 0 && i < p->conns->len; i++) {
         const KsConnection *c = g_ptr_array_index(p->conns, i);
         if (c && c->failures > 0 && c->reconnect_at > now)

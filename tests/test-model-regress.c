@@ -151,6 +151,11 @@ static void test_model_checker_catches_broken_state(void **state)
     assert_broken(sim, "not in flight");
     p->parts[0].unsent -= 1;
 
+    /* A count of retries waiting that is not the batches'. */
+    p->retrying += 1;
+    assert_broken(sim, "wait for a retry");
+    p->retrying -= 1;
+
     /* A count of connections in trouble that is not theirs. */
     p->troubled += 1;
     assert_broken(sim, "in trouble");
