@@ -85,19 +85,57 @@ GArray *ks_query_group_members(const KsSim *sim, size_t group)
     return out;
 }
 
+/* What the rows of @g read per partition, gathered in one pass over its
+ * members' assignments and one over its commits, so a query costs
+ * O(partitions + assignments + commits), not their product: the member
+ * whose assignment holds a partition (the last one, if two did), the
+ * newest visible commit still in the offsets log (ks_group_committed), and
+ * whether any commit names it. */
+typedef struct {
+    GHashTable *owner;     /* KsPartition* -> KsGroupMember* (stable groups only) */
+    GHashTable *committed; /* KsPartition* -> KsCommitRecord* */
+    GHashTable *named;     /* KsPartition* set: named by a commit */
+} GroupIndex;
+
+static void group_index_init(GroupIndex *ix, const KsSim *sim, const KsGroup *g)
+{
+    ix->owner = g_hash_table_new(g_direct_hash, g_direct_equal);
+    ix->committed = g_hash_table_new(g_direct_hash, g_direct_equal);
+    ix->named = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; g->state == KS_GROUP_STABLE && i < g->members->len; i++) {
+        KsGroupMember *m = g_ptr_array_index(g->members, i);
+        for (guint k = 0; k < m->assignment->len; k++)
+            g_hash_table_insert(ix->owner, g_ptr_array_index(m->assignment, k), m);
+    }
+    KsPartition *op = ks_group_offsets_part(sim, g);
+    for (guint i = g->commits->len; i-- > 0;) {
+        KsCommitRecord *r = &g_array_index(g->commits, KsCommitRecord, i);
+        g_hash_table_add(ix->named, r->part);
+        if (r->visible && !g_hash_table_contains(ix->committed, r->part) &&
+            ks_group_record_present(op, r))
+            g_hash_table_insert(ix->committed, r->part, r);
+    }
+}
+
+static void group_index_clear(GroupIndex *ix)
+{
+    g_hash_table_destroy(ix->owner);
+    g_hash_table_destroy(ix->committed);
+    g_hash_table_destroy(ix->named);
+}
+
 /* The row of @part for @g. */
-static KsGroupOffsetInfo offset_row(const KsSim *sim, const KsGroup *g, const KsPartition *part)
+static KsGroupOffsetInfo offset_row(const GroupIndex *ix, const KsPartition *part)
 {
     KsGroupOffsetInfo r = {.topic = part->topic->name, .partition = part->index};
-    r.committed = ks_group_committed(sim, g, part);
+    const KsCommitRecord *c = g_hash_table_lookup(ix->committed, part);
+    r.committed = c ? c->offset : -1;
     const KsReplica *lr = part->leader_replica;
     r.log_end_offset = lr ? lr->hw : -1;
     r.lag = r.committed >= 0 && r.log_end_offset >= 0 ? r.log_end_offset - r.committed : -1;
     r.position = -1;
-    for (guint i = 0; i < g->members->len; i++) {
-        const KsGroupMember *m = g_ptr_array_index(g->members, i);
-        if (g->state != KS_GROUP_STABLE || !g_ptr_array_find(m->assignment, part, NULL))
-            continue;
+    const KsGroupMember *m = g_hash_table_lookup(ix->owner, part);
+    if (m) {
         r.owner = m->member_id;
         const KsConsumerPart *cp = ks_consumer_part(m->consumer, part);
         if (m->consumer->running && cp && ks_group_member_is(m, m->consumer))
@@ -120,15 +158,18 @@ GArray *ks_query_member_assignment(const KsSim *sim, size_t group, const char *m
     const KsGroup *g = group_at(sim, group);
     if (g->state != KS_GROUP_STABLE)
         return out;
+    GroupIndex ix;
+    group_index_init(&ix, sim, g);
     for (guint i = 0; i < g->members->len; i++) {
         const KsGroupMember *m = g_ptr_array_index(g->members, i);
         if (strcmp(m->consumer->name, member) != 0 || !ks_group_member_is(m, m->consumer))
             continue;
         for (guint k = 0; k < m->assignment->len; k++) {
-            KsGroupOffsetInfo r = offset_row(sim, g, g_ptr_array_index(m->assignment, k));
+            KsGroupOffsetInfo r = offset_row(&ix, g_ptr_array_index(m->assignment, k));
             g_array_append_val(out, r);
         }
     }
+    group_index_clear(&ix);
     g_array_sort(out, cmp_row);
     return out;
 }
@@ -145,20 +186,14 @@ static bool subscribed(const KsGroup *g, const char *topic)
     return false;
 }
 
-static bool has_commit(const KsGroup *g, const KsPartition *part)
-{
-    for (guint i = 0; i < g->commits->len; i++)
-        if (g_array_index(g->commits, KsCommitRecord, i).part == part)
-            return true;
-    return false;
-}
-
 GArray *ks_query_group_offsets(const KsSim *sim, size_t group)
 {
     GArray *out = g_array_new(FALSE, TRUE, sizeof(KsGroupOffsetInfo));
     g_return_val_if_fail(sim != NULL && group < sim->groups->len, out);
     const KsGroup *g = group_at(sim, group);
     g_autoptr(GPtrArray) topics = ks_sim_sorted_topics(sim);
+    GroupIndex ix;
+    group_index_init(&ix, sim, g);
     for (guint i = 0; i < topics->len; i++) {
         const KsTopic *t = g_ptr_array_index(topics, i);
         if (t == sim->offsets_topic)
@@ -166,12 +201,13 @@ GArray *ks_query_group_offsets(const KsSim *sim, size_t group)
         bool sub = subscribed(g, t->name);
         for (int32_t p = 0; p < t->n_partitions; p++) {
             const KsPartition *part = t->partitions[p];
-            if (!sub && !has_commit(g, part))
+            if (!sub && !g_hash_table_contains(ix.named, part))
                 continue;
-            KsGroupOffsetInfo r = offset_row(sim, g, part);
+            KsGroupOffsetInfo r = offset_row(&ix, part);
             g_array_append_val(out, r);
         }
     }
+    group_index_clear(&ix);
     return out;
 }
 
