@@ -114,7 +114,8 @@ struct KsProduceWait {
     KsWatchKey *key; /* part->waits, or part->zombie_waits at a zombie leader */
     KsProduceRequest *request;
     KsPartition *part;
-    guint batch; /* index in request->batches */
+    guint batch;               /* index in request->batches */
+    KsProduceWait *next_spare; /* in its broker's free list, once done */
 };
 
 /* broker.c: LeaderAndIsr, produce, the ISR task and the process. */

@@ -204,7 +204,9 @@ static void complete_wait(KsSim *sim, KsProduceWait *w, KsKafkaError err)
     KsRequestBatch *rb = &g_array_index(req->batches, KsRequestBatch, w->batch);
     rb->error = err;
     rb->wait = NULL;
-    g_free(w);
+    KsBroker *b = req->conn->broker;
+    w->next_spare = b->spare_waits;
+    b->spare_waits = w;
     if (--req->pending > 0 || req->serving)
         return;
     ks_purgatory_cancel(&req->parked);
@@ -358,7 +360,12 @@ void ks_broker_handle_produce(KsSim *sim, KsProduceRequest *req)
         if (p->acks == -1 && required > lr->hw) {
             /* It watches @part's HW; a duplicate's records are older than
              * what already waits, so the watch keeps the order of need. */
-            KsProduceWait *w = g_new0(KsProduceWait, 1);
+            KsProduceWait *w = b->spare_waits;
+            if (w)
+                b->spare_waits = w->next_spare;
+            else
+                w = g_new(KsProduceWait, 1);
+            *w = (KsProduceWait){0};
             w->watch.op = &req->parked;
             w->watch.need = required;
             w->request = req;
@@ -774,6 +781,10 @@ void ks_broker_free(KsBroker *b)
     if (!b)
         return;
     ks_controller_queue_free(b->ctrl_queue);
+    for (KsProduceWait *w = b->spare_waits, *next; w; w = next) {
+        next = w->next_spare;
+        g_free(w);
+    }
     g_ptr_array_free(b->fetchers, TRUE);
     g_ptr_array_free(b->replicas, TRUE);
     ks_fetch_session_cache_free(b->fetch_sessions);

@@ -258,7 +258,8 @@ struct KsBroker {
     char *rack;
     const KsPlanBroker *plan;
     /* Written by broker.c. */
-    bool alive; /* process running (ep.up says the same to net.c) */
+    bool alive;                        /* process running (ep.up says the same to net.c) */
+    struct KsProduceWait *spare_waits; /* acks=all waits free for reuse (next_spare) */
     /* ZooKeeper session: written by registry.c. */
     bool registered;       /* its /brokers/ids node exists */
     KsTimer session_timer; /* expiry of a dead broker's session */
