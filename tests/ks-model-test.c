@@ -296,13 +296,28 @@ void assert_nothing_lost(const Run *r, bool one_failure_at_a_time)
                   one_failure_at_a_time ? ", one broker down at a time" : "");
 }
 
+/* Whether a power loss has cut the log of a replica of @part. */
+static bool cut_by_power_loss(const KsPartition *part)
+{
+    for (int32_t i = 0; i < part->n_replicas; i++) {
+        const GArray *cuts = part->replicas[i]->truncations;
+        for (guint k = 0; cuts && k < cuts->len; k++)
+            if (g_array_index(cuts, KsTruncation, k).power_loss)
+                return true;
+    }
+    return false;
+}
+
 /* Within one producer epoch, an idempotent producer's records are in each
  * partition's log once, in the order it sent them (enable.idempotence: the
  * broker refuses a sequence out of order, so retries reorder nothing and
  * duplicate nothing). Gaps are records it gave up on. Across an epoch bump
  * (KIP-360) Kafka promises neither: the producer re-sequences batches whose
  * fate it does not know, and one that was written after all is written
- * again. */
+ * again. Nor after a power loss without flush: a leader that lost records
+ * and led again in the same leader epoch writes over offsets its followers
+ * hold, and a follower can end with a record twice (bug 10 of
+ * test-model-regress.c); such partitions are not judged. */
 typedef struct {
     int32_t epoch;
     int64_t first;
@@ -327,7 +342,7 @@ char *idempotent_order_violation(const Run *r)
         const KsTopic *topic = g_ptr_array_index(sim->topics, t);
         for (int32_t p = 0; p < topic->n_partitions; p++) {
             const KsReplica *lr = topic->partitions[p]->leader_replica;
-            if (!lr)
+            if (!lr || cut_by_power_loss(topic->partitions[p]))
                 continue;
             for (guint i = 0; i < n; i++) {
                 next[i] = 0;
@@ -368,6 +383,8 @@ static char *idempotent_duplicate(const Run *r)
         const KsTopic *topic = g_ptr_array_index(sim->topics, t);
         for (int32_t p = 0; p < topic->n_partitions; p++) {
             const KsReplica *lr = topic->partitions[p]->leader_replica;
+            if (cut_by_power_loss(topic->partitions[p]))
+                continue;
             for (guint i = 0; lr && i < sim->producers->len; i++) {
                 const KsProducer *prod = g_ptr_array_index(sim->producers, i);
                 if (!prod->idempotent)
