@@ -120,6 +120,7 @@ void ks_replica_init(KsReplica *r, KsPartition *part, KsBroker *b)
     r->leader_leo_at_last_fetch = -1;
     r->last_caught_up = -1;
     r->fetcher_slot = -1;
+    r->power_cut_epoch = -1;
     g_ptr_array_add(b->replicas, r);
 }
 

@@ -143,8 +143,10 @@ void ks_disk_power_loss(KsSim *sim, KsBroker *b)
         /* A dead leader stays the partition's acting leader until another
          * takes over (broker.c); its cache ends at the epoch it led in, from
          * its new end, as a new LeaderAndIsr would leave it. */
-        if (r->part->leader_replica == r)
+        if (r->part->leader_replica == r) {
             ks_epochs_assign(r->epochs, r->part->leader_replica_epoch, r->log.end);
+            r->power_cut_epoch = r->part->leader_replica_epoch;
+        }
         r->hw = MIN(r->hw, r->log.end);
         if (!r->truncations)
             r->truncations = g_array_new(FALSE, FALSE, sizeof(KsTruncation));

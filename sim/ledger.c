@@ -51,7 +51,11 @@
  * again) leaves its cause's count too:
  *   power-loss      the log of record lacks it because a power loss cut
  *                   it from that replica (ks_ledger_power_cut keeps, per
- *                   replica, the sequences a power loss removed);
+ *                   replica, the sequences a power loss removed), or it
+ *                   was acknowledged by a leader leading, in the same
+ *                   epoch, a log a power loss cut, whose followers may
+ *                   hold other records of that epoch at its offsets
+ *                   (ks_ledger_acked_after_power_cut);
  *   zombie          else, it was acknowledged by a leader whose leader
  *                   epoch the controller had already superseded, naming
  *                   another leader or none, when it answered
@@ -93,7 +97,9 @@ typedef struct {
     GArray *written;                   /* of KsSeqRange: sequences the log of record holds */
     GArray *lost;                      /* of KsSeqRange: acked minus written */
     GArray *lost_by[KS_LOSS_N_CAUSES]; /* lost, split by cause; NULL: none yet */
-    GArray *zombie; /* of KsSeqRange: acknowledged by a superseded leader; NULL: none */
+    GArray *zombie;      /* of KsSeqRange: acknowledged by a superseded leader; NULL: none */
+    GArray *after_power; /* of KsSeqRange: acknowledged by a leader leading, in the same
+                            epoch, a log a power loss cut; NULL: none */
     KsLedgerCounts counts;
 } KsLedgerStream;
 
@@ -338,6 +344,7 @@ static void stream_free(gpointer data)
     for (int c = 0; c < KS_LOSS_N_CAUSES; c++)
         set_free(s->lost_by[c]);
     set_free(s->zombie);
+    set_free(s->after_power);
     g_free(s);
 }
 
@@ -470,8 +477,10 @@ static KsLedgerCounts attribute(const Accounts *a, const GArray *fresh, KsLossCa
         g_autoptr(GArray) marked = set_new();
         if (order[k] == KS_LOSS_ZOMBIE && a->s->zombie) {
             g_array_append_vals(marked, a->s->zombie->data, a->s->zombie->len);
-        } else if (order[k] == KS_LOSS_POWER && a->lp->power_cuts) {
-            for (guint i = 0; i < a->lp->power_cuts->len; i++) {
+        } else if (order[k] == KS_LOSS_POWER) {
+            if (a->s->after_power)
+                g_array_append_vals(marked, a->s->after_power->data, a->s->after_power->len);
+            for (guint i = 0; a->lp->power_cuts && i < a->lp->power_cuts->len; i++) {
                 const KsPowerCut *pc = &g_array_index(a->lp->power_cuts, KsPowerCut, i);
                 if (pc->replica == a->lp->ref && pc->producer == a->producer)
                     g_array_append_val(marked, pc->range);
@@ -659,6 +668,15 @@ void ks_ledger_zombie_acked(KsLedger *l, int producer, KsPartition *part, int64_
     if (!a.s->zombie)
         a.s->zombie = set_new();
     set_add(a.s->zombie, first_seq, n);
+}
+
+void ks_ledger_acked_after_power_cut(KsLedger *l, int producer, KsPartition *part,
+                                     int64_t first_seq, int64_t n)
+{
+    Accounts a = accounts(l, producer, part);
+    if (!a.s->after_power)
+        a.s->after_power = set_new();
+    set_add(a.s->after_power, first_seq, n);
 }
 
 void ks_ledger_power_cut(KsLedger *l, KsReplica *replica, int64_t to)

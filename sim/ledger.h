@@ -98,6 +98,12 @@ void ks_ledger_zombie_acked(KsLedger *l, int producer, KsPartition *part, int64_
  * loss), and after (ks_ledger_power_lost: the log of record may have
  * changed, or shrunk). */
 void ks_ledger_power_cut(KsLedger *l, KsReplica *replica, int64_t to);
+/* Records [@first_seq, +@n) of @producer were acknowledged by a leader that
+ * leads, in the same leader epoch, a log a power loss cut: its followers
+ * may hold other records of that epoch at those offsets, so if they are
+ * ever lost, a power loss is the cause. */
+void ks_ledger_acked_after_power_cut(KsLedger *l, int producer, KsPartition *part,
+                                     int64_t first_seq, int64_t n);
 void ks_ledger_power_lost(KsLedger *l, KsReplica *replica);
 
 /* ---- next: consumer groups (the consumer issue) ----

@@ -163,6 +163,10 @@ struct KsReplica {
     /* Its machine lost power while it was in the ISR, so it may lack what
      * the ISR promised (broker.c; cleared when it leaves the ISR). */
     bool power_cut;
+    /* The leader epoch it led in when a power loss cut its log (disk.c);
+     * -1: none. Leading again in that epoch, it writes over offsets its
+     * followers hold in it (broker.c reads it when it answers). */
+    int32_t power_cut_epoch;
 };
 
 /* The leader's AlterPartition in flight for a partition (Partition.scala's

@@ -454,6 +454,13 @@ static void note_zombie_ack(KsSim *sim, const KsProducer *p, const KsRequestBatc
     if (rb->error == KS_ERR_NONE && rb->leader_epoch >= 0 &&
         rb->leader_epoch < rb->part->leader_epoch && rb->part->leader != from)
         ks_ledger_zombie_acked(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
+    /* A leader that lost records to a power loss and leads again in the
+     * same epoch: what it acknowledges may sit where its followers hold
+     * other records (docs/fidelity.md, "Power loss"). */
+    const KsReplica *r = ks_partition_replica(rb->part, from);
+    if (rb->error == KS_ERR_NONE && r && rb->leader_epoch >= 0 &&
+        r->power_cut_epoch == rb->leader_epoch)
+        ks_ledger_acked_after_power_cut(sim->ledger, p->index, rb->part, rb->first_seq, rb->count);
 }
 
 /* The broker's answer leaves for the producer. A broker process that died
