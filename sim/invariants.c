@@ -838,6 +838,18 @@ static bool check_producer(Check *c, const KsProducer *p, guint index, int64_t *
     }
     REQUIRE(c, active == p->active->len, "producer %s: %u partitions have batches, %u are active",
             pn, active, p->active->len);
+    /* The round-robin list holds the available partitions, in order. */
+    int32_t listed = 0;
+    for (int32_t i = 0; i < p->n_parts; i++) {
+        if (!p->available[i])
+            continue;
+        REQUIRE(c, listed < p->n_avail && p->avail_list[listed] == i,
+                "producer %s: %s-%d is available but not next in its round-robin list", pn,
+                p->topic->name, i);
+        listed++;
+    }
+    REQUIRE(c, listed == p->n_avail, "producer %s: %d partitions available, %d listed", pn, listed,
+            p->n_avail);
     guint n_sent = 0;
     int32_t troubled = 0;
     for (guint i = 0; i < p->conns->len; i++) {

@@ -18,7 +18,8 @@
  * ks_round_robin_next is RoundRobinPartitioner.partition
  * (clients/src/main/java/org/apache/kafka/clients/producer/RoundRobinPartitioner.java):
  * a per-topic AtomicInteger read with getAndIncrement, so the first record
- * uses 0, then an index into the partitions that have a leader. The counter
+ * uses 0, then an index into the list of partitions that have a leader
+ * (the producer keeps it as Cluster.availablePartitionsForTopic does). The counter
  * wraps like a Java int: after 2^31 - 1 comes -2^31, whose toPositive is 0.
  *
  * ks_sticky_partition and ks_sticky_on_append are the KIP-794 sticky
@@ -125,35 +126,18 @@ static bool has_leader(const bool *available, int32_t p)
     return available == NULL || available[p];
 }
 
-static int32_t count_available(const bool *available, int32_t n_partitions)
-{
-    int32_t count = 0;
-    for (int32_t p = 0; p < n_partitions; p++)
-        count += has_leader(available, p);
-    return count;
-}
-
-/* The @index-th partition with a leader, counting from 0 in partition order;
- * the caller guarantees @index < count_available(). */
-static int32_t nth_available(const bool *available, int32_t n_partitions, int32_t index)
-{
-    for (int32_t p = 0; p < n_partitions; p++) {
-        if (has_leader(available, p) && index-- == 0)
-            return p;
-    }
-    g_assert_not_reached();
-}
-
-int32_t ks_round_robin_next(KsRoundRobin *rr, const bool *available, int32_t n_partitions)
+int32_t ks_round_robin_next(KsRoundRobin *rr, const int32_t *available, int32_t n_available,
+                            int32_t n_partitions)
 {
     g_return_val_if_fail(rr != NULL, 0);
     g_return_val_if_fail(n_partitions > 0, 0);
 
     /* getAndIncrement: this record uses the value before the increment. */
     int32_t next_value = ks_to_positive(u32_to_i32(rr->counter++));
-    int32_t n_available = count_available(available, n_partitions);
+    if (!available)
+        return next_value % n_partitions;
     if (n_available > 0)
-        return nth_available(available, n_partitions, next_value % n_available);
+        return available[next_value % n_available];
     return next_value % n_partitions;
 }
 

@@ -84,8 +84,9 @@ static int32_t choose_partition(KsProducer *p, const char *key)
         /* KAFKA-9965 (Kafka 3.0 to 3.9): with a partitioner class, a record
          * that would open a new batch is aborted and partition() is asked
          * again, so the counter moves twice and a partition is skipped. */
-        int32_t first = ks_round_robin_next(&p->rr, p->available, n);
-        return opens_new_batch(p, first) ? ks_round_robin_next(&p->rr, p->available, n) : first;
+        int32_t first = ks_round_robin_next(&p->rr, p->avail_list, p->n_avail, n);
+        return opens_new_batch(p, first) ? ks_round_robin_next(&p->rr, p->avail_list, p->n_avail, n)
+                                         : first;
     }
     case KS_PARTITIONER_KEY:
     case KS_PARTITIONER_DEFAULT:

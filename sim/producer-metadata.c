@@ -248,6 +248,7 @@ void ks_producer_metadata_relink(KsSim *sim, KsProducer *p)
             p->unlinked++;
         }
     }
+    ks_producer_list_available(p);
 }
 
 /* Metadata.update over the answer (:336-360, handleMetadataResponse,

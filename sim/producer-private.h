@@ -172,6 +172,8 @@ struct KsProducer {
     KsProducerMetadata meta;
     GArray *pending;      /* of KsPendingSend: sends waiting for metadata */
     bool *available;      /* partitions with a leader in its metadata */
+    int32_t *avail_list;  /* the same, as a list in increasing order (round-robin) */
+    int32_t n_avail;      /* length of avail_list */
     int32_t *queue_sizes; /* batches queued per partition (adaptive sticky) */
     /* Record arrivals at the configured rate: the k-th record (1-based) after
      * rate_start arrives at rate_start + ceil(k * 1e6 / rate). Records are
@@ -307,6 +309,8 @@ void ks_producer_bump_epoch(KsProducerPartition *pp);
 /* producer.c: its metadata names @n partitions of its topic (more than
  * before): the per-partition state grows, the new ones without a leader. */
 void ks_producer_grow(KsProducer *p, int32_t n);
+/* Rebuilds avail_list from available (after a metadata change). */
+void ks_producer_list_available(KsProducer *p);
 /* KIP-951: whether @batch's partition has a newer leader than its last
  * attempt went to. */
 bool ks_producer_leader_changed(const KsProducer *producer, const KsProducerBatch *batch);

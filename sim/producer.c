@@ -199,6 +199,7 @@ void ks_producer_grow(KsProducer *p, int32_t n)
         return;
     p->parts = g_renew(KsProducerPartition, p->parts, n);
     p->available = g_renew(bool, p->available, n);
+    p->avail_list = g_renew(int32_t, p->avail_list, n);
     p->queue_sizes = g_renew(int32_t, p->queue_sizes, n);
     /* Active slots are fewer than partitions: one bit per partition. */
     int32_t words = (p->n_parts + 63) / 64, new_words = (n + 63) / 64;
@@ -220,6 +221,16 @@ void ks_producer_grow(KsProducer *p, int32_t n)
     p->sticky_index = ks_sticky_index_new(n, p->adaptive);
     for (int32_t i = 0; i < n; i++)
         ks_sticky_index_set(p->sticky_index, i, p->available[i], p->queue_sizes[i]);
+    ks_producer_list_available(p);
+}
+
+void ks_producer_list_available(KsProducer *p)
+{
+    p->n_avail = 0;
+    for (int32_t i = 0; i < p->n_parts; i++) {
+        if (p->available[i])
+            p->avail_list[p->n_avail++] = i;
+    }
 }
 
 /* The connection to @b: every broker has one, made on first use, in the
@@ -315,6 +326,7 @@ void ks_producer_free(KsProducer *p)
     g_free(p->unsent_bits);
     ks_sticky_index_free(p->sticky_index);
     g_free(p->available);
+    g_free(p->avail_list);
     g_free(p->parts);
     g_free(p->name);
     g_free(p);

@@ -161,6 +161,11 @@ static void test_model_checker_catches_broken_state(void **state)
     assert_broken(sim, "in trouble");
     p->troubled -= 1;
 
+    /* A round-robin list that misses an available partition. */
+    p->n_avail -= 1;
+    assert_broken(sim, "round-robin list");
+    p->n_avail += 1;
+
     /* Records that were produced but are nowhere. */
     KsPartition *p0 = p->topic->partitions[0];
     ks_ledger_produced(sim->ledger, p->index, p0, 1);

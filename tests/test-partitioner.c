@@ -244,9 +244,9 @@ static void test_partitioner_round_robin_even_per_topic(void **state)
     KsRoundRobin topic_a = {0}, topic_b = {0};
     int counts_a[3] = {0}, counts_b[5] = {0};
     for (int i = 0; i < 30; i++) {
-        counts_a[ks_round_robin_next(&topic_a, NULL, 3)]++;
+        counts_a[ks_round_robin_next(&topic_a, NULL, 3, 3)]++;
         if (i % 2 == 0)
-            counts_b[ks_round_robin_next(&topic_b, NULL, 5)]++;
+            counts_b[ks_round_robin_next(&topic_b, NULL, 5, 5)]++;
     }
     for (int p = 0; p < 3; p++)
         ks_assert_i64_eq(counts_a[p], 10);
@@ -258,24 +258,24 @@ static void test_partitioner_round_robin_even_per_topic(void **state)
 static void test_partitioner_round_robin_starts_at_zero(void **state)
 {
     KsRoundRobin rr = {0};
-    const bool available[4] = {false, true, true, true};
-    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 4), 0);
-    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 4), 1);
+    const int32_t available[3] = {1, 2, 3};
+    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 4, 4), 0);
+    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 4, 4), 1);
     KsRoundRobin other = {0};
-    ks_assert_i64_eq(ks_round_robin_next(&other, available, 4), 1);
-    ks_assert_i64_eq(ks_round_robin_next(&other, available, 4), 2);
-    ks_assert_i64_eq(ks_round_robin_next(&other, available, 4), 3);
-    ks_assert_i64_eq(ks_round_robin_next(&other, available, 4), 1);
+    ks_assert_i64_eq(ks_round_robin_next(&other, available, 3, 4), 1);
+    ks_assert_i64_eq(ks_round_robin_next(&other, available, 3, 4), 2);
+    ks_assert_i64_eq(ks_round_robin_next(&other, available, 3, 4), 3);
+    ks_assert_i64_eq(ks_round_robin_next(&other, available, 3, 4), 1);
 }
 
 /* Partition 1 without a leader: 100 sends alternate 0, 2 and split 50/50. */
 static void test_partitioner_round_robin_skips_leaderless(void **state)
 {
     KsRoundRobin rr = {0};
-    const bool available[3] = {true, false, true};
+    const int32_t available[2] = {0, 2};
     int counts[3] = {0};
     for (int i = 0; i < 100; i++) {
-        int32_t p = ks_round_robin_next(&rr, available, 3);
+        int32_t p = ks_round_robin_next(&rr, available, 2, 3);
         ks_assert_i64_eq(p, i % 2 == 0 ? 0 : 2);
         counts[p]++;
     }
@@ -288,9 +288,9 @@ static void test_partitioner_round_robin_skips_leaderless(void **state)
 static void test_partitioner_round_robin_no_leader_anywhere(void **state)
 {
     KsRoundRobin rr = {0};
-    const bool available[3] = {false, false, false};
+    const int32_t none[1] = {0};
     for (int i = 0; i < 9; i++)
-        ks_assert_i64_eq(ks_round_robin_next(&rr, available, 3), i % 3);
+        ks_assert_i64_eq(ks_round_robin_next(&rr, none, 0, 3), i % 3);
 }
 
 /* The counter is a Java int: after 2^31 - 1 comes -2^31, whose toPositive
@@ -298,14 +298,14 @@ static void test_partitioner_round_robin_no_leader_anywhere(void **state)
 static void test_partitioner_round_robin_wraps_like_java(void **state)
 {
     KsRoundRobin rr = {.counter = 0x7fffffffu};
-    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3), INT32_MAX % 3);
-    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3), 0);
-    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3), 1);
+    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3, 3), INT32_MAX % 3);
+    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3, 3), 0);
+    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3, 3), 1);
 
     rr.counter = UINT32_MAX;
-    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3), INT32_MAX % 3);
+    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3, 3), INT32_MAX % 3);
     ks_assert_i64_eq(rr.counter, 0);
-    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3), 0);
+    ks_assert_i64_eq(ks_round_robin_next(&rr, NULL, 3, 3), 0);
 }
 
 /* ------------------------------------------------------------------ sticky */

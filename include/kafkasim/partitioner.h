@@ -39,10 +39,12 @@ typedef struct {
     uint32_t counter;
 } KsRoundRobin;
 
-/* Next partition: counter++, then the (toPositive(counter) % count)-th of the
- * partitions whose @available[p] is true, in partition order; if none is
- * available, toPositive(counter) % @n_partitions. */
-int32_t ks_round_robin_next(KsRoundRobin *rr, const bool *available, int32_t n_partitions);
+/* Next partition: counter++, then the (toPositive(counter) % @n_available)-th
+ * of @available, the partitions that have a leader in increasing order
+ * (Cluster.availablePartitionsForTopic); NULL means all @n_partitions. If
+ * none is available, toPositive(counter) % @n_partitions. O(1). */
+int32_t ks_round_robin_next(KsRoundRobin *rr, const int32_t *available, int32_t n_available,
+                            int32_t n_partitions);
 
 /* The KIP-794 sticky partitioner's per-topic state (BuiltInPartitioner).
  * Zero-initialise, then set current to -1. */
