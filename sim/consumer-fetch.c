@@ -238,12 +238,18 @@ KsBroker *ks_consumer_leader_of(const KsSim *sim, const KsConsumer *c, const KsP
 
 void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
 {
+    /* Where each partition that may be fetched now would go: one metadata
+     * lookup each (a consumer's partitions are grouped by leader below). */
+    g_ptr_array_set_size(c->fetch_to, (gint)c->assigned->len);
     for (guint i = 0; i < c->assigned->len; i++) {
         KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
-        if (cp->position < 0 || cp->fetching || cp->fetched > cp->position)
-            continue;
-        KsBroker *b = ks_consumer_leader_of(sim, c, cp->part);
-        if (!b)
+        bool eligible = cp->position >= 0 && !cp->fetching && cp->fetched <= cp->position;
+        c->fetch_to->pdata[i] = eligible ? ks_consumer_leader_of(sim, c, cp->part) : NULL;
+    }
+    for (guint i = 0; i < c->assigned->len; i++) {
+        KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
+        KsBroker *b = c->fetch_to->pdata[i];
+        if (!b || cp->fetching)
             continue;
         while (c->fetches->len <= (guint)b->slot)
             g_ptr_array_add(c->fetches, NULL);
@@ -265,8 +271,7 @@ void ks_consumer_send_fetches(KsSim *sim, KsConsumer *c)
         g_array_set_size(f->parts, 0);
         for (guint k = i; k < c->assigned->len; k++) {
             KsConsumerPart *o = &g_array_index(c->assigned, KsConsumerPart, k);
-            if (o->position < 0 || o->fetching || o->fetched > o->position ||
-                ks_consumer_leader_of(sim, c, o->part) != b)
+            if (o->fetching || c->fetch_to->pdata[k] != b)
                 continue;
             o->fetching = true;
             o->fetched = o->position;

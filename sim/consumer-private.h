@@ -159,6 +159,7 @@ struct KsConsumer {
     KsTime next_auto_commit;
     bool first_commit_done; /* since the last assignment */
     GPtrArray *fetches;     /* of KsConsumerFetch* (owned), by broker slot */
+    GPtrArray *fetch_to;    /* scratch of ks_consumer_send_fetches: KsBroker* per assigned */
     GArray *conns;          /* of KsConsumerConn, two per broker slot (consumer-net.c) */
     GHashTable *msgs;       /* set of its KsGroupMsg* alive (in flight, or held by the
                                coordinator), freed with it; membership only, never

@@ -55,6 +55,7 @@ KsConsumer *ks_consumer_new(KsSim *sim, const KsPlanConsumer *plan, int index)
     c->revoked = g_ptr_array_new();
     c->batch = g_array_new(FALSE, FALSE, sizeof(KsConsumerRange));
     c->fetches = g_ptr_array_new_with_free_func(ks_consumer_fetch_free);
+    c->fetch_to = g_ptr_array_new();
     c->msgs = g_hash_table_new(NULL, NULL);
     c->generation = -1;
     ks_timer_init(&c->heartbeat, hb_fired, c);
@@ -80,6 +81,7 @@ void ks_consumer_free(KsConsumer *c)
     g_ptr_array_free(c->revoked, TRUE);
     g_array_free(c->batch, TRUE);
     g_ptr_array_free(c->fetches, TRUE);
+    g_ptr_array_free(c->fetch_to, TRUE);
     ks_consumer_conns_free(c);
     g_free(c->host);
     g_free(c->instance_id);
