@@ -152,9 +152,10 @@ struct KsGroup {
     KsTime initial_delay_left; /* InitialDelayedJoin: rebalance time left; -1 none */
     bool new_member_in_delay;
     /* Offsets. */
-    GArray *commits;    /* of KsCommitRecord, in log order */
-    GPtrArray *pending; /* of KsPendingCommit* (owned) */
-    GPtrArray *parts;   /* of KsGroupPart* (owned), by (topic, partition) */
+    GArray *commits;       /* of KsCommitRecord, in log order */
+    GPtrArray *pending;    /* of KsPendingCommit* (owned) */
+    GPtrArray *parts;      /* of KsGroupPart* (owned), by (topic, partition) */
+    GPtrArray *part_by_id; /* the same, by KsPartition.id (NULL: none yet) */
     int64_t rebalances;
     /* Persisted by the last completed sync (GroupMetadataManager.storeGroup). */
     int32_t stored_generation;

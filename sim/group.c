@@ -144,6 +144,7 @@ KsGroup *ks_group_get(KsSim *sim, const char *name)
     g->commits = g_array_new(FALSE, FALSE, sizeof(KsCommitRecord));
     g->pending = g_ptr_array_new_with_free_func(pending_free);
     g->parts = g_ptr_array_new_with_free_func(part_free);
+    g->part_by_id = g_ptr_array_new();
     g->initial_delay_left = -1;
     g->loaded_epoch = -1;
     g->empty_since = -1;
@@ -163,6 +164,7 @@ void ks_group_free(KsGroup *g)
     g_array_free(g->commits, TRUE);
     g_ptr_array_free(g->pending, TRUE);
     g_ptr_array_free(g->parts, TRUE);
+    g_ptr_array_free(g->part_by_id, TRUE);
     g_free(g->name);
     g_free(g);
 }

@@ -30,17 +30,17 @@ static int cmp_part(const KsPartition *x, const KsPartition *y)
     return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
-/* The group's entry for @part, made on first use. g->parts stays sorted by
- * cmp_part, so a binary search finds the entry or where it goes. */
+/* The group's entry for @part, made on first use: found by the
+ * partition's id; g->parts keeps them sorted by cmp_part for the reports,
+ * a binary search giving where a new one goes. */
 KsGroupPart *ks_ledger_group_part(KsGroup *g, KsPartition *part)
 {
+    if ((guint)part->id < g->part_by_id->len && g->part_by_id->pdata[part->id])
+        return g->part_by_id->pdata[part->id];
     guint lo = 0, hi = g->parts->len;
     while (lo < hi) {
         guint mid = lo + (hi - lo) / 2;
-        KsGroupPart *gp = g_ptr_array_index(g->parts, mid);
-        if (gp->part == part)
-            return gp;
-        if (cmp_part(gp->part, part) < 0)
+        if (cmp_part(((KsGroupPart *)g_ptr_array_index(g->parts, mid))->part, part) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -51,6 +51,9 @@ KsGroupPart *ks_ledger_group_part(KsGroup *g, KsPartition *part)
     gp->origin = -1;
     gp->skip_reported = -1;
     g_ptr_array_insert(g->parts, (gint)lo, gp);
+    if ((guint)part->id >= g->part_by_id->len)
+        g_ptr_array_set_size(g->part_by_id, part->id + 1);
+    g->part_by_id->pdata[part->id] = gp;
     return gp;
 }
 
