@@ -244,10 +244,10 @@ void ks_broker_fail_zombie_waits(KsSim *sim, KsPartition *part, const KsBroker *
  * it cannot hear the controller, until their request times out. */
 static void park_as_zombie(KsPartition *part)
 {
-    for (KsProduceWait *w; (w = g_queue_pop_head(&part->waits));) {
+    for (GList *l; (l = g_queue_pop_head_link(&part->waits));) {
+        KsProduceWait *w = l->data;
         w->key = &part->zombie_waits;
-        g_queue_push_tail(&part->zombie_waits, w);
-        w->watch.node = part->zombie_waits.tail;
+        g_queue_push_tail_link(&part->zombie_waits, l);
     }
 }
 

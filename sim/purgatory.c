@@ -70,8 +70,9 @@ void ks_purgatory_park(KsDelayedTimeouts *t, KsDelayed *op, KsTime deadline)
     op->deadline = deadline;
     if (g_queue_is_empty(&t->ops))
         ks_timer_arm_at(engine, &t->timer, deadline);
-    g_queue_push_tail(&t->ops, op);
-    op->node = t->ops.tail;
+    op->link = (GList){.data = op};
+    g_queue_push_tail_link(&t->ops, &op->link);
+    op->node = &op->link;
 }
 
 void ks_purgatory_cancel(KsDelayed *op)
@@ -80,7 +81,7 @@ void ks_purgatory_cancel(KsDelayed *op)
     if (!t)
         return;
     bool was_head = t->ops.head == op->node;
-    g_queue_delete_link(&t->ops, op->node);
+    g_queue_unlink(&t->ops, op->node);
     op->timeouts = NULL;
     op->node = NULL;
     if (!was_head)
@@ -100,7 +101,7 @@ void ks_purgatory_clear_timeouts(KsDelayedTimeouts *t)
         op->timeouts = NULL;
         op->node = NULL;
     }
-    g_queue_clear(&t->ops);
+    g_queue_init(&t->ops); /* the links are the ops' own */
 }
 
 void ks_purgatory_init_key(KsWatchKey *key)
@@ -114,20 +115,19 @@ void ks_purgatory_watch(KsWatchKey *key, KsWatch *w)
     GList *after = key->tail;
     while (after && ((KsWatch *)after->data)->need >= w->need)
         after = after->prev;
-    if (after) {
-        g_queue_insert_after(key, after, w);
-        w->node = after->next;
-    } else {
-        g_queue_push_head(key, w);
-        w->node = key->head;
-    }
+    w->link = (GList){.data = w};
+    if (after)
+        g_queue_insert_after_link(key, after, &w->link);
+    else
+        g_queue_push_head_link(key, &w->link);
+    w->node = &w->link;
 }
 
 void ks_purgatory_unwatch(KsWatchKey *key, KsWatch *w)
 {
     if (!w->node)
         return;
-    g_queue_delete_link(key, w->node);
+    g_queue_unlink(key, w->node);
     w->node = NULL;
 }
 

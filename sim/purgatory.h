@@ -6,7 +6,9 @@
  * produce request, a follower's fetch session. It waits on a timeout list
  * (KsDelayedTimeouts: one engine timer for the list) and may watch keys
  * (KsWatchKey, embedded in what it waits for, e.g. a partition) through
- * watch entries (KsWatch) it owns.
+ * watch entries (KsWatch) it owns. Every list is intrusive: an operation
+ * or a watch carries its own list link, so parking, watching and leaving
+ * allocate and free nothing.
  */
 #pragma once
 
@@ -27,7 +29,8 @@ typedef void (*KsDelayedFn)(void *ctx, KsDelayed *op);
 struct KsDelayed {
     KsDelayedTimeouts *timeouts; /* the list it waits in; NULL: not parked */
     KsTime deadline;
-    GList *node; /* its entry in timeouts->ops */
+    GList *node; /* &link while parked, else NULL */
+    GList link;  /* its entry in timeouts->ops (data: the op) */
 };
 
 /* Operations that share a timeout, in deadline order, with one timer armed
@@ -35,7 +38,7 @@ struct KsDelayed {
 struct KsDelayedTimeouts {
     KsEngine *engine;
     void *ctx;  /* for expire */
-    GQueue ops; /* of KsDelayed*, deadlines not decreasing */
+    GQueue ops; /* of KsDelayed* by their own links, deadlines not decreasing */
     KsTimer timer;
     KsDelayedFn expire;
 };
@@ -45,12 +48,14 @@ struct KsDelayedTimeouts {
 typedef struct {
     KsDelayed *op;
     int64_t need;
-    GList *node; /* its entry in the key's watchers, NULL: not watching */
+    GList *node; /* &link while watching, else NULL */
+    GList link;  /* its entry in the key's watchers (data: the watch) */
 } KsWatch;
 
 /* What operations wait for: a queue of KsWatch* in order of need, the newest
- * first among equal needs. Embedded in what is waited for; a plain GQueue,
- * so its owner frees what is left with g_queue_clear_full. */
+ * first among equal needs. Embedded in what is waited for. Its links belong
+ * to the watches: g_queue_clear or g_queue_pop_head would free them, so an
+ * owner takes what is left with g_queue_pop_head_link. */
 typedef GQueue KsWatchKey;
 
 /* Completes @w (it has left its key's watchers) with @status. */

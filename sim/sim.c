@@ -150,8 +150,10 @@ static void partition_clear(KsPartition *part)
     g_array_free(part->isr, TRUE);
     if (part->times)
         g_array_free(part->times, TRUE);
-    g_queue_clear_full(&part->waits, g_free);
-    g_queue_clear_full(&part->zombie_waits, g_free);
+    for (GList *l; (l = g_queue_pop_head_link(&part->waits));)
+        g_free(l->data);
+    for (GList *l; (l = g_queue_pop_head_link(&part->zombie_waits));)
+        g_free(l->data);
 }
 
 static void added_partition_free(gpointer p)
