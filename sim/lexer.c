@@ -527,6 +527,10 @@ static bool lex_line(KsLexer *lx, const char *s, size_t n, GError **error)
                         (unsigned char)ch);
         } else if (ch == '\'') {
             return fail(&c, c.col, error, "unexpected character '''; strings use double quotes");
+        } else if (ch == ':') {
+            return fail(&c, c.col, error,
+                        "unexpected character ':'; a value with ':' goes in double quotes, e.g. "
+                        "replica-assignment=\"1:2,2:3\"");
         } else {
             return fail(&c, c.col, error, "unexpected character '%c'", ch);
         }

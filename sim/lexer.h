@@ -34,8 +34,9 @@
 #include "kafkasim/plan.h"
 #include "kafkasim/types.h"
 
-/* Longest line, in bytes, newline excluded. */
-#define KS_LEX_MAX_LINE 65536
+/* Longest line, in bytes, newline excluded: 1 MiB, so that a topic's
+ * replica-assignment= of tens of thousands of partitions fits on its line. */
+#define KS_LEX_MAX_LINE 1048576
 
 typedef enum {
     KS_TOK_WORD,     /* a name or keyword: letters, digits, '.', '-', '_' */

@@ -192,6 +192,7 @@ void ks_plan_topic_free(gpointer p)
     if (!t)
         return;
     g_free(t->name);
+    g_free(t->assignment);
     ks_config_set_free(t->configs);
     g_free(t);
 }

@@ -288,6 +288,33 @@ static bool check_topic_name(Parser *p, const KsToken *t, const char *name, GErr
     return true;
 }
 
+/* A topic's partitions=, replication-factor= and replica-placement-start=. */
+static bool topic_counts(Parser *p, Args *a, KsPlanTopic *t, TopicAux *aux, GError **error)
+{
+    int64_t v;
+    const Arg *ap = ks_scn_get(a, "partitions");
+    if (ap) {
+        if (!ks_scn_arg_int(p, ap, 1, MAX_PARTITIONS, &v, error))
+            return false;
+        t->partitions = (int32_t)v;
+    }
+    const Arg *ar = ks_scn_get(a, "replication-factor");
+    if (ar) {
+        if (!ks_scn_arg_int(p, ar, 1, MAX_BROKERS, &v, error))
+            return false;
+        t->replication_factor = (int32_t)v;
+        aux->rf_loc = ks_scn_loc_of(ar->first);
+    }
+    const Arg *as = ks_scn_get(a, "replica-placement-start");
+    if (as) {
+        if (!ks_scn_arg_int(p, as, 0, MAX_BROKERS, &v, error))
+            return false;
+        t->placement_start = (int32_t)v;
+        aux->start_loc = ks_scn_loc_of(as->first);
+    }
+    return true;
+}
+
 static bool decl_topic(Parser *p, const DeclRow *row, const KsToken *head, Args *a, GError **error)
 {
     const Arg *an = a->pos->pdata[0];
@@ -322,27 +349,10 @@ static bool decl_topic(Parser *p, const DeclRow *row, const KsToken *head, Args 
     g_hash_table_insert(p->topics, t->name, t);
     g_hash_table_insert(p->topic_norm, g_steal_pointer(&norm), t);
     TopicAux aux = {.rf_loc = ks_scn_loc_of(nt)};
-    int64_t v;
-    const Arg *ap = ks_scn_get(a, "partitions");
-    if (ap) {
-        if (!ks_scn_arg_int(p, ap, 1, MAX_PARTITIONS, &v, error))
-            return false;
-        t->partitions = (int32_t)v;
-    }
-    const Arg *ar = ks_scn_get(a, "replication-factor");
-    if (ar) {
-        if (!ks_scn_arg_int(p, ar, 1, MAX_BROKERS, &v, error))
-            return false;
-        t->replication_factor = (int32_t)v;
-        aux.rf_loc = ks_scn_loc_of(ar->first);
-    }
-    const Arg *as = ks_scn_get(a, "replica-placement-start");
-    if (as) {
-        if (!ks_scn_arg_int(p, as, 0, MAX_BROKERS, &v, error))
-            return false;
-        t->placement_start = (int32_t)v;
-        aux.start_loc = ks_scn_loc_of(as->first);
-    }
+    const Arg *aa = ks_scn_get(a, "replica-assignment");
+    if (!(aa ? ks_scn_replica_assignment(p, a, aa, t, &aux, error)
+             : topic_counts(p, a, t, &aux, error)))
+        return false;
     g_array_append_val(p->topic_aux, aux);
     t->configs = g_steal_pointer(&a->configs);
     return true;
@@ -730,7 +740,8 @@ static const KeySpec node_keys[] = {KEY("zone", "eu-1a"), KEY("type", "m5.xlarge
 static const KeySpec broker_keys[] = {KEY("node", "n1"), KEY("rack", "eu-1a"), KEYS_END};
 static const KeySpec zookeeper_keys[] = {KEY("node", "zk1"), KEY("servers", "3"), KEYS_END};
 static const KeySpec topic_keys[] = {KEY("partitions", "6"), KEY("replication-factor", "3"),
-                                     KEY("replica-placement-start", "0"), KEYS_END};
+                                     KEY("replica-placement-start", "0"),
+                                     KEY("replica-assignment", "\"1:2:3,2:3:1\""), KEYS_END};
 static const KeySpec producer_keys[] = {KEY("topic", "orders"),    KEY("rate", "500/s"),
                                         KEY("partitioner", "key"), KEY("partition", "0"),
                                         KEY("keys", "1000"),       KEY("key-prefix", "user-"),
@@ -816,8 +827,8 @@ static const DeclRow decl_rows[] = {
      "the ZooKeeper ensemble is not modelled yet",
      decl_zookeeper},
     {{"topic",
-      "topic NAME [partitions=N] [replication-factor=R] [replica-placement-start=N] [topic "
-      "configs]",
+      "topic NAME [partitions=N] [replication-factor=R] [replica-placement-start=N] "
+      "[replica-assignment=\"B:B,B:B,...\"] [topic configs]",
       1, 1, "a name", "topic orders partitions=6", topic_keys, KS_SCOPE_TOPIC, "a topic", false},
      KS_DECL_TOPIC,
      NULL,
@@ -929,6 +940,8 @@ static bool check_declarations(Parser *p, GError **error)
     for (guint i = 0; i < plan->topics->len; i++) {
         const KsPlanTopic *t = plan->topics->pdata[i];
         const TopicAux *aux = &g_array_index(p->topic_aux, TopicAux, i);
+        if (!ks_scn_check_assignment(p, t, aux, error))
+            return false;
         int32_t rf = topic_replication(plan, t);
         if (rf > n_brokers)
             return ks_scn_fail_at(p, aux->rf_loc.line, aux->rf_loc.col, VALUE, error,

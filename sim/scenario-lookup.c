@@ -26,7 +26,7 @@
 /* Lookups with helpful errors                                                */
 
 /* "brokers are 1, 2, 3" or, for many, ranges: "brokers are 1-300". */
-static char *describe_brokers(Parser *p)
+char *ks_scn_describe_brokers(Parser *p)
 {
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(KsBrokerId));
     for (guint i = 0; i < p->plan->brokers->len; i++)
@@ -121,7 +121,7 @@ static bool find_broker(Parser *p, const KsToken *t, int64_t id, GError **error)
     BrokerInfo *b =
         id >= 0 && id <= INT32_MAX ? g_hash_table_lookup(p->brokers, GINT_TO_POINTER(id)) : NULL;
     if (!b) {
-        g_autofree char *known = describe_brokers(p);
+        g_autofree char *known = ks_scn_describe_brokers(p);
         return ks_scn_fail(p, t, REFERENCE, error, "broker %" PRId64 " is not declared; %s", id,
                            known);
     }

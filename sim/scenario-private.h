@@ -53,8 +53,12 @@
 /* Parser state                                                               */
 
 typedef struct {
-    KsLoc rf_loc;    /* replication-factor= value, else the topic's name */
+    KsLoc rf_loc;    /* replication-factor= or replica-assignment= value, else the topic's name */
     KsLoc start_loc; /* replica-placement-start= value */
+    /* replica-assignment=: its line, and each broker id it names -> where
+     * it is first written (scenario-assign.c); NULL without the key. */
+    int assign_line;
+    GHashTable *assign_seen;
 } TopicAux;
 
 typedef struct {
@@ -324,6 +328,25 @@ void ks_scn_add_keys(GPtrArray *words, const KeySpec *keys);
 /* scenario-lookup.c */
 
 void ks_scn_add_client(Parser *p, const char *name, ClientKind kind, int line);
+
+/* "brokers are 1, 2, 3" (ranges for many), "the only broker is 1" or "no
+ * broker is declared": the brokers declared or added so far. */
+char *ks_scn_describe_brokers(Parser *p);
+
+/* scenario-assign.c */
+
+/* A topic line's replica-assignment= value @aa (kafka-topics.sh
+ * --replica-assignment: "1:2:3,2:3:1") into @t's assignment, partition count
+ * and replication factor, keeping in @aux where each broker is named.
+ * Refuses the line's other placement keys (of @a), empty entries,
+ * non-numbers, a broker twice in one partition and partitions of differing
+ * lengths, with Kafka's messages. */
+bool ks_scn_replica_assignment(Parser *p, Args *a, const Arg *aa, KsPlanTopic *t, TopicAux *aux,
+                               GError **error);
+
+/* Once every broker is declared: refuses @t's assignment if it names a
+ * broker that is not ("Unknown broker(s) in replica assignment: 7."). */
+bool ks_scn_check_assignment(Parser *p, const KsPlanTopic *t, const TopicAux *aux, GError **error);
 
 /* A set (or list) of known broker ids. @sorted: ascending, else as written. */
 /* scenario-reassign.c: the `reassign` action's line into @act. */

@@ -274,6 +274,12 @@ static bool finish(Parser *p, GError **error)
     return true;
 }
 
+static void topic_aux_clear(gpointer data)
+{
+    TopicAux *aux = data;
+    g_clear_pointer(&aux->assign_seen, g_hash_table_unref);
+}
+
 static void parser_free(gpointer data)
 {
     Parser *p = data;
@@ -300,6 +306,8 @@ static Parser *plan_parser(KsPlan *plan, unsigned flags)
     if (plan->parser)
         return plan->parser;
     Parser *p = g_new0(Parser, 1);
+    GArray *topic_aux = g_array_new(FALSE, FALSE, sizeof(TopicAux));
+    g_array_set_clear_func(topic_aux, topic_aux_clear);
     *p = (Parser){
         .file = plan->file,
         .plan = plan,
@@ -309,7 +317,7 @@ static Parser *plan_parser(KsPlan *plan, unsigned flags)
         .added = g_array_new(FALSE, FALSE, sizeof(KsBrokerId)),
         .topics = g_hash_table_new(g_str_hash, g_str_equal),
         .topic_norm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .topic_aux = g_array_new(FALSE, FALSE, sizeof(TopicAux)),
+        .topic_aux = topic_aux,
         .producer_part = g_array_new(FALSE, FALSE, sizeof(KsLoc)),
         .producer_checks = g_array_new(FALSE, FALSE, sizeof(ProducerCheck)),
         .clients = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free),

@@ -211,9 +211,9 @@ static void producer_free_cb(gpointer p)
     ks_producer_free(p);
 }
 
-/* Places @pt's replicas with Kafka's AdminUtils algorithm and builds its
- * partitions. */
-static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
+/* Places @pt's replicas with Kafka's AdminUtils algorithm into @ids
+ * (partitions * rf broker ids). */
+static bool place_topic(KsSim *sim, const KsPlanTopic *pt, KsBrokerId *ids, GError **error)
 {
     size_t n = sim->brokers->len;
     g_autofree KsPlacementBroker *pbs = g_new0(KsPlacementBroker, n);
@@ -233,13 +233,28 @@ static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
         start = (int32_t)ks_rng_below(&rng, n);
         shift = (int32_t)ks_rng_below(&rng, n);
     }
-    int32_t rf = pt->replication_factor;
-    g_autofree KsBrokerId *ids = g_new(KsBrokerId, (size_t)pt->partitions * rf);
     g_autoptr(GError) err = NULL;
-    if (!ks_placement_assign(pbs, n, pt->partitions, rf, start, shift, 0, ids, &err)) {
+    if (!ks_placement_assign(pbs, n, pt->partitions, pt->replication_factor, start, shift, 0, ids,
+                             &err)) {
         g_set_error(error, KS_PLACEMENT_ERROR, err->code, "%s:%d:%d: error: topic %s: %s",
                     sim->plan->file, pt->loc.line, pt->loc.col, pt->name, err->message);
         return false;
+    }
+    return true;
+}
+
+/* Builds @pt's partitions, its replicas where its replica-assignment puts
+ * them (the parser checked the brokers), else where AdminUtils does. */
+static bool add_topic(KsSim *sim, const KsPlanTopic *pt, GError **error)
+{
+    int32_t rf = pt->replication_factor;
+    g_autofree KsBrokerId *placed = NULL;
+    const KsBrokerId *ids = pt->assignment;
+    if (!ids) {
+        placed = g_new(KsBrokerId, (size_t)pt->partitions * rf);
+        if (!place_topic(sim, pt, placed, error))
+            return false;
+        ids = placed;
     }
 
     KsTopic *t = g_new0(KsTopic, 1);

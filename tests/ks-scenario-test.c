@@ -91,8 +91,12 @@ char *describe_plan(const KsPlan *plan)
                                ((const KsPlanBroker *)plan->brokers->pdata[i])->id);
     for (guint i = 0; i < plan->topics->len; i++) {
         const KsPlanTopic *t = plan->topics->pdata[i];
-        g_string_append_printf(s, "topic %s %d %d\n", t->name, t->partitions,
-                               t->replication_factor);
+        g_string_append_printf(s, "topic %s %d %d %d", t->name, t->partitions,
+                               t->replication_factor, t->placement_start);
+        for (int32_t k = 0; t->assignment && k < t->partitions * t->replication_factor; k++)
+            g_string_append_printf(s, "%c%d", k % t->replication_factor ? ':' : ' ',
+                                   t->assignment[k]);
+        g_string_append_c(s, '\n');
     }
     for (guint i = 0; i < plan->actions->len; i++) {
         const KsPlanAction *a = plan->actions->pdata[i];

@@ -206,6 +206,8 @@ static void test_lexer_errors_name_their_position(void **state)
         {"a ! b", "t.ks:1:3: error: unexpected '!'; did you mean '!='?"},
         {"a @b", "t.ks:1:3: error: unexpected character '@'"},
         {"a 'b'", "t.ks:1:3: error: unexpected character '''; strings use double quotes"},
+        {"k=1:2", "t.ks:1:4: error: unexpected character ':'; a value with ':' goes in double "
+                  "quotes, e.g. replica-assignment=\"1:2,2:3\""},
         {"a\x01", "t.ks:1:2: error: unexpected control character (byte 0x01)"},
         {"ok\nok\r\nx\rx", "t.ks:3:2: error: unexpected control character (byte 0x0d)"},
         {"say \"\xff\"", "t.ks:1:6: error: invalid UTF-8 in a string"},
@@ -253,7 +255,7 @@ static void test_lexer_refuses_overlong_lines(void **state)
     memset(text, 'a', len);
     text[len] = '\0';
     g_autofree char *msg = lex_err(text, len);
-    ks_assert_str_eq(msg, "t.ks:1:65537: error: line is longer than 65536 characters");
+    ks_assert_str_eq(msg, "t.ks:1:1048577: error: line is longer than 1048576 characters");
 }
 
 static void test_lexer_duration_function(void **state)

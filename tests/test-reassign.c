@@ -14,11 +14,14 @@
  *  - a plan is AdminUtils' placement over the brokers given: Kafka's own
  *    examples (the AdminUtils javadoc table, AdminRackAwareTest), and the
  *    same plan for the same seed.
+ *  - a topic's replica-assignment= places and leads as written, and
+ *    partitions added to it later are placed by Kafka's own rule.
  */
 #include "ks-model-test.h"
 #include "ks-sim-test.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kafkasim/partitioner.h"
@@ -45,6 +48,22 @@ static char *assigned(const KsSimTest *t, const char *topic, int32_t index)
                                ks_sim_test_assigned(t, topic, index, i));
     return g_string_free(s, FALSE);
 }
+
+/* Partitions 0 .. @n - 1 of @topic are on @want[p] (as assigned() writes
+ * them), each led by its first replica. */
+static void assert_placed(const KsSimTest *t, const char *topic, const char *const *want, int32_t n)
+{
+    for (int32_t p = 0; p < n; p++) {
+        g_autofree char *got = assigned(t, topic, p);
+        ks_assert_str_eq(got, want[p]);
+        ks_assert_i64_eq(ks_sim_test_partition(t, topic, p).leader, atoi(want[p]));
+    }
+}
+
+/* AddPartitionsTest#testReplicaPlacementAllServers: brokers 0..3,
+ * partition 0 on [2,3,0,1], grown to 7 partitions. */
+static const char *const all_servers_grown[] = {"2,3,0,1", "3,2,0,1", "0,3,1,2", "1,0,2,3",
+                                                "2,3,0,1", "3,0,1,2", "0,1,2,3"};
 
 /* Four machines of 1 Gbit/s; t-0 on brokers 1,2,3 led by 1; 1,000
  * records/s of 1 kB, acks=all. */
@@ -307,8 +326,7 @@ static void test_reassign_spreads_the_load(void **state)
 }
 
 /* add partitions places the new ones as AdminZkClient.addPartitions
- * does (AddPartitionsTest#testReplicaPlacementAllServers, ZooKeeper mode):
- * brokers 0..3, partition 0 on [2,3,0,1], grown to 7 partitions. */
+ * does (AddPartitionsTest, ZooKeeper mode). */
 static void test_add_partitions_placement_is_kafkas(void **state)
 {
     g_autoptr(KsSimTest) t =
@@ -322,19 +340,33 @@ static void test_add_partitions_placement_is_kafkas(void **state)
                         "at 5s add partitions u count=3\n"
                         "run until 8s\n");
     ks_sim_test_run(t);
-    static const char *const want[] = {"2,3,0,1", "3,2,0,1", "0,3,1,2", "1,0,2,3",
-                                       "2,3,0,1", "3,0,1,2", "0,1,2,3"};
-    for (int32_t p = 0; p < 7; p++) {
-        g_autofree char *got = assigned(t, "t", p);
-        ks_assert_str_eq(got, want[p]);
-        KsPartitionInfo part = ks_sim_test_partition(t, "t", p);
-        ks_assert_i64_eq(part.leader, want[p][0] - '0');
-    }
+    assert_placed(t, "t", all_servers_grown, 7);
     /* #testReplicaPlacementPartialServers: [1,2] grown to 3: p1 leader 2 on
      * {0,2}, p2 leader 3 on {1,3}. */
     g_autofree char *u1 = assigned(t, "u", 1), *u2 = assigned(t, "u", 2);
     ks_assert_str_eq(u1, "2,0");
     ks_assert_str_eq(u2, "3,1");
+}
+
+/* replica-assignment= puts each partition's replicas where it says, the
+ * first of each list leading once the controller has created the topic
+ * (KafkaController.onNewPartitionCreation: the first live replica leads).
+ * Partitions added later follow AdminZkClient.addPartitions from partition
+ * 0's first replica, as for any topic (all_servers_grown). */
+static void test_replica_assignment_places_and_leads(void **state)
+{
+    g_autoptr(KsSimTest) t =
+        ks_sim_test_new("seed 1\nnode n1\nnode n2\nnode n3\nnode n4\n"
+                        "broker 0 node=n1\nbroker 1 node=n2\nbroker 2 node=n3\nbroker 3 node=n4\n"
+                        "topic o replica-assignment=\"3:1:2,1:0:3,0:3:1,2:0:1,1:2:3\"\n"
+                        "topic t replica-assignment=\"2:3:0:1\"\n"
+                        "at 5s add partitions t count=7\n"
+                        "run until 8s\n");
+    ks_sim_test_run_until(t, 2 * S);
+    static const char *const orders[] = {"3,1,2", "1,0,3", "0,3,1", "2,0,1", "1,2,3"};
+    assert_placed(t, "o", orders, 5);
+    ks_sim_test_run(t);
+    assert_placed(t, "t", all_servers_grown, 7);
 }
 
 /* The keys that move are those murmur2 maps elsewhere; the producer and
@@ -387,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_reassign_plan_follows_the_seed),
         cmocka_unit_test(test_reassign_spreads_the_load),
         cmocka_unit_test(test_add_partitions_placement_is_kafkas),
+        cmocka_unit_test(test_replica_assignment_places_and_leads),
         cmocka_unit_test(test_add_partitions_keys_and_clients),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

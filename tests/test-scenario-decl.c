@@ -3,10 +3,10 @@
  * test-scenario-decl.c - the scenario language: durations and declarations.
  *
  * How durations are written and read back, then the plan a newcomer's
- * declarations turn into: cluster expansion, topic defaults, configs and
- * their values by type, producers as Kafka builds them (idempotence,
- * delivery.timeout.ms, config conflicts, partitioners), groups and
- * consumers, ZooKeeper and Flume.
+ * declarations turn into: cluster expansion, topic defaults and
+ * replica-assignment=, configs and their values by type, producers as
+ * Kafka builds them (idempotence, delivery.timeout.ms, config conflicts,
+ * partitioners), groups and consumers, ZooKeeper and Flume.
  */
 #include "ks-scenario-test.h"
 
@@ -176,6 +176,45 @@ static void test_scenario_topic_defaults(void **state)
     ks_assert_str_eq(msg,
                      "test.ks:3:7: error: Replication factor: 4 larger than available brokers: 3.");
     ks_assert_i64_eq(code, KS_SCENARIO_ERROR_VALUE);
+}
+
+/* replica-assignment= is kafka-topics.sh --replica-assignment: one list
+ * per partition, the preferred leader first; blanks around ids as Kafka
+ * trims them; a topic may name brokers declared below it. */
+static void test_scenario_topic_replica_assignment(void **state)
+{
+    g_autoptr(KsPlan) plan =
+        parse_ok("topic t replica-assignment=\"3:1, 2:3 ,1:2,3:2\" "
+                 "min.insync.replicas=2\n" CLUSTER3 "topic plain partitions=2\n");
+    const KsPlanTopic *t = ks_plan_find_topic(plan, "t");
+    ks_assert_i64_eq(t->partitions, 4);
+    ks_assert_i64_eq(t->replication_factor, 2);
+    ks_assert_i64_eq(t->placement_start, -1);
+    assert_non_null(t->assignment);
+    static const KsBrokerId want[] = {3, 1, 2, 3, 1, 2, 3, 2};
+    for (size_t k = 0; k < G_N_ELEMENTS(want); k++)
+        ks_assert_i64_eq(t->assignment[k], want[k]);
+    ks_assert_i64_eq(ks_config_resolve(KS_CFG_MIN_INSYNC_REPLICAS, t->configs, NULL), 2);
+    assert_null(ks_plan_find_topic(plan, "plain")->assignment);
+
+    /* One partition of one replica, and many partitions on one line. */
+    g_autoptr(KsPlan) one = parse_ok(CLUSTER3 "topic t replica-assignment=\"2\"\n");
+    const KsPlanTopic *t1 = ks_plan_find_topic(one, "t");
+    ks_assert_i64_eq(t1->partitions, 1);
+    ks_assert_i64_eq(t1->replication_factor, 1);
+    ks_assert_i64_eq(t1->assignment[0], 2);
+    GString *big = g_string_new(CLUSTER3 "topic big replica-assignment=\"");
+    for (int p = 0; p < 30000; p++)
+        g_string_append_printf(big, "%s%d:%d:%d", p ? "," : "", p % 3 + 1, (p + 1) % 3 + 1,
+                               (p + 2) % 3 + 1);
+    g_string_append(big, "\"\n");
+    g_autoptr(KsPlan) many = parse_ok(big->str);
+    g_string_free(big, TRUE);
+    const KsPlanTopic *tb = ks_plan_find_topic(many, "big");
+    ks_assert_i64_eq(tb->partitions, 30000);
+    ks_assert_i64_eq(tb->replication_factor, 3);
+    ks_assert_i64_eq(tb->assignment[3 * 29999], 29999 % 3 + 1);
+    ks_assert_i64_eq(tb->assignment[3 * 29999 + 2], (29999 + 2) % 3 + 1);
 }
 
 static void test_scenario_configs_resolve(void **state)
@@ -677,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_scenario_cluster_expands_node_major),
         cmocka_unit_test(test_scenario_cluster_combines_with_explicit_lines),
         cmocka_unit_test(test_scenario_topic_defaults),
+        cmocka_unit_test(test_scenario_topic_replica_assignment),
         cmocka_unit_test(test_scenario_configs_resolve),
         cmocka_unit_test(test_scenario_config_values_by_type),
         cmocka_unit_test(test_scenario_producer_idempotence_as_kafka_decides),

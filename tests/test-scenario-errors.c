@@ -342,6 +342,40 @@ static void test_scenario_messages_for_newcomers(void **state)
          "3:27: error: topics={t}: write the topics without braces, e.g. topics=orders,payments"},
         {CLUSTER3 "group g assignor=rr\n", "2:18: error: assignor=rr: expected one of range, "
                                            "roundrobin, sticky, cooperative-sticky"},
+        /* replica-assignment=, as kafka-topics.sh --replica-assignment. */
+        {CLUSTER3 "topic t replica-assignment=\"1:2,3:1:3\"\n",
+         "2:37: error: Partition replica lists may not contain duplicate entries: 3 (partition "
+         "1)"},
+        {CLUSTER3 "topic t replica-assignment=\"1:2,2:3:1\"\n",
+         "2:33: error: Partition 1 has different replication factor: [2, 3, 1] (partition 0 has "
+         "2 replicas)"},
+        {CLUSTER3 "topic t replica-assignment=\"1:2,2:7\"\n",
+         "2:35: error: Unknown broker(s) in replica assignment: 7. (no such broker when the "
+         "topic is created; brokers are 1, 2, 3)"},
+        {CLUSTER3 "topic t replica-assignment=\"1:2,,2:3\"\n",
+         "2:33: error: partition 1 is empty: replica-assignment lists the brokers of every "
+         "partition, e.g. replica-assignment=\"1:2:3,2:3:1\""},
+        {CLUSTER3 "topic t replica-assignment=\"1::2\"\n",
+         "2:31: error: partition 0 has an empty broker id: brokers are separated by ':', e.g. "
+         "replica-assignment=\"1:2:3,2:3:1\""},
+        {CLUSTER3 "topic t replica-assignment=\"\"\n",
+         "2:28: error: replica-assignment=\"\" is empty: list the brokers of every partition, "
+         "e.g. replica-assignment=\"1:2:3,2:3:1\""},
+        {CLUSTER3 "topic t replica-assignment=\"1:b2\"\n",
+         "2:31: error: 'b2' is not a broker id (a whole number); write the brokers of each "
+         "partition separated by ':', e.g. replica-assignment=\"1:2:3,2:3:1\""},
+        {CLUSTER3 "topic t replica-assignment=1\n",
+         "2:28: error: replica-assignment=1: write the assignment in double quotes, e.g. "
+         "replica-assignment=\"1:2:3,2:3:1\""},
+        {CLUSTER3 "topic t replica-assignment=\"1:2\" partitions=3\n",
+         "2:34: error: partitions= can't be used with replica-assignment=, which places every "
+         "replica of every partition"},
+        {CLUSTER3 "topic t replication-factor=2 replica-assignment=\"1:2\"\n",
+         "2:9: error: replication-factor= can't be used with replica-assignment=, which places "
+         "every replica of every partition"},
+        {CLUSTER3 "topic t replica-assignment=\"1\" replica-placement-start=0\n",
+         "2:32: error: replica-placement-start= can't be used with replica-assignment=, which "
+         "places every replica of every partition"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         /* These are mistakes, whatever the simulator supports today. */

@@ -101,6 +101,11 @@ typedef struct {
      * and the replica shift. -1: drawn from the run's seed, as Kafka draws
      * them at random. */
     int32_t placement_start;
+    /* replica-assignment= (kafka-topics.sh --replica-assignment): the
+     * replicas of each partition, partitions * replication_factor broker
+     * ids, partition after partition, the preferred leader first; owned.
+     * NULL: placed by Kafka's AdminUtils algorithm. */
+    KsBrokerId *assignment;
     KsConfigSet *configs;
     KsLoc loc;
 } KsPlanTopic;
