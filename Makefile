@@ -15,9 +15,10 @@ PACKAGES := gcc libc6-dev make python3 meson ninja-build pkg-config \
             libglib2.0-dev libjson-glib-dev libcmocka-dev libedit-dev graphviz libgraphviz-dev \
             chromium chromium-driver
 
-# Only for `make bench`: the SimPy 3 peer of the standard workload, and GNU
-# time for the peak memory of each run.
-BENCH_PACKAGES := python3-simpy3 time
+# Only for `make bench`: the SimPy peer of the standard workload (it runs on
+# SimPy 3 but imports SimPy 2 as well, so both), and GNU time for the peak
+# memory of each run.
+BENCH_PACKAGES := python3-simpy3 python3-simpy time
 
 # Warnings are errors here and in CI, though not in a plain `meson setup`.
 SETUP := meson setup -Dtests=enabled -Dwerror=true
