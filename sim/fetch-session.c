@@ -85,15 +85,23 @@ static KsFetchSessionCache *cache_of(KsBroker *b)
     return cache;
 }
 
+/* Session @id by bisection: ids count up and new sessions go at the end,
+ * removals keep the order, so the array is sorted by id. */
 static KsFetchSession *find(KsFetchSessionCache *cache, int32_t id, guint *index)
 {
-    for (guint i = 0; id != 0 && i < cache->sessions->len; i++) {
-        KsFetchSession *s = &g_array_index(cache->sessions, KsFetchSession, i);
+    guint lo = 0, hi = id != 0 ? cache->sessions->len : 0;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        KsFetchSession *s = &g_array_index(cache->sessions, KsFetchSession, mid);
         if (s->id == id) {
             if (index)
-                *index = i;
+                *index = mid;
             return s;
         }
+        if (s->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
