@@ -208,7 +208,7 @@ void ks_consumer_retry_later(KsSim *sim, KsConsumer *c)
 static KsGroupMsg *commit_msg(KsConsumer *c, const char *reason)
 {
     KsGroupMsg *m = ks_consumer_msg_new(c, KS_GREQ_COMMIT);
-    m->offsets = g_array_new(FALSE, FALSE, sizeof(KsOffsetEntry));
+    m->offsets = g_array_sized_new(FALSE, FALSE, sizeof(KsOffsetEntry), c->assigned->len);
     for (guint i = 0; i < c->assigned->len; i++) {
         const KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
         if (cp->position < 0)
@@ -384,7 +384,7 @@ static gint cmp_part(gconstpointer a, gconstpointer b)
 static void send_offset_fetch(KsSim *sim, KsConsumer *c)
 {
     KsGroupMsg *m = ks_consumer_msg_new(c, KS_GREQ_OFFSET_FETCH);
-    m->offsets = g_array_new(FALSE, FALSE, sizeof(KsOffsetEntry));
+    m->offsets = g_array_sized_new(FALSE, FALSE, sizeof(KsOffsetEntry), c->assigned->len);
     for (guint i = 0; i < c->assigned->len; i++) {
         const KsConsumerPart *cp = &g_array_index(c->assigned, KsConsumerPart, i);
         if (cp->position < 0 && !cp->no_offset) {
