@@ -60,11 +60,15 @@ build: deps
 	ninja -C $(BUILD)
 
 # The standard workload at three sizes beside the bare loop and the SimPy
-# peer (tools/bench; large takes minutes), then the engine's benchmarks.
-bench: build
+# peer (tools/bench; large takes minutes), then the engine's benchmarks, on
+# the release build (-O3, no debug assertions): the one docs/performance.md
+# quotes.
+bench: deps
 	@$(MAKE) --no-print-directory deps PACKAGES="$(BENCH_PACKAGES)"
-	tools/bench $(BUILD)
-	meson test -C $(BUILD) --benchmark --verbose --suite engine
+	@test -f $(REL_BUILD)/build.ninja || $(SETUP) $(REL_BUILD) -Dbuildtype=release
+	ninja -C $(REL_BUILD)
+	tools/bench $(REL_BUILD)
+	meson test -C $(REL_BUILD) --benchmark --verbose --suite engine
 
 # Installs missing packages with apt-get, as root or through sudo; otherwise
 # prints the command to run and stops.
