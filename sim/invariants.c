@@ -723,7 +723,7 @@ static bool check_requests(Check *c, const KsProducer *p, const KsConnection *co
             (const KsProduceRequest *)((const char *)op - offsetof(KsProduceRequest, parked));
         REQUIRE(c,
                 req->pending > 0 && req->conn == conn && op->deadline >= prev &&
-                    op->timeouts == &conn->parked && op->node == l,
+                    op->timeouts == &conn->parked && &op->link == l,
                 "producer %s: the purgatory of broker %d is out of order", pn, conn->broker->id);
         prev = op->deadline;
     }

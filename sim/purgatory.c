@@ -72,7 +72,6 @@ void ks_purgatory_park(KsDelayedTimeouts *t, KsDelayed *op, KsTime deadline)
         ks_timer_arm_at(engine, &t->timer, deadline);
     op->link = (GList){.data = op};
     g_queue_push_tail_link(&t->ops, &op->link);
-    op->node = &op->link;
 }
 
 void ks_purgatory_cancel(KsDelayed *op)
@@ -80,10 +79,9 @@ void ks_purgatory_cancel(KsDelayed *op)
     KsDelayedTimeouts *t = op->timeouts;
     if (!t)
         return;
-    bool was_head = t->ops.head == op->node;
-    g_queue_unlink(&t->ops, op->node);
+    bool was_head = t->ops.head == &op->link;
+    g_queue_unlink(&t->ops, &op->link);
     op->timeouts = NULL;
-    op->node = NULL;
     if (!was_head)
         return;
     KsEngine *engine = t->engine;
@@ -96,11 +94,8 @@ void ks_purgatory_cancel(KsDelayed *op)
 
 void ks_purgatory_clear_timeouts(KsDelayedTimeouts *t)
 {
-    for (GList *l = t->ops.head; l; l = l->next) {
-        KsDelayed *op = l->data;
-        op->timeouts = NULL;
-        op->node = NULL;
-    }
+    for (GList *l = t->ops.head; l; l = l->next)
+        ((KsDelayed *)l->data)->timeouts = NULL;
     g_queue_init(&t->ops); /* the links are the ops' own */
 }
 

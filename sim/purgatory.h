@@ -29,8 +29,7 @@ typedef void (*KsDelayedFn)(void *ctx, KsDelayed *op);
 struct KsDelayed {
     KsDelayedTimeouts *timeouts; /* the list it waits in; NULL: not parked */
     KsTime deadline;
-    GList *node; /* &link while parked, else NULL */
-    GList link;  /* its entry in timeouts->ops (data: the op) */
+    GList link; /* while parked: its entry in timeouts->ops (data: the op) */
 };
 
 /* Operations that share a timeout, in deadline order, with one timer armed
