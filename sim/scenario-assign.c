@@ -86,13 +86,15 @@ static void skip_blanks(Reader *r)
         r->i++;
 }
 
-/* "[2, 3]", Java's List.toString of @n ids, shortened past SHOW_MAX. */
-static char *show_list(const KsBrokerId *ids, guint n)
+/* The first SHOW_MAX of @n ids joined by @sep, then @more if some are left
+ * out: every list of ids the messages show. */
+static char *join_ids(const KsBrokerId *ids, guint n, const char *sep, const char *more)
 {
-    GString *s = g_string_new("[");
+    GString *s = g_string_new(NULL);
     for (guint k = 0; k < n && k < SHOW_MAX; k++)
-        g_string_append_printf(s, "%s%" PRId32, k ? ", " : "", ids[k]);
-    g_string_append(s, n > SHOW_MAX ? ", ...]" : "]");
+        g_string_append_printf(s, "%s%" PRId32, k ? sep : "", ids[k]);
+    if (n > SHOW_MAX)
+        g_string_append(s, more);
     return g_string_free(s, FALSE);
 }
 
@@ -160,11 +162,8 @@ static bool check_duplicates(Reader *r, GError **error)
 {
     if (r->dups->len == 0)
         return true;
-    GString *s = g_string_new(NULL);
-    for (guint k = 0; k < r->dups->len && k < SHOW_MAX; k++)
-        g_string_append_printf(s, "%s%" PRId32, k ? "," : "",
-                               g_array_index(r->dups, KsBrokerId, k));
-    g_autofree char *list = g_string_free(s, FALSE);
+    g_autofree char *list =
+        join_ids((const KsBrokerId *)(void *)r->dups->data, r->dups->len, ",", "");
     return fail_at(r, r->dup_at, error,
                    "Partition replica lists may not contain duplicate entries: %s (partition "
                    "%" PRId32 ")",
@@ -232,9 +231,11 @@ bool ks_scn_replica_assignment(Parser *p, Args *args, const Arg *a, KsPlanTopic 
         if (r.part == 0) {
             rf = len;
         } else if (len != rf) {
-            g_autofree char *list = show_list(&g_array_index(ids, KsBrokerId, first), (guint)len);
+            /* Java's List.toString: "[2, 3]". */
+            g_autofree char *list =
+                join_ids(&g_array_index(ids, KsBrokerId, first), (guint)len, ", ", ", ...");
             return fail_at(&r, part_at, error,
-                           "Partition %" PRId32 " has different replication factor: %s "
+                           "Partition %" PRId32 " has different replication factor: [%s] "
                            "(partition 0 has %" PRId32 " replica%s)",
                            r.part, list, rf, rf == 1 ? "" : "s");
         }
@@ -279,19 +280,12 @@ bool ks_scn_check_assignment(Parser *p, const KsPlanTopic *t, const TopicAux *au
     /* Each unknown id once, in ascending order; the error points at the
      * first written. */
     g_array_sort(unknown, cmp_id);
-    GString *s = g_string_new(NULL);
-    guint shown = 0;
-    for (guint k = 0; k < unknown->len; k++) {
-        KsBrokerId id = g_array_index(unknown, KsBrokerId, k);
-        if (k > 0 && id == g_array_index(unknown, KsBrokerId, k - 1))
-            continue;
-        if (shown++ == SHOW_MAX) {
-            g_string_append(s, ", ...");
-            break;
-        }
-        g_string_append_printf(s, "%s%" PRId32, shown > 1 ? ", " : "", id);
-    }
-    g_autofree char *list = g_string_free(s, FALSE);
+    KsBrokerId *u = (KsBrokerId *)(void *)unknown->data;
+    guint n_unique = 0;
+    for (guint k = 0; k < unknown->len; k++)
+        if (k == 0 || u[k] != u[n_unique - 1])
+            u[n_unique++] = u[k];
+    g_autofree char *list = join_ids(u, n_unique, ", ", ", ...");
     g_autofree char *known = ks_scn_describe_brokers(p);
     const Seen *seen = g_hash_table_lookup(aux->assign_seen, GINT_TO_POINTER(first));
     return ks_scn_fail_at(p, aux->assign_line, seen->col, REFERENCE, error,
